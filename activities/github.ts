@@ -1,0 +1,35 @@
+import type { Octokit } from 'octokit';
+import { questionKey, type CommitAnswers, type CommitQuestion, type CommitRelation } from '../domain/commits';
+import { classify } from './errors';
+import { Lru } from './lru';
+
+const RELATIONS = new Set<CommitRelation>(['ahead', 'behind', 'identical', 'diverged']);
+
+/** GitHub adapter: answers how commits relate, through octokit's compare endpoint. */
+export function githubActivities(github: Octokit) {
+  const settled = new Lru<string, CommitRelation>(10_000);
+
+  async function relation(owner: string, repo: string, q: CommitQuestion): Promise<CommitRelation> {
+    const key = `${owner}/${repo}:${questionKey(q)}`;
+    const known = settled.get(key);
+    if (known) return known;
+    try {
+      const { data } = await github.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: questionKey(q), per_page: 1 });
+      const status = RELATIONS.has(data.status as CommitRelation) ? (data.status as CommitRelation) : 'unknown';
+      if (/^[0-9a-f]{40}$/.test(q.base)) settled.set(key, status);
+      return status;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return 'unknown';
+      classify('GitHub', `compare ${owner}/${repo} ${questionKey(q)}`, error);
+    }
+  }
+
+  async function compareCommits(input: { repo: string; questions: CommitQuestion[] }): Promise<CommitAnswers> {
+    const [owner, repo] = input.repo.split('/');
+    const answers: CommitAnswers = {};
+    for (const q of input.questions) answers[questionKey(q)] = await relation(owner, repo, q);
+    return answers;
+  }
+
+  return { compareCommits };
+}

@@ -1,0 +1,190 @@
+import type Heroku from 'heroku-client';
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import type { Observation, ReleaseFact, ReleaseStatus, StageFact } from '../domain/observation';
+import type { PromotionOutcome } from '../workflows/pipeline-state';
+import { classify } from './errors';
+import { Lru } from './lru';
+
+/** The parts of Heroku's release object conveyor reads. */
+interface HerokuRelease {
+  id: string;
+  version: number;
+  status: ReleaseStatus;
+  current: boolean;
+  slug: { id: string } | null;
+  app: { id: string; name: string };
+  created_at: string;
+}
+
+interface HerokuCoupling {
+  id: string;
+  app: { id: string };
+  stage: string;
+}
+
+interface PromotionTarget {
+  app: { id: string };
+  release: { id: string } | null;
+  status: 'pending' | 'succeeded' | 'failed';
+  error_message: string | null;
+}
+
+export interface PromotionRequest {
+  pipelineId: string;
+  sourceApp: string;
+  sourceAppId: string;
+  sourceReleaseId: string;
+  slugId: string;
+  targetApp: string;
+  targetAppId: string;
+}
+
+export interface HerokuActivityOptions {
+  /** How often a running promotion is polled. */
+  pollIntervalMs?: number;
+}
+
+const newestFirst = (max: number) => `version ..; max=${max}, order=desc`;
+
+/** Heroku adapter: observes pipelines and promotes releases. Every call goes through heroku-client. */
+export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions = {}) {
+  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const slugCommits = new Lru<string, string | null>(5_000);
+  const pipelineIds = new Map<string, string>();
+
+  /** `range` asks for one page only (heroku-client would otherwise follow Next-Range to the end). */
+  async function call<T>(method: 'GET' | 'POST', path: string, extra: { body?: unknown; range?: string } = {}): Promise<T> {
+    try {
+      // Never heroku-client's `timeout`: it re-sends the request after rejecting (see NOTES).
+      const page = extra.range ? { headers: { Range: extra.range }, partial: true } : {};
+      return (await heroku.request({ method, path, body: extra.body, ...page })) as T;
+    } catch (error) {
+      classify('Heroku', `${method} ${path}`, error);
+    }
+  }
+
+  async function pipelineId(pipeline: string): Promise<string> {
+    const known = pipelineIds.get(pipeline);
+    if (known) return known;
+    const { id } = await call<{ id: string }>('GET', `/pipelines/${encodeURIComponent(pipeline)}`);
+    pipelineIds.set(pipeline, id);
+    return id;
+  }
+
+  async function commitOf(app: string, slugId: string | null): Promise<string | null> {
+    if (!slugId) return null;
+    const known = slugCommits.get(slugId);
+    if (known !== undefined) return known;
+    const slug = await call<{ commit: string | null }>('GET', `/apps/${encodeURIComponent(app)}/slugs/${slugId}`);
+    slugCommits.set(slugId, slug.commit);
+    return slug.commit;
+  }
+
+  async function fact(app: string, release: HerokuRelease): Promise<ReleaseFact> {
+    return {
+      id: release.id,
+      version: release.version,
+      status: release.status,
+      slugId: release.slug?.id ?? null,
+      commit: await commitOf(app, release.slug?.id ?? null),
+      createdAt: release.created_at,
+    };
+  }
+
+  async function stageFact(app: string, latest: HerokuRelease | undefined, appId: string): Promise<StageFact> {
+    if (!latest) return { app, appId, latest: null, current: null };
+    const latestFact = await fact(app, latest);
+    if (latest.status === 'succeeded') return { app, appId, latest: latestFact, current: latestFact };
+    // The newest release is pending or failed: the app still runs an older one.
+    const recent = await call<HerokuRelease[]>('GET', `/apps/${encodeURIComponent(app)}/releases`, { range: newestFirst(20) });
+    const running = recent.find((r) => r.current) ?? recent.find((r) => r.status === 'succeeded');
+    return { app, appId, latest: latestFact, current: running ? await fact(app, running) : null };
+  }
+
+  /** One observation of the whole pipeline: GET latest-releases, plus slug look-ups not cached yet. */
+  async function observePipeline(input: { pipeline: string; stages: string[] }): Promise<Observation> {
+    const id = await pipelineId(input.pipeline);
+    const latest = await call<HerokuRelease[]>('GET', `/pipelines/${id}/latest-releases`);
+    const byApp = new Map(latest.map((r) => [r.app.name, r]));
+    const missing = input.stages.filter((app) => !byApp.has(app));
+    const appIds = new Map(latest.map((r) => [r.app.name, r.app.id]));
+    if (missing.length > 0) {
+      const couplings = await call<HerokuCoupling[]>('GET', `/pipelines/${id}/pipeline-couplings`);
+      const coupled = new Set(couplings.map((c) => c.app.id));
+      for (const app of missing) {
+        const info = await call<{ id: string }>('GET', `/apps/${encodeURIComponent(app)}`);
+        if (!coupled.has(info.id)) throw ApplicationFailure.nonRetryable(`app ${app} is not coupled to pipeline ${input.pipeline}`, 'NotCoupled');
+        appIds.set(app, info.id);
+      }
+    }
+    const stages = await Promise.all(input.stages.map((app) => stageFact(app, byApp.get(app), appIds.get(app)!)));
+    return { pipelineId: id, observedAt: new Date().toISOString(), stages };
+  }
+
+  /** The stages of `pipeline` that are not coupled to it (for `conveyor apply`). */
+  async function uncoupledStages(pipeline: string, stages: string[]): Promise<string[]> {
+    const id = await pipelineId(pipeline);
+    const couplings = await call<HerokuCoupling[]>('GET', `/pipelines/${id}/pipeline-couplings`);
+    const coupled = new Set(couplings.map((c) => c.app.id));
+    const result: string[] = [];
+    for (const app of stages) {
+      const info = await call<{ id: string }>('GET', `/apps/${encodeURIComponent(app)}`).catch(() => undefined);
+      if (!info || !coupled.has(info.id)) result.push(app);
+    }
+    return result;
+  }
+
+  async function settleRelease(app: string, releaseId: string, promotionId: string | null): Promise<PromotionOutcome> {
+    for (;;) {
+      const release = await call<HerokuRelease>('GET', `/apps/${encodeURIComponent(app)}/releases/${releaseId}`);
+      if (release.status !== 'pending') {
+        return release.status === 'succeeded'
+          ? { status: 'succeeded', promotionId, targetVersion: release.version }
+          : { status: 'failed', promotionId, targetVersion: release.version, error: `release v${release.version} ${release.status} on ${app}` };
+      }
+      Context.current().heartbeat({ promotionId });
+      await Context.current().sleep(pollIntervalMs);
+    }
+  }
+
+  /**
+   * Promotes one release into one target and waits until the target's new release settles.
+   * Idempotent under retries: a retry resumes the promotion it already posted (heartbeat details),
+   * or adopts a target release that already carries the slug, and only posts when neither exists.
+   */
+  async function promote(request: PromotionRequest): Promise<PromotionOutcome> {
+    const context = Context.current();
+    const target = encodeURIComponent(request.targetApp);
+    let promotionId = (context.info.heartbeatDetails as { promotionId?: string } | undefined)?.promotionId ?? null;
+
+    if (!promotionId) {
+      const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
+      if (newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded')) {
+        return settleRelease(request.targetApp, newest.id, null);
+      }
+      const promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
+        body: {
+          pipeline: { id: request.pipelineId },
+          source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
+          targets: [{ app: { id: request.targetAppId } }],
+        },
+      });
+      promotionId = promotion.id;
+      context.heartbeat({ promotionId });
+    }
+
+    for (;;) {
+      const targets = await call<PromotionTarget[]>('GET', `/pipeline-promotions/${promotionId}/promotion-targets`);
+      const mine = targets.find((t) => t.app.id === request.targetAppId);
+      if (!mine) throw ApplicationFailure.nonRetryable(`promotion ${promotionId} has no target ${request.targetApp}`, 'PromotionLost');
+      if (mine.status === 'failed') {
+        return { status: 'failed', promotionId, targetVersion: null, error: mine.error_message ?? `promotion into ${request.targetApp} failed` };
+      }
+      if (mine.status === 'succeeded' && mine.release) return settleRelease(request.targetApp, mine.release.id, promotionId);
+      context.heartbeat({ promotionId });
+      await context.sleep(pollIntervalMs);
+    }
+  }
+
+  return { observePipeline, promote, uncoupledStages };
+}

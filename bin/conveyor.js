@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// conveyor's CLI. TypeScript runs through tsx, so there is no build step between a clone and a run.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../client/cli.ts');
+process.exitCode = await main(process.argv);

@@ -1,0 +1,83 @@
+import { join, relative } from 'node:path';
+import { temporalBinary } from '../temporal/binary';
+import { loadServices } from '../config/load';
+import { shortSha } from '../domain/observation';
+import { workflowIdFor } from '../domain/service';
+import { startSandbox } from '../sandbox/server';
+import { ensureDevServer } from '../temporal/dev-server';
+import { projectRoot } from '../temporal/paths';
+import { temporalSettings } from '../worker/settings';
+import { createWorker } from '../worker/worker';
+import { connectClient } from './connection';
+import { applyServices, listPipelines } from './pipelines';
+
+const MERGE_EVERY_MS = 30_000;
+
+/**
+ * `npm start`: a Temporal dev server with its Web UI, the sandbox with three example services,
+ * a worker, the demo config applied, and a merge every ~30 s. Ctrl-C stops what it started.
+ */
+export async function runDemo(): Promise<void> {
+  const settings = temporalSettings();
+  const say = (line: string) => console.log(`[conveyor] ${line}`);
+
+  say(`Temporal dev server at ${settings.address} ...`);
+  const server = await ensureDevServer({ address: settings.address, namespace: settings.namespace });
+  const sandbox = await startSandbox({ promotionDelayMs: 3_000, releasePhaseMs: 2_000 });
+  const services = loadServices(join(projectRoot, 'examples', 'services.demo.json'));
+  for (const service of services) await sandbox.scenario.createService({ name: service.pipeline, repo: service.repo, stages: service.stages, branch: service.branch });
+
+  const worker = await createWorker({ ...settings, herokuUrl: sandbox.herokuUrl, herokuToken: sandbox.token, githubUrl: sandbox.githubUrl, githubToken: sandbox.token });
+  const running = worker.run();
+  const client = await connectClient(settings);
+  for (const applied of await applyServices(client, services, settings.taskQueue)) say(`${applied.action} ${applied.workflowId}`);
+
+  const [first] = services;
+  say('');
+  say(`Web UI:   ${server.uiUrl ?? '(the reused server has its own UI)'}/namespaces/${settings.namespace}/workflows`);
+  say(`Sandbox:  HEROKU_API_URL=${sandbox.herokuUrl} GITHUB_API_URL=${sandbox.githubUrl}`);
+  say('Try, in another terminal:');
+  say(`  npx conveyor status ${first.name}`);
+  say(`  npx conveyor pause ${first.name} --reason "testing a pause"   /   npx conveyor resume ${first.name}`);
+  const temporal = relative(process.cwd(), temporalBinary()) || 'temporal';
+  say(`  ${temporal} workflow query --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name currentStage`);
+  say(`  ${temporal} workflow signal --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name pause --input '{"reason":"from the CLI"}'`);
+  say(`  ${temporal} workflow signal --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name resume`);
+  say('Ctrl-C stops everything.');
+  say('');
+
+  let turn = 0;
+  const merges = setInterval(async () => {
+    const service = services[turn++ % services.length];
+    try {
+      const merged = await sandbox.scenario.merge(service.pipeline, { message: `change #${turn}` });
+      say(`merged ${shortSha(merged.sha)} to ${service.branch} of ${service.repo}; released on ${service.stages[0]} as v${merged.version}`);
+    } catch (error) {
+      say(`merge failed: ${(error as Error).message}`);
+    }
+  }, MERGE_EVERY_MS);
+
+  const seen = new Map<string, string>();
+  const progress = setInterval(async () => {
+    try {
+      for (const p of await listPipelines(client)) {
+        const line = `${p.service}: newest change at ${p.stage ?? '-'}${p.paused ? ' (paused)' : ''}`;
+        if (seen.get(p.service) !== line) say(line);
+        seen.set(p.service, line);
+      }
+    } catch {
+      // The next round reports; a missed progress line is not worth stopping the demo for.
+    }
+  }, 5_000);
+
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await running;
+  clearInterval(merges);
+  clearInterval(progress);
+  say('stopping');
+  await client.connection.close();
+  await sandbox.stop();
+  await server.stop();
+}

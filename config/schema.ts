@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { parseDuration } from '../domain/duration';
+import type { Service } from '../domain/service';
+
+const duration = (what: string) =>
+  z.string().refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` });
+
+const appName = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a Heroku app name (lowercase letters, digits and dashes)');
+
+export const serviceSpec = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be letters, digits, ".", "_" or "-"'),
+    pipeline: z.string().min(1, 'must name a Heroku pipeline (name or id)'),
+    stages: z
+      .array(appName)
+      .min(2, 'needs at least 2 apps')
+      .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' }),
+    repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a GitHub repository "owner/name"'),
+    branch: z.string().min(1).default('main'),
+    minAge: duration('minAge').default('30m'),
+    tick: duration('tick').default('60s'),
+  })
+  .strict();
+
+export const servicesFile = z
+  .object({ services: z.array(serviceSpec).min(1, 'needs at least one service') })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.services.forEach((service, i) => {
+      if (seen.has(service.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `"${service.name}" is used by two services` });
+      seen.add(service.name);
+    });
+  });
+
+export type ServiceSpec = z.input<typeof serviceSpec>;
+
+export function toService(spec: z.output<typeof serviceSpec>): Service {
+  return {
+    name: spec.name,
+    pipeline: spec.pipeline,
+    stages: spec.stages,
+    repo: spec.repo,
+    branch: spec.branch,
+    minAgeMs: parseDuration(spec.minAge)!,
+    tickMs: parseDuration(spec.tick)!,
+  };
+}
+
+/** `services[2].stages` from zod's ["services", 2, "stages"]. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${formatPath(issue.path) || '(file)'}: ${issue.message}`);
+}

@@ -1,0 +1,27 @@
+import type { Verdict } from '../verdict';
+import { ageGate } from './age';
+import { allowGate } from './allow';
+import { branchGate } from './branch';
+import { forwardGate } from './forward';
+import type { Candidate, Gate, GateContext } from './gate';
+
+export type { Candidate, Gate, GateContext } from './gate';
+
+/** The gates every candidate passes through, in the order status shows them. */
+export const standardGates: readonly Gate[] = [allowGate, ageGate, branchGate, forwardGate];
+
+export interface Judgement {
+  verdicts: Verdict[];
+  ok: boolean;
+  /** The earliest moment a closed time-based gate opens on its own. */
+  recheckAt?: string;
+}
+
+/** Every gate's verdict on a candidate; it may move only when all are ok. */
+export function judge(candidate: Candidate, context: GateContext, gates: readonly Gate[] = standardGates): Judgement {
+  const verdicts = gates.map((gate) => gate(candidate, context));
+  const ok = verdicts.every((v) => v.ok);
+  const rechecks = verdicts.filter((v) => !v.ok && v.recheckAt).map((v) => v.recheckAt!);
+  rechecks.sort();
+  return rechecks.length && !ok ? { verdicts, ok, recheckAt: rechecks[0] } : { verdicts, ok };
+}

@@ -1,0 +1,33 @@
+/**
+ * A Service as conveyor runs it: one Heroku pipeline whose Stages (apps) a Release moves through
+ * in order. Durations are normalised to milliseconds; nothing here is secret, because this value
+ * travels in workflow arguments and history.
+ */
+export interface Service {
+  name: string;
+  /** Heroku pipeline name or id. */
+  pipeline: string;
+  /** Heroku app names, first stage first. */
+  stages: string[];
+  /** GitHub repository, "owner/name". */
+  repo: string;
+  /** Only commits on this branch are promoted. */
+  branch: string;
+  /** A release must be this old on its source stage before it moves on. */
+  minAgeMs: number;
+  /** How often the pipeline is observed when nothing else wakes the workflow. */
+  tickMs: number;
+}
+
+/** A Stage pair: stage `index` promotes into stage `index + 1`. */
+export interface Pair {
+  index: number;
+  from: string;
+  to: string;
+}
+
+export function pairsOf(service: Service): Pair[] {
+  return service.stages.slice(1).map((to, i) => ({ index: i, from: service.stages[i], to }));
+}
+
+export const workflowIdFor = (service: string): string => `conveyor/${service}`;

@@ -1,0 +1,46 @@
+// `npm test`: type-check, then every test file under test/, against one real Temporal dev server
+// (in memory, headless, on a free loopback port) that this script starts and stops.
+import { spawnSync, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, relative } from 'node:path';
+import { ensureDevServer } from '../temporal/dev-server';
+import { projectRoot } from '../temporal/paths';
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+const typecheck = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', projectRoot], { stdio: 'inherit' });
+if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
+
+const filter = process.argv.slice(2);
+const files = testFiles(join(projectRoot, 'test'))
+  .map((f) => relative(projectRoot, f))
+  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
+  .sort();
+
+const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
+console.error(`Temporal dev server for tests at ${server.address}`);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+  cwd: projectRoot,
+  stdio: 'inherit',
+  env: { ...process.env, CONVEYOR_TEST_TEMPORAL_ADDRESS: server.address },
+});
+const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+await server.stop();
+process.exit(code);

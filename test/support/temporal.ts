@@ -1,0 +1,55 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ensureDevServer, type DevServer } from '../../temporal/dev-server';
+import { workflowsPath } from '../../worker/worker';
+
+let server: Promise<DevServer> | undefined;
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/**
+ * The real Temporal dev server for tests: the one `npm test` started (its address is in
+ * CONVEYOR_TEST_TEMPORAL_ADDRESS), or one started for this file alone when run directly.
+ */
+export function testServer(): Promise<DevServer> {
+  server ??= process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS
+    ? ensureDevServer({ address: process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS })
+    : ensureDevServer({ address: `127.0.0.1:${17233 + (process.pid % 2000)}`, headless: true, dbFile: null });
+  return server;
+}
+
+/** The workflow bundle, built once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+export async function connect(address: string): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    native,
+    close: async () => {
+      await connection.close();
+      await native.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,61 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { commitQuestions, currentStage, planPairs, type PlanMemory } from '../../domain/plan';
+import { observe, release, service, sha } from '../support/facts';
+
+const quiet: PlanMemory = { inFlight: [], failed: {} };
+const kinds = (plans: { kind: string }[]) => plans.map((p) => p.kind);
+
+describe('reconcile plan', () => {
+  test('a pipeline running one release everywhere is in sync', () => {
+    assert.deepEqual(kinds(planPairs(service, observe('aaa', 'aaa', 'aaa', 'aaa'), quiet)), ['in-sync', 'in-sync', 'in-sync']);
+  });
+
+  test('every pair whose slugs differ is a candidate, so two releases advance at once', () => {
+    const plans = planPairs(service, observe('ccc', 'bbb', 'aaa', 'aaa'), quiet);
+    assert.deepEqual(kinds(plans), ['candidate', 'candidate', 'in-sync']);
+  });
+
+  test('a source still releasing is waited for', () => {
+    const observation = observe('aaa', 'aaa', 'aaa', 'aaa');
+    observation.stages[0].latest = release('bbb', { version: 2, status: 'pending' });
+    const [first] = planPairs(service, observation, quiet);
+    assert.deepEqual([first.kind, first.reason], ['waiting', 'api-qa01 is releasing v2 (bbb0000)']);
+  });
+
+  test('at most one promotion is in flight per target stage', () => {
+    const plans = planPairs(service, observe('bbb', 'aaa', 'aaa', 'aaa'), { inFlight: ['api-st01'], failed: {} });
+    assert.deepEqual(kinds(plans), ['promoting', 'waiting', 'in-sync']);
+  });
+
+  test('a release that failed in a target is not tried there again', () => {
+    const failed = { 'api-st01': [{ slugId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: '2026-11-20T10:00:00Z' }] };
+    const [first] = planPairs(service, observe('bbb', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed });
+    assert.equal(first.kind, 'held');
+    assert.match(first.reason, /failed in api-st01 .*Release command failed/);
+  });
+
+  test('a newer release than the one that failed may go', () => {
+    const failed = { 'api-st01': [{ slugId: 'slug-bbb', commit: sha('bbb'), error: 'boom', at: '2026-11-20T10:00:00Z' }] };
+    assert.equal(planPairs(service, observe('ccc', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed })[0].kind, 'candidate');
+  });
+
+  test('the questions for GitHub ask about the branch and the target, once each', () => {
+    const plans = planPairs(service, observe('bbb', 'aaa', 'aaa', 'aaa'), quiet);
+    assert.deepEqual(commitQuestions(service, plans), [
+      { base: 'main', head: sha('bbb') },
+      { base: sha('aaa'), head: sha('bbb') },
+    ]);
+  });
+});
+
+describe('current stage', () => {
+  test('is the furthest stage running the newest release', () => {
+    assert.equal(currentStage(service, observe('bbb', 'bbb', 'aaa', 'aaa'))?.stage, 'api-st01');
+    assert.equal(currentStage(service, observe('bbb', 'bbb', 'bbb', 'bbb'))?.stage, 'api-eu01');
+  });
+
+  test('is the first stage for a release just merged', () => {
+    assert.deepEqual(currentStage(service, observe('ccc', 'bbb', 'bbb', 'aaa')), { stage: 'api-qa01', index: 0, commit: sha('ccc'), version: 1 });
+  });
+});

@@ -1,0 +1,67 @@
+import type { Pause } from '../domain/pause';
+import type { ReleaseStatus } from '../domain/observation';
+import type { Verdict } from '../domain/verdict';
+
+/** Why the pipeline cannot observe or act, as the last attempt found it. */
+export interface Blocked {
+  reason: string;
+  since: string;
+  /** Permanent causes (bad token, unknown app) are re-checked at a slow cadence. */
+  permanent: boolean;
+}
+
+export interface PromotionRecord {
+  from: string;
+  to: string;
+  commit: string | null;
+  sourceVersion: number;
+  slugId: string;
+  startedAt: string;
+  finishedAt?: string;
+  outcome: 'in-flight' | 'succeeded' | 'failed';
+  promotionId?: string | null;
+  targetVersion?: number;
+  error?: string;
+}
+
+export interface StageStatus {
+  stage: string;
+  version: number | null;
+  commit: string | null;
+  status: ReleaseStatus | null;
+  releasedAt: string | null;
+  /** The newest release when it is not the one running (pending or failed). */
+  latest?: { version: number; status: ReleaseStatus; commit: string | null };
+}
+
+export interface PairStatus {
+  from: string;
+  to: string;
+  state: 'in-sync' | 'waiting' | 'promoting' | 'held' | 'ready' | 'gated';
+  reason: string;
+  verdicts: Verdict[];
+  recheckAt?: string;
+}
+
+export interface CurrentStage {
+  stage: string;
+  index: number;
+  commit: string | null;
+  version: number | null;
+}
+
+/** The answer to the `status` query: everything `conveyor status` shows. */
+export interface PipelineStatus {
+  service: string;
+  pipeline: string;
+  branch: string;
+  stages: StageStatus[];
+  currentStage: CurrentStage | null;
+  paused: Pause | null;
+  blocked: Blocked | null;
+  pairs: PairStatus[];
+  inFlight: PromotionRecord[];
+  history: PromotionRecord[];
+  observedAt: string | null;
+  nextCheckAt: string | null;
+}
