@@ -1,0 +1,66 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { currentStageQuery } from '../../workflows/messages';
+import { commitsByStage, startStack, status, type Stack } from '../support/stack';
+import { eventually } from '../support/temporal';
+
+describe('a release rolls through the pipeline', () => {
+  let stack: Stack;
+  before(async () => (stack = await startStack({ promotionDelayMs: 1_500 })));
+  after(async () => stack?.stop());
+
+  test('a merged release reaches every stage, in order', async () => {
+    const service = await stack.launch('roll');
+    const merged = await stack.sandbox.scenario.merge(service.pipeline, { message: 'feature' });
+    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'the release on every stage');
+    const promotions = stack.sandbox.scenario.promotions().filter((p) => service.stages.some((s) => p.targets.some((t) => t.app === s)));
+    assert.deepEqual(
+      promotions.map((p) => `${p.source}->${p.targets.map((t) => t.app).join(',')}`),
+      [`${service.stages[0]}->${service.stages[1]}`, `${service.stages[1]}->${service.stages[2]}`, `${service.stages[2]}->${service.stages[3]}`],
+    );
+    const history = (await status(stack, service)).history;
+    assert.deepEqual(history.map((h) => [h.to, h.outcome]).reverse(), service.stages.slice(1).map((s) => [s, 'succeeded']));
+  });
+
+  test('currentStage answers the furthest stage the newest release has reached', async () => {
+    const service = await stack.launch('where', { minAge: '1h' });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    const handle = stack.client.workflow.getHandle(`conveyor/${service.name}`);
+    const where = await eventually(async () => {
+      const stage = await handle.query(currentStageQuery);
+      return stage?.commit === merged.sha ? stage : undefined;
+    });
+    assert.deepEqual(where, { stage: service.stages[0], index: 0, commit: merged.sha, version: merged.version });
+  });
+
+  test('status shows each stage, each pair and why it waits', async () => {
+    const service = await stack.launch('status', { minAge: '1h' });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    const shown = await eventually(async () => {
+      const s = await status(stack, service);
+      return s.pairs[0]?.state === 'gated' ? s : undefined;
+    });
+    assert.equal(shown.stages[0].commit, merged.sha);
+    assert.equal(shown.stages[0].status, 'succeeded');
+    assert.deepEqual(shown.pairs.map((p) => p.state), ['gated', 'in-sync', 'in-sync']);
+    const age = shown.pairs[0].verdicts.find((v) => v.gate === 'age');
+    assert.equal(age?.ok, false);
+    assert.match(age!.reason, /needs 1h/);
+    assert.ok(shown.pairs[0].recheckAt, 'the pair says when it is checked again');
+    assert.deepEqual(shown.pairs[0].verdicts.map((v) => [v.gate, v.ok]), [['allow', true], ['age', false], ['branch', true], ['forward', true]]);
+  });
+
+  test('two releases advance in different pairs at the same time', async () => {
+    const service = await stack.launch('pairs', { minAge: '2s' }, undefined);
+    const a = await stack.sandbox.scenario.merge(service.pipeline, { message: 'A' });
+    await eventually(async () => (await commitsByStage(stack, service))[2] === a.sha, 60_000, 'A on the third stage');
+    const b = await stack.sandbox.scenario.merge(service.pipeline, { message: 'B' });
+    // While A goes from va to eu, B goes from qa to st: both promotions are in flight at once.
+    const both = await eventually(async () => {
+      const s = await status(stack, service);
+      const targets = s.inFlight.map((p) => `${p.to}:${p.commit}`);
+      return targets.length === 2 ? targets.sort() : undefined;
+    }, 60_000, 'two promotions in flight');
+    assert.deepEqual(both, [`${service.stages[1]}:${b.sha}`, `${service.stages[3]}:${a.sha}`].sort());
+  });
+});

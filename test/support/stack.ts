@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities';
+import { parseDuration } from '../../domain/duration';
+import type { Service } from '../../domain/service';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { applyServices } from '../../client/pipelines';
+import { githubClient, herokuClient } from '../../worker/clients';
+import type { PipelineOptions } from '../../workflows/pipeline';
+import { connect, testServer, workflowBundle } from './temporal';
+
+let runtimeInstalled = false;
+
+/** A short unique service name: tests share one Temporal server, and workflow ids are per service. */
+export const uniqueName = (base: string) => `${base}-${randomBytes(3).toString('hex')}`;
+
+export interface Stack {
+  client: Client;
+  sandbox: Sandbox;
+  address: string;
+  taskQueue: string;
+  /** Creates the service in the sandbox and starts its pipeline workflow, as `conveyor apply` does. */
+  launch(base: string, overrides?: Partial<Service> & { minAge?: string; tick?: string }, options?: PipelineOptions): Promise<Service>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Wraps the real activities, e.g. to make one attempt fail after it has acted. */
+  wrapActivities?: (activities: Activities) => Activities;
+  promotionDelayMs?: number;
+  releasePhaseMs?: number;
+}
+
+/** The real thing, small: the sandbox, a worker on the real dev server, real clients over HTTP. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const server = await testServer();
+  const sandbox = await startSandbox({ promotionDelayMs: options.promotionDelayMs ?? 200, releasePhaseMs: options.releasePhaseMs ?? 100 });
+  const { client, native, close } = await connect(server.address);
+  const taskQueue = uniqueName('test');
+  const real = createActivities(
+    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token) },
+    { pollIntervalMs: 100 },
+  );
+  const worker = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: options.wrapActivities ? options.wrapActivities(real) : real,
+  });
+  const running = worker.run();
+  const launched: string[] = [];
+
+  return {
+    client,
+    sandbox,
+    address: server.address,
+    taskQueue,
+    async launch(base, overrides = {}, pipelineOptions) {
+      const name = uniqueName(base);
+      const stages = overrides.stages ?? ['qa01', 'st01', 'va01', 'eu01'].map((s) => `${name}-${s}`);
+      const { minAge, tick, ...rest } = overrides;
+      const service: Service = {
+        name,
+        pipeline: name,
+        stages,
+        repo: `acme/${name}`,
+        branch: 'main',
+        minAgeMs: parseDuration(minAge ?? '1s')!,
+        tickMs: parseDuration(tick ?? '2s')!,
+        ...rest,
+      };
+      await sandbox.scenario.createService({ name: service.pipeline, repo: service.repo, stages: service.stages, branch: service.branch });
+      const [applied] = await applyServices(client, [service], taskQueue, pipelineOptions);
+      launched.push(applied.workflowId);
+      return service;
+    },
+    async stop() {
+      await Promise.all(launched.map((id) => client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+      worker.shutdown();
+      await running;
+      await close();
+      await sandbox.stop();
+    },
+  };
+}
+
+export async function status(stack: Stack, service: Service) {
+  const { statusQuery } = await import('../../workflows/messages');
+  return stack.client.workflow.getHandle(`conveyor/${service.name}`).query(statusQuery);
+}
+
+/** The commit each stage runs, in stage order, as the workflow last observed it. */
+export async function commitsByStage(stack: Stack, service: Service): Promise<(string | null)[]> {
+  return (await status(stack, service)).stages.map((s) => s.commit);
+}
