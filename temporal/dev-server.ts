@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { temporalBinary } from './binary';
 import { stateDir } from './paths';
 import { conveyorSearchAttributes } from './search-attributes';
@@ -35,9 +35,10 @@ export interface DevServer {
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 
-const indexedTypes: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+const indexedTypes: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 };
 const cliTypes: Record<string, string> = { KEYWORD: 'Keyword', BOOL: 'Bool' };
 
