@@ -5,7 +5,19 @@ import { temporalSettings, workerSettings, SettingsError } from '../worker/setti
 import { connectClient } from './connection';
 import { UserError } from './errors';
 import { formatList, formatStatus } from './format';
-import { applyServices, listPipelines, pausePipeline, pipelineStatus, resumePipeline } from './pipelines';
+import {
+  applyServices,
+  currentFreeze,
+  freezeAll,
+  listPipelines,
+  pausePipeline,
+  pipelineStatus,
+  promoteManually,
+  rejectCommit,
+  resumePipeline,
+  unfreezeAll,
+  unrejectCommit,
+} from './pipelines';
 
 const print = (value: unknown, json: boolean, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 const whoami = () => process.env.CONVEYOR_USER || userInfo().username;
@@ -85,6 +97,78 @@ export function buildProgram(): Command {
     .action(async (service: string, opts: { by?: string }) => {
       await resumePipeline(await connectClient(temporalSettings()), service, opts.by ?? whoami());
       console.log(`resumed ${service}`);
+    });
+
+  program
+    .command('freeze')
+    .description('stop promotions in every pipeline (services with ignoreFreeze excepted) until unfreeze')
+    .requiredOption('--reason <text>', 'why; shown in every status')
+    .option('--by <name>', 'who (default: your user name)')
+    .action(async (opts: { reason: string; by?: string }) => {
+      if (!opts.reason.trim()) throw new UserError('--reason must not be empty');
+      const settings = temporalSettings();
+      await freezeAll(await connectClient(settings), settings.taskQueue, { reason: opts.reason, by: opts.by ?? whoami() });
+      console.log('frozen: every pipeline holds its promotions');
+    });
+
+  program
+    .command('unfreeze')
+    .description('end the company-wide freeze')
+    .option('--by <name>', 'who (default: your user name)')
+    .action(async (opts: { by?: string }) => {
+      const settings = temporalSettings();
+      await unfreezeAll(await connectClient(settings), settings.taskQueue, opts.by ?? whoami());
+      console.log('unfrozen');
+    });
+
+  program
+    .command('frozen')
+    .description('show the company-wide freeze, if any')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const freeze = await currentFreeze(await connectClient(temporalSettings()));
+      print(freeze, !!opts.json, () => (freeze ? `frozen by ${freeze.by} since ${freeze.since}: ${freeze.reason}` : 'not frozen'));
+    });
+
+  program
+    .command('promote')
+    .description('promote into a stage now, by hand: overrules the waiting gates (pause, freeze, window, age); --skip-gates overrules all')
+    .argument('<service>')
+    .requiredOption('--to <stage>', 'target stage (app name)')
+    .requiredOption('--reason <text>', 'why; recorded in status and history')
+    .option('--by <name>', 'who (default: your user name)')
+    .option('--skip-gates', 'overrule every gate, safety gates included')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (service: string, opts: { to: string; reason: string; by?: string; skipGates?: boolean; json?: boolean }) => {
+      const outcome = await promoteManually(await connectClient(temporalSettings()), service, {
+        to: opts.to,
+        reason: opts.reason,
+        by: opts.by ?? whoami(),
+        skipGates: !!opts.skipGates,
+      });
+      print(outcome, !!opts.json, () => outcome.message);
+      if (!outcome.started) process.exitCode = 1;
+    });
+
+  program
+    .command('reject')
+    .description('hold a known-bad release (by commit) from ever being promoted, until unreject')
+    .argument('<service>')
+    .requiredOption('--commit <sha>', 'commit sha, 7 to 40 hex digits')
+    .requiredOption('--reason <text>', 'why')
+    .option('--by <name>', 'who (default: your user name)')
+    .action(async (service: string, opts: { commit: string; reason: string; by?: string }) => {
+      console.log(await rejectCommit(await connectClient(temporalSettings()), service, { commit: opts.commit, reason: opts.reason, by: opts.by ?? whoami() }));
+    });
+
+  program
+    .command('unreject')
+    .description('let a rejected release be promoted again')
+    .argument('<service>')
+    .requiredOption('--commit <sha>', 'the rejected commit')
+    .option('--by <name>', 'who (default: your user name)')
+    .action(async (service: string, opts: { commit: string; by?: string }) => {
+      console.log(await unrejectCommit(await connectClient(temporalSettings()), service, opts.commit, opts.by ?? whoami()));
     });
 
   program

@@ -16,7 +16,8 @@ const when = (iso: string | null | undefined, now: number): string => {
 
 function promotionLine(p: PromotionRecord, now: number): string {
   const outcome = p.outcome === 'in-flight' ? 'in flight' : p.outcome;
-  const tail = p.error ? `: ${p.error}` : p.targetVersion ? ` as v${p.targetVersion}` : '';
+  const tail = (p.error ? `: ${p.error}` : p.targetVersion ? ` as v${p.targetVersion}` : '') +
+    (p.manual ? `  [by hand: ${p.manual.by}, "${p.manual.reason}"${p.manual.skippedGates.length ? `, skipped ${p.manual.skippedGates.join(', ')}` : ''}]` : '');
   return `${p.from} -> ${p.to}  v${p.sourceVersion} ${shortSha(p.commit)}  ${outcome}${tail}  (started ${when(p.startedAt, now)})`;
 }
 
@@ -26,6 +27,8 @@ export function formatStatus(status: PipelineStatus, now = Date.now()): string {
   const where = status.currentStage ? `newest ${shortSha(status.currentStage.commit)} has reached ${status.currentStage.stage}` : 'not observed yet';
   lines.push(`${status.service}  (pipeline ${status.pipeline}, branch ${status.branch}): ${where}`);
   if (status.paused) lines.push(`PAUSED by ${status.paused.by} ${when(status.paused.since, now)}: ${status.paused.reason}`);
+  if (status.frozen) lines.push(`FROZEN by ${status.frozen.by} ${when(status.frozen.since, now)}: ${status.frozen.reason}${status.ignoresFreeze ? ' (this service ignores freezes)' : ''}`);
+  for (const r of status.rejected) lines.push(`REJECTED ${shortSha(r.commit)} by ${r.by} ${when(r.at, now)}: ${r.reason}`);
   if (status.blocked) lines.push(`BLOCKED ${when(status.blocked.since, now)}: ${status.blocked.reason}`);
   lines.push('');
   lines.push(

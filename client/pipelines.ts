@@ -1,8 +1,25 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { workflowIdFor, type Service } from '../domain/service';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CONTROL_WORKFLOW_ID, workflowIdFor, type Service } from '../domain/service';
+import type { Freeze } from '../domain/freeze';
 import type { Pause } from '../domain/pause';
 import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/search-attributes';
-import { configureSignal, currentStageQuery, pauseSignal, resumeSignal, statusQuery } from '../workflows/messages';
+import {
+  configureSignal,
+  currentStageQuery,
+  freezeQuery,
+  freezeSignal,
+  pauseSignal,
+  promoteUpdate,
+  rejectUpdate,
+  resumeSignal,
+  statusQuery,
+  unfreezeSignal,
+  unrejectUpdate,
+  type ManualPromotionRequest,
+  type RejectRequest,
+} from '../workflows/messages';
+import type { control } from '../workflows/control';
+import type { ManualOutcome } from '../workflows/pipeline-state';
 import type { PipelineOptions, pipeline } from '../workflows/pipeline';
 import type { CurrentStage, PipelineStatus } from '../workflows/status';
 import { UserError } from './errors';
@@ -15,6 +32,7 @@ export interface Applied {
 
 /** Starts a pipeline workflow per service, or hands a running one its (possibly changed) config. */
 export async function applyServices(client: Client, services: Service[], taskQueue: string, options?: PipelineOptions): Promise<Applied[]> {
+  await ensureControl(client, taskQueue);
   const applied: Applied[] = [];
   for (const service of services) {
     const workflowId = workflowIdFor(service.name);
@@ -90,4 +108,58 @@ export async function pausePipeline(client: Client, service: string, request: Pi
 
 export async function resumePipeline(client: Client, service: string, by: string): Promise<void> {
   await (await pipelineHandle(client, service)).signal(resumeSignal, { by });
+}
+
+/** Starts conveyor/control, the holder of the company-wide freeze, unless it runs already. */
+export async function ensureControl(client: Client, taskQueue: string): Promise<void> {
+  await client.workflow.start<typeof control>('control', {
+    workflowId: CONTROL_WORKFLOW_ID,
+    taskQueue,
+    args: [{}],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+}
+
+export async function freezeAll(client: Client, taskQueue: string, request: Pick<Freeze, 'reason' | 'by'>): Promise<void> {
+  await ensureControl(client, taskQueue);
+  await client.workflow.getHandle(CONTROL_WORKFLOW_ID).signal(freezeSignal, request);
+}
+
+export async function unfreezeAll(client: Client, taskQueue: string, by: string): Promise<void> {
+  await ensureControl(client, taskQueue);
+  await client.workflow.getHandle(CONTROL_WORKFLOW_ID).signal(unfreezeSignal, { by });
+}
+
+export async function currentFreeze(client: Client): Promise<Freeze | null> {
+  try {
+    return await client.workflow.getHandle(CONTROL_WORKFLOW_ID).query(freezeQuery);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+}
+
+/** Runs an update; a validator's rejection becomes a UserError with the workflow's own words. */
+async function update<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new UserError((error.cause as Error | undefined)?.message ?? error.message);
+    throw error;
+  }
+}
+
+export async function promoteManually(client: Client, service: string, request: ManualPromotionRequest): Promise<ManualOutcome> {
+  const handle = await pipelineHandle(client, service);
+  return update(() => handle.executeUpdate(promoteUpdate, { args: [request] }));
+}
+
+export async function rejectCommit(client: Client, service: string, request: RejectRequest): Promise<string> {
+  const handle = await pipelineHandle(client, service);
+  return update(() => handle.executeUpdate(rejectUpdate, { args: [request] }));
+}
+
+export async function unrejectCommit(client: Client, service: string, commit: string, by: string): Promise<string> {
+  const handle = await pipelineHandle(client, service);
+  return update(() => handle.executeUpdate(unrejectUpdate, { args: [{ commit, by }] }));
 }

@@ -18,7 +18,7 @@ export function parseServices(text: string, file = 'services file'): Service[] {
   }
   const parsed = servicesFile.safeParse(json);
   if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error));
-  return parsed.data.services.map(toService);
+  return parsed.data.services.map((spec) => toService(spec, parsed.data.global));
 }
 
 export function loadServices(file: string): Service[] {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration';
 import type { Service } from '../domain/service';
+import type { WindowPolicy } from '../domain/window';
+import { blackoutSpec, windowSpec } from './window-schema';
 
 const duration = (what: string) =>
   z.string().refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` });
@@ -19,11 +21,24 @@ export const serviceSpec = z
     branch: z.string().min(1).default('main'),
     minAge: duration('minAge').default('30m'),
     tick: duration('tick').default('60s'),
+    /** Replace the global windows for this service. */
+    windows: z.array(windowSpec).optional(),
+    /** Added to the global blackouts. */
+    blackouts: z.array(blackoutSpec).default([]),
+    ignoreFreeze: z.boolean().default(false),
+  })
+  .strict();
+
+/** Settings every service inherits. */
+export const globalSpec = z
+  .object({
+    windows: z.array(windowSpec).default([]),
+    blackouts: z.array(blackoutSpec).default([]),
   })
   .strict();
 
 export const servicesFile = z
-  .object({ services: z.array(serviceSpec).min(1, 'needs at least one service') })
+  .object({ global: globalSpec.default({ windows: [], blackouts: [] }), services: z.array(serviceSpec).min(1, 'needs at least one service') })
   .strict()
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -35,7 +50,8 @@ export const servicesFile = z
 
 export type ServiceSpec = z.input<typeof serviceSpec>;
 
-export function toService(spec: z.output<typeof serviceSpec>): Service {
+export function toService(spec: z.output<typeof serviceSpec>, global: z.output<typeof globalSpec> = { windows: [], blackouts: [] }): Service {
+  const windows: WindowPolicy = { windows: spec.windows ?? global.windows, blackouts: [...global.blackouts, ...spec.blackouts] };
   return {
     name: spec.name,
     pipeline: spec.pipeline,
@@ -44,6 +60,8 @@ export function toService(spec: z.output<typeof serviceSpec>): Service {
     branch: spec.branch,
     minAgeMs: parseDuration(spec.minAge)!,
     tickMs: parseDuration(spec.tick)!,
+    ...(windows.windows.length || windows.blackouts.length ? { windows } : {}),
+    ...(spec.ignoreFreeze ? { ignoreFreeze: true } : {}),
   };
 }
 

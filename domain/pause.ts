@@ -18,6 +18,7 @@ export function readPause(input: unknown, now: number): Pause {
   return {
     reason: text(fields.reason ?? bare, 'no reason given'),
     by: text(fields.by, 'unknown'),
-    since: new Date(now).toISOString(),
+    // A freeze passed on from conveyor/control keeps the moment it began.
+    since: typeof fields.since === 'string' && !Number.isNaN(Date.parse(fields.since)) ? fields.since : new Date(now).toISOString(),
   };
 }

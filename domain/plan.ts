@@ -3,7 +3,8 @@ import { questionKey } from './commits';
 import type { Candidate } from './gates';
 import type { Observation, ReleaseFact, StageFact } from './observation';
 import { shortSha } from './observation';
-import { pairsOf, type Pair, type Service } from './service';
+import { rejects, type Rejection } from './rejection';
+import { pairsOf, type Pair, type Service, type StagePolicy } from './service';
 
 /** What a Promotion into a stage left behind when it failed: that release is not tried there again. */
 export interface FailedPromotion {
@@ -19,6 +20,8 @@ export interface PlanMemory {
   inFlight: readonly string[];
   /** Per target stage, releases whose promotion into it failed. */
   failed: Readonly<Record<string, readonly FailedPromotion[]>>;
+  /** Releases operators declared bad. */
+  rejected?: readonly Rejection[];
 }
 
 export type PairPlan =
@@ -43,6 +46,8 @@ function planPair(pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory
   if (to.latest?.status === 'pending' && to.latest.slugId === source.slugId) {
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(source.commit)}` };
   }
+  const rejection = memory.rejected?.find((r) => rejects(r, source.commit));
+  if (rejection) return { pair, kind: 'held', reason: `${shortSha(source.commit)} rejected by ${rejection.by} at ${rejection.at}: ${rejection.reason}` };
   const failed = memory.failed[pair.to]?.find((f) => f.slugId === source.slugId);
   if (failed) return { pair, kind: 'held', reason: `${shortSha(source.commit)} failed in ${pair.to} at ${failed.at}: ${failed.error}` };
   if (to.latest?.status === 'failed' && to.latest.slugId === source.slugId) {
@@ -86,4 +91,11 @@ export function currentStage(service: Service, observation: Observation): { stag
   });
   const stage = observation.stages[index];
   return { stage: service.stages[index], index, commit: newest.commit, version: stage.current?.version ?? null };
+}
+
+/** The alert and URL checks for promotions into `stage`: its own, else those for every stage ('*'). */
+export function stagePolicy(service: Service, stage: string): StagePolicy {
+  const all = service.checks?.['*'] ?? {};
+  const own = service.checks?.[stage] ?? {};
+  return { ...all, ...own };
 }

@@ -1,3 +1,12 @@
+import type { AlertPolicy, IncidentPolicy, UrlPolicy } from './health';
+import type { WindowPolicy } from './window';
+
+/** Checks that apply to promotions into one stage. */
+export interface StagePolicy {
+  alerts?: AlertPolicy;
+  urls?: UrlPolicy;
+}
+
 /**
  * A Service as conveyor runs it: one Heroku pipeline whose Stages (apps) a Release moves through
  * in order. Durations are normalised to milliseconds; nothing here is secret, because this value
@@ -17,6 +26,15 @@ export interface Service {
   minAgeMs: number;
   /** How often the pipeline is observed when nothing else wakes the workflow. */
   tickMs: number;
+  // The fields below came with the health gates; workflows started before them carry none.
+  /** Deploy windows and blackouts (the file's global ones merged in). */
+  windows?: WindowPolicy;
+  /** Incident sources checked before every promotion. */
+  incident?: IncidentPolicy;
+  /** Alerts and URLs checked before a promotion into a stage; `'*'` applies to every stage. */
+  checks?: Record<string, StagePolicy>;
+  /** Hotfix-only services keep promoting during a company-wide freeze. */
+  ignoreFreeze?: boolean;
 }
 
 /** A Stage pair: stage `index` promotes into stage `index + 1`. */
@@ -31,3 +49,6 @@ export function pairsOf(service: Service): Pair[] {
 }
 
 export const workflowIdFor = (service: string): string => `conveyor/${service}`;
+
+/** The singleton workflow holding the company-wide freeze. */
+export const CONTROL_WORKFLOW_ID = 'conveyor/control';

@@ -9,6 +9,7 @@ export interface WorkerSettings {
   herokuToken: string;
   githubUrl: string;
   githubToken: string;
+  librato?: { email?: string; token?: string };
 }
 
 export const DEFAULT_TASK_QUEUE = 'conveyor';
@@ -32,5 +33,6 @@ export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSett
     herokuToken: env.HEROKU_API_KEY!,
     githubUrl: env.GITHUB_API_URL || 'https://api.github.com',
     githubToken: env.GITHUB_TOKEN!,
+    librato: { email: env.LIBRATO_EMAIL, token: env.LIBRATO_TOKEN },
   };
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { HerokuActivityOptions } from '../activities/heroku';
@@ -16,8 +17,15 @@ export interface WorkerOptions extends HerokuActivityOptions {
 /** A worker that runs conveyor's workflows and activities, with clients made from the settings. */
 export async function createWorker(settings: WorkerSettings, options: WorkerOptions = {}): Promise<Worker> {
   const connection = options.connection ?? (await NativeConnection.connect({ address: settings.address }));
+  // Activities that pass the freeze on talk to Temporal as a client.
+  const temporal = new Client({ connection: await Connection.connect({ address: settings.address }), namespace: settings.namespace });
   const activities = createActivities(
-    { heroku: herokuClient(settings.herokuUrl, settings.herokuToken), github: githubClient(settings.githubUrl, settings.githubToken) },
+    {
+      heroku: herokuClient(settings.herokuUrl, settings.herokuToken),
+      github: githubClient(settings.githubUrl, settings.githubToken),
+      temporal,
+      librato: settings.librato,
+    },
     { pollIntervalMs: options.pollIntervalMs },
   );
   return Worker.create({

@@ -1,8 +1,12 @@
 import { isImmutable, questionKey, type CommitAnswers, type CommitQuestion } from '../domain/commits';
-import { judge, type Candidate } from '../domain/gates';
+import type { Freeze } from '../domain/freeze';
+import { judge, type Candidate, type TargetHealth } from '../domain/gates';
+import type { AlertPolicy, IncidentPolicy, UrlPolicy } from '../domain/health';
 import type { Observation } from '../domain/observation';
+import { overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
-import { commitQuestions, currentStage, planPairs, type FailedPromotion, type PairPlan } from '../domain/plan';
+import { commitQuestions, currentStage, planPairs, stagePolicy, type FailedPromotion, type PairPlan } from '../domain/plan';
+import type { Rejection } from '../domain/rejection';
 import type { Service } from '../domain/service';
 import type { Blocked, CurrentStage, PairStatus, PipelineStatus, PromotionRecord } from './status';
 
@@ -14,6 +18,8 @@ export interface CarriedState {
   history: PromotionRecord[];
   commitCache: CommitAnswers;
   observation: Observation | null;
+  freeze?: Freeze | null;
+  rejected?: Rejection[];
 }
 
 export interface PromotionOutcome {
@@ -23,12 +29,34 @@ export interface PromotionOutcome {
   error?: string;
 }
 
+/** What the health checks of one target stage need gathered this cycle. */
+export interface HealthRequest {
+  stage: string;
+  incident?: IncidentPolicy;
+  alerts?: AlertPolicy;
+  urls?: UrlPolicy;
+}
+
+/** The answer to a manual promotion, once a reconcile pass has decided it. */
+export interface ManualOutcome {
+  started: boolean;
+  message: string;
+  skippedGates?: string[];
+}
+
+/** A promotion the gates (or an operator) let through. */
+export interface Go {
+  candidate: Candidate;
+  manual?: ManualPromotion & { skippedGates: string[] };
+}
+
 const HISTORY_LIMIT = 20;
 const FAILED_PER_STAGE_LIMIT = 20;
 const COMMIT_CACHE_LIMIT = 500;
 export const BLOCKED_RECHECK_MS = 5 * 60_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const configured = (policy: object | undefined) => !!policy && Object.keys(policy).length > 0;
 
 /**
  * One service's pipeline as the workflow sees it: what was observed, what each gate said, what is
@@ -36,22 +64,28 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class PipelineState {
   private pause: Pause | null;
+  private freeze: Freeze | null;
   private blocked: Blocked | null;
   private failed: Record<string, FailedPromotion[]>;
   private history: PromotionRecord[];
   private commitCache: CommitAnswers;
   private observation: Observation | null;
+  private rejected: Rejection[];
   private readonly inFlight = new Map<string, PromotionRecord>();
+  private readonly manual = new Map<string, ManualPromotion>();
+  private readonly manualOutcomes = new Map<string, ManualOutcome>();
   private pairs: PairStatus[] = [];
   private nextCheckAt: number | null = null;
 
   constructor(public service: Service, carried?: CarriedState) {
     this.pause = carried?.pause ?? null;
+    this.freeze = carried?.freeze ?? null;
     this.blocked = carried?.blocked ?? null;
     this.failed = carried?.failed ?? {};
     this.history = carried?.history ?? [];
     this.commitCache = carried?.commitCache ?? {};
     this.observation = carried?.observation ?? null;
+    this.rejected = carried?.rejected ?? [];
   }
 
   get paused(): boolean {
@@ -62,6 +96,10 @@ export class PipelineState {
     return this.inFlight.size;
   }
 
+  get stages(): readonly string[] {
+    return this.service.stages;
+  }
+
   pauseBy(input: unknown, now: number): void {
     this.pause = readPause(input, now);
   }
@@ -70,6 +108,29 @@ export class PipelineState {
     this.pause = null;
     // A person asked for action: a permanent block is worth checking again right now.
     if (this.blocked) this.blocked = { ...this.blocked, permanent: false };
+  }
+
+  frozen(freeze: Freeze | null): void {
+    this.freeze = freeze;
+  }
+
+  reject(rejection: Rejection): void {
+    this.rejected = [rejection, ...this.rejected.filter((r) => r.commit !== rejection.commit)];
+  }
+
+  /** Answers whether a rejection of that commit existed. */
+  unreject(commit: string): boolean {
+    const before = this.rejected.length;
+    this.rejected = this.rejected.filter((r) => !(r.commit.startsWith(commit) || commit.startsWith(r.commit)));
+    return this.rejected.length < before;
+  }
+
+  isRejected(commit: string): boolean {
+    return this.rejected.some((r) => r.commit.startsWith(commit) || commit.startsWith(r.commit));
+  }
+
+  isPromoting(stage: string): boolean {
+    return this.inFlight.has(stage);
   }
 
   reconfigure(service: Service): void {
@@ -89,7 +150,7 @@ export class PipelineState {
   /** The reconcile plan over the last observation. */
   plan(): PairPlan[] {
     if (!this.observation) return [];
-    return planPairs(this.service, this.observation, { inFlight: [...this.inFlight.keys()], failed: this.failed });
+    return planPairs(this.service, this.observation, { inFlight: [...this.inFlight.keys()], failed: this.failed, rejected: this.rejected });
   }
 
   /** GitHub questions the plan needs that are not answered for good already. */
@@ -108,23 +169,80 @@ export class PipelineState {
     for (const key of keys.slice(0, Math.max(0, keys.length - COMMIT_CACHE_LIMIT))) delete this.commitCache[key];
   }
 
-  /** Judges every candidate; returns those every gate lets through. */
-  decide(plans: readonly PairPlan[], answers: CommitAnswers, now: number): Candidate[] {
-    const context = { service: this.service, now, pause: this.pause, commits: { ...this.commitCache, ...answers } };
-    const ready: Candidate[] = [];
+  /** The health facts the candidates' target stages need, one request per stage with checks. */
+  healthRequests(plans: readonly PairPlan[]): HealthRequest[] {
+    const requests: HealthRequest[] = [];
+    for (const plan of plans) {
+      if (plan.kind !== 'candidate') continue;
+      const { alerts, urls } = stagePolicy(this.service, plan.pair.to);
+      const request: HealthRequest = { stage: plan.pair.to };
+      if (configured(this.service.incident)) request.incident = this.service.incident;
+      if (configured(alerts)) request.alerts = alerts;
+      if (urls?.urls.length) request.urls = urls;
+      if (request.incident || request.alerts || request.urls) requests.push(request);
+    }
+    return requests;
+  }
+
+  /** Queues an operator's promotion into `manual.to`; the next reconcile pass decides it. */
+  requestManual(manual: ManualPromotion): void {
+    this.manual.set(manual.to, manual);
+    this.manualOutcomes.delete(manual.to);
+  }
+
+  hasManualOutcome(to: string): boolean {
+    return this.manualOutcomes.has(to);
+  }
+
+  /** The decision on a queued manual promotion, once made (taken once). */
+  takeManualOutcome(to: string): ManualOutcome | undefined {
+    const outcome = this.manualOutcomes.get(to);
+    if (outcome) this.manualOutcomes.delete(to);
+    return outcome;
+  }
+
+  /** Judges every candidate; returns those every gate (or an operator) lets through. */
+  decide(plans: readonly PairPlan[], answers: CommitAnswers, now: number, health: Record<string, TargetHealth> = {}): Go[] {
+    const context = {
+      service: this.service,
+      now,
+      pause: this.pause,
+      freeze: this.service.ignoreFreeze ? null : this.freeze,
+      commits: { ...this.commitCache, ...answers },
+      health,
+    };
+    const go: Go[] = [];
     this.pairs = plans.map((plan): PairStatus => {
       const base = { from: plan.pair.from, to: plan.pair.to, reason: plan.reason };
-      if (plan.kind !== 'candidate') return { ...base, state: plan.kind, verdicts: [] };
+      const manual = this.manual.get(plan.pair.to);
+      this.manual.delete(plan.pair.to);
+      if (plan.kind !== 'candidate') {
+        if (manual) this.manualOutcomes.set(plan.pair.to, { started: false, message: `nothing to promote into ${plan.pair.to}: ${plan.reason}` });
+        return { ...base, state: plan.kind, verdicts: [] };
+      }
       const judgement = judge(plan.candidate, context);
-      if (judgement.ok) ready.push(plan.candidate);
+      if (manual) {
+        const ruling = overrule(judgement.verdicts, manual);
+        if (ruling.ok) {
+          go.push({ candidate: plan.candidate, manual: { ...manual, skippedGates: ruling.skipped } });
+          const skipped = ruling.skipped.length ? `; skipped ${ruling.skipped.join(', ')}` : '';
+          this.manualOutcomes.set(plan.pair.to, { started: true, message: `promoting ${plan.reason}${skipped}`, skippedGates: ruling.skipped });
+          return { ...base, state: 'ready', verdicts: judgement.verdicts };
+        }
+        const holding = ruling.holding.map((v) => `${v.gate}: ${v.reason}`).join('; ');
+        this.manualOutcomes.set(plan.pair.to, { started: false, message: `still held (use --skip-gates to overrule): ${holding}` });
+      }
+      if (judgement.ok) go.push({ candidate: plan.candidate });
       return judgement.ok
         ? { ...base, state: 'ready', verdicts: judgement.verdicts }
         : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
     });
-    return ready;
+    for (const [to] of this.manual) this.manualOutcomes.set(to, { started: false, message: `the pipeline has not been observed yet` });
+    this.manual.clear();
+    return go;
   }
 
-  promotionStarted(candidate: Candidate, now: number): PromotionRecord {
+  promotionStarted({ candidate, manual }: Go, now: number): PromotionRecord {
     const record: PromotionRecord = {
       from: candidate.pair.from,
       to: candidate.pair.to,
@@ -133,6 +251,7 @@ export class PipelineState {
       slugId: candidate.source.slugId!,
       startedAt: iso(now),
       outcome: 'in-flight',
+      ...(manual ? { manual: { by: manual.by, reason: manual.reason, skippedGates: manual.skippedGates } } : {}),
     };
     this.inFlight.set(record.to, record);
     this.pairs = this.pairs.map((p) => (p.to === record.to ? { ...p, state: 'promoting', reason: `promoting v${record.sourceVersion}` } : p));
@@ -193,7 +312,10 @@ export class PipelineState {
       stages,
       currentStage: this.currentStage(),
       paused: this.pause,
+      frozen: this.freeze,
+      ignoresFreeze: this.service.ignoreFreeze === true,
       blocked: this.blocked,
+      rejected: this.rejected,
       pairs: this.pairs,
       inFlight: [...this.inFlight.values()],
       history: this.history,
@@ -205,11 +327,13 @@ export class PipelineState {
   carry(): CarriedState {
     return {
       pause: this.pause,
+      freeze: this.freeze,
       blocked: this.blocked,
       failed: this.failed,
       history: this.history,
       commitCache: this.commitCache,
       observation: this.observation,
+      rejected: this.rejected,
     };
   }
 }

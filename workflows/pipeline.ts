@@ -5,17 +5,31 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Candidate } from '../domain/gates';
+import type { TargetHealth } from '../domain/gates';
+import { readFreeze } from '../domain/freeze';
+import { readCommit, readManualPromotion } from '../domain/override';
 import type { Service } from '../domain/service';
 import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/search-attributes';
-import { configureSignal, currentStageQuery, pauseSignal, resumeSignal, statusQuery } from './messages';
-import { PipelineState, type CarriedState } from './pipeline-state';
+import {
+  configureSignal,
+  currentStageQuery,
+  freezeSignal,
+  pauseSignal,
+  promoteUpdate,
+  rejectUpdate,
+  resumeSignal,
+  statusQuery,
+  unfreezeSignal,
+  unrejectUpdate,
+} from './messages';
+import { PipelineState, type CarriedState, type Go, type HealthRequest } from './pipeline-state';
 import { validService } from './valid-service';
 
 export interface PipelineOptions {
@@ -31,7 +45,7 @@ export interface PipelineInput {
   carried?: CarriedState;
 }
 
-const { observePipeline, compareCommits } = proxyActivities<Activities>({
+const { observePipeline, compareCommits, readFreeze: readCurrentFreeze, incidentFacts, alertFacts, urlFacts } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });
@@ -56,32 +70,96 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   const state = new PipelineState(input.service, input.carried);
   const options = input.options ?? {};
   let wake = false;
+  let passes = 0;
+  const nudge = () => {
+    wake = true;
+  };
 
   setHandler(pauseSignal, (request) => {
     state.pauseBy(request, Date.now());
-    wake = true;
+    nudge();
   });
   setHandler(resumeSignal, () => {
     state.resume();
-    wake = true;
+    nudge();
+  });
+  setHandler(freezeSignal, (request) => {
+    state.frozen(readFreeze(request, Date.now()));
+    nudge();
+  });
+  setHandler(unfreezeSignal, () => {
+    state.frozen(null);
+    nudge();
   });
   setHandler(configureSignal, (service) => {
     const valid = validService(service, state.service.name);
     if (valid.ok) state.reconfigure(valid.service);
     else log.warn('configure signal ignored', { problem: valid.problem });
-    wake = true;
+    nudge();
   });
   setHandler(currentStageQuery, () => state.currentStage());
   setHandler(statusQuery, () => state.status());
 
+  setHandler(
+    promoteUpdate,
+    async (request) => {
+      const manual = readManualPromotion(request, state.service, Date.now());
+      if (typeof manual === 'string') throw ApplicationFailure.nonRetryable(manual, 'InvalidRequest');
+      state.requestManual(manual);
+      nudge();
+      // Decided by the next full reconcile pass; two passes without a decision mean no observation.
+      const after = passes;
+      await condition(() => state.hasManualOutcome(manual.to) || passes > after + 1);
+      return state.takeManualOutcome(manual.to) ?? { started: false, message: 'the pipeline could not be observed; try again' };
+    },
+    {
+      validator: (request) => {
+        const manual = readManualPromotion(request, state.service, Date.now());
+        if (typeof manual === 'string') throw new Error(manual);
+        if (state.isPromoting(manual.to)) throw new Error(`a promotion into ${manual.to} is already in flight`);
+      },
+    },
+  );
+  setHandler(
+    rejectUpdate,
+    (request) => {
+      const commit = readCommit(request) as string;
+      state.reject({ commit, reason: request.reason.trim(), by: request.by?.trim() || 'unknown', at: new Date().toISOString() });
+      nudge();
+      return `${commit} is rejected: it will not be promoted until unrejected`;
+    },
+    {
+      validator: (request) => {
+        const commit = readCommit(request);
+        if (typeof commit !== 'string') throw new Error(commit.problem);
+        if (typeof request?.reason !== 'string' || !request.reason.trim()) throw new Error('a reason is required');
+      },
+    },
+  );
+  setHandler(
+    unrejectUpdate,
+    (request) => {
+      state.unreject(readCommit(request) as string);
+      nudge();
+      return `${request.commit} may be promoted again`;
+    },
+    {
+      validator: (request) => {
+        const commit = readCommit(request);
+        if (typeof commit !== 'string') throw new Error(commit.problem);
+        if (!state.isRejected(commit)) throw new Error(`${commit} is not rejected`);
+      },
+    },
+  );
+
   const inFlight: Promise<void>[] = [];
-  const startPromotion = (candidate: Candidate, pipelineId: string, appIds: Map<string, string>) => {
-    const record = state.promotionStarted(candidate, Date.now());
+  const startPromotion = (go: Go, pipelineId: string, appIds: Map<string, string>) => {
+    const record = state.promotionStarted(go, Date.now());
     const running = promote({
       pipelineId,
       sourceApp: record.from,
       sourceAppId: appIds.get(record.from)!,
-      sourceReleaseId: candidate.source.id,
+      sourceReleaseId: go.candidate.source.id,
       slugId: record.slugId,
       targetApp: record.to,
       targetAppId: appIds.get(record.to)!,
@@ -90,7 +168,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
       .catch((error) => state.promotionFinished(record.to, { status: 'failed', promotionId: null, targetVersion: null, error: explain(error).reason }, Date.now()))
       .finally(() => {
         inFlight.splice(inFlight.indexOf(running), 1);
-        wake = true;
+        nudge();
       });
     inFlight.push(running);
   };
@@ -113,22 +191,50 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     return info.continueAsNewSuggested || (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents);
   };
 
+  // Pipelines learn of a freeze by signal; one that starts during a freeze asks for it once.
+  if (patched('read-freeze-at-start')) {
+    try {
+      state.frozen(await readCurrentFreeze());
+    } catch (error) {
+      log.warn('could not read the freeze; the next freeze signal will tell', { error: explain(error).reason });
+    }
+  }
+
   while (!historyFull()) {
     wake = false;
     await reconcile(state, startPromotion);
+    passes++;
     publish();
     const now = Date.now();
     await condition(() => wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now));
   }
 
-  // Hand over a quiet workflow: promotions finished, signal handlers done, so nothing is lost.
+  // Hand over a quiet workflow: promotions finished, handlers done, so nothing is lost.
   await Promise.all(inFlight);
   await condition(allHandlersFinished);
   await continueAsNew<typeof pipeline>({ service: state.service, options, carried: state.carry() });
 }
 
-/** One pass: observe the pipeline, ask GitHub what the gates need, start what may go. */
-async function reconcile(state: PipelineState, startPromotion: (c: Candidate, pipelineId: string, appIds: Map<string, string>) => void): Promise<void> {
+/** Health facts per target stage; a source that cannot be read is a fact too (the gate fails closed). */
+async function gatherHealth(requests: HealthRequest[]): Promise<Record<string, TargetHealth>> {
+  const health: Record<string, TargetHealth> = {};
+  const incident = requests.find((r) => r.incident)?.incident;
+  const incidents = incident ? incidentFacts(incident) : undefined;
+  await Promise.all(
+    requests.map(async (request) => {
+      const [alerts, urls] = await Promise.all([request.alerts && alertFacts(request.alerts), request.urls && urlFacts(request.urls)]);
+      health[request.stage] = {
+        ...(request.incident ? { incident: await incidents! } : {}),
+        ...(alerts ? { alerts } : {}),
+        ...(urls ? { urls } : {}),
+      };
+    }),
+  );
+  return health;
+}
+
+/** One pass: observe the pipeline, gather what the gates need, start what may go. */
+async function reconcile(state: PipelineState, startPromotion: (go: Go, pipelineId: string, appIds: Map<string, string>) => void): Promise<void> {
   const { service } = state;
   let observation;
   try {
@@ -142,16 +248,16 @@ async function reconcile(state: PipelineState, startPromotion: (c: Candidate, pi
   const plans = state.plan();
   const questions = state.questions(plans);
   let answers = {};
-  if (questions.length > 0) {
-    try {
-      answers = await compareCommits({ repo: service.repo, questions });
-      state.learn(questions, answers);
-    } catch (error) {
-      const { reason, permanent } = explain(error);
-      state.blockedBy(`cannot ask GitHub about ${service.repo}: ${reason}`, permanent, Date.now());
-      return;
-    }
+  let health: Record<string, TargetHealth> = {};
+  try {
+    const requests = state.healthRequests(plans);
+    [answers, health] = await Promise.all([questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {}, requests.length > 0 ? gatherHealth(requests) : {}]);
+    state.learn(questions, answers);
+  } catch (error) {
+    const { reason, permanent } = explain(error);
+    state.blockedBy(`cannot check the gates of ${service.name}: ${reason}`, permanent, Date.now());
+    return;
   }
-  const appIds = new Map(observation.stages.map((stage) => [stage.app, stage.appId]));
-  for (const candidate of state.decide(plans, answers, Date.now())) startPromotion(candidate, observation.pipelineId, appIds);
+  const appIds = new Map<string, string>(observation.stages.map((stage) => [stage.app, stage.appId]));
+  for (const go of state.decide(plans, answers, Date.now(), health)) startPromotion(go, observation.pipelineId, appIds);
 }

@@ -1,4 +1,5 @@
 import type { Pause } from '../domain/pause';
+import type { Rejection } from '../domain/rejection';
 import type { ReleaseStatus } from '../domain/observation';
 import type { Verdict } from '../domain/verdict';
 
@@ -22,6 +23,8 @@ export interface PromotionRecord {
   promotionId?: string | null;
   targetVersion?: number;
   error?: string;
+  /** Set when an operator promoted by hand. */
+  manual?: { by: string; reason: string; skippedGates: string[] };
 }
 
 export interface StageStatus {
@@ -58,7 +61,11 @@ export interface PipelineStatus {
   stages: StageStatus[];
   currentStage: CurrentStage | null;
   paused: Pause | null;
+  /** The company-wide freeze, as this pipeline last heard of it. */
+  frozen: Pause | null;
+  ignoresFreeze: boolean;
   blocked: Blocked | null;
+  rejected: Rejection[];
   pairs: PairStatus[];
   inFlight: PromotionRecord[];
   history: PromotionRecord[];

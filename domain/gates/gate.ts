@@ -1,6 +1,8 @@
 import type { CommitAnswers } from '../commits';
 import type { ReleaseFact } from '../observation';
 import type { Pause } from '../pause';
+import type { Freeze } from '../freeze';
+import type { AlertFacts, IncidentFacts, UrlFact } from '../health';
 import type { Pair, Service } from '../service';
 import type { Verdict } from '../verdict';
 
@@ -17,7 +19,18 @@ export interface GateContext {
   service: Service;
   now: number;
   pause: Pause | null;
+  /** The company-wide freeze, unless the service ignores freezes. */
+  freeze: Freeze | null;
   commits: CommitAnswers;
+  /** Health facts per target stage, gathered for candidates whose stage has health checks. */
+  health: Readonly<Record<string, TargetHealth>>;
 }
 
-export type Gate = (candidate: Candidate, context: GateContext) => Verdict;
+export interface TargetHealth {
+  incident?: IncidentFacts[];
+  alerts?: AlertFacts[];
+  urls?: UrlFact[];
+}
+
+/** A gate answers a Verdict, or null when it does not apply to this service or stage. */
+export type Gate = (candidate: Candidate, context: GateContext) => Verdict | null;

@@ -3,12 +3,14 @@ import { ageGate } from './age';
 import { allowGate } from './allow';
 import { branchGate } from './branch';
 import { forwardGate } from './forward';
+import { alertsGate, incidentGate, urlsGate } from './health';
+import { windowGate } from './window-gate';
 import type { Candidate, Gate, GateContext } from './gate';
 
-export type { Candidate, Gate, GateContext } from './gate';
+export type { Candidate, Gate, GateContext, TargetHealth } from './gate';
 
 /** The gates every candidate passes through, in the order status shows them. */
-export const standardGates: readonly Gate[] = [allowGate, ageGate, branchGate, forwardGate];
+export const standardGates: readonly Gate[] = [allowGate, windowGate, ageGate, branchGate, forwardGate, incidentGate, alertsGate, urlsGate];
 
 export interface Judgement {
   verdicts: Verdict[];
@@ -19,7 +21,7 @@ export interface Judgement {
 
 /** Every gate's verdict on a candidate; it may move only when all are ok. */
 export function judge(candidate: Candidate, context: GateContext, gates: readonly Gate[] = standardGates): Judgement {
-  const verdicts = gates.map((gate) => gate(candidate, context));
+  const verdicts = gates.map((gate) => gate(candidate, context)).filter((v): v is Verdict => v !== null);
   const ok = verdicts.every((v) => v.ok);
   const rechecks = verdicts.filter((v) => !v.ok && v.recheckAt).map((v) => v.recheckAt!);
   rechecks.sort();

@@ -12,7 +12,7 @@ const candidate = (source = release('bbb', { version: 7 }), target = release('aa
   source,
   target,
 });
-const context = (overrides: Partial<GateContext> = {}): GateContext => ({ service, now: T0 + 31 * 60_000, pause: null, commits: {}, ...overrides });
+const context = (overrides: Partial<GateContext> = {}): GateContext => ({ service, now: T0 + 31 * 60_000, pause: null, freeze: null, commits: {}, health: {}, ...overrides });
 
 describe('age gate', () => {
   test('holds a release younger than minAge and says when it opens', () => {

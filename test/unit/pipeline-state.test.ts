@@ -17,7 +17,7 @@ describe('pipeline state', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
     const plans = state.plan();
     const ready = state.decide(plans, onMainAndAhead, T0);
-    assert.deepEqual(ready.map((c) => c.pair.to), ['api-st01']);
+    assert.deepEqual(ready.map((go) => go.candidate.pair.to), ['api-st01']);
   });
 
   test('a pause holds every candidate and shows who paused', () => {
@@ -53,8 +53,8 @@ describe('pipeline state', () => {
   test('a finished promotion is recorded in the history, newest first, at most 20', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
     for (let i = 0; i < 25; i++) {
-      const [candidate] = state.decide(state.plan(), onMainAndAhead, T0);
-      state.promotionStarted(candidate, T0 + i);
+      const [go] = state.decide(state.plan(), onMainAndAhead, T0);
+      state.promotionStarted(go, T0 + i);
       assert.equal(state.status().inFlight.length, 1);
       state.promotionFinished('api-st01', { status: 'succeeded', promotionId: `p${i}`, targetVersion: 10 + i }, T0 + i);
     }
@@ -66,8 +66,8 @@ describe('pipeline state', () => {
 
   test('a failed promotion holds that release out of that stage', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
-    const [candidate] = state.decide(state.plan(), onMainAndAhead, T0);
-    state.promotionStarted(candidate, T0);
+    const [go] = state.decide(state.plan(), onMainAndAhead, T0);
+    state.promotionStarted(go, T0);
     state.promotionFinished('api-st01', { status: 'failed', promotionId: 'p1', targetVersion: 4, error: 'Release command failed' }, T0);
     const [pair] = state.plan();
     assert.equal(pair.kind, 'held');

@@ -1,0 +1,16 @@
+import type { UrlFact } from '../health';
+import { hold, pass, type Verdict } from '../verdict';
+
+const healthy = (fact: UrlFact): boolean => fact.error === undefined && fact.status === 200;
+
+function describe({ url, status, ms, error }: UrlFact): string {
+  return error !== undefined ? `${url}: ${error} (${ms}ms)` : `${url} ${status} in ${ms}ms`;
+}
+
+/** Passes when every URL of the target stage answered 200; otherwise names each one that did not. */
+export function urlsVerdict(facts: UrlFact[]): Verdict {
+  if (facts.length === 0) return pass('urls', 'no URL to check');
+  const failing = facts.filter((fact) => !healthy(fact));
+  if (failing.length) return hold('urls', failing.map(describe).join('; '));
+  return pass('urls', facts.map(describe).join(', '));
+}

@@ -1,0 +1,56 @@
+import type { Verdict } from './verdict';
+import { COMMIT_PREFIX } from './rejection';
+import type { Service } from './service';
+
+/** An operator's request to promote into a stage now, with a record of who and why. */
+export interface ManualPromotion {
+  to: string;
+  reason: string;
+  by: string;
+  /** Skip every gate, not only the waiting ones. */
+  skipGates: boolean;
+  at: string;
+}
+
+/**
+ * Gates that only make a promotion wait (time, a pause, a freeze). A manual promotion overrules
+ * them; the safety gates (branch, forward, health) still hold unless --skip-gates.
+ */
+export const WAITING_GATES: readonly string[] = ['allow', 'window', 'age'];
+
+export interface Overruling {
+  ok: boolean;
+  /** Gates that held and were overruled. */
+  skipped: string[];
+  /** Gates that still hold. */
+  holding: Verdict[];
+}
+
+export function overrule(verdicts: readonly Verdict[], manual: Pick<ManualPromotion, 'skipGates'>): Overruling {
+  const closed = verdicts.filter((v) => !v.ok);
+  const skippable = (v: Verdict) => manual.skipGates || WAITING_GATES.includes(v.gate);
+  const holding = closed.filter((v) => !skippable(v));
+  return { ok: holding.length === 0, skipped: closed.filter(skippable).map((v) => v.gate), holding };
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+
+/** Reads a manual promotion request; answers the problem in words when it cannot be accepted. */
+export function readManualPromotion(input: unknown, service: Service, now: number): ManualPromotion | string {
+  const fields = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  const to = text(fields.to);
+  const index = service.stages.indexOf(to);
+  if (!to) return 'a target stage ("to") is required';
+  if (index < 0) return `unknown stage "${to}"; ${service.name} has ${service.stages.join(', ')}`;
+  if (index === 0) return `${to} is the first stage: nothing is upstream of it to promote`;
+  if (!text(fields.reason)) return 'a reason is required';
+  if (fields.skipGates !== undefined && typeof fields.skipGates !== 'boolean') return 'skipGates must be true or false';
+  return { to, reason: text(fields.reason).slice(0, 500), by: text(fields.by) || 'unknown', skipGates: fields.skipGates === true, at: new Date(now).toISOString() };
+}
+
+/** Reads a reject/unreject request's commit; answers the problem in words when it is not a sha. */
+export function readCommit(input: unknown): string | { problem: string } {
+  const commit = text(input && typeof input === 'object' ? (input as Record<string, unknown>).commit : undefined).toLowerCase();
+  if (!COMMIT_PREFIX.test(commit)) return { problem: `commit "${commit}" is not a sha (7 to 40 hex digits)` };
+  return commit;
+}

@@ -1,0 +1,42 @@
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { readFreeze, type Freeze } from '../domain/freeze';
+import { freezeQuery, freezeSignal, unfreezeSignal } from './messages';
+
+const { broadcastFreeze } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '10s' },
+});
+
+/** Visibility may lag a pipeline started moments ago: a second pass reaches it. */
+const SECOND_PASS_MS = 5_000;
+
+/**
+ * The singleton that holds the company-wide freeze. Each change is passed on to every running
+ * pipeline at once; pipelines that start later ask it (see readFreeze).
+ */
+export async function control(input: { freeze?: Freeze | null } = {}): Promise<void> {
+  let freeze: Freeze | null = input.freeze ?? null;
+  let changes = 0;
+  setHandler(freezeSignal, (request) => {
+    freeze = readFreeze(request, Date.now());
+    changes++;
+  });
+  setHandler(unfreezeSignal, () => {
+    freeze = null;
+    changes++;
+  });
+  setHandler(freezeQuery, () => freeze);
+
+  let told = 0;
+  while (!workflowInfo().continueAsNewSuggested) {
+    await condition(() => changes !== told || workflowInfo().continueAsNewSuggested);
+    if (changes === told) break;
+    told = changes;
+    await broadcastFreeze(freeze);
+    await sleep(SECOND_PASS_MS);
+    if (changes === told) await broadcastFreeze(freeze);
+  }
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof control>({ freeze });
+}
