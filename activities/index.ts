@@ -1,5 +1,10 @@
 import type Heroku from 'heroku-client';
 import type { Octokit } from 'octokit';
+import type { Client } from '@temporalio/client';
+import { alertActivities } from './alerts';
+import { controlActivities } from './control';
+import { statusActivities } from './status';
+import { urlActivities } from './urls';
 import { githubActivities } from './github';
 import { herokuActivities, type HerokuActivityOptions } from './heroku';
 
@@ -8,12 +13,23 @@ export type { PromotionRequest } from './heroku';
 export interface ActivityClients {
   heroku: Heroku;
   github: Octokit;
+  temporal: Client;
+  /** Librato credentials, from the worker's environment. */
+  librato?: { email?: string; token?: string };
 }
 
 /** Every activity conveyor registers, over injected clients (real ones, pointed wherever). */
 export function createActivities(clients: ActivityClients, options: HerokuActivityOptions = {}) {
   const { observePipeline, promote } = herokuActivities(clients.heroku, options);
-  return { observePipeline, promote, ...githubActivities(clients.github) };
+  return {
+    observePipeline,
+    promote,
+    ...githubActivities(clients.github),
+    ...controlActivities(clients.temporal),
+    ...statusActivities(),
+    ...alertActivities({ libratoEmail: clients.librato?.email, libratoToken: clients.librato?.token }),
+    ...urlActivities(),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,6 +3,11 @@ import { parseDuration } from '../domain/duration';
 import type { Service } from '../domain/service';
 import type { WindowPolicy } from '../domain/window';
 import { blackoutSpec, windowSpec } from './window-schema';
+import { alertSpec, incidentSpec, toAlertPolicy, toIncidentPolicy, toUrlPolicy, urlSpec } from './health-schema';
+import type { StagePolicy } from '../domain/service';
+
+/** Alerts and URLs checked before a promotion into a stage. */
+const checksSpec = z.object({ alerts: alertSpec.optional(), urls: urlSpec.optional() }).strict();
 
 const duration = (what: string) =>
   z.string().refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` });
@@ -26,14 +31,28 @@ export const serviceSpec = z
     /** Added to the global blackouts. */
     blackouts: z.array(blackoutSpec).default([]),
     ignoreFreeze: z.boolean().default(false),
+    /** Replaces the global incident sources for this service. */
+    incident: incidentSpec.optional(),
+    /** Checked before a promotion into any stage. */
+    alerts: alertSpec.optional(),
+    urls: urlSpec.optional(),
+    /** Per target stage (app name), replacing the service-wide alerts or urls for that stage. */
+    stageChecks: z.record(z.string(), checksSpec).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((service, ctx) => {
+    for (const stage of Object.keys(service.stageChecks)) {
+      if (!service.stages.includes(stage)) ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is not one of this service's stages` });
+      else if (stage === service.stages[0]) ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is the first stage: nothing is promoted into it` });
+    }
+  });
 
 /** Settings every service inherits. */
 export const globalSpec = z
   .object({
     windows: z.array(windowSpec).default([]),
     blackouts: z.array(blackoutSpec).default([]),
+    incident: incidentSpec.optional(),
   })
   .strict();
 
@@ -52,6 +71,14 @@ export type ServiceSpec = z.input<typeof serviceSpec>;
 
 export function toService(spec: z.output<typeof serviceSpec>, global: z.output<typeof globalSpec> = { windows: [], blackouts: [] }): Service {
   const windows: WindowPolicy = { windows: spec.windows ?? global.windows, blackouts: [...global.blackouts, ...spec.blackouts] };
+  const incident = spec.incident ?? global.incident;
+  const checks: Record<string, StagePolicy> = {};
+  const policy = (c: { alerts?: z.output<typeof alertSpec>; urls?: z.output<typeof urlSpec> }): StagePolicy => ({
+    ...(c.alerts ? { alerts: toAlertPolicy(c.alerts) } : {}),
+    ...(c.urls ? { urls: toUrlPolicy(c.urls) } : {}),
+  });
+  if (spec.alerts || spec.urls) checks['*'] = policy(spec);
+  for (const [stage, c] of Object.entries(spec.stageChecks)) checks[stage] = policy(c);
   return {
     name: spec.name,
     pipeline: spec.pipeline,
@@ -62,6 +89,8 @@ export function toService(spec: z.output<typeof serviceSpec>, global: z.output<t
     tickMs: parseDuration(spec.tick)!,
     ...(windows.windows.length || windows.blackouts.length ? { windows } : {}),
     ...(spec.ignoreFreeze ? { ignoreFreeze: true } : {}),
+    ...(incident ? { incident: toIncidentPolicy(incident) } : {}),
+    ...(Object.keys(checks).length ? { checks } : {}),
   };
 }
 
