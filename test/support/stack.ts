@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { temporalBinary } from '../../temporal/binary';
 import type { Client } from '@temporalio/client';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
@@ -8,9 +11,10 @@ import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { applyServices } from '../../client/pipelines';
 import { githubClient, herokuClient } from '../../worker/clients';
 import type { PipelineOptions } from '../../workflows/pipeline';
-import { connect, testServer, workflowBundle } from './temporal';
+import { connect, createNamespace, testServer, workflowBundle } from './temporal';
 
 let runtimeInstalled = false;
+const run = promisify(execFile);
 
 /** A short unique service name: tests share one Temporal server, and workflow ids are per service. */
 export const uniqueName = (base: string) => `${base}-${randomBytes(3).toString('hex')}`;
@@ -19,7 +23,10 @@ export interface Stack {
   client: Client;
   sandbox: Sandbox;
   address: string;
+  namespace: string;
   taskQueue: string;
+  /** Runs the real `temporal` CLI against this stack's server and namespace; answers its stdout. */
+  temporal(...args: string[]): Promise<string>;
   /** Creates the service in the sandbox and starts its pipeline workflow, as `conveyor apply` does. */
   launch(base: string, overrides?: Partial<Service> & { minAge?: string; tick?: string }, options?: PipelineOptions): Promise<Service>;
   stop(): Promise<void>;
@@ -40,14 +47,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const server = await testServer();
   const sandbox = await startSandbox({ promotionDelayMs: options.promotionDelayMs ?? 200, releasePhaseMs: options.releasePhaseMs ?? 100 });
-  const { client, native, close } = await connect(server.address);
+  const namespace = await createNamespace(server.address, uniqueName('test'));
+  const { client, native, close } = await connect(server.address, namespace);
   const taskQueue = uniqueName('test');
   const real = createActivities(
-    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token) },
+    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token), temporal: client },
     { pollIntervalMs: 100 },
   );
   const worker = await Worker.create({
     connection: native,
+    namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: options.wrapActivities ? options.wrapActivities(real) : real,
@@ -59,7 +68,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client,
     sandbox,
     address: server.address,
+    namespace,
     taskQueue,
+    async temporal(...args) {
+      return (await run(temporalBinary(), [...args, '--address', server.address, '--namespace', namespace])).stdout;
+    },
     async launch(base, overrides = {}, pipelineOptions) {
       const name = uniqueName(base);
       const stages = overrides.stages ?? ['qa01', 'st01', 'va01', 'eu01'].map((s) => `${name}-${s}`);

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { ensureDevServer, type DevServer } from '../../temporal/dev-server';
+import { ensureDevServer, registerSearchAttributes, type DevServer } from '../../temporal/dev-server';
 import { workflowsPath } from '../../worker/worker';
 
 let server: Promise<DevServer> | undefined;
@@ -25,11 +26,11 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
-export async function connect(address: string): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
+export async function connect(address: string, namespace = 'default'): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
   const connection = await Connection.connect({ address });
   const native = await NativeConnection.connect({ address });
   return {
-    client: new Client({ connection }),
+    client: new Client({ connection, namespace }),
     native,
     close: async () => {
       await connection.close();
@@ -51,5 +52,26 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A namespace of its own for one test file: files run in parallel on one server, and a freeze or a
+ * listing in one must not reach another's pipelines.
+ */
+export async function createNamespace(address: string, name: string): Promise<string> {
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await eventually(async () => (await connection.workflowService.describeNamespace({ namespace: name })).namespaceInfo?.name === name, 30_000, `namespace ${name}`);
+    await registerSearchAttributes(address, name);
+    // Visibility knows the attributes once a query naming them is accepted.
+    await eventually(async () => {
+      await connection.workflowService.listWorkflowExecutions({ namespace: name, query: `ConveyorPaused = true` });
+      return true;
+    }, 30_000, `search attributes in ${name}`);
+    return name;
+  } finally {
+    await connection.close();
   }
 }
