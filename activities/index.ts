@@ -3,6 +3,7 @@ import type { Octokit } from 'octokit';
 import type { Client } from '@temporalio/client';
 import { alertActivities } from './alerts';
 import { controlActivities } from './control';
+import { notifyActivities, type NotifyTargets } from './notify';
 import { statusActivities } from './status';
 import { urlActivities } from './urls';
 import { githubActivities } from './github';
@@ -16,6 +17,8 @@ export interface ActivityClients {
   temporal: Client;
   /** Librato credentials, from the worker's environment. */
   librato?: { email?: string; token?: string };
+  /** Where notices go; secrets, from the worker's environment. */
+  notify?: NotifyTargets;
 }
 
 /** Every activity conveyor registers, over injected clients (real ones, pointed wherever). */
@@ -29,6 +32,7 @@ export function createActivities(clients: ActivityClients, options: HerokuActivi
     ...statusActivities(),
     ...alertActivities({ libratoEmail: clients.librato?.email, libratoToken: clients.librato?.token }),
     ...urlActivities(),
+    ...notifyActivities(clients.notify ?? {}),
   };
 }
 

@@ -10,6 +10,7 @@ export interface WorkerSettings {
   githubUrl: string;
   githubToken: string;
   librato?: { email?: string; token?: string };
+  notify?: { slackWebhookUrl?: string; webhookUrl?: string };
 }
 
 export const DEFAULT_TASK_QUEUE = 'conveyor';
@@ -34,5 +35,6 @@ export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSett
     githubUrl: env.GITHUB_API_URL || 'https://api.github.com',
     githubToken: env.GITHUB_TOKEN!,
     librato: { email: env.LIBRATO_EMAIL, token: env.LIBRATO_TOKEN },
+    notify: { slackWebhookUrl: env.CONVEYOR_SLACK_WEBHOOK_URL, webhookUrl: env.CONVEYOR_NOTIFY_WEBHOOK_URL },
   };
 }

@@ -25,6 +25,7 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
       github: githubClient(settings.githubUrl, settings.githubToken),
       temporal,
       librato: settings.librato,
+      notify: settings.notify,
     },
     { pollIntervalMs: options.pollIntervalMs },
   );

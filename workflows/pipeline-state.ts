@@ -7,6 +7,8 @@ import { overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
 import { commitQuestions, currentStage, planPairs, stagePolicy, type FailedPromotion, type PairPlan } from '../domain/plan';
 import type { Rejection } from '../domain/rejection';
+import { holdingKey, type Notice, type NoticeKind } from '../domain/notice';
+import { shortSha } from '../domain/observation';
 import type { Service } from '../domain/service';
 import type { Blocked, CurrentStage, PairStatus, PipelineStatus, PromotionRecord } from './status';
 
@@ -20,6 +22,7 @@ export interface CarriedState {
   observation: Observation | null;
   freeze?: Freeze | null;
   rejected?: Rejection[];
+  holding?: Record<string, string>;
 }
 
 export interface PromotionOutcome {
@@ -76,6 +79,9 @@ export class PipelineState {
   private readonly manualOutcomes = new Map<string, ManualOutcome>();
   private pairs: PairStatus[] = [];
   private nextCheckAt: number | null = null;
+  /** Per target stage, the gates that held it last time, to notify changes only. */
+  private holding: Record<string, string>;
+  private outbox: Omit<Notice, 'at'>[] = [];
 
   constructor(public service: Service, carried?: CarriedState) {
     this.pause = carried?.pause ?? null;
@@ -86,6 +92,18 @@ export class PipelineState {
     this.commitCache = carried?.commitCache ?? {};
     this.observation = carried?.observation ?? null;
     this.rejected = carried?.rejected ?? [];
+    this.holding = carried?.holding ?? {};
+  }
+
+  private tell(kind: NoticeKind, text: string, extra: Pick<Notice, 'stage' | 'commit'> = {}): void {
+    this.outbox.push({ kind, service: this.service.name, text: `${this.service.name}: ${text}`, ...extra });
+  }
+
+  /** Notices since the last call, oldest first; the workflow drains them as soon as they happen. */
+  drainNotices(now: number): Notice[] {
+    const notices = this.outbox.map((n) => ({ ...n, at: iso(now) }));
+    this.outbox = [];
+    return notices;
   }
 
   get paused(): boolean {
@@ -101,16 +119,21 @@ export class PipelineState {
   }
 
   pauseBy(input: unknown, now: number): void {
+    const was = this.pause;
     this.pause = readPause(input, now);
+    if (!was) this.tell('paused', `paused by ${this.pause.by}: ${this.pause.reason}`);
   }
 
-  resume(): void {
+  resume(by = 'unknown'): void {
+    if (this.pause) this.tell('resumed', `resumed by ${by}`);
     this.pause = null;
     // A person asked for action: a permanent block is worth checking again right now.
     if (this.blocked) this.blocked = { ...this.blocked, permanent: false };
   }
 
   frozen(freeze: Freeze | null): void {
+    if (freeze && !this.freeze) this.tell('frozen', `frozen by ${freeze.by}: ${freeze.reason}`);
+    if (!freeze && this.freeze) this.tell('unfrozen', 'freeze lifted');
     this.freeze = freeze;
   }
 
@@ -139,10 +162,12 @@ export class PipelineState {
 
   observed(observation: Observation): void {
     this.observation = observation;
+    if (this.blocked) this.tell('unblocked', `no longer blocked (was: ${this.blocked.reason})`);
     this.blocked = null;
   }
 
   blockedBy(reason: string, permanent: boolean, now: number): void {
+    if (this.blocked?.reason !== reason) this.tell('blocked', `blocked: ${reason}`);
     const since = this.blocked?.reason === reason ? this.blocked.since : iso(now);
     this.blocked = { reason, since, permanent };
   }
@@ -239,7 +264,22 @@ export class PipelineState {
     });
     for (const [to] of this.manual) this.manualOutcomes.set(to, { started: false, message: `the pipeline has not been observed yet` });
     this.manual.clear();
+    this.noticeHolds();
     return go;
+  }
+
+  /** Tells when the gates holding a pair change: once, not at every pass while they keep holding. */
+  private noticeHolds(): void {
+    for (const pair of this.pairs) {
+      const gates = pair.state === 'gated' ? pair.verdicts.filter((v) => !v.ok) : [];
+      const key = holdingKey(gates.map((v) => v.gate));
+      const before = this.holding[pair.to] ?? '';
+      if (key === before) continue;
+      if (key) this.tell('held', `${pair.from} -> ${pair.to} held by ${gates.map((v) => `${v.gate} (${v.reason})`).join('; ')}`, { stage: pair.to });
+      else if (pair.state !== 'ready') this.tell('released', `${pair.from} -> ${pair.to} no longer held`, { stage: pair.to });
+      if (key) this.holding[pair.to] = key;
+      else delete this.holding[pair.to];
+    }
   }
 
   promotionStarted({ candidate, manual }: Go, now: number): PromotionRecord {
@@ -254,6 +294,9 @@ export class PipelineState {
       ...(manual ? { manual: { by: manual.by, reason: manual.reason, skippedGates: manual.skippedGates } } : {}),
     };
     this.inFlight.set(record.to, record);
+    delete this.holding[record.to];
+    const by = manual ? ` by hand (${manual.by}: ${manual.reason}${manual.skippedGates.length ? `; skipped ${manual.skippedGates.join(', ')}` : ''})` : '';
+    this.tell('promotion-started', `promoting v${record.sourceVersion} (${shortSha(record.commit)}) ${record.from} -> ${record.to}${by}`, { stage: record.to, commit: record.commit });
     this.pairs = this.pairs.map((p) => (p.to === record.to ? { ...p, state: 'promoting', reason: `promoting v${record.sourceVersion}` } : p));
     return record;
   }
@@ -271,6 +314,9 @@ export class PipelineState {
       ...(outcome.error ? { error: outcome.error } : {}),
     };
     this.history = [record, ...this.history].slice(0, HISTORY_LIMIT);
+    const what = `${shortSha(record.commit)} ${record.from} -> ${record.to}`;
+    if (outcome.status === 'succeeded') this.tell('promotion-succeeded', `promoted ${what} as v${outcome.targetVersion}`, { stage: to, commit: record.commit });
+    else this.tell('promotion-failed', `promotion ${what} failed: ${outcome.error ?? 'unknown error'}`, { stage: to, commit: record.commit });
     if (outcome.status === 'failed') {
       const failure = { slugId: record.slugId, commit: record.commit, error: outcome.error ?? 'promotion failed', at: record.finishedAt! };
       this.failed[to] = [failure, ...(this.failed[to] ?? [])].slice(0, FAILED_PER_STAGE_LIMIT);
@@ -334,6 +380,7 @@ export class PipelineState {
       commitCache: this.commitCache,
       observation: this.observation,
       rejected: this.rejected,
+      holding: this.holding,
     };
   }
 }

@@ -50,6 +50,12 @@ const { observePipeline, compareCommits, readFreeze: readCurrentFreeze, incident
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });
 
+// Notifications are best effort: a few quick tries, never awaited by a promotion.
+const { notify } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', maximumAttempts: 3 },
+});
+
 // A promotion is retried until it settles: the activity is idempotent, and giving up half-way
 // would leave the target in an unknown state.
 const { promote } = proxyActivities<Activities>({
@@ -79,8 +85,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     state.pauseBy(request, Date.now());
     nudge();
   });
-  setHandler(resumeSignal, () => {
-    state.resume();
+  setHandler(resumeSignal, (request) => {
+    state.resume(typeof request?.by === 'string' ? request.by : undefined);
     nudge();
   });
   setHandler(freezeSignal, (request) => {
@@ -186,6 +192,16 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     ]);
   };
 
+  const notifying: Promise<unknown>[] = [];
+  const sendNotices = () => {
+    const notices = state.drainNotices(Date.now());
+    if (notices.length === 0) return;
+    const sent = notify(notices)
+      .catch((error) => log.warn('notify failed', { error: explain(error).reason }))
+      .finally(() => notifying.splice(notifying.indexOf(sent), 1));
+    notifying.push(sent);
+  };
+
   const historyFull = () => {
     const info = workflowInfo();
     return info.continueAsNewSuggested || (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents);
@@ -202,15 +218,19 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   while (!historyFull()) {
     wake = false;
+    sendNotices();
     await reconcile(state, startPromotion);
     passes++;
     publish();
+    sendNotices();
     const now = Date.now();
     await condition(() => wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now));
   }
 
   // Hand over a quiet workflow: promotions finished, handlers done, so nothing is lost.
   await Promise.all(inFlight);
+  sendNotices();
+  await Promise.all(notifying);
   await condition(allHandlersFinished);
   await continueAsNew<typeof pipeline>({ service: state.service, options, carried: state.carry() });
 }

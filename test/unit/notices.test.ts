@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PipelineState } from '../../workflows/pipeline-state';
+import { observe, release, service, sha, T0 } from '../support/facts';
+
+const kinds = (state: PipelineState) => state.drainNotices(T0).map((n) => n.kind);
+const onMainAndAhead = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+
+test('a pause is told once, however often it is repeated, and so is the resume', () => {
+  const state = new PipelineState(service);
+  state.pauseBy({ reason: 'x', by: 'ana' }, T0);
+  state.pauseBy({ reason: 'y', by: 'ana' }, T0);
+  state.resume('ana');
+  state.resume('ana');
+  assert.deepEqual(kinds(state), ['paused', 'resumed']);
+});
+
+test('a gate that keeps holding is told once, not at every pass', () => {
+  const state = new PipelineState(service);
+  state.observed(observe(release('bbb', { createdAt: new Date(T0).toISOString() }), 'aaa', 'aaa', 'aaa'));
+  for (let pass = 0; pass < 5; pass++) state.decide(state.plan(), onMainAndAhead, T0 + pass * 1_000);
+  const notices = state.drainNotices(T0);
+  assert.deepEqual(notices.map((n) => n.kind), ['held']);
+  assert.match(notices[0].text, /^api: api-qa01 -> api-st01 held by age/);
+});
+
+test('a blocked pipeline is told once per cause, and when it recovers', () => {
+  const state = new PipelineState(service);
+  state.blockedBy('Heroku answered 401', true, T0);
+  state.blockedBy('Heroku answered 401', true, T0 + 1);
+  state.observed(observe('aaa', 'aaa', 'aaa', 'aaa'));
+  assert.deepEqual(kinds(state), ['blocked', 'unblocked']);
+});
+
+test('a promotion is told when it starts and when it ends', () => {
+  const state = new PipelineState(service);
+  state.observed(observe(release('bbb', { createdAt: new Date(T0 - 3_600_000).toISOString() }), 'aaa', 'aaa', 'aaa'));
+  const [go] = state.decide(state.plan(), onMainAndAhead, T0);
+  state.promotionStarted(go, T0);
+  state.promotionFinished('api-st01', { status: 'failed', promotionId: 'p', targetVersion: 2, error: 'Release command failed' }, T0);
+  const notices = state.drainNotices(T0);
+  assert.deepEqual(notices.map((n) => n.kind), ['promotion-started', 'promotion-failed']);
+  assert.equal(notices[1].text, 'api: promotion bbb0000 api-qa01 -> api-st01 failed: Release command failed');
+});
