@@ -186,5 +186,17 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     }
   }
 
-  return { observePipeline, promote, uncoupledStages };
+  /**
+   * Puts a release's slug back on an app (Heroku's rollback). Idempotent: when the app's newest
+   * release already runs that slug, the earlier attempt's rollback is answered instead.
+   */
+  async function rollback(request: { app: string; releaseId: string; slugId: string | null }): Promise<{ version: number }> {
+    const app = encodeURIComponent(request.app);
+    const [newest] = await call<HerokuRelease[]>('GET', `/apps/${app}/releases`, { range: newestFirst(1) });
+    if (request.slugId && newest?.slug?.id === request.slugId && newest.status !== 'failed') return { version: newest.version };
+    const created = await call<HerokuRelease>('POST', `/apps/${app}/releases`, { body: { release: request.releaseId } });
+    return { version: created.version };
+  }
+
+  return { observePipeline, promote, rollback, uncoupledStages };
 }

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration';
-import type { Service } from '../domain/service';
+import type { Service, StagePolicy } from '../domain/service';
 import type { WindowPolicy } from '../domain/window';
 import { blackoutSpec, windowSpec } from './window-schema';
 import { alertSpec, incidentSpec, toAlertPolicy, toIncidentPolicy, toUrlPolicy, urlSpec } from './health-schema';
-import type { StagePolicy } from '../domain/service';
-
-/** Alerts and URLs checked before a promotion into a stage. */
-const checksSpec = z.object({ alerts: alertSpec.optional(), urls: urlSpec.optional() }).strict();
 
 const duration = (what: string) =>
   z.string().refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` });
+
+/** Alerts and URLs checked before a promotion into a stage. */
+const checksSpec = z.object({ alerts: alertSpec.optional(), urls: urlSpec.optional(), bake: duration('bake').optional() }).strict();
 
 const appName = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a Heroku app name (lowercase letters, digits and dashes)');
 
@@ -38,6 +37,9 @@ export const serviceSpec = z
     urls: urlSpec.optional(),
     /** Per target stage (app name), replacing the service-wide alerts or urls for that stage. */
     stageChecks: z.record(z.string(), checksSpec).default({}),
+    /** Bake time after every promotion (a stage's own bake replaces it). */
+    bake: duration('bake').optional(),
+    onFailure: z.enum(['rollback', 'pause'], { error: 'must be "rollback" or "pause"' }).default('rollback'),
   })
   .strict()
   .superRefine((service, ctx) => {
@@ -73,11 +75,12 @@ export function toService(spec: z.output<typeof serviceSpec>, global: z.output<t
   const windows: WindowPolicy = { windows: spec.windows ?? global.windows, blackouts: [...global.blackouts, ...spec.blackouts] };
   const incident = spec.incident ?? global.incident;
   const checks: Record<string, StagePolicy> = {};
-  const policy = (c: { alerts?: z.output<typeof alertSpec>; urls?: z.output<typeof urlSpec> }): StagePolicy => ({
+  const policy = (c: { alerts?: z.output<typeof alertSpec>; urls?: z.output<typeof urlSpec>; bake?: string }): StagePolicy => ({
     ...(c.alerts ? { alerts: toAlertPolicy(c.alerts) } : {}),
     ...(c.urls ? { urls: toUrlPolicy(c.urls) } : {}),
+    ...(c.bake ? { bakeMs: parseDuration(c.bake)! } : {}),
   });
-  if (spec.alerts || spec.urls) checks['*'] = policy(spec);
+  if (spec.alerts || spec.urls || spec.bake) checks['*'] = policy(spec);
   for (const [stage, c] of Object.entries(spec.stageChecks)) checks[stage] = policy(c);
   return {
     name: spec.name,
@@ -89,6 +92,7 @@ export function toService(spec: z.output<typeof serviceSpec>, global: z.output<t
     tickMs: parseDuration(spec.tick)!,
     ...(windows.windows.length || windows.blackouts.length ? { windows } : {}),
     ...(spec.ignoreFreeze ? { ignoreFreeze: true } : {}),
+    ...(spec.onFailure === 'pause' ? { onFailure: 'pause' as const } : {}),
     ...(incident ? { incident: toIncidentPolicy(incident) } : {}),
     ...(Object.keys(checks).length ? { checks } : {}),
   };

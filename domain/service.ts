@@ -5,7 +5,12 @@ import type { WindowPolicy } from './window';
 export interface StagePolicy {
   alerts?: AlertPolicy;
   urls?: UrlPolicy;
+  /** After a promotion into the stage, how long its alerts and URLs must stay green. */
+  bakeMs?: number;
 }
+
+/** What a failed verification does: put the previous release back and pause, or only pause. */
+export type OnFailure = 'rollback' | 'pause';
 
 /**
  * A Service as conveyor runs it: one Heroku pipeline whose Stages (apps) a Release moves through
@@ -35,6 +40,8 @@ export interface Service {
   checks?: Record<string, StagePolicy>;
   /** Hotfix-only services keep promoting during a company-wide freeze. */
   ignoreFreeze?: boolean;
+  /** Default rollback. */
+  onFailure?: OnFailure;
 }
 
 /** A Stage pair: stage `index` promotes into stage `index + 1`. */

@@ -291,6 +291,7 @@ export class PipelineState {
       slugId: candidate.source.slugId!,
       startedAt: iso(now),
       outcome: 'in-flight',
+      ...(candidate.target ? { previous: { releaseId: candidate.target.id, version: candidate.target.version, slugId: candidate.target.slugId } } : {}),
       ...(manual ? { manual: { by: manual.by, reason: manual.reason, skippedGates: manual.skippedGates } } : {}),
     };
     this.inFlight.set(record.to, record);
@@ -321,6 +322,38 @@ export class PipelineState {
       const failure = { slugId: record.slugId, commit: record.commit, error: outcome.error ?? 'promotion failed', at: record.finishedAt! };
       this.failed[to] = [failure, ...(this.failed[to] ?? [])].slice(0, FAILED_PER_STAGE_LIMIT);
     }
+  }
+
+  /** The promotion into `to` succeeded and now bakes: the stage stays busy until verified. */
+  promotionVerifying(to: string, outcome: PromotionOutcome): void {
+    const record = this.inFlight.get(to);
+    if (!record) return;
+    this.inFlight.set(to, { ...record, outcome: 'verifying', promotionId: outcome.promotionId, ...(outcome.targetVersion !== null ? { targetVersion: outcome.targetVersion } : {}) });
+    this.pairs = this.pairs.map((p) => (p.to === to ? { ...p, state: 'promoting', reason: `verifying v${record.sourceVersion} in ${to}` } : p));
+  }
+
+  /**
+   * Verification failed: the release is held everywhere (as a rejection an operator can lift with
+   * unreject), and the pipeline pauses so a person looks before anything else moves.
+   */
+  verificationFailed(to: string, problem: string, rollback: { version?: number; error?: string } | null, now: number): void {
+    const record = this.inFlight.get(to);
+    if (!record) return;
+    this.inFlight.delete(to);
+    const at = iso(now);
+    const verification = {
+      problem,
+      ...(rollback?.version !== undefined ? { rollbackVersion: rollback.version } : {}),
+      ...(rollback?.error ? { rollbackError: rollback.error } : {}),
+    };
+    const outcome: PromotionRecord['outcome'] = rollback?.version !== undefined ? 'rolled-back' : 'verification-failed';
+    this.history = [{ ...record, finishedAt: at, outcome, verification }, ...this.history].slice(0, HISTORY_LIMIT);
+    const what = `${shortSha(record.commit)} in ${to}`;
+    this.tell('verification-failed', `verification of ${what} failed: ${problem}`, { stage: to, commit: record.commit });
+    if (rollback?.version !== undefined) this.tell('rollback', `rolled ${to} back to v${record.previous?.version} (now v${rollback.version})`, { stage: to });
+    if (record.commit) this.reject({ commit: record.commit, reason: `verification failed in ${to}: ${problem}`, by: 'conveyor', at });
+    const action = rollback?.version !== undefined ? `rolled back to v${record.previous?.version}` : rollback?.error ? `rollback failed: ${rollback.error}` : 'not rolled back';
+    this.pauseBy({ reason: `verification of ${what} failed (${problem}); ${action}`, by: 'conveyor' }, now);
   }
 
   /** When to look again: the next tick, sooner if a gate opens before, later while blocked for good. */

@@ -8,11 +8,15 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TargetHealth } from '../domain/gates';
+import { alertsVerdict } from '../domain/gates/alerts';
+import { urlsVerdict } from '../domain/gates/urls';
+import { stagePolicy } from '../domain/plan';
 import { readFreeze } from '../domain/freeze';
 import { readCommit, readManualPromotion } from '../domain/override';
 import type { Service } from '../domain/service';
@@ -45,7 +49,7 @@ export interface PipelineInput {
   carried?: CarriedState;
 }
 
-const { observePipeline, compareCommits, readFreeze: readCurrentFreeze, incidentFacts, alertFacts, urlFacts } = proxyActivities<Activities>({
+const { observePipeline, compareCommits, readFreeze: readCurrentFreeze, incidentFacts, alertFacts, urlFacts, rollback } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });
@@ -170,7 +174,18 @@ export async function pipeline(input: PipelineInput): Promise<void> {
       targetApp: record.to,
       targetAppId: appIds.get(record.to)!,
     })
-      .then((outcome) => state.promotionFinished(record.to, outcome, Date.now()))
+      .then(async (outcome) => {
+        const { bakeMs } = stagePolicy(state.service, record.to);
+        if (outcome.status !== 'succeeded' || !bakeMs) return state.promotionFinished(record.to, outcome, Date.now());
+        state.promotionVerifying(record.to, outcome);
+        const problem = await verify(state.service, record.to, bakeMs);
+        if (!problem) return state.promotionFinished(record.to, outcome, Date.now());
+        let rolledBack: { version?: number; error?: string } | null = null;
+        if (state.service.onFailure !== 'pause' && record.previous) {
+          rolledBack = await rollback({ app: record.to, releaseId: record.previous.releaseId, slugId: record.previous.slugId }).catch((error) => ({ error: explain(error).reason }));
+        }
+        state.verificationFailed(record.to, problem, rolledBack, Date.now());
+      })
       .catch((error) => state.promotionFinished(record.to, { status: 'failed', promotionId: null, targetVersion: null, error: explain(error).reason }, Date.now()))
       .finally(() => {
         inFlight.splice(inFlight.indexOf(running), 1);
@@ -233,6 +248,24 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   await Promise.all(notifying);
   await condition(allHandlersFinished);
   await continueAsNew<typeof pipeline>({ service: state.service, options, carried: state.carry() });
+}
+
+/**
+ * Bakes a fresh release: for `bakeMs` the target's alerts and URLs must stay green. Answers the
+ * first problem seen, or undefined when the release held up.
+ */
+async function verify(service: Service, stage: string, bakeMs: number): Promise<string | undefined> {
+  const { alerts, urls } = stagePolicy(service, stage);
+  const every = Math.min(15_000, Math.max(1_000, Math.floor(bakeMs / 5)));
+  const until = Date.now() + bakeMs;
+  while (Date.now() < until) {
+    await sleep(Math.min(every, until - Date.now()));
+    if (!alerts && !urls?.urls.length) continue;
+    const health = (await gatherHealth([{ stage, ...(alerts ? { alerts } : {}), ...(urls?.urls.length ? { urls } : {}) }]))[stage];
+    const failing = [health.alerts && alertsVerdict(health.alerts), health.urls && urlsVerdict(health.urls)].find((v) => v && !v.ok);
+    if (failing) return `${failing.gate}: ${failing.reason}`;
+  }
+  return undefined;
 }
 
 /** Health facts per target stage; a source that cannot be read is a fact too (the gate fails closed). */

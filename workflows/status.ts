@@ -19,7 +19,12 @@ export interface PromotionRecord {
   slugId: string;
   startedAt: string;
   finishedAt?: string;
-  outcome: 'in-flight' | 'succeeded' | 'failed';
+  /** `verifying`: promoted, baking under the target's health checks. */
+  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'rolled-back' | 'verification-failed';
+  /** What the target ran before, the release a rollback goes back to. */
+  previous?: { releaseId: string; version: number; slugId: string | null };
+  /** Why verification failed, and the release a rollback created. */
+  verification?: { problem: string; rollbackVersion?: number; rollbackError?: string };
   promotionId?: string | null;
   targetVersion?: number;
   error?: string;
