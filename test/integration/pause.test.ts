@@ -1,22 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { temporalBinary } from '../../temporal/binary';
 import { ConveyorPaused } from '../../temporal/search-attributes';
 import { pausePipeline, resumePipeline } from '../../client/pipelines';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
-
-const run = promisify(execFile);
 
 describe('pause and resume', () => {
   let stack: Stack;
   let temporal: (...args: string[]) => Promise<string>;
   before(async () => {
     stack = await startStack();
-    const binary = temporalBinary();
-    temporal = async (...args) => (await run(binary, [...args, '--address', stack.address])).stdout;
+    temporal = stack.temporal;
   });
   after(async () => stack?.stop());
 

@@ -86,8 +86,11 @@ describe('promotions', () => {
   });
 
   test('the age gate opens on time: the promotion starts within a second of the threshold', async () => {
-    const service = await stack.launch('on-time', { minAge: '4s', tick: '1m' });
+    // The release is there when the workflow first looks; after that only the age gate's timer
+    // can wake it before the 1-minute tick.
+    const service = await stack.prepare('on-time', { minAge: '4s', tick: '1m' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await stack.start(service);
     const promoted = await eventually(async () => (await status(stack, service)).history.find((h) => h.commit === merged.sha), 30_000, 'the promotion');
     const release = stack.sandbox.scenario.releases(service.stages[0]).find((r) => r.commit === merged.sha)!;
     const opensAt = Date.parse(release.createdAt) + 4_000;

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { temporalBinary } from '../../temporal/binary';
 import type { Client } from '@temporalio/client';
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Runtime, DefaultLogger, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import { parseDuration } from '../../domain/duration';
 import type { Service } from '../../domain/service';
@@ -28,9 +28,14 @@ export interface Stack {
   /** Runs the real `temporal` CLI against this stack's server and namespace; answers its stdout. */
   temporal(...args: string[]): Promise<string>;
   /** Creates the service in the sandbox and starts its pipeline workflow, as `conveyor apply` does. */
-  launch(base: string, overrides?: Partial<Service> & { minAge?: string; tick?: string }, options?: PipelineOptions): Promise<Service>;
+  launch(base: string, overrides?: ServiceOverrides, options?: PipelineOptions): Promise<Service>;
+  /** Creates the service in the sandbox only; `start` starts its workflow later. */
+  prepare(base: string, overrides?: ServiceOverrides): Promise<Service>;
+  start(service: Service, options?: PipelineOptions): Promise<void>;
   stop(): Promise<void>;
 }
+
+export type ServiceOverrides = Partial<Service> & { minAge?: string; tick?: string };
 
 export interface StackOptions {
   /** Wraps the real activities, e.g. to make one attempt fail after it has acted. */
@@ -42,7 +47,8 @@ export interface StackOptions {
 /** The real thing, small: the sandbox, a worker on the real dev server, real clients over HTTP. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Workflows terminated at the end of a file make the core warn about tasks it cannot complete: noise.
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
     runtimeInstalled = true;
   }
   const server = await testServer();
@@ -64,7 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const running = worker.run();
   const launched: string[] = [];
 
-  return {
+  const stack: Stack = {
     client,
     sandbox,
     address: server.address,
@@ -74,6 +80,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return (await run(temporalBinary(), [...args, '--address', server.address, '--namespace', namespace])).stdout;
     },
     async launch(base, overrides = {}, pipelineOptions) {
+      const service = await stack.prepare(base, overrides);
+      await stack.start(service, pipelineOptions);
+      return service;
+    },
+    async prepare(base, overrides = {}) {
       const name = uniqueName(base);
       const stages = overrides.stages ?? ['qa01', 'st01', 'va01', 'eu01'].map((s) => `${name}-${s}`);
       const { minAge, tick, ...rest } = overrides;
@@ -88,9 +99,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...rest,
       };
       await sandbox.scenario.createService({ name: service.pipeline, repo: service.repo, stages: service.stages, branch: service.branch });
+      return service;
+    },
+    async start(service, pipelineOptions) {
       const [applied] = await applyServices(client, [service], taskQueue, pipelineOptions);
       launched.push(applied.workflowId);
-      return service;
     },
     async stop() {
       await Promise.all(launched.map((id) => client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
@@ -100,6 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await sandbox.stop();
     },
   };
+  return stack;
 }
 
 export async function status(stack: Stack, service: Service) {

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** What the scenario API takes, checked the same way in-process, over HTTP and from a scenario file. */
+
+/** A scenario step that cannot be done as asked (unknown service, bad name...). */
+export class ScenarioError extends Error {}
+
+/** Heroku's own patterns (platform-api schema), so every name the sandbox answers with is valid there. */
+const pipelineName = z.string().regex(/^[a-z][a-z0-9-]{2,29}$/, 'must be a Heroku pipeline name: 3-30 lowercase letters, digits and dashes');
+const appName = z.string().regex(/^[a-z][a-z0-9-]{1,28}[a-z0-9]$/, 'must be a Heroku app name: 3-30 lowercase letters, digits and dashes');
+const branchName = z.string().regex(/^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._/-]+(?<![/.])$/, 'must be a git branch name');
+
+export const serviceInput = z
+  .object({
+    name: pipelineName,
+    repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a GitHub repository "owner/name"'),
+    stages: z
+      .array(appName)
+      .min(2, 'needs at least 2 apps')
+      .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' }),
+    branch: branchName.default('main'),
+  })
+  .strict();
+
+export type ServiceInput = z.input<typeof serviceInput>;
+
+export const scenarioFile = z.object({ services: z.array(serviceInput) }).strict();
+
+export type ScenarioFile = z.input<typeof scenarioFile>;
+
+const message = z.string().min(1).optional();
+
+/** The bodies of POST /_sandbox/<method>. */
+export const scenarioRequests = {
+  createService: serviceInput,
+  merge: z.object({ service: z.string(), message }).strict(),
+  hotfix: z.object({ service: z.string(), app: z.string(), message }).strict(),
+  pushBranch: z.object({ service: z.string(), branch: branchName, message }).strict(),
+  setReleasePhase: z.object({ app: z.string(), fail: z.string().min(1).optional() }).strict(),
+  releases: z.object({ app: z.string() }).strict(),
+  promotions: z.object({}).strict(),
+  setRateLimit: z
+    .object({ remaining: z.number().int().min(0).optional(), bucket: z.number().int().min(0).optional(), refillPerMinute: z.number().min(0).optional() })
+    .strict(),
+  snapshot: z.object({}).strict(),
+  load: scenarioFile,
+};
+
+/** `input` checked against `shape`; a ScenarioError names the first problem ("stages: needs at least 2 apps"). */
+export function checked<T extends z.ZodType>(shape: T, input: unknown): z.output<T> {
+  const parsed = shape.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  throw new ScenarioError(`${issue.path.join('.') || 'input'}: ${issue.message}`);
+}
+
+/** A scenario file ({services:[{name, repo, stages, branch?}]}), checked. */
+export function readScenarioFile(path: string): ScenarioFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ScenarioError(`${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError(`${path}: not JSON (${(error as Error).message})`);
+  }
+  try {
+    return checked(scenarioFile, json);
+  } catch (error) {
+    throw new ScenarioError(`${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Three services of four stages each, as the demo and `conveyor sandbox` start with. */
+export const EXAMPLE_SCENARIO: ScenarioFile = {
+  services: ['api', 'router', 'billing'].map((name) => ({
+    name,
+    repo: `acme/${name}`,
+    stages: ['qa01', 'st01', 'va01', 'eu01'].map((stage) => `${name}-${stage}`),
+  })),
+};

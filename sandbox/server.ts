@@ -1,0 +1,105 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { passThrough } from './faults';
+import { githubApi } from './github';
+import { herokuApi } from './heroku';
+import { HttpError, readRequest, send, type ApiRequest, type Reply } from './http';
+import { randomHex } from './ids';
+import { Platform } from './platform';
+import { followPromotionTargets } from './promotions';
+import { HEROKU_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './rate-limit';
+import { Scenario } from './scenario';
+import { scenarioApi } from './scenario-routes';
+import { Store } from './store';
+import { WebhookDeliveries } from './webhooks';
+
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+  /** The API token both APIs accept; a random one by default. */
+  token?: string;
+  /** From POST /pipeline-promotions to the targets' new releases (default 1500). */
+  promotionDelayMs?: number;
+  /** How long a new release stays pending before it succeeds or fails (default 500). */
+  releasePhaseMs?: number;
+  /** Heroku's rate limit (default: a bucket of 4500, refilled at 75 a minute). */
+  rateLimit?: Partial<RateLimitSettings>;
+}
+
+export interface Sandbox {
+  /** The Heroku Platform API, e.g. http://127.0.0.1:PORT */
+  herokuUrl: string;
+  /** The GitHub REST API, e.g. http://127.0.0.1:PORT/github */
+  githubUrl: string;
+  token: string;
+  scenario: Scenario;
+  /** Requests per endpoint, e.g. {"GET /pipelines/{id}/latest-releases": 3, "GET /github/repos/{owner}/{repo}/compare/{basehead}": 1}. */
+  requestCounts(): Record<string, number>;
+  resetCounts(): void;
+  stop(): Promise<void>;
+}
+
+type Api = (request: ApiRequest) => Promise<Reply>;
+
+/** Starts the sandbox: one HTTP server on 127.0.0.1 serving Heroku at /, GitHub under /github and the scenario API under /_sandbox. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const token = options.token ?? `sandbox-${randomHex(16)}`;
+  const store = new Store();
+  const platform = new Platform(store, { promotionDelayMs: options.promotionDelayMs ?? 1_500, releasePhaseMs: options.releasePhaseMs ?? 500 });
+  followPromotionTargets(platform);
+  const webhooks = new WebhookDeliveries(platform);
+  const limiter = new RateLimiter({ ...HEROKU_RATE_LIMIT, ...options.rateLimit });
+  limiter.bucket(token); // exists from the start, so setRateLimit({remaining}) applies before the first call
+  const scenario = new Scenario(platform, limiter);
+
+  const counts = new Map<string, number>();
+  const count = (endpoint: string) => counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+  let origin = '';
+  const apis: [prefix: string, api: Api][] = [
+    ['/_sandbox', scenarioApi(scenario)],
+    ['/github', githubApi({ store, token, baseUrl: () => `${origin}/github`, faults: passThrough, count })],
+    ['', herokuApi({ platform, token, limiter, faults: passThrough, count })],
+  ];
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    const [prefix, api] = apis.find(([prefix]) => prefix === '' || path === prefix || path.startsWith(`${prefix}/`))!;
+    try {
+      send(res, await api(await readRequest(req, prefix)));
+    } catch (error) {
+      if (!(error instanceof HttpError)) console.error('[sandbox] request failed:', error);
+      send(res, error instanceof HttpError ? error.reply : { status: 500, body: { message: 'sandbox error' } });
+    }
+  }
+
+  const server = createServer((req, res) => void serve(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    herokuUrl: origin,
+    githubUrl: `${origin}/github`,
+    token,
+    scenario,
+    requestCounts: () => Object.fromEntries(counts),
+    resetCounts: () => counts.clear(),
+    stop() {
+      stopped ??= (async () => {
+        platform.stop();
+        await webhooks.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import type { RepoRecord } from './commit-graph';
+import { isUuid, newId } from './ids';
+
+/**
+ * The sandbox's whole state, as plain JSON-able data: records keyed by id, linked by id, with
+ * timestamps as Heroku writes them. Everything the APIs answer is derived from it on each request,
+ * so `snapshot()` is a deep copy and nothing else holds state that could drift from it.
+ */
+
+export type ReleaseStatus = 'pending' | 'succeeded' | 'failed' | 'expired';
+export type CouplingStage = 'test' | 'review' | 'development' | 'staging' | 'production';
+export type PromotionStatus = 'pending' | 'completed';
+export type PromotionTargetStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface Account {
+  id: string;
+  email: string;
+}
+
+export interface PipelineRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AppRecord {
+  id: string;
+  name: string;
+  /** Heroku's random web host suffix: https://<name>-<suffix>.herokuapp.com/ */
+  webSuffix: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CouplingRecord {
+  id: string;
+  pipelineId: string;
+  appId: string;
+  stage: CouplingStage;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SlugRecord {
+  id: string;
+  /** The app the slug was built on; promotions run the same slug on other apps. */
+  appId: string;
+  commit: string | null;
+  commitDescription: string | null;
+  checksum: string;
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReleaseRecord {
+  id: string;
+  appId: string;
+  version: number;
+  slugId: string | null;
+  description: string;
+  status: ReleaseStatus;
+  /** The message its release phase fails with; null when the phase succeeds. Fixed when created. */
+  phaseError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PromotionRecord {
+  id: string;
+  pipelineId: string;
+  sourceAppId: string;
+  sourceReleaseId: string;
+  status: PromotionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PromotionTargetRecord {
+  id: string;
+  promotionId: string;
+  appId: string;
+  /** The release the promotion created on the target; null until it exists. */
+  releaseId: string | null;
+  status: PromotionTargetStatus;
+  errorMessage: string | null;
+}
+
+export interface WebhookRecord {
+  id: string;
+  appId: string;
+  include: string[];
+  level: 'notify' | 'sync';
+  url: string;
+  /** Signs every delivery (Heroku-Webhook-Hmac-SHA256). */
+  secret: string;
+  /** Sent as the deliveries' Authorization header, when set. */
+  authorization: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the next releases of an app do in their release phase (set by the scenario). */
+export interface ReleasePhase {
+  /** Fail with this message; null to succeed. */
+  fail: string | null;
+}
+
+/** A scenario's service: a pipeline, its apps in order and the repository they are built from. */
+export interface ServiceRecord {
+  name: string;
+  pipelineId: string;
+  /** App ids in stage order. */
+  stageAppIds: string[];
+  /** "owner/name". */
+  repo: string;
+  branch: string;
+}
+
+export interface SandboxState {
+  account: Account;
+  pipelines: Record<string, PipelineRecord>;
+  apps: Record<string, AppRecord>;
+  couplings: Record<string, CouplingRecord>;
+  slugs: Record<string, SlugRecord>;
+  releases: Record<string, ReleaseRecord>;
+  promotions: Record<string, PromotionRecord>;
+  promotionTargets: Record<string, PromotionTargetRecord>;
+  webhooks: Record<string, WebhookRecord>;
+  /** By app id; an app without an entry succeeds. */
+  releasePhases: Record<string, ReleasePhase>;
+  /** By service (pipeline) name. */
+  services: Record<string, ServiceRecord>;
+  /** By "owner/name" in lower case (GitHub's names are case-insensitive). */
+  repos: Record<string, RepoRecord>;
+}
+
+export function emptyState(): SandboxState {
+  return {
+    account: { id: newId(), email: 'sandbox@example.com' },
+    pipelines: {},
+    apps: {},
+    couplings: {},
+    slugs: {},
+    releases: {},
+    promotions: {},
+    promotionTargets: {},
+    webhooks: {},
+    releasePhases: {},
+    services: {},
+    repos: {},
+  };
+}
+
+const byVersion = (a: ReleaseRecord, b: ReleaseRecord) => a.version - b.version;
+
+/** Look-ups over the state. Each answers undefined for what does not exist; callers decide what that means. */
+export class Store {
+  constructor(readonly state: SandboxState = emptyState()) {}
+
+  /** By id or name, as Heroku's `app_id_or_name`. */
+  app(idOrName: string): AppRecord | undefined {
+    if (isUuid(idOrName)) return this.state.apps[idOrName.toLowerCase()];
+    return Object.values(this.state.apps).find((app) => app.name === idOrName);
+  }
+
+  /** By id only, where Heroku's schema takes `app_id` (promotion bodies). */
+  appById(id: string): AppRecord | undefined {
+    return isUuid(id) ? this.state.apps[id.toLowerCase()] : undefined;
+  }
+
+  /** By id or name, as Heroku's `pipeline_id_or_name`. */
+  pipeline(idOrName: string): PipelineRecord | undefined {
+    if (isUuid(idOrName)) return this.state.pipelines[idOrName.toLowerCase()];
+    return Object.values(this.state.pipelines).find((pipeline) => pipeline.name === idOrName);
+  }
+
+  /** By id only, where Heroku's href takes `pipeline_id`. */
+  pipelineById(id: string): PipelineRecord | undefined {
+    return isUuid(id) ? this.state.pipelines[id.toLowerCase()] : undefined;
+  }
+
+  couplingsOf(pipelineId: string): CouplingRecord[] {
+    return Object.values(this.state.couplings).filter((c) => c.pipelineId === pipelineId);
+  }
+
+  couplingOfApp(appId: string): CouplingRecord | undefined {
+    return Object.values(this.state.couplings).find((c) => c.appId === appId);
+  }
+
+  /** The app's releases, oldest first. */
+  releasesOf(appId: string): ReleaseRecord[] {
+    return Object.values(this.state.releases)
+      .filter((r) => r.appId === appId)
+      .sort(byVersion);
+  }
+
+  /** By id or version number, as Heroku's `release_id_or_version`. */
+  release(appId: string, idOrVersion: string): ReleaseRecord | undefined {
+    if (/^\d+$/.test(idOrVersion)) return this.releasesOf(appId).find((r) => r.version === Number(idOrVersion));
+    const release = isUuid(idOrVersion) ? this.state.releases[idOrVersion.toLowerCase()] : undefined;
+    return release?.appId === appId ? release : undefined;
+  }
+
+  /** The app's newest release, whatever its status. */
+  latestRelease(appId: string): ReleaseRecord | undefined {
+    return this.releasesOf(appId).at(-1);
+  }
+
+  /** The release the app runs: its newest succeeded one. */
+  currentRelease(appId: string): ReleaseRecord | undefined {
+    return this.releasesOf(appId)
+      .reverse()
+      .find((r) => r.status === 'succeeded');
+  }
+
+  nextVersion(appId: string): number {
+    return (this.latestRelease(appId)?.version ?? 0) + 1;
+  }
+
+  /** A slug as seen from an app: the app built it, or one of the app's releases runs it. */
+  slugOf(appId: string, slugId: string): SlugRecord | undefined {
+    const slug = isUuid(slugId) ? this.state.slugs[slugId.toLowerCase()] : undefined;
+    if (!slug) return undefined;
+    return slug.appId === appId || this.releasesOf(appId).some((r) => r.slugId === slug.id) ? slug : undefined;
+  }
+
+  promotion(id: string): PromotionRecord | undefined {
+    return isUuid(id) ? this.state.promotions[id.toLowerCase()] : undefined;
+  }
+
+  targetsOf(promotionId: string): PromotionTargetRecord[] {
+    return Object.values(this.state.promotionTargets).filter((t) => t.promotionId === promotionId);
+  }
+
+  webhooksOf(appId: string): WebhookRecord[] {
+    return Object.values(this.state.webhooks).filter((w) => w.appId === appId);
+  }
+
+  service(name: string): ServiceRecord | undefined {
+    return this.state.services[name];
+  }
+
+  repo(fullName: string): RepoRecord | undefined {
+    return this.state.repos[fullName.toLowerCase()];
+  }
+}
