@@ -147,6 +147,11 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     }
   }
 
+  /** Waits until a release someone else made (a merge, a manual promote) leaves `pending`. */
+  async function awaitRelease(request: { app: string; releaseId: string }): Promise<PromotionOutcome> {
+    return settleRelease(request.app, request.releaseId, null);
+  }
+
   /**
    * Promotes one release into one target and waits until the target's new release settles.
    * Idempotent under retries: a retry resumes the promotion it already posted (heartbeat details),
@@ -198,5 +203,5 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     return { version: created.version };
   }
 
-  return { observePipeline, promote, rollback, uncoupledStages };
+  return { observePipeline, promote, rollback, awaitRelease, uncoupledStages };
 }

@@ -23,11 +23,12 @@ export interface ActivityClients {
 
 /** Every activity conveyor registers, over injected clients (real ones, pointed wherever). */
 export function createActivities(clients: ActivityClients, options: HerokuActivityOptions = {}) {
-  const { observePipeline, promote, rollback } = herokuActivities(clients.heroku, options);
+  const { observePipeline, promote, rollback, awaitRelease } = herokuActivities(clients.heroku, options);
   return {
     observePipeline,
     promote,
     rollback,
+    awaitRelease,
     ...githubActivities(clients.github),
     ...controlActivities(clients.temporal),
     ...statusActivities(),

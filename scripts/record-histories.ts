@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { pausePipeline, resumePipeline } from '../client/pipelines';
 import { projectRoot } from '../temporal/paths';
 import { commitsByStage, startStack } from '../test/support/stack';
-import { eventually, testServer } from '../test/support/temporal';
+import { ensureDevServer } from '../temporal/dev-server';
+import { eventually } from '../test/support/temporal';
 
 const name = process.argv[2] ?? 'pipeline-rollout';
+const server = await ensureDevServer({ address: '127.0.0.1:17399', headless: true, dbFile: null });
+process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS = server.address;
 const stack = await startStack();
 try {
   const service = await stack.launch('recorded', { minAge: '1s', tick: '1s' });
@@ -17,12 +20,12 @@ try {
   await new Promise((r) => setTimeout(r, 2_000));
   await resumePipeline(stack.client, service.name, 'recorder');
   await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000);
-  const history = await stack.client.workflow.getHandle(`conveyor/${service.name}`).fetchHistory();
+  // The temporal CLI writes the JSON form the SDK's replayer reads.
+  const history = await stack.temporal('workflow', 'show', '--workflow-id', `conveyor/${service.name}`, '--output', 'json');
   const file = join(projectRoot, 'test', 'histories', `${name}.json`);
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  writeFileSync(file, historyToJSON(history));
-  console.log(`wrote ${file} (${history.events?.length} events)`);
+  writeFileSync(file, history);
+  console.log(`wrote ${file} (${JSON.parse(history).events.length} events)`);
 } finally {
   await stack.stop();
-  await (await testServer()).stop();
+  await server.stop();
 }

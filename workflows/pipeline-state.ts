@@ -172,6 +172,13 @@ export class PipelineState {
     this.blocked = { reason, since, permanent };
   }
 
+  /** Releases still in their release phase that no promotion of ours is waiting on. */
+  pendingReleases(): { app: string; releaseId: string }[] {
+    return (this.observation?.stages ?? [])
+      .filter((stage) => stage.latest?.status === 'pending' && !this.inFlight.has(stage.app))
+      .map((stage) => ({ app: stage.app, releaseId: stage.latest!.id }));
+  }
+
   /** The reconcile plan over the last observation. */
   plan(): PairPlan[] {
     if (!this.observation) return [];

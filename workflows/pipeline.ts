@@ -60,6 +60,13 @@ const { notify } = proxyActivities<Activities>({
   retry: { initialInterval: '2s', maximumAttempts: 3 },
 });
 
+// Watching a release phase: bounded, the next tick looks again anyway.
+const { awaitRelease } = proxyActivities<Activities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '20s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 },
+});
+
 // A promotion is retried until it settles: the activity is idempotent, and giving up half-way
 // would leave the target in an unknown state.
 const { promote } = proxyActivities<Activities>({
@@ -194,6 +201,22 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     inFlight.push(running);
   };
 
+  // A release phase running on a stage (a merge just landed) is watched, so the workflow acts the
+  // moment it settles instead of at the next tick.
+  const watching = new Set<string>();
+  const watchReleases = () => {
+    for (const { app, releaseId } of state.pendingReleases()) {
+      if (watching.has(releaseId)) continue;
+      watching.add(releaseId);
+      void awaitRelease({ app, releaseId })
+        .catch((error) => log.warn('could not watch a release', { app, error: explain(error).reason }))
+        .finally(() => {
+          watching.delete(releaseId);
+          nudge();
+        });
+    }
+  };
+
   let published = '';
   const publish = () => {
     const stage = state.currentStage()?.stage ?? '';
@@ -235,6 +258,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     wake = false;
     sendNotices();
     await reconcile(state, startPromotion);
+    if (patched('watch-pending-releases')) watchReleases();
     passes++;
     publish();
     sendNotices();

@@ -72,8 +72,10 @@ describe('health gates hold a promotion, then let it through', () => {
     const now = DateTime.utc();
     const end = now.startOf('minute').plus({ minutes: now.second > 50 ? 2 : 1 });
     const blackout = { from: now.minus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm"), to: end.toFormat("yyyy-LL-dd'T'HH:mm"), reason: 'launch day', timeZone: 'UTC' };
-    const service = await stack.launch('window', { tick: '1h', windows: { windows: [], blackouts: [blackout] } });
+    // Merged before the workflow first looks: after that only the gate's own timer can wake it.
+    const service = await stack.prepare('window', { tick: '1h', windows: { windows: [], blackouts: [blackout] } });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await stack.start(service);
     const held = await eventually(async () => {
       const v = await verdictOf(stack, service, 0, 'window');
       return v && !v.ok ? v : undefined;

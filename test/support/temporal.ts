@@ -8,13 +8,13 @@ let server: Promise<DevServer> | undefined;
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /**
- * The real Temporal dev server for tests: the one `npm test` started (its address is in
- * CONVEYOR_TEST_TEMPORAL_ADDRESS), or one started for this file alone when run directly.
+ * The real Temporal dev server for tests: the one `npm test` started and stops (its address is in
+ * CONVEYOR_TEST_TEMPORAL_ADDRESS). Run one file with `npm test -- <part of its path>`.
  */
 export function testServer(): Promise<DevServer> {
-  server ??= process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS
-    ? ensureDevServer({ address: process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS })
-    : ensureDevServer({ address: `127.0.0.1:${17233 + (process.pid % 2000)}`, headless: true, dbFile: null });
+  const address = process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('no test Temporal server: run tests through npm test (npm test -- <file filter> for one file)');
+  server ??= ensureDevServer({ address });
   return server;
 }
 
