@@ -8,6 +8,7 @@ import { ensureDevServer } from '../temporal/dev-server';
 import { projectRoot } from '../temporal/paths';
 import { temporalSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from './connection';
 import { applyServices, listPipelines } from './pipelines';
 
@@ -21,6 +22,8 @@ export async function runDemo(): Promise<void> {
   const settings = temporalSettings();
   const say = (line: string) => console.log(`[conveyor] ${line}`);
 
+  // The demo's own lines tell the story; the SDK speaks up only when something is wrong.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   say(`Temporal dev server at ${settings.address} ...`);
   const server = await ensureDevServer({ address: settings.address, namespace: settings.namespace });
   const sandbox = await startSandbox({ promotionDelayMs: 3_000, releasePhaseMs: 2_000 });
@@ -47,7 +50,7 @@ export async function runDemo(): Promise<void> {
   say('');
 
   let turn = 0;
-  const merges = setInterval(async () => {
+  const mergeOne = async () => {
     const service = services[turn++ % services.length];
     try {
       const merged = await sandbox.scenario.merge(service.pipeline, { message: `change #${turn}` });
@@ -55,7 +58,9 @@ export async function runDemo(): Promise<void> {
     } catch (error) {
       say(`merge failed: ${(error as Error).message}`);
     }
-  }, MERGE_EVERY_MS);
+  };
+  const firstMerge = setTimeout(mergeOne, 5_000);
+  const merges = setInterval(mergeOne, MERGE_EVERY_MS);
 
   const seen = new Map<string, string>();
   const progress = setInterval(async () => {
@@ -74,6 +79,7 @@ export async function runDemo(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await running;
+  clearTimeout(firstMerge);
   clearInterval(merges);
   clearInterval(progress);
   say('stopping');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { temporalBinary } from './binary';
@@ -111,8 +112,10 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
   for (const key of conveyorSearchAttributes) args.push('--search-attribute', `${key.name}=${cliTypes[key.type]}`);
   for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
 
-  mkdirSync(stateDir, { recursive: true });
-  const logFile = join(stateDir, `temporal-${port}.log`);
+  // A throw-away in-memory server (tests) logs to the temp folder, a kept one beside its database.
+  const logDir = dbFile ? stateDir : tmpdir();
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `conveyor-temporal-${port}.log`);
   const logFd = openSync(logFile, 'a');
   const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);

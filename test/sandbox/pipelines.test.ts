@@ -68,7 +68,7 @@ describe('pipelines, couplings and latest releases through heroku-client', () =>
 
   test('every app starts on one succeeded release of the same slug, built from the initial commit', async () => {
     const firsts: Release[] = await Promise.all(stages.map((app) => heroku.get(`/apps/${app}/releases/1`)));
-    assert.ok(firsts.every((r) => r.status === 'succeeded' && r.current));
+    assert.ok(firsts.every((r) => r.status === 'succeeded'), 'every first release succeeded');
     assert.equal(new Set(firsts.map((r) => r.slug!.id)).size, 1);
     const slug = await heroku.get(`/apps/${stages[3]}/slugs/${firsts[0].slug!.id}`);
     assert.equal(slug.commit, service.commit);
