@@ -87,6 +87,21 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
     await conforming('POST', `/apps/${qa}/webhooks`, { include: ['api:release'], level: 'notify', url: 'http://127.0.0.1:9/hooks', secret: 'shh' });
   });
 
+  test('GET /apps/{app}/formation, and one process type by type and by id', async () => {
+    sandbox.scenario.setFormation(qa, { worker: 3 });
+    const formation = await conforming<{ id: string; type: string }[]>('GET', `/apps/${qa}/formation`);
+    assert.deepEqual(formation.map((f) => f.type).sort(), ['web', 'worker']);
+    await conforming('GET', `/apps/${qa}/formation/web`);
+    await conforming('GET', `/apps/${qa}/formation/${formation.find((f) => f.type === 'worker')!.id}`);
+  });
+
+  test('GET /apps/{app}/features, and one feature by name and by id', async () => {
+    sandbox.scenario.setFeature(st, 'preboot', true);
+    const features = await conforming<{ id: string; name: string }[]>('GET', `/apps/${st}/features`);
+    await conforming('GET', `/apps/${st}/features/preboot`);
+    await conforming('GET', `/apps/${st}/features/${features[0].id}`);
+  });
+
   test('POST /pipeline-promotions, GET /pipeline-promotions/{id} and its promotion-targets while pending and once done', async () => {
     const source = await settledRelease(heroku, qa);
     const body = { pipeline: { id: service.pipelineId }, source: { app: { id: service.apps[0].id }, release: { id: source.id } }, targets: [{ app: { id: service.apps[1].id } }] };

@@ -5,6 +5,7 @@ import { temporalBinary } from '../../temporal/binary';
 import type { Client } from '@temporalio/client';
 import { Runtime, DefaultLogger, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
+import type { NotifyTargets } from '../../activities/notify';
 import { parseDuration } from '../../domain/duration';
 import type { Service } from '../../domain/service';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
@@ -42,6 +43,8 @@ export interface StackOptions {
   wrapActivities?: (activities: Activities) => Activities;
   promotionDelayMs?: number;
   releasePhaseMs?: number;
+  /** Where the worker sends notices. */
+  notify?: NotifyTargets;
 }
 
 /** The real thing, small: the sandbox, a worker on the real dev server, real clients over HTTP. */
@@ -57,7 +60,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { client, native, close } = await connect(server.address, namespace);
   const taskQueue = uniqueName('test');
   const real = createActivities(
-    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token), temporal: client },
+    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token), temporal: client, notify: options.notify },
     { pollIntervalMs: 100 },
   );
   const worker = await Worker.create({
