@@ -1,6 +1,6 @@
 import type { Octokit } from 'octokit';
 import { questionKey, type CommitAnswers, type CommitQuestion, type CommitRelation } from '../domain/commits';
-import { classify } from './errors';
+import { classify, jsonAnswer } from './errors';
 import { Lru } from './lru';
 
 const RELATIONS = new Set<CommitRelation>(['ahead', 'behind', 'identical', 'diverged']);
@@ -14,7 +14,9 @@ export function githubActivities(github: Octokit) {
     const known = settled.get(key);
     if (known) return known;
     try {
+      // octokit hands a 2xx body that is not JSON over as a string: never take it for a comparison.
       const { data } = await github.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: questionKey(q), per_page: 1 });
+      jsonAnswer('GitHub', `compare ${owner}/${repo} ${questionKey(q)}`, data);
       const status = RELATIONS.has(data.status as CommitRelation) ? (data.status as CommitRelation) : 'unknown';
       if (/^[0-9a-f]{40}$/.test(q.base)) settled.set(key, status);
       return status;

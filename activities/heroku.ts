@@ -2,7 +2,8 @@ import type Heroku from 'heroku-client';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Observation, ReleaseFact, ReleaseStatus, StageFact } from '../domain/observation';
 import type { PromotionOutcome } from '../workflows/pipeline-state';
-import { classify } from './errors';
+import { classify, jsonAnswer } from './errors';
+import type { HerokuPost } from '../worker/clients';
 import { Lru } from './lru';
 
 /** The parts of Heroku's release object conveyor reads. */
@@ -42,6 +43,8 @@ export interface PromotionRequest {
 export interface HerokuActivityOptions {
   /** How often a running promotion is polled. */
   pollIntervalMs?: number;
+  /** Sends the POSTs that must happen at most once (see herokuPoster); heroku-client when absent. */
+  post?: HerokuPost;
 }
 
 const newestFirst = (max: number) => `version ..; max=${max}, order=desc`;
@@ -56,8 +59,9 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   async function call<T>(method: 'GET' | 'POST', path: string, extra: { body?: unknown; range?: string } = {}): Promise<T> {
     try {
       // Never heroku-client's `timeout`: it re-sends the request after rejecting (see NOTES).
+      if (method === 'POST' && options.post) return jsonAnswer('Heroku', `${method} ${path}`, (await options.post(path, extra.body)) as T);
       const page = extra.range ? { headers: { Range: extra.range }, partial: true } : {};
-      return (await heroku.request({ method, path, body: extra.body, ...page })) as T;
+      return jsonAnswer('Heroku', `${method} ${path}`, (await heroku.request({ method, path, body: extra.body, ...page })) as T);
     } catch (error) {
       classify('Heroku', `${method} ${path}`, error);
     }

@@ -8,11 +8,17 @@ import { statusActivities } from './status';
 import { urlActivities } from './urls';
 import { githubActivities } from './github';
 import { herokuActivities, type HerokuActivityOptions } from './heroku';
+import type { HerokuPost } from '../worker/clients';
+import { ciActivities } from './ci';
+import { platformActivities } from './platform';
+import { webhookActivities } from './webhook-check';
 
 export type { PromotionRequest } from './heroku';
 
 export interface ActivityClients {
   heroku: Heroku;
+  /** Sends promotion and rollback POSTs once (see worker/clients.ts herokuPoster). */
+  herokuPost?: HerokuPost;
   github: Octokit;
   temporal: Client;
   /** Librato credentials, from the worker's environment. */
@@ -23,7 +29,7 @@ export interface ActivityClients {
 
 /** Every activity conveyor registers, over injected clients (real ones, pointed wherever). */
 export function createActivities(clients: ActivityClients, options: HerokuActivityOptions = {}) {
-  const { observePipeline, promote, rollback, awaitRelease } = herokuActivities(clients.heroku, options);
+  const { observePipeline, promote, rollback, awaitRelease } = herokuActivities(clients.heroku, { ...options, post: clients.herokuPost ?? options.post });
   return {
     observePipeline,
     promote,
@@ -35,6 +41,9 @@ export function createActivities(clients: ActivityClients, options: HerokuActivi
     ...alertActivities({ libratoEmail: clients.librato?.email, libratoToken: clients.librato?.token }),
     ...urlActivities(),
     ...notifyActivities(clients.notify ?? {}),
+    ...platformActivities(clients.heroku),
+    ...ciActivities(clients.github),
+    ...webhookActivities(),
   };
 }
 

@@ -1,7 +1,9 @@
 import { githubToken } from './auth';
+import { checkRunJson, combinedStatusJson } from './ci';
 import { compareCommits, resolveRef, type CommitRecord, type RepoRecord } from './commit-graph';
 import type { FaultHook } from './faults';
 import { branchJson, commitDetailJson, comparisonJson, RepoUrls } from './github-json';
+import { githubPage } from './github-page';
 import { HttpError, raise, Router, type ApiRequest, type Reply, type RoutedCall } from './http';
 import { newId } from './ids';
 import type { Store } from './store';
@@ -49,7 +51,7 @@ function commitPage(call: RoutedCall, commits: CommitRecord[], selfUrl: string):
   return { commits: commits.slice((pageNo - 1) * perPage, pageNo * perPage), link: links.length > 0 ? links.join(', ') : undefined };
 }
 
-/** The GitHub REST endpoints conveyor uses: compare, branches and commits over the scenario's repositories. */
+/** The GitHub REST endpoints conveyor uses: compare, branches, commits and their CI over the scenario's repositories. */
 export function githubApi(options: GitHubApiOptions): (request: ApiRequest) => Promise<Reply> {
   const { store } = options;
   const repo = (call: RoutedCall): RepoRecord => store.repo(`${call.params.owner}/${call.params.repo}`) ?? raise(notFound());
@@ -61,6 +63,25 @@ export function githubApi(options: GitHubApiOptions): (request: ApiRequest) => P
       const found = repo(call);
       const head = found.branches[call.params.branch] ?? raise(notFound('Branch not found'));
       return { status: 200, body: branchJson(urls(found), call.params.branch, found.commits[head]) };
+    })
+    // Before /commits/{ref+}, which would otherwise take "<sha>/check-runs" for a ref.
+    .on('GET', '/repos/{owner}/{repo}/commits/{ref+}/check-runs', (call) => {
+      const found = repo(call);
+      const { sha } = commit(found, call.params.ref);
+      const [name, status] = [call.query.get('check_name'), call.query.get('status')];
+      const runs = options.store.checkRunsOf(`${found.owner}/${found.name}`, sha).filter((r) => (!name || r.name === name) && (!status || r.status === status));
+      const where = urls(found);
+      const paged = githubPage(call, runs, `${where.api}/commits/${call.params.ref}/check-runs`);
+      const body = { total_count: runs.length, check_runs: paged.items.map((run) => checkRunJson(where, run)) };
+      return { status: 200, body, headers: paged.link ? { Link: paged.link } : undefined };
+    })
+    .on('GET', '/repos/{owner}/{repo}/commits/{ref+}/status', (call) => {
+      const found = repo(call);
+      const { sha } = commit(found, call.params.ref);
+      const statuses = options.store.statusesOf(`${found.owner}/${found.name}`, sha);
+      const where = urls(found);
+      const paged = githubPage(call, statuses, `${where.api}/commits/${call.params.ref}/status`);
+      return { status: 200, body: combinedStatusJson(where, sha, statuses, paged.items), headers: paged.link ? { Link: paged.link } : undefined };
     })
     .on('GET', '/repos/{owner}/{repo}/commits/{ref+}', (call) => {
       const found = repo(call);

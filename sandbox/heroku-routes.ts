@@ -11,6 +11,7 @@ import {
   webhookJson,
   type Json,
 } from './heroku-json';
+import { appFeatureJson, FEATURES, formationJson } from './formation';
 import { jsonBody, raise, Router, type ApiRequest, type Reply, type RoutedCall } from './http';
 import { newId, randomHex, timestamp } from './ids';
 import type { Platform } from './platform';
@@ -124,6 +125,24 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
     .on('GET', '/apps/{app}/slugs/{id}', (call) => {
       const slug = store.slugOf(app(call).id, call.params.id) ?? raise(notFound('slug'));
       return ok(slugJson(slug));
+    })
+    .on('GET', '/apps/{app}/formation', (call) =>
+      page(call, store.formationsOf(app(call).id), (formation) => formationJson(store, formation), [uuidField()], 'id'),
+    )
+    .on('GET', '/apps/{app}/formation/{formation}', (call) => {
+      // By id or type; an app whose slug declares no such process type has none (404).
+      const formation = store.formation(app(call).id, call.params.formation) ?? raise(notFound('formation'));
+      return ok(formationJson(store, formation));
+    })
+    .on('GET', '/apps/{app}/features', (call) => {
+      const found = app(call);
+      return page(call, FEATURES, (feature) => appFeatureJson(store, found, feature), [uuidField()], 'id');
+    })
+    .on('GET', '/apps/{app}/features/{feature}', (call) => {
+      const found = app(call);
+      const wanted = call.params.feature.toLowerCase();
+      const feature = FEATURES.find((f) => f.name === call.params.feature || f.id === wanted) ?? raise(notFound('feature'));
+      return ok(appFeatureJson(store, found, feature));
     })
     .on('POST', '/apps/{app}/webhooks', (call) => {
       const target = app(call);

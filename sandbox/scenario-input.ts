@@ -31,6 +31,41 @@ export type ScenarioFile = z.input<typeof scenarioFile>;
 
 const message = z.string().min(1).optional();
 
+/** A process type's dyno count; null removes the type. */
+const quantity = z.number().int('must be a whole number of dynos').min(0, 'must be 0 or more').max(100, 'must be at most 100').nullable();
+const processType = z.string().regex(/^[-\w]{1,128}$/, 'must be a process type such as "web"');
+
+export const formationInput = z
+  .record(processType, quantity)
+  .refine((quantities) => Object.keys(quantities).length > 0, { message: 'must scale at least one process type, e.g. {"web": 2}' });
+
+export const conclusions = ['success', 'failure', 'neutral', 'cancelled', 'skipped', 'timed_out', 'action_required', 'stale'] as const;
+
+const checkFields = {
+  name: z.string().min(1, 'must name the check'),
+  status: z.enum(['queued', 'in_progress', 'completed'], { error: 'must be queued, in_progress or completed' }),
+  conclusion: z.enum(conclusions, { error: `must be one of ${conclusions.join(', ')}` }).optional(),
+};
+
+/** As GitHub has it: a completed run has a conclusion, a queued or running one none yet. */
+const concluded = (check: { status: string; conclusion?: string }, ctx: z.RefinementCtx) => {
+  if (check.status === 'completed' && !check.conclusion) ctx.addIssue({ code: 'custom', path: ['conclusion'], message: 'a completed check needs a conclusion' });
+  if (check.status !== 'completed' && check.conclusion) ctx.addIssue({ code: 'custom', path: ['conclusion'], message: `a ${check.status} check has no conclusion yet` });
+};
+
+export const checkInput = z.object(checkFields).strict().superRefine(concluded);
+
+const statusFields = {
+  context: z.string().min(1, 'must name the context, e.g. "ci/circleci"'),
+  state: z.enum(['pending', 'success', 'failure', 'error'], { error: 'must be pending, success, failure or error' }),
+  description: z.string().optional(),
+  targetUrl: z.url().optional(),
+};
+
+export const statusInput = z.object(statusFields).strict();
+
+const commitRef = { repo: z.string(), commit: z.string().min(1) };
+
 /** The bodies of POST /_sandbox/<method>. */
 export const scenarioRequests = {
   createService: serviceInput,
@@ -45,6 +80,14 @@ export const scenarioRequests = {
     .strict(),
   snapshot: z.object({}).strict(),
   load: scenarioFile,
+  /** {app, web: 2, worker: null}: the app, then process types and their quantities. */
+  setFormation: z.object({ app: z.string() }).catchall(quantity),
+  setFeature: z.object({ app: z.string(), feature: z.string(), enabled: z.boolean() }).strict(),
+  setCheck: z
+    .object({ ...commitRef, ...checkFields })
+    .strict()
+    .superRefine(concluded),
+  setStatus: z.object({ ...commitRef, ...statusFields }).strict(),
 };
 
 /** `input` checked against `shape`; a ScenarioError names the first problem ("stages: needs at least 2 apps"). */

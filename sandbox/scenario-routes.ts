@@ -17,6 +17,10 @@ const invoke: { [M in Method]: (scenario: Scenario, body: ReturnType<Requests[M]
   setRateLimit: (s, body) => s.setRateLimit(body),
   snapshot: (s) => s.snapshot(),
   load: (s, body) => s.load(body),
+  setFormation: (s, { app, ...quantities }) => s.setFormation(app, quantities),
+  setFeature: (s, { app, feature, enabled }) => s.setFeature(app, feature, enabled),
+  setCheck: (s, { repo, commit, ...check }) => s.setCheck(repo, commit, check),
+  setStatus: (s, { repo, commit, ...status }) => s.setStatus(repo, commit, status),
 };
 
 const isMethod = (name: string): name is Method => Object.hasOwn(scenarioRequests, name);

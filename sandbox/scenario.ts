@@ -1,9 +1,11 @@
-import { commitOn, newRepo, type CommitRecord, type RepoRecord } from './commit-graph';
+import { setCheck, setStatus, type CheckInput, type StatusInput } from './ci';
+import { commitOn, newRepo, resolveRef, type CommitRecord, type RepoRecord } from './commit-graph';
+import { featureNamed, FEATURES, provisionApp, scale, setAppFeature } from './formation';
 import { newId, randomHex, timestamp } from './ids';
 import type { Platform, Timing } from './platform';
 import type { RateLimitChange, RateLimiter, RateLimitSettings } from './rate-limit';
 import { createRelease, recordLiveRelease } from './releases';
-import { checked, ScenarioError, scenarioFile, serviceInput, type ScenarioFile, type ServiceInput } from './scenario-input';
+import { checked, checkInput, formationInput, ScenarioError, scenarioFile, serviceInput, statusInput, type ScenarioFile, type ServiceInput } from './scenario-input';
 import { buildSlug } from './slugs';
 import type { AppRecord, CouplingStage, ReleaseRecord, ReleaseStatus, SandboxState, ServiceRecord } from './store';
 
@@ -96,6 +98,7 @@ export class Scenario {
       this.state.apps[app.id] = app;
       const coupling = { id: newId(), pipelineId: pipeline.id, appId: app.id, stage: couplingStage(i, apps.length), createdAt: now, updatedAt: now };
       this.state.couplings[coupling.id] = coupling;
+      provisionApp(store, app, coupling.stage);
     });
 
     const repo = this.repoWithBranch(spec.repo, spec.branch);
@@ -144,6 +147,31 @@ export class Scenario {
     const found = this.app(app);
     if (phase.fail) this.state.releasePhases[found.id] = { fail: phase.fail };
     else delete this.state.releasePhases[found.id];
+  }
+
+  /** Scales the app's process types, e.g. {web: 2}; null removes a type (as if its slug declared none). */
+  setFormation(app: string, quantities: Record<string, number | null>): void {
+    scale(this.platform.store, this.app(app), checked(formationInput, quantities));
+  }
+
+  /** Turns a Heroku Labs feature of the app on or off, e.g. ('api-eu01', 'preboot', true). */
+  setFeature(app: string, feature: string, enabled: boolean): void {
+    const found = this.app(app);
+    if (!featureNamed(feature)) throw new ScenarioError(`no feature ${feature} (there are: ${FEATURES.map((f) => f.name).join(', ')})`);
+    if (typeof enabled !== 'boolean') throw new ScenarioError('enabled: must be true or false');
+    setAppFeature(this.platform.store, found, feature, enabled);
+  }
+
+  /** Reports a check run on a commit (a sha, a 7+ prefix or a branch) of `repo` ("owner/name"); the same name again updates it. */
+  setCheck(repo: string, commit: string, check: CheckInput): void {
+    const spec = checked(checkInput, check);
+    setCheck(this.platform.store, repo, this.commitIn(repo, commit).sha, spec);
+  }
+
+  /** Posts a commit status on a commit of `repo`; the same context again replaces it. */
+  setStatus(repo: string, commit: string, status: StatusInput): void {
+    const spec = checked(statusInput, status);
+    setStatus(this.platform.store, repo, this.commitIn(repo, commit).sha, spec);
   }
 
   /** The app's releases, oldest first. */
@@ -237,6 +265,11 @@ export class Scenario {
     const found = this.app(app);
     if (!service.stageAppIds.includes(found.id)) throw new ScenarioError(`${app} is not a stage of ${service.name}`);
     return found;
+  }
+
+  private commitIn(repo: string, ref: string): CommitRecord {
+    const found = this.platform.store.repo(repo) ?? raiseScenario(`no repository ${repo}: createService it first`);
+    return resolveRef(found, ref) ?? raiseScenario(`no commit ${ref} in ${repo}`);
   }
 
   private repoOf(service: ServiceRecord): RepoRecord {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { passThrough } from './faults';
+import { sendBroken } from './fault-reply';
+import { faultsApi } from './fault-routes';
+import { Faults } from './faults';
 import { githubApi } from './github';
 import { herokuApi } from './heroku';
 import { HttpError, readRequest, send, type ApiRequest, type Reply } from './http';
@@ -24,6 +26,8 @@ export interface SandboxOptions {
   releasePhaseMs?: number;
   /** Heroku's rate limit (default: a bucket of 4500, refilled at 75 a minute). */
   rateLimit?: Partial<RateLimitSettings>;
+  /** Seeds fault injection's randomness (rules with a `rate`), so a chaos run can be replayed; random by default (see `faults.seed`). */
+  seed?: number;
 }
 
 export interface Sandbox {
@@ -33,6 +37,8 @@ export interface Sandbox {
   githubUrl: string;
   token: string;
   scenario: Scenario;
+  /** Fault injection per endpoint: `inject(rule)`, `clear(id?)`, `list()`, `totals()` (see faults.ts and the README). */
+  faults: Faults;
   /** Requests per endpoint, e.g. {"GET /pipelines/{id}/latest-releases": 3, "GET /github/repos/{owner}/{repo}/compare/{basehead}": 1}. */
   requestCounts(): Record<string, number>;
   resetCounts(): void;
@@ -51,21 +57,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const limiter = new RateLimiter({ ...HEROKU_RATE_LIMIT, ...options.rateLimit });
   limiter.bucket(token); // exists from the start, so setRateLimit({remaining}) applies before the first call
   const scenario = new Scenario(platform, limiter);
+  const faults = new Faults({ limiter, seed: options.seed });
 
   const counts = new Map<string, number>();
   const count = (endpoint: string) => counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
   let origin = '';
   const apis: [prefix: string, api: Api][] = [
+    ['/_sandbox/faults', faultsApi(faults)],
     ['/_sandbox', scenarioApi(scenario)],
-    ['/github', githubApi({ store, token, baseUrl: () => `${origin}/github`, faults: passThrough, count })],
-    ['', herokuApi({ platform, token, limiter, faults: passThrough, count })],
+    ['/github', githubApi({ store, token, baseUrl: () => `${origin}/github`, faults: faults.hook, count })],
+    ['', herokuApi({ platform, token, limiter, faults: faults.hook, count })],
   ];
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
     const [prefix, api] = apis.find(([prefix]) => prefix === '' || path === prefix || path.startsWith(`${prefix}/`))!;
     try {
-      send(res, await api(await readRequest(req, prefix)));
+      const reply = await api(await readRequest(req, prefix));
+      if (!sendBroken(res, reply)) send(res, reply);
     } catch (error) {
       if (!(error instanceof HttpError)) console.error('[sandbox] request failed:', error);
       send(res, error instanceof HttpError ? error.reply : { status: 500, body: { message: 'sandbox error' } });
@@ -88,11 +97,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     githubUrl: `${origin}/github`,
     token,
     scenario,
+    faults,
     requestCounts: () => Object.fromEntries(counts),
     resetCounts: () => counts.clear(),
     stop() {
       stopped ??= (async () => {
         platform.stop();
+        faults.stop();
         await webhooks.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

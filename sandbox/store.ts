@@ -107,6 +107,61 @@ export interface ReleasePhase {
   fail: string | null;
 }
 
+/** One process type of an app's formation (created with the app; changed by the scenario). */
+export interface FormationRecord {
+  id: string;
+  appId: string;
+  /** Process type, e.g. "web". */
+  type: string;
+  quantity: number;
+  /** Dyno size name, e.g. "Standard-1X". */
+  size: string;
+  command: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Whether one Heroku Labs feature (see formation.ts's catalog) is enabled on an app. */
+export interface AppFeatureRecord {
+  appId: string;
+  /** Catalog name, e.g. "preboot". */
+  name: string;
+  enabled: boolean;
+  updatedAt: string;
+}
+
+export type CheckRunStatus = 'queued' | 'in_progress' | 'completed';
+export type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | 'stale';
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+
+/** A GitHub check run on a commit; only the newest run of each name is kept (GitHub's `filter=latest`). */
+export interface CheckRunRecord {
+  /** GitHub's ids are integers. */
+  id: number;
+  /** "owner/name" in lower case, as `repos` is keyed. */
+  repo: string;
+  sha: string;
+  name: string;
+  status: CheckRunStatus;
+  /** Set exactly when completed. */
+  conclusion: CheckConclusion | null;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+/** A GitHub commit status; only the newest of each context is kept (what the combined status shows). */
+export interface CommitStatusRecord {
+  id: number;
+  repo: string;
+  sha: string;
+  context: string;
+  state: CommitState;
+  description: string | null;
+  targetUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A scenario's service: a pipeline, its apps in order and the repository they are built from. */
 export interface ServiceRecord {
   name: string;
@@ -132,6 +187,12 @@ export interface SandboxState {
   releasePhases: Record<string, ReleasePhase>;
   /** By service (pipeline) name. */
   services: Record<string, ServiceRecord>;
+  formations: Record<string, FormationRecord>;
+  /** By "<app id>:<feature name>"; a catalog feature without an entry is disabled. */
+  appFeatures: Record<string, AppFeatureRecord>;
+  /** By id (as a string). */
+  checkRuns: Record<string, CheckRunRecord>;
+  commitStatuses: Record<string, CommitStatusRecord>;
   /** By "owner/name" in lower case (GitHub's names are case-insensitive). */
   repos: Record<string, RepoRecord>;
 }
@@ -150,6 +211,10 @@ export function emptyState(): SandboxState {
     releasePhases: {},
     services: {},
     repos: {},
+    formations: {},
+    appFeatures: {},
+    checkRuns: {},
+    commitStatuses: {},
   };
 }
 
@@ -236,6 +301,42 @@ export class Store {
 
   webhooksOf(appId: string): WebhookRecord[] {
     return Object.values(this.state.webhooks).filter((w) => w.appId === appId);
+  }
+
+  /** The app's process types, in type order. */
+  formationsOf(appId: string): FormationRecord[] {
+    return Object.values(this.state.formations)
+      .filter((f) => f.appId === appId)
+      .sort((a, b) => a.type.localeCompare(b.type));
+  }
+
+  /** By id or process type, as Heroku's `formation_id_or_type`. */
+  formation(appId: string, idOrType: string): FormationRecord | undefined {
+    return this.formationsOf(appId).find((f) => f.type === idOrType || (isUuid(idOrType) && f.id === idOrType.toLowerCase()));
+  }
+
+  appFeature(appId: string, name: string): AppFeatureRecord | undefined {
+    return this.state.appFeatures[`${appId}:${name}`];
+  }
+
+  /** The commit's check runs, oldest first. */
+  checkRunsOf(repo: string, sha: string): CheckRunRecord[] {
+    return Object.values(this.state.checkRuns)
+      .filter((r) => r.repo === repo.toLowerCase() && r.sha === sha)
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** The commit's statuses (the newest of each context), oldest first. */
+  statusesOf(repo: string, sha: string): CommitStatusRecord[] {
+    return Object.values(this.state.commitStatuses)
+      .filter((s) => s.repo === repo.toLowerCase() && s.sha === sha)
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** A new GitHub-style integer id, above every one given so far. */
+  nextGitHubId(): number {
+    const ids = [...Object.values(this.state.checkRuns), ...Object.values(this.state.commitStatuses)].map((r) => r.id);
+    return Math.max(4_000_000_000, ...ids) + 1;
   }
 
   service(name: string): ServiceRecord | undefined {

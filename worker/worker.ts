@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { HerokuActivityOptions } from '../activities/heroku';
-import { githubClient, herokuClient } from './clients';
+import { githubClient, herokuClient, herokuPoster } from './clients';
 import type { WorkerSettings } from './settings';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -22,6 +22,7 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   const activities = createActivities(
     {
       heroku: herokuClient(settings.herokuUrl, settings.herokuToken),
+      herokuPost: herokuPoster(settings.herokuUrl, settings.herokuToken),
       github: githubClient(settings.githubUrl, settings.githubToken),
       temporal,
       librato: settings.librato,

@@ -10,9 +10,10 @@ import { parseDuration } from '../../domain/duration';
 import type { Service } from '../../domain/service';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { applyServices } from '../../client/pipelines';
-import { githubClient, herokuClient } from '../../worker/clients';
+import { githubClient, herokuClient, herokuPoster } from '../../worker/clients';
 import type { PipelineOptions } from '../../workflows/pipeline';
 import { connect, createNamespace, testServer, workflowBundle } from './temporal';
+import type { DevServer } from '../../temporal/dev-server';
 
 let runtimeInstalled = false;
 const run = promisify(execFile);
@@ -26,6 +27,8 @@ export interface Stack {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** The environment a worker process needs to serve this stack. */
+  workerEnv: NodeJS.ProcessEnv;
   /** Runs the real `temporal` CLI against this stack's server and namespace; answers its stdout. */
   temporal(...args: string[]): Promise<string>;
   /** Creates the service in the sandbox and starts its pipeline workflow, as `conveyor apply` does. */
@@ -45,6 +48,10 @@ export interface StackOptions {
   releasePhaseMs?: number;
   /** Where the worker sends notices. */
   notify?: NotifyTargets;
+  /** false: no worker in this process (a test runs its own, e.g. to kill it). */
+  worker?: boolean;
+  /** The Temporal server; the shared test server by default. */
+  server?: DevServer;
 }
 
 /** The real thing, small: the sandbox, a worker on the real dev server, real clients over HTTP. */
@@ -54,23 +61,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
     runtimeInstalled = true;
   }
-  const server = await testServer();
+  const server = options.server ?? (await testServer());
   const sandbox = await startSandbox({ promotionDelayMs: options.promotionDelayMs ?? 200, releasePhaseMs: options.releasePhaseMs ?? 100 });
   const namespace = await createNamespace(server.address, uniqueName('test'));
   const { client, native, close } = await connect(server.address, namespace);
   const taskQueue = uniqueName('test');
   const real = createActivities(
-    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token), temporal: client, notify: options.notify },
+    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), herokuPost: herokuPoster(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token), temporal: client, notify: options.notify },
     { pollIntervalMs: 100 },
   );
-  const worker = await Worker.create({
+  const worker = options.worker === false ? undefined : await Worker.create({
     connection: native,
     namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: options.wrapActivities ? options.wrapActivities(real) : real,
   });
-  const running = worker.run();
+  const running = worker?.run();
   const launched: string[] = [];
 
   const stack: Stack = {
@@ -79,6 +86,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     address: server.address,
     namespace,
     taskQueue,
+    workerEnv: {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: namespace,
+      CONVEYOR_TASK_QUEUE: taskQueue,
+      HEROKU_API_URL: sandbox.herokuUrl,
+      HEROKU_API_KEY: sandbox.token,
+      GITHUB_API_URL: sandbox.githubUrl,
+      GITHUB_TOKEN: sandbox.token,
+    },
     async temporal(...args) {
       return (await run(temporalBinary(), [...args, '--address', server.address, '--namespace', namespace])).stdout;
     },
@@ -110,7 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async stop() {
       await Promise.all(launched.map((id) => client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await close();
       await sandbox.stop();

@@ -1,0 +1,98 @@
+import { shortSha } from './observation';
+import { hold, pass, type Verdict } from './verdict';
+
+/** Who may approve promotions into a stage; empty = anyone. */
+export interface ApprovalPolicy {
+  approvers: string[];
+}
+
+/** A person's yes to one commit entering one stage. Bound to the commit: a newer release needs a new yes. */
+export interface Approval {
+  stage: string;
+  commit: string;
+  by: string;
+  comment?: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+/** A commit that reached the approval gate of a stage, and since when it waits there. */
+export interface WaitingApproval {
+  stage: string;
+  commit: string;
+  /** ISO 8601. */
+  since: string;
+}
+
+/** What readApproval needs to know of each stage of the service. */
+export interface ApprovalStage {
+  stage: string;
+  /** Undefined when promotions into the stage need no approval. */
+  policy: ApprovalPolicy | undefined;
+  /** The commit waiting for approval into the stage; null when none waits. */
+  waitingCommit: string | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const approversText = (policy: ApprovalPolicy | undefined): string =>
+  !policy ? '' : policy.approvers.length ? ` (approvers: ${policy.approvers.join(', ')})` : ' (anyone may approve)';
+
+/**
+ * Passes once someone approved this exact commit into the stage; holds otherwise, saying since
+ * when it waits. `policy`, when given, names who may approve.
+ */
+export function approvalVerdict(
+  stage: string,
+  sourceCommit: string | null,
+  approvals: Approval[],
+  waiting: WaitingApproval | undefined,
+  now: number,
+  policy?: ApprovalPolicy,
+): Verdict {
+  if (!sourceCommit) return hold('approval', `nothing to approve into ${stage}: the release has no commit recorded`);
+  const approval = approvals.filter((a) => a.stage === stage && a.commit === sourceCommit).at(-1);
+  if (approval) return pass('approval', `approved by ${approval.by} at ${approval.at}${approval.comment ? `: ${approval.comment}` : ''}`);
+  // A waiting record of another commit is stale: this one starts waiting now.
+  const since = waiting && waiting.stage === stage && waiting.commit === sourceCommit ? waiting.since : iso(now);
+  return hold('approval', `waiting for approval since ${since}${approversText(policy)}`);
+}
+
+const SHA = /^[0-9a-f]{7,40}$/i;
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+const sameName = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
+
+/**
+ * An `approve {stage, commit?, by, comment?}` request checked against the service's stages: the
+ * Approval to record, or why it cannot be (a sentence for the person who asked). Never throws.
+ * `commit` is a full sha or a prefix of 7+ hex digits and defaults to the one waiting.
+ */
+export function readApproval(input: unknown, stages: ApprovalStage[], now: number): Approval | string {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return 'an approval is {stage, commit?, by, comment?}';
+  const { stage: stageInput, commit: commitInput, by: byInput, comment: commentInput } = input as Record<string, unknown>;
+
+  const stageName = text(stageInput);
+  if (!stageName) return 'an approval must name the stage it lets a release into';
+  const stage = stages.find((s) => s.stage === stageName);
+  if (!stage) return `${stageName} is not a stage of this service (stages: ${stages.map((s) => s.stage).join(', ')})`;
+  if (!stage.policy) return `promotions into ${stageName} need no approval`;
+  const waiting = stage.waitingCommit;
+  if (!waiting) return `no release is waiting for approval into ${stageName}`;
+
+  if (commitInput !== undefined && commitInput !== null) {
+    const commit = typeof commitInput === 'string' ? commitInput.trim() : '';
+    if (!SHA.test(commit)) return `${JSON.stringify(commitInput)} is not a commit sha (7 to 40 hex digits)`;
+    if (!waiting.toLowerCase().startsWith(commit.toLowerCase()))
+      return `commit ${shortSha(commit)} is not the one waiting for approval into ${stageName} (${shortSha(waiting)} is)`;
+  }
+
+  const by = text(byInput);
+  if (!by) return 'an approval must say who approves ("by")';
+  const { approvers } = stage.policy;
+  if (approvers.length && !approvers.some((name) => sameName(name, by)))
+    return `${by} may not approve promotions into ${stageName} (approvers: ${approvers.join(', ')})`;
+
+  if (commentInput !== undefined && commentInput !== null && typeof commentInput !== 'string') return 'a comment must be text';
+  const comment = text(commentInput);
+  return { stage: stageName, commit: waiting, by, ...(comment ? { comment } : {}), at: iso(now) };
+}

@@ -1,0 +1,24 @@
+import type { ZeroDowntimeFacts, ZeroDowntimeMode } from '../checks';
+import { hold, pass, type Verdict } from '../verdict';
+
+const dynos = (n: number) => `${n} web dyno${n === 1 ? '' : 's'}`;
+
+/** What keeps the stage from taking a release without dropping requests; empty when nothing does. */
+function shortfalls(stage: string, { webDynos, preboot, error }: ZeroDowntimeFacts): string[] {
+  if (error !== undefined) return [`cannot read the formation of ${stage}: ${error}`];
+  const few = webDynos === null ? `${stage}'s web dynos are unknown` : webDynos < 2 ? `${stage} runs ${dynos(webDynos)}` : undefined;
+  const cold = preboot === null ? 'preboot is unknown' : preboot ? undefined : 'preboot is off';
+  if (few) return cold ? [few, cold] : [few];
+  return cold ? [`${cold} on ${stage}`] : [];
+}
+
+/**
+ * Passes when the target runs 2+ web dynos with preboot on, so a release swaps dynos without
+ * dropping requests. In 'warn' mode a shortfall passes, marked as a warning.
+ */
+export function zeroDowntimeVerdict(stage: string, facts: ZeroDowntimeFacts, mode: ZeroDowntimeMode): Verdict {
+  const found = shortfalls(stage, facts);
+  if (!found.length) return pass('zeroDowntime', `${stage} runs ${dynos(facts.webDynos!)} with preboot on`);
+  const reason = found.join('; ');
+  return mode === 'warn' ? pass('zeroDowntime', `warning: ${reason}`) : hold('zeroDowntime', reason);
+}
