@@ -49,6 +49,9 @@ export interface HerokuActivityOptions {
 
 const newestFirst = (max: number) => `version ..; max=${max}, order=desc`;
 
+/** How long a retry waits for the effect of a POST whose answer was lost before posting again. */
+const AMBIGUOUS_POST_WAIT_MS = 60_000;
+
 /** Heroku adapter: observes pipelines and promotes releases. Every call goes through heroku-client. */
 export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions = {}) {
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
@@ -164,13 +167,28 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   async function promote(request: PromotionRequest): Promise<PromotionOutcome> {
     const context = Context.current();
     const target = encodeURIComponent(request.targetApp);
-    let promotionId = (context.info.heartbeatDetails as { promotionId?: string } | undefined)?.promotionId ?? null;
+    const earlier = context.info.heartbeatDetails as { promotionId?: string; postedAt?: string } | undefined;
+    let promotionId = earlier?.promotionId ?? null;
+
+    const adoptable = async (): Promise<HerokuRelease | undefined> => {
+      const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
+      return newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded') ? newest : undefined;
+    };
 
     if (!promotionId) {
-      const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
-      if (newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded')) {
-        return settleRelease(request.targetApp, newest.id, null);
+      let found = await adoptable();
+      // An earlier attempt posted and never heard back (a lost answer): Heroku may still be
+      // creating the target's release, so wait for it a while before posting again.
+      if (!found && earlier?.postedAt) {
+        const deadline = Date.parse(earlier.postedAt) + AMBIGUOUS_POST_WAIT_MS;
+        while (!found && Date.now() < deadline) {
+          context.heartbeat(earlier);
+          await context.sleep(pollIntervalMs);
+          found = await adoptable();
+        }
       }
+      if (found) return settleRelease(request.targetApp, found.id, null);
+      context.heartbeat({ postedAt: new Date().toISOString() });
       const promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
         body: {
           pipeline: { id: request.pipelineId },

@@ -54,6 +54,18 @@ describe('durability', () => {
     assert.equal(into().length, 1, 'exactly one promotion into the stage');
   });
 
+  test('a lost answer to a slow promotion POST: the retry waits for its effect instead of posting again', async () => {
+    const stack = await startStack({ promotionDelayMs: 4_000 });
+    cleanup.push(() => stack.stop());
+    const service = await stack.launch('slow-lost', { stages: ['qa01', 'st01'].map((s) => `slow-lost-${Date.now() % 1e6}-${s}`) });
+    stack.sandbox.faults.inject({ id: 'lost', endpoint: 'POST /pipeline-promotions', kind: 'reset-after', count: 1 });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    const done = await eventually(async () => (await status(stack, service)).history[0], 60_000, 'the promotion');
+    assert.deepEqual([done.outcome, done.commit], ['succeeded', merged.sha]);
+    assert.equal(stack.sandbox.faults.list()[0].fired, 1);
+    assert.equal(stack.sandbox.scenario.promotions().length, 1, 'one promotion, though the first answer was lost');
+  });
+
   test('a restarted Temporal server (persistent database): workflows resume with their state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conveyor-restart-'));
     const address = `127.0.0.1:${await freePort()}`;

@@ -31,6 +31,21 @@ describe('promotions', () => {
     assert.equal(stack.sandbox.scenario.releases(service.stages[1]).filter((r) => r.commit === merged.sha).length, 1);
   });
 
+  test('a promotion whose POST answer is lost on the wire is not posted twice', async () => {
+    const service = await stack.launch('lost');
+    // Heroku acts on the POST, then the connection dies before the answer arrives.
+    stack.sandbox.faults.inject({ id: 'lost-answer', endpoint: 'POST /pipeline-promotions', kind: 'reset-after', count: 1 });
+    try {
+      const merged = await stack.sandbox.scenario.merge(service.pipeline);
+      await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 90_000, 'the roll-out');
+      assert.equal(stack.sandbox.faults.list().find((r) => r.id === 'lost-answer')?.fired, 1, 'the fault fired');
+      const into = stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => t.app === service.stages[1]));
+      assert.equal(into.length, 1);
+    } finally {
+      stack.sandbox.faults.clear('lost-answer');
+    }
+  });
+
   test('a failed release phase marks the stage failed and is not retried into it', async () => {
     const service = await stack.launch('phase');
     stack.sandbox.scenario.setReleasePhase(service.stages[1], { fail: 'Release command failed: migration error' });
