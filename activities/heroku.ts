@@ -57,6 +57,17 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const slugCommits = new Lru<string, string | null>(5_000);
   const pipelineIds = new Map<string, string>();
+  // Couplings rarely change: asked again after a while, not on every observation.
+  const couplingCache = new Map<string, { at: number; couplings: HerokuCoupling[] }>();
+  const COUPLINGS_TTL_MS = 5 * 60_000;
+
+  async function couplingsOf(pipelineId: string, fresh = false): Promise<HerokuCoupling[]> {
+    const cached = couplingCache.get(pipelineId);
+    if (cached && !fresh && Date.now() - cached.at < COUPLINGS_TTL_MS) return cached.couplings;
+    const couplings = await call<HerokuCoupling[]>('GET', `/pipelines/${pipelineId}/pipeline-couplings`);
+    couplingCache.set(pipelineId, { at: Date.now(), couplings });
+    return couplings;
+  }
 
   /** `range` asks for one page only (heroku-client would otherwise follow Next-Range to the end). */
   async function call<T>(method: 'GET' | 'POST', path: string, extra: { body?: unknown; range?: string } = {}): Promise<T> {
@@ -115,8 +126,8 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     const byApp = new Map(latest.map((r) => [r.app.name, r]));
     const missing = input.stages.filter((app) => !byApp.has(app));
     const appIds = new Map(latest.map((r) => [r.app.name, r.app.id]));
+    const couplings = await couplingsOf(id, missing.length > 0);
     if (missing.length > 0) {
-      const couplings = await call<HerokuCoupling[]>('GET', `/pipelines/${id}/pipeline-couplings`);
       const coupled = new Set(couplings.map((c) => c.app.id));
       for (const app of missing) {
         const info = await call<{ id: string }>('GET', `/apps/${encodeURIComponent(app)}`);
@@ -124,7 +135,14 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
         appIds.set(app, info.id);
       }
     }
-    const stages = await Promise.all(input.stages.map((app) => stageFact(app, byApp.get(app), appIds.get(app)!)));
+    const couplingByApp = new Map(couplings.map((c) => [c.app.id, c.stage]));
+    const stages = await Promise.all(
+      input.stages.map(async (app) => {
+        const fact = await stageFact(app, byApp.get(app), appIds.get(app)!);
+        const coupling = couplingByApp.get(fact.appId);
+        return coupling ? { ...fact, coupling } : fact;
+      }),
+    );
     return { pipelineId: id, observedAt: new Date().toISOString(), stages };
   }
 

@@ -17,6 +17,7 @@ import {
   resumePipeline,
   unfreezeAll,
   unrejectCommit,
+  approveRelease,
 } from './pipelines';
 
 const print = (value: unknown, json: boolean, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
@@ -169,6 +170,25 @@ export function buildProgram(): Command {
     .option('--by <name>', 'who (default: your user name)')
     .action(async (service: string, opts: { commit: string; by?: string }) => {
       console.log(await unrejectCommit(await connectClient(temporalSettings()), service, opts.commit, opts.by ?? whoami()));
+    });
+
+  program
+    .command('approve')
+    .description('approve the release waiting at a stage\'s approval gate')
+    .argument('<service>')
+    .requiredOption('--to <stage>', 'the stage it waits to enter')
+    .option('--commit <sha>', 'the commit approved (default: the one waiting)')
+    .option('--by <name>', 'who approves (default: your user name)')
+    .option('--comment <text>', 'a note kept with the approval')
+    .action(async (service: string, opts: { to: string; commit?: string; by?: string; comment?: string }) => {
+      console.log(
+        await approveRelease(await connectClient(temporalSettings()), service, {
+          stage: opts.to,
+          by: opts.by ?? whoami(),
+          ...(opts.commit ? { commit: opts.commit } : {}),
+          ...(opts.comment ? { comment: opts.comment } : {}),
+        }),
+      );
     });
 
   program

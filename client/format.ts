@@ -28,6 +28,8 @@ export function formatStatus(status: PipelineStatus, now = Date.now()): string {
   lines.push(`${status.service}  (pipeline ${status.pipeline}, branch ${status.branch}): ${where}`);
   if (status.paused) lines.push(`PAUSED by ${status.paused.by} ${when(status.paused.since, now)}: ${status.paused.reason}`);
   if (status.frozen) lines.push(`FROZEN by ${status.frozen.by} ${when(status.frozen.since, now)}: ${status.frozen.reason}${status.ignoresFreeze ? ' (this service ignores freezes)' : ''}`);
+  for (const w of status.waitingForApproval ?? []) lines.push(`WAITING for approval into ${w.stage} since ${w.since}: ${shortSha(w.commit)} (conveyor approve ${status.service} --to ${w.stage})`);
+  for (const a of status.approvals ?? []) lines.push(`APPROVED ${shortSha(a.commit)} into ${a.stage} by ${a.by} ${when(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`);
   for (const r of status.rejected) lines.push(`REJECTED ${shortSha(r.commit)} by ${r.by} ${when(r.at, now)}: ${r.reason}`);
   if (status.blocked) lines.push(`BLOCKED ${when(status.blocked.since, now)}: ${status.blocked.reason}`);
   lines.push('');

@@ -15,6 +15,8 @@ import {
   statusQuery,
   unfreezeSignal,
   unrejectUpdate,
+  approveUpdate,
+  type ApproveRequest,
   type ManualPromotionRequest,
   type RejectRequest,
 } from '../workflows/messages';
@@ -162,4 +164,9 @@ export async function rejectCommit(client: Client, service: string, request: Rej
 export async function unrejectCommit(client: Client, service: string, commit: string, by: string): Promise<string> {
   const handle = await pipelineHandle(client, service);
   return update(() => handle.executeUpdate(unrejectUpdate, { args: [{ commit, by }] }));
+}
+
+export async function approveRelease(client: Client, service: string, request: ApproveRequest): Promise<string> {
+  const handle = await pipelineHandle(client, service);
+  return update(() => handle.executeUpdate(approveUpdate, { args: [request] }));
 }

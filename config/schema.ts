@@ -4,12 +4,22 @@ import type { Service, StagePolicy } from '../domain/service';
 import type { WindowPolicy } from '../domain/window';
 import { blackoutSpec, windowSpec } from './window-schema';
 import { alertSpec, incidentSpec, toAlertPolicy, toIncidentPolicy, toUrlPolicy, urlSpec } from './health-schema';
+import { approvalSpec, ciSpec, toApprovalPolicy, toWebhookPolicy, toZeroDowntimeMode, webhookSpec, zeroDowntimeSpec } from './checks-schema';
 
 const duration = (what: string) =>
   z.string().refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` });
 
 /** Alerts and URLs checked before a promotion into a stage. */
-const checksSpec = z.object({ alerts: alertSpec.optional(), urls: urlSpec.optional(), bake: duration('bake').optional() }).strict();
+const checksSpec = z
+  .object({
+    alerts: alertSpec.optional(),
+    urls: urlSpec.optional(),
+    bake: duration('bake').optional(),
+    approval: approvalSpec.optional(),
+    zeroDowntime: zeroDowntimeSpec.optional(),
+    webhook: webhookSpec.optional(),
+  })
+  .strict();
 
 const appName = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a Heroku app name (lowercase letters, digits and dashes)');
 
@@ -40,6 +50,9 @@ export const serviceSpec = z
     /** Bake time after every promotion (a stage's own bake replaces it). */
     bake: duration('bake').optional(),
     onFailure: z.enum(['rollback', 'pause'], { error: 'must be "rollback" or "pause"' }).default('rollback'),
+    ci: ciSpec,
+    /** Asked before every promotion (a stage's own webhook replaces it). */
+    webhook: webhookSpec.optional(),
   })
   .strict()
   .superRefine((service, ctx) => {
@@ -75,12 +88,18 @@ export function toService(spec: z.output<typeof serviceSpec>, global: z.output<t
   const windows: WindowPolicy = { windows: spec.windows ?? global.windows, blackouts: [...global.blackouts, ...spec.blackouts] };
   const incident = spec.incident ?? global.incident;
   const checks: Record<string, StagePolicy> = {};
-  const policy = (c: { alerts?: z.output<typeof alertSpec>; urls?: z.output<typeof urlSpec>; bake?: string }): StagePolicy => ({
-    ...(c.alerts ? { alerts: toAlertPolicy(c.alerts) } : {}),
-    ...(c.urls ? { urls: toUrlPolicy(c.urls) } : {}),
-    ...(c.bake ? { bakeMs: parseDuration(c.bake)! } : {}),
-  });
-  if (spec.alerts || spec.urls || spec.bake) checks['*'] = policy(spec);
+  const policy = (c: Partial<z.output<typeof checksSpec>>): StagePolicy => {
+    const zeroDowntime = c.zeroDowntime === undefined ? undefined : (toZeroDowntimeMode(c.zeroDowntime) ?? 'off');
+    return {
+      ...(c.alerts ? { alerts: toAlertPolicy(c.alerts) } : {}),
+      ...(c.urls ? { urls: toUrlPolicy(c.urls) } : {}),
+      ...(c.bake ? { bakeMs: parseDuration(c.bake)! } : {}),
+      ...(c.approval ? { approval: toApprovalPolicy(c.approval) } : {}),
+      ...(zeroDowntime ? { zeroDowntime } : {}),
+      ...(c.webhook ? { webhook: toWebhookPolicy(c.webhook) } : {}),
+    };
+  };
+  if (spec.alerts || spec.urls || spec.bake || spec.webhook) checks['*'] = policy(spec);
   for (const [stage, c] of Object.entries(spec.stageChecks)) checks[stage] = policy(c);
   return {
     name: spec.name,
@@ -93,6 +112,7 @@ export function toService(spec: z.output<typeof serviceSpec>, global: z.output<t
     ...(windows.windows.length || windows.blackouts.length ? { windows } : {}),
     ...(spec.ignoreFreeze ? { ignoreFreeze: true } : {}),
     ...(spec.onFailure === 'pause' ? { onFailure: 'pause' as const } : {}),
+    ...(spec.ci === false ? { ci: false } : {}),
     ...(incident ? { incident: toIncidentPolicy(incident) } : {}),
     ...(Object.keys(checks).length ? { checks } : {}),
   };

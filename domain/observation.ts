@@ -20,6 +20,8 @@ export interface StageFact {
   latest: ReleaseFact | null;
   /** The release the app runs: its newest succeeded one. */
   current: ReleaseFact | null;
+  /** The app's pipeline coupling stage (development, staging, production), when known. */
+  coupling?: string;
 }
 
 export interface Observation {

@@ -1,5 +1,7 @@
 import type { AlertPolicy, IncidentPolicy, UrlPolicy } from './health';
 import type { WindowPolicy } from './window';
+import type { ApprovalPolicy } from './approval';
+import type { WebhookPolicy, ZeroDowntimeMode } from './checks';
 
 /** Checks that apply to promotions into one stage. */
 export interface StagePolicy {
@@ -7,6 +9,12 @@ export interface StagePolicy {
   urls?: UrlPolicy;
   /** After a promotion into the stage, how long its alerts and URLs must stay green. */
   bakeMs?: number;
+  /** A person must approve each release into the stage. */
+  approval?: ApprovalPolicy;
+  /** Web dynos and preboot; the default is 'block' for apps coupled as production, 'off' elsewhere. */
+  zeroDowntime?: ZeroDowntimeMode | 'off';
+  /** The team's own check, asked before each promotion. */
+  webhook?: WebhookPolicy;
 }
 
 /** What a failed verification does: put the previous release back and pause, or only pause. */
@@ -42,6 +50,8 @@ export interface Service {
   ignoreFreeze?: boolean;
   /** Default rollback. */
   onFailure?: OnFailure;
+  /** The CI gate (GitHub checks and statuses of the source commit); on unless false. */
+  ci?: boolean;
 }
 
 /** A Stage pair: stage `index` promotes into stage `index + 1`. */

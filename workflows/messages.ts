@@ -38,4 +38,13 @@ export interface RejectRequest {
   by?: string;
 }
 export const rejectUpdate = defineUpdate<string, [RejectRequest]>('reject');
+export interface ApproveRequest {
+  stage: string;
+  commit?: string;
+  by: string;
+  comment?: string;
+}
+/** A person's yes to the release waiting at a stage's approval gate. */
+export const approveUpdate = defineUpdate<string, [ApproveRequest]>('approve');
+
 export const unrejectUpdate = defineUpdate<string, [{ commit: string; by?: string }]>('unreject');

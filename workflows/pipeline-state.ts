@@ -2,6 +2,8 @@ import { isImmutable, questionKey, type CommitAnswers, type CommitQuestion } fro
 import type { Freeze } from '../domain/freeze';
 import { judge, type Candidate, type TargetHealth } from '../domain/gates';
 import type { AlertPolicy, IncidentPolicy, UrlPolicy } from '../domain/health';
+import type { Approval, ApprovalPolicy, WaitingApproval } from '../domain/approval';
+import type { WebhookBody, WebhookPolicy, ZeroDowntimeMode } from '../domain/checks';
 import type { Observation } from '../domain/observation';
 import { overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
@@ -23,6 +25,8 @@ export interface CarriedState {
   freeze?: Freeze | null;
   rejected?: Rejection[];
   holding?: Record<string, string>;
+  approvals?: Approval[];
+  waiting?: Record<string, WaitingApproval>;
 }
 
 export interface PromotionOutcome {
@@ -38,6 +42,9 @@ export interface HealthRequest {
   incident?: IncidentPolicy;
   alerts?: AlertPolicy;
   urls?: UrlPolicy;
+  zeroDowntime?: { app: string; mode: ZeroDowntimeMode };
+  ci?: { repo: string; commit: string };
+  webhook?: { policy: WebhookPolicy; body: WebhookBody };
 }
 
 /** The answer to a manual promotion, once a reconcile pass has decided it. */
@@ -82,6 +89,8 @@ export class PipelineState {
   /** Per target stage, the gates that held it last time, to notify changes only. */
   private holding: Record<string, string>;
   private outbox: Omit<Notice, 'at'>[] = [];
+  private approvals: Approval[];
+  private waiting: Record<string, WaitingApproval>;
 
   constructor(public service: Service, carried?: CarriedState) {
     this.pause = carried?.pause ?? null;
@@ -93,6 +102,18 @@ export class PipelineState {
     this.observation = carried?.observation ?? null;
     this.rejected = carried?.rejected ?? [];
     this.holding = carried?.holding ?? {};
+    this.approvals = carried?.approvals ?? [];
+    this.waiting = carried?.waiting ?? {};
+  }
+
+  /** Stages whose promotions need approval, with the commit waiting for it (for the approve validator). */
+  approvalStages(): { stage: string; policy: ApprovalPolicy | undefined; waitingCommit: string | null }[] {
+    return this.service.stages.map((stage) => ({ stage, policy: stagePolicy(this.service, stage).approval, waitingCommit: this.waiting[stage]?.commit ?? null }));
+  }
+
+  approve(approval: Approval): void {
+    this.approvals = [...this.approvals.filter((a) => a.stage !== approval.stage), approval];
+    this.tell('released', `${approval.commit.slice(0, 7)} approved into ${approval.stage} by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}`, { stage: approval.stage, commit: approval.commit });
   }
 
   private tell(kind: NoticeKind, text: string, extra: Pick<Notice, 'stage' | 'commit'> = {}): void {
@@ -202,7 +223,7 @@ export class PipelineState {
   }
 
   /** The health facts the candidates' target stages need, one request per stage with checks. */
-  healthRequests(plans: readonly PairPlan[]): HealthRequest[] {
+  healthRequests(plans: readonly PairPlan[], platformChecks = true): HealthRequest[] {
     const requests: HealthRequest[] = [];
     for (const plan of plans) {
       if (plan.kind !== 'candidate') continue;
@@ -211,7 +232,14 @@ export class PipelineState {
       if (configured(this.service.incident)) request.incident = this.service.incident;
       if (configured(alerts)) request.alerts = alerts;
       if (urls?.urls.length) request.urls = urls;
-      if (request.incident || request.alerts || request.urls) requests.push(request);
+      const { zeroDowntime, webhook } = stagePolicy(this.service, plan.pair.to);
+      const coupledAsProduction = this.observation?.stages[plan.pair.index + 1]?.coupling === 'production';
+      const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
+      const { source } = plan.candidate;
+      if (platformChecks && mode !== 'off') request.zeroDowntime = { app: plan.pair.to, mode };
+      if (platformChecks && this.service.ci !== false && source.commit) request.ci = { repo: this.service.repo, commit: source.commit };
+      if (platformChecks && webhook) request.webhook = { policy: webhook, body: { service: this.service.name, source: plan.pair.from, target: plan.pair.to, release: source.version, commit: source.commit } };
+      if (request.incident || request.alerts || request.urls || request.zeroDowntime || request.ci || request.webhook) requests.push(request);
     }
     return requests;
   }
@@ -242,6 +270,7 @@ export class PipelineState {
       freeze: this.service.ignoreFreeze ? null : this.freeze,
       commits: { ...this.commitCache, ...answers },
       health,
+      approvals: { given: this.approvals, waiting: this.noteWaiting(plans, now) },
     };
     const go: Go[] = [];
     this.pairs = plans.map((plan): PairStatus => {
@@ -275,6 +304,23 @@ export class PipelineState {
     return go;
   }
 
+  /**
+   * Records which commit waits for approval into each stage that needs one; an approval lapses
+   * when a newer release replaces the one approved.
+   */
+  private noteWaiting(plans: readonly PairPlan[], now: number): Record<string, WaitingApproval> {
+    const waiting: Record<string, WaitingApproval> = {};
+    for (const plan of plans) {
+      if (plan.kind !== 'candidate' || !plan.candidate.source.commit || !stagePolicy(this.service, plan.pair.to).approval) continue;
+      const commit = plan.candidate.source.commit;
+      const before = this.waiting[plan.pair.to];
+      waiting[plan.pair.to] = before?.commit === commit ? before : { stage: plan.pair.to, commit, since: iso(now) };
+    }
+    this.approvals = this.approvals.filter((a) => !waiting[a.stage] || waiting[a.stage].commit === a.commit);
+    this.waiting = waiting;
+    return waiting;
+  }
+
   /** Tells when the gates holding a pair change: once, not at every pass while they keep holding. */
   private noticeHolds(): void {
     for (const pair of this.pairs) {
@@ -303,6 +349,9 @@ export class PipelineState {
     };
     this.inFlight.set(record.to, record);
     delete this.holding[record.to];
+    // An approval is spent by its promotion.
+    this.approvals = this.approvals.filter((a) => a.stage !== record.to);
+    delete this.waiting[record.to];
     const by = manual ? ` by hand (${manual.by}: ${manual.reason}${manual.skippedGates.length ? `; skipped ${manual.skippedGates.join(', ')}` : ''})` : '';
     this.tell('promotion-started', `promoting v${record.sourceVersion} (${shortSha(record.commit)}) ${record.from} -> ${record.to}${by}`, { stage: record.to, commit: record.commit });
     this.pairs = this.pairs.map((p) => (p.to === record.to ? { ...p, state: 'promoting', reason: `promoting v${record.sourceVersion}` } : p));
@@ -402,6 +451,8 @@ export class PipelineState {
       ignoresFreeze: this.service.ignoreFreeze === true,
       blocked: this.blocked,
       rejected: this.rejected,
+      approvals: this.approvals,
+      waitingForApproval: Object.values(this.waiting),
       pairs: this.pairs,
       inFlight: [...this.inFlight.values()],
       history: this.history,
@@ -421,6 +472,8 @@ export class PipelineState {
       observation: this.observation,
       rejected: this.rejected,
       holding: this.holding,
+      approvals: this.approvals,
+      waiting: this.waiting,
     };
   }
 }

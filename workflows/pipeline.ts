@@ -32,7 +32,9 @@ import {
   statusQuery,
   unfreezeSignal,
   unrejectUpdate,
+  approveUpdate,
 } from './messages';
+import { readApproval } from '../domain/approval';
 import { PipelineState, type CarriedState, type Go, type HealthRequest } from './pipeline-state';
 import { validService } from './valid-service';
 
@@ -49,7 +51,7 @@ export interface PipelineInput {
   carried?: CarriedState;
 }
 
-const { observePipeline, compareCommits, readFreeze: readCurrentFreeze, incidentFacts, alertFacts, urlFacts, rollback } = proxyActivities<Activities>({
+const { observePipeline, compareCommits, readFreeze: readCurrentFreeze, incidentFacts, alertFacts, urlFacts, rollback, zeroDowntimeFacts, ciFacts, webhookCheck } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });
@@ -165,6 +167,23 @@ export async function pipeline(input: PipelineInput): Promise<void> {
         const commit = readCommit(request);
         if (typeof commit !== 'string') throw new Error(commit.problem);
         if (!state.isRejected(commit)) throw new Error(`${commit} is not rejected`);
+      },
+    },
+  );
+
+  setHandler(
+    approveUpdate,
+    (request) => {
+      const approval = readApproval(request, state.approvalStages(), Date.now());
+      if (typeof approval === 'string') throw ApplicationFailure.nonRetryable(approval, 'InvalidRequest');
+      state.approve(approval);
+      nudge();
+      return `approved ${approval.commit.slice(0, 7)} into ${approval.stage}`;
+    },
+    {
+      validator: (request) => {
+        const approval = readApproval(request, state.approvalStages(), Date.now());
+        if (typeof approval === 'string') throw new Error(approval);
       },
     },
   );
@@ -299,11 +318,20 @@ async function gatherHealth(requests: HealthRequest[]): Promise<Record<string, T
   const incidents = incident ? incidentFacts(incident) : undefined;
   await Promise.all(
     requests.map(async (request) => {
-      const [alerts, urls] = await Promise.all([request.alerts && alertFacts(request.alerts), request.urls && urlFacts(request.urls)]);
+      const [alerts, urls, zeroDowntime, ci, webhook] = await Promise.all([
+        request.alerts && alertFacts(request.alerts),
+        request.urls && urlFacts(request.urls),
+        request.zeroDowntime && zeroDowntimeFacts(request.zeroDowntime.app),
+        request.ci && ciFacts(request.ci),
+        request.webhook && webhookCheck(request.webhook),
+      ]);
       health[request.stage] = {
         ...(request.incident ? { incident: await incidents! } : {}),
         ...(alerts ? { alerts } : {}),
         ...(urls ? { urls } : {}),
+        ...(zeroDowntime ? { zeroDowntime: { ...zeroDowntime, mode: request.zeroDowntime!.mode } } : {}),
+        ...(ci ? { ci } : {}),
+        ...(webhook ? { webhook } : {}),
       };
     }),
   );
@@ -327,7 +355,8 @@ async function reconcile(state: PipelineState, startPromotion: (go: Go, pipeline
   let answers = {};
   let health: Record<string, TargetHealth> = {};
   try {
-    const requests = state.healthRequests(plans);
+    // Workflows recorded before the CI, zero-downtime and webhook gates asked for none of them.
+    const requests = state.healthRequests(plans, patched('platform-checks'));
     [answers, health] = await Promise.all([questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {}, requests.length > 0 ? gatherHealth(requests) : {}]);
     state.learn(questions, answers);
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Pause } from '../domain/pause';
 import type { Rejection } from '../domain/rejection';
+import type { Approval, WaitingApproval } from '../domain/approval';
 import type { ReleaseStatus } from '../domain/observation';
 import type { Verdict } from '../domain/verdict';
 
@@ -71,6 +72,9 @@ export interface PipelineStatus {
   ignoresFreeze: boolean;
   blocked: Blocked | null;
   rejected: Rejection[];
+  /** Approvals given and not yet spent. */
+  approvals: Approval[];
+  waitingForApproval: WaitingApproval[];
   pairs: PairStatus[];
   inFlight: PromotionRecord[];
   history: PromotionRecord[];

@@ -3,6 +3,8 @@ import type { ReleaseFact } from '../observation';
 import type { Pause } from '../pause';
 import type { Freeze } from '../freeze';
 import type { AlertFacts, IncidentFacts, UrlFact } from '../health';
+import type { CiFacts, WebhookAnswer, ZeroDowntimeFacts } from '../checks';
+import type { Approval, WaitingApproval } from '../approval';
 import type { Pair, Service } from '../service';
 import type { Verdict } from '../verdict';
 
@@ -24,12 +26,17 @@ export interface GateContext {
   commits: CommitAnswers;
   /** Health facts per target stage, gathered for candidates whose stage has health checks. */
   health: Readonly<Record<string, TargetHealth>>;
+  /** Approvals given and the commits waiting for one, per stage. */
+  approvals?: { given: readonly Approval[]; waiting: Readonly<Record<string, WaitingApproval>> };
 }
 
 export interface TargetHealth {
   incident?: IncidentFacts[];
   alerts?: AlertFacts[];
   urls?: UrlFact[];
+  zeroDowntime?: ZeroDowntimeFacts & { mode: 'block' | 'warn' };
+  ci?: CiFacts;
+  webhook?: WebhookAnswer;
 }
 
 /** A gate answers a Verdict, or null when it does not apply to this service or stage. */

@@ -5,12 +5,26 @@ import { branchGate } from './branch';
 import { forwardGate } from './forward';
 import { alertsGate, incidentGate, urlsGate } from './health';
 import { windowGate } from './window-gate';
+import { approvalGate, ciGate, webhookGate, zeroDowntimeGate } from './checks';
 import type { Candidate, Gate, GateContext } from './gate';
 
 export type { Candidate, Gate, GateContext, TargetHealth } from './gate';
 
 /** The gates every candidate passes through, in the order status shows them. */
-export const standardGates: readonly Gate[] = [allowGate, windowGate, ageGate, branchGate, forwardGate, incidentGate, alertsGate, urlsGate];
+export const standardGates: readonly Gate[] = [
+  allowGate,
+  windowGate,
+  ageGate,
+  branchGate,
+  forwardGate,
+  ciGate,
+  incidentGate,
+  alertsGate,
+  urlsGate,
+  zeroDowntimeGate,
+  webhookGate,
+  approvalGate,
+];
 
 export interface Judgement {
   verdicts: Verdict[];
