@@ -47,7 +47,7 @@ describe('a release rolls through the pipeline', () => {
     assert.equal(age?.ok, false);
     assert.match(age!.reason, /needs 1h/);
     assert.ok(shown.pairs[0].recheckAt, 'the pair says when it is checked again');
-    assert.deepEqual(shown.pairs[0].verdicts.map((v) => [v.gate, v.ok]), [['allow', true], ['age', false], ['branch', true], ['forward', true]]);
+    assert.deepEqual(shown.pairs[0].verdicts.map((v) => [v.gate, v.ok]), [['allow', true], ['age', false], ['branch', true], ['forward', true], ['ci', true]]);
   });
 
   test('two releases advance in different pairs at the same time', async () => {
