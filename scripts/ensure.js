@@ -15,7 +15,9 @@ const run = (command, args) => {
 const installed = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  console.error('Installing npm packages (npm ci)...');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install` with the committed lockfile installs exactly the locked versions. Not `npm ci`:
+  // npm 11 writes locks without other platforms' optional @swc/core packages and then refuses them in ci.
+  console.error('Installing npm packages (npm install, from package-lock.json)...');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'ensure-temporal.ts')]);
