@@ -5,8 +5,8 @@ import type { Sandbox } from '../../sandbox/server';
 
 /** What the sandbox tests share: real clients pointed at a sandbox, and bounded polling. */
 
-/** Fast enough for tests, slow enough to observe the pending states. */
-export const FAST = { promotionDelayMs: 50, releasePhaseMs: 50 };
+/** Fast enough for tests, slow enough that a test still sees the pending states on a loaded machine. */
+export const FAST = { promotionDelayMs: 400, releasePhaseMs: 400 };
 
 /** The parts of Heroku's release the tests read. */
 export interface Release {
