@@ -38,6 +38,8 @@ export interface PromotionRequest {
   slugId: string;
   targetApp: string;
   targetAppId: string;
+  /** The target's newest release when the promotion was decided (null: none). Absent in older histories. */
+  targetReleaseId?: string | null;
 }
 
 export interface HerokuActivityOptions {
@@ -206,6 +208,14 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
         }
       }
       if (found) return settleRelease(request.targetApp, found.id, null);
+      // The target moved on since the decision (a hotfix, another promotion): posting now could
+      // overwrite it. Nothing is posted; the workflow decides again on what it sees next.
+      if (request.targetReleaseId !== undefined) {
+        const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
+        if ((newest?.id ?? null) !== request.targetReleaseId) {
+          return { status: 'superseded', promotionId: null, targetVersion: null, error: `${request.targetApp} changed (now v${newest?.version}) since the promotion was decided` };
+        }
+      }
       context.heartbeat({ postedAt: new Date().toISOString() });
       const promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
         body: {

@@ -22,6 +22,8 @@ export interface PlanMemory {
   failed: Readonly<Record<string, readonly FailedPromotion[]>>;
   /** Releases operators declared bad. */
   rejected?: readonly Rejection[];
+  /** Wait while the target is releasing something else (a hotfix in its release phase). */
+  waitForPendingTargets?: boolean;
 }
 
 export type PairPlan =
@@ -48,6 +50,9 @@ function planPair(pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory
   }
   const rejection = memory.rejected?.find((r) => rejects(r, source.commit));
   if (rejection) return { pair, kind: 'held', reason: `${shortSha(source.commit)} rejected by ${rejection.by} at ${rejection.at}: ${rejection.reason}` };
+  if (memory.waitForPendingTargets && to.latest?.status === 'pending' && to.latest.slugId !== source.slugId) {
+    return { pair, kind: 'waiting', reason: `${pair.to} is releasing ${describe(to.latest)}` };
+  }
   const failed = memory.failed[pair.to]?.find((f) => f.slugId === source.slugId);
   if (failed) return { pair, kind: 'held', reason: `${shortSha(source.commit)} failed in ${pair.to} at ${failed.at}: ${failed.error}` };
   if (to.latest?.status === 'failed' && to.latest.slugId === source.slugId) {

@@ -30,7 +30,8 @@ export interface CarriedState {
 }
 
 export interface PromotionOutcome {
-  status: 'succeeded' | 'failed';
+  /** superseded: the target changed after the decision, so nothing was posted. */
+  status: 'succeeded' | 'failed' | 'superseded';
   promotionId: string | null;
   targetVersion: number | null;
   error?: string;
@@ -201,9 +202,9 @@ export class PipelineState {
   }
 
   /** The reconcile plan over the last observation. */
-  plan(): PairPlan[] {
+  plan(waitForPendingTargets = true): PairPlan[] {
     if (!this.observation) return [];
-    return planPairs(this.service, this.observation, { inFlight: [...this.inFlight.keys()], failed: this.failed, rejected: this.rejected });
+    return planPairs(this.service, this.observation, { inFlight: [...this.inFlight.keys()], failed: this.failed, rejected: this.rejected, waitForPendingTargets });
   }
 
   /** GitHub questions the plan needs that are not answered for good already. */
@@ -362,6 +363,11 @@ export class PipelineState {
     const started = this.inFlight.get(to);
     if (!started) return;
     this.inFlight.delete(to);
+    if (outcome.status === 'superseded') {
+      // Not a failure of the release: the target changed after the decision; the next pass decides again.
+      this.history = [{ ...started, finishedAt: iso(now), outcome: 'superseded' as const, error: outcome.error }, ...this.history].slice(0, HISTORY_LIMIT);
+      return;
+    }
     const record: PromotionRecord = {
       ...started,
       finishedAt: iso(now),

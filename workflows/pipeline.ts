@@ -189,7 +189,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   );
 
   const inFlight: Promise<void>[] = [];
-  const startPromotion = (go: Go, pipelineId: string, appIds: Map<string, string>) => {
+  const startPromotion = (go: Go, pipelineId: string, appIds: Map<string, string>, latestIds: Map<string, string>) => {
     const record = state.promotionStarted(go, Date.now());
     const running = promote({
       pipelineId,
@@ -199,6 +199,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
       slugId: record.slugId,
       targetApp: record.to,
       targetAppId: appIds.get(record.to)!,
+      targetReleaseId: latestIds.get(record.to) ?? null,
     })
       .then(async (outcome) => {
         const { bakeMs } = stagePolicy(state.service, record.to);
@@ -339,7 +340,10 @@ async function gatherHealth(requests: HealthRequest[]): Promise<Record<string, T
 }
 
 /** One pass: observe the pipeline, gather what the gates need, start what may go. */
-async function reconcile(state: PipelineState, startPromotion: (go: Go, pipelineId: string, appIds: Map<string, string>) => void): Promise<void> {
+async function reconcile(
+  state: PipelineState,
+  startPromotion: (go: Go, pipelineId: string, appIds: Map<string, string>, latestIds: Map<string, string>) => void,
+): Promise<void> {
   const { service } = state;
   let observation;
   try {
@@ -350,7 +354,7 @@ async function reconcile(state: PipelineState, startPromotion: (go: Go, pipeline
     return;
   }
   state.observed(observation);
-  const plans = state.plan();
+  const plans = state.plan(patched('wait-for-pending-targets'));
   const questions = state.questions(plans);
   let answers = {};
   let health: Record<string, TargetHealth> = {};
@@ -365,5 +369,6 @@ async function reconcile(state: PipelineState, startPromotion: (go: Go, pipeline
     return;
   }
   const appIds = new Map<string, string>(observation.stages.map((stage) => [stage.app, stage.appId]));
-  for (const go of state.decide(plans, answers, Date.now(), health)) startPromotion(go, observation.pipelineId, appIds);
+  const latestIds = new Map<string, string>(observation.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as [string, string]] : [])));
+  for (const go of state.decide(plans, answers, Date.now(), health)) startPromotion(go, observation.pipelineId, appIds, latestIds);
 }

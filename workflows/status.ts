@@ -21,7 +21,7 @@ export interface PromotionRecord {
   startedAt: string;
   finishedAt?: string;
   /** `verifying`: promoted, baking under the target's health checks. */
-  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'rolled-back' | 'verification-failed';
+  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'superseded' | 'rolled-back' | 'verification-failed';
   /** What the target ran before, the release a rollback goes back to. */
   previous?: { releaseId: string; version: number; slugId: string | null };
   /** Why verification failed, and the release a rollback created. */

@@ -40,6 +40,13 @@ describe('reconcile plan', () => {
     assert.equal(planPairs(service, observe('ccc', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed })[0].kind, 'candidate');
   });
 
+  test('a target still releasing something else (a hotfix) is waited for, not promoted over', () => {
+    const observation = observe('bbb', 'aaa', 'aaa', 'aaa');
+    observation.stages[1].latest = release('fix', { version: 2, status: 'pending' });
+    const [first] = planPairs(service, observation, { ...quiet, waitForPendingTargets: true });
+    assert.deepEqual([first.kind, first.reason], ['waiting', 'api-st01 is releasing v2 (fix0000)']);
+  });
+
   test('the questions for GitHub ask about the branch and the target, once each', () => {
     const plans = planPairs(service, observe('bbb', 'aaa', 'aaa', 'aaa'), quiet);
     assert.deepEqual(commitQuestions(service, plans), [
