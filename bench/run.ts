@@ -9,7 +9,6 @@
 // It only reports; nothing here is an assertion. Everything it starts, it stops.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +22,7 @@ import type { PipelineStatus } from '../workflows/status';
 import { startStack, status, type Stack } from '../test/support/stack';
 import { workflowBundle } from '../test/support/temporal';
 import type { WorkerUsage } from './worker';
+import { freePort } from '../temporal/free-port';
 
 const { values } = parseArgs({
   options: {
@@ -47,15 +47,6 @@ const median = (xs: number[]) => {
 };
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -2,10 +2,10 @@
 // (in memory, headless, on a free loopback port), which it stops at the end.
 //   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--release-phase-ms 1500] [--settle-ms 60000] [--json] [--plan]
 // Exit 1 when any safety invariant was violated. --plan prints the seed's plan and runs nothing.
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { planText, runChaos, type ChaosReport } from '../test/chaos/chaos';
 import { ensureDevServer } from '../temporal/dev-server';
+import { freePort } from '../temporal/free-port';
 
 const { values } = parseArgs({
   options: {
@@ -41,15 +41,6 @@ if (values.plan) {
   process.exit(0);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function print(report: ChaosReport): void {
   const line = (label: string, value: unknown) => console.log(`${label.padEnd(22)} ${value}`);

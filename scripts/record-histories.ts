@@ -7,10 +7,11 @@ import { pausePipeline, resumePipeline } from '../client/pipelines';
 import { projectRoot } from '../temporal/paths';
 import { commitsByStage, startStack } from '../test/support/stack';
 import { ensureDevServer } from '../temporal/dev-server';
+import { freePort } from '../temporal/free-port';
 import { eventually } from '../test/support/temporal';
 
 const name = process.argv[2] ?? 'pipeline-rollout';
-const server = await ensureDevServer({ address: '127.0.0.1:17399', headless: true, dbFile: null });
+const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
 process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS = server.address;
 const stack = await startStack();
 try {

@@ -2,7 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../temporal/free-port';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pausePipeline, resumePipeline } from '../../client/pipelines';
@@ -21,13 +21,6 @@ async function workerProcess(stack: Stack): Promise<ChildProcess> {
   return child;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('durability', () => {
   const cleanup: (() => Promise<unknown> | unknown)[] = [];

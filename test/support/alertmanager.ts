@@ -3,9 +3,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../temporal/free-port';
 
 export const ALERTMANAGER_BINARY = '/usr/bin/prometheus-alertmanager';
 const PACKAGE = 'prometheus-alertmanager';
@@ -71,16 +71,6 @@ export function ensureAlertmanager(): Promise<void> {
     throw error;
   });
   return installing;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 // Alerts go nowhere: the tests read them back through the API.
