@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type Heroku from 'heroku-client';
 import type { Octokit } from 'octokit';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { FAST, herokuClient, herokuFailure, octokit } from './support';
+import { FAST, herokuClient, herokuFailure, octokit, githubFailure } from './support';
 
 interface Formation {
   type: string;
@@ -31,16 +31,6 @@ describe('formation, features and CI as the scenario sets them', () => {
   const checkRuns = async (ref = commit, extra: { check_name?: string; per_page?: number; page?: number } = {}) =>
     github.rest.checks.listForRef({ ...repo, ref, ...extra });
   const combined = async (ref = commit) => (await github.rest.repos.getCombinedStatusForRef({ ...repo, ref })).data;
-  const githubFailure = async (call: Promise<unknown>): Promise<{ status: number; message: string }> => {
-    try {
-      await call;
-    } catch (error) {
-      const e = error as { status: number; response: { data: { message: string } } };
-      return { status: e.status, message: e.response.data.message };
-    }
-    throw new Error('expected the GitHub call to fail');
-  };
-
   before(async () => {
     sandbox = await startSandbox(FAST);
     heroku = herokuClient(sandbox);

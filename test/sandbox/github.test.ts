@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Octokit } from 'octokit';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { Deployed } from '../../sandbox/scenario';
-import { FAST, octokit } from './support';
+import { FAST, octokit, githubFailure } from './support';
 
 /**
  * The repository of service "ghub", as the scenario builds it:
@@ -24,16 +24,6 @@ describe('GitHub compare and branches through octokit', () => {
 
   const compare = async (basehead: string, extra: { per_page?: number } = {}) =>
     (await github.rest.repos.compareCommitsWithBasehead({ ...repo, basehead, ...extra })).data;
-  const status = async (err: Promise<unknown>): Promise<{ status: number; message: string }> => {
-    try {
-      await err;
-    } catch (error) {
-      const e = error as { status: number; response: { data: { message: string } } };
-      return { status: e.status, message: e.response.data.message };
-    }
-    throw new Error('expected the GitHub call to fail');
-  };
-
   before(async () => {
     sandbox = await startSandbox(FAST);
     github = octokit(sandbox);
@@ -98,8 +88,8 @@ describe('GitHub compare and branches through octokit', () => {
   });
 
   test('an unknown ref or repository is 404 Not Found', async () => {
-    assert.deepEqual(await status(compare(`main...${'f'.repeat(40)}`)), { status: 404, message: 'Not Found' });
-    assert.deepEqual(await status(github.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'nope', basehead: 'main...main' })), {
+    assert.deepEqual(await githubFailure(compare(`main...${'f'.repeat(40)}`)), { status: 404, message: 'Not Found' });
+    assert.deepEqual(await githubFailure(github.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'nope', basehead: 'main...main' })), {
       status: 404,
       message: 'Not Found',
     });
@@ -119,7 +109,7 @@ describe('GitHub compare and branches through octokit', () => {
   });
 
   test('an unknown branch is 404', async () => {
-    assert.equal((await status(github.rest.repos.getBranch({ ...repo, branch: 'nope' }))).status, 404);
+    assert.equal((await githubFailure(github.rest.repos.getBranch({ ...repo, branch: 'nope' }))).status, 404);
   });
 
   test('a commit is found by sha', async () => {
@@ -129,6 +119,6 @@ describe('GitHub compare and branches through octokit', () => {
   });
 
   test('a bad token is 401 Bad credentials', async () => {
-    assert.deepEqual(await status(octokit(sandbox, 'wrong').rest.repos.getBranch({ ...repo, branch: 'main' })), { status: 401, message: 'Bad credentials' });
+    assert.deepEqual(await githubFailure(octokit(sandbox, 'wrong').rest.repos.getBranch({ ...repo, branch: 'main' })), { status: 401, message: 'Bad credentials' });
   });
 });

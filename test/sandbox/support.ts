@@ -94,3 +94,14 @@ export function settledRelease(heroku: Heroku, app: string): Promise<Release> {
     return newest.status !== 'pending' && newest;
   });
 }
+
+/** The status and message of a GitHub call that must fail (octokit's RequestError). */
+export async function githubFailure(call: Promise<unknown>): Promise<{ status: number; message: string }> {
+  try {
+    await call;
+  } catch (error) {
+    const e = error as { status: number; response: { data: { message: string } } };
+    return { status: e.status, message: e.response.data.message };
+  }
+  throw new Error('expected the GitHub call to fail');
+}
