@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration';
+import { MAX_DURATION_MS, parseDuration } from '../domain/duration';
 import type { Service, StagePolicy } from '../domain/service';
 import type { WindowPolicy } from '../domain/window';
 import { blackoutSpec, windowSpec } from './window-schema';
@@ -7,7 +7,10 @@ import { alertSpec, incidentSpec, toAlertPolicy, toIncidentPolicy, toUrlPolicy, 
 import { approvalSpec, ciSpec, toApprovalPolicy, toWebhookPolicy, toZeroDowntimeMode, webhookSpec, zeroDowntimeSpec } from './checks-schema';
 
 const duration = (what: string) =>
-  z.string().refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` });
+  z
+    .string()
+    .refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` })
+    .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { message: `${what} must be at most "365d"` });
 
 /** Alerts and URLs checked before a promotion into a stage. */
 const checksSpec = z

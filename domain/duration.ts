@@ -1,6 +1,12 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
+/**
+ * The longest duration any setting may have. Past about 100 million days a Date overflows (a
+ * RangeError inside the workflow); a year is far beyond any sane soak, tick or bake.
+ */
+export const MAX_DURATION_MS = 365 * 86_400_000;
+
 /** Parses "30m", "90s", "1h30m", "500ms" into milliseconds; undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
