@@ -1,0 +1,180 @@
+// What one row of the dashboard's fleet view needs, derived from a pipeline's status. Pure: no
+// clock, no I/O, no Temporal. The workflow keeps it in its memo (`fleet`), so the dashboard reads
+// every service with one visibility call instead of one query per service.
+import type { PairStatus, PipelineStatus, PromotionRecord, StageStatus } from '../workflows/status';
+import { shortSha } from './observation';
+
+/**
+ * The state of one stage, as a person asks "what is happening to the release here?":
+ * - `in-sync`: nothing to move (it runs what the next stage runs, or it is the last stage)
+ * - `soaking`: its release must age before it moves on; `until` is when the age gate opens
+ * - `held`: a gate (or a rejection) keeps its release from moving on; `gates` names them
+ * - `waiting`: it cannot move yet for a reason that is no gate (a release phase running, a stage busy)
+ * - `ready`: its release passed every gate and is leaving (a promotion out of it starts or runs)
+ * - `promoting` / `verifying`: a release is coming in (`incoming`), or bakes under health checks
+ * - `failed`: the last release sent into it failed there
+ * - `rolled-back`: verification failed and it runs the release it ran before
+ */
+export type CellState = 'in-sync' | 'soaking' | 'held' | 'waiting' | 'ready' | 'promoting' | 'verifying' | 'failed' | 'rolled-back';
+
+export interface FleetCell {
+  /** The Heroku app of the stage. */
+  app: string;
+  version: number | null;
+  /** Full commit sha of the release it runs. */
+  commit: string | null;
+  /** When that release started running there (ISO 8601). */
+  since: string | null;
+  state: CellState;
+  /** soaking: when the age gate opens; held: when the holding gates are looked at again (ISO 8601). */
+  until?: string;
+  /** held: the gates that hold, in gate order (`rejected` for a rejected release). */
+  gates?: string[];
+  /** One short line saying why (held, waiting, failed, rolled back). */
+  reason?: string;
+  /** promoting / verifying: the release coming in and since when. */
+  incoming?: { version: number; commit: string | null; since: string; by?: string };
+}
+
+export interface FleetSummary {
+  service: string;
+  pipeline: string;
+  /** GitHub owner/name, when the caller knows it (the status does not carry it). */
+  repo?: string;
+  branch: string;
+  stages: FleetCell[];
+  paused: { by: string; reason: string; since: string } | null;
+  /** A company-wide freeze holds this service (false for services that ignore freezes). */
+  frozen: boolean;
+  blocked: { reason: string; since: string } | null;
+  /** Releases rejected by hand or by a failed verification. */
+  rejected: number;
+  observedAt: string | null;
+}
+
+const REASON_MAX = 160;
+const short = (text: string) => (text.length > REASON_MAX ? `${text.slice(0, REASON_MAX - 1)}…` : text);
+
+/** The newest history record of a promotion into `stage` (history is newest first). */
+const lastInto = (history: PromotionRecord[], stage: string) => history.find((r) => r.to === stage);
+
+function incomingState(stage: StageStatus, into: PairStatus | undefined, status: PipelineStatus): Partial<FleetCell> | undefined {
+  const flight = status.inFlight.find((r) => r.to === stage.stage);
+  if (flight) {
+    return {
+      state: flight.outcome === 'verifying' ? 'verifying' : 'promoting',
+      incoming: { version: flight.sourceVersion, commit: flight.commit, since: flight.startedAt, ...(flight.manual ? { by: flight.manual.by } : {}) },
+      ...(flight.outcome === 'verifying' ? { reason: `v${flight.targetVersion ?? flight.sourceVersion} bakes under ${stage.stage}'s health checks` } : {}),
+    };
+  }
+  const last = lastInto(status.history, stage.stage);
+  if (last?.outcome === 'rolled-back' && last.verification?.rollbackVersion === stage.version) {
+    return { state: 'rolled-back', reason: short(`${shortSha(last.commit)} failed verification (${last.verification.problem}); back to v${last.previous?.version ?? '?'}`) };
+  }
+  if (last?.outcome === 'verification-failed' && last.commit && last.commit === stage.commit) {
+    return { state: 'failed', reason: short(`${shortSha(last.commit)} failed verification: ${last.verification?.problem ?? 'unknown problem'}`) };
+  }
+  if (stage.latest?.status === 'failed') {
+    return { state: 'failed', reason: short(`v${stage.latest.version} (${shortSha(stage.latest.commit)}) failed its release${last?.error ? `: ${last.error}` : ''}`) };
+  }
+  if (last?.outcome === 'failed' && into?.state === 'held') {
+    return { state: 'failed', reason: short(`promotion of ${shortSha(last.commit)} failed: ${last.error ?? 'unknown error'}`) };
+  }
+  return undefined;
+}
+
+function outgoingState(out: PairStatus | undefined): Partial<FleetCell> {
+  if (!out) return { state: 'in-sync' };
+  switch (out.state) {
+    case 'in-sync':
+      return { state: 'in-sync' };
+    case 'ready':
+    case 'promoting':
+      return { state: 'ready', reason: short(out.state === 'promoting' ? `going into ${out.to}` : `passed every gate into ${out.to}`) };
+    case 'waiting':
+      return { state: 'waiting', reason: short(out.reason) };
+    case 'held':
+      return { state: 'held', gates: [/rejected/.test(out.reason) ? 'rejected' : 'failed'], reason: short(out.reason) };
+    case 'gated': {
+      const failing = out.verdicts.filter((v) => !v.ok);
+      if (failing.length > 0 && failing.every((v) => v.gate === 'age')) {
+        return { state: 'soaking', ...(failing[0].recheckAt ? { until: failing[0].recheckAt } : {}), reason: short(failing[0].reason) };
+      }
+      const reason = failing.map((v) => `${v.gate}: ${v.reason}`).join('; ') || out.reason;
+      return { state: 'held', gates: failing.map((v) => v.gate), ...(out.recheckAt ? { until: out.recheckAt } : {}), reason: short(reason) };
+    }
+  }
+}
+
+/**
+ * One row of the fleet view: per stage the release it runs and its state, and the row's marks.
+ * `repo` is the service's GitHub repository (not part of the status), for commit links.
+ */
+export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummary {
+  const stages = status.stages.map((stage, i): FleetCell => {
+    const into = status.pairs.find((p) => p.to === stage.stage);
+    const out = status.pairs.find((p) => p.from === stage.stage);
+    const state = incomingState(stage, into, status) ?? (i < status.stages.length - 1 ? outgoingState(out) : { state: 'in-sync' as const });
+    return { app: stage.stage, version: stage.version, commit: stage.commit, since: stage.releasedAt, state: 'in-sync', ...state };
+  });
+  return {
+    service: status.service,
+    pipeline: status.pipeline,
+    ...(repo ? { repo } : {}),
+    branch: status.branch,
+    stages,
+    paused: status.paused ? { by: status.paused.by, reason: short(status.paused.reason), since: status.paused.since } : null,
+    frozen: !!status.frozen && !status.ignoresFreeze,
+    blocked: status.blocked ? { reason: short(status.blocked.reason), since: status.blocked.since } : null,
+    rejected: status.rejected.length,
+    observedAt: status.observedAt,
+  };
+}
+
+/** "2026-12-01 10:30:00 UTC": absolute, so a summary read later is still right. */
+const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+/** Markdown text with the characters that would start markup escaped. */
+const md = (text: string) => text.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+
+function describeCell(cell: FleetCell): string {
+  switch (cell.state) {
+    case 'in-sync':
+      return 'in sync';
+    case 'soaking':
+      return cell.until ? `soaking until ${when(cell.until)}` : 'soaking';
+    case 'held':
+      return `held by ${(cell.gates ?? []).join(', ') || 'a gate'}${cell.until ? ` (looked at again ${when(cell.until)})` : ''}${cell.reason ? ` — ${md(cell.reason)}` : ''}`;
+    case 'waiting':
+      return `waiting${cell.reason ? ` — ${md(cell.reason)}` : ''}`;
+    case 'ready':
+      return cell.reason ? md(cell.reason) : 'moving on';
+    case 'promoting':
+    case 'verifying': {
+      const incoming = cell.incoming ? ` v${cell.incoming.version} \`${shortSha(cell.incoming.commit)}\` since ${when(cell.incoming.since)}${cell.incoming.by ? ` by ${md(cell.incoming.by)}` : ''}` : '';
+      return `${cell.state}${incoming}`;
+    }
+    case 'failed':
+    case 'rolled-back':
+      return `${cell.state === 'failed' ? 'failed' : 'rolled back'}${cell.reason ? ` — ${md(cell.reason)}` : ''}`;
+  }
+}
+
+/**
+ * A short markdown summary of stages and holds, for Temporal's current details (the workflow page
+ * of the Web UI): the row's marks first, then one line per stage.
+ */
+export function currentDetails(status: PipelineStatus): string {
+  const fleet = fleetSummary(status);
+  const marks = [
+    fleet.paused && `**Paused** by ${md(fleet.paused.by)} since ${when(fleet.paused.since)}: ${md(fleet.paused.reason)}`,
+    fleet.frozen && status.frozen && `**Frozen** by ${md(status.frozen.by)} since ${when(status.frozen.since)}: ${md(status.frozen.reason)}`,
+    fleet.blocked && `**Blocked** since ${when(fleet.blocked.since)}: ${md(fleet.blocked.reason)}`,
+    fleet.rejected > 0 && `${fleet.rejected} rejected release${fleet.rejected === 1 ? '' : 's'}`,
+  ].filter((m): m is string => typeof m === 'string');
+  const lines = fleet.stages.map((cell) => {
+    const release = cell.version === null ? 'no release' : `v${cell.version} \`${shortSha(cell.commit)}\``;
+    return `- **${md(cell.app)}** ${release} — ${describeCell(cell)}`;
+  });
+  const observed = fleet.observedAt ? `_observed ${when(fleet.observedAt)}_` : '_not observed yet_';
+  return [`### ${md(fleet.service)}`, ...marks.map((m) => `> ${m}`), ...(marks.length ? [''] : []), ...lines, '', observed].join('\n');
+}
