@@ -3,9 +3,16 @@ import { shortSha } from '../observation';
 import { hold, pass, type Verdict } from '../verdict';
 import type { Candidate, GateContext } from './gate';
 
-/** A promotion only moves a stage forward in history: a newer target (a hotfix) is never overwritten. */
+/**
+ * A promotion only moves a stage forward in history: a newer target (a hotfix) is never overwritten,
+ * and neither is a target whose commit nobody can know (a tarball or hand-built slug, or no slug):
+ * it may be newer than anything upstream. A target running nothing yet may receive its first release.
+ */
 export function forwardGate({ pair, source, target }: Candidate, { commits }: GateContext): Verdict {
-  if (!target?.commit) return pass('forward', `${pair.to} runs no known commit yet`);
+  if (!target) return pass('forward', `${pair.to} runs no release yet`);
+  if (!target.commit) {
+    return hold('forward', `${pair.to} runs v${target.version} whose commit is unknown: promote by hand (--skip-gates) to overwrite it`);
+  }
   if (!source.commit) return hold('forward', `v${source.version} has no commit recorded on its slug`);
   const [from, to] = [shortSha(source.commit), shortSha(target.commit)];
   switch (commits[questionKey({ base: target.commit, head: source.commit })]) {

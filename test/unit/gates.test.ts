@@ -77,6 +77,17 @@ describe('forward gate', () => {
   test('passes into a target that runs nothing yet', () => {
     assert.equal(forwardGate({ ...candidate(), target: null }, context()).ok, true);
   });
+
+  test('holds a target whose slug has no commit (a tarball or hand-built hotfix) and says how to overwrite it', () => {
+    const verdict = forwardGate(candidate(release('bbb', { version: 7 }), release('aaa', { version: 41, commit: null })), context());
+    assert.deepEqual([verdict.ok, verdict.reason], [false, 'api-st01 runs v41 whose commit is unknown: promote by hand (--skip-gates) to overwrite it']);
+  });
+
+  test('holds a target running a release with no slug at all', () => {
+    const verdict = forwardGate(candidate(release('bbb', { version: 7 }), release('aaa', { version: 2, slugId: null, commit: null })), context());
+    assert.equal(verdict.ok, false);
+    assert.match(verdict.reason, /runs v2 whose commit is unknown/);
+  });
 });
 
 describe('judge', () => {
