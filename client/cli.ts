@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { userInfo } from 'node:os';
 import { ConfigError, loadServices } from '../config/load';
-import { temporalSettings, workerSettings, SettingsError } from '../worker/settings';
-import { connectClient } from './connection';
+import { SettingsError } from '../worker/settings';
+import { addConnectionOptions, connectClient, temporalSettings, workerSettings } from './connection';
 import { UserError } from './errors';
 import { formatList, formatStatus } from './format';
 import {
@@ -32,6 +32,7 @@ export function buildProgram(): Command {
       '\nEnvironment: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), CONVEYOR_TASK_QUEUE (conveyor),\n' +
         'HEROKU_API_KEY, HEROKU_API_URL, GITHUB_TOKEN, GITHUB_API_URL (the worker needs the keys).',
     );
+  addConnectionOptions(program);
 
   program
     .command('worker')

@@ -16,9 +16,10 @@ export interface WorkerOptions extends HerokuActivityOptions {
 
 /** A worker that runs conveyor's workflows and activities, with clients made from the settings. */
 export async function createWorker(settings: WorkerSettings, options: WorkerOptions = {}): Promise<Worker> {
-  const connection = options.connection ?? (await NativeConnection.connect({ address: settings.address }));
+  const connect = { ...settings.connectionOptions?.(), address: settings.address };
+  const connection = options.connection ?? (await NativeConnection.connect(connect));
   // Activities that pass the freeze on talk to Temporal as a client.
-  const temporal = new Client({ connection: await Connection.connect({ address: settings.address }), namespace: settings.namespace });
+  const temporal = new Client({ connection: await Connection.connect(connect), namespace: settings.namespace });
   const activities = createActivities(
     {
       heroku: herokuClient(settings.herokuUrl, settings.herokuToken),
