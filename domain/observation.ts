@@ -10,6 +10,11 @@ export interface ReleaseFact {
   /** Git sha of the slug; null when Heroku does not know it. */
   commit: string | null;
   createdAt: string;
+  /**
+   * When the release started running: Heroku's `updated_at` once its status left `pending` (the end
+   * of the release phase). Absent in observations recorded before soak counted from it.
+   */
+  startedAt?: string;
 }
 
 export interface StageFact {
@@ -22,6 +27,11 @@ export interface StageFact {
   current: ReleaseFact | null;
   /** The app's pipeline coupling stage (development, staging, production), when known. */
   coupling?: string;
+  /**
+   * The app's recent succeeded releases, newest first (the running one included), read when the
+   * running release has not soaked yet, so that an older release that has may move on (see soak.ts).
+   */
+  recent?: ReleaseFact[];
 }
 
 export interface Observation {

@@ -1,5 +1,6 @@
-import type { CommitQuestion } from './commits';
+import type { CommitAnswers, CommitQuestion } from './commits';
 import { questionKey } from './commits';
+import { ancestryQuestions, chooseSoaked, soakRuns } from './soak';
 import type { Candidate } from './gates';
 import type { Observation, ReleaseFact, StageFact } from './observation';
 import { shortSha } from './observation';
@@ -24,6 +25,13 @@ export interface PlanMemory {
   rejected?: readonly Rejection[];
   /** Wait while the target is releasing something else (a hotfix in its release phase). */
   waitForPendingTargets?: boolean;
+  /**
+   * With the time and known commit answers, the candidate is the newest source release that has
+   * soaked (soak.ts), not only the one the source runs now. Absent: the running one.
+   */
+  soak?: { now: number; commits: CommitAnswers };
+  /** Per target stage, a slug whose failure there an operator asked to retry (`retry` update). */
+  retry?: Readonly<Record<string, string>>;
 }
 
 export type PairPlan =
@@ -31,20 +39,26 @@ export type PairPlan =
   | { pair: Pair; kind: 'waiting'; reason: string }
   | { pair: Pair; kind: 'promoting'; reason: string }
   | { pair: Pair; kind: 'held'; reason: string }
-  | { pair: Pair; kind: 'candidate'; reason: string; candidate: Candidate };
+  | { pair: Pair; kind: 'candidate'; reason: string; candidate: Candidate; ancestry?: CommitQuestion[] };
 
 function describe(release: ReleaseFact): string {
   return `v${release.version} (${shortSha(release.commit)})`;
 }
 
-function planPair(pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory): PairPlan {
+function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory): PairPlan {
   if (memory.inFlight.includes(pair.to)) return { pair, kind: 'promoting', reason: `a promotion into ${pair.to} is in flight` };
   if (memory.inFlight.includes(pair.from)) return { pair, kind: 'waiting', reason: `a promotion into ${pair.from} is in flight` };
-  const source = from.current;
+  const newest = from.current;
   if (from.latest?.status === 'pending') return { pair, kind: 'waiting', reason: `${pair.from} is releasing ${describe(from.latest)}` };
-  if (!source?.slugId) return { pair, kind: 'waiting', reason: `${pair.from} runs no release with a slug` };
+  if (!newest?.slugId) return { pair, kind: 'waiting', reason: `${pair.from} runs no release with a slug` };
   const target = to.current;
-  if (target?.slugId === source.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(source)}` };
+  if (target?.slugId === newest.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };
+  if (to.latest?.status === 'pending' && to.latest.slugId === newest.slugId) {
+    return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(newest.commit)}` };
+  }
+  const runs = memory.soak ? soakRuns(from, target) : [];
+  const chosen = memory.soak ? chooseSoaked(runs, service.minAgeMs, memory.soak.now, memory.soak.commits) : null;
+  const source = chosen?.release ?? newest;
   if (to.latest?.status === 'pending' && to.latest.slugId === source.slugId) {
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(source.commit)}` };
   }
@@ -53,12 +67,15 @@ function planPair(pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory
   if (memory.waitForPendingTargets && to.latest?.status === 'pending' && to.latest.slugId !== source.slugId) {
     return { pair, kind: 'waiting', reason: `${pair.to} is releasing ${describe(to.latest)}` };
   }
-  const failed = memory.failed[pair.to]?.find((f) => f.slugId === source.slugId);
+  const retried = memory.retry?.[pair.to] === source.slugId;
+  const failed = retried ? undefined : memory.failed[pair.to]?.find((f) => f.slugId === source.slugId);
   if (failed) return { pair, kind: 'held', reason: `${shortSha(source.commit)} failed in ${pair.to} at ${failed.at}: ${failed.error}` };
-  if (to.latest?.status === 'failed' && to.latest.slugId === source.slugId) {
+  if (!retried && to.latest?.status === 'failed' && to.latest.slugId === source.slugId) {
     return { pair, kind: 'held', reason: `${shortSha(source.commit)} failed its release in ${pair.to} (v${to.latest.version})` };
   }
-  return { pair, kind: 'candidate', reason: `${describe(source)} differs from ${pair.to}`, candidate: { pair, source, target } };
+  const candidate: Candidate = { pair, source, target, ...(chosen ? { soakedSince: chosen.since } : {}), ...(source.id !== newest.id ? { newest } : {}) };
+  const ancestry = ancestryQuestions(runs);
+  return { pair, kind: 'candidate', reason: `${describe(source)} differs from ${pair.to}`, candidate, ...(ancestry.length ? { ancestry } : {}) };
 }
 
 /**
@@ -66,7 +83,18 @@ function planPair(pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory
  * a release that may move once the gates agree. Pure: the same observation gives the same plan.
  */
 export function planPairs(service: Service, observation: Observation, memory: PlanMemory): PairPlan[] {
-  return pairsOf(service).map((pair) => planPair(pair, observation.stages[pair.index], observation.stages[pair.index + 1], memory));
+  // Matched by app name, never by position: the observation may have been made for another config.
+  return pairsOf(service).map((pair) => {
+    const from = stageOf(observation, pair.from);
+    const to = stageOf(observation, pair.to);
+    if (!from || !to) return { pair, kind: 'waiting', reason: `${from ? pair.to : pair.from} has not been observed yet` };
+    return planPair(service, pair, from, to, memory);
+  });
+}
+
+/** The observed facts of one stage app, if the observation covered it. */
+export function stageOf(observation: Observation, app: string): StageFact | undefined {
+  return observation.stages.find((stage) => stage.app === app);
 }
 
 /** The GitHub questions the gates need answered for the candidates, each asked once. */
@@ -75,10 +103,14 @@ export function commitQuestions(service: Service, plans: readonly PairPlan[]): C
   const ask = (q: CommitQuestion) => questions.set(questionKey(q), q);
   for (const plan of plans) {
     if (plan.kind !== 'candidate') continue;
-    const { source, target } = plan.candidate;
-    if (!source.commit) continue;
-    ask({ base: service.branch, head: source.commit });
-    if (target?.commit) ask({ base: target.commit, head: source.commit });
+    plan.ancestry?.forEach(ask);
+    const { source, target, newest } = plan.candidate;
+    // The release running on the source is asked about too: a person may promote it by hand.
+    for (const release of newest ? [source, newest] : [source]) {
+      if (!release.commit) continue;
+      ask({ base: service.branch, head: release.commit });
+      if (target?.commit) ask({ base: target.commit, head: release.commit });
+    }
   }
   return [...questions.values()];
 }
@@ -88,14 +120,14 @@ export function commitQuestions(service: Service, plans: readonly PairPlan[]): C
  * on the first stage, where merges land).
  */
 export function currentStage(service: Service, observation: Observation): { stage: string; index: number; commit: string | null; version: number | null } | null {
-  const newest = observation.stages[0]?.current;
+  const facts = service.stages.map((app) => stageOf(observation, app));
+  const newest = facts[0]?.current;
   if (!newest) return null;
   let index = 0;
-  observation.stages.forEach((stage, i) => {
-    if (stage.current?.slugId && stage.current.slugId === newest.slugId) index = i;
+  facts.forEach((stage, i) => {
+    if (stage?.current?.slugId && stage.current.slugId === newest.slugId) index = i;
   });
-  const stage = observation.stages[index];
-  return { stage: service.stages[index], index, commit: newest.commit, version: stage.current?.version ?? null };
+  return { stage: service.stages[index], index, commit: newest.commit, version: facts[index]?.current?.version ?? null };
 }
 
 /** The alert and URL checks for promotions into `stage`: its own, else those for every stage ('*'). */

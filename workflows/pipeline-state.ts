@@ -7,7 +7,7 @@ import type { WebhookBody, WebhookPolicy, ZeroDowntimeMode } from '../domain/che
 import type { Observation } from '../domain/observation';
 import { overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
-import { commitQuestions, currentStage, planPairs, stagePolicy, type FailedPromotion, type PairPlan } from '../domain/plan';
+import { commitQuestions, currentStage, planPairs, stageOf, stagePolicy, type FailedPromotion, type PairPlan } from '../domain/plan';
 import type { Rejection } from '../domain/rejection';
 import { holdingKey, type Notice, type NoticeKind } from '../domain/notice';
 import { shortSha } from '../domain/observation';
@@ -234,7 +234,7 @@ export class PipelineState {
       if (configured(alerts)) request.alerts = alerts;
       if (urls?.urls.length) request.urls = urls;
       const { zeroDowntime, webhook } = stagePolicy(this.service, plan.pair.to);
-      const coupledAsProduction = this.observation?.stages[plan.pair.index + 1]?.coupling === 'production';
+      const coupledAsProduction = (this.observation && stageOf(this.observation, plan.pair.to)?.coupling) === 'production';
       const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
       const { source } = plan.candidate;
       if (platformChecks && mode !== 'off') request.zeroDowntime = { app: plan.pair.to, mode };
@@ -433,8 +433,8 @@ export class PipelineState {
   }
 
   status(): PipelineStatus {
-    const stages = this.service.stages.map((stage, i) => {
-      const fact = this.observation?.stages[i];
+    const stages = this.service.stages.map((stage) => {
+      const fact = this.observation && stageOf(this.observation, stage);
       const current = fact?.current ?? null;
       const latest = fact?.latest;
       return {

@@ -14,6 +14,10 @@ export interface Candidate {
   source: ReleaseFact;
   /** What the target runs now; null when it runs nothing yet. */
   target: ReleaseFact | null;
+  /** When the source's code started running on its stage (soak.ts); else the source's own start. */
+  soakedSince?: string;
+  /** What the source runs now, when an older release of it is the one that has soaked. */
+  newest?: ReleaseFact;
 }
 
 /** Everything a Gate may look at, observed beforehand: gates do no I/O. */

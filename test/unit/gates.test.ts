@@ -18,12 +18,25 @@ describe('age gate', () => {
   test('holds a release younger than minAge and says when it opens', () => {
     const verdict = ageGate(candidate(), context({ now: T0 + 10 * 60_000 }));
     assert.equal(verdict.ok, false);
-    assert.equal(verdict.reason, 'v7 is 10m old; needs 30m');
+    assert.equal(verdict.reason, 'v7 has run on api-qa01 since 2026-11-20T10:00:00Z; soaked at 2026-11-20T10:30:00Z (minAge 30m)');
     assert.equal(verdict.recheckAt, new Date(T0 + 30 * 60_000).toISOString());
   });
 
   test('opens at exactly minAge', () => {
     assert.equal(ageGate(candidate(), context({ now: T0 + 30 * 60_000 })).ok, true);
+  });
+
+  test('counts the soak from when the release started running, not from its creation', () => {
+    const slowPhase = release('bbb', { version: 7, startedAt: new Date(T0 + 20 * 60_000).toISOString() });
+    const verdict = ageGate(candidate(slowPhase), context({ now: T0 + 31 * 60_000 }));
+    assert.equal(verdict.ok, false);
+    assert.equal(verdict.recheckAt, new Date(T0 + 50 * 60_000).toISOString());
+  });
+
+  test('counts from the soak start the plan found (a config-only release does not restart it)', () => {
+    const configOnly = release('bbb', { version: 8, startedAt: new Date(T0 + 25 * 60_000).toISOString() });
+    const verdict = ageGate({ ...candidate(configOnly), soakedSince: new Date(T0).toISOString() }, context({ now: T0 + 31 * 60_000 }));
+    assert.equal(verdict.ok, true);
   });
 });
 

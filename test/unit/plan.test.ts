@@ -66,3 +66,25 @@ describe('current stage', () => {
     assert.deepEqual(currentStage(service, observe('ccc', 'bbb', 'bbb', 'aaa')), { stage: 'api-qa01', index: 0, commit: sha('ccc'), version: 1 });
   });
 });
+
+describe('reconcile plan across a config change', () => {
+  test('pairs are matched to observed stages by app name: a removed middle stage is never judged as its neighbour', () => {
+    // Observed for api-qa01 -> api-st01 -> api-va01 -> api-eu01; the new config drops api-st01.
+    const observation = observe('ccc', 'bbb', 'aaa', 'aaa');
+    const without = { ...service, stages: ['api-qa01', 'api-va01', 'api-eu01'] };
+    const plans = planPairs(without, observation, quiet);
+    assert.deepEqual(
+      plans.map((p) => [p.pair.from, p.pair.to, p.kind === 'candidate' ? p.candidate.target?.commit : p.kind]),
+      [
+        ['api-qa01', 'api-va01', sha('aaa')],
+        ['api-va01', 'api-eu01', 'in-sync'],
+      ],
+    );
+  });
+
+  test('a stage the observation did not cover waits instead of borrowing another app\'s facts', () => {
+    const added = { ...service, stages: [...service.stages, 'api-ap01'] };
+    const last = planPairs(added, observe('aaa', 'aaa', 'aaa', 'aaa'), quiet).at(-1)!;
+    assert.deepEqual([last.kind, last.reason], ['waiting', 'api-ap01 has not been observed yet']);
+  });
+});
