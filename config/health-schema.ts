@@ -11,22 +11,30 @@ const names = (what: string) => z.array(z.string().trim().min(1, `${what} must n
 
 const herokuStatusSpec = z
   .object({
-    url: httpUrl.default('https://status.heroku.com'),
+    url: httpUrl.default('https://status.heroku.com').meta({ description: 'The Heroku status API.', examples: ['https://status.heroku.com'] }),
     /** Empty: any non-green system holds. */
-    systems: names('a system name'),
+    systems: names('a system name').meta({ description: 'Systems that hold promotions when not green; empty: any.', examples: [['Apps', 'Data']] }),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'The Heroku status page.', examples: [{ systems: ['Apps'] }] });
 
 const statuspageSpec = z
   .object({
-    url: httpUrl,
-    minImpact: z.enum(impacts, { error: `must be one of ${impacts.join(', ')}` }).default('minor'),
+    url: httpUrl.meta({ description: 'The Statuspage page URL.', examples: ['https://status.acme.com'] }),
+    minImpact: z
+      .enum(impacts, { error: `must be one of ${impacts.join(', ')}` })
+      .default('minor')
+      .meta({ description: 'The least impact of an open incident that holds promotions.', examples: ['major'] }),
     /** Component names or ids; empty: all. */
-    components: names('a component'),
+    components: names('a component').meta({ description: 'Component names or ids an incident must touch to hold; empty: all.', examples: [['API']] }),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'An Atlassian Statuspage.', examples: [{ url: 'https://status.acme.com', minImpact: 'major', components: ['API'] }] });
 
-export const incidentSpec = z.object({ herokuStatus: herokuStatusSpec.optional(), statuspage: statuspageSpec.optional() }).strict();
+export const incidentSpec = z
+  .object({ herokuStatus: herokuStatusSpec.optional(), statuspage: statuspageSpec.optional() })
+  .strict()
+  .meta({ description: 'Open incidents hold promotions.', examples: [{ herokuStatus: { systems: ['Apps'] }, statuspage: { url: 'https://status.acme.com', minImpact: 'major' } }] });
 
 const alertId = z
   .union([z.string(), z.number()], { error: 'must be a Librato alert id such as 123456' })
@@ -35,11 +43,12 @@ const alertId = z
 
 const libratoSpec = z
   .object({
-    url: httpUrl.default('https://metrics-api.librato.com'),
+    url: httpUrl.default('https://metrics-api.librato.com').meta({ description: 'The Librato API.', examples: ['https://metrics-api.librato.com'] }),
     /** Librato's ids are numbers; either form is accepted. Empty: every alert of the account. */
-    alertIds: z.array(alertId).default([]),
+    alertIds: z.array(alertId).default([]).meta({ description: 'Librato alert ids; empty: every alert of the account.', examples: [[123456]] }),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'Librato alerts (LIBRATO_EMAIL and LIBRATO_TOKEN in the worker).', examples: [{ alertIds: [123456] }] });
 
 const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** name="value" (quotes escaped with \) or name=value; only equality: the gate compares labels exactly. */
@@ -66,23 +75,35 @@ const matchers = z
     return found;
   });
 
-const alertmanagerSpec = z.object({ url: httpUrl, matchers: matchers.default({}) }).strict();
+const alertmanagerSpec = z
+  .object({
+    url: httpUrl.meta({ description: 'The Alertmanager base URL.', examples: ['http://alertmanager:9093'] }),
+    matchers: matchers.default({}).meta({ description: 'Labels an alert must carry to hold, as labels or as name="value" matchers.', examples: [{ service: 'api' }, ['service="api"']] }),
+  })
+  .strict()
+  .meta({ description: 'Prometheus Alertmanager: active, unsilenced, uninhibited alerts hold.', examples: [{ url: 'http://alertmanager:9093', matchers: { service: 'api' } }] });
 
-export const alertSpec = z.object({ librato: libratoSpec.optional(), alertmanager: alertmanagerSpec.optional() }).strict();
+export const alertSpec = z
+  .object({ librato: libratoSpec.optional(), alertmanager: alertmanagerSpec.optional() })
+  .strict()
+  .meta({ description: 'A firing alert holds promotions.', examples: [{ alertmanager: { url: 'http://alertmanager:9093', matchers: { service: 'api' } } }] });
 
 export const urlSpec = z
   .object({
     urls: z
       .array(httpUrl)
       .min(1, 'needs at least one URL')
-      .refine((urls) => new Set(urls).size === urls.length, { message: 'must not name a URL twice' }),
+      .refine((urls) => new Set(urls).size === urls.length, { message: 'must not name a URL twice' })
+      .meta({ description: 'URLs that must answer 200.', examples: [['https://api.acme.com/health']] }),
     timeout: z
       .string()
       .refine((text) => (parseDuration(text) ?? 0) > 0, { message: 'must be a duration such as "5s" or "500ms"' })
-      .default('5s'),
-    followRedirects: z.boolean().default(false),
+      .default('5s')
+      .meta({ description: 'How long each URL may take to answer.', examples: ['5s', '500ms'] }),
+    followRedirects: z.boolean().default(false).meta({ description: 'Follow redirects instead of counting them as not 200.', examples: [true] }),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'Health URLs.', examples: [{ urls: ['https://api.acme.com/health'], timeout: '5s' }] });
 
 export type IncidentSpec = z.input<typeof incidentSpec>;
 export type AlertSpec = z.input<typeof alertSpec>;

@@ -5,85 +5,186 @@ import type { WindowPolicy } from '../domain/window';
 import { blackoutSpec, windowSpec } from './window-schema';
 import { alertSpec, incidentSpec, toAlertPolicy, toIncidentPolicy, toUrlPolicy, urlSpec } from './health-schema';
 import { approvalSpec, ciSpec, toApprovalPolicy, toWebhookPolicy, toZeroDowntimeMode, webhookSpec, zeroDowntimeSpec } from './checks-schema';
+import { closest } from './suggest';
 
-const duration = (what: string) =>
+const DURATION_FORM = 'a number and a unit (ms, s, m, h, d), such as "30m", "90s" or "1h30m"';
+
+/**
+ * A duration written as text. `zero` says whether "0s" means something for this setting; when it
+ * does not, the message says why, so nobody has to guess whether "0s" was a typo or a rule.
+ */
+const duration = (what: string, zero: { allowed: true } | { allowed: false; why: string }) =>
   z
-    .string()
-    .refine((text) => (parseDuration(text) ?? 0) > 0, { message: `${what} must be a duration such as "30m", "90s" or "1h30m"` })
-    .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { message: `${what} must be at most "365d"` });
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number'
+          ? `${what} must be text with a unit, such as "${issue.input}s" or "${issue.input}m" (a bare number has no unit)`
+          : `${what} must be ${DURATION_FORM}`,
+    })
+    .superRefine((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `${what} must be a duration: "${text}" is not ${DURATION_FORM}` });
+      else if (ms === 0 && !zero.allowed) ctx.addIssue({ code: 'custom', message: `${what} must be more than "0s": ${zero.why}` });
+      else if (ms > MAX_DURATION_MS) ctx.addIssue({ code: 'custom', message: `${what} must be at most "365d"` });
+    });
 
 /** Alerts and URLs checked before a promotion into a stage. */
 const checksSpec = z
   .object({
-    alerts: alertSpec.optional(),
-    urls: urlSpec.optional(),
-    bake: duration('bake').optional(),
-    approval: approvalSpec.optional(),
-    zeroDowntime: zeroDowntimeSpec.optional(),
-    webhook: webhookSpec.optional(),
+    alerts: alertSpec.optional().meta({ description: "Alerts checked before a promotion into this stage; replaces the service's alerts for it." }),
+    urls: urlSpec.optional().meta({ description: "URLs that must answer 200 before a promotion into this stage; replaces the service's urls for it." }),
+    bake: duration('bake', { allowed: false, why: 'leave bake out to skip verification' })
+      .optional()
+      .meta({ description: 'After a promotion into this stage, how long its alerts and URLs must stay green (replaces the service-wide bake).', examples: ['10m'] }),
+    approval: approvalSpec.optional().meta({ description: 'A person must approve each release into this stage (conveyor approve).', examples: [{ approvers: ['ana@acme.com'] }] }),
+    zeroDowntime: zeroDowntimeSpec
+      .optional()
+      .meta({ description: 'Require at least 2 web dynos and preboot on the target; default block for apps coupled as production.', examples: [true, { mode: 'warn' }] }),
+    webhook: webhookSpec.optional().meta({ description: "The team's own endpoint asked before each promotion into this stage (replaces the service's webhook)." }),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'Checks for promotions into one stage.' });
 
-const appName = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a Heroku app name (lowercase letters, digits and dashes)');
+const appName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a Heroku app name (lowercase letters, digits and dashes)')
+  .meta({ description: 'A Heroku app name.', examples: ['api-qa01'] });
+
+/** Rules across fields run even when other fields have problems: every problem is reported at once. */
+const ALWAYS = { when: () => true };
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const names = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 export const serviceSpec = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be letters, digits, ".", "_" or "-"'),
-    pipeline: z.string().min(1, 'must name a Heroku pipeline (name or id)'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be letters, digits, ".", "_" or "-"')
+      .meta({ description: 'Service name; the workflow id is conveyor/<name>.', examples: ['api'] }),
+    pipeline: z.string().min(1, 'must name a Heroku pipeline (name or id)').meta({ description: 'Heroku pipeline name or id.', examples: ['api'] }),
     stages: z
       .array(appName)
       .min(2, 'needs at least 2 apps')
-      .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' }),
-    repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a GitHub repository "owner/name"'),
-    branch: z.string().min(1).default('main'),
-    minAge: duration('minAge').default('30m'),
-    tick: duration('tick').default('60s'),
-    /** Replace the global windows for this service. */
-    windows: z.array(windowSpec).optional(),
-    /** Added to the global blackouts. */
-    blackouts: z.array(blackoutSpec).default([]),
-    ignoreFreeze: z.boolean().default(false),
-    /** Replaces the global incident sources for this service. */
-    incident: incidentSpec.optional(),
-    /** Checked before a promotion into any stage. */
-    alerts: alertSpec.optional(),
-    urls: urlSpec.optional(),
-    /** Per target stage (app name), replacing the service-wide alerts or urls for that stage. */
-    stageChecks: z.record(z.string(), checksSpec).default({}),
-    /** Bake time after every promotion (a stage's own bake replaces it). */
-    bake: duration('bake').optional(),
-    onFailure: z.enum(['rollback', 'pause'], { error: 'must be "rollback" or "pause"' }).default('rollback'),
-    ci: ciSpec,
-    /** Asked before every promotion (a stage's own webhook replaces it). */
-    webhook: webhookSpec.optional(),
+      .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' })
+      .meta({
+        description: 'Heroku app names in promotion order, at least 2, each coupled to the pipeline.',
+        examples: [['api-qa01', 'api-st01', 'api-va01', 'api-eu01']],
+      }),
+    repo: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a GitHub repository "owner/name"')
+      .meta({ description: 'GitHub repository "owner/name".', examples: ['acme/api'] }),
+    branch: z.string().min(1, 'must name a branch').default('main').meta({ description: 'Only commits on this branch are promoted.', examples: ['main'] }),
+    minAge: duration('minAge', { allowed: true })
+      .default('30m')
+      .meta({ description: 'Soak time of a release on a stage before it moves on; "0s" moves it at once.', examples: ['30m', '90s', '1h30m', '0s'] }),
+    tick: duration('tick', { allowed: false, why: 'it is how often the pipeline is looked at, so it needs a pause between looks' })
+      .default('60s')
+      .meta({ description: 'How often the pipeline is observed when nothing else wakes it.', examples: ['60s', '5m'] }),
+    windows: z
+      .array(windowSpec)
+      .optional()
+      .meta({ description: 'Deploy windows for this service; replaces the global windows.', examples: [[{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }]] }),
+    blackouts: z
+      .array(blackoutSpec)
+      .default([])
+      .meta({ description: 'Blackouts for this service; added to the global ones.', examples: [[{ from: '2026-12-24', to: '2027-01-02', reason: 'holidays', timeZone: 'Europe/Berlin' }]] }),
+    ignoreFreeze: z.boolean().default(false).meta({ description: 'true for hotfix-only services that keep promoting during a company-wide freeze.', examples: [true] }),
+    incident: incidentSpec.optional().meta({ description: 'Incident sources for this service; replaces the global ones.' }),
+    alerts: alertSpec.optional().meta({ description: 'Alerts checked before a promotion into any stage.' }),
+    urls: urlSpec.optional().meta({ description: 'URLs that must answer 200 before a promotion into any stage.' }),
+    stageChecks: z
+      .record(z.string(), checksSpec)
+      .default({})
+      .meta({
+        description: 'Per target stage (app name): checks that replace the service-wide ones for promotions into it.',
+        examples: [{ 'api-eu01': { bake: '10m', approval: { approvers: ['ana@acme.com'] }, zeroDowntime: { mode: 'warn' } } }],
+      }),
+    bake: duration('bake', { allowed: false, why: 'leave bake out to skip verification' })
+      .optional()
+      .meta({ description: 'Verification time after every promotion: alerts and URLs must stay green this long.', examples: ['10m'] }),
+    onFailure: z
+      .enum(['rollback', 'pause'], { error: 'must be "rollback" or "pause"' })
+      .default('rollback')
+      .meta({ description: 'What a failed verification does: roll the stage back and pause, or only pause.', examples: ['pause'] }),
+    ci: ciSpec.meta({ description: "The CI gate on the source commit's GitHub checks and statuses; false turns it off.", examples: [false] }),
+    webhook: webhookSpec.optional().meta({ description: "The team's own endpoint, asked before every promotion." }),
   })
   .strict()
   .superRefine((service, ctx) => {
-    for (const stage of Object.keys(service.stageChecks)) {
-      if (!service.stages.includes(stage)) ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is not one of this service's stages` });
-      else if (stage === service.stages[0]) ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is the first stage: nothing is promoted into it` });
+    if (!isRecord(service)) return;
+    const stages = names(service.stages);
+    for (const stage of Object.keys(isRecord(service.stageChecks) ? service.stageChecks : {})) {
+      if (!stages.includes(stage)) {
+        const near = closest(stage, stages);
+        ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is not one of this service's stages${near ? ` (did you mean "${near}"?)` : ''}` });
+      } else if (stage === stages[0]) ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is the first stage: nothing is promoted into it` });
     }
-  });
+  }, ALWAYS)
+  .meta({ description: 'One Heroku pipeline and its GitHub repository: one workflow conveyor/<name>.' });
 
 /** Settings every service inherits. */
 export const globalSpec = z
   .object({
-    windows: z.array(windowSpec).default([]),
-    blackouts: z.array(blackoutSpec).default([]),
-    incident: incidentSpec.optional(),
+    windows: z
+      .array(windowSpec)
+      .default([])
+      .meta({ description: 'Deploy windows of every service that has none of its own.', examples: [[{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }]] }),
+    blackouts: z
+      .array(blackoutSpec)
+      .default([])
+      .meta({ description: 'Blackouts of every service.', examples: [[{ from: '2026-12-24', to: '2027-01-02', reason: 'holidays' }]] }),
+    incident: incidentSpec.optional().meta({ description: 'Incident sources of every service that has none of its own.' }),
   })
   .strict();
 
 export const servicesFile = z
-  .object({ global: globalSpec.default({ windows: [], blackouts: [] }), services: z.array(serviceSpec).min(1, 'needs at least one service') })
+  .object({
+    $schema: z.string().optional().meta({ description: 'The JSON Schema this file follows, so editors complete and check it.', examples: ['./services.schema.json'] }),
+    global: globalSpec
+      .default({ windows: [], blackouts: [] })
+      .meta({
+        description: 'Settings every service inherits: windows, blackouts, incident sources.',
+        examples: [{ windows: [{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }], incident: { herokuStatus: { systems: ['Apps'] } } }],
+      }),
+    services: z
+      .array(serviceSpec)
+      .min(1, 'needs at least one service')
+      .meta({
+        description: 'The services conveyor delivers, one pipeline workflow each.',
+        examples: [[{ name: 'api', pipeline: 'api', stages: ['api-qa01', 'api-st01', 'api-va01', 'api-eu01'], repo: 'acme/api', minAge: '30m' }]],
+      }),
+  })
   .strict()
   .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.services.forEach((service, i) => {
-      if (seen.has(service.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `"${service.name}" is used by two services` });
-      seen.add(service.name);
+    // Rules across services: each finds every instance at once, next to the other problems.
+    if (!isRecord(file)) return;
+    const byName = new Map<string, number>();
+    const pipelines = new Map<string, number>();
+    const apps = new Map<string, number>();
+    (Array.isArray(file.services) ? file.services : []).forEach((service, i) => {
+      if (!isRecord(service)) return;
+      const { name, pipeline } = service as Record<string, unknown>;
+      if (typeof name === 'string') {
+        if (byName.has(name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `"${name}" is used by two services (services[${byName.get(name)}] too)` });
+        else byName.set(name, i);
+      }
+      if (typeof pipeline === 'string') {
+        if (pipelines.has(pipeline)) ctx.addIssue({ code: 'custom', path: ['services', i, 'pipeline'], message: `pipeline "${pipeline}" is already delivered by services[${pipelines.get(pipeline)}]: two workflows would promote the same apps` });
+        else pipelines.set(pipeline, i);
+      }
+      const own = new Set<string>();
+      names(service.stages).forEach((app, j) => {
+        const other = apps.get(app);
+        if (other !== undefined && !own.has(app)) ctx.addIssue({ code: 'custom', path: ['services', i, 'stages', j], message: `"${app}" is already a stage of services[${other}]` });
+        own.add(app);
+        if (other === undefined) apps.set(app, i);
+      });
     });
-  });
+  }, ALWAYS);
+
+
 
 export type ServiceSpec = z.input<typeof serviceSpec>;
 

@@ -31,7 +31,8 @@ const days = z
       if (!isWeekday(text)) ctx.addIssue({ code: 'custom', input: text, path: [i], message: notADay(text) });
     });
     return inWeekOrder(value.filter(isWeekday));
-  });
+  })
+  .meta({ description: 'Days the window is open: a range such as "Mon-Thu" (may wrap, "Fri-Mon") or a list of days.', examples: ['Mon-Thu', ['Mon', 'Wed', 'Fri']] });
 
 const clock = (latest: string, allowed: (minute: number) => boolean) =>
   z.string().refine((text) => {
@@ -39,7 +40,10 @@ const clock = (latest: string, allowed: (minute: number) => boolean) =>
     return minute !== undefined && allowed(minute);
   }, { error: (issue) => `"${String(issue.input)}" is not a time HH:MM from 00:00 to ${latest}` });
 
-const timeZone = z.string().refine(isTimeZone, { error: (issue) => `"${String(issue.input)}" is not an IANA time zone` });
+const timeZone = z
+  .string()
+  .refine(isTimeZone, { error: (issue) => `"${String(issue.input)}" is not an IANA time zone` })
+  .meta({ description: 'An IANA time zone; exact across daylight-saving changes.', examples: ['America/Los_Angeles', 'Europe/Berlin'] });
 
 const moment = z.string().refine((text) => parseLocalMoment(text) !== undefined, {
   error: (issue) => `"${String(issue.input)}" is not a date YYYY-MM-DD or a local time YYYY-MM-DDTHH:MM`,
@@ -48,11 +52,12 @@ const moment = z.string().refine((text) => parseLocalMoment(text) !== undefined,
 export const windowSpec = z
   .object({
     days,
-    start: clock('23:59', (minute) => minute < 1440),
-    end: clock('24:00', () => true),
+    start: clock('23:59', (minute) => minute < 1440).meta({ description: 'Opening time, local HH:MM.', examples: ['09:00'] }),
+    end: clock('24:00', () => true).meta({ description: 'Closing time, local HH:MM, after start (24:00 is midnight at the end of the day).', examples: ['16:00'] }),
     timeZone,
   })
   .strict()
+  .meta({ description: 'A stretch of the week during which promotions may start.' })
   .superRefine((window, ctx) => {
     const start = parseClock(window.start);
     const end = parseClock(window.end);
@@ -63,12 +68,13 @@ export const windowSpec = z
 
 export const blackoutSpec = z
   .object({
-    from: moment,
-    to: moment,
-    reason: z.string().trim().min(1, 'must say why'),
-    timeZone: timeZone.optional(),
+    from: moment.meta({ description: 'First day (YYYY-MM-DD, inclusive) or moment (YYYY-MM-DDTHH:MM) of the blackout.', examples: ['2026-12-24', '2026-11-27T18:00'] }),
+    to: moment.meta({ description: 'Last day (YYYY-MM-DD, inclusive) or moment (YYYY-MM-DDTHH:MM, exclusive) of the blackout.', examples: ['2027-01-02'] }),
+    reason: z.string().trim().min(1, 'must say why').meta({ description: 'Why; shown in status while the blackout holds.', examples: ['holidays'] }),
+    timeZone: timeZone.optional().meta({ description: 'Time zone of from and to (default UTC).', examples: ['Europe/Berlin'] }),
   })
   .strict()
+  .meta({ description: 'A stretch of days or hours during which nothing is promoted.' })
   .superRefine((blackout, ctx) => {
     if (blackout.timeZone !== undefined && !isTimeZone(blackout.timeZone)) return;
     const stretch = blackoutStretch(blackout);
