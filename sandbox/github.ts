@@ -14,7 +14,8 @@ export interface GitHubApiOptions {
   /** Where this API is served, e.g. http://127.0.0.1:PORT/github (for the URLs in its answers). */
   baseUrl: () => string;
   faults: FaultHook;
-  count(endpoint: string): void;
+  /** Counts one request to an endpoint as it arrives (the request itself for `onRequest` listeners). */
+  count(endpoint: string, request: ApiRequest): void;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -102,7 +103,7 @@ export function githubApi(options: GitHubApiOptions): (request: ApiRequest) => P
 
   return async (request) => {
     const matched = router.match(request.method, request.path);
-    options.count(`${request.method} /github${matched?.route.template ?? ' (no such endpoint)'}`);
+    options.count(`${request.method} /github${matched?.route.template ?? ' (no such endpoint)'}`, request);
     if (githubToken(request.headers.authorization) !== options.token) return githubError(401, 'Bad credentials');
     let reply: Reply;
     if (!matched) reply = githubError(404, 'Not Found');

@@ -13,8 +13,8 @@ export interface HerokuApiOptions {
   token: string;
   limiter: RateLimiter;
   faults: FaultHook;
-  /** Counts one request to an endpoint ("GET /apps/{app}/releases"). */
-  count(endpoint: string): void;
+  /** Counts one request to an endpoint ("GET /apps/{app}/releases") as it arrives (the request itself for `onRequest` listeners). */
+  count(endpoint: string, request: ApiRequest): void;
 }
 
 /** Unauthenticated calls share one bucket, as Heroku limits them apart from any account. */
@@ -32,7 +32,7 @@ export function herokuApi(options: HerokuApiOptions): (request: ApiRequest) => P
 
   return async (request) => {
     const matched = router.match(request.method, request.path);
-    options.count(`${request.method} ${matched?.route.template ?? '(no such endpoint)'}`);
+    options.count(`${request.method} ${matched?.route.template ?? '(no such endpoint)'}`, request);
 
     const bucket = bucketOf(request);
     const free = authenticated(request) && matched?.route.template === RATE_LIMITS_ROUTE;

@@ -10,6 +10,8 @@ import type { ReleaseRecord } from './store';
 
 export interface NewRelease {
   slugId: string | null;
+  /** Only for a release without a slug: the OCI image it runs. */
+  ociImageId?: string;
   description: string;
 }
 
@@ -21,6 +23,7 @@ function addRelease(platform: Platform, appId: string, input: NewRelease, status
     appId,
     version: store.nextVersion(appId),
     slugId: input.slugId,
+    ...(input.ociImageId ? { ociImageId: input.ociImageId } : {}),
     description: input.description,
     status,
     phaseError: status === 'pending' ? (store.state.releasePhases[appId]?.fail ?? null) : null,

@@ -64,6 +64,14 @@ const statusFields = {
 
 export const statusInput = z.object(statusFields).strict();
 
+const handDeployFields = {
+  artifact: z.enum(['tarball', 'image'], { error: 'must be tarball or image' }),
+  description: z.string().min(1).max(500).optional(),
+};
+
+/** A release made by hand with no commit Heroku knows: from a tarball slug, or an OCI image. */
+export const handDeployInput = z.object(handDeployFields).strict();
+
 const commitRef = { repo: z.string(), commit: z.string().min(1) };
 
 /** The bodies of POST /_sandbox/<method>. */
@@ -72,6 +80,7 @@ export const scenarioRequests = {
   merge: z.object({ service: z.string(), message }).strict(),
   hotfix: z.object({ service: z.string(), app: z.string(), message }).strict(),
   pushBranch: z.object({ service: z.string(), branch: branchName, message }).strict(),
+  handDeploy: z.object({ service: z.string(), app: z.string(), ...handDeployFields }).strict(),
   setReleasePhase: z.object({ app: z.string(), fail: z.string().min(1).optional() }).strict(),
   releases: z.object({ app: z.string() }).strict(),
   promotions: z.object({}).strict(),

@@ -11,6 +11,7 @@ const invoke: { [M in Method]: (scenario: Scenario, body: ReturnType<Requests[M]
   merge: (s, { service, message }) => s.merge(service, { message }),
   hotfix: (s, { service, app, message }) => s.hotfix(service, app, { message }),
   pushBranch: (s, { service, branch, message }) => s.pushBranch(service, branch, { message }),
+  handDeploy: (s, { service, app, ...options }) => s.handDeploy(service, app, options),
   setReleasePhase: (s, { app, fail }) => s.setReleasePhase(app, { fail }),
   releases: (s, { app }) => s.releases(app),
   promotions: (s) => s.promotions(),

@@ -5,8 +5,8 @@ import { newId, randomHex, timestamp } from './ids';
 import type { Platform, Timing } from './platform';
 import type { RateLimitChange, RateLimiter, RateLimitSettings } from './rate-limit';
 import { createRelease, recordLiveRelease } from './releases';
-import { checked, checkInput, formationInput, ScenarioError, scenarioFile, serviceInput, statusInput, type ScenarioFile, type ServiceInput } from './scenario-input';
-import { buildSlug } from './slugs';
+import { checked, checkInput, formationInput, handDeployInput, ScenarioError, scenarioFile, serviceInput, statusInput, type ScenarioFile, type ServiceInput } from './scenario-input';
+import { buildSlug, buildTarballSlug } from './slugs';
 import type { AppRecord, CouplingStage, ReleaseRecord, ReleaseStatus, SandboxState, ServiceRecord } from './store';
 
 export interface CreatedService {
@@ -23,6 +23,14 @@ export interface Deployed {
   version: number;
   releaseId: string;
   slugId: string;
+}
+
+/** A release made by hand from a tarball or an image: no commit known, and for an image no slug. */
+export interface HandDeployed {
+  sha: null;
+  version: number;
+  releaseId: string;
+  slugId: string | null;
 }
 
 export interface ScenarioRelease {
@@ -131,6 +139,25 @@ export class Scenario {
     const n = Object.keys(repo.branches).filter((branch) => branch.startsWith('hotfix/')).length + 1;
     const commit = commitOn(repo, `hotfix/${n}`, options.message ?? `Hotfix ${n}`, base);
     return this.deploy(target.id, commit);
+  }
+
+  /**
+   * A release whose commit nobody can know, made by hand on `app` (a stage of `service`) and pending
+   * until its release phase ends: `artifact: 'tarball'` runs a slug built from a tarball with no
+   * commit (`POST /apps/{app}/slugs` without `commit`, then `POST /apps/{app}/releases {slug}`);
+   * `'image'` runs an OCI image, so the release has no slug at all (`slug` null, one `oci-image`
+   * artifact). `commit` in the answer is null; `slugId` is null for an image.
+   */
+  async handDeploy(service: string, app: string, options: { artifact: 'tarball' | 'image'; description?: string }): Promise<HandDeployed> {
+    const spec = checked(handDeployInput, options);
+    const target = this.stageOf(this.service(service), app);
+    if (spec.artifact === 'tarball') {
+      const slug = buildTarballSlug(this.platform.store, target.id);
+      const release = createRelease(this.platform, target.id, { slugId: slug.id, description: spec.description ?? 'Deploy hand-built slug' });
+      return { sha: null, version: release.version, releaseId: release.id, slugId: slug.id };
+    }
+    const release = createRelease(this.platform, target.id, { slugId: null, ociImageId: newId(), description: spec.description ?? 'Deploy image' });
+    return { sha: null, version: release.version, releaseId: release.id, slugId: null };
   }
 
   /** A commit on a feature branch (branched off the service's branch head), released on the first stage. */

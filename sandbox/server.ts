@@ -42,7 +42,24 @@ export interface Sandbox {
   /** Requests per endpoint, e.g. {"GET /pipelines/{id}/latest-releases": 3, "GET /github/repos/{owner}/{repo}/compare/{basehead}": 1}. */
   requestCounts(): Record<string, number>;
   resetCounts(): void;
+  /**
+   * Calls `listener` with every Heroku and GitHub request as it arrives, before rate limit, auth,
+   * faults or handler (so a POST delayed by a latency fault is seen when it was sent). Answers a
+   * function that removes the listener. For chaos runs: when did a client really send a promotion.
+   */
+  onRequest(listener: (request: ArrivedRequest) => void): () => void;
   stop(): Promise<void>;
+}
+
+export interface ArrivedRequest {
+  /** As `requestCounts()` names it: "POST /pipeline-promotions". */
+  endpoint: string;
+  /** The path below the API's prefix, e.g. "/apps/api-qa01/releases". */
+  path: string;
+  /** The raw body ("" when there is none). */
+  body: string;
+  /** Date.now() on arrival. */
+  at: number;
 }
 
 type Api = (request: ApiRequest) => Promise<Reply>;
@@ -60,7 +77,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new Faults({ limiter, seed: options.seed });
 
   const counts = new Map<string, number>();
-  const count = (endpoint: string) => counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+  const listeners = new Set<(request: ArrivedRequest) => void>();
+  const count = (endpoint: string, request: ApiRequest) => {
+    counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+    if (listeners.size === 0) return;
+    const arrived = { endpoint, path: request.path, body: request.body, at: Date.now() };
+    for (const listener of listeners) listener(arrived);
+  };
   let origin = '';
   const apis: [prefix: string, api: Api][] = [
     ['/_sandbox/faults', faultsApi(faults)],
@@ -100,6 +123,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     requestCounts: () => Object.fromEntries(counts),
     resetCounts: () => counts.clear(),
+    onRequest(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     stop() {
       stopped ??= (async () => {
         platform.stop();

@@ -19,3 +19,24 @@ export function buildSlug(store: Store, appId: string, commit: CommitRecord): Sl
   store.state.slugs[slug.id] = slug;
   return slug;
 }
+
+/**
+ * A slug built by hand from a tarball (POST /apps/{app}/slugs with no `commit`, as the Platform API
+ * allows): Heroku knows no commit or commit description for it.
+ */
+export function buildTarballSlug(store: Store, appId: string): SlugRecord {
+  const now = timestamp();
+  const id = newId();
+  const slug: SlugRecord = {
+    id,
+    appId,
+    commit: null,
+    commitDescription: null,
+    checksum: `SHA256:${createHash('sha256').update(id).digest('hex')}`,
+    size: 30_000_000 + parseInt(id.slice(0, 5), 16),
+    createdAt: now,
+    updatedAt: now,
+  };
+  store.state.slugs[slug.id] = slug;
+  return slug;
+}

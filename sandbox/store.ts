@@ -59,6 +59,8 @@ export interface ReleaseRecord {
   appId: string;
   version: number;
   slugId: string | null;
+  /** The OCI image a release without a slug runs (a hand-made image release); absent for slug releases. */
+  ociImageId?: string;
   description: string;
   status: ReleaseStatus;
   /** The message its release phase fails with; null when the phase succeeds. Fixed when created. */

@@ -79,6 +79,20 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
     await conforming('GET', `/apps/${qa}/slugs/${release.slug!.id}`);
   });
 
+  test('GET /apps/{app}/releases with hand-made releases: a tarball slug with no commit, an image with no slug', async () => {
+    const hand = await sandbox.scenario.createService({ name: 'conform-hand', repo: 'acme/conform-hand', stages: ['conform-hand-qa01', 'conform-hand-st01'] });
+    const app = 'conform-hand-st01';
+    const tarball = await sandbox.scenario.handDeploy('conform-hand', app, { artifact: 'tarball' });
+    await sandbox.scenario.handDeploy('conform-hand', app, { artifact: 'image' });
+    await settledRelease(heroku, app);
+    const releases = await conforming<Release[]>('GET', `/apps/${app}/releases`);
+    const image = releases.find((r) => r.slug === null);
+    assert.ok(image, 'the image release has no slug');
+    await conforming('GET', `/apps/${app}/releases/${image.id}`);
+    await conforming('GET', `/apps/${app}/slugs/${tarball.slugId}`);
+    await conforming('GET', `/pipelines/${hand.pipelineId}/latest-releases`);
+  });
+
   test('POST /apps/{app}/releases (rollback)', async () => {
     await conforming('POST', `/apps/${va}/releases`, { release: (await conforming<Release>('GET', `/apps/${va}/releases/1`)).id });
   });
