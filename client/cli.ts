@@ -207,6 +207,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('dashboard')
+    .description('serve the web dashboard (fleet, services, live; actions with CONVEYOR_DASHBOARD_TOKEN) until Ctrl-C')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'port (default 8234; 0 = any free one)')
+    .option('--temporal-ui <url>', 'Temporal Web UI to link to (env TEMPORAL_UI_URL)')
+    .action(async (opts: { host?: string; port?: string; temporalUi?: string }) => {
+      const { runDashboard } = await import('../dashboard/main');
+      await runDashboard(temporalSettings(), opts);
+    });
+
+  program
     .command('demo')
     .description('the whole thing on this machine: dev server, sandbox, worker, example services and merges (npm start)')
     .action(async () => {

@@ -11,6 +11,7 @@ import { createWorker } from '../worker/worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from './connection';
 import { applyServices, listPipelines } from './pipelines';
+import { startDemoDashboard } from '../dashboard/demo';
 
 const MERGE_EVERY_MS = 30_000;
 
@@ -38,6 +39,7 @@ export async function runDemo(): Promise<void> {
   const [first] = services;
   say('');
   say(`Web UI:   ${server.uiUrl ?? '(the reused server has its own UI)'}/namespaces/${settings.namespace}/workflows`);
+  const dashboard = await startDemoDashboard({ client, taskQueue: settings.taskQueue, sandbox, temporalUiUrl: server.uiUrl, say });
   say(`Sandbox:  HEROKU_API_URL=${sandbox.herokuUrl} GITHUB_API_URL=${sandbox.githubUrl}`);
   say('Try, in another terminal:');
   say(`  npx conveyor status ${first.name}`);
@@ -83,6 +85,7 @@ export async function runDemo(): Promise<void> {
   clearInterval(merges);
   clearInterval(progress);
   say('stopping');
+  await dashboard.stop();
   await client.connection.close();
   await sandbox.stop();
   await server.stop();

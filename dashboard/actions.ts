@@ -1,0 +1,68 @@
+// What the dashboard's buttons send: the pipeline's own signals and updates (workflows/messages.ts),
+// the very ones `conveyor pause/promote/...` send, so the validators and the audit trail are the same.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CONTROL_WORKFLOW_ID, workflowIdFor } from '../domain/service';
+import {
+  approveUpdate,
+  freezeSignal,
+  pauseSignal,
+  promoteUpdate,
+  rejectUpdate,
+  resumeSignal,
+  unfreezeSignal,
+  unrejectUpdate,
+  type ApproveRequest,
+  type ManualPromotionRequest,
+  type RejectRequest,
+} from '../workflows/messages';
+import type { ManualOutcome } from '../workflows/pipeline-state';
+
+/** An action the pipeline (or the dashboard) refused, in words for the person who asked. */
+export class ActionRefused extends Error {}
+
+async function running(client: Client, service: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowIdFor(service));
+  try {
+    if ((await handle.describe()).status.name === 'RUNNING') return handle;
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  throw new ActionRefused(`no running pipeline for service "${service}"`);
+}
+
+/** Runs an update; a validator's "no" becomes an ActionRefused with the workflow's own words. */
+async function update<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new ActionRefused((error.cause as Error | undefined)?.message ?? error.message);
+    throw error;
+  }
+}
+
+/** conveyor/control holds the freeze; started when it does not run yet (as `conveyor freeze` does). */
+async function control(client: Client, taskQueue: string): Promise<WorkflowHandle> {
+  return client.workflow.start('control', { workflowId: CONTROL_WORKFLOW_ID, taskQueue, args: [{}], workflowIdConflictPolicy: 'USE_EXISTING' });
+}
+
+export const pause = async (client: Client, service: string, request: { reason: string; by: string }) => (await running(client, service)).signal(pauseSignal, request);
+export const resume = async (client: Client, service: string, by: string) => (await running(client, service)).signal(resumeSignal, { by });
+export const freeze = async (client: Client, taskQueue: string, request: { reason: string; by: string }) => (await control(client, taskQueue)).signal(freezeSignal, request);
+export const unfreeze = async (client: Client, taskQueue: string, by: string) => (await control(client, taskQueue)).signal(unfreezeSignal, { by });
+
+export async function promote(client: Client, service: string, request: ManualPromotionRequest): Promise<ManualOutcome> {
+  const handle = await running(client, service);
+  return update(() => handle.executeUpdate(promoteUpdate, { args: [request] }));
+}
+export async function approve(client: Client, service: string, request: ApproveRequest): Promise<string> {
+  const handle = await running(client, service);
+  return update(() => handle.executeUpdate(approveUpdate, { args: [request] }));
+}
+export async function reject(client: Client, service: string, request: RejectRequest): Promise<string> {
+  const handle = await running(client, service);
+  return update(() => handle.executeUpdate(rejectUpdate, { args: [request] }));
+}
+export async function unreject(client: Client, service: string, commit: string, by: string): Promise<string> {
+  const handle = await running(client, service);
+  return update(() => handle.executeUpdate(unrejectUpdate, { args: [{ commit, by }] }));
+}

@@ -1,0 +1,457 @@
+// `conveyor dashboard`: the fleet and each service in a browser, live, with the operators' actions.
+// Hono on node:http; pages are rendered here (views.ts), a small script swaps in what changes.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Client } from '@temporalio/client';
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import { streamSSE } from 'hono/streaming';
+import type { Octokit } from 'octokit';
+import { fleetSummary, type FleetCell } from '../domain/fleet';
+import type { Freeze } from '../domain/freeze';
+import type { Service } from '../domain/service';
+import * as act from './actions';
+import { Access, SESSION_COOKIE, SESSION_MAX_AGE_S, type Session } from './access';
+import { GitHubFacts, type GoingOut } from './github';
+import { Poller } from './live';
+import { readFleetRows, readFreeze, readServiceConfig, readStatus, type FleetRow } from './source';
+import {
+  fleetCounts,
+  fleetPage,
+  fleetRow,
+  fleetTable,
+  freezeBanner,
+  loginPage,
+  problemPage,
+  promoteConfirmPage,
+  serviceLive,
+  servicePage,
+  columnNames,
+  type Frame,
+  type LeadTime,
+  type Links,
+  type ServiceFacts,
+} from './views';
+
+export interface DashboardOptions {
+  client: Client;
+  /** Task queue for conveyor/control (a freeze starts it when it does not run yet). */
+  taskQueue: string;
+  /** CONVEYOR_DASHBOARD_TOKEN; without one, the dashboard is read-only. */
+  token?: string;
+  /** 127.0.0.1 unless told otherwise. */
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  /** For "what is going out" and lead times; null leaves them out. */
+  github?: Octokit | null;
+  temporalUiUrl?: string;
+  githubWebUrl?: string;
+  herokuAppsUrl?: string;
+  /** How often the fleet (one visibility call) and a watched service (one query) are read. */
+  pollMs?: number;
+  /** Where refused requests and actions are logged (one line each, never a secret). */
+  log?: (line: string) => void;
+}
+
+export interface Dashboard {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const here = join(fileURLToPath(import.meta.url), '..');
+const STATIC: Record<string, { type: string; body: string }> = {
+  'app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(here, 'public', 'app.js'), 'utf8') },
+  'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(here, 'public', 'app.css'), 'utf8') },
+};
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const CONFIG_MS = 5 * 60_000;
+
+interface ServiceWatch {
+  poller: Poller<ServiceFacts>;
+}
+
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { client } = options;
+  const host = options.host ?? '127.0.0.1';
+  const pollMs = options.pollMs ?? 1_000;
+  const log = options.log ?? ((line: string) => console.error(`[dashboard] ${line}`));
+  const access = new Access(options.token);
+  const github = new GitHubFacts(options.github ?? null);
+  const links: Links = {
+    temporalUi: options.temporalUiUrl?.replace(/\/$/, ''),
+    namespace: client.options.namespace,
+    githubWeb: (options.githubWebUrl ?? 'https://github.com').replace(/\/$/, ''),
+    herokuApps: (options.herokuAppsUrl ?? 'https://dashboard.heroku.com/apps').replace(/\/$/, ''),
+  };
+
+  // ---- reading ----
+  let freeze: { value: Freeze | null; at: number } = { value: null, at: 0 };
+  const currentFreeze = async (): Promise<Freeze | null> => {
+    if (Date.now() - freeze.at < Math.max(3_000, pollMs)) return freeze.value;
+    try {
+      freeze = { value: await readFreeze(client), at: Date.now() };
+    } catch (error) {
+      log(`could not read the freeze: ${(error as Error).message}`);
+      freeze = { ...freeze, at: Date.now() };
+    }
+    return freeze.value;
+  };
+  const fleet = new Poller(
+    async () => ({ rows: await readFleetRows(client), freeze: await currentFreeze() }),
+    pollMs,
+    undefined,
+    (error) => log(`could not read the fleet: ${(error as Error).message}`),
+  );
+
+  const configs = new Map<string, { service: Service | null; at: number }>();
+  const serviceConfig = async (name: string): Promise<Service | null> => {
+    const known = configs.get(name);
+    if (known && Date.now() - known.at < CONFIG_MS) return known.service;
+    const read = await readServiceConfig(client, name).catch(() => null);
+    configs.set(name, { service: read?.service ?? null, at: Date.now() });
+    return read?.service ?? null;
+  };
+
+  const serviceFacts = async (name: string): Promise<ServiceFacts> => {
+    const [status, service] = await Promise.all([readStatus(client, name), serviceConfig(name)]);
+    const goingOut: Record<string, GoingOut> = {};
+    const leadTimes: LeadTime[] = [];
+    if (service) {
+      await Promise.all(
+        status.pairs.map(async (pair) => {
+          const from = status.stages.find((s) => s.stage === pair.from)?.commit;
+          const to = status.stages.find((s) => s.stage === pair.to)?.commit;
+          if (from && to && from !== to) goingOut[pair.to] = await github.goingOut(service.repo, to, from);
+        }),
+      );
+      leadTimes.push(...(await computeLeadTimes(status, service.repo, github)));
+    }
+    return { status, service, goingOut, leadTimes };
+  };
+  const watches = new Map<string, ServiceWatch>();
+  const watchOf = (name: string): ServiceWatch => {
+    let watch = watches.get(name);
+    if (!watch) {
+      watch = { poller: new Poller(() => serviceFacts(name), Math.max(pollMs, 1_000), undefined, (error) => log(`could not read ${name}: ${(error as Error).message}`)) };
+      watches.set(name, watch);
+    }
+    return watch;
+  };
+  const cellsOf = (facts: ServiceFacts): FleetCell[] => fleetSummary(facts.status, facts.service?.repo).stages;
+
+  // ---- access ----
+  const sessionOf = (c: Context): Session | undefined => access.find(getCookie(c, SESSION_COOKIE));
+  const frameOf = (c: Context, title: string): Frame => ({ title, session: sessionOf(c), actionsEnabled: access.enabled, here: new URL(c.req.url).pathname + new URL(c.req.url).search });
+  const who = (c: Context) => {
+    const info = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+    return info ?? 'unknown address';
+  };
+  const refuse = (c: Context, status: 401 | 403 | 400, why: string) => {
+    log(`refused ${c.req.method} ${new URL(c.req.url).pathname} from ${who(c)}: ${why}`);
+    return c.html(problemPage(frameOf(c, 'Refused'), 'Refused', why), status);
+  };
+  /** Same-origin only: a browser says where a form came from (Origin, Sec-Fetch-Site). */
+  const crossSite = (c: Context): string | undefined => {
+    const origin = c.req.header('origin');
+    const site = c.req.header('sec-fetch-site');
+    if (site && site !== 'same-origin' && site !== 'none') return `a ${site} request`;
+    if (origin && origin !== 'null' && new URL(origin).host !== c.req.header('host')) return `a request from ${origin}`;
+    if (origin === 'null') return 'a request from an opaque origin';
+    return undefined;
+  };
+
+  const app = new Hono();
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  // Bound to loopback, only loopback names are answered (no DNS rebinding onto the dashboard).
+  if (LOOPBACK.has(host)) {
+    app.use('*', async (c, next) => {
+      const name = (c.req.header('host') ?? '').replace(/:\d+$/, '');
+      if (!LOOPBACK.has(name)) return refuse(c, 400, `host "${name}" is not this dashboard's`);
+      await next();
+    });
+  }
+
+  app.get('/static/:file', (c) => {
+    const file = STATIC[c.req.param('file')];
+    if (!file) return c.notFound();
+    return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'no-cache' });
+  });
+
+  app.get('/', async (c) => {
+    const { rows, freeze: frozen } = await fleet.current();
+    return c.html(fleetPage(frameOf(c, 'Fleet'), rows, frozen, links, Date.now()));
+  });
+
+  app.get('/events/fleet', (c) =>
+    streamSSE(c, async (stream) => {
+      const frame = frameOf(c, 'Fleet');
+      let last = new Map<string, string>();
+      let lastColumns = '';
+      let lastFreeze = '';
+      let lastCounts = '';
+      let chain = Promise.resolve();
+      const send = (value: { rows: FleetRow[]; freeze: Freeze | null }) => {
+        chain = chain.then(async () => {
+          const now = Date.now();
+          const columns = columnNames(value.rows);
+          const keys = new Map(value.rows.map((r) => [r.service, JSON.stringify(r)]));
+          const sameRows = value.rows.length === last.size && value.rows.every((r) => last.has(r.service));
+          const payload: Record<string, unknown> = { updated: new Date(now).toISOString() };
+          if (JSON.stringify(columns) !== lastColumns || !sameRows) payload.table = String(await fleetTable(value.rows, links, now));
+          else {
+            const changed: Record<string, string> = {};
+            for (const row of value.rows) if (last.get(row.service) !== keys.get(row.service)) changed[row.service] = String(await fleetRow(row, columns.length, links, now));
+            payload.rows = changed;
+          }
+          const freezeKey = JSON.stringify(value.freeze);
+          if (freezeKey !== lastFreeze) payload.freeze = String(await freezeBanner(value.freeze, frame));
+          const counts = fleetCounts(value.rows);
+          if (counts !== lastCounts) payload.counts = counts;
+          last = keys;
+          lastColumns = JSON.stringify(columns);
+          lastFreeze = freezeKey;
+          lastCounts = counts;
+          await stream.writeSSE({ event: 'fleet', data: JSON.stringify(payload) });
+        });
+      };
+      const initial = await fleet.current();
+      // The page was rendered from this same value: remember it, send only what changes later.
+      last = new Map(initial.rows.map((r) => [r.service, JSON.stringify(r)]));
+      lastColumns = JSON.stringify(columnNames(initial.rows));
+      lastFreeze = JSON.stringify(initial.freeze);
+      lastCounts = fleetCounts(initial.rows);
+      const unsubscribe = fleet.subscribe(send);
+      const ping = setInterval(() => void stream.writeSSE({ event: 'ping', data: '' }).catch(() => undefined), 15_000);
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      clearInterval(ping);
+      unsubscribe();
+    }),
+  );
+
+  const serviceName = (c: Context): string | undefined => {
+    const name = c.req.param('name');
+    return name && SERVICE_NAME.test(name) ? name : undefined;
+  };
+  const notFound = (c: Context, name: string | undefined, error?: unknown) =>
+    c.html(problemPage(frameOf(c, 'Not found'), 'No such pipeline', `no running pipeline for service "${name ?? ''}"${error ? ` (${(error as Error).message})` : ''}`), 404);
+
+  app.get('/services/:name', async (c) => {
+    const name = serviceName(c);
+    if (!name) return notFound(c, name);
+    let facts: ServiceFacts;
+    try {
+      facts = await watchOf(name).poller.current();
+    } catch (error) {
+      watches.delete(name);
+      return notFound(c, name, error);
+    }
+    return c.html(servicePage(facts, cellsOf(facts), await currentFreeze(), frameOf(c, name), links, Date.now()));
+  });
+
+  app.get('/events/services/:name', (c) => {
+    const name = serviceName(c);
+    if (!name) return c.notFound();
+    return streamSSE(c, async (stream) => {
+      const frame = frameOf(c, name);
+      const watch = watchOf(name);
+      const unsubscribe = watch.poller.subscribe((facts) => {
+        void (async () => {
+          const live = String(await serviceLive(facts, cellsOf(facts), freeze.value, frame, links, Date.now()));
+          await stream.writeSSE({ event: 'service', data: JSON.stringify({ html: live, updated: new Date().toISOString() }) });
+        })().catch(() => undefined);
+      });
+      const ping = setInterval(() => void stream.writeSSE({ event: 'ping', data: '' }).catch(() => undefined), 15_000);
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      clearInterval(ping);
+      unsubscribe();
+      if (watch.poller.watchers === 0) watches.delete(name);
+    });
+  });
+
+  app.get('/services/:name/promote', async (c) => {
+    const name = serviceName(c);
+    if (!name) return notFound(c, name);
+    if (!sessionOf(c)) return c.redirect(`/login?next=${encodeURIComponent(new URL(c.req.url).pathname + new URL(c.req.url).search)}`, 303);
+    try {
+      const status = await readStatus(client, name);
+      return c.html(promoteConfirmPage(status, c.req.query('to') ?? '', frameOf(c, `Promote ${name}`)));
+    } catch (error) {
+      return notFound(c, name, error);
+    }
+  });
+
+  // ---- signing in ----
+  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[^\s\\]*$/.test(next) ? next : '/');
+  app.get('/login', (c) => c.html(loginPage(frameOf(c, 'Sign in'), safeNext(c.req.query('next')))));
+  app.post('/login', async (c) => {
+    const body = await c.req.parseBody();
+    const next = safeNext(body.next);
+    const cross = crossSite(c);
+    if (cross) return refuse(c, 403, `sign-in refused: ${cross}`);
+    if (!access.enabled) return refuse(c, 403, 'sign-in refused: no CONVEYOR_DASHBOARD_TOKEN is set, actions are off');
+    const name = typeof body.name === 'string' ? body.name : '';
+    const problem = Access.nameProblem(name);
+    if (problem) return c.html(loginPage(frameOf(c, 'Sign in'), next, problem), 400);
+    if (typeof body.token !== 'string' || !access.tokenMatches(body.token)) {
+      log(`refused sign-in as "${name.trim()}" from ${who(c)}: wrong token`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return c.html(loginPage(frameOf(c, 'Sign in'), next, 'That is not the dashboard token.'), 401);
+    }
+    const session = access.open(name);
+    setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: SESSION_MAX_AGE_S, secure: new URL(c.req.url).protocol === 'https:' });
+    log(`${session.name} signed in from ${who(c)}`);
+    return c.redirect(next, 303);
+  });
+  app.post('/logout', async (c) => {
+    const session = sessionOf(c);
+    const body = await c.req.parseBody();
+    if (session && Access.csrfMatches(session, body._csrf)) access.close(session.id);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.redirect('/', 303);
+  });
+
+  // ---- actions: the same signals and updates the CLI sends ----
+  type Form = Record<string, string>;
+  const text = (form: Form, key: string) => (typeof form[key] === 'string' ? form[key].trim() : '');
+  const actions: Record<string, (form: Form, by: string) => Promise<{ text: string; ok?: boolean; back: string }>> = {
+    async pause(form, by) {
+      const service = text(form, 'service');
+      if (!text(form, 'reason')) throw new Error('a reason is required to pause');
+      await act.pause(client, service, { reason: text(form, 'reason'), by });
+      return { text: `paused ${service}`, back: `/services/${encodeURIComponent(service)}` };
+    },
+    async resume(form, by) {
+      const service = text(form, 'service');
+      await act.resume(client, service, by);
+      return { text: `resumed ${service}`, back: `/services/${encodeURIComponent(service)}` };
+    },
+    async freeze(form, by) {
+      if (!text(form, 'reason')) throw new Error('a reason is required to freeze');
+      await act.freeze(client, options.taskQueue, { reason: text(form, 'reason'), by });
+      freeze.at = 0;
+      return { text: 'frozen: every pipeline holds its promotions', back: '/' };
+    },
+    async unfreeze(_form, by) {
+      await act.unfreeze(client, options.taskQueue, by);
+      freeze.at = 0;
+      return { text: 'unfrozen', back: '/' };
+    },
+    async promote(form, by) {
+      const service = text(form, 'service');
+      const outcome = await act.promote(client, service, { to: text(form, 'to'), reason: text(form, 'reason'), by, skipGates: form.skipGates === 'true' });
+      return { text: outcome.message, ok: outcome.started, back: `/services/${encodeURIComponent(service)}` };
+    },
+    async approve(form, by) {
+      const service = text(form, 'service');
+      const comment = text(form, 'comment');
+      const message = await act.approve(client, service, { stage: text(form, 'stage'), commit: text(form, 'commit') || undefined, by, ...(comment ? { comment } : {}) });
+      return { text: message, back: `/services/${encodeURIComponent(service)}` };
+    },
+    async reject(form, by) {
+      const service = text(form, 'service');
+      const message = await act.reject(client, service, { commit: text(form, 'commit'), reason: text(form, 'reason'), by });
+      return { text: message, back: `/services/${encodeURIComponent(service)}` };
+    },
+    async unreject(form, by) {
+      const service = text(form, 'service');
+      const message = await act.unreject(client, service, text(form, 'commit'), by);
+      return { text: message, back: `/services/${encodeURIComponent(service)}` };
+    },
+  };
+
+  app.post('/actions/:action', async (c) => {
+    const name = c.req.param('action');
+    const action = actions[name];
+    if (!action) return c.notFound();
+    const session = sessionOf(c);
+    if (!access.enabled) return refuse(c, 403, `${name} refused: actions are off (no CONVEYOR_DASHBOARD_TOKEN)`);
+    if (!session) return refuse(c, 401, `${name} refused: not signed in (sign in with the dashboard token)`);
+    const cross = crossSite(c);
+    if (cross) return refuse(c, 403, `${name} refused: ${cross}`);
+    const form = (await c.req.parseBody()) as Form;
+    if (!Access.csrfMatches(session, form._csrf)) return refuse(c, 403, `${name} refused: missing or wrong CSRF token`);
+    const service = text(form, 'service');
+    if (service && !SERVICE_NAME.test(service)) return refuse(c, 400, `${name} refused: "${service}" is not a service name`);
+    const back = service ? `/services/${encodeURIComponent(service)}` : '/';
+    try {
+      const done = await action(form, session.name);
+      log(`${session.name} ${name}${service ? ` ${service}` : ''}: ${done.text}`);
+      session.flash = { kind: done.ok === false ? 'error' : 'ok', text: done.text };
+      watches.get(service)?.poller.current().catch(() => undefined);
+      return c.redirect(done.back, 303);
+    } catch (error) {
+      log(`${session.name} ${name}${service ? ` ${service}` : ''} failed: ${(error as Error).message}`);
+      session.flash = { kind: 'error', text: (error as Error).message };
+      return c.redirect(back, 303);
+    }
+  });
+
+  app.onError((error, c) => {
+    log(`error on ${c.req.method} ${new URL(c.req.url).pathname}: ${error.message}`);
+    return c.html(problemPage(frameOf(c, 'Error'), 'Something went wrong', error.message), 500);
+  });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    async stop() {
+      fleet.stop();
+      for (const watch of watches.values()) watch.poller.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+}
+
+/** Per recent change: when it was merged (GitHub) and when it reached each stage (history, status). */
+async function computeLeadTimes(status: ServiceFacts['status'], repo: string, github: GitHubFacts): Promise<LeadTime[]> {
+  const stages = status.stages.map((s) => s.stage);
+  const arrivals = new Map<string, (string | null)[]>();
+  const arrive = (commit: string | null, index: number, at: string | null | undefined) => {
+    if (!commit || index < 0 || !at) return;
+    const list = arrivals.get(commit) ?? stages.map(() => null);
+    if (!list[index] || Date.parse(at) < Date.parse(list[index]!)) list[index] = at;
+    arrivals.set(commit, list);
+  };
+  for (const record of status.history) if (record.outcome === 'succeeded' || record.outcome === 'rolled-back') arrive(record.commit, stages.indexOf(record.to), record.finishedAt);
+  status.stages.forEach((s, i) => arrive(s.commit, i, s.releasedAt));
+  const recent = [...arrivals.entries()]
+    .filter(([, list]) => list.some((a, i) => i > 0 && a))
+    .sort((a, b) => Math.max(...b[1].map((x) => (x ? Date.parse(x) : 0))) - Math.max(...a[1].map((x) => (x ? Date.parse(x) : 0))))
+    .slice(0, 6);
+  const result: LeadTime[] = [];
+  for (const [commit, list] of recent) {
+    const mergedAt = (await github.commitDate(repo, commit)) ?? list.find((a) => a) ?? null;
+    if (mergedAt) result.push({ commit, mergedAt, arrivals: list });
+  }
+  return result;
+}
