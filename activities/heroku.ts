@@ -1,9 +1,9 @@
 import type Heroku from 'heroku-client';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Observation, ReleaseFact, ReleaseStatus, StageFact } from '../domain/observation';
-import type { PromotionOutcome } from '../workflows/pipeline-state';
+import { NOT_POSTED, type ConfirmAnswer, type ConfirmRequest, type PromotionDecision, type PromotionOutcome } from '../domain/promotion';
 import { classify, jsonAnswer } from './errors';
-import type { HerokuPost } from '../worker/clients';
+import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../worker/clients';
 import { Lru } from './lru';
 
 /** The parts of Heroku's release object conveyor reads. */
@@ -14,7 +14,9 @@ interface HerokuRelease {
   current: boolean;
   slug: { id: string } | null;
   app: { id: string; name: string };
+  description?: string;
   created_at: string;
+  updated_at?: string;
 }
 
 interface HerokuCoupling {
@@ -40,23 +42,41 @@ export interface PromotionRequest {
   targetAppId: string;
   /** The target's newest release when the promotion was decided (null: none). Absent in older histories. */
   targetReleaseId?: string | null;
+  /** The decision, confirmed with the workflow right before the POST. Absent in older histories. */
+  decision?: PromotionDecision;
 }
+
+/** Asks the workflow that decided a promotion whether its decision still stands (update confirm-promotion). */
+export type ConfirmDecision = (workflow: { workflowId: string; runId: string }, request: ConfirmRequest) => Promise<ConfirmAnswer>;
 
 export interface HerokuActivityOptions {
   /** How often a running promotion is polled. */
   pollIntervalMs?: number;
   /** Sends the POSTs that must happen at most once (see herokuPoster); heroku-client when absent. */
   post?: HerokuPost;
+  /** Confirms a decision before its POST; without it a decided promotion is posted unconfirmed. */
+  confirm?: ConfirmDecision;
+  /** How long a retry waits for the effect of a POST whose answer was lost (default: see below). */
+  ambiguousPostWaitMs?: number;
 }
 
 const newestFirst = (max: number) => `version ..; max=${max}, order=desc`;
 
-/** How long a retry waits for the effect of a POST whose answer was lost before posting again. */
-const AMBIGUOUS_POST_WAIT_MS = 60_000;
+/**
+ * How long a retry waits for the effect of a POST whose answer was lost before posting again: longer
+ * than the POST itself may take, or a slow Heroku that acts on the first POST late gets a second.
+ */
+export const AMBIGUOUS_POST_WAIT_MS = 2 * HEROKU_POST_TIMEOUT_MS + 30_000;
+
+/** How many recent releases of a stage are read to find one that has soaked. */
+const RECENT_RELEASES = 20;
 
 /** Heroku adapter: observes pipelines and promotes releases. Every call goes through heroku-client. */
 export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions = {}) {
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const ambiguousPostWaitMs = options.ambiguousPostWaitMs ?? AMBIGUOUS_POST_WAIT_MS;
+  // An app's recent releases, read again only when its newest release changes.
+  const recentReleases = new Map<string, { newestId: string; releases: HerokuRelease[] }>();
   const slugCommits = new Lru<string, string | null>(5_000);
   const pipelineIds = new Map<string, string>();
   // Couplings rarely change: asked again after a while, not on every observation.
@@ -83,9 +103,9 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     }
   }
 
-  async function pipelineId(pipeline: string): Promise<string> {
+  async function pipelineId(pipeline: string, fresh = false): Promise<string> {
     const known = pipelineIds.get(pipeline);
-    if (known) return known;
+    if (known && !fresh) return known;
     const { id } = await call<{ id: string }>('GET', `/pipelines/${encodeURIComponent(pipeline)}`);
     pipelineIds.set(pipeline, id);
     return id;
@@ -100,7 +120,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     return slug.commit;
   }
 
-  async function fact(app: string, release: HerokuRelease): Promise<ReleaseFact> {
+  async function releaseFact(app: string, release: HerokuRelease): Promise<ReleaseFact> {
     return {
       id: release.id,
       version: release.version,
@@ -108,23 +128,51 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       slugId: release.slug?.id ?? null,
       commit: await commitOf(app, release.slug?.id ?? null),
       createdAt: release.created_at,
+      // Heroku moves updated_at when the release phase ends: that is when the release started running.
+      ...(release.status === 'succeeded' ? { startedAt: release.updated_at ?? release.created_at } : {}),
     };
+  }
+
+  async function recentOf(app: string, newestId: string): Promise<HerokuRelease[]> {
+    const known = recentReleases.get(app);
+    if (known?.newestId === newestId) return known.releases;
+    const releases = await call<HerokuRelease[]>('GET', `/apps/${encodeURIComponent(app)}/releases`, { range: newestFirst(RECENT_RELEASES) });
+    recentReleases.set(app, { newestId, releases });
+    return releases;
+  }
+
+  /** The succeeded releases of a stage whose running release has not soaked yet (see domain/soak.ts). */
+  async function soakHistory(fact: StageFact, soakMs: number): Promise<StageFact> {
+    const current = fact.current;
+    if (!current || !fact.latest || Date.now() - Date.parse(current.startedAt ?? current.createdAt) >= soakMs) return fact;
+    const releases = (await recentOf(fact.app, fact.latest.id)).filter((r) => r.status === 'succeeded');
+    return { ...fact, recent: await Promise.all(releases.map((r) => releaseFact(fact.app, r))) };
   }
 
   async function stageFact(app: string, latest: HerokuRelease | undefined, appId: string): Promise<StageFact> {
     if (!latest) return { app, appId, latest: null, current: null };
-    const latestFact = await fact(app, latest);
+    const latestFact = await releaseFact(app, latest);
     if (latest.status === 'succeeded') return { app, appId, latest: latestFact, current: latestFact };
     // The newest release is pending or failed: the app still runs an older one.
-    const recent = await call<HerokuRelease[]>('GET', `/apps/${encodeURIComponent(app)}/releases`, { range: newestFirst(20) });
+    const recent = await recentOf(app, latest.id);
     const running = recent.find((r) => r.current) ?? recent.find((r) => r.status === 'succeeded');
-    return { app, appId, latest: latestFact, current: running ? await fact(app, running) : null };
+    return { app, appId, latest: latestFact, current: running ? await releaseFact(app, running) : null };
   }
 
   /** One observation of the whole pipeline: GET latest-releases, plus slug look-ups not cached yet. */
-  async function observePipeline(input: { pipeline: string; stages: string[] }): Promise<Observation> {
-    const id = await pipelineId(input.pipeline);
-    const latest = await call<HerokuRelease[]>('GET', `/pipelines/${id}/latest-releases`);
+  async function observePipeline(input: { pipeline: string; stages: string[]; soakMs?: number }): Promise<Observation> {
+    let id = await pipelineId(input.pipeline);
+    let latest: HerokuRelease[];
+    try {
+      latest = await call<HerokuRelease[]>('GET', `/pipelines/${id}/latest-releases`);
+    } catch (error) {
+      // A pipeline deleted and created again under its name has a new id: look it up once more.
+      if (!(error instanceof ApplicationFailure) || error.nonRetryable !== true || !/ 404 /.test(error.message)) throw error;
+      const again = await pipelineId(input.pipeline, true);
+      if (again === id) throw error;
+      id = again;
+      latest = await call<HerokuRelease[]>('GET', `/pipelines/${id}/latest-releases`);
+    }
     const byApp = new Map(latest.map((r) => [r.app.name, r]));
     const missing = input.stages.filter((app) => !byApp.has(app));
     const appIds = new Map(latest.map((r) => [r.app.name, r.app.id]));
@@ -138,9 +186,12 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       }
     }
     const couplingByApp = new Map(couplings.map((c) => [c.app.id, c.stage]));
+    const last = input.stages.at(-1);
     const stages = await Promise.all(
       input.stages.map(async (app) => {
-        const fact = await stageFact(app, byApp.get(app), appIds.get(app)!);
+        let fact = await stageFact(app, byApp.get(app), appIds.get(app)!);
+        // Only a source stage needs its history, and only while its running release soaks.
+        if (input.soakMs !== undefined && app !== last) fact = await soakHistory(fact, input.soakMs);
         const coupling = couplingByApp.get(fact.appId);
         return coupling ? { ...fact, coupling } : fact;
       }),
@@ -183,6 +234,8 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
    * Promotes one release into one target and waits until the target's new release settles.
    * Idempotent under retries: a retry resumes the promotion it already posted (heartbeat details),
    * or adopts a target release that already carries the slug, and only posts when neither exists.
+   * Before every POST the decision is confirmed with the workflow; a failure before the POST is
+   * typed NOT_POSTED, so the workflow never takes it for a release that failed in the target.
    */
   async function promote(request: PromotionRequest): Promise<PromotionOutcome> {
     const context = Context.current();
@@ -190,32 +243,14 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     const earlier = context.info.heartbeatDetails as { promotionId?: string; postedAt?: string } | undefined;
     let promotionId = earlier?.promotionId ?? null;
 
-    const adoptable = async (): Promise<HerokuRelease | undefined> => {
-      const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
-      return newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded') ? newest : undefined;
-    };
-
     if (!promotionId) {
-      let found = await adoptable();
-      // An earlier attempt posted and never heard back (a lost answer): Heroku may still be
-      // creating the target's release, so wait for it a while before posting again.
-      if (!found && earlier?.postedAt) {
-        const deadline = Date.parse(earlier.postedAt) + AMBIGUOUS_POST_WAIT_MS;
-        while (!found && Date.now() < deadline) {
-          context.heartbeat(earlier);
-          await context.sleep(pollIntervalMs);
-          found = await adoptable();
-        }
-      }
-      if (found) return settleRelease(request.targetApp, found.id, null);
-      // The target moved on since the decision (a hotfix, another promotion): posting now could
-      // overwrite it. Nothing is posted; the workflow decides again on what it sees next.
-      if (request.targetReleaseId !== undefined) {
-        const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
-        if ((newest?.id ?? null) !== request.targetReleaseId) {
-          return { status: 'superseded', promotionId: null, targetVersion: null, error: `${request.targetApp} changed (now v${newest?.version}) since the promotion was decided` };
-        }
-      }
+      const posted = await beforePost(request, earlier).catch((error: unknown) => {
+        const failure = error instanceof ApplicationFailure ? error : null;
+        const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
+        throw ApplicationFailure.create({ message, type: NOT_POSTED, nonRetryable: failure?.nonRetryable ?? false, nextRetryDelay: failure?.nextRetryDelay, cause: error instanceof Error ? error : undefined });
+      });
+      if ('outcome' in posted) return posted.outcome;
+      if ('adopt' in posted) return settleRelease(request.targetApp, posted.adopt, null);
       context.heartbeat({ postedAt: new Date().toISOString() });
       const promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
         body: {
@@ -239,16 +274,51 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       context.heartbeat({ promotionId });
       await context.sleep(pollIntervalMs);
     }
+
+    /** Everything before the POST: adopt an earlier attempt's effect, notice a changed target, confirm. */
+    async function beforePost(request: PromotionRequest, earlier: { postedAt?: string } | undefined): Promise<{ outcome: PromotionOutcome } | { adopt: string } | { post: true }> {
+      const adoptable = async (): Promise<HerokuRelease | undefined> => {
+        const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
+        return newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded') ? newest : undefined;
+      };
+      let found = await adoptable();
+      // An earlier attempt posted and never heard back (a lost answer): Heroku may still be
+      // creating the target's release, so wait for it a while before posting again.
+      if (!found && earlier?.postedAt) {
+        const deadline = Date.parse(earlier.postedAt) + ambiguousPostWaitMs;
+        while (!found && Date.now() < deadline) {
+          context.heartbeat(earlier);
+          await context.sleep(pollIntervalMs);
+          found = await adoptable();
+        }
+      }
+      if (found) return { adopt: found.id };
+      // The target moved on since the decision (a hotfix, another promotion): posting now could
+      // overwrite it. Nothing is posted; the workflow decides again on what it sees next.
+      if (request.targetReleaseId !== undefined) {
+        const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
+        if ((newest?.id ?? null) !== request.targetReleaseId) {
+          return { outcome: { status: 'superseded', promotionId: null, targetVersion: null, error: `${request.targetApp} changed (now v${newest?.version}) since the promotion was decided` } };
+        }
+      }
+      const workflow = context.info.workflowExecution;
+      if (request.decision && options.confirm && workflow) {
+        const answer = await options.confirm(workflow, { to: request.targetApp, id: request.decision.id, now: Date.now() });
+        if (!answer.stands) return { outcome: { status: 'withdrawn', promotionId: null, targetVersion: null, error: answer.reason ?? 'the decision no longer stands' } };
+      }
+      return { post: true };
+    }
   }
 
   /**
    * Puts a release's slug back on an app (Heroku's rollback). Idempotent: when the app's newest
    * release already runs that slug, the earlier attempt's rollback is answered instead.
    */
-  async function rollback(request: { app: string; releaseId: string; slugId: string | null }): Promise<{ version: number }> {
+  async function rollback(request: { app: string; releaseId: string; slugId: string | null; version?: number }): Promise<{ version: number }> {
     const app = encodeURIComponent(request.app);
     const [newest] = await call<HerokuRelease[]>('GET', `/apps/${app}/releases`, { range: newestFirst(1) });
-    if (request.slugId && newest?.slug?.id === request.slugId && newest.status !== 'failed') return { version: newest.version };
+    const done = newest && newest.status !== 'failed' && (request.slugId ? newest.slug?.id === request.slugId : request.version !== undefined && newest.description === `Rollback to v${request.version}`);
+    if (done) return { version: newest.version };
     const created = await call<HerokuRelease>('POST', `/apps/${app}/releases`, { body: { release: request.releaseId } });
     return { version: created.version };
   }

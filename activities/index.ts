@@ -7,7 +7,8 @@ import { notifyActivities, type NotifyTargets } from './notify';
 import { statusActivities } from './status';
 import { urlActivities } from './urls';
 import { githubActivities } from './github';
-import { herokuActivities, type HerokuActivityOptions } from './heroku';
+import { herokuActivities, type ConfirmDecision, type HerokuActivityOptions } from './heroku';
+import { CONFIRM_PROMOTION_UPDATE, type ConfirmAnswer, type ConfirmRequest } from '../domain/promotion';
 import type { HerokuPost } from '../worker/clients';
 import { ciActivities } from './ci';
 import { platformActivities } from './platform';
@@ -29,7 +30,10 @@ export interface ActivityClients {
 
 /** Every activity conveyor registers, over injected clients (real ones, pointed wherever). */
 export function createActivities(clients: ActivityClients, options: HerokuActivityOptions = {}) {
-  const { observePipeline, promote, rollback, awaitRelease } = herokuActivities(clients.heroku, { ...options, post: clients.herokuPost ?? options.post });
+  // The promote activity confirms its decision with the workflow that made it, right before its POST.
+  const confirm: ConfirmDecision = (workflow, request) =>
+    clients.temporal.workflow.getHandle(workflow.workflowId, workflow.runId).executeUpdate<ConfirmAnswer, [ConfirmRequest]>(CONFIRM_PROMOTION_UPDATE, { args: [request] });
+  const { observePipeline, promote, rollback, awaitRelease } = herokuActivities(clients.heroku, { confirm, ...options, post: clients.herokuPost ?? options.post });
   return {
     observePipeline,
     promote,

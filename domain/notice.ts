@@ -3,6 +3,7 @@ export type NoticeKind =
   | 'promotion-started'
   | 'promotion-succeeded'
   | 'promotion-failed'
+  | 'promotion-withdrawn'
   | 'verification-failed'
   | 'rollback'
   | 'paused'

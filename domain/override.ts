@@ -1,6 +1,8 @@
 import type { Verdict } from './verdict';
-import { COMMIT_PREFIX } from './rejection';
+import { COMMIT_PREFIX, sameCommit } from './rejection';
 import type { Service } from './service';
+import type { Candidate } from './gates/gate';
+import { shortSha } from './observation';
 
 /** An operator's request to promote into a stage now, with a record of who and why. */
 export interface ManualPromotion {
@@ -10,6 +12,10 @@ export interface ManualPromotion {
   /** Skip every gate, not only the waiting ones. */
   skipGates: boolean;
   at: string;
+  /** The commit the operator named: promoted only if the source runs it. */
+  commit?: string;
+  /** The source release the operator saw when the request was accepted: promoted only if still there. */
+  expect?: { releaseId: string; version: number; commit: string | null } | null;
 }
 
 /**
@@ -45,7 +51,34 @@ export function readManualPromotion(input: unknown, service: Service, now: numbe
   if (index === 0) return `${to} is the first stage: nothing is upstream of it to promote`;
   if (!text(fields.reason)) return 'a reason is required';
   if (fields.skipGates !== undefined && typeof fields.skipGates !== 'boolean') return 'skipGates must be true or false';
-  return { to, reason: text(fields.reason).slice(0, 500), by: text(fields.by) || 'unknown', skipGates: fields.skipGates === true, at: new Date(now).toISOString() };
+  const commit = text(fields.commit).toLowerCase();
+  if (fields.commit !== undefined && !COMMIT_PREFIX.test(commit)) return `commit "${commit}" is not a sha (7 to 40 hex digits)`;
+  return {
+    to,
+    reason: text(fields.reason).slice(0, 500),
+    by: text(fields.by) || 'unknown',
+    skipGates: fields.skipGates === true,
+    at: new Date(now).toISOString(),
+    ...(commit ? { commit } : {}),
+  };
+}
+
+/**
+ * The candidate an operator's request means: the release the source ran when the request was
+ * accepted (or the commit it names), whatever has soaked. Answers why not, in words, when the source
+ * runs something else now: a request never promotes what its sender did not see.
+ */
+export function manualCandidate(candidate: Candidate, manual: ManualPromotion): Candidate | string {
+  const running = candidate.newest ?? candidate.source;
+  const { from } = candidate.pair;
+  const now = `${from} runs v${running.version} (${shortSha(running.commit)})`;
+  if (manual.commit) {
+    if (!running.commit || !sameCommit(running.commit, manual.commit)) return `${now}, not ${manual.commit.slice(0, 7)} that was asked for; nothing was promoted`;
+  } else if (manual.expect && manual.expect.releaseId !== running.id) {
+    return `${now} now, not v${manual.expect.version} (${shortSha(manual.expect.commit)}) that the request saw; nothing was promoted: ask again`;
+  }
+  if (running === candidate.source) return candidate;
+  return { pair: candidate.pair, source: running, target: candidate.target };
 }
 
 /** Reads a reject/unreject request's commit; answers the problem in words when it is not a sha. */

@@ -9,4 +9,7 @@ export interface Rejection {
 
 export const COMMIT_PREFIX = /^[0-9a-f]{7,40}$/;
 
-export const rejects = (rejection: Rejection, commit: string | null): boolean => !!commit && commit.startsWith(rejection.commit);
+/** One rule for matching commits written in full or abbreviated: one is a prefix of the other. */
+export const sameCommit = (a: string, b: string): boolean => a.startsWith(b) || b.startsWith(a);
+
+export const rejects = (rejection: Rejection, commit: string | null): boolean => !!commit && sameCommit(commit, rejection.commit);

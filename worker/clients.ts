@@ -1,21 +1,52 @@
+import type { IncomingMessage } from 'node:http';
 import Heroku from 'heroku-client';
 import { Octokit } from 'octokit';
+import type { HttpObserver } from './metrics';
 
-/** heroku-client with a Bearer token (its default is Basic) against any Platform API base URL. */
-export function herokuClient(baseUrl: string, token: string): Heroku {
-  return new Heroku({ host: baseUrl, headers: { Authorization: `Bearer ${token}` } });
+/**
+ * heroku-client with a Bearer token (its default is Basic) against any Platform API base URL.
+ * `observe` sees every answer (method, path, status, RateLimit-Remaining), through heroku-client's
+ * own `middleware` option.
+ */
+export function herokuClient(baseUrl: string, token: string, observe?: HttpObserver): Heroku {
+  const middleware = observe
+    ? (response: IncomingMessage & { req?: { method?: string; path?: string } }, next: () => void) => {
+        try {
+          observe({ method: response.req?.method ?? 'GET', path: response.req?.path ?? '/', status: response.statusCode ?? 'error', rateLimitRemaining: header(response.headers['ratelimit-remaining']) });
+        } finally {
+          next();
+        }
+      }
+    : undefined;
+  return new Heroku({ host: baseUrl, headers: { Authorization: `Bearer ${token}` }, ...(middleware ? { middleware } : {}) } as ConstructorParameters<typeof Heroku>[0]);
 }
 
-/** octokit against any GitHub REST base URL; retries are Temporal's job, not octokit's. */
-export function githubClient(baseUrl: string, token: string): Octokit {
-  return new Octokit({
+const header = (value: string | string[] | undefined | null) => (Array.isArray(value) ? value[0] : value) ?? null;
+
+/** octokit against any GitHub REST base URL; retries are Temporal's job, not octokit's. `observe` sees every answer. */
+export function githubClient(baseUrl: string, token: string, observe?: HttpObserver): Octokit {
+  const octokit = new Octokit({
     baseUrl,
     auth: token,
     retry: { enabled: false },
     throttle: { enabled: false },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
+  if (observe) {
+    octokit.hook.after('request', (response, options) => {
+      observe({ method: options.method, path: String(options.url), status: response.status, rateLimitRemaining: header(response.headers['x-ratelimit-remaining']) });
+    });
+    octokit.hook.error('request', (error, options) => {
+      const e = error as { status?: number; response?: { headers?: Record<string, string> } };
+      observe({ method: options.method, path: String(options.url), status: e.status ?? 'error', rateLimitRemaining: header(e.response?.headers?.['x-ratelimit-remaining']) });
+      throw error;
+    });
+  }
+  return octokit;
 }
+
+/** How long one promotion or rollback POST may take before it is abandoned (its effect is then unknown). */
+export const HEROKU_POST_TIMEOUT_MS = 60_000;
 
 /** Sends one POST to the Platform API and answers its JSON, or throws {statusCode, body} like heroku-client. */
 export type HerokuPost = (path: string, body: unknown) => Promise<unknown>;
@@ -25,7 +56,7 @@ export type HerokuPost = (path: string, body: unknown) => Promise<unknown>;
  * heroku-client re-sends a request whose socket died, even a POST the server already acted on,
  * which would promote twice. A failed POST here fails once; the activity's retry decides again.
  */
-export function herokuPoster(baseUrl: string, token: string): HerokuPost {
+export function herokuPoster(baseUrl: string, token: string, observe?: HttpObserver): HerokuPost {
   return async (path, body) => {
     const response = await fetch(new URL(path, baseUrl), {
       method: 'POST',
@@ -35,7 +66,7 @@ export function herokuPoster(baseUrl: string, token: string): HerokuPost {
         'Content-Type': 'application/json',
       },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
+      signal: AbortSignal.timeout(HEROKU_POST_TIMEOUT_MS),
     });
     const text = await response.text();
     let parsed: unknown = text;

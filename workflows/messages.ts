@@ -2,7 +2,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Freeze } from '../domain/freeze';
 import type { Service } from '../domain/service';
 import type { ManualOutcome } from './pipeline-state';
-import type { CurrentStage, PipelineStatus } from './status';
+import type { CurrentStage, PairStatus, PipelineStatus } from './status';
+import { CONFIRM_PROMOTION_UPDATE, type ConfirmAnswer, type ConfirmRequest } from '../domain/promotion';
 
 /** Input of `pause` and `freeze`; the Web UI may send nothing at all, and that works too. */
 export interface PauseRequest {
@@ -12,8 +13,15 @@ export interface PauseRequest {
 
 export const pauseSignal = defineSignal<[PauseRequest?]>('pause');
 export const resumeSignal = defineSignal<[{ by?: string }?]>('resume');
-/** Sent by `conveyor apply` to give a running pipeline its changed configuration. */
+/** A running pipeline's changed configuration, fire and forget (a refused one is only logged by the worker). */
 export const configureSignal = defineSignal<[Service]>('configure');
+/**
+ * The same as an Update, as `conveyor apply` sends it: a configuration the workflow refuses is
+ * refused to the person who applied it, with the reason.
+ */
+export const reconfigureUpdate = defineUpdate<string, [Service]>('reconfigure');
+/** What each pair would do now under another configuration (the last observation, no I/O): `conveyor plan`. */
+export const previewQuery = defineQuery<{ pairs: PairStatus[] }, [Service]>('preview');
 
 /** The company-wide freeze: sent to `conveyor/control`, which passes it on to every pipeline. */
 export const freezeSignal = defineSignal<[PauseRequest?]>('freeze');
@@ -28,6 +36,8 @@ export interface ManualPromotionRequest {
   reason: string;
   by?: string;
   skipGates?: boolean;
+  /** The commit meant: promoted only if the source runs it (else the release the source runs when asked). */
+  commit?: string;
 }
 /** An operator's promotion into a stage now; validated, recorded in status and history. */
 export const promoteUpdate = defineUpdate<ManualOutcome, [ManualPromotionRequest]>('promote');
@@ -48,3 +58,14 @@ export interface ApproveRequest {
 export const approveUpdate = defineUpdate<string, [ApproveRequest]>('approve');
 
 export const unrejectUpdate = defineUpdate<string, [{ commit: string; by?: string }]>('unreject');
+
+export interface RetryRequest {
+  to: string;
+  by?: string;
+  reason?: string;
+}
+/** An operator's retry of a release that really failed in a stage, once its cause is fixed (audited). */
+export const retryUpdate = defineUpdate<string, [RetryRequest]>('retry');
+
+/** Sent by the promote activity right before its POST: does the decision still stand? */
+export const confirmPromotionUpdate = defineUpdate<ConfirmAnswer, [ConfirmRequest]>(CONFIRM_PROMOTION_UPDATE);

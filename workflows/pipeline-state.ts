@@ -5,14 +5,18 @@ import type { AlertPolicy, IncidentPolicy, UrlPolicy } from '../domain/health';
 import type { Approval, ApprovalPolicy, WaitingApproval } from '../domain/approval';
 import type { WebhookBody, WebhookPolicy, ZeroDowntimeMode } from '../domain/checks';
 import type { Observation } from '../domain/observation';
-import { overrule, type ManualPromotion } from '../domain/override';
+import { manualCandidate, overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
 import { commitQuestions, currentStage, planPairs, stageOf, stagePolicy, type FailedPromotion, type PairPlan } from '../domain/plan';
-import type { Rejection } from '../domain/rejection';
+import { rejects, sameCommit, type Rejection } from '../domain/rejection';
 import { holdingKey, type Notice, type NoticeKind } from '../domain/notice';
 import { shortSha } from '../domain/observation';
 import type { Service } from '../domain/service';
+import type { ConfirmAnswer, PromotionOutcome } from '../domain/promotion';
+import { allowGate } from '../domain/gates/allow';
 import type { Blocked, CurrentStage, PairStatus, PipelineStatus, PromotionRecord } from './status';
+
+export type { PromotionOutcome } from '../domain/promotion';
 
 /** State that survives continue-as-new. */
 export interface CarriedState {
@@ -27,14 +31,10 @@ export interface CarriedState {
   holding?: Record<string, string>;
   approvals?: Approval[];
   waiting?: Record<string, WaitingApproval>;
-}
-
-export interface PromotionOutcome {
-  /** superseded: the target changed after the decision, so nothing was posted. */
-  status: 'succeeded' | 'failed' | 'superseded';
-  promotionId: string | null;
-  targetVersion: number | null;
-  error?: string;
+  /** Notices raised while the run handed over, sent by the next run. */
+  outbox?: Omit<Notice, 'at'>[];
+  /** Per target stage, the slug whose failure there an operator asked to retry. */
+  retry?: Record<string, string>;
 }
 
 /** What the health checks of one target stage need gathered this cycle. */
@@ -60,6 +60,21 @@ export interface Go {
   candidate: Candidate;
   manual?: ManualPromotion & { skippedGates: string[] };
 }
+
+/** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
+interface Decision {
+  id: string;
+  go: Go;
+  decidedAt: number;
+  configVersion: number;
+  /** The holds an operator's promotion overruled; a hold that began later withdraws it. */
+  overruled: { pause: Pause | null; freeze: Freeze | null };
+  /** The commit answers it was decided on (branch and ancestry do not change in seconds). */
+  commits: CommitAnswers;
+}
+
+/** How long a decided promotion may wait for its POST before it is decided again. */
+export const DECISION_TTL_MS = 2 * 60_000;
 
 const HISTORY_LIMIT = 20;
 const FAILED_PER_STAGE_LIMIT = 20;
@@ -87,6 +102,14 @@ export class PipelineState {
   private readonly manualOutcomes = new Map<string, ManualOutcome>();
   private pairs: PairStatus[] = [];
   private nextCheckAt: number | null = null;
+  private readonly decisions = new Map<string, Decision>();
+  /** The newest health facts of each target stage, for confirming decisions before their POST. */
+  private health: Record<string, TargetHealth> = {};
+  private retry: Record<string, string>;
+  /** Counts configuration changes: a decision made under another config is never posted. */
+  private configVersion = 0;
+  /** The commit answers of the last decide(). */
+  private decidedOn: CommitAnswers = {};
   /** Per target stage, the gates that held it last time, to notify changes only. */
   private holding: Record<string, string>;
   private outbox: Omit<Notice, 'at'>[] = [];
@@ -105,6 +128,8 @@ export class PipelineState {
     this.holding = carried?.holding ?? {};
     this.approvals = carried?.approvals ?? [];
     this.waiting = carried?.waiting ?? {};
+    this.outbox = carried?.outbox ?? [];
+    this.retry = carried?.retry ?? {};
   }
 
   /** Stages whose promotions need approval, with the commit waiting for it (for the approve validator). */
@@ -166,12 +191,12 @@ export class PipelineState {
   /** Answers whether a rejection of that commit existed. */
   unreject(commit: string): boolean {
     const before = this.rejected.length;
-    this.rejected = this.rejected.filter((r) => !(r.commit.startsWith(commit) || commit.startsWith(r.commit)));
+    this.rejected = this.rejected.filter((r) => !sameCommit(r.commit, commit));
     return this.rejected.length < before;
   }
 
   isRejected(commit: string): boolean {
-    return this.rejected.some((r) => r.commit.startsWith(commit) || commit.startsWith(r.commit));
+    return this.rejected.some((r) => sameCommit(r.commit, commit));
   }
 
   isPromoting(stage: string): boolean {
@@ -180,10 +205,20 @@ export class PipelineState {
 
   reconfigure(service: Service): void {
     this.service = service;
+    this.configVersion++;
+  }
+
+  /** Which configuration is in force; a pass that saw another one judges nothing. */
+  get config(): number {
+    return this.configVersion;
   }
 
   observed(observation: Observation): void {
     this.observation = observation;
+  }
+
+  /** A pass went through observation and fact gathering: whatever blocked the pipeline is gone. */
+  passCompleted(): void {
     if (this.blocked) this.tell('unblocked', `no longer blocked (was: ${this.blocked.reason})`);
     this.blocked = null;
   }
@@ -191,7 +226,9 @@ export class PipelineState {
   blockedBy(reason: string, permanent: boolean, now: number): void {
     if (this.blocked?.reason !== reason) this.tell('blocked', `blocked: ${reason}`);
     const since = this.blocked?.reason === reason ? this.blocked.since : iso(now);
-    this.blocked = { reason, since, permanent };
+    this.blocked = { reason, since, permanent: permanent || (this.blocked?.reason === reason && this.blocked.permanent) };
+    // A pass that cannot observe decides nothing: people waiting on a manual request hear it now.
+    this.refuseManual(`nothing will happen: ${reason}`);
   }
 
   /** Releases still in their release phase that no promotion of ours is waiting on. */
@@ -201,10 +238,20 @@ export class PipelineState {
       .map((stage) => ({ app: stage.app, releaseId: stage.latest!.id }));
   }
 
-  /** The reconcile plan over the last observation. */
-  plan(waitForPendingTargets = true): PairPlan[] {
+  /**
+   * The reconcile plan over the last observation. With `now`, the candidate of a pair is the newest
+   * source release that has soaked (domain/soak.ts); without, the one the source runs.
+   */
+  plan(waitForPendingTargets = true, now?: number, service: Service = this.service): PairPlan[] {
     if (!this.observation) return [];
-    return planPairs(this.service, this.observation, { inFlight: [...this.inFlight.keys()], failed: this.failed, rejected: this.rejected, waitForPendingTargets });
+    return planPairs(service, this.observation, {
+      inFlight: [...this.inFlight.keys()],
+      failed: this.failed,
+      rejected: this.rejected,
+      waitForPendingTargets,
+      retry: this.retry,
+      ...(now === undefined ? {} : { soak: { now, commits: this.commitCache } }),
+    });
   }
 
   /** GitHub questions the plan needs that are not answered for good already. */
@@ -223,26 +270,36 @@ export class PipelineState {
     for (const key of keys.slice(0, Math.max(0, keys.length - COMMIT_CACHE_LIMIT))) delete this.commitCache[key];
   }
 
-  /** The health facts the candidates' target stages need, one request per stage with checks. */
-  healthRequests(plans: readonly PairPlan[], platformChecks = true): HealthRequest[] {
+  /**
+   * The health facts the candidates' target stages need, one request per stage with checks; also
+   * for promotions decided and not yet posted, so their confirmation sees a fresh incident or alert.
+   */
+  healthRequests(plans: readonly PairPlan[], platformChecks = true, decided = true): HealthRequest[] {
+    const candidates = plans.flatMap((plan) => (plan.kind === 'candidate' ? [plan.candidate] : []));
+    for (const decision of decided ? this.decisions.values() : []) {
+      if (this.inFlight.get(decision.go.candidate.pair.to)?.phase === 'decided') candidates.push(decision.go.candidate);
+    }
     const requests: HealthRequest[] = [];
-    for (const plan of plans) {
-      if (plan.kind !== 'candidate') continue;
-      const { alerts, urls } = stagePolicy(this.service, plan.pair.to);
-      const request: HealthRequest = { stage: plan.pair.to };
+    for (const { pair, source } of candidates) {
+      const { alerts, urls } = stagePolicy(this.service, pair.to);
+      const request: HealthRequest = { stage: pair.to };
       if (configured(this.service.incident)) request.incident = this.service.incident;
       if (configured(alerts)) request.alerts = alerts;
       if (urls?.urls.length) request.urls = urls;
-      const { zeroDowntime, webhook } = stagePolicy(this.service, plan.pair.to);
-      const coupledAsProduction = (this.observation && stageOf(this.observation, plan.pair.to)?.coupling) === 'production';
+      const { zeroDowntime, webhook } = stagePolicy(this.service, pair.to);
+      const coupledAsProduction = (this.observation && stageOf(this.observation, pair.to)?.coupling) === 'production';
       const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
-      const { source } = plan.candidate;
-      if (platformChecks && mode !== 'off') request.zeroDowntime = { app: plan.pair.to, mode };
+      if (platformChecks && mode !== 'off') request.zeroDowntime = { app: pair.to, mode };
       if (platformChecks && this.service.ci !== false && source.commit) request.ci = { repo: this.service.repo, commit: source.commit };
-      if (platformChecks && webhook) request.webhook = { policy: webhook, body: { service: this.service.name, source: plan.pair.from, target: plan.pair.to, release: source.version, commit: source.commit } };
+      if (platformChecks && webhook) request.webhook = { policy: webhook, body: { service: this.service.name, source: pair.from, target: pair.to, release: source.version, commit: source.commit } };
       if (request.incident || request.alerts || request.urls || request.zeroDowntime || request.ci || request.webhook) requests.push(request);
     }
     return requests;
+  }
+
+  /** Keeps the newest health facts per target stage (decisions are confirmed against them). */
+  learnHealth(health: Record<string, TargetHealth>): void {
+    this.health = { ...this.health, ...health };
   }
 
   /** Queues an operator's promotion into `manual.to`; the next reconcile pass decides it. */
@@ -251,8 +308,33 @@ export class PipelineState {
     this.manualOutcomes.delete(manual.to);
   }
 
+  /** Whether a manual request into `to` waits for its decision (a second one is refused meanwhile). */
+  hasManualRequest(to: string): boolean {
+    return this.manual.has(to);
+  }
+
+  /**
+   * What the operator sees on the source of `to` now: the release a manual request is tied to.
+   * Null when the pipeline was never observed.
+   */
+  sourceSeen(to: string): ManualPromotion['expect'] | null {
+    const index = this.service.stages.indexOf(to);
+    const fact = index > 0 && this.observation ? stageOf(this.observation, this.service.stages[index - 1]) : undefined;
+    const current = fact?.current;
+    return current ? { releaseId: current.id, version: current.version, commit: current.commit } : null;
+  }
+
   hasManualOutcome(to: string): boolean {
     return this.manualOutcomes.has(to);
+  }
+
+  /** Answers every queued manual request with `message` and forgets it: it will never fire later. */
+  refuseManual(message: string, to?: string): void {
+    for (const stage of [...this.manual.keys()]) {
+      if (to !== undefined && stage !== to) continue;
+      this.manual.delete(stage);
+      this.manualOutcomes.set(stage, { started: false, message });
+    }
   }
 
   /** The decision on a queued manual promotion, once made (taken once). */
@@ -273,6 +355,7 @@ export class PipelineState {
       health,
       approvals: { given: this.approvals, waiting: this.noteWaiting(plans, now) },
     };
+    this.decidedOn = context.commits;
     const go: Go[] = [];
     this.pairs = plans.map((plan): PairStatus => {
       const base = { from: plan.pair.from, to: plan.pair.to, reason: plan.reason };
@@ -284,11 +367,18 @@ export class PipelineState {
       }
       const judgement = judge(plan.candidate, context);
       if (manual) {
-        const ruling = overrule(judgement.verdicts, manual);
+        const asked = manualCandidate(plan.candidate, manual);
+        if (typeof asked === 'string') {
+          this.manualOutcomes.set(plan.pair.to, { started: false, message: asked });
+          return judgement.ok
+            ? { ...base, state: 'ready', verdicts: judgement.verdicts }
+            : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
+        }
+        const ruling = overrule(asked === plan.candidate ? judgement.verdicts : judge(asked, context).verdicts, manual);
         if (ruling.ok) {
-          go.push({ candidate: plan.candidate, manual: { ...manual, skippedGates: ruling.skipped } });
+          go.push({ candidate: asked, manual: { ...manual, skippedGates: ruling.skipped } });
           const skipped = ruling.skipped.length ? `; skipped ${ruling.skipped.join(', ')}` : '';
-          this.manualOutcomes.set(plan.pair.to, { started: true, message: `promoting ${plan.reason}${skipped}`, skippedGates: ruling.skipped });
+          this.manualOutcomes.set(plan.pair.to, { started: true, message: `promoting v${asked.source.version} (${shortSha(asked.source.commit)}) into ${plan.pair.to}${skipped}`, skippedGates: ruling.skipped });
           return { ...base, state: 'ready', verdicts: judgement.verdicts };
         }
         const holding = ruling.holding.map((v) => `${v.gate}: ${v.reason}`).join('; ');
@@ -299,8 +389,7 @@ export class PipelineState {
         ? { ...base, state: 'ready', verdicts: judgement.verdicts }
         : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
     });
-    for (const [to] of this.manual) this.manualOutcomes.set(to, { started: false, message: `the pipeline has not been observed yet` });
-    this.manual.clear();
+    this.refuseManual('the pipeline has not been observed yet; nothing will happen');
     this.noticeHolds();
     return go;
   }
@@ -336,7 +425,12 @@ export class PipelineState {
     }
   }
 
-  promotionStarted({ candidate, manual }: Go, now: number): PromotionRecord {
+  /**
+   * Records a decided promotion (phase `decided`): it is in flight from now on, and its activity
+   * confirms the decision with `confirmPost` right before the POST.
+   */
+  promotionStarted(go: Go, now: number, id = `${go.candidate.pair.to}@${now}`): PromotionRecord {
+    const { candidate, manual } = go;
     const record: PromotionRecord = {
       from: candidate.pair.from,
       to: candidate.pair.to,
@@ -345,27 +439,69 @@ export class PipelineState {
       slugId: candidate.source.slugId!,
       startedAt: iso(now),
       outcome: 'in-flight',
+      phase: 'decided',
+      decisionId: id,
       ...(candidate.target ? { previous: { releaseId: candidate.target.id, version: candidate.target.version, slugId: candidate.target.slugId } } : {}),
       ...(manual ? { manual: { by: manual.by, reason: manual.reason, skippedGates: manual.skippedGates } } : {}),
     };
     this.inFlight.set(record.to, record);
+    this.decisions.set(record.to, { id, go, decidedAt: now, configVersion: this.configVersion, overruled: { pause: this.pause, freeze: this.freeze }, commits: this.decidedOn });
     delete this.holding[record.to];
-    // An approval is spent by its promotion.
-    this.approvals = this.approvals.filter((a) => a.stage !== record.to);
-    delete this.waiting[record.to];
     const by = manual ? ` by hand (${manual.by}: ${manual.reason}${manual.skippedGates.length ? `; skipped ${manual.skippedGates.join(', ')}` : ''})` : '';
     this.tell('promotion-started', `promoting v${record.sourceVersion} (${shortSha(record.commit)}) ${record.from} -> ${record.to}${by}`, { stage: record.to, commit: record.commit });
     this.pairs = this.pairs.map((p) => (p.to === record.to ? { ...p, state: 'promoting', reason: `promoting v${record.sourceVersion}` } : p));
     return record;
   }
 
+  /**
+   * Right before its POST, a promotion asks whether its decision still stands. It does not when a
+   * hold began since (pause, freeze), its commit was rejected, the config changed, a gate closed on
+   * the newest facts (a window, an incident, an alert), or it waited longer than `ttlMs`. When it
+   * stands the promotion is `posted`: past the point of no return, it finishes whatever comes next.
+   */
+  confirmPost(request: { to: string; id: string; now: number }, ttlMs = DECISION_TTL_MS): ConfirmAnswer {
+    const record = this.inFlight.get(request.to);
+    const decision = this.decisions.get(request.to);
+    if (!record || !decision || decision.id !== request.id) return { stands: false, reason: `no promotion into ${request.to} is waiting for its POST` };
+    const reason = this.withdrawal(decision, request.now, ttlMs);
+    if (reason) return { stands: false, reason };
+    this.inFlight.set(request.to, { ...record, phase: 'posted', postedAt: iso(request.now) });
+    // An approval is spent by the promotion it let through, once posted, never by one withdrawn.
+    this.approvals = this.approvals.filter((a) => a.stage !== request.to);
+    delete this.waiting[request.to];
+    delete this.retry[request.to];
+    return { stands: true };
+  }
+
+  /** Why a decision no longer stands, or undefined when it does. */
+  private withdrawal({ go, decidedAt, configVersion, overruled, commits }: Decision, now: number, ttlMs: number): string | undefined {
+    const { candidate, manual } = go;
+    if (now - decidedAt > ttlMs) return `decided ${Math.round((now - decidedAt) / 1000)}s ago, longer than the ${Math.round(ttlMs / 1000)}s a decision stands: deciding again`;
+    if (configVersion !== this.configVersion) return 'the configuration changed since the decision';
+    const rejection = this.rejected.find((r) => candidate.source.commit && rejects(r, candidate.source.commit));
+    if (rejection) return `${shortSha(candidate.source.commit)} was rejected by ${rejection.by}: ${rejection.reason}`;
+    // A hold an operator overruled stays overruled; any other hold withdraws the promotion.
+    const pause = this.pause && !(manual && samePause(this.pause, overruled.pause)) ? this.pause : null;
+    const frozen = this.service.ignoreFreeze ? null : this.freeze;
+    const freeze = frozen && !(manual && samePause(frozen, overruled.freeze)) ? frozen : null;
+    const allow = allowGate(candidate, { service: this.service, now, pause, freeze, commits: {}, health: {} });
+    if (!allow.ok) return allow.reason;
+    const context = { service: this.service, now, pause: null, freeze: null, commits: { ...commits, ...this.commitCache }, health: this.health, approvals: { given: this.approvals, waiting: this.waiting } };
+    const closed = judge(candidate, context).verdicts.filter((v) => !v.ok && v.gate !== 'allow');
+    // An operator's promotion overrules what it overruled when decided (the waiting gates, or all).
+    const holding = manual ? overrule(closed, manual).holding : closed;
+    return holding.length ? holding.map((v) => `${v.gate}: ${v.reason}`).join('; ') : undefined;
+  }
+
   promotionFinished(to: string, outcome: PromotionOutcome, now: number): void {
     const started = this.inFlight.get(to);
     if (!started) return;
     this.inFlight.delete(to);
-    if (outcome.status === 'superseded') {
-      // Not a failure of the release: the target changed after the decision; the next pass decides again.
-      this.history = [{ ...started, finishedAt: iso(now), outcome: 'superseded' as const, error: outcome.error }, ...this.history].slice(0, HISTORY_LIMIT);
+    this.decisions.delete(to);
+    if (outcome.status === 'superseded' || outcome.status === 'withdrawn') {
+      // Not a failure of the release: nothing was posted; the next pass decides again.
+      this.history = [{ ...started, finishedAt: iso(now), outcome: outcome.status, error: outcome.error }, ...this.history].slice(0, HISTORY_LIMIT);
+      if (outcome.status === 'withdrawn') this.tell('promotion-withdrawn', `promotion of ${shortSha(started.commit)} ${started.from} -> ${started.to} withdrawn before it was posted: ${outcome.error}`, { stage: to, commit: started.commit });
       return;
     }
     const record: PromotionRecord = {
@@ -381,9 +517,43 @@ export class PipelineState {
     if (outcome.status === 'succeeded') this.tell('promotion-succeeded', `promoted ${what} as v${outcome.targetVersion}`, { stage: to, commit: record.commit });
     else this.tell('promotion-failed', `promotion ${what} failed: ${outcome.error ?? 'unknown error'}`, { stage: to, commit: record.commit });
     if (outcome.status === 'failed') {
+      // Heroku said the release failed in this stage: it is not tried there again (until `retry`).
       const failure = { slugId: record.slugId, commit: record.commit, error: outcome.error ?? 'promotion failed', at: record.finishedAt! };
       this.failed[to] = [failure, ...(this.failed[to] ?? [])].slice(0, FAILED_PER_STAGE_LIMIT);
     }
+  }
+
+  /**
+   * The promote activity gave up with an error of its own (a rotated token, a lost promotion): the
+   * release did not fail in the stage, so nothing is held against it. `posted` says whether the error
+   * came before the POST (nothing reached Heroku's promotion) or after (the next observation tells).
+   */
+  promotionErred(to: string, error: string, posted: boolean, now: number): void {
+    const started = this.inFlight.get(to);
+    if (!started) return;
+    this.inFlight.delete(to);
+    this.decisions.delete(to);
+    const outcome: PromotionRecord['outcome'] = posted ? 'failed' : 'not-posted';
+    this.history = [{ ...started, finishedAt: iso(now), outcome, error }, ...this.history].slice(0, HISTORY_LIMIT);
+    this.tell('promotion-failed', `promotion ${shortSha(started.commit)} ${started.from} -> ${started.to} ${posted ? 'ended in an error' : 'was not posted'}: ${error}`, { stage: to, commit: started.commit });
+  }
+
+  /** Whether `to` holds a failed release an operator could retry, and which slug. */
+  retryable(to: string): string | null {
+    const recorded = this.failed[to]?.[0]?.slugId;
+    if (recorded) return recorded;
+    const fact = this.observation && stageOf(this.observation, to);
+    return fact?.latest?.status === 'failed' ? fact.latest.slugId : null;
+  }
+
+  /** An operator's retry of the release that failed in `to` (audited: who, why, in status and notices). */
+  retryFailed(to: string, by: string, reason: string): string {
+    const slug = this.retryable(to);
+    if (!slug) return `nothing failed in ${to}`;
+    this.failed[to] = (this.failed[to] ?? []).filter((f) => f.slugId !== slug);
+    this.retry[to] = slug;
+    this.tell('released', `retry of the release that failed in ${to} allowed by ${by}: ${reason}`, { stage: to });
+    return `the release that failed in ${to} may be promoted again (retry by ${by})`;
   }
 
   /** The promotion into `to` succeeded and now bakes: the stage stays busy until verified. */
@@ -428,6 +598,49 @@ export class PipelineState {
     return at;
   }
 
+  /** What each pair would do now under `service` (conveyor plan): the last observation, no side effects. */
+  preview(service: Service, now: number): { pairs: PairStatus[] } {
+    const context = {
+      service,
+      now,
+      pause: this.pause,
+      freeze: service.ignoreFreeze ? null : this.freeze,
+      commits: this.commitCache,
+      health: this.health,
+      approvals: { given: this.approvals, waiting: this.waiting },
+    };
+    const pairs = this.plan(true, now, service).map((plan): PairStatus => {
+      const base = { from: plan.pair.from, to: plan.pair.to, reason: plan.reason };
+      if (plan.kind !== 'candidate') return { ...base, state: plan.kind, verdicts: [] };
+      const judgement = judge(plan.candidate, context);
+      return judgement.ok ? { ...base, state: 'ready', verdicts: judgement.verdicts } : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
+    });
+    return { pairs };
+  }
+
+  /** The status query's answer; never throws (a query that throws shows an error to every caller). */
+  safeStatus(): PipelineStatus {
+    try {
+      return this.status();
+    } catch (error) {
+      const none = { stages: [], currentStage: null, pairs: [], inFlight: [], history: [], observedAt: null, nextCheckAt: null };
+      return {
+        service: this.service?.name ?? 'unknown',
+        pipeline: this.service?.pipeline ?? 'unknown',
+        branch: this.service?.branch ?? 'unknown',
+        ...none,
+        paused: this.pause,
+        frozen: this.freeze,
+        ignoresFreeze: false,
+        blocked: this.blocked,
+        rejected: this.rejected,
+        approvals: [],
+        waitingForApproval: [],
+        error: `status could not be computed: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+  }
+
   currentStage(): CurrentStage | null {
     return this.observation ? currentStage(this.service, this.observation) : null;
   }
@@ -442,7 +655,7 @@ export class PipelineState {
         version: current?.version ?? null,
         commit: current?.commit ?? null,
         status: current?.status ?? null,
-        releasedAt: current?.createdAt ?? null,
+        releasedAt: current ? (current.startedAt ?? current.createdAt) : null,
         ...(latest && latest.id !== current?.id ? { latest: { version: latest.version, status: latest.status, commit: latest.commit } } : {}),
       };
     });
@@ -480,6 +693,13 @@ export class PipelineState {
       holding: this.holding,
       approvals: this.approvals,
       waiting: this.waiting,
+      outbox: this.outbox,
+      retry: this.retry,
     };
   }
 }
+
+const samePause = (a: Pause, b: Pause | null): boolean => !!b && a.by === b.by && a.since === b.since && a.reason === b.reason;
+
+/** The candidate an operator's request means, or why it cannot be carried out (see override.ts). */
+export { manualCandidate } from '../domain/override';

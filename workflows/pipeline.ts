@@ -8,8 +8,11 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  setCurrentDetails,
   sleep,
+  upsertMemo,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -33,7 +36,14 @@ import {
   unfreezeSignal,
   unrejectUpdate,
   approveUpdate,
+  confirmPromotionUpdate,
+  previewQuery,
+  reconfigureUpdate,
+  retryUpdate,
 } from './messages';
+import { NOT_POSTED } from '../domain/promotion';
+import { readRetry } from '../domain/retry';
+import { currentDetails, fleetSummary } from '../domain/fleet';
 import { readApproval } from '../domain/approval';
 import { PipelineState, type CarriedState, type Go, type HealthRequest } from './pipeline-state';
 import { validService } from './valid-service';
@@ -43,6 +53,10 @@ export interface PipelineOptions {
   maxHistoryEvents?: number;
   /** How often a pipeline blocked by a permanent error looks again. */
   blockedRecheckMs?: number;
+  /** How long a decided promotion may wait for its POST before it is decided again. */
+  decisionTtlMs?: number;
+  /** How long a manual promotion request waits for its decision before it is answered "nothing will happen". */
+  manualDecisionMs?: number;
 }
 
 export interface PipelineInput {
@@ -70,18 +84,21 @@ const { awaitRelease } = proxyActivities<Activities>({
 });
 
 // A promotion is retried until it settles: the activity is idempotent, and giving up half-way
-// would leave the target in an unknown state.
+// would leave the target in an unknown state. Before its POST it confirms its decision, so a retry
+// that comes late never posts a promotion whose reason to go has gone.
 const { promote } = proxyActivities<Activities>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** Why an activity failed, in words for status; and whether it will stay that way until someone acts. */
-function explain(error: unknown): { reason: string; permanent: boolean } {
+const MANUAL_DECISION_MS = 60_000;
+
+/** Why an activity failed, in words for status; whether it will stay that way; whether it stopped before a POST. */
+function explain(error: unknown): { reason: string; permanent: boolean; notPosted: boolean } {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { reason: cause.message, permanent: cause.nonRetryable === true };
-  return { reason: cause instanceof Error ? cause.message : String(cause), permanent: false };
+  if (cause instanceof ApplicationFailure) return { reason: cause.message, permanent: cause.nonRetryable === true, notPosted: cause.type === NOT_POSTED };
+  return { reason: cause instanceof Error ? cause.message : String(cause), permanent: false, notPosted: false };
 }
 
 /** One service's pipeline, reconciled for ever: observe, judge, promote, sleep until something changes. */
@@ -90,6 +107,10 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   const options = input.options ?? {};
   let wake = false;
   let passes = 0;
+  /** Set once the run hands over (continue-as-new): no new request is taken, queued ones are answered. */
+  let draining = false;
+  /** Freeze and unfreeze signals received: a freeze read that raced one of them is older than it. */
+  let freezeSignals = 0;
   const nudge = () => {
     wake = true;
   };
@@ -103,39 +124,97 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     nudge();
   });
   setHandler(freezeSignal, (request) => {
+    freezeSignals++;
     state.frozen(readFreeze(request, Date.now()));
     nudge();
   });
   setHandler(unfreezeSignal, () => {
+    freezeSignals++;
     state.frozen(null);
     nudge();
   });
   setHandler(configureSignal, (service) => {
     const valid = validService(service, state.service.name);
     if (valid.ok) state.reconfigure(valid.service);
-    else log.warn('configure signal ignored', { problem: valid.problem });
+    else log.warn('configure signal refused', { service: state.service.name, problem: valid.problem });
     nudge();
   });
+  setHandler(
+    reconfigureUpdate,
+    (service) => {
+      const valid = validService(service, state.service.name);
+      if (!valid.ok) throw ApplicationFailure.nonRetryable(valid.problem, 'InvalidConfig');
+      state.reconfigure(valid.service);
+      nudge();
+      return `${valid.service.name}: configuration applied (${valid.service.stages.join(' -> ')})`;
+    },
+    {
+      validator: (service) => {
+        const valid = validService(service, state.service.name);
+        if (!valid.ok) throw new Error(valid.problem);
+      },
+    },
+  );
   setHandler(currentStageQuery, () => state.currentStage());
-  setHandler(statusQuery, () => state.status());
+  setHandler(statusQuery, () => state.safeStatus());
+  setHandler(previewQuery, (service) => {
+    const valid = validService(service, state.service.name);
+    if (!valid.ok) throw new Error(valid.problem);
+    return state.preview(valid.service, Date.now());
+  });
 
   setHandler(
     promoteUpdate,
     async (request) => {
       const manual = readManualPromotion(request, state.service, Date.now());
       if (typeof manual === 'string') throw ApplicationFailure.nonRetryable(manual, 'InvalidRequest');
-      state.requestManual(manual);
+      const expect = state.sourceSeen(manual.to);
+      if (!expect && !manual.commit) return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
+      state.requestManual({ ...manual, expect });
       nudge();
-      // Decided by the next full reconcile pass; two passes without a decision mean no observation.
-      const after = passes;
-      await condition(() => state.hasManualOutcome(manual.to) || passes > after + 1);
-      return state.takeManualOutcome(manual.to) ?? { started: false, message: 'the pipeline could not be observed; try again' };
+      // Answered within the call: decided by the next pass, or told that nothing will happen.
+      if (patched('manual-request-deadline')) {
+        const decided = await condition(() => state.hasManualOutcome(manual.to), options.manualDecisionMs ?? MANUAL_DECISION_MS);
+        if (!decided) state.refuseManual('could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again', manual.to);
+      } else {
+        const after = passes;
+        await condition(() => state.hasManualOutcome(manual.to) || passes > after + 1);
+      }
+      return state.takeManualOutcome(manual.to) ?? { started: false, message: 'nothing will happen: ask again' };
     },
     {
       validator: (request) => {
         const manual = readManualPromotion(request, state.service, Date.now());
         if (typeof manual === 'string') throw new Error(manual);
+        if (draining) throw new Error('the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds');
         if (state.isPromoting(manual.to)) throw new Error(`a promotion into ${manual.to} is already in flight`);
+        if (state.hasManualRequest(manual.to)) throw new Error(`a request to promote into ${manual.to} is already waiting for its decision`);
+      },
+    },
+  );
+  setHandler(
+    retryUpdate,
+    (request) => {
+      const retry = readRetry(request, state.service);
+      if (typeof retry === 'string') throw ApplicationFailure.nonRetryable(retry, 'InvalidRequest');
+      const answer = state.retryFailed(retry.to, retry.by, retry.reason);
+      nudge();
+      return answer;
+    },
+    {
+      validator: (request) => {
+        const retry = readRetry(request, state.service);
+        if (typeof retry === 'string') throw new Error(retry);
+        if (!state.retryable(retry.to)) throw new Error(`nothing failed in ${retry.to}: there is nothing to retry`);
+      },
+    },
+  );
+  setHandler(
+    confirmPromotionUpdate,
+    (request) => state.confirmPost(request, options.decisionTtlMs),
+    {
+      validator: (request) => {
+        if (!request || typeof request.to !== 'string' || typeof request.id !== 'string' || typeof request.now !== 'number') throw new Error('a confirmation names {to, id, now}');
       },
     },
   );
@@ -189,8 +268,9 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   );
 
   const inFlight: Promise<void>[] = [];
-  const startPromotion = (go: Go, pipelineId: string, appIds: Map<string, string>, latestIds: Map<string, string>) => {
-    const record = state.promotionStarted(go, Date.now());
+  const startPromotion = (go: Go, pipelineId: string, appIds: Map<string, string>, latestIds: Map<string, string>, confirm: boolean) => {
+    const decidedAt = Date.now();
+    const record = state.promotionStarted(go, decidedAt, uuid4());
     const running = promote({
       pipelineId,
       sourceApp: record.from,
@@ -200,6 +280,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
       targetApp: record.to,
       targetAppId: appIds.get(record.to)!,
       targetReleaseId: latestIds.get(record.to) ?? null,
+      ...(confirm ? { decision: { id: record.decisionId!, decidedAt } } : {}),
     })
       .then(async (outcome) => {
         const { bakeMs } = stagePolicy(state.service, record.to);
@@ -209,11 +290,18 @@ export async function pipeline(input: PipelineInput): Promise<void> {
         if (!problem) return state.promotionFinished(record.to, outcome, Date.now());
         let rolledBack: { version?: number; error?: string } | null = null;
         if (state.service.onFailure !== 'pause' && record.previous) {
-          rolledBack = await rollback({ app: record.to, releaseId: record.previous.releaseId, slugId: record.previous.slugId }).catch((error) => ({ error: explain(error).reason }));
+          rolledBack = record.previous.slugId
+            ? await rollback({ app: record.to, releaseId: record.previous.releaseId, slugId: record.previous.slugId, version: record.previous.version }).catch((error) => ({ error: explain(error).reason }))
+            : { error: `v${record.previous.version} has no slug to roll back to` };
         }
         state.verificationFailed(record.to, problem, rolledBack, Date.now());
       })
-      .catch((error) => state.promotionFinished(record.to, { status: 'failed', promotionId: null, targetVersion: null, error: explain(error).reason }, Date.now()))
+      .catch((error) => {
+        // The activity's own error, not Heroku's verdict on the release: nothing is held against it.
+        const { reason, permanent, notPosted } = explain(error);
+        state.promotionErred(record.to, reason, !notPosted, Date.now());
+        if (permanent) state.blockedBy(`cannot promote into ${record.to}: ${reason}`, true, Date.now());
+      })
       .finally(() => {
         inFlight.splice(inFlight.indexOf(running), 1);
         nudge();
@@ -238,7 +326,18 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   };
 
   let published = '';
-  const publish = () => {
+  let memo = '';
+  const publish = (fleetMemo: boolean) => {
+    const status = state.safeStatus();
+    setCurrentDetails(currentDetails(status));
+    if (fleetMemo) {
+      const fleet = fleetSummary(status, state.service.repo);
+      const text = JSON.stringify(fleet);
+      if (text !== memo) {
+        memo = text;
+        upsertMemo({ fleet });
+      }
+    }
     const stage = state.currentStage()?.stage ?? '';
     const key = `${state.paused}|${stage}`;
     if (key === published) return;
@@ -265,10 +364,14 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     return info.continueAsNewSuggested || (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents);
   };
 
-  // Pipelines learn of a freeze by signal; one that starts during a freeze asks for it once.
-  if (patched('read-freeze-at-start')) {
+  // Pipelines learn of a freeze by signal; one that starts fresh during a freeze asks for it once.
+  // A run continued from another carries the freeze it was told (a freeze sent straight to it too).
+  if (patched('read-freeze-at-start') && !(input.carried && patched('carried-freeze-stands'))) {
+    const before = freezeSignals;
     try {
-      state.frozen(await readCurrentFreeze());
+      const read = await readCurrentFreeze();
+      // A freeze or unfreeze signal that arrived while asking is newer than the answer.
+      if (freezeSignals === before) state.frozen(read);
     } catch (error) {
       log.warn('could not read the freeze; the next freeze signal will tell', { error: explain(error).reason });
     }
@@ -277,16 +380,19 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   while (!historyFull()) {
     wake = false;
     sendNotices();
-    await reconcile(state, startPromotion);
+    await reconcile(state, startPromotion, nudge);
     if (patched('watch-pending-releases')) watchReleases();
     passes++;
-    publish();
+    publish(patched('fleet-memo'));
     sendNotices();
     const now = Date.now();
     await condition(() => wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now));
   }
 
-  // Hand over a quiet workflow: promotions finished, handlers done, so nothing is lost.
+  // Hand over a quiet workflow: promotions finished, handlers done, so nothing is lost. A request
+  // that comes now is refused by its validator; one already waiting is answered, never left hanging.
+  draining = true;
+  state.refuseManual('the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds');
   await Promise.all(inFlight);
   sendNotices();
   await Promise.all(notifying);
@@ -339,36 +445,83 @@ async function gatherHealth(requests: HealthRequest[]): Promise<Record<string, T
   return health;
 }
 
-/** One pass: observe the pipeline, gather what the gates need, start what may go. */
+/**
+ * Workflow changes behind patched(), read once per pass where the recorded histories first asked for
+ * them (a marker's place among the commands matters on replay). Retiring them: see the README.
+ */
+interface PassFeatures {
+  waitForPendingTargets: boolean;
+  platformChecks: boolean;
+  /** Soak counted from when a release started running; the newest soaked release moves on. */
+  soak: boolean;
+  /** A decided promotion confirms its decision before its POST (and its facts are kept fresh). */
+  confirm: boolean;
+}
+
+/**
+ * One pass: observe the pipeline, gather what the gates need, start what may go. A pass judges one
+ * configuration against the observation made for it: if a new one lands meanwhile, it starts nothing
+ * and the next pass (at once) judges the new one.
+ */
 async function reconcile(
   state: PipelineState,
-  startPromotion: (go: Go, pipelineId: string, appIds: Map<string, string>, latestIds: Map<string, string>) => void,
+  startPromotion: (go: Go, pipelineId: string, appIds: Map<string, string>, latestIds: Map<string, string>, confirm: boolean) => void,
+  again: () => void,
 ): Promise<void> {
-  const { service } = state;
+  const { service, config } = state;
+  const soak = patched('soak-from-start');
+  const changed = () => {
+    if (state.config === config) return false;
+    again();
+    return true;
+  };
   let observation;
   try {
-    observation = await observePipeline({ pipeline: service.pipeline, stages: service.stages });
+    observation = await observePipeline({ pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) });
   } catch (error) {
     const { reason, permanent } = explain(error);
     state.blockedBy(`cannot observe pipeline ${service.pipeline}: ${reason}`, permanent, Date.now());
     return;
   }
+  if (changed()) return;
   state.observed(observation);
-  const plans = state.plan(patched('wait-for-pending-targets'));
-  const questions = state.questions(plans);
+  const features: PassFeatures = {
+    waitForPendingTargets: patched('wait-for-pending-targets'),
+    platformChecks: patched('platform-checks'),
+    soak,
+    confirm: patched('confirm-before-post'),
+  };
   let answers = {};
   let health: Record<string, TargetHealth> = {};
+  let plans = state.plan(features.waitForPendingTargets, features.soak ? Date.now() : undefined, service);
   try {
+    if (features.soak) {
+      // Soak ancestry answers can change which release is the candidate: ask, then plan once more.
+      for (let round = 0; round < 2; round++) {
+        const questions = state.questions(plans);
+        if (questions.length === 0) break;
+        const asked = await compareCommits({ repo: service.repo, questions });
+        state.learn(questions, asked);
+        answers = { ...answers, ...asked };
+        plans = state.plan(features.waitForPendingTargets, Date.now(), service);
+      }
+    }
     // Workflows recorded before the CI, zero-downtime and webhook gates asked for none of them.
-    const requests = state.healthRequests(plans, patched('platform-checks'));
-    [answers, health] = await Promise.all([questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {}, requests.length > 0 ? gatherHealth(requests) : {}]);
-    state.learn(questions, answers);
+    const requests = state.healthRequests(plans, features.platformChecks, features.confirm);
+    const questions = features.soak ? [] : state.questions(plans);
+    let asked = {};
+    [asked, health] = await Promise.all([questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {}, requests.length > 0 ? gatherHealth(requests) : {}]);
+    state.learn(questions, asked);
+    answers = { ...answers, ...asked };
+    state.learnHealth(health);
   } catch (error) {
     const { reason, permanent } = explain(error);
     state.blockedBy(`cannot check the gates of ${service.name}: ${reason}`, permanent, Date.now());
     return;
   }
+  if (changed()) return;
+  state.passCompleted();
   const appIds = new Map<string, string>(observation.stages.map((stage) => [stage.app, stage.appId]));
   const latestIds = new Map<string, string>(observation.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as [string, string]] : [])));
-  for (const go of state.decide(plans, answers, Date.now(), health)) startPromotion(go, observation.pipelineId, appIds, latestIds);
+  for (const go of state.decide(plans, answers, Date.now(), health)) startPromotion(go, observation.pipelineId, appIds, latestIds, features.confirm);
 }

@@ -1,3 +1,4 @@
+import type { PromotionPhase } from '../domain/promotion';
 import type { Pause } from '../domain/pause';
 import type { Rejection } from '../domain/rejection';
 import type { Approval, WaitingApproval } from '../domain/approval';
@@ -20,8 +21,16 @@ export interface PromotionRecord {
   slugId: string;
   startedAt: string;
   finishedAt?: string;
-  /** `verifying`: promoted, baking under the target's health checks. */
-  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'superseded' | 'rolled-back' | 'verification-failed';
+  /**
+   * `verifying`: promoted, baking under the target's health checks. `superseded` and `withdrawn`:
+   * decided, then nothing was posted (the target changed; the decision no longer stood).
+   * `not-posted`: the promotion stopped on an error before its POST (the release did not fail).
+   */
+  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'superseded' | 'withdrawn' | 'not-posted' | 'rolled-back' | 'verification-failed';
+  /** While in flight: `decided` (its POST may still be withdrawn) or `posted` (it finishes). */
+  phase?: PromotionPhase;
+  decisionId?: string;
+  postedAt?: string;
   /** What the target ran before, the release a rollback goes back to. */
   previous?: { releaseId: string; version: number; slugId: string | null };
   /** Why verification failed, and the release a rollback created. */
@@ -38,6 +47,7 @@ export interface StageStatus {
   version: number | null;
   commit: string | null;
   status: ReleaseStatus | null;
+  /** When the running release started running there (its release phase ended). */
   releasedAt: string | null;
   /** The newest release when it is not the one running (pending or failed). */
   latest?: { version: number; status: ReleaseStatus; commit: string | null };
@@ -80,4 +90,6 @@ export interface PipelineStatus {
   history: PromotionRecord[];
   observedAt: string | null;
   nextCheckAt: string | null;
+  /** Set when the status could not be computed whole (it is then partial). */
+  error?: string;
 }

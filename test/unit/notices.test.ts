@@ -29,7 +29,26 @@ test('a blocked pipeline is told once per cause, and when it recovers', () => {
   state.blockedBy('Heroku answered 401', true, T0);
   state.blockedBy('Heroku answered 401', true, T0 + 1);
   state.observed(observe('aaa', 'aaa', 'aaa', 'aaa'));
+  state.passCompleted();
   assert.deepEqual(kinds(state), ['blocked', 'unblocked']);
+});
+
+test('a permanent block re-checked while observation works is told once and keeps its "since"', () => {
+  const state = new PipelineState(service);
+  for (let check = 0; check < 3; check++) {
+    // Every 5 minutes: the observation succeeds, then the gates fail again for the same cause.
+    state.observed(observe('aaa', 'aaa', 'aaa', 'aaa'));
+    state.blockedBy('cannot check the gates of api: GitHub answered 404', true, T0 + check * 300_000);
+  }
+  assert.deepEqual(kinds(state), ['blocked']);
+  assert.equal(state.status().blocked?.since, new Date(T0).toISOString());
+});
+
+test('notices raised while the run hands over are carried to the next run', () => {
+  const state = new PipelineState(service);
+  state.pauseBy({ reason: 'handover', by: 'ana' }, T0);
+  const next = new PipelineState(service, JSON.parse(JSON.stringify(state.carry())));
+  assert.deepEqual(next.drainNotices(T0).map((n) => n.kind), ['paused']);
 });
 
 test('a promotion is told when it starts and when it ends', () => {
