@@ -1,9 +1,11 @@
 // `npm run chaos`: a long chaos run (test/chaos/chaos.ts) on a Temporal dev server of its own
 // (in memory, headless, on a free loopback port), which it stops at the end.
-//   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--release-phase-ms 1500] [--settle-ms 60000] [--json] [--plan]
-// Exit 1 when any safety invariant was violated. --plan prints the seed's plan and runs nothing.
+//   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--release-phase-ms 1500] [--settle-ms 60000]
+//                            [--history-cap 400] [--weight KIND=N ...] [--json] [--plan]
+// Exit 1 when any invariant was violated. --plan prints the seed's plan and runs nothing.
+// --weight changes how often a kind of action is chosen (0 leaves it out), e.g. --weight storm=2 --weight fault=0.
 import { parseArgs } from 'node:util';
-import { planText, runChaos, type ChaosReport } from '../test/chaos/chaos';
+import { DEFAULT_WEIGHTS, planText, runChaos, type ChaosReport, type EventKind } from '../test/chaos/chaos';
 import { ensureDevServer } from '../temporal/dev-server';
 import { freePort } from '../temporal/free-port';
 
@@ -14,6 +16,8 @@ const { values } = parseArgs({
     services: { type: 'string', default: '3' },
     'settle-ms': { type: 'string', default: '60000' },
     'release-phase-ms': { type: 'string', default: '1500' },
+    'history-cap': { type: 'string', default: '400' },
+    weight: { type: 'string', multiple: true, default: [] },
     json: { type: 'boolean', default: false },
     plan: { type: 'boolean', default: false },
   },
@@ -34,10 +38,20 @@ const services = integer('services', values.services, 1);
 const settleMs = integer('settle-ms', values['settle-ms'], 0);
 // Heroku's release phases take seconds (often minutes): long enough to be seen pending.
 const releasePhaseMs = integer('release-phase-ms', values['release-phase-ms'], 0);
+const historyCap = integer('history-cap', values['history-cap'], 50);
+const weights: Partial<Record<EventKind, number>> = {};
+for (const text of values.weight) {
+  const [kind, value] = text.split('=');
+  if (!(kind in DEFAULT_WEIGHTS) || !(Number(value) >= 0)) {
+    console.error(`--weight must be KIND=N with N >= 0 and KIND one of ${Object.keys(DEFAULT_WEIGHTS).join(', ')}; not ${text}`);
+    process.exit(2);
+  }
+  weights[kind as EventKind] = Number(value);
+}
 const say = (line: string) => (values.json ? console.error(line) : console.log(line));
 
 if (values.plan) {
-  for (const line of planText(seed, steps, services)) console.log(line);
+  for (const line of planText(seed, steps, services, 4, [150, 1_000], { minAgeMs: 1_000, tickMs: 1_000, releasePhaseMs }, weights)) console.log(line);
   process.exit(0);
 }
 
@@ -59,11 +73,15 @@ function print(report: ChaosReport): void {
   line('promotions', `${report.promotions.total} (automatic ${report.promotions.automatic}, by hand ${report.promotions.byHand})`);
   line('activity failures', `${report.activityFailures} attempts (retried)`);
   line('manual promotions', `${report.manual.started} started of ${report.manual.requested} asked`);
+  line('updates', `${report.updates.answered} answered in time of ${report.updates.sent} sent (${Object.entries(report.updates.byKind).map(([k, n]) => `${k} ${n.answered}/${n.sent}`).join(', ') || 'none'})`);
+  line('handovers', `${report.handovers} continue-as-new`);
+  line('merge storms', `${report.storms.run} (flowed ${report.storms.flowed}, exempt ${report.storms.exempt})`);
+  line('slow promotions', `${report.slowPromotions.run} (held with a decided promotion in flight: ${report.slowPromotions.caughtInFlight})`);
   line('freeze reached all', report.freezeReachMs.length ? `${report.freezeReachMs.join(', ')} ms` : 'no freeze');
   line('settled', report.settled ? 'yes' : `no: ${report.unsettled.join('; ')}`);
   line('notes', report.notes.length);
   for (const note of report.notes) console.log(`  [${note.kind}] step ${note.step}: ${note.description}`);
-  line('violations', report.violations.length);
+  line('violations', `${report.violations.length} (${Object.entries(report.violationsByInvariant).map(([k, n]) => `${k} ${n}`).join(', ')})`);
   for (const v of report.violations) console.log(`  [${v.invariant}] step ${v.step}: ${v.description}`);
 }
 
@@ -84,6 +102,8 @@ try {
     server,
     settleMs,
     releasePhaseMs,
+    historyCap,
+    weights,
     signal: abort.signal,
     progressEvery: 25,
     onProgress: (p) =>

@@ -1,38 +1,54 @@
-// The chaos engine ("safe failure", item 4): a bounded, seeded run of random operator actions,
-// code changes, incidents and API faults over one real stack (sandbox + worker + Temporal server),
-// checking conveyor's safety invariants against the sandbox's own records after every step.
+// The chaos engine ("safe failure", item 4; issue 9 "never promote wrongly, never get stuck"): a
+// bounded, seeded run of random operator actions, code changes, config changes, incidents and API
+// faults over one real stack (sandbox + worker + Temporal server), checking conveyor's safety and
+// liveness invariants against the sandbox's own records after every step.
 //
 // The sandbox is ground truth: scenario.promotions() and releases() say what really happened on
-// "Heroku". The workflows' status adds what they cannot: who decided a promotion (by hand or not) and
-// when. A background recorder polls both sandbox lists every 50 ms, so each promotion's moment of
-// creation is known to within one poll (the sandbox's own timestamps have whole seconds).
+// "Heroku", and sandbox.onRequest tells the moment each promotion's POST was sent (before any latency
+// fault). The workflows' status adds what they cannot: who decided a promotion (by hand or not) and
+// when. A background recorder polls both sandbox lists every 50 ms.
 //
-// Seeded: a seed fixes the plan (every action's kind and parameters, every wait) and the faults'
-// random streams; what the workflows make of it still depends on timing.
+// Seeded: a seed fixes the plan (test/chaos/plan.ts: every action's kind and parameters, every wait)
+// and the faults' random streams; what the workflows make of it still depends on timing.
 //
-// The invariants, exactly (a promotion's creation time is known to within one poll):
+// The invariants, exactly ("posted" is the moment the POST reached Heroku; GRACE_MS covers a signal or
+// an incident reaching a decision, and a POST already on the wire):
 // - branch: a promotion's source commit is on main (the initial commit or a merge the run made);
-//   hotfix and feature-branch commits never are. A hand promotion that skipped the branch gate is a note.
+//   hotfix, feature-branch and unknown (hand-built) commits never are. A hand promotion that skipped
+//   the branch gate is a note.
 // - forward: an automatic promotion is never posted onto a stage whose newest release (running or
-//   still releasing) is a hotfix that had been there for GRACE_MS or more, whenever it was decided;
-//   nor decided over a hotfix the workflow itself recorded as the target's current release.
-// - hold: no automatic promotion is decided (the workflow's record) while its service is paused, all
-//   are frozen or an incident is open, GRACE_MS after the hold began; a promotion Heroku received
-//   inside a hold counts too, unless the workflow decided it before the hold began (then it is a
-//   note: a promotion in flight when the hold began, whose POST came late).
+//   releasing) had been there GRACE_MS or more and is a hotfix, has no known commit (a tarball slug
+//   or no slug), or runs a newer commit of main than the promoted one; nor decided over a hotfix or an
+//   unknown release the workflow itself recorded as the target's current release.
+// - hold: no automatic promotion is decided or posted while its service is paused, all are frozen,
+//   an incident is open or a blackout is on, GRACE_MS after the hold began, whenever it was decided
+//   (a promotion decided before a hold must not be posted once it began); no promotion of a rejected
+//   commit is posted, by hand or not. A promotion by hand posted during a pause, freeze or blackout
+//   is allowed (it overrules them); one decided before the hold began is a note.
+// - config: every promotion goes between adjacent stages of the configuration in force when posted
+//   (or in force GRACE_MS before).
 // - in-flight: never two promotions into one target at once (the second appeared before the first's
 //   target release settled).
 // - exactly-once: never the same slug into the same target twice, the second not by hand.
+// - soak: an automatic promotion's source release had run on its stage (from the updated_at of its
+//   success; releases of the same slug before it count) for the minAge in force when it was posted;
+//   and during a merge storm on the first stage, a release of the storm reaches the next stage.
+// - manual: a promotion by hand only comes from a request that was answered "started".
+// - answered: every update (promote, reject, unreject) is answered within updateBoundMs.
+// - reconciling: every pipeline observes again after the run (its status' observedAt moves on).
 // - workflow: every pipeline workflow still runs at the end.
 import { createHash } from 'node:crypto';
-import { freezeAll, pausePipeline, promoteManually, resumePipeline, unfreezeAll } from '../../client/pipelines';
+import { applyServices, freezeAll, pausePipeline, promoteManually, rejectCommit, resumePipeline, unfreezeAll, unrejectCommit } from '../../client/pipelines';
 import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
-import type { FaultKind, FaultRule, FaultTotals } from '../../sandbox/faults';
+import type { FaultKind, FaultTotals } from '../../sandbox/faults';
 import type { ScenarioPromotion } from '../../sandbox/scenario';
-import type { Service } from '../../domain/service';
+import { pairsOf, type Service } from '../../domain/service';
 import type { DevServer } from '../../temporal/dev-server';
 import type { PipelineStatus, PromotionRecord } from '../../workflows/status';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
+import { describeAction, Planner, PROMOTE, PROMOTE_READS, type Action, type ConfigChange, type EventKind, type SlowHold } from './plan';
+
+export { planText, describeAction, DEFAULT_WEIGHTS, type EventKind } from './plan';
 
 // ---------------------------------------------------------------------------------------------
 // Options and report
@@ -55,6 +71,12 @@ export interface ChaosOptions {
   /** The sandbox's release phase and promotion delay (defaults 300 and 200 ms). */
   releasePhaseMs?: number;
   promotionDelayMs?: number;
+  /** Pipelines continue-as-new after this many history events (default 400), so handovers happen during the run. */
+  historyCap?: number;
+  /** Relative weights of the random actions (0 leaves a kind out); see DEFAULT_WEIGHTS. */
+  weights?: Partial<Record<EventKind, number>>;
+  /** How long an update may take to be answered (default 60 s). */
+  updateBoundMs?: number;
   /** The Temporal server (the shared test server when absent). */
   server?: DevServer;
   /** Called every `progressEvery` steps (default 25). */
@@ -75,7 +97,8 @@ export interface ChaosProgress {
   violations: number;
 }
 
-export type Invariant = 'branch' | 'forward' | 'hold' | 'in-flight' | 'exactly-once' | 'workflow';
+export const INVARIANTS = ['branch', 'forward', 'hold', 'config', 'in-flight', 'exactly-once', 'soak', 'manual', 'answered', 'reconciling', 'workflow'] as const;
+export type Invariant = (typeof INVARIANTS)[number];
 
 export interface Violation {
   invariant: Invariant;
@@ -84,9 +107,9 @@ export interface Violation {
   description: string;
 }
 
-/** Something the invariants allow but a reader should know of (e.g. a promotion in flight when a pause began). */
+/** Something the invariants allow but a reader should know of. */
 export interface Note {
-  kind: 'posted-during-hold' | 'by-hand-off-branch';
+  kind: 'posted-during-hold' | 'by-hand-off-branch' | 'storm-exempt' | 'action-failed';
   step: number;
   description: string;
 }
@@ -105,248 +128,27 @@ export interface ChaosReport {
   /** How long a freeze took to reach every pipeline (status.frozen set), per freeze. */
   freezeReachMs: number[];
   manual: { requested: number; started: number };
+  /** Updates sent and answered within the bound, by kind. */
+  updates: { sent: number; answered: number; byKind: Record<string, { sent: number; answered: number }> };
+  /** Continue-as-new handovers of the pipeline workflows during the run. */
+  handovers: number;
+  /** Merge storms run and how many let a release of the storm through to the next stage. */
+  storms: { run: number; flowed: number; exempt: number };
+  /** Slow promotions: a hold was applied with a decided promotion not yet posted. */
+  slowPromotions: { run: number; caughtInFlight: number };
   /** Activity attempts that failed (the worker's "Activity failed" warnings), retried by Temporal. */
   activityFailures: number;
   settled: boolean;
   unsettled: string[];
   violations: Violation[];
+  /** Violations per invariant (every invariant listed, 0 included). */
+  violationsByInvariant: Record<Invariant, number>;
   notes: Note[];
 }
 
 /** Grace at the edges of a hold: a signal or incident takes a moment to reach a decision. */
 export const GRACE_MS = 1_000;
 const POLL_MS = 50;
-
-// ---------------------------------------------------------------------------------------------
-// The plan: deterministic in the seed
-
-/** mulberry32: small, fast, good enough for choosing actions. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Via = 'client' | 'cli';
-
-export type Action =
-  | { kind: 'merge'; service: number }
-  | { kind: 'hotfix'; service: number; stage: number }
-  | { kind: 'push-branch'; service: number; branch: string }
-  | { kind: 'pause'; service: number; via: Via }
-  | { kind: 'resume'; service: number; via: Via }
-  | { kind: 'freeze'; via: Via }
-  | { kind: 'unfreeze'; via: Via }
-  | { kind: 'open-incident'; id: number }
-  | { kind: 'resolve-incident'; id: number }
-  | { kind: 'inject-fault'; rule: FaultRule & { id: string } }
-  | { kind: 'clear-fault'; id: string; storm: boolean }
-  | { kind: 'repair'; service: number; stage: number }
-  | { kind: 'quiet' };
-
-export interface PlannedStep {
-  step: number;
-  /** Ends that were scheduled for this step (resume, unfreeze, resolve, clear, repair), then the random action. */
-  actions: Action[];
-  waitMs: number;
-}
-
-/** Every endpoint a reconcile pass or a promotion calls (the zero-downtime gate reads formation and preboot of production targets). */
-const HEROKU_GETS = [
-  'GET /pipelines/{id}/latest-releases',
-  'GET /apps/{app}/releases',
-  'GET /apps/{app}/releases/{id_or_version}',
-  'GET /apps/{app}/slugs/{id}',
-  'GET /pipeline-promotions/{id}/promotion-targets',
-  'GET /apps/{app}/formation/{formation}',
-  'GET /apps/{app}/features/{feature}',
-];
-const GITHUB_GETS = [
-  'GET /github/repos/{owner}/{repo}/compare/{basehead}',
-  'GET /github/repos/{owner}/{repo}/commits/{ref}/check-runs',
-  'GET /github/repos/{owner}/{repo}/commits/{ref}/status',
-];
-const PROMOTE = 'POST /pipeline-promotions';
-const GETS = [...HEROKU_GETS, ...GITHUB_GETS];
-
-/**
- * The plan of a run: which action each step takes, and how long it waits after. It keeps its own
- * book of what is paused, frozen, open or injected (from its own actions only), so it never looks
- * at the system and the same seed always gives the same plan.
- */
-export class Planner {
-  private readonly next: () => number;
-  private readonly paused = new Set<number>();
-  private frozen = false;
-  private readonly incidents = new Set<number>();
-  private readonly faults = new Set<string>();
-  private readonly scheduled = new Map<number, Action[]>();
-  private counter = 0;
-
-  constructor(
-    seed: number,
-    private readonly services: number,
-    private readonly stages: number,
-    private readonly waitMs: [number, number],
-  ) {
-    this.next = random(seed);
-  }
-
-  private int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  private pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-
-  private schedule(inSteps: number, action: Action): void {
-    const at = this.counter + inSteps;
-    this.scheduled.set(at, [...(this.scheduled.get(at) ?? []), action]);
-  }
-
-  private via(): Via {
-    return this.next() < 0.4 ? 'cli' : 'client';
-  }
-
-  step(): PlannedStep {
-    this.counter += 1;
-    const step = this.counter;
-    const actions: Action[] = [];
-    for (const due of this.scheduled.get(step) ?? []) {
-      if (due.kind === 'resume') this.paused.delete(due.service);
-      if (due.kind === 'unfreeze') this.frozen = false;
-      if (due.kind === 'resolve-incident') this.incidents.delete(due.id);
-      if (due.kind === 'clear-fault') this.faults.delete(due.id);
-      actions.push(due);
-    }
-    this.scheduled.delete(step);
-    actions.push(this.randomAction());
-    return { step, actions, waitMs: this.int(this.waitMs[0], this.waitMs[1]) };
-  }
-
-  private randomAction(): Action {
-    const service = this.int(0, this.services - 1);
-    const options: [number, () => Action][] = [
-      [4, () => ({ kind: 'merge', service })],
-      [0.8, () => {
-        const stage = this.int(1, this.stages - 1);
-        // An operator overwrites the hotfix by hand a few steps later, or the pipeline stays stuck behind it.
-        this.schedule(this.int(3, 7), { kind: 'repair', service, stage });
-        return { kind: 'hotfix', service, stage };
-      }],
-      [1, () => ({ kind: 'push-branch', service, branch: `feature/${this.counter}` })],
-      [1.2, () => {
-        if (this.paused.has(service)) return { kind: 'quiet' };
-        this.paused.add(service);
-        this.schedule(this.int(1, 5), { kind: 'resume', service, via: this.via() });
-        return { kind: 'pause', service, via: this.via() };
-      }],
-      [0.6, () => {
-        if (this.frozen) return { kind: 'quiet' };
-        this.frozen = true;
-        this.schedule(this.int(1, 4), { kind: 'unfreeze', via: this.via() });
-        return { kind: 'freeze', via: this.via() };
-      }],
-      [0.6, () => {
-        if (this.incidents.size >= 2) return { kind: 'quiet' };
-        const id = this.counter;
-        this.incidents.add(id);
-        this.schedule(this.int(1, 4), { kind: 'resolve-incident', id });
-        return { kind: 'open-incident', id };
-      }],
-      [2.5, () => {
-        if (this.faults.size >= 3) return { kind: 'quiet' };
-        const rule = this.faultRule();
-        this.faults.add(rule.id);
-        this.schedule(this.int(2, 6), { kind: 'clear-fault', id: rule.id, storm: rule.kind === 'rate-limit-storm' });
-        return { kind: 'inject-fault', rule };
-      }],
-      [1, () => ({ kind: 'quiet' })],
-    ];
-    const total = options.reduce((sum, [weight]) => sum + weight, 0);
-    let roll = this.next() * total;
-    for (const [weight, make] of options) {
-      roll -= weight;
-      if (roll < 0) return make();
-    }
-    return options[0][1]();
-  }
-
-  private faultRule(): FaultRule & { id: string } {
-    const id = `chaos-${this.counter}`;
-    const rate = (min: number, max: number) => Math.round((min + this.next() * (max - min)) * 100) / 100;
-    const kinds: [number, () => FaultRule & { id: string }][] = [
-      [3, () => ({ id, kind: 'error', endpoint: this.pick([...GETS, PROMOTE]), status: this.pick([500, 502, 503, 504] as const), rate: rate(0.2, 0.7) })],
-      [2, () => ({ id, kind: 'latency', endpoint: this.pick([...GETS, PROMOTE]), delayMs: this.int(100, 1_500), rate: rate(0.3, 1) })],
-      [1.5, () => ({ id, kind: 'malformed', endpoint: this.pick(GETS), rate: rate(0.2, 0.6) })],
-      [1.5, () => ({ id, kind: 'truncated', endpoint: this.pick(GETS), rate: rate(0.2, 0.6) })],
-      [1.5, () => ({ id, kind: 'reset-after', endpoint: PROMOTE, rate: rate(0.5, 1), count: this.int(1, 2) })],
-      [0.3, () => ({ id, kind: 'rate-limit-storm', endpoint: this.pick(HEROKU_GETS), count: 1 })],
-    ];
-    const total = kinds.reduce((sum, [weight]) => sum + weight, 0);
-    let roll = this.next() * total;
-    for (const [weight, make] of kinds) {
-      roll -= weight;
-      if (roll < 0) return make();
-    }
-    return kinds[0][1]();
-  }
-
-  /** Ends everything still open: what the run does before settling. */
-  openEnds(): Action[] {
-    const ends: Action[] = [];
-    for (const list of [...this.scheduled.entries()].sort(([a], [b]) => a - b).map(([, list]) => list)) {
-      for (const action of list) if (action.kind !== 'repair') ends.push(action);
-    }
-    this.scheduled.clear();
-    return ends;
-  }
-}
-
-/** The plan of `steps` steps, as text (one line per step): what the same seed always gives. */
-export function planText(seed: number, steps: number, services = 3, stages = 4, waitMs: [number, number] = [150, 1_000]): string[] {
-  const planner = new Planner(seed, services, stages, waitMs);
-  return Array.from({ length: steps }, () => {
-    const planned = planner.step();
-    return `${planned.step}: ${planned.actions.map(describeAction).join(', ')} (wait ${planned.waitMs} ms)`;
-  });
-}
-
-export function describeAction(action: Action): string {
-  switch (action.kind) {
-    case 'merge':
-    case 'repair':
-    case 'hotfix':
-    case 'push-branch':
-    case 'pause':
-    case 'resume': {
-      const rest = Object.entries(action)
-        .filter(([key]) => key !== 'kind' && key !== 'service')
-        .map(([key, value]) => `${key}=${value}`);
-      return `${action.kind} s${action.service}${rest.length ? ` ${rest.join(' ')}` : ''}`;
-    }
-    case 'freeze':
-    case 'unfreeze':
-      return `${action.kind} via=${action.via}`;
-    case 'open-incident':
-    case 'resolve-incident':
-      return `${action.kind} #${action.id}`;
-    case 'inject-fault': {
-      const { id, kind, endpoint, ...rest } = action.rule;
-      return `inject ${id} ${kind} ${endpoint ?? '*'} ${JSON.stringify(rest)}`;
-    }
-    case 'clear-fault':
-      return `clear ${action.id}`;
-    case 'quiet':
-      return 'quiet';
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The recorder: ground truth, polled
@@ -368,6 +170,7 @@ interface SeenRelease {
   commit: string | null;
   slugId: string | null;
   description: string;
+  updatedAt: string;
   after: number;
   firstSeen: number;
 }
@@ -377,8 +180,11 @@ class Recorder {
   readonly releases = new Map<string, SeenRelease>();
   readonly byApp = new Map<string, SeenRelease[]>();
   readonly slugCommits = new Map<string, string | null>();
+  /** When each POST /pipeline-promotions arrived, by `sourceReleaseId|targetAppId`. */
+  readonly posts = new Map<string, number[]>();
   private last = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly stack: Stack,
@@ -387,12 +193,25 @@ class Recorder {
   ) {}
 
   start(): void {
+    this.unlisten = this.stack.sandbox.onRequest((request) => {
+      if (request.endpoint !== PROMOTE) return;
+      try {
+        const body = JSON.parse(request.body) as { source?: { release?: { id?: string } }; targets?: { app?: { id?: string } }[] };
+        for (const target of body.targets ?? []) {
+          const key = `${body.source?.release?.id}|${target.app?.id}`;
+          this.posts.set(key, [...(this.posts.get(key) ?? []), request.at]);
+        }
+      } catch {
+        // not JSON: Heroku refuses it, nothing is promoted
+      }
+    });
     this.poll();
     this.timer = setInterval(() => this.poll(), POLL_MS);
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.unlisten?.();
   }
 
   /** One look at the sandbox (synchronous: one consistent snapshot). */
@@ -410,12 +229,13 @@ class Recorder {
       for (const release of scenario.releases(app)) {
         let seen = this.releases.get(release.id);
         if (!seen) {
-          seen = { id: release.id, app, version: release.version, status: release.status, commit: release.commit, slugId: release.slugId, description: release.description, after: this.last, firstSeen: now };
+          seen = { id: release.id, app, version: release.version, status: release.status, commit: release.commit, slugId: release.slugId, description: release.description, updatedAt: release.updatedAt, after: this.last, firstSeen: now };
           this.releases.set(release.id, seen);
           this.byApp.set(app, [...(this.byApp.get(app) ?? []), seen]);
           if (release.slugId) this.slugCommits.set(release.slugId, release.commit);
         }
         seen.status = release.status;
+        seen.updatedAt = release.updatedAt;
       }
     }
     this.last = now;
@@ -426,6 +246,13 @@ class Recorder {
     const stamp = Date.parse(seen.promotion.createdAt);
     return { lo: Math.max(seen.after, stamp), hi: Math.min(seen.firstSeen, stamp + 1_000) };
   }
+
+  /** When the promotion's POST reached the sandbox (before any latency fault): the last such POST before it was created. */
+  postedAt(seen: SeenPromotion, targetAppId: string): number {
+    const { lo, hi } = this.window(seen);
+    const arrivals = (this.posts.get(`${seen.promotion.sourceRelease.id}|${targetAppId}`) ?? []).filter((at) => at <= hi);
+    return arrivals.length ? Math.min(lo, Math.max(...arrivals)) : lo;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,17 +260,23 @@ class Recorder {
 
 interface ChaosService {
   index: number;
+  /** The service's own configuration (what `restore` sends back). */
   service: Service;
-  /** Commits on main: the initial one and every merge. */
-  main: Set<string>;
+  /** Commits on main, in merge order: the initial one and every merge. */
+  main: Map<string, number>;
   /** Commits that are not: hotfixes and feature-branch pushes. */
   off: Map<string, 'hotfix' | 'branch'>;
+  /** The configurations sent, each in force from `at` (Date.now() before its signal). */
+  configs: { at: number; service: Service; why: string }[];
+  lastMerge: string;
 }
 
 interface Hold {
-  kind: 'pause' | 'freeze' | 'incident';
+  kind: 'pause' | 'freeze' | 'incident' | 'blackout' | 'reject';
   /** Undefined: every service. */
   service?: string;
+  /** A rejection holds one commit. */
+  commit?: string;
   how: string;
   /** In force from here (the call that made it had returned)... */
   start: number;
@@ -451,9 +284,33 @@ interface Hold {
   end?: number;
 }
 
+interface SentUpdate {
+  tag: string;
+  kind: 'promote' | 'reject' | 'unreject';
+  service: string;
+  what: string;
+  sentAt: number;
+  answeredAt?: number;
+  /** started / not-started (a promote's answer), refused (validator or failure), done (reject, unreject). */
+  outcome?: 'started' | 'not-started' | 'refused' | 'done';
+  message?: string;
+}
+
+interface Storm {
+  service: string;
+  from: string;
+  to: string;
+  start: number;
+  end: number;
+  releases: Set<string>;
+  step: number;
+  judged?: boolean;
+}
+
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : 'none');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
@@ -479,6 +336,25 @@ function muteActivityFailures(): { count(): number; restore(): void } {
   return { count: () => count, restore: () => void (process.stderr.write = original) };
 }
 
+/** A configure payload a person might send by hand with the temporal CLI: wrongly typed or missing fields. */
+export function malformedConfig(service: Service, variant: number): Record<string, unknown> {
+  const base = { ...service } as Record<string, unknown>;
+  switch (variant % 6) {
+    case 0:
+      return { ...base, minAgeMs: '30m' };
+    case 1:
+      return { ...base, windows: {} };
+    case 2:
+      return { ...base, ignoreFreeze: 'false' };
+    case 3:
+      return { ...base, minAgeMs: 100_000_000 * 86_400_000 };
+    case 4:
+      return { ...base, stages: service.stages[0] };
+    default:
+      return { ...base, windows: { windows: [{ days: 'Mon-Fri', start: 9, end: '17:00' }], blackouts: [] } };
+  }
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const muted = options.muteActivityFailures === false ? undefined : muteActivityFailures();
@@ -501,8 +377,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ...(stageCount === 4 ? {} : { stages: Array.from({ length: stageCount }, (_, i) => `${prefix}-s${i + 1}`) }),
       });
       const initial = stack.sandbox.scenario.releases(service.stages[0])[0].commit!;
-      services.push({ index, service, main: new Set([initial]), off: new Map() });
-      await stack.start(service);
+      services.push({ index, service, main: new Map([[initial, 0]]), off: new Map(), configs: [{ at: 0, service, why: 'initial' }], lastMerge: initial });
+      await stack.start(service, { maxHistoryEvents: options.historyCap ?? 400 });
     }
     const run = new Run(stack, health, services, options);
     recorder = run.recorder;
@@ -529,6 +405,15 @@ class Run {
   private readonly plan = createHash('sha256');
   private readonly freezeReachMs: number[] = [];
   private readonly manual = { requested: 0, started: 0 };
+  private readonly updates: SentUpdate[] = [];
+  private readonly answering: Promise<unknown>[] = [];
+  private readonly storms: Storm[] = [];
+  private readonly slow = { run: 0, caughtInFlight: 0 };
+  /** When each fault rule was in place (for the storms' exemptions). */
+  private readonly faultSpans: { id: string; start: number; end?: number }[] = [];
+  private readonly rejections = new Map<number, { service: string; commit: string }>();
+  private readonly minAgeMs: number;
+  private readonly tickMs: number;
   private step = 0;
 
   constructor(
@@ -539,8 +424,21 @@ class Run {
   ) {
     const apps = services.flatMap((s) => s.service.stages);
     this.recorder = new Recorder(stack, new Set(services.map((s) => s.service.pipeline)), apps);
-    this.planner = new Planner(options.seed, services.length, services[0].service.stages.length, options.waitMs ?? [150, 1_000]);
+    this.minAgeMs = services[0].service.minAgeMs;
+    this.tickMs = services[0].service.tickMs;
+    this.planner = new Planner(
+      options.seed,
+      services.length,
+      services[0].service.stages.length,
+      options.waitMs ?? [150, 1_000],
+      { minAgeMs: this.minAgeMs, tickMs: this.tickMs, releasePhaseMs: options.releasePhaseMs ?? 300 },
+      options.weights,
+    );
     for (const s of services) this.records.set(s.service.name, new Map());
+  }
+
+  private get updateBoundMs(): number {
+    return this.options.updateBoundMs ?? 60_000;
   }
 
   async go(started: number): Promise<ChaosReport> {
@@ -549,7 +447,7 @@ class Run {
     for (this.step = 1; this.step <= this.options.steps && !this.options.signal?.aborted; this.step++) {
       const planned = this.planner.step();
       this.plan.update(`${planned.step}:${planned.actions.map(describeAction).join(',')}:${planned.waitMs}\n`);
-      for (const action of planned.actions) await this.act(action);
+      for (const action of planned.actions) await this.actSafely(action);
       await sleep(planned.waitMs);
       await this.check();
       if (this.step % every === 0) this.options.onProgress?.(this.progress(started));
@@ -558,9 +456,11 @@ class Run {
     this.step = 0;
     await this.wrapUp();
     const settled = await this.settle();
+    await this.awaitAnswers();
     await this.check(true);
+    await this.checkReconciling();
     await this.checkWorkflowsRunning();
-    return this.report(started, steps, settled);
+    return this.report(started, steps, settled, await this.handovers());
   }
 
   private progress(started: number): ChaosProgress {
@@ -576,6 +476,15 @@ class Run {
 
   // -- actions --------------------------------------------------------------------------------
 
+  /** An action the system refuses (a hotfix on a stage that runs no commit) is a note, not the end of the run. */
+  private async actSafely(action: Action): Promise<void> {
+    try {
+      await this.act(action);
+    } catch (error) {
+      this.note('action-failed', `action:${this.step}:${describeAction(action)}`, `${describeAction(action)}: ${(error as Error).message}`);
+    }
+  }
+
   private async act(action: Action): Promise<void> {
     this.actions[action.kind] = (this.actions[action.kind] ?? 0) + 1;
     const { scenario } = this.stack.sandbox;
@@ -583,8 +492,7 @@ class Run {
     const id = s ? `conveyor/${s.service.name}` : '';
     switch (action.kind) {
       case 'merge': {
-        const merged = await scenario.merge(s!.service.pipeline);
-        s!.main.add(merged.sha);
+        await this.merge(s!);
         return;
       }
       case 'hotfix': {
@@ -597,35 +505,16 @@ class Run {
         s!.off.set(pushed.sha, 'branch');
         return;
       }
-      case 'pause': {
-        if (action.via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', id, '--name', 'pause', '--input', JSON.stringify({ reason: `chaos step ${this.step}`, by: 'chaos-cli' }));
-        else await pausePipeline(this.stack.client, s!.service.name, { reason: `chaos step ${this.step}`, by: 'chaos' });
-        this.holds.push({ kind: 'pause', service: s!.service.name, how: `pause via ${action.via}`, start: Date.now() });
-        return;
-      }
+      case 'pause':
+        return this.pause(s!, action.via, `chaos step ${this.step}`);
       case 'resume': {
         this.endHold((h) => h.kind === 'pause' && h.service === s!.service.name);
         if (action.via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', id, '--name', 'resume', '--input', JSON.stringify({ by: 'chaos-cli' }));
         else await resumePipeline(this.stack.client, s!.service.name, 'chaos');
         return;
       }
-      case 'freeze': {
-        const asked = Date.now();
-        if (action.via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', 'conveyor/control', '--name', 'freeze', '--input', JSON.stringify({ reason: `chaos step ${this.step}`, by: 'chaos-cli' }));
-        else await freezeAll(this.stack.client, this.stack.taskQueue, { reason: `chaos step ${this.step}`, by: 'chaos' });
-        this.holds.push({ kind: 'freeze', how: `freeze via ${action.via}`, start: Date.now() });
-        // How long until every pipeline knows (a figure for the report; bounded).
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline) {
-          const frozen = await Promise.all(this.services.map((c) => status(this.stack, c.service).then((st) => st.frozen !== null).catch(() => false)));
-          if (frozen.every(Boolean)) {
-            this.freezeReachMs.push(Date.now() - asked);
-            break;
-          }
-          await sleep(50);
-        }
-        return;
-      }
+      case 'freeze':
+        return this.freeze(action.via);
       case 'unfreeze': {
         this.endHold((h) => h.kind === 'freeze');
         if (action.via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', 'conveyor/control', '--name', 'unfreeze', '--input', JSON.stringify({ by: 'chaos-cli' }));
@@ -647,17 +536,40 @@ class Run {
       }
       case 'inject-fault': {
         this.stack.sandbox.faults.inject(action.rule);
+        this.faultSpans.push({ id: action.rule.id, start: Date.now() });
         this.injected[action.rule.kind] = (this.injected[action.rule.kind] ?? 0) + 1;
         return;
       }
       case 'clear-fault': {
-        this.stack.sandbox.faults.clear(action.id);
+        this.clearFault(action.id);
         // A storm emptied the bucket; clearing the rule does not refill it.
         if (action.storm) scenario.setRateLimit({ remaining: 4_500 });
         return;
       }
       case 'repair':
         return this.repair(s!, action.stage);
+      case 'configure':
+        return this.configure(s!, action.change);
+      case 'manual':
+        return this.manualPromotion(s!, action.stage, action.id, action.nearHandover);
+      case 'slow-promote':
+        return this.slowPromote(s!, action.id, action.hold, action.holdMs);
+      case 'unknown-target': {
+        await scenario.handDeploy(s!.service.pipeline, s!.service.stages[action.stage], { artifact: action.artifact, description: `chaos hand-made ${action.artifact}` });
+        return;
+      }
+      case 'storm':
+        return this.storm(s!, action.merges, action.spacingMs);
+      case 'reject':
+        return this.reject(s!, action.id, s!.lastMerge);
+      case 'unreject': {
+        const rejection = this.rejections.get(action.id);
+        if (!rejection) return;
+        this.rejections.delete(action.id);
+        this.endHold((h) => h.kind === 'reject' && h.how === `reject #${action.id}`);
+        this.sendUpdate('unreject', `u${action.id}`, s!, `unreject ${short(rejection.commit)}`, () => unrejectCommit(this.stack.client, s!.service.name, rejection.commit, 'chaos'));
+        return;
+      }
       case 'quiet':
         return;
     }
@@ -665,39 +577,237 @@ class Run {
 
   private readonly incidentIds = new Map<number, string>();
 
+  private async merge(s: ChaosService): Promise<string> {
+    const merged = await this.stack.sandbox.scenario.merge(s.service.pipeline);
+    s.main.set(merged.sha, s.main.size);
+    s.lastMerge = merged.sha;
+    return merged.releaseId;
+  }
+
+  private async pause(s: ChaosService, via: 'client' | 'cli', reason: string): Promise<void> {
+    const id = `conveyor/${s.service.name}`;
+    if (via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', id, '--name', 'pause', '--input', JSON.stringify({ reason, by: 'chaos-cli' }));
+    else await pausePipeline(this.stack.client, s.service.name, { reason, by: 'chaos' });
+    this.holds.push({ kind: 'pause', service: s.service.name, how: `pause via ${via}`, start: Date.now() });
+  }
+
+  private async freeze(via: 'client' | 'cli'): Promise<void> {
+    const asked = Date.now();
+    if (via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', 'conveyor/control', '--name', 'freeze', '--input', JSON.stringify({ reason: `chaos step ${this.step}`, by: 'chaos-cli' }));
+    else await freezeAll(this.stack.client, this.stack.taskQueue, { reason: `chaos step ${this.step}`, by: 'chaos' });
+    this.holds.push({ kind: 'freeze', how: `freeze via ${via}`, start: Date.now() });
+    // How long until every pipeline knows (a figure for the report; bounded).
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const frozen = await Promise.all(this.services.map((c) => status(this.stack, c.service).then((st) => st.frozen !== null).catch(() => false)));
+      if (frozen.every(Boolean)) {
+        this.freezeReachMs.push(Date.now() - asked);
+        break;
+      }
+      await sleep(50);
+    }
+  }
+
+  private clearFault(id: string): void {
+    this.stack.sandbox.faults.clear(id);
+    const now = Date.now();
+    for (const span of this.faultSpans) if (span.id === id && span.end === undefined) span.end = now;
+  }
+
   private endHold(match: (hold: Hold) => boolean): void {
     const now = Date.now();
     for (const hold of this.holds) if (hold.end === undefined && match(hold)) hold.end = now;
   }
 
+  /** The configuration in force for `s` at `at`. */
+  private configAt(s: ChaosService, at: number): Service {
+    let current = s.configs[0].service;
+    for (const config of s.configs) if (config.at <= at) current = config.service;
+    return current;
+  }
+
+  /** Every configuration in force at some moment of [from, to]. */
+  private configsDuring(s: ChaosService, from: number, to: number): Service[] {
+    return [this.configAt(s, from), ...s.configs.filter((c) => c.at > from && c.at <= to).map((c) => c.service)];
+  }
+
+  /** Sends an update without waiting for it: its answer (or the lack of one) is recorded when it comes. */
+  private sendUpdate(kind: SentUpdate['kind'], tag: string, s: ChaosService, what: string, run: () => Promise<unknown>, onAnswer?: (update: SentUpdate, answer: unknown) => void): SentUpdate {
+    const update: SentUpdate = { tag, kind, service: s.service.name, what, sentAt: Date.now() };
+    this.updates.push(update);
+    const answered = run().then(
+      (answer) => {
+        update.answeredAt = Date.now();
+        const outcome = answer as { started?: boolean; message?: string } | string;
+        if (kind === 'promote' && typeof outcome === 'object') {
+          update.outcome = outcome.started ? 'started' : 'not-started';
+          update.message = outcome.message;
+        } else {
+          update.outcome = 'done';
+          update.message = typeof outcome === 'string' ? outcome : JSON.stringify(outcome);
+        }
+        onAnswer?.(update, answer);
+      },
+      (error: Error) => {
+        update.answeredAt = Date.now();
+        update.outcome = 'refused';
+        update.message = error.message;
+      },
+    );
+    this.answering.push(answered);
+    return update;
+  }
+
   /**
-   * An operator overwrites a hotfix by hand (skipping the gates, as they must: the forward gate
-   * holds a hotfixed stage for ever) once upstream runs a commit of main again. Without a hotfix
-   * there, or with upstream off main, it asks without skipping gates: the safety gates then decide.
+   * An operator overwrites a hotfix or a hand-made release by hand (skipping the gates, as they
+   * must: the forward gate holds such a stage for ever) once upstream runs a commit of main again.
+   * Otherwise it asks without skipping gates: the safety gates then decide.
    */
   private async repair(s: ChaosService, stage: number): Promise<void> {
     const { scenario } = this.stack.sandbox;
-    const current = (app: string) => scenario.releases(app).filter((r) => r.current)[0]?.commit ?? null;
-    const target = current(s.service.stages[stage]);
-    const source = current(s.service.stages[stage - 1]);
-    const skipGates = !!target && s.off.get(target) === 'hotfix' && !!source && s.main.has(source);
+    const config = this.configAt(s, Date.now());
+    const app = s.service.stages[stage];
+    const index = config.stages.indexOf(app);
+    if (index < 1) return; // the stage is not in the configuration now
+    const running = (name: string) => scenario.releases(name).filter((r) => r.current)[0];
+    const target = running(app);
+    const source = running(config.stages[index - 1]);
+    const overwritable = !!target && (target.commit === null || s.off.get(target.commit) === 'hotfix');
+    const skipGates = overwritable && !!source?.commit && s.main.has(source.commit);
     this.manual.requested++;
-    const outcome = await within(
-      15_000,
-      promoteManually(this.stack.client, s.service.name, { to: s.service.stages[stage], reason: `chaos: overwrite hotfix ${short(target)}`, by: 'chaos', skipGates }).catch((error: Error) => ({
-        started: false,
-        message: error.message,
-      })),
+    const tag = `r${this.step}-${stage}`;
+    this.sendUpdate(
+      'promote',
+      tag,
+      s,
+      `repair ${app}`,
+      () => promoteManually(this.stack.client, s.service.name, { to: app, reason: `chaos: overwrite ${target?.commit ? `hotfix ${short(target.commit)}` : `hand-made v${target?.version}`} #${tag}`, by: 'chaos', skipGates }),
+      (update) => {
+        if (update.outcome === 'started') this.manual.started++;
+      },
     );
-    if (outcome !== 'timeout' && outcome.started) this.manual.started++;
+  }
+
+  /** A person's promotion into a stage, without --skip-gates; near a handover, when the workflow's history is about to be full. */
+  private async manualPromotion(s: ChaosService, stage: number, id: number, nearHandover: boolean): Promise<void> {
+    const app = s.service.stages[stage];
+    if (nearHandover) {
+      const cap = this.options.historyCap ?? 400;
+      const handle = this.stack.client.workflow.getHandle(`conveyor/${s.service.name}`);
+      const deadline = Date.now() + 8_000;
+      while (Date.now() < deadline) {
+        const length = await handle.describe().then((d) => d.historyLength, () => 0);
+        if (length >= cap - 15) break;
+        await sleep(40);
+      }
+    }
+    this.manual.requested++;
+    const tag = `m${id}`;
+    this.sendUpdate('promote', tag, s, `promote into ${app}${nearHandover ? ' near a handover' : ''}`, () => promoteManually(this.stack.client, s.service.name, { to: app, reason: `chaos manual #${tag}`, by: 'chaos' }), (update) => {
+      if (update.outcome === 'started') this.manual.started++;
+    });
+  }
+
+  private async configure(s: ChaosService, change: ConfigChange): Promise<void> {
+    const now = Date.now();
+    const original = s.service;
+    if (change.kind === 'malformed') {
+      // By hand, as a person would with the temporal CLI: the workflow must refuse it and go on as before.
+      const payload = malformedConfig(this.configAt(s, now), change.variant);
+      await this.stack.temporal('workflow', 'signal', '--workflow-id', `conveyor/${s.service.name}`, '--name', 'configure', '--input', JSON.stringify(payload));
+      return;
+    }
+    let next: Service;
+    let why: string = change.kind;
+    switch (change.kind) {
+      case 'min-age':
+        next = { ...original, minAgeMs: change.minAgeMs };
+        why = `minAge ${change.minAgeMs} ms`;
+        break;
+      case 'drop-stage':
+        next = { ...original, stages: original.stages.filter((_, i) => i !== change.stage) };
+        why = `without ${original.stages[change.stage]}`;
+        break;
+      case 'blackout': {
+        const end = Math.floor(now / 60_000) * 60_000 + 120_000;
+        next = { ...original, windows: { windows: [], blackouts: [{ from: minute(now), to: minute(end), reason: `chaos step ${this.step}`, timeZone: 'UTC' }] } };
+        why = `blackout until ${minute(end)}`;
+        this.holds.push({ kind: 'blackout', service: s.service.name, how: `blackout ${minute(now)}..${minute(end)} (step ${this.step})`, start: now, end });
+        break;
+      }
+      case 'restore':
+        next = original;
+        this.endHold((h) => h.kind === 'blackout' && h.service === s.service.name && (h.end === undefined || h.end > Date.now()));
+        break;
+    }
+    s.configs.push({ at: now, service: next, why });
+    await applyServices(this.stack.client, [next], this.stack.taskQueue);
+  }
+
+  private async reject(s: ChaosService, id: number, commit: string): Promise<void> {
+    this.rejections.set(id, { service: s.service.name, commit });
+    // In force once the workflow answered; its decisions after that must not promote the commit.
+    this.sendUpdate('reject', `j${id}`, s, `reject ${short(commit)}`, () => rejectCommit(this.stack.client, s.service.name, { commit, reason: `chaos reject #${id}`, by: 'chaos' }), (update) => {
+      if (this.rejections.has(id)) this.holds.push({ kind: 'reject', service: s.service.name, commit, how: `reject #${id}`, start: update.answeredAt! });
+    });
+  }
+
+  /**
+   * A pause between decision and POST: the promote activity's reads answer 503 (and its POST is
+   * slow), a merge gives the pipeline something to promote, and the moment a promotion is decided
+   * (in flight in status, not yet posted) the service is held; Heroku recovers a little later.
+   */
+  private async slowPromote(s: ChaosService, id: string, hold: SlowHold, holdMs: number): Promise<void> {
+    this.slow.run++;
+    const faults = this.stack.sandbox.faults;
+    const rules = [
+      ...PROMOTE_READS.map((endpoint, i) => ({ id: `${id}-read${i}`, kind: 'error' as const, endpoint, status: 503 as const })),
+      { id: `${id}-post`, kind: 'latency' as const, endpoint: PROMOTE, delayMs: 300 },
+    ];
+    for (const rule of rules) {
+      faults.inject(rule);
+      this.faultSpans.push({ id: rule.id, start: Date.now() });
+      this.injected[rule.kind] = (this.injected[rule.kind] ?? 0) + 1;
+    }
+    try {
+      await this.merge(s);
+      const deadline = Date.now() + 10_000;
+      let decided: PromotionRecord | undefined;
+      while (!decided && Date.now() < deadline) {
+        const st = await within(2_000, status(this.stack, s.service).catch(() => undefined));
+        decided = st && st !== 'timeout' ? st.inFlight.find((r) => r.outcome === 'in-flight' && !r.manual) : undefined;
+        if (!decided) await sleep(50);
+      }
+      if (decided) this.slow.caughtInFlight++;
+      if (hold === 'pause') await this.pause(s, 'client', `chaos slow promotion ${id}`);
+      else if (hold === 'freeze') await this.freeze('client');
+      else await this.reject(s, this.step, decided?.commit ?? s.lastMerge);
+      await sleep(holdMs);
+    } finally {
+      for (const rule of rules) this.clearFault(rule.id);
+    }
+  }
+
+  /** Merges a third of the soak apart on the first stage: a release of the storm must still reach the next stage, soaked. */
+  private async storm(s: ChaosService, merges: number, spacingMs: number): Promise<void> {
+    const start = Date.now();
+    const config = this.configAt(s, start);
+    const releases = new Set<string>();
+    for (let i = 0; i < merges; i++) {
+      releases.add(await this.merge(s));
+      if (i < merges - 1) await sleep(spacingMs);
+    }
+    this.storms.push({ service: s.service.name, from: config.stages[0], to: config.stages[1], start, end: Date.now(), releases, step: this.step });
   }
 
   // -- the end --------------------------------------------------------------------------------
 
-  /** Clears every fault and refills the rate limit; lifts every pause, freeze and incident still on. */
+  /** Clears every fault and refills the rate limit; lifts every pause, freeze, incident, rejection and config change still on. */
   private async wrapUp(): Promise<void> {
-    for (const action of this.planner.openEnds()) await this.act(action);
+    for (const action of this.planner.openEnds()) await this.actSafely(action);
     this.stack.sandbox.faults.clear();
+    const now = Date.now();
+    for (const span of this.faultSpans) span.end ??= now;
     this.stack.sandbox.scenario.setRateLimit({ remaining: 4_500 });
   }
 
@@ -737,6 +847,39 @@ class Run {
     return moving;
   }
 
+  /** Every update sent gets its bound to answer in. */
+  private async awaitAnswers(): Promise<void> {
+    const last = Math.max(0, ...this.updates.filter((u) => u.answeredAt === undefined).map((u) => u.sentAt));
+    if (last > 0) await within(Math.max(0, last + this.updateBoundMs - Date.now()), Promise.all(this.answering));
+  }
+
+  /** Every pipeline must observe again after the run: a status whose observedAt moves past this moment. */
+  private async checkReconciling(): Promise<void> {
+    const since = Date.now();
+    const deadline = since + Math.max(15_000, 5 * this.tickMs);
+    const pending = new Set(this.services.map((s) => s.service.name));
+    const last = new Map<string, string | null>();
+    while (pending.size > 0 && Date.now() < deadline) {
+      await Promise.all(
+        this.services
+          .filter((s) => pending.has(s.service.name))
+          .map(async (s) => {
+            const st = await within(3_000, status(this.stack, s.service).catch((error: Error) => error));
+            if (st === 'timeout' || st instanceof Error) {
+              last.set(s.service.name, st === 'timeout' ? 'status query timed out' : `status failed: ${st.message}`);
+              return;
+            }
+            last.set(s.service.name, st.observedAt);
+            if (st.observedAt && Date.parse(st.observedAt) > since) pending.delete(s.service.name);
+          }),
+      );
+      if (pending.size > 0) await sleep(250);
+    }
+    for (const name of pending) {
+      this.violate('reconciling', `reconciling:${name}`, `${name}: no observation in the ${Math.round((deadline - since) / 1000)} s after the run (last observedAt: ${last.get(name) ?? 'never'}): the pipeline no longer reconciles`);
+    }
+  }
+
   private async checkWorkflowsRunning(): Promise<void> {
     for (const s of this.services) {
       const described = await this.stack.client.workflow.getHandle(`conveyor/${s.service.name}`).describe().catch((error: Error) => error);
@@ -745,7 +888,21 @@ class Run {
     }
   }
 
-  private report(started: number, steps: number, settled: boolean): ChaosReport {
+  /** Continue-as-new handovers during the run: every run of a pipeline workflow but its first. */
+  private async handovers(): Promise<number> {
+    let runs = 0;
+    for (const s of this.services) {
+      try {
+        for await (const _ of this.stack.client.workflow.list({ query: `WorkflowId = 'conveyor/${s.service.name}'` })) runs++;
+        runs--;
+      } catch {
+        // visibility unavailable: not counted
+      }
+    }
+    return Math.max(0, runs);
+  }
+
+  private report(started: number, steps: number, settled: boolean, handovers: number): ChaosReport {
     const totals = this.stack.sandbox.faults.totals();
     const perService: Record<string, number> = {};
     let byHand = 0;
@@ -754,6 +911,14 @@ class Run {
       if (this.recordFor(seen)?.manual) byHand++;
     }
     const total = this.recorder.promotions.size;
+    const byKind: Record<string, { sent: number; answered: number }> = {};
+    for (const update of this.updates) {
+      const entry = (byKind[update.kind] ??= { sent: 0, answered: 0 });
+      entry.sent++;
+      if (update.answeredAt !== undefined && update.answeredAt - update.sentAt <= this.updateBoundMs) entry.answered++;
+    }
+    const violations = [...this.violations.values()];
+    const violationsByInvariant = Object.fromEntries(INVARIANTS.map((i) => [i, violations.filter((v) => v.invariant === i).length])) as Record<Invariant, number>;
     return {
       seed: this.options.seed,
       steps,
@@ -771,10 +936,15 @@ class Run {
       promotions: { total, automatic: total - byHand, byHand, perService },
       freezeReachMs: this.freezeReachMs,
       manual: this.manual,
+      updates: { sent: this.updates.length, answered: Object.values(byKind).reduce((a, b) => a + b.answered, 0), byKind },
+      handovers,
+      storms: { run: this.storms.length, flowed: this.storms.filter((st) => this.stormFlowed(st)).length, exempt: this.storms.filter((st) => this.stormExemption(st) !== undefined).length },
+      slowPromotions: this.slow,
       activityFailures: -1,
       settled,
       unsettled: settled ? [] : this.unsettled(),
-      violations: [...this.violations.values()],
+      violations,
+      violationsByInvariant,
       notes: [...this.notes.values()],
     };
   }
@@ -828,6 +998,19 @@ class Run {
     return `${hold.how} from ${clock(hold.start)} to ${hold.end === undefined ? 'now' : clock(hold.end)}`;
   }
 
+  private appId(app: string): string | undefined {
+    return this.appIds().get(app);
+  }
+
+  private appIdCache: Map<string, string> | undefined;
+  private appIds(): Map<string, string> {
+    if (!this.appIdCache) {
+      const state = this.stack.sandbox.scenario.snapshot();
+      this.appIdCache = new Map(Object.values(state.apps).map((a) => [a.name, a.id]));
+    }
+    return this.appIdCache;
+  }
+
   private async check(final = false): Promise<void> {
     this.recorder.poll();
     await this.refreshStatus();
@@ -838,56 +1021,106 @@ class Run {
       this.checkPromotion(seen, final);
     }
     for (const [target, promotions] of byTarget) this.checkTarget(target, promotions);
-    for (const s of this.services) for (const record of this.records.get(s.service.name)!.values()) this.checkRecord(s, record);
+    for (const s of this.services) for (const record of this.records.get(s.service.name)!.values()) this.checkRecord(s, record, final);
+    this.checkStorms(final);
+    this.checkUpdates(final);
   }
 
-  /** Branch, holds and forward, for one promotion Heroku really received. */
+  /** Branch, holds, config, forward and soak, for one promotion Heroku really received. */
   private checkPromotion(seen: SeenPromotion, final: boolean): void {
     const { promotion } = seen;
     const s = this.serviceOf(promotion.pipeline)!;
     const record = this.recordFor(seen);
-    const { lo, hi } = this.recorder.window(seen);
+    const targetApp = promotion.targets[0]?.app;
+    const posted = this.recorder.postedAt(seen, targetApp ? (this.appId(targetApp) ?? '') : '');
     const targets = promotion.targets.map((t) => t.app).join(',');
-    const what = `${s.service.name}: promotion ${promotion.id.slice(0, 8)} of v${promotion.sourceRelease.version} (${short(promotion.commit)}) ${promotion.source} -> ${targets}, created ${clock(lo)}-${clock(hi)}`;
+    const what = `${s.service.name}: promotion ${promotion.id.slice(0, 8)} of v${promotion.sourceRelease.version} (${short(promotion.commit)}) ${promotion.source} -> ${targets}, posted ${clock(posted)}`;
     const decided = record ? Date.parse(record.startedAt) : undefined;
     const decidedText = record ? `decided ${clock(decided!)}${record.manual ? ` by hand (${record.manual.by}, skipped ${record.manual.skippedGates.join(', ') || 'nothing'})` : ''}` : 'no workflow record of it';
 
-    // 1. Only commits on the branch.
+    // Branch: only commits on the branch.
     const off = promotion.commit ? s.off.get(promotion.commit) : undefined;
     const onMain = promotion.commit !== null && s.main.has(promotion.commit);
     if (!onMain) {
-      const why = off ? `a ${off} commit, not on ${s.service.branch}` : `a commit the run never made (${promotion.commit})`;
+      const why = off ? `a ${off} commit, not on ${s.service.branch}` : promotion.commit ? `a commit the run never made (${promotion.commit})` : 'a release with no known commit';
       if (record?.manual?.skippedGates.includes('branch')) this.note('by-hand-off-branch', `branch:${promotion.id}`, `${what}: ${why}; ${decidedText}`);
       else this.violate('branch', `branch:${promotion.id}`, `${what}: promoted ${why}; ${decidedText}`);
     }
 
-    if (record?.manual) return;
-    if (!record && !final) return; // judged once the workflow's record is in (or at the end without it)
-
-    // 3. Never while paused, frozen or in an incident.
+    // Rejections hold by hand too: never a rejected commit posted once the rejection was answered.
     for (const hold of this.holdsOf(s.service.name)) {
-      const inside = lo >= hold.start + GRACE_MS && hi <= (hold.end ?? Infinity);
-      if (!inside) continue;
-      const key = `hold:${s.service.name}:${targets}:v${promotion.sourceRelease.version}:${record?.startedAt ?? promotion.id}:${hold.kind}:${hold.start}`;
-      if (decided === undefined || decided >= hold.start + GRACE_MS) {
-        this.violate('hold', key, `${what}, during ${hold.kind} (${this.describeHold(hold)}); ${decidedText}`);
-      } else {
-        this.note('posted-during-hold', key, `${what}, during ${hold.kind} (${this.describeHold(hold)}), but ${decidedText}, before the hold: posted ${((lo - decided) / 1000).toFixed(1)}+ s after the decision (retries or slow answers)`);
+      if (hold.kind !== 'reject' || hold.commit !== promotion.commit) continue;
+      if (posted >= hold.start + GRACE_MS && posted <= (hold.end ?? Infinity)) {
+        this.violate('hold', `hold:reject:${promotion.id}:${hold.start}`, `${what}: ${short(promotion.commit)} was rejected (${this.describeHold(hold)}); ${decidedText}`);
       }
     }
 
-    // 2. Never backwards over a newer target: a stage running (or releasing) a hotfix is not overwritten.
+    // Config: only between adjacent stages of the configuration in force.
+    const configs = this.configsDuring(s, posted - GRACE_MS, posted);
     for (const target of promotion.targets) {
-      const before = (this.recorder.byApp.get(target.app) ?? []).filter((r) => r.firstSeen <= lo && r.status !== 'failed' && !r.description.startsWith('Rollback'));
-      const newest = before.reduce<SeenRelease | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined);
-      if (!newest?.commit || s.off.get(newest.commit) !== 'hotfix') continue;
-      if (newest.commit === promotion.commit) continue;
-      const since = newest.firstSeen;
-      if (lo < since + GRACE_MS) continue; // the hotfix landed as the promotion was posted: a race with the operator
-      // Decided before the hotfix or not: it was posted over a hotfix that had been running for a while.
-      const when = decided === undefined ? decidedText : decided < since ? `${decidedText}, before the hotfix landed, and posted ${((lo - decided) / 1000).toFixed(1)}+ s later without looking again` : decidedText;
-      this.violate('forward', `forward:${target.app}:v${promotion.sourceRelease.version}:${record?.startedAt ?? promotion.id}`, `${what}: overwrites hotfix ${short(newest.commit)} (v${newest.version}, on ${target.app} since ${clock(since)}); ${when}`);
+      const adjacent = configs.some((config) => pairsOf(config).some((p) => p.from === promotion.source && p.to === target.app));
+      if (!adjacent) {
+        this.violate('config', `config:${promotion.id}:${target.app}`, `${what}: ${promotion.source} -> ${target.app} is no pair of the configuration in force (${configs.map((c) => c.stages.map((x) => x.replace(`${s.service.name}-`, '')).join('>')).join(' or ')}); ${decidedText}`);
+      }
     }
+
+    if (!record && !final) return; // judged once the workflow's record is in (or at the end without it)
+    const manual = record?.manual;
+
+    // Holds: never while paused, frozen, in an incident or a blackout; by hand only what it overrules.
+    for (const hold of this.holdsOf(s.service.name)) {
+      if (hold.kind === 'reject') continue;
+      const inside = posted >= hold.start + GRACE_MS && posted <= (hold.end ?? Infinity);
+      if (!inside) continue;
+      const key = `hold:${s.service.name}:${targets}:v${promotion.sourceRelease.version}:${record?.startedAt ?? promotion.id}:${hold.kind}:${hold.start}`;
+      const during = `during ${hold.kind} (${this.describeHold(hold)})`;
+      if (manual) {
+        const gate = hold.kind === 'incident' ? 'incident' : hold.kind === 'blackout' ? 'window' : 'allow';
+        if (decided! < hold.start) this.note('posted-during-hold', key, `${what}, ${during}, by hand but ${decidedText}, before the hold: posted ${((posted - decided!) / 1000).toFixed(1)} s after the decision`);
+        else if (hold.kind === 'incident' && !manual.skippedGates.includes(gate) && decided! >= hold.start + GRACE_MS) this.violate('hold', key, `${what}, ${during}; ${decidedText}: the incident gate did not hold it`);
+        continue;
+      }
+      const late = decided !== undefined && decided < hold.start + GRACE_MS ? `; posted ${((posted - decided) / 1000).toFixed(1)} s after the decision: a decided promotion must not be posted once a hold began` : '';
+      this.violate('hold', key, `${what}, ${during}; ${decidedText}${late}`);
+    }
+    if (manual) return;
+
+    // Forward: a stage running (or releasing) a hotfix, a release nobody knows the commit of, or a newer commit of main is not overwritten.
+    for (const target of promotion.targets) {
+      const before = (this.recorder.byApp.get(target.app) ?? []).filter((r) => r.firstSeen <= posted && r.status !== 'failed' && !r.description.startsWith('Rollback'));
+      const newest = before.reduce<SeenRelease | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined);
+      if (!newest || newest.commit === promotion.commit) continue;
+      const since = newest.firstSeen;
+      if (posted < since + GRACE_MS) continue; // it landed as the promotion was posted: a race with the operator
+      let over: string | undefined;
+      if (newest.commit === null) over = `v${newest.version}, whose commit is unknown (${newest.slugId ? 'a hand-built slug' : 'no slug'})`;
+      else if (s.off.get(newest.commit) === 'hotfix') over = `hotfix ${short(newest.commit)} (v${newest.version})`;
+      else if (promotion.commit && s.main.has(newest.commit) && s.main.has(promotion.commit) && s.main.get(newest.commit)! > s.main.get(promotion.commit)!) {
+        over = `v${newest.version} running ${short(newest.commit)}, a newer commit of main: backwards`;
+      }
+      if (!over) continue;
+      const when = decided === undefined ? decidedText : decided < since ? `${decidedText}, before that release landed, and posted ${((posted - decided) / 1000).toFixed(1)} s later without looking again` : decidedText;
+      this.violate('forward', `forward:${target.app}:v${promotion.sourceRelease.version}:${record?.startedAt ?? promotion.id}`, `${what}: overwrites ${over}, on ${target.app} since ${clock(since)}; ${when}`);
+    }
+
+    // Soak: the source release had run on its stage for minAge (from the updated_at of its success; the same slug before it counts).
+    const soakStart = this.soakStart(promotion.source, promotion.sourceRelease.id);
+    if (soakStart !== undefined) {
+      const minAge = Math.min(...configs.map((c) => c.minAgeMs));
+      const soaked = posted - soakStart;
+      if (soaked < minAge - 5) {
+        this.violate('soak', `soak:${promotion.id}`, `${what}: v${promotion.sourceRelease.version} had run on ${promotion.source} for ${soaked} ms (since ${clock(soakStart)}), less than minAge ${minAge} ms; ${decidedText}`);
+      }
+    }
+  }
+
+  /** When the source release started running on its app, as Heroku tells it (updated_at of its success), counting earlier releases of the same slug. */
+  private soakStart(app: string, releaseId: string): number | undefined {
+    const releases = [...(this.recorder.byApp.get(app) ?? [])].filter((r) => r.status !== 'failed').sort((a, b) => a.version - b.version);
+    let index = releases.findIndex((r) => r.id === releaseId);
+    if (index < 0 || releases[index].status !== 'succeeded' || !releases[index].slugId) return undefined;
+    while (index > 0 && releases[index - 1].slugId === releases[index].slugId && releases[index - 1].status === 'succeeded') index--;
+    return Date.parse(releases[index].updatedAt);
   }
 
   /** In flight and exactly once, per target app. */
@@ -896,7 +1129,7 @@ class Run {
     for (let i = 0; i < sorted.length; i++) {
       for (let j = i + 1; j < sorted.length; j++) {
         const [a, b] = [sorted[i], sorted[j]];
-        // 4. Never two in flight into one target: b appeared while a was still pending.
+        // Never two in flight into one target: b appeared while a was still pending.
         if (a.settledAt === undefined || b.firstSeen < a.settledAt) {
           this.violate(
             'in-flight',
@@ -904,7 +1137,7 @@ class Run {
             `${target}: promotion ${b.promotion.id.slice(0, 8)} (v${b.promotion.sourceRelease.version} ${short(b.promotion.commit)}, seen ${clock(b.firstSeen)}) posted while ${a.promotion.id.slice(0, 8)} (v${a.promotion.sourceRelease.version} ${short(a.promotion.commit)}, seen ${clock(a.firstSeen)}) was in flight (settled ${a.settledAt ? clock(a.settledAt) : 'not yet'})`,
           );
         }
-        // 5. Exactly once: the same slug into the same target twice, the second not by hand.
+        // Exactly once: the same slug into the same target twice, the second not by hand.
         const slugA = this.recorder.releases.get(a.promotion.sourceRelease.id)?.slugId;
         const slugB = this.recorder.releases.get(b.promotion.sourceRelease.id)?.slugId;
         if (slugA && slugA === slugB && !this.recordFor(b)?.manual) {
@@ -918,19 +1151,81 @@ class Run {
     }
   }
 
-  /** From the workflow's own records: no automatic decision inside a hold, none over a hotfix it saw. */
-  private checkRecord(s: ChaosService, record: PromotionRecord): void {
-    if (record.manual) return;
+  /** From the workflow's own records: no automatic decision inside a hold, none over a hotfix or unknown release it saw; no manual one nobody was told started. */
+  private checkRecord(s: ChaosService, record: PromotionRecord, final: boolean): void {
     const decided = Date.parse(record.startedAt);
     const what = `${s.service.name}: v${record.sourceVersion} (${short(record.commit)}) ${record.from} -> ${record.to} decided ${clock(decided)} (outcome ${record.outcome})`;
+    if (record.manual) {
+      const tag = /#([a-z0-9-]+)\s*$/.exec(record.manual.reason)?.[1];
+      const request = tag ? this.updates.find((u) => u.tag === tag) : undefined;
+      if (!request) return;
+      if (request.answeredAt === undefined && !final) return;
+      if (request.outcome !== 'started') {
+        this.violate('manual', `manual:${tag}:${record.startedAt}`, `${what} by hand for request #${tag} (${request.what}, sent ${clock(request.sentAt)}), which was ${request.answeredAt === undefined ? 'never answered' : `answered ${request.outcome} at ${clock(request.answeredAt)}: ${request.message}`}`);
+      }
+      return;
+    }
     for (const hold of this.holdsOf(s.service.name)) {
+      if (hold.kind === 'reject' && hold.commit !== record.commit) continue;
       if (decided >= hold.start + GRACE_MS && decided < (hold.end ?? Infinity)) {
         this.violate('hold', `hold:${s.service.name}:${record.to}:v${record.sourceVersion}:${record.startedAt}:${hold.kind}:${hold.start}`, `${what}, during ${hold.kind} (${this.describeHold(hold)})`);
       }
     }
-    const previous = record.previous?.slugId ? this.recorder.slugCommits.get(record.previous.slugId) : undefined;
-    if (previous && s.off.get(previous) === 'hotfix') {
-      this.violate('forward', `forward:${record.to}:v${record.sourceVersion}:${record.startedAt}`, `${what}: the workflow saw ${record.to} running hotfix ${short(previous)} (v${record.previous!.version}) and promoted over it`);
+    const previous = record.previous;
+    if (!previous) return;
+    const commit = previous.slugId ? this.recorder.slugCommits.get(previous.slugId) : null;
+    if (commit === undefined) return;
+    if (commit === null) {
+      this.violate('forward', `forward:${record.to}:v${record.sourceVersion}:${record.startedAt}`, `${what}: the workflow saw ${record.to} running v${previous.version}, whose commit is unknown, and decided to promote over it`);
+    } else if (s.off.get(commit) === 'hotfix') {
+      this.violate('forward', `forward:${record.to}:v${record.sourceVersion}:${record.startedAt}`, `${what}: the workflow saw ${record.to} running hotfix ${short(commit)} (v${previous.version}) and promoted over it`);
+    }
+  }
+
+  /** Exempt a storm when something the invariants allow held the pair during it; answers why, or undefined. */
+  private stormExemption(storm: Storm): string | undefined {
+    const hold = this.holdsOf(storm.service).find((h) => h.kind !== 'reject' && h.start < storm.end && (h.end ?? Infinity) > storm.start);
+    if (hold) return `held by ${this.describeHold(hold)}`;
+    const fault = this.faultSpans.find((f) => f.start < storm.end && (f.end ?? Infinity) > storm.start);
+    if (fault) return `fault ${fault.id} was in place`;
+    const s = this.services.find((c) => c.service.name === storm.service)!;
+    const running = (this.recorder.byApp.get(storm.to) ?? []).filter((r) => r.firstSeen <= storm.start && r.status === 'succeeded').sort((a, b) => b.version - a.version)[0];
+    if (running && (running.commit === null || s.off.has(running.commit))) return `${storm.to} ran ${running.commit === null ? 'a hand-made release' : `off-branch ${short(running.commit)}`}`;
+    if (s.configs.some((c) => c.at > storm.start - GRACE_MS && c.at < storm.end)) return 'its configuration changed';
+    return undefined;
+  }
+
+  private stormFlowed(storm: Storm): boolean {
+    const toId = this.appIds().get(storm.to) ?? '';
+    for (const seen of this.recorder.promotions.values()) {
+      if (seen.promotion.source !== storm.from || !seen.promotion.targets.some((t) => t.app === storm.to)) continue;
+      if (!storm.releases.has(seen.promotion.sourceRelease.id)) continue;
+      if (this.recorder.postedAt(seen, toId) <= storm.end + GRACE_MS) return true;
+    }
+    return false;
+  }
+
+  /** Under a merge storm, a release of the storm reaches the next stage while the storm lasts. */
+  private checkStorms(final: boolean): void {
+    for (const storm of this.storms) {
+      if (storm.judged || (!final && Date.now() < storm.end + 2 * GRACE_MS)) continue;
+      storm.judged = true;
+      if (this.stormFlowed(storm)) continue;
+      const exemption = this.stormExemption(storm);
+      const what = `${storm.service}: a storm of ${storm.releases.size} merges on ${storm.from} from ${clock(storm.start)} to ${clock(storm.end)} (step ${storm.step})`;
+      if (exemption) this.note('storm-exempt', `storm:${storm.start}`, `${what}: nothing reached ${storm.to}, but ${exemption}`);
+      else this.violate('soak', `storm:${storm.start}`, `${what}: no release of the storm reached ${storm.to}: changes no longer flow under steady merging`);
+    }
+  }
+
+  /** Every update answered within the bound. */
+  private checkUpdates(final: boolean): void {
+    const now = Date.now();
+    for (const update of this.updates) {
+      const late = update.answeredAt === undefined ? now - update.sentAt > this.updateBoundMs : update.answeredAt - update.sentAt > this.updateBoundMs;
+      if (!late && !(final && update.answeredAt === undefined && now - update.sentAt > this.updateBoundMs)) continue;
+      const answer = update.answeredAt === undefined ? `not answered after ${((now - update.sentAt) / 1000).toFixed(0)} s` : `answered after ${((update.answeredAt - update.sentAt) / 1000).toFixed(0)} s`;
+      this.violate('answered', `answered:${update.tag}`, `${update.service}: ${update.kind} update #${update.tag} (${update.what}, sent ${clock(update.sentAt)}) ${answer} (bound ${this.updateBoundMs / 1000} s)`);
     }
   }
 }
