@@ -1,38 +1,86 @@
-import { Command, CommanderError } from 'commander';
-import { userInfo } from 'node:os';
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
 import { ConfigError, loadServices } from '../config/load';
+import { servicesJsonSchemaText } from '../config/json-schema';
+import type { Service } from '../domain/service';
 import { SettingsError } from '../worker/settings';
 import { addConnectionOptions, connectClient, temporalSettings, workerSettings } from './connection';
-import { UserError } from './errors';
-import { formatList, formatStatus } from './format';
+import { EXIT, explainTemporalError, noWorkerError, UnreachableError, UsageError, UserError, type Where } from './errors';
+import { explainWhy, formatApplied, formatList, formatPlan, formatStatus } from './format';
+import { colorsOn, confirm, identity, note, painter, slow } from './terminal';
+import { bashCompletion, zshCompletion } from './completion';
 import {
   applyServices,
+  approveRelease,
   currentFreeze,
   freezeAll,
+  hasWorker,
   listPipelines,
+  notInFile,
   pausePipeline,
   pipelineStatus,
+  planServices,
   promoteManually,
   rejectCommit,
   resumePipeline,
+  retryRelease,
+  stopPipelines,
   unfreezeAll,
   unrejectCommit,
-  approveRelease,
 } from './pipelines';
 
-const print = (value: unknown, json: boolean, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
-const whoami = () => process.env.CONVEYOR_USER || userInfo().username;
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** What this run prints to: one JSON document with --json, else text, coloured only on a terminal. */
+const io = { json: false, paint: painter(false) };
+/** The Temporal target of this run, for error messages that name it. */
+let where: Where = {};
+
+const print = (value: unknown, text: () => string) => console.log(io.json ? JSON.stringify(value, null, 2) : text());
+
+/** A Temporal client; failing to connect is exit 3, whatever the reason. */
+async function connect(): Promise<{ client: Client; taskQueue: string }> {
+  const settings = temporalSettings();
+  where = { address: settings.address, namespace: settings.namespace, taskQueue: settings.taskQueue };
+  try {
+    return { client: await connectClient(settings), taskQueue: settings.taskQueue };
+  } catch (error) {
+    if (error instanceof UserError && !(error instanceof UnreachableError)) throw new UnreachableError(error.message);
+    throw error;
+  }
+}
+
+const by = (flag: string | undefined) => identity(flag).by;
+const reasonRequired = (reason: string) => {
+  if (!reason.trim()) throw new UsageError('--reason must not be empty');
+  return reason;
+};
+const byOption = () => new Option('--by <who>', 'who, for the audit record (default: CONVEYOR_USER, else git config user.email)');
+
+/** Reads the services file; its problems are exit 2. */
+const servicesOf = (file: string): Service[] => loadServices(file);
 
 export function buildProgram(): Command {
   const program = new Command('conveyor')
     .description('Continuous delivery for Heroku pipelines: one durable Temporal workflow per service.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .addOption(new Option('--json', 'print one JSON document (errors too, as {"error": {...}})'))
     .showHelpAfterError('(conveyor --help lists the commands)')
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => (io.json ? undefined : process.stderr.write(text)) })
     .addHelpText(
       'after',
-      '\nEnvironment: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), CONVEYOR_TASK_QUEUE (conveyor),\n' +
-        'HEROKU_API_KEY, HEROKU_API_URL, GITHUB_TOKEN, GITHUB_API_URL (the worker needs the keys).',
+      '\nExit codes: 0 done, 1 refused or failed, 2 usage or bad input, 3 cannot reach Temporal or Heroku.\n' +
+        'Environment: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), CONVEYOR_TASK_QUEUE (conveyor),\n' +
+        'CONVEYOR_USER (who you are in audit records), NO_COLOR, HEROKU_API_KEY, HEROKU_API_URL, GITHUB_TOKEN, GITHUB_API_URL.',
     );
   addConnectionOptions(program);
+  program.hook('preAction', (root) => {
+    io.json = !!root.opts().json;
+    io.paint = painter(!io.json && colorsOn());
+  });
 
   program
     .command('worker')
@@ -43,40 +91,104 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('schema')
+    .description('print the JSON Schema of the services file (editors complete and check files that name it in $schema)')
+    .action(() => {
+      process.stdout.write(servicesJsonSchemaText());
+    });
+
+  program
+    .command('validate')
+    .description('check a services file: schema and cross-field rules offline; with HEROKU_API_KEY the couplings, with GITHUB_TOKEN the repositories')
+    .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
+    .option('--offline', 'check the file only, even when tokens are set')
+    .action(async (opts: { file: string; offline?: boolean }) => {
+      const services = servicesOf(opts.file);
+      const checked = { file: true, couplings: !opts.offline && !!process.env.HEROKU_API_KEY, repos: !opts.offline && !!process.env.GITHUB_TOKEN };
+      const { checkCouplings, checkRepos } = await import('./couplings');
+      const problems = [
+        ...(checked.couplings ? await slow(`checking the couplings of ${services.length} services with Heroku`, () => checkCouplings(services)) : []),
+        ...(checked.repos ? await slow(`checking ${services.length} repositories with GitHub`, () => checkRepos(services)) : []),
+      ];
+      if (problems.length) throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
+      const skipped = [!checked.couplings && 'couplings (set HEROKU_API_KEY)', !checked.repos && 'repositories (set GITHUB_TOKEN)'].filter(Boolean);
+      print({ file: opts.file, valid: true, services: services.map((s) => s.name), checked }, () =>
+        `${opts.file}: ${services.length} service${services.length === 1 ? '' : 's'} valid` + (skipped.length ? ` (not checked: ${skipped.join(', ')})` : ' (couplings and repositories checked)'),
+      );
+    });
+
+  program
+    .command('plan')
+    .description('dry run of apply: which pipelines would start, change or stop, and what each pair would do now under the new config')
+    .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
+    .action(async (opts: { file: string }) => {
+      const services = servicesOf(opts.file);
+      const { client, taskQueue } = await connect();
+      const plan = await slow('asking the running pipelines', () => planServices(client, services, taskQueue));
+      print({ file: opts.file, ...plan }, () => formatPlan(plan, Date.now(), io.paint));
+    });
+
+  program
     .command('apply')
-    .description('validate a services file, check each stage app is coupled, start missing pipelines and update running ones')
-    .requiredOption('-f, --file <file>', 'services file (JSON)')
+    .description('validate a services file, check each stage app is coupled, start missing pipelines, reconfigure changed ones (refusals are reported)')
+    .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
     .option('--skip-coupling-check', 'do not ask Heroku whether the stage apps are coupled')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { file: string; skipCouplingCheck?: boolean; json?: boolean }) => {
-      const services = loadServices(opts.file);
+    .option('--prune', 'stop the running pipelines the file no longer names (asks first; --yes without a terminal)')
+    .option('-y, --yes', 'answer yes to the --prune question')
+    .addOption(byOption())
+    .action(async (opts: { file: string; skipCouplingCheck?: boolean; prune?: boolean; yes?: boolean; by?: string }) => {
+      const services = servicesOf(opts.file);
       if (!opts.skipCouplingCheck) {
         const { checkCouplings } = await import('./couplings');
-        await checkCouplings(services);
+        const problems = await slow(`checking the couplings of ${services.length} services with Heroku`, () => checkCouplings(services));
+        if (problems.length) throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
       }
-      const settings = temporalSettings();
-      const client = await connectClient(settings);
-      const applied = await applyServices(client, services, settings.taskQueue);
-      print(applied, !!opts.json, () => applied.map((a) => `${a.action} ${a.workflowId}`).join('\n'));
+      const { client, taskQueue } = await connect();
+      const applied = await slow('starting and reconfiguring pipelines', () => applyServices(client, services, taskQueue));
+      const stale = await notInFile(client, services);
+      let stopped: string[] = [];
+      if (opts.prune && stale.length) {
+        const who = by(opts.by);
+        if (await confirm(`stop ${stale.length} pipeline${stale.length === 1 ? '' : 's'} not in ${opts.file} (${stale.join(', ')})?`, { yes: opts.yes })) stopped = await stopPipelines(client, stale, who);
+        else note('nothing stopped');
+      }
+      print({ file: opts.file, services: applied, notInFile: stale.filter((n) => !stopped.includes(n)), stopped }, () => formatApplied(applied, stale, stopped, io.paint));
+      if (applied.some((a) => a.action === 'refused')) process.exitCode = EXIT.refused;
     });
 
   program
     .command('list')
     .description('list the running pipelines')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const pipelines = await listPipelines(await connectClient(temporalSettings()));
-      print(pipelines, !!opts.json, () => formatList(pipelines));
+    .action(async () => {
+      const { client, taskQueue } = await connect();
+      const pipelines = await listPipelines(client);
+      if (pipelines.length && !(await hasWorker(client, taskQueue))) note(noWorkerError({ taskQueue }).message);
+      print(pipelines, () => formatList(pipelines));
     });
 
   program
     .command('status')
     .description('show a pipeline: stages, commits, gate verdicts, promotions')
     .argument('<service>')
-    .option('--json', 'print the status query result as JSON')
-    .action(async (service: string, opts: { json?: boolean }) => {
-      const status = await pipelineStatus(await connectClient(temporalSettings()), service);
-      print(status, !!opts.json, () => formatStatus(status));
+    .action(async (service: string) => {
+      const { client } = await connect();
+      const status = await pipelineStatus(client, service);
+      print(status, () => formatStatus(status, Date.now(), io.paint));
+    });
+
+  program
+    .command('why')
+    .description("why isn't my change moving: which gate holds, since when, what would open it, what to run to override")
+    .argument('<service>')
+    .option('--to <stage>', 'ask about the promotion into this stage (default: where the newest change waits)')
+    .action(async (service: string, opts: { to?: string }) => {
+      const { client } = await connect();
+      const status = await pipelineStatus(client, service);
+      if (opts.to && !status.pairs.some((p) => p.to === opts.to)) {
+        throw new UsageError(`--to: "${opts.to}" is not a stage ${service} promotes into (${status.pairs.map((p) => p.to).join(', ')})`);
+      }
+      const why = explainWhy(status, opts.to);
+      print(why, () => why.text);
     });
 
   program
@@ -84,52 +196,56 @@ export function buildProgram(): Command {
     .description('stop promotions for a service until resumed (promotions in flight finish)')
     .argument('<service>')
     .requiredOption('--reason <text>', 'why; shown in status and the Web UI')
-    .option('--by <name>', 'who (default: your user name)')
+    .addOption(byOption())
     .action(async (service: string, opts: { reason: string; by?: string }) => {
-      if (!opts.reason.trim()) throw new UserError('--reason must not be empty');
-      await pausePipeline(await connectClient(temporalSettings()), service, { reason: opts.reason, by: opts.by ?? whoami() });
-      console.log(`paused ${service}`);
+      const request = { reason: reasonRequired(opts.reason), by: by(opts.by) };
+      const { client } = await connect();
+      await pausePipeline(client, service, request);
+      print({ service, paused: true, ...request }, () => `paused ${service}`);
     });
 
   program
     .command('resume')
     .description('let promotions go again')
     .argument('<service>')
-    .option('--by <name>', 'who (default: your user name)')
+    .addOption(byOption())
     .action(async (service: string, opts: { by?: string }) => {
-      await resumePipeline(await connectClient(temporalSettings()), service, opts.by ?? whoami());
-      console.log(`resumed ${service}`);
+      const who = by(opts.by);
+      const { client } = await connect();
+      await resumePipeline(client, service, who);
+      print({ service, paused: false, by: who }, () => `resumed ${service}`);
     });
 
   program
     .command('freeze')
     .description('stop promotions in every pipeline (services with ignoreFreeze excepted) until unfreeze')
     .requiredOption('--reason <text>', 'why; shown in every status')
-    .option('--by <name>', 'who (default: your user name)')
+    .addOption(byOption())
     .action(async (opts: { reason: string; by?: string }) => {
-      if (!opts.reason.trim()) throw new UserError('--reason must not be empty');
-      const settings = temporalSettings();
-      await freezeAll(await connectClient(settings), settings.taskQueue, { reason: opts.reason, by: opts.by ?? whoami() });
-      console.log('frozen: every pipeline holds its promotions');
+      const request = { reason: reasonRequired(opts.reason), by: by(opts.by) };
+      const { client, taskQueue } = await connect();
+      await freezeAll(client, taskQueue, request);
+      print({ frozen: true, ...request }, () => 'frozen: every pipeline holds its promotions');
     });
 
   program
     .command('unfreeze')
     .description('end the company-wide freeze')
-    .option('--by <name>', 'who (default: your user name)')
+    .addOption(byOption())
     .action(async (opts: { by?: string }) => {
-      const settings = temporalSettings();
-      await unfreezeAll(await connectClient(settings), settings.taskQueue, opts.by ?? whoami());
-      console.log('unfrozen');
+      const who = by(opts.by);
+      const { client, taskQueue } = await connect();
+      await unfreezeAll(client, taskQueue, who);
+      print({ frozen: false, by: who }, () => 'unfrozen');
     });
 
   program
     .command('frozen')
     .description('show the company-wide freeze, if any')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const freeze = await currentFreeze(await connectClient(temporalSettings()));
-      print(freeze, !!opts.json, () => (freeze ? `frozen by ${freeze.by} since ${freeze.since}: ${freeze.reason}` : 'not frozen'));
+    .action(async () => {
+      const { client } = await connect();
+      const freeze = await currentFreeze(client);
+      print(freeze, () => (freeze ? `frozen by ${freeze.by} since ${freeze.since}: ${freeze.reason}` : 'not frozen'));
     });
 
   program
@@ -138,18 +254,32 @@ export function buildProgram(): Command {
     .argument('<service>')
     .requiredOption('--to <stage>', 'target stage (app name)')
     .requiredOption('--reason <text>', 'why; recorded in status and history')
-    .option('--by <name>', 'who (default: your user name)')
-    .option('--skip-gates', 'overrule every gate, safety gates included')
-    .option('--json', 'print the outcome as JSON')
-    .action(async (service: string, opts: { to: string; reason: string; by?: string; skipGates?: boolean; json?: boolean }) => {
-      const outcome = await promoteManually(await connectClient(temporalSettings()), service, {
-        to: opts.to,
-        reason: opts.reason,
-        by: opts.by ?? whoami(),
-        skipGates: !!opts.skipGates,
-      });
-      print(outcome, !!opts.json, () => outcome.message);
-      if (!outcome.started) process.exitCode = 1;
+    .addOption(byOption())
+    .option('--skip-gates', 'overrule every gate, safety gates included (asks first; --yes without a terminal)')
+    .option('-y, --yes', 'answer yes to the --skip-gates question')
+    .action(async (service: string, opts: { to: string; reason: string; by?: string; skipGates?: boolean; yes?: boolean }) => {
+      const request = { to: opts.to, reason: reasonRequired(opts.reason), by: by(opts.by), skipGates: !!opts.skipGates };
+      if (opts.skipGates && !(await confirm(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))) {
+        throw new UserError('not promoted: --skip-gates was not confirmed');
+      }
+      const { client } = await connect();
+      const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () => promoteManually(client, service, request));
+      print(outcome, () => outcome.message);
+      if (!outcome.started) process.exitCode = EXIT.refused;
+    });
+
+  program
+    .command('retry')
+    .description('try a release into a stage again after it failed there (conveyor never retries one by itself)')
+    .argument('<service>')
+    .requiredOption('--to <stage>', 'the stage the release failed in')
+    .option('--reason <text>', 'why it should work now; recorded')
+    .addOption(byOption())
+    .action(async (service: string, opts: { to: string; reason?: string; by?: string }) => {
+      const request = { to: opts.to, by: by(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) };
+      const { client } = await connect();
+      const message = await retryRelease(client, service, request);
+      print({ service, retried: true, to: opts.to, message }, () => message);
     });
 
   program
@@ -158,9 +288,12 @@ export function buildProgram(): Command {
     .argument('<service>')
     .requiredOption('--commit <sha>', 'commit sha, 7 to 40 hex digits')
     .requiredOption('--reason <text>', 'why')
-    .option('--by <name>', 'who (default: your user name)')
+    .addOption(byOption())
     .action(async (service: string, opts: { commit: string; reason: string; by?: string }) => {
-      console.log(await rejectCommit(await connectClient(temporalSettings()), service, { commit: opts.commit, reason: opts.reason, by: opts.by ?? whoami() }));
+      const request = { commit: opts.commit, reason: reasonRequired(opts.reason), by: by(opts.by) };
+      const { client } = await connect();
+      const message = await rejectCommit(client, service, request);
+      print({ service, rejected: opts.commit, message }, () => message);
     });
 
   program
@@ -168,28 +301,27 @@ export function buildProgram(): Command {
     .description('let a rejected release be promoted again')
     .argument('<service>')
     .requiredOption('--commit <sha>', 'the rejected commit')
-    .option('--by <name>', 'who (default: your user name)')
+    .addOption(byOption())
     .action(async (service: string, opts: { commit: string; by?: string }) => {
-      console.log(await unrejectCommit(await connectClient(temporalSettings()), service, opts.commit, opts.by ?? whoami()));
+      const who = by(opts.by);
+      const { client } = await connect();
+      const message = await unrejectCommit(client, service, opts.commit, who);
+      print({ service, unrejected: opts.commit, message }, () => message);
     });
 
   program
     .command('approve')
-    .description('approve the release waiting at a stage\'s approval gate')
+    .description("approve the release waiting at a stage's approval gate")
     .argument('<service>')
     .requiredOption('--to <stage>', 'the stage it waits to enter')
     .option('--commit <sha>', 'the commit approved (default: the one waiting)')
-    .option('--by <name>', 'who approves (default: your user name)')
+    .addOption(byOption())
     .option('--comment <text>', 'a note kept with the approval')
     .action(async (service: string, opts: { to: string; commit?: string; by?: string; comment?: string }) => {
-      console.log(
-        await approveRelease(await connectClient(temporalSettings()), service, {
-          stage: opts.to,
-          by: opts.by ?? whoami(),
-          ...(opts.commit ? { commit: opts.commit } : {}),
-          ...(opts.comment ? { comment: opts.comment } : {}),
-        }),
-      );
+      const request = { stage: opts.to, by: by(opts.by), ...(opts.commit ? { commit: opts.commit } : {}), ...(opts.comment ? { comment: opts.comment } : {}) };
+      const { client } = await connect();
+      const message = await approveRelease(client, service, request);
+      print({ service, approved: true, stage: opts.to, message }, () => message);
     });
 
   program
@@ -197,7 +329,7 @@ export function buildProgram(): Command {
     .description('run the local Heroku/GitHub stand-in until Ctrl-C')
     .option('--port <port>', 'port on 127.0.0.1 (default: any free one)', (v) => {
       const port = Number(v);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: "${v}" is not a port number`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${v}" is not a port number`);
       return port;
     })
     .option('--scenario <file>', 'scenario file (JSON) to load')
@@ -225,19 +357,48 @@ export function buildProgram(): Command {
       await runDemo();
     });
 
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(conveyor completion bash), or zsh')
+    .argument('<shell>', 'bash or zsh')
+    .action((shell: string) => {
+      if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: "${shell}" is not a shell conveyor completes (bash, zsh)`);
+      process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
+    });
+
   return program;
 }
 
+/** The error as one document for --json: what kind, the message, and what else a script may need. */
+function errorDocument(error: UserError | ConfigError | Error, exitCode: number): object {
+  if (error instanceof ConfigError) return { error: { kind: 'config', exitCode, file: error.file, message: error.message, problems: error.details } };
+  const kind = error instanceof UserError ? error.kind : 'internal';
+  return { error: { kind, exitCode, message: error.message, ...(error instanceof UserError ? error.details : {}) } };
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
+  io.json = argv.includes('--json');
+  const fail = (error: Error, code: number, line: string): number => {
+    if (io.json) console.log(JSON.stringify(errorDocument(error, code), null, 2));
+    else console.error(line);
+    return code;
+  };
   try {
     await program.parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof UserError || error instanceof SettingsError) console.error(`conveyor: ${error.message}`);
-    else if (error instanceof ConfigError) console.error(error.message);
-    else console.error(`conveyor: ${(error as Error).stack ?? error}`);
-    return 1;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0 || ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return EXIT.ok;
+      // commander has printed its message (to stderr, unless --json); the JSON form carries it too.
+      if (io.json) console.log(JSON.stringify({ error: { kind: 'usage', exitCode: EXIT.usage, code: error.code, message: error.message.replace(/^error: /, '') } }, null, 2));
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) return fail(error, EXIT.usage, error.message);
+    if (error instanceof SettingsError) return fail(Object.assign(new UsageError(error.message)), EXIT.usage, `conveyor: ${error.message}`);
+    if (error instanceof UserError) return fail(error, error.exitCode, `conveyor: ${error.message}`);
+    const explained = explainTemporalError(error, where);
+    if (explained) return fail(explained, explained.exitCode, `conveyor: ${explained.message}`);
+    return fail(error as Error, EXIT.refused, `conveyor: ${(error as Error).stack ?? error}`);
   }
 }

@@ -1,20 +1,50 @@
 import { herokuActivities } from '../activities/heroku';
 import type { Service } from '../domain/service';
-import { herokuClient } from '../worker/clients';
-import { UserError } from './errors';
+import { githubClient, herokuClient } from '../worker/clients';
+import { UnreachableError, UsageError } from './errors';
 
-/** `apply`'s check that every stage app is coupled to its pipeline; needs HEROKU_API_KEY. */
-export async function checkCouplings(services: Service[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (!env.HEROKU_API_KEY) throw new UserError('HEROKU_API_KEY is not set: it is needed to check the stage apps (or pass --skip-coupling-check)');
-  const heroku = herokuActivities(herokuClient(env.HEROKU_API_URL || 'https://api.heroku.com', env.HEROKU_API_KEY));
+const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|fetch failed|socket hang up/;
+
+/** A network failure means the service cannot be reached (exit 3), not that the config is wrong. */
+const unreachable = (what: string, url: string, error: unknown): UnreachableError | undefined => {
+  const text = `${(error as NodeJS.ErrnoException)?.code ?? ''} ${(error as Error)?.message ?? ''} ${((error as Error)?.cause as Error | undefined)?.message ?? ''}`;
+  return NETWORK.test(text) ? new UnreachableError(`cannot reach ${what} at ${url}: ${(error as Error).message.split('\n')[0]}`) : undefined;
+};
+
+/** Every stage app that is not coupled to its pipeline, one line each; needs HEROKU_API_KEY. */
+export async function checkCouplings(services: Service[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  if (!env.HEROKU_API_KEY) throw new UsageError('HEROKU_API_KEY is not set: it is needed to check the stage apps (or pass --skip-coupling-check)');
+  const url = env.HEROKU_API_URL || 'https://api.heroku.com';
+  const heroku = herokuActivities(herokuClient(url, env.HEROKU_API_KEY));
   const problems: string[] = [];
   for (const service of services) {
     try {
       const uncoupled = await heroku.uncoupledStages(service.pipeline, service.stages);
       for (const app of uncoupled) problems.push(`service ${service.name}: app ${app} is not coupled to pipeline ${service.pipeline}`);
     } catch (error) {
-      problems.push(`service ${service.name}: ${(error as Error).message}`);
+      const down = unreachable('Heroku', url, error);
+      if (down) throw down;
+      problems.push(`service ${service.name}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  if (problems.length) throw new UserError(problems.join('\n'));
+  return problems;
+}
+
+/** Every repository or branch GitHub does not know, one line each; needs GITHUB_TOKEN. */
+export async function checkRepos(services: Service[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const url = env.GITHUB_API_URL || 'https://api.github.com';
+  const github = githubClient(url, env.GITHUB_TOKEN ?? '');
+  const problems: string[] = [];
+  for (const service of services) {
+    const [owner, repo] = service.repo.split('/');
+    try {
+      await github.request('GET /repos/{owner}/{repo}/branches/{branch}', { owner, repo, branch: service.branch });
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404) problems.push(`service ${service.name}: GitHub has no repository ${service.repo} with a branch ${service.branch}`);
+      else if (status === 401 || status === 403) problems.push(`service ${service.name}: GitHub refused GITHUB_TOKEN for ${service.repo} (${status})`);
+      else throw unreachable('GitHub', url, error) ?? error;
+    }
+  }
+  return problems;
 }

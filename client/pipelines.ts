@@ -1,10 +1,14 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
+type IPayload = proto.temporal.api.common.v1.IPayload;
 import { CONTROL_WORKFLOW_ID, workflowIdFor, type Service } from '../domain/service';
 import type { Freeze } from '../domain/freeze';
 import type { Pause } from '../domain/pause';
 import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/search-attributes';
 import {
-  configureSignal,
   currentStageQuery,
   freezeQuery,
   freezeSignal,
@@ -20,26 +24,48 @@ import {
   type ManualPromotionRequest,
   type RejectRequest,
 } from '../workflows/messages';
+import { previewQuery, reconfigureUpdate, retryUpdate, type RetryRequest } from './messages-next';
 import type { control } from '../workflows/control';
 import type { ManualOutcome } from '../workflows/pipeline-state';
 import type { PipelineOptions, pipeline } from '../workflows/pipeline';
-import type { CurrentStage, PipelineStatus } from '../workflows/status';
-import { UserError } from './errors';
+import type { CurrentStage, PairStatus, PipelineStatus } from '../workflows/status';
+import { noWorkerError, UsageError, UserError } from './errors';
 
 export interface Applied {
   service: string;
   workflowId: string;
-  action: 'started' | 'updated';
+  /** `refused`: the running pipeline's validator said no; `message` says why. */
+  action: 'started' | 'updated' | 'unchanged' | 'refused';
+  message?: string;
 }
 
-/** Starts a pipeline workflow per service, or hands a running one its (possibly changed) config. */
+/**
+ * Starts a pipeline workflow per service, or hands a running one its changed config as the
+ * `reconfigure` update, so a config the workflow refuses comes back with its reason. An unchanged
+ * service is left alone.
+ */
 export async function applyServices(client: Client, services: Service[], taskQueue: string, options?: PipelineOptions): Promise<Applied[]> {
   await ensureControl(client, taskQueue);
   const applied: Applied[] = [];
   for (const service of services) {
     const workflowId = workflowIdFor(service.name);
-    const running = await isRunning(client.workflow.getHandle(workflowId));
-    const handle = await client.workflow.start<typeof pipeline>('pipeline', {
+    const existing = client.workflow.getHandle<typeof pipeline>(workflowId);
+    if (await isRunning(existing)) {
+      const running = await runningConfig(existing);
+      if (running && sameConfig(running, service)) {
+        applied.push({ service: service.name, workflowId, action: 'unchanged' });
+        continue;
+      }
+      try {
+        const message = await update(() => existing.executeUpdate(reconfigureUpdate, { args: [service] }));
+        applied.push({ service: service.name, workflowId, action: 'updated', message });
+      } catch (error) {
+        if (!(error instanceof UserError) || error.kind !== 'refused') throw error;
+        applied.push({ service: service.name, workflowId, action: 'refused', message: error.message });
+      }
+      continue;
+    }
+    await client.workflow.start<typeof pipeline>('pipeline', {
       workflowId,
       taskQueue,
       args: [{ service, ...(options ? { options } : {}) }],
@@ -50,19 +76,145 @@ export async function applyServices(client: Client, services: Service[], taskQue
         { key: ConveyorStage, value: service.stages[0] },
       ],
     });
-    if (running) await handle.signal(configureSignal, service);
-    applied.push({ service: service.name, workflowId, action: running ? 'updated' : 'started' });
+    applied.push({ service: service.name, workflowId, action: 'started' });
   }
   return applied;
 }
 
+/** JSON with keys in one order, so two equal configs compare equal whatever built them. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+
+export const sameConfig = (a: Service, b: Service) => canonical(a) === canonical(b);
+
+export interface ConfigChange {
+  key: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** The top-level keys whose values differ between the running config and the file's. */
+export function configChanges(running: Service, next: Service): ConfigChange[] {
+  const keys = [...new Set([...Object.keys(running), ...Object.keys(next)])];
+  return keys
+    .filter((key) => canonical((running as never)[key]) !== canonical((next as never)[key]))
+    .map((key) => ({ key, from: (running as never)[key], to: (next as never)[key] }));
+}
+
+const looksLikeService = (value: unknown, name: string): value is Service =>
+  !!value && typeof value === 'object' && (value as Service).name === name && Array.isArray((value as Service).stages);
+
+/**
+ * The config a running pipeline uses: its run's start input, then every config change it accepted
+ * since (a `reconfigure` update accepted, or an older client's `configure` signal). Read from
+ * history, so it needs no worker. Undefined when history holds none (it then counts as changed).
+ */
+export async function runningConfig(handle: WorkflowHandle): Promise<Service | undefined> {
+  const name = handle.workflowId.replace(/^conveyor\//, '');
+  const history = await handle.fetchHistory();
+  let config: Service | undefined;
+  const read = (payloads: IPayload[] | null | undefined): unknown => {
+    try {
+      return fromPayloadsAtIndex(defaultPayloadConverter, 0, payloads);
+    } catch {
+      return undefined;
+    }
+  };
+  for (const event of history.events ?? []) {
+    const started = event.workflowExecutionStartedEventAttributes;
+    const signaled = event.workflowExecutionSignaledEventAttributes;
+    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+    let candidate: unknown;
+    if (started) candidate = (read(started.input?.payloads) as { service?: unknown } | undefined)?.service;
+    else if (signaled?.signalName === 'configure') candidate = read(signaled.input?.payloads);
+    else if (accepted?.name === 'reconfigure') candidate = read(accepted.args?.payloads);
+    if (looksLikeService(candidate, name)) config = candidate;
+  }
+  return config;
+}
+
+export interface PlannedService {
+  service: string;
+  workflowId: string;
+  action: 'start' | 'change' | 'unchanged';
+  changes: ConfigChange[];
+  /** For a running pipeline: what each pair does now, and would do under the file's config. */
+  now?: PairStatus[];
+  would?: PairStatus[];
+}
+
+export interface Plan {
+  services: PlannedService[];
+  /** Running pipelines the file does not name: `apply --prune` stops them. */
+  notInFile: string[];
+}
+
+/** What `apply` would do, changing nothing: starts, changes (and their effect on each pair), stops. */
+export async function planServices(client: Client, services: Service[], taskQueue: string): Promise<Plan> {
+  const planned: PlannedService[] = [];
+  for (const service of services) {
+    const workflowId = workflowIdFor(service.name);
+    const handle = client.workflow.getHandle<typeof pipeline>(workflowId);
+    const description = await describeRunning(handle);
+    if (!description) {
+      planned.push({ service: service.name, workflowId, action: 'start', changes: [] });
+      continue;
+    }
+    const running = await runningConfig(handle);
+    const changes = running ? configChanges(running, service) : [{ key: '(config)', from: undefined, to: service }];
+    const entry: PlannedService = { service: service.name, workflowId, action: changes.length ? 'change' : 'unchanged', changes };
+    if (changes.length) {
+      await requireWorker(client, description.taskQueue);
+      entry.now = (await handle.query(statusQuery)).pairs;
+      entry.would = (await handle.query(previewQuery, service)).pairs;
+    }
+    planned.push(entry);
+  }
+  return { services: planned, notInFile: await notInFile(client, services) };
+}
+
+/** Running pipelines whose service the file does not name. */
+export async function notInFile(client: Client, services: Service[]): Promise<string[]> {
+  const named = new Set(services.map((s) => s.name));
+  return (await listPipelines(client)).map((p) => p.service).filter((name) => !named.has(name));
+}
+
+/** `apply --prune`: ends the pipelines of services removed from the file, saying who and why in history. */
+export async function stopPipelines(client: Client, names: string[], by: string): Promise<string[]> {
+  for (const name of names) await client.workflow.getHandle(workflowIdFor(name)).terminate(`removed from the services file (conveyor apply --prune by ${by})`);
+  return names;
+}
+
 async function isRunning(handle: WorkflowHandle): Promise<boolean> {
+  return (await describeRunning(handle)) !== undefined;
+}
+
+/** The running execution's task queue, or undefined when the workflow does not run. */
+async function describeRunning(handle: WorkflowHandle): Promise<{ taskQueue: string } | undefined> {
   try {
-    return (await handle.describe()).status.name === 'RUNNING';
+    const description = await handle.describe();
+    return description.status.name === 'RUNNING' ? { taskQueue: description.taskQueue } : undefined;
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
+    if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
   }
+}
+
+/**
+ * Queries and updates wait for a worker; with none polling the task queue they would hang (a query
+ * for 30 s, an update for ever). Ask the server first, and say so in one line.
+ */
+export async function requireWorker(client: Client, taskQueue: string): Promise<void> {
+  if (!(await hasWorker(client, taskQueue))) throw noWorkerError({ taskQueue });
+}
+
+export async function hasWorker(client: Client, taskQueue: string): Promise<boolean> {
+  const answer = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return (answer.pollers ?? []).length > 0;
 }
 
 export interface PipelineSummary {
@@ -90,18 +242,20 @@ export async function listPipelines(client: Client): Promise<PipelineSummary[]> 
 }
 
 /** A handle on a running pipeline, or a clear error when the service has none. */
-async function pipelineHandle(client: Client, service: string): Promise<WorkflowHandle<typeof pipeline>> {
+async function pipelineHandle(client: Client, service: string, needsWorker = false): Promise<WorkflowHandle<typeof pipeline>> {
   const handle = client.workflow.getHandle<typeof pipeline>(workflowIdFor(service));
-  if (!(await isRunning(handle))) throw new UserError(`no running pipeline for service "${service}" (conveyor list shows them; conveyor apply starts them)`);
+  const running = await describeRunning(handle);
+  if (!running) throw new UsageError(`no running pipeline for service "${service}" (conveyor list shows them; conveyor apply starts them)`);
+  if (needsWorker) await requireWorker(client, running.taskQueue);
   return handle;
 }
 
 export async function pipelineStatus(client: Client, service: string): Promise<PipelineStatus> {
-  return (await pipelineHandle(client, service)).query(statusQuery);
+  return (await pipelineHandle(client, service, true)).query(statusQuery);
 }
 
 export async function pipelineCurrentStage(client: Client, service: string): Promise<CurrentStage | null> {
-  return (await pipelineHandle(client, service)).query(currentStageQuery);
+  return (await pipelineHandle(client, service, true)).query(currentStageQuery);
 }
 
 export async function pausePipeline(client: Client, service: string, request: Pick<Pause, 'reason' | 'by'>): Promise<void> {
@@ -146,27 +300,37 @@ async function update<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new UserError((error.cause as Error | undefined)?.message ?? error.message);
+    if (error instanceof WorkflowUpdateFailedError) {
+      const reason = (error.cause as Error | undefined)?.message ?? error.message;
+      const unknown = /no registered handler|unknown update/i.exec(reason);
+      throw new UserError(unknown ? `this pipeline's workflow does not know this update (it runs an older version): ${reason}` : reason);
+    }
     throw error;
   }
 }
 
 export async function promoteManually(client: Client, service: string, request: ManualPromotionRequest): Promise<ManualOutcome> {
-  const handle = await pipelineHandle(client, service);
+  const handle = await pipelineHandle(client, service, true);
   return update(() => handle.executeUpdate(promoteUpdate, { args: [request] }));
 }
 
 export async function rejectCommit(client: Client, service: string, request: RejectRequest): Promise<string> {
-  const handle = await pipelineHandle(client, service);
+  const handle = await pipelineHandle(client, service, true);
   return update(() => handle.executeUpdate(rejectUpdate, { args: [request] }));
 }
 
 export async function unrejectCommit(client: Client, service: string, commit: string, by: string): Promise<string> {
-  const handle = await pipelineHandle(client, service);
+  const handle = await pipelineHandle(client, service, true);
   return update(() => handle.executeUpdate(unrejectUpdate, { args: [{ commit, by }] }));
 }
 
 export async function approveRelease(client: Client, service: string, request: ApproveRequest): Promise<string> {
-  const handle = await pipelineHandle(client, service);
+  const handle = await pipelineHandle(client, service, true);
   return update(() => handle.executeUpdate(approveUpdate, { args: [request] }));
+}
+
+/** Tries a release into a stage again after it failed there (the workflow never retries one by itself). */
+export async function retryRelease(client: Client, service: string, request: RetryRequest): Promise<string> {
+  const handle = await pipelineHandle(client, service, true);
+  return update(() => handle.executeUpdate(retryUpdate, { args: [request] }));
 }
