@@ -72,6 +72,7 @@ function print(report: ChaosReport): void {
   line('faults fired', `${report.faults.fired} (${kinds(report.faults.firedByKind)})`);
   line('promotions', `${report.promotions.total} (automatic ${report.promotions.automatic}, by hand ${report.promotions.byHand})`);
   line('activity failures', `${report.activityFailures} attempts (retried)`);
+  line('refused configs', `${report.refusedConfigs} (malformed configure signals the workflows refused)`);
   line('manual promotions', `${report.manual.started} started of ${report.manual.requested} asked`);
   line('updates', `${report.updates.answered} answered in time of ${report.updates.sent} sent (${Object.entries(report.updates.byKind).map(([k, n]) => `${k} ${n.answered}/${n.sent}`).join(', ') || 'none'})`);
   line('handovers', `${report.handovers} continue-as-new`);

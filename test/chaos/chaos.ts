@@ -46,7 +46,7 @@ import { pairsOf, type Service } from '../../domain/service';
 import type { DevServer } from '../../temporal/dev-server';
 import type { PipelineStatus, PromotionRecord } from '../../workflows/status';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
-import { describeAction, Planner, PROMOTE, PROMOTE_READS, type Action, type ConfigChange, type EventKind, type SlowHold } from './plan';
+import { describeAction, Planner, PROMOTE, PROMOTE_READS, type Action, type ConfigChange, type EventKind, type ManualCommit, type SlowHold } from './plan';
 
 export { planText, describeAction, DEFAULT_WEIGHTS, type EventKind } from './plan';
 
@@ -138,6 +138,8 @@ export interface ChaosReport {
   slowPromotions: { run: number; caughtInFlight: number };
   /** Activity attempts that failed (the worker's "Activity failed" warnings), retried by Temporal. */
   activityFailures: number;
+  /** The workflows' warnings for refused configure signals (the run sends malformed ones on purpose). */
+  refusedConfigs: number;
   settled: boolean;
   unsettled: string[];
   violations: Violation[];
@@ -286,12 +288,16 @@ interface Hold {
 
 interface SentUpdate {
   tag: string;
-  kind: 'promote' | 'reject' | 'unreject';
+  kind: 'promote' | 'reject' | 'unreject' | 'retry';
   service: string;
   what: string;
   sentAt: number;
   answeredAt?: number;
-  /** started / not-started (a promote's answer), refused (validator or failure), done (reject, unreject). */
+  /** The commit a promote request named. */
+  commit?: string;
+  /** The stage a retry was for. */
+  stage?: string;
+  /** started / not-started (a promote's answer), refused (validator or failure), done (reject, unreject, retry). */
   outcome?: 'started' | 'not-started' | 'refused' | 'done';
   message?: string;
 }
@@ -323,17 +329,28 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T | 'timeout'> {
 }
 
 /** Swallows (and counts) the worker's "Activity failed" warnings: the DefaultLogger writes each entry in one call. */
-function muteActivityFailures(): { count(): number; restore(): void } {
+function muteActivityFailures(): { count(): number; refusedConfigs(): number; restore(): void } {
   const original = process.stderr.write;
   let count = 0;
+  let refused = 0;
   process.stderr.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
     if (typeof chunk === 'string' && /\[WARN\] Activity failed/.test(chunk)) {
       count++;
       return true;
     }
+    // The chaos run sends malformed configure signals on purpose: the workflow's warning for each is counted.
+    if (typeof chunk === 'string' && /\[WARN\] configure signal (refused|ignored)/.test(chunk)) {
+      refused++;
+      return true;
+    }
     return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as typeof process.stderr.write;
-  return { count: () => count, restore: () => void (process.stderr.write = original) };
+  return { count: () => count, refusedConfigs: () => refused, restore: () => void (process.stderr.write = original) };
+}
+
+/** The retry update, as `conveyor retry SERVICE --to STAGE` sends it. */
+async function retryFailed(client: Stack['client'], service: string, request: { to: string; by: string; reason: string }): Promise<string> {
+  return client.workflow.getHandle(`conveyor/${service}`).executeUpdate<string, [typeof request]>('retry', { args: [request] });
 }
 
 /** A configure payload a person might send by hand with the temporal CLI: wrongly typed or missing fields. */
@@ -383,7 +400,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const run = new Run(stack, health, services, options);
     recorder = run.recorder;
     const report = await run.go(started);
-    return { ...report, activityFailures: muted?.count() ?? report.activityFailures };
+    return { ...report, activityFailures: muted?.count() ?? report.activityFailures, refusedConfigs: muted?.refusedConfigs() ?? report.refusedConfigs };
   } finally {
     recorder?.stop();
     await stack?.stop().catch(() => undefined);
@@ -551,7 +568,16 @@ class Run {
       case 'configure':
         return this.configure(s!, action.change);
       case 'manual':
-        return this.manualPromotion(s!, action.stage, action.id, action.nearHandover);
+        return this.manualPromotion(s!, action.stage, action.id, action.nearHandover, action.commit);
+      case 'fail-stage':
+        scenario.setReleasePhase(s!.service.stages[action.stage], { fail: `chaos: release command failed (step ${this.step})` });
+        return;
+      case 'fix-stage': {
+        const app = s!.service.stages[action.stage];
+        scenario.setReleasePhase(app, {});
+        if (action.retry) this.sendUpdate('retry', `t${action.id}`, s!, `retry into ${app}`, () => retryFailed(this.stack.client, s!.service.name, { to: app, by: 'chaos', reason: `chaos retry #t${action.id}` }), undefined, app);
+        return;
+      }
       case 'slow-promote':
         return this.slowPromote(s!, action.id, action.hold, action.holdMs);
       case 'unknown-target': {
@@ -632,8 +658,8 @@ class Run {
   }
 
   /** Sends an update without waiting for it: its answer (or the lack of one) is recorded when it comes. */
-  private sendUpdate(kind: SentUpdate['kind'], tag: string, s: ChaosService, what: string, run: () => Promise<unknown>, onAnswer?: (update: SentUpdate, answer: unknown) => void): SentUpdate {
-    const update: SentUpdate = { tag, kind, service: s.service.name, what, sentAt: Date.now() };
+  private sendUpdate(kind: SentUpdate['kind'], tag: string, s: ChaosService, what: string, run: () => Promise<unknown>, onAnswer?: (update: SentUpdate, answer: unknown) => void, stage?: string): SentUpdate {
+    const update: SentUpdate = { tag, kind, service: s.service.name, what, sentAt: Date.now(), ...(stage ? { stage } : {}) };
     this.updates.push(update);
     const answered = run().then(
       (answer) => {
@@ -689,8 +715,15 @@ class Run {
   }
 
   /** A person's promotion into a stage, without --skip-gates; near a handover, when the workflow's history is about to be full. */
-  private async manualPromotion(s: ChaosService, stage: number, id: number, nearHandover: boolean): Promise<void> {
+  private async manualPromotion(s: ChaosService, stage: number, id: number, nearHandover: boolean, naming: ManualCommit): Promise<void> {
     const app = s.service.stages[stage];
+    const config = this.configAt(s, Date.now());
+    const index = config.stages.indexOf(app);
+    const source = index > 0 ? this.stack.sandbox.scenario.releases(config.stages[index - 1]).find((r) => r.current)?.commit : undefined;
+    let commit: string | undefined;
+    if (naming === 'current' && source) commit = source;
+    if (naming === 'stale' && source && s.main.has(source)) commit = [...s.main.entries()].find(([, n]) => n === Math.max(0, s.main.get(source)! - 1))?.[0];
+    if (commit === source && naming === 'stale') commit = undefined; // the source runs the initial commit: nothing older
     if (nearHandover) {
       const cap = this.options.historyCap ?? 400;
       const handle = this.stack.client.workflow.getHandle(`conveyor/${s.service.name}`);
@@ -703,9 +736,11 @@ class Run {
     }
     this.manual.requested++;
     const tag = `m${id}`;
-    this.sendUpdate('promote', tag, s, `promote into ${app}${nearHandover ? ' near a handover' : ''}`, () => promoteManually(this.stack.client, s.service.name, { to: app, reason: `chaos manual #${tag}`, by: 'chaos' }), (update) => {
-      if (update.outcome === 'started') this.manual.started++;
+    const request = { to: app, reason: `chaos manual #${tag}`, by: 'chaos', ...(commit ? { commit } : {}) };
+    const update = this.sendUpdate('promote', tag, s, `promote into ${app}${commit ? ` naming ${naming} ${short(commit)}` : ''}${nearHandover ? ' near a handover' : ''}`, () => promoteManually(this.stack.client, s.service.name, request), (answered) => {
+      if (answered.outcome === 'started') this.manual.started++;
     });
+    update.commit = commit;
   }
 
   private async configure(s: ChaosService, change: ConfigChange): Promise<void> {
@@ -775,7 +810,7 @@ class Run {
       let decided: PromotionRecord | undefined;
       while (!decided && Date.now() < deadline) {
         const st = await within(2_000, status(this.stack, s.service).catch(() => undefined));
-        decided = st && st !== 'timeout' ? st.inFlight.find((r) => r.outcome === 'in-flight' && !r.manual) : undefined;
+        decided = st && st !== 'timeout' ? st.inFlight.find((r) => r.outcome === 'in-flight' && !r.manual && (r as { phase?: string }).phase !== 'posted') : undefined;
         if (!decided) await sleep(50);
       }
       if (decided) this.slow.caughtInFlight++;
@@ -941,6 +976,7 @@ class Run {
       storms: { run: this.storms.length, flowed: this.storms.filter((st) => this.stormFlowed(st)).length, exempt: this.storms.filter((st) => this.stormExemption(st) !== undefined).length },
       slowPromotions: this.slow,
       activityFailures: -1,
+      refusedConfigs: -1,
       settled,
       unsettled: settled ? [] : this.unsettled(),
       violations,
@@ -1140,7 +1176,9 @@ class Run {
         // Exactly once: the same slug into the same target twice, the second not by hand.
         const slugA = this.recorder.releases.get(a.promotion.sourceRelease.id)?.slugId;
         const slugB = this.recorder.releases.get(b.promotion.sourceRelease.id)?.slugId;
-        if (slugA && slugA === slugB && !this.recordFor(b)?.manual) {
+        const retried = this.updates.some((u) => u.kind === 'retry' && u.stage === target && u.outcome === 'done' && u.answeredAt! >= a.firstSeen && u.answeredAt! <= b.firstSeen);
+        const failedBefore = a.promotion.targets.some((t) => t.app === target && t.status === 'failed');
+        if (slugA && slugA === slugB && !this.recordFor(b)?.manual && !(retried && failedBefore)) {
           this.violate(
             'exactly-once',
             `once:${a.promotion.id}:${b.promotion.id}`,
@@ -1160,6 +1198,9 @@ class Run {
       const request = tag ? this.updates.find((u) => u.tag === tag) : undefined;
       if (!request) return;
       if (request.answeredAt === undefined && !final) return;
+      if (request.commit && record.commit !== request.commit) {
+        this.violate('manual', `manual-commit:${tag}:${record.startedAt}`, `${what} by hand for request #${tag}, which named ${short(request.commit)}: it promoted ${short(record.commit)}, not the release the person meant`);
+      }
       if (request.outcome !== 'started') {
         this.violate('manual', `manual:${tag}:${record.startedAt}`, `${what} by hand for request #${tag} (${request.what}, sent ${clock(request.sentAt)}), which was ${request.answeredAt === undefined ? 'never answered' : `answered ${request.outcome} at ${clock(request.answeredAt)}: ${request.message}`}`);
       }

@@ -30,6 +30,9 @@ export type ConfigChange =
   /** The service's own configuration again. */
   | { kind: 'restore' };
 
+/** Which commit a manual request names: none, the one the source runs, or an older one (must be refused). */
+export type ManualCommit = 'none' | 'current' | 'stale';
+
 /** What is held when a promotion was decided and its POST is kept from going out. */
 export type SlowHold = 'pause' | 'freeze' | 'reject';
 
@@ -48,7 +51,7 @@ export type Action =
   | { kind: 'repair'; service: number; stage: number }
   | { kind: 'configure'; service: number; change: ConfigChange }
   /** A person's `promote` update, without --skip-gates; `nearHandover`: sent when the workflow is about to continue-as-new. */
-  | { kind: 'manual'; service: number; stage: number; id: number; nearHandover: boolean }
+  | { kind: 'manual'; service: number; stage: number; id: number; nearHandover: boolean; commit: ManualCommit }
   /** Faults on the promote activity's reads, a merge, then a hold the moment a promotion was decided (before its POST). */
   | { kind: 'slow-promote'; service: number; id: string; hold: SlowHold; holdMs: number }
   /** A release whose commit nobody knows (a tarball slug, or an image with no slug) put on a downstream stage. */
@@ -56,6 +59,10 @@ export type Action =
   /** Merges on the first stage spaced below the soak. */
   | { kind: 'storm'; service: number; merges: number; spacingMs: number }
   | { kind: 'reject'; service: number; id: number }
+  /** A stage's release phase fails from now on (migrations broken): promotions into it fail. */
+  | { kind: 'fail-stage'; service: number; stage: number }
+  /** The stage's release phase works again; with `retry`, an operator asks to retry the release that failed there. */
+  | { kind: 'fix-stage'; service: number; stage: number; retry: boolean; id: number }
   | { kind: 'unreject'; service: number; id: number }
   | { kind: 'quiet' };
 
@@ -73,7 +80,8 @@ export type EventKind =
   | 'slow-promote'
   | 'unknown-target'
   | 'storm'
-  | 'reject';
+  | 'reject'
+  | 'fail-stage';
 
 /** How often each kind of random action is chosen, relative to the others. */
 export const DEFAULT_WEIGHTS: Record<EventKind, number> = {
@@ -91,6 +99,7 @@ export const DEFAULT_WEIGHTS: Record<EventKind, number> = {
   'unknown-target': 0.5,
   storm: 0.3,
   reject: 0.4,
+  'fail-stage': 0.4,
 };
 
 export interface PlannedStep {
@@ -136,6 +145,8 @@ export class Planner {
   private readonly faults = new Set<string>();
   /** Services with a config change not yet restored. */
   private readonly reconfigured = new Set<number>();
+  /** Services with a stage whose release phase fails. */
+  private readonly failing = new Set<number>();
   /** Services with a hotfix or unknown release downstream not yet repaired, or a rejection not yet lifted. */
   private readonly dirty = new Map<number, number>();
   private readonly scheduled = new Map<number, Action[]>();
@@ -185,6 +196,7 @@ export class Planner {
       if (due.kind === 'resolve-incident') this.incidents.delete(due.id);
       if (due.kind === 'clear-fault') this.faults.delete(due.id);
       if (due.kind === 'configure' && due.change.kind === 'restore') this.reconfigured.delete(due.service);
+      if (due.kind === 'fix-stage') this.failing.delete(due.service);
       actions.push(due);
     }
     this.scheduled.delete(step);
@@ -252,7 +264,16 @@ export class Planner {
         this.schedule(change.kind === 'blackout' ? this.int(2, 4) : this.int(2, 5), { kind: 'configure', service, change: { kind: 'restore' } });
         return { kind: 'configure', service, change };
       }],
-      ['manual', () => ({ kind: 'manual', service, stage: this.int(1, this.stages - 1), id: this.counter, nearHandover: this.next() < 0.5 })],
+      ['manual', () => ({ kind: 'manual', service, stage: this.int(1, this.stages - 1), id: this.counter, nearHandover: this.next() < 0.5, commit: this.pick(['none', 'none', 'current', 'stale'] as const) })],
+      ['fail-stage', () => {
+        if (this.failing.has(service)) return { kind: 'quiet' };
+        const stage = this.int(1, this.stages - 1);
+        const inSteps = this.int(2, 5);
+        this.failing.add(service);
+        this.schedule(inSteps, { kind: 'fix-stage', service, stage, retry: this.next() < 0.7, id: this.counter });
+        this.markDirty(service, this.counter + inSteps + 2);
+        return { kind: 'fail-stage', service, stage };
+      }],
       ['slow-promote', () => {
         if (this.paused.has(service) || this.frozen || this.faults.size >= 3) return { kind: 'quiet' };
         const id = `slow-${this.counter}`;
@@ -363,7 +384,9 @@ export function describeAction(action: Action): string {
     case 'unknown-target':
     case 'storm':
     case 'reject':
-    case 'unreject': {
+    case 'unreject':
+    case 'fail-stage':
+    case 'fix-stage': {
       const rest = Object.entries(action)
         .filter(([key]) => key !== 'kind' && key !== 'service')
         .map(([key, value]) => `${key}=${value}`);
