@@ -442,10 +442,16 @@ async function computeLeadTimes(status: ServiceFacts['status'], repo: string, gi
     if (!list[index] || Date.parse(at) < Date.parse(list[index]!)) list[index] = at;
     arrivals.set(commit, list);
   };
-  for (const record of status.history) if (record.outcome === 'succeeded' || record.outcome === 'rolled-back') arrive(record.commit, stages.indexOf(record.to), record.finishedAt);
+  const promoted = new Set<string>();
+  for (const record of status.history) {
+    if (record.outcome !== 'succeeded' && record.outcome !== 'rolled-back') continue;
+    arrive(record.commit, stages.indexOf(record.to), record.finishedAt);
+    if (record.commit) promoted.add(record.commit);
+  }
   status.stages.forEach((s, i) => arrive(s.commit, i, s.releasedAt));
+  // Changes conveyor moved; what the stages ran before it started says nothing about lead time.
   const recent = [...arrivals.entries()]
-    .filter(([, list]) => list.some((a, i) => i > 0 && a))
+    .filter(([commit]) => promoted.has(commit))
     .sort((a, b) => Math.max(...b[1].map((x) => (x ? Date.parse(x) : 0))) - Math.max(...a[1].map((x) => (x ? Date.parse(x) : 0))))
     .slice(0, 6);
   const result: LeadTime[] = [];

@@ -7,6 +7,7 @@ import type { Freeze } from '../domain/freeze';
 import { shortSha } from '../domain/observation';
 import { WAITING_GATES } from '../domain/override';
 import type { Service } from '../domain/service';
+import type { Verdict } from '../domain/verdict';
 import type { PairStatus, PipelineStatus, PromotionRecord } from '../workflows/status';
 import type { Session } from './access';
 import type { GoingOut } from './github';
@@ -145,7 +146,7 @@ function cellView(cell: FleetCell, repo: string | undefined, links: Links, now: 
 <div class="app">${cell.app}</div>
 <div class="rel">${shaLink(links, repo, cell.commit)} <span class="ver">${cell.version === null ? 'no release' : `v${cell.version}`}</span> <span class="age" title="on this stage">${ago(cell.since, now)}</span></div>
 <div>${badge(cell, now)}</div>
-${cell.reason && cell.state !== 'in-sync' ? html`<div class="why" title="${cell.reason}">${cell.reason}</div>` : ''}
+${cell.reason && cell.state !== 'in-sync' && cell.state !== 'soaking' ? html`<div class="why" title="${cell.reason}">${cell.reason}</div>` : ''}
 </td>`;
 }
 
@@ -234,13 +235,20 @@ export interface LeadTime {
   arrivals: (string | null)[];
 }
 
+function verdictItem(v: Verdict, now: number): Html {
+  return html`<li class="${v.ok ? 'ok' : 'no'}"><span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span><span class="sr">${v.ok ? 'passes:' : 'holds:'}</span> <strong>${v.gate}</strong> ${v.reason}${
+    v.recheckAt ? html` <span class="recheck">looked at again ${utc(v.recheckAt)} (in ${left(v.recheckAt, now)})</span>` : ''
+  }</li>`;
+}
+
+/** The gates that hold first, in full; those that pass folded away. */
 function verdictList(pair: PairStatus, now: number): Html {
   if (pair.verdicts.length === 0) return html`<p class="pair-reason">${pair.reason}</p>`;
-  return html`<ul class="verdicts">${pair.verdicts.map(
-    (v) => html`<li class="${v.ok ? 'ok' : 'no'}"><span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span><span class="sr">${v.ok ? 'passes' : 'holds'}</span> <strong>${v.gate}</strong> ${v.reason}${
-      v.recheckAt ? html` <span class="recheck">looked at again ${utc(v.recheckAt)} (in ${left(v.recheckAt, now)})</span>` : ''
-    }</li>`,
-  )}</ul>`;
+  const holding = pair.verdicts.filter((v) => !v.ok);
+  const passing = pair.verdicts.filter((v) => v.ok);
+  return html`${holding.length ? html`<ul class="verdicts">${holding.map((v) => verdictItem(v, now))}</ul>` : ''}${
+    pair.state !== 'gated' ? html`<p class="pair-reason">${pair.reason}</p>` : ''
+  }${passing.length ? html`<details class="passing"><summary>${passing.length} gate${passing.length === 1 ? '' : 's'} pass${passing.length === 1 ? 'es' : ''}</summary><ul class="verdicts">${passing.map((v) => verdictItem(v, now))}</ul></details>` : ''}`;
 }
 
 const PAIR_LABEL: Record<PairStatus['state'], string> = { 'in-sync': 'in sync', waiting: 'waiting', promoting: 'promoting', held: 'held', ready: 'ready', gated: 'held by gates' };
@@ -381,9 +389,9 @@ ${status.rejected.length ? html`<section aria-labelledby="h-rejected"><h2 id="h-
 function actionsPanel(status: PipelineStatus, frame: Frame): Html {
   const session = frame.session;
   if (!session) {
-    return html`<section aria-labelledby="h-act" class="actions"><h2 id="h-act">Actions</h2><p>${
+    return html`<p class="act-note">${
       frame.actionsEnabled ? html`<a href="/login?next=${encodeURIComponent(frame.here)}">Sign in</a> to pause, promote, approve or reject.` : 'Read-only: set CONVEYOR_DASHBOARD_TOKEN where the dashboard runs to allow actions.'
-    }</p></section>`;
+    }</p>`;
   }
   const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}">`;
   const targets = status.stages.slice(1).map((s) => s.stage);

@@ -79,6 +79,13 @@ try {
     await page.setViewportSize({ width: 1400, height });
     await page.screenshot({ path: out });
     say(`wrote ${out} (1400 x ${height})`);
+    // CONVEYOR_SHOT_SERVICE=api also pictures that service's view (to look at, not for the README).
+    const service = process.env.CONVEYOR_SHOT_SERVICE;
+    if (service) {
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.goto(`${dashboard.url}/services/${service}`);
+      await page.screenshot({ path: out.replace(/\.png$/, `-${service}.png`), fullPage: true });
+    }
   } finally {
     await closeBrowser();
   }

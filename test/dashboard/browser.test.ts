@@ -1,0 +1,196 @@
+// The dashboard in a real browser (Debian's chromium through playwright-core), against a real
+// worker on the real dev server and the sandbox.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { startDashboard, type Dashboard } from '../../dashboard/server';
+import { githubClient } from '../../worker/clients';
+import { launchChromium, type RunningBrowser } from '../support/browser';
+import { startStack, status, type Stack } from '../support/stack';
+import { eventually } from '../support/temporal';
+
+// The page's own globals, inside page.evaluate callbacks (the project's types have no DOM).
+declare const document: any;
+
+const TOKEN = 'test-dashboard-token-3f9c';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const short = (sha: string) => sha.slice(0, 7);
+
+describe('dashboard in a browser', () => {
+  let stack: Stack;
+  let dashboard: Dashboard;
+  let chromium: RunningBrowser;
+  const logged: string[] = [];
+
+  before(async () => {
+    [stack, chromium] = await Promise.all([startStack({ promotionDelayMs: 300, releasePhaseMs: 100 }), launchChromium()]);
+    dashboard = await startDashboard({
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      token: TOKEN,
+      github: githubClient(stack.sandbox.githubUrl, stack.sandbox.token),
+      pollMs: 500,
+      log: (line) => logged.push(line),
+    });
+  });
+  after(async () => {
+    await chromium?.close();
+    await dashboard?.stop();
+    await stack?.stop();
+  });
+
+  /** A fresh page with no session cookie. */
+  async function anonymousPage(): Promise<Page> {
+    await chromium.context.clearCookies();
+    return chromium.context.newPage();
+  }
+
+  async function signedInPage(name: string, next = '/'): Promise<Page> {
+    const page = await anonymousPage();
+    await page.goto(`${dashboard.url}/login?next=${encodeURIComponent(next)}`);
+    await page.getByLabel('Your name').fill(name);
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${dashboard.url}${next}`);
+    return page;
+  }
+
+  const cell = (page: Page, service: string, stage: number) => page.locator(`tr[data-service="${service}"] td.cell`).nth(stage);
+
+  test('the fleet view shows a release moving stage to stage without a reload', async () => {
+    const service = await stack.launch('moving', { minAge: '2s', tick: '1s' });
+    const page = await anonymousPage();
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.goto(`${dashboard.url}/`);
+    await page.locator(`tr[data-service="${service.name}"]`).waitFor();
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-connected') === 'true');
+
+    const merged = await stack.sandbox.scenario.merge(service.pipeline, { message: 'A change to watch' });
+    const seen: number[] = [];
+    for (let stage = 0; stage < service.stages.length; stage++) {
+      // The commit the stage runs (not one coming in).
+      await eventually(async () => (await cell(page, service.name, stage).locator('.rel .sha').textContent()) === short(merged.sha), 60_000, `${short(merged.sha)} running on ${service.stages[stage]}`);
+      seen.push(stage);
+    }
+    assert.deepEqual(seen, [0, 1, 2, 3]);
+    await eventually(async () => /in sync/.test((await cell(page, service.name, 3).textContent()) ?? ''), 30_000, 'the last stage in sync');
+    assert.equal(loads, 1, 'the page was never reloaded');
+    await page.close();
+  });
+
+  test('the service view names the gate that holds a change and why', async () => {
+    const service = await stack.launch('holding', { minAge: '0s', tick: '1s' });
+    const pushed = await stack.sandbox.scenario.pushBranch(service.pipeline, 'feature/x', { message: 'Not merged yet' });
+    await eventually(async () => (await status(stack, service)).pairs[0]?.verdicts.some((v) => v.gate === 'branch' && !v.ok), 30_000, 'the branch gate holding');
+    const page = await anonymousPage();
+    await page.goto(`${dashboard.url}/services/${service.name}`);
+    const pair = page.getByRole('listitem', { name: `${service.stages[0]} to ${service.stages[1]}` });
+    assert.match((await pair.locator('.pair-state').textContent()) ?? '', /held by gates: branch/);
+    assert.match((await pair.locator('li.no').first().textContent()) ?? '', new RegExp(`branch.*${short(pushed.sha)}`));
+    await page.close();
+  });
+
+  test('pause from the page stops promotions and records who paused', async () => {
+    const service = await stack.launch('paused', { minAge: '1s', tick: '1s' });
+    const page = await signedInPage('ana', `/services/${service.name}`);
+    await page.getByLabel('Reason to pause').fill('db migration');
+    await page.getByRole('button', { name: `Pause ${service.name}` }).click();
+    await page.getByText(`paused ${service.name}`, { exact: true }).waitFor();
+
+    const paused = await eventually(async () => (await status(stack, service)).paused ?? undefined, 10_000, 'the pause');
+    assert.deepEqual([paused.by, paused.reason], ['ana', 'db migration']);
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    // Observed, old enough, and still held: only the pause (the allow gate) keeps it.
+    const held = await eventually(async () => {
+      const s = await status(stack, service);
+      const age = s.pairs[0]?.verdicts.find((v) => v.gate === 'age');
+      return s.stages[0].commit === merged.sha && age?.ok ? s : undefined;
+    }, 30_000, 'the merge observed and past its age gate');
+    assert.deepEqual(held.pairs[0].verdicts.filter((v) => !v.ok).map((v) => v.gate), ['allow']);
+    assert.notEqual(held.stages[1].commit, merged.sha);
+    assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0);
+
+    // The audit trail: the pause signal in the workflow's history names ana, and the dashboard logged it.
+    const history = await stack.client.workflow.getHandle(`conveyor/${service.name}`).fetchHistory();
+    const signal = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
+    const input = JSON.parse(Buffer.from(signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0].data!).toString());
+    assert.deepEqual(input, { reason: 'db migration', by: 'ana' });
+    assert.ok(logged.includes(`ana pause ${service.name}: paused ${service.name}`), logged.join('\n'));
+
+    // The fleet row says so too.
+    await page.goto(`${dashboard.url}/`);
+    assert.match((await page.locator(`tr[data-service="${service.name}"] th`).textContent()) ?? '', /paused by ana/);
+    await page.close();
+  });
+
+  test('an action without a session is refused, logged, and changes nothing', async () => {
+    const service = await stack.launch('refused', { minAge: '1h' });
+    const page = await anonymousPage();
+    await page.goto(`${dashboard.url}/services/${service.name}`);
+    assert.equal(await page.getByLabel('Reason to pause').count(), 0, 'no action form without a session');
+    // A hand-made form, as a cross-site page or a curious person would send it.
+    const response = page.waitForResponse((r) => r.url().endsWith('/actions/pause'));
+    await page.evaluate((name) => {
+      const form = Object.assign(document.createElement('form'), { method: 'post', action: '/actions/pause' });
+      for (const [key, value] of Object.entries({ service: name, reason: 'sneaky' })) form.append(Object.assign(document.createElement('input'), { name: key, value }));
+      document.body.append(form);
+      form.submit();
+    }, service.name);
+    assert.equal((await response).status(), 401);
+    await page.getByRole('alert').waitFor();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /not signed in/);
+    assert.equal((await status(stack, service)).paused, null);
+    assert.ok(logged.some((l) => /^refused POST \/actions\/pause from .*: pause refused: not signed in/.test(l)), logged.join('\n'));
+    await page.close();
+  });
+
+  test('an action with a session but without its CSRF token is refused', async () => {
+    const service = await stack.launch('csrf', { minAge: '1h' });
+    const page = await signedInPage('bob', `/services/${service.name}`);
+    const status403 = await page.evaluate(async (name) => {
+      const body = new URLSearchParams({ service: name, reason: 'no csrf' });
+      return (await fetch('/actions/pause', { method: 'POST', body })).status;
+    }, service.name);
+    assert.equal(status403, 403);
+    assert.equal((await status(stack, service)).paused, null);
+    assert.ok(logged.some((l) => l.includes('pause refused: missing or wrong CSRF token')));
+    await page.close();
+  });
+
+  test('a wrong token does not sign in', async () => {
+    const page = await anonymousPage();
+    await page.goto(`${dashboard.url}/login`);
+    await page.getByLabel('Your name').fill('mallory');
+    await page.getByLabel('Token').fill('guess');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /not the dashboard token/);
+    assert.deepEqual((await chromium.context.cookies()).map((c) => c.name), []);
+    assert.ok(logged.some((l) => l.startsWith('refused sign-in as "mallory"')));
+    await page.close();
+  });
+
+  test('the fleet and service views pass an automated accessibility check (axe-core)', async () => {
+    const service = await stack.launch('a11y', { minAge: '1h' });
+    await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'gated', 30_000, 'a held pair to show');
+    const page = await signedInPage('ana');
+    const violations = async () => {
+      await page.evaluate(axeSource);
+      const result = (await page.evaluate(
+        `axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] }).then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')) }))`,
+      )) as { passes: number; violations: string[] };
+      assert.ok(result.passes > 10, `axe checked the page (${result.passes} rules passed)`);
+      return result.violations;
+    };
+    assert.deepEqual(await violations(), [], 'fleet view');
+    await page.goto(`${dashboard.url}/services/${service.name}`);
+    assert.deepEqual(await violations(), [], 'service view');
+    await page.goto(`${dashboard.url}/services/${service.name}/promote?to=${service.stages[1]}`);
+    assert.deepEqual(await violations(), [], 'promotion confirmation');
+    await page.close();
+  });
+});
