@@ -26,6 +26,11 @@ export const when = (iso: string | null | undefined, now: number): string => {
   return ms >= 0 ? `in ${span(ms)}` : `${span(ms)} ago`;
 };
 
+/** The one time the pipeline looks again: "in 12s", or "due now" within the second. */
+const nextLook = (iso: string | null, now: number) => (!iso ? '-' : Date.parse(iso) - now >= 1_000 ? when(iso, now) : 'due now');
+
+const utc = (iso: string) => `${new Date(iso).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+
 /** When a time-based verdict opens, from its recheckAt: "opens in 6s", or "due now" once it has passed. */
 export const opens = (recheckAt: string | undefined, now: number): string | undefined =>
   recheckAt === undefined ? undefined : Date.parse(recheckAt) > now ? `opens ${when(recheckAt, now)}` : 'due now, at the next look';
@@ -87,8 +92,7 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
     lines.push('', 'Recent promotions:');
     for (const p of status.history) lines.push(`  ${promotionLine(p, now)}`);
   }
-  const next = status.nextCheckAt ? (Date.parse(status.nextCheckAt) > now ? when(status.nextCheckAt, now) : 'due now') : '-';
-  lines.push('', `observed ${when(status.observedAt, now)}; next look ${next}`);
+  lines.push('', `observed ${when(status.observedAt, now)}; next look ${nextLook(status.nextCheckAt, now)}`);
   return lines.join('\n');
 }
 
@@ -161,7 +165,7 @@ function remedy(v: Verdict, service: string, to: string, now: number): string {
       return /frozen/i.test(v.reason) ? 'the company-wide freeze ending (conveyor unfreeze)' : `a resume (conveyor resume ${service})`;
     case 'window':
     case 'age':
-      return open ? `time: it ${open}` : 'time';
+      return 'time alone';
     case 'approval':
       return `an approval (conveyor approve ${service} --to ${to})`;
     case 'ci':
@@ -191,7 +195,7 @@ export function explainWhy(status: PipelineStatus, to: string | undefined, now =
   const source = status.stages.find((s) => s.stage === pair.from);
   const change = source ? `${shortSha(source.commit)} (v${source.version})` : 'the change';
   const since = source?.releasedAt ?? null;
-  const onSource = since ? ` has been on ${pair.from} since ${new Date(since).toISOString().replace('T', ' ').slice(0, 16)} UTC (${when(since, now)})` : ` is on ${pair.from}`;
+  const onSource = since ? ` has been on ${pair.from} since ${utc(since)} (${when(since, now)})` : ` is on ${pair.from}`;
   const holding = pair.verdicts.filter((v) => !v.ok);
   const times = holding.map((v) => v.recheckAt);
   const opensAt = holding.length && times.every((t): t is string => !!t) ? times.reduce((a, b) => (Date.parse(a) > Date.parse(b) ? a : b)) : null;
@@ -217,13 +221,13 @@ export function explainWhy(status: PipelineStatus, to: string | undefined, now =
         : `conveyor promote ${status.service} --to ${pair.to} --reason "..." --skip-gates --yes`,
     );
     for (const v of holding) if (v.gate === 'approval') commands.unshift(`conveyor approve ${status.service} --to ${pair.to}`);
-    const self = opensAt ? ` It opens by itself ${when(opensAt, now)}, at ${opensAt}.` : '';
+    const self = opensAt ? ` It opens by itself ${when(opensAt, now)}, at ${utc(opensAt)}.` : '';
     text =
       `${status.service}: ${change}${onSource} and waits to enter ${pair.to}, held by ${gates}.${self} ` +
       `What would open it: ${needs}. To override now: ${commands.at(-1)}${waitingOnly ? ' (overrules the waiting gates: pause, freeze, window, age)' : ' (overrules every gate, safety gates included)'}.`;
   } else {
     text = `${status.service}: ${change}${onSource}; ${pair.from} -> ${pair.to} is ${pair.state}: ${pair.reason}.`;
   }
-  const next = status.nextCheckAt ? ` Next look ${Date.parse(status.nextCheckAt) > now ? when(status.nextCheckAt, now) : 'due now'}.` : '';
+  const next = status.nextCheckAt ? ` Next look ${nextLook(status.nextCheckAt, now)}.` : '';
   return { ...base, pair: { from: pair.from, to: pair.to }, state: pair.state, since, holding, opensAt, commands, text: text + blocked + next };
 }

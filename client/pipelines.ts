@@ -20,11 +20,14 @@ import {
   unfreezeSignal,
   unrejectUpdate,
   approveUpdate,
+  previewQuery,
+  reconfigureUpdate,
+  retryUpdate,
   type ApproveRequest,
+  type RetryRequest,
   type ManualPromotionRequest,
   type RejectRequest,
 } from '../workflows/messages';
-import { previewQuery, reconfigureUpdate, retryUpdate, type RetryRequest } from './messages-next';
 import type { control } from '../workflows/control';
 import type { ManualOutcome } from '../workflows/pipeline-state';
 import type { PipelineOptions, pipeline } from '../workflows/pipeline';

@@ -98,6 +98,7 @@ export const urlSpec = z
     timeout: z
       .string()
       .refine((text) => (parseDuration(text) ?? 0) > 0, { message: 'must be a duration such as "5s" or "500ms"' })
+      .refine((text) => (parseDuration(text) ?? 0) <= 60_000, { message: 'must be at most "60s"' })
       .default('5s')
       .meta({ description: 'How long each URL may take to answer.', examples: ['5s', '500ms'] }),
     followRedirects: z.boolean().default(false).meta({ description: 'Follow redirects instead of counting them as not 200.', examples: [true] }),

@@ -13,7 +13,7 @@ const DURATION_FORM = 'a number and a unit (ms, s, m, h, d), such as "30m", "90s
  * A duration written as text. `zero` says whether "0s" means something for this setting; when it
  * does not, the message says why, so nobody has to guess whether "0s" was a typo or a rule.
  */
-const duration = (what: string, zero: { allowed: true } | { allowed: false; why: string }) =>
+const duration = (what: string, zero: { allowed: true } | { allowed: false; why: string }, least?: { ms: number; text: string; why: string }) =>
   z
     .string({
       error: (issue) =>
@@ -25,6 +25,7 @@ const duration = (what: string, zero: { allowed: true } | { allowed: false; why:
       const ms = parseDuration(text);
       if (ms === undefined) ctx.addIssue({ code: 'custom', message: `${what} must be a duration: "${text}" is not ${DURATION_FORM}` });
       else if (ms === 0 && !zero.allowed) ctx.addIssue({ code: 'custom', message: `${what} must be more than "0s": ${zero.why}` });
+      else if (least && ms < least.ms) ctx.addIssue({ code: 'custom', message: `${what} must be at least "${least.text}": ${least.why}` });
       else if (ms > MAX_DURATION_MS) ctx.addIssue({ code: 'custom', message: `${what} must be at most "365d"` });
     });
 
@@ -79,7 +80,7 @@ export const serviceSpec = z
     minAge: duration('minAge', { allowed: true })
       .default('30m')
       .meta({ description: 'Soak time of a release on a stage before it moves on; "0s" moves it at once.', examples: ['30m', '90s', '1h30m', '0s'] }),
-    tick: duration('tick', { allowed: false, why: 'it is how often the pipeline is looked at, so it needs a pause between looks' })
+    tick: duration('tick', { allowed: false, why: 'it is how often the pipeline is looked at, so it needs a pause between looks' }, { ms: 1_000, text: '1s', why: 'a look costs a Heroku request, and Heroku allows about 75 a minute' })
       .default('60s')
       .meta({ description: 'How often the pipeline is observed when nothing else wakes it.', examples: ['60s', '5m'] }),
     windows: z

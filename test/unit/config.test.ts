@@ -132,3 +132,9 @@ test('the example services files are valid, in JSON and in YAML', () => {
   assert.equal(loadServices(examples('services.demo.json')).length, 3);
   assert.deepEqual(loadServices(examples('services.yaml')).map((s) => s.name), ['api', 'router', 'billing']);
 });
+
+test('a tick under a second is refused, saying why', () => {
+  assert.deepEqual(problems(JSON.stringify({ services: [{ ...valid, tick: '500ms' }] })), [
+    'services[0].tick: tick must be at least "1s": a look costs a Heroku request, and Heroku allows about 75 a minute',
+  ]);
+});

@@ -1,0 +1,212 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Service } from '../../domain/service';
+import { startStack, status, uniqueName, type Stack } from '../support/stack';
+import { eventually } from '../support/temporal';
+import { anonymousHome, conveyor, tempFile } from './support';
+
+/** A services file for `services` as a person writes it, in YAML. */
+function servicesYaml(services: Service[], overrides: Record<string, Record<string, string>> = {}): string {
+  const lines = ['# yaml-language-server: $schema=./services.schema.json', 'services:'];
+  for (const s of services) {
+    lines.push(`  - name: ${s.name}`, `    pipeline: ${s.pipeline}`, `    stages: [${s.stages.join(', ')}]`, `    repo: ${s.repo}`, '    tick: 2s');
+    const extra = { minAge: '1s', ...overrides[s.name] };
+    for (const [key, value] of Object.entries(extra)) lines.push(`    ${key}: ${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('conveyor CLI against a running stack', () => {
+  let stack: Stack;
+  let env: NodeJS.ProcessEnv;
+  const started = new Set<string>();
+  const cli = async (...args: string[]) => {
+    const run = await conveyor(env, ...args);
+    if (args[0] === 'apply' && run.stdout.startsWith('{')) for (const s of run.json().services ?? []) started.add(s.workflowId);
+    return run;
+  };
+
+  before(async () => {
+    stack = await startStack();
+    env = { ...stack.workerEnv, ...anonymousHome(), CONVEYOR_USER: 'ana@acme.com', PATH: process.env.PATH };
+  });
+  after(async () => {
+    await Promise.all([...started].map((id) => stack.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+    await stack?.stop();
+  });
+
+  test('apply starts the pipelines of a YAML file, then leaves unchanged ones alone', async () => {
+    const service = await stack.prepare('cli-apply');
+    const file = tempFile('services.yaml', servicesYaml([service]));
+    const first = await cli('apply', '-f', file, '--json');
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.deepEqual(first.json().services, [{ service: service.name, workflowId: `conveyor/${service.name}`, action: 'started' }]);
+    const again = await cli('apply', '-f', file, '--json');
+    assert.equal(again.code, 0);
+    assert.equal(again.json().services[0].action, 'unchanged');
+  });
+
+  test('plan shows a config change and what each pair would do under it; apply sends it as an update', async () => {
+    const service = await stack.prepare('cli-plan');
+    const file = tempFile('services.yaml', servicesYaml([service]));
+    assert.equal((await cli('apply', '-f', file)).code, 0);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000, 'first observation');
+    writeFileSync(file, servicesYaml([service], { [service.name]: { minAge: '1h' } }));
+    const plan = await cli('plan', '-f', file, '--json');
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    const planned = plan.json().services[0];
+    assert.equal(planned.action, 'change');
+    assert.deepEqual(planned.changes, [{ key: 'minAgeMs', from: 1_000, to: 3_600_000 }]);
+    assert.equal(planned.would.length, service.stages.length - 1);
+    const text = await cli('plan', '-f', file);
+    assert.match(text.stdout, new RegExp(`change +conveyor/${service.name}\\n +minAge: 1s -> 1h`));
+
+    const applied = await cli('apply', '-f', file, '--json');
+    assert.equal(applied.code, 0, applied.stdout);
+    assert.equal(applied.json().services[0].action, 'updated');
+    assert.match(applied.json().services[0].message, /configuration applied/);
+    const replan = await cli('plan', '-f', file, '--json');
+    assert.equal(replan.json().services[0].action, 'unchanged');
+  });
+
+  test('a config the running pipeline refuses is reported with its reason: exit 1', async () => {
+    const service = await stack.prepare('cli-refused');
+    const file = tempFile('services.yaml', servicesYaml([service]));
+    assert.equal((await cli('apply', '-f', file)).code, 0);
+    // The file accepts "0s" (no soak); this version of the workflow does not take it in a reconfigure.
+    writeFileSync(file, servicesYaml([service]).replace('minAge: 1s', 'minAge: 0s'));
+    const run = await cli('apply', '-f', file);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, new RegExp(`^refused conveyor/${service.name}: .*minAgeMs`, 'm'));
+  });
+
+  test('pipelines not in the file are listed, and --prune stops them only when confirmed', async () => {
+    const [kept, removed] = [await stack.prepare('cli-kept'), await stack.prepare('cli-removed')];
+    assert.equal((await cli('apply', '-f', tempFile('services.yaml', servicesYaml([kept, removed])))).code, 0);
+    const file = tempFile('services.yaml', servicesYaml([kept]));
+    const listed = await cli('apply', '-f', file);
+    assert.match(listed.stdout, new RegExp(`not in the file: conveyor/${removed.name} keeps running \\(apply --prune stops it\\)`));
+    const unconfirmed = await cli('apply', '-f', file, '--prune');
+    assert.equal(unconfirmed.code, 2);
+    assert.match(unconfirmed.stderr, /pass --yes to confirm/);
+    const pruned = await cli('apply', '-f', file, '--prune', '--yes', '--json');
+    assert.equal(pruned.code, 0, pruned.stdout);
+    assert.ok(pruned.json().stopped.includes(removed.name));
+    const description = await stack.client.workflow.getHandle(`conveyor/${removed.name}`).describe();
+    assert.equal(description.status.name, 'TERMINATED');
+  });
+
+  test('status --json is the status document; the text shows one next look', async () => {
+    const service = await stack.launch('cli-status');
+    started.add(`conveyor/${service.name}`);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    const json = await cli('status', service.name, '--json');
+    assert.equal(json.code, 0);
+    assert.equal(json.json().service, service.name);
+    assert.equal(json.json().pairs.length, 3);
+    const text = await cli('status', service.name);
+    assert.match(text.stdout, /; next look (in \d+s|due now)$/m);
+    assert.doesNotMatch(text.stdout, /rechecked/);
+    assert.doesNotMatch(text.stdout, /\u001b\[/, 'no colours when stdout is not a terminal');
+  });
+
+  test('colours come with FORCE_COLOR and never with NO_COLOR', async () => {
+    const service = await stack.launch('cli-colour');
+    started.add(`conveyor/${service.name}`);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    assert.match((await conveyor({ ...env, FORCE_COLOR: '1' }, 'status', service.name)).stdout, /\u001b\[32min-sync\u001b\[39m/);
+    assert.doesNotMatch((await conveyor({ ...env, FORCE_COLOR: '1', NO_COLOR: '1' }, 'status', service.name)).stdout, /\u001b\[/);
+  });
+
+  test('why names the holding gate, when it opens, what opens it and the command to override', async () => {
+    const service = await stack.launch('cli-why', { minAge: '1h' });
+    started.add(`conveyor/${service.name}`);
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'gated', 20_000);
+    const run = await cli('why', service.name);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, new RegExp(`^${service.name}: ${merged.sha.slice(0, 7)} \\(v\\d+\\) has been on ${service.stages[0]} since .* and waits to enter ${service.stages[1]}, held by age`));
+    assert.match(run.stdout, /It opens by itself in (59|60)m/);
+    assert.match(run.stdout, new RegExp(`To override now: conveyor promote ${service.name} --to ${service.stages[1]} --reason "\\.\\.\\."`));
+    const json = (await cli('why', service.name, '--json')).json();
+    assert.deepEqual(json.pair, { from: service.stages[0], to: service.stages[1] });
+    assert.equal(json.holding[0].gate, 'age');
+    const unknown = await cli('why', service.name, '--to', 'nope-01');
+    assert.equal(unknown.code, 2);
+  });
+
+  test('promote that starts nothing exits 1 and says why', async () => {
+    const service = await stack.launch('cli-nothing');
+    started.add(`conveyor/${service.name}`);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    const run = await cli('promote', service.name, '--to', service.stages[1], '--reason', 'try', '--json');
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.json().started, false);
+    assert.match(run.json().message, /nothing to promote/);
+  });
+
+  test('retry is refused when nothing failed, and retries a release once its cause is fixed', async () => {
+    const service = await stack.launch('cli-retry', { minAge: '0s' });
+    started.add(`conveyor/${service.name}`);
+    const refused = await cli('retry', service.name, '--to', service.stages[1], '--json');
+    assert.equal(refused.code, 1);
+    assert.match(refused.json().error.message, /nothing failed in/);
+
+    stack.sandbox.scenario.setReleasePhase(service.stages[1], { fail: 'migration 42 failed' });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'held', 30_000, 'the release failed in the second stage');
+    stack.sandbox.scenario.setReleasePhase(service.stages[1], {});
+    const run = await cli('retry', service.name, '--to', service.stages[1], '--reason', 'migration fixed');
+    assert.equal(run.code, 0, run.stderr);
+    await eventually(async () => (await status(stack, service)).stages[1].commit === merged.sha, 30_000, 'retried into the second stage');
+  });
+
+  test('who acted is CONVEYOR_USER, else git user.email, else the account name with a note', async () => {
+    const service = await stack.launch('cli-who');
+    started.add(`conveyor/${service.name}`);
+    await cli('pause', service.name, '--reason', 'checking');
+    await eventually(async () => (await status(stack, service)).paused?.by === 'ana@acme.com', 10_000, 'paused by CONVEYOR_USER');
+
+    const home = anonymousHome();
+    execFileSync('git', ['config', '--file', home.GIT_CONFIG_GLOBAL!, 'user.email', 'bo@acme.com']);
+    const { CONVEYOR_USER: _, ...noUser } = env;
+    await conveyor({ ...noUser, ...home }, 'pause', service.name, '--reason', 'again');
+    await eventually(async () => (await status(stack, service)).paused?.by === 'bo@acme.com', 10_000, 'paused by git user.email');
+
+    const bare = await conveyor({ ...noUser, ...anonymousHome() }, 'pause', service.name, '--reason', 'third');
+    assert.match(bare.stderr, new RegExp(`recording you as "${userInfo().username}", this machine's account name: set CONVEYOR_USER or pass --by`));
+  });
+
+  test('with no worker polling, status and updates say so in one line: exit 3', async () => {
+    const service = await stack.prepare('cli-noworker');
+    const queue = uniqueName('nobody');
+    const file = tempFile('services.yaml', servicesYaml([service]));
+    assert.equal((await conveyor({ ...env, CONVEYOR_TASK_QUEUE: queue }, 'apply', '-f', file)).code, 0);
+    started.add(`conveyor/${service.name}`);
+    for (const args of [['status', service.name], ['promote', service.name, '--to', service.stages[1], '--reason', 'x']]) {
+      const run = await cli(...args);
+      assert.equal(run.code, 3, `${args[0]}: ${run.stderr}`);
+      assert.equal(run.stderr, `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?\n`);
+    }
+    const list = await conveyor({ ...env, CONVEYOR_TASK_QUEUE: queue }, 'list', '--json');
+    assert.equal(list.code, 0);
+    assert.ok(list.json().some((p: { service: string }) => p.service === service.name));
+    assert.match(list.stderr, new RegExp(`no worker is polling task queue ${queue}`));
+  });
+
+  test('a namespace that does not exist is one line: exit 3', async () => {
+    const run = await conveyor({ ...env, TEMPORAL_NAMESPACE: 'no-such-namespace' }, 'list');
+    assert.equal(run.code, 3);
+    assert.equal(run.stderr, `conveyor: namespace "no-such-namespace" does not exist on ${stack.address} (set TEMPORAL_NAMESPACE or --namespace)\n`);
+  });
+
+  test('an unknown service is a usage error naming it', async () => {
+    const run = await cli('status', 'no-such-service', '--json');
+    assert.equal(run.code, 2);
+    assert.match(run.json().error.message, /no running pipeline for service "no-such-service"/);
+  });
+});
