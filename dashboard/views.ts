@@ -36,6 +36,8 @@ export function span(ms: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 const utc = (iso: string) => `${iso.slice(11, 19)} UTC`;
+/** Reasons name moments as ISO 8601; a person reads "22:41:07 UTC" more easily. */
+const readable = (text: string) => text.replace(/\b\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.\d+)?Z\b/g, '$1 UTC');
 const fullUtc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 
 /** A relative time the client script keeps current: `ago` counts up, `left` counts down. */
@@ -146,7 +148,7 @@ function cellView(cell: FleetCell, repo: string | undefined, links: Links, now: 
 <div class="app">${cell.app}</div>
 <div class="rel">${shaLink(links, repo, cell.commit)} <span class="ver">${cell.version === null ? 'no release' : `v${cell.version}`}</span> <span class="age" title="on this stage">${ago(cell.since, now)}</span></div>
 <div>${badge(cell, now)}</div>
-${cell.reason && cell.state !== 'in-sync' && cell.state !== 'soaking' ? html`<div class="why" title="${cell.reason}">${cell.reason}</div>` : ''}
+${cell.reason && cell.state !== 'in-sync' && cell.state !== 'soaking' ? html`<div class="why" title="${readable(cell.reason)}">${readable(cell.reason)}</div>` : ''}
 </td>`;
 }
 
@@ -186,6 +188,7 @@ export function fleetCounts(rows: FleetRow[]): string {
 export function fleetTable(rows: FleetRow[], links: Links, now: number): Html {
   const columns = columnNames(rows);
   return html`<table class="fleet" id="fleet" data-width="${columns.length}">
+<colgroup><col class="svc-col">${columns.map(() => html`<col>`)}</colgroup>
 <caption class="sr">Every service a row, every stage a column: the commit each stage runs and why it waits</caption>
 <thead><tr><th scope="col">service</th>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
 <tbody>${rows.map((row) => fleetRow(row, columns.length, links, now))}</tbody>
@@ -236,18 +239,18 @@ export interface LeadTime {
 }
 
 function verdictItem(v: Verdict, now: number): Html {
-  return html`<li class="${v.ok ? 'ok' : 'no'}"><span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span><span class="sr">${v.ok ? 'passes:' : 'holds:'}</span> <strong>${v.gate}</strong> ${v.reason}${
+  return html`<li class="${v.ok ? 'ok' : 'no'}"><span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span><span class="sr">${v.ok ? 'passes:' : 'holds:'}</span> <strong>${v.gate}</strong> ${readable(v.reason)}${
     v.recheckAt ? html` <span class="recheck">looked at again ${utc(v.recheckAt)} (in ${left(v.recheckAt, now)})</span>` : ''
   }</li>`;
 }
 
 /** The gates that hold first, in full; those that pass folded away. */
 function verdictList(pair: PairStatus, now: number): Html {
-  if (pair.verdicts.length === 0) return html`<p class="pair-reason">${pair.reason}</p>`;
+  if (pair.verdicts.length === 0) return html`<p class="pair-reason">${readable(pair.reason)}</p>`;
   const holding = pair.verdicts.filter((v) => !v.ok);
   const passing = pair.verdicts.filter((v) => v.ok);
   return html`${holding.length ? html`<ul class="verdicts">${holding.map((v) => verdictItem(v, now))}</ul>` : ''}${
-    pair.state !== 'gated' ? html`<p class="pair-reason">${pair.reason}</p>` : ''
+    pair.state !== 'gated' ? html`<p class="pair-reason">${readable(pair.reason)}</p>` : ''
   }${passing.length ? html`<details class="passing"><summary>${passing.length} gate${passing.length === 1 ? '' : 's'} pass${passing.length === 1 ? 'es' : ''}</summary><ul class="verdicts">${passing.map((v) => verdictItem(v, now))}</ul></details>` : ''}`;
 }
 

@@ -83,8 +83,14 @@ try {
     const service = process.env.CONVEYOR_SHOT_SERVICE;
     if (service) {
       await page.setViewportSize({ width: 1400, height: 900 });
-      await page.goto(`${dashboard.url}/services/${service}`);
+      await page.goto(`${dashboard.url}/login?next=/services/${service}`);
+      await page.getByLabel('Your name').fill('ana');
+      await page.getByLabel('Token').fill('screenshot');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${dashboard.url}/services/${service}`);
       await page.screenshot({ path: out.replace(/\.png$/, `-${service}.png`), fullPage: true });
+      await page.goto(`${dashboard.url}/services/${service}/promote?to=${service}-st01`);
+      await page.screenshot({ path: out.replace(/\.png$/, `-${service}-promote.png`), fullPage: true });
     }
   } finally {
     await closeBrowser();

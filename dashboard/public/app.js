@@ -20,7 +20,8 @@
       t.textContent = span(now - Date.parse(t.getAttribute('datetime')));
     });
     document.querySelectorAll('time[data-left]').forEach(function (t) {
-      t.textContent = span(Date.parse(t.getAttribute('datetime')) - now);
+      var ms = Date.parse(t.getAttribute('datetime')) - now;
+      t.textContent = ms > 0 ? span(ms) : '0s';
     });
   }
 
@@ -43,6 +44,8 @@
 
   function applyFilter() {
     var table = document.getElementById('fleet');
+    // Many stages scroll sideways rather than squeeze: each stage column keeps 190 px.
+    if (table) table.style.minWidth = 170 + Number(table.getAttribute('data-width') || 4) * 190 + 'px';
     if (!table || !search || !filter) return;
     var words = search.value.trim().toLowerCase();
     var facet = filter.value;
