@@ -310,6 +310,8 @@ interface Storm {
   end: number;
   releases: Set<string>;
   step: number;
+  /** Fault rules that fired while it lasted. */
+  faultsFired: string[];
   judged?: boolean;
 }
 
@@ -432,6 +434,8 @@ class Run {
   private readonly minAgeMs: number;
   private readonly tickMs: number;
   private step = 0;
+  /** What the last look before the settling deadline found still moving. */
+  private stillMoving: string[] = [];
 
   constructor(
     private readonly stack: Stack,
@@ -770,10 +774,12 @@ class Run {
         this.holds.push({ kind: 'blackout', service: s.service.name, how: `blackout ${minute(now)}..${minute(end)} (step ${this.step})`, start: now, end });
         break;
       }
-      case 'restore':
+      case 'restore': {
         next = original;
-        this.endHold((h) => h.kind === 'blackout' && h.service === s.service.name && (h.end === undefined || h.end > Date.now()));
+        // A blackout ends with the configuration that brought it (or at its own end, whichever comes first).
+        for (const hold of this.holds) if (hold.kind === 'blackout' && hold.service === s.service.name && (hold.end === undefined || hold.end > now)) hold.end = now;
         break;
+      }
     }
     s.configs.push({ at: now, service: next, why });
     await applyServices(this.stack.client, [next], this.stack.taskQueue);
@@ -828,11 +834,16 @@ class Run {
     const start = Date.now();
     const config = this.configAt(s, start);
     const releases = new Set<string>();
+    const fired = () => new Map(this.stack.sandbox.faults.list().map((rule) => [rule.id, rule.fired]));
+    const before = fired();
     for (let i = 0; i < merges; i++) {
       releases.add(await this.merge(s));
       if (i < merges - 1) await sleep(spacingMs);
     }
-    this.storms.push({ service: s.service.name, from: config.stages[0], to: config.stages[1], start, end: Date.now(), releases, step: this.step });
+    // A fault that fires while the storm lasts (or just after, while its last release soaks) may hold the pair for good reason.
+    await sleep(GRACE_MS);
+    const faultsFired = [...fired()].filter(([id, n]) => n > (before.get(id) ?? 0)).map(([id]) => id);
+    this.storms.push({ service: s.service.name, from: config.stages[0], to: config.stages[1], start, end: Date.now() - GRACE_MS, releases, step: this.step, faultsFired });
   }
 
   // -- the end --------------------------------------------------------------------------------
@@ -853,7 +864,8 @@ class Run {
     while (Date.now() < deadline) {
       await this.refreshStatus();
       this.recorder.poll();
-      quietPolls = this.unsettled().length === 0 ? quietPolls + 1 : 0;
+      this.stillMoving = this.unsettled();
+      quietPolls = this.stillMoving.length === 0 ? quietPolls + 1 : 0;
       if (quietPolls >= 3) return true;
       await sleep(500);
     }
@@ -978,7 +990,7 @@ class Run {
       activityFailures: -1,
       refusedConfigs: -1,
       settled,
-      unsettled: settled ? [] : this.unsettled(),
+      unsettled: settled ? [] : this.stillMoving,
       violations,
       violationsByInvariant,
       notes: [...this.notes.values()],
@@ -1227,8 +1239,7 @@ class Run {
   private stormExemption(storm: Storm): string | undefined {
     const hold = this.holdsOf(storm.service).find((h) => h.kind !== 'reject' && h.start < storm.end && (h.end ?? Infinity) > storm.start);
     if (hold) return `held by ${this.describeHold(hold)}`;
-    const fault = this.faultSpans.find((f) => f.start < storm.end && (f.end ?? Infinity) > storm.start);
-    if (fault) return `fault ${fault.id} was in place`;
+    if (storm.faultsFired.length) return `faults fired meanwhile (${storm.faultsFired.join(', ')})`;
     const s = this.services.find((c) => c.service.name === storm.service)!;
     const running = (this.recorder.byApp.get(storm.to) ?? []).filter((r) => r.firstSeen <= storm.start && r.status === 'succeeded').sort((a, b) => b.version - a.version)[0];
     if (running && (running.commit === null || s.off.has(running.commit))) return `${storm.to} ran ${running.commit === null ? 'a hand-made release' : `off-branch ${short(running.commit)}`}`;

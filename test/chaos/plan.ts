@@ -97,7 +97,7 @@ export const DEFAULT_WEIGHTS: Record<EventKind, number> = {
   manual: 0.8,
   'slow-promote': 0.6,
   'unknown-target': 0.5,
-  storm: 0.3,
+  storm: 0.5,
   reject: 0.4,
   'fail-stage': 0.4,
 };
@@ -204,9 +204,9 @@ export class Planner {
     return { step, actions, waitMs: this.int(this.waitMs[0], this.waitMs[1]) };
   }
 
-  /** Nothing of the planner's own holds a service: what a storm needs to show that changes still flow. */
+  /** Nothing of the planner's own holds a service: what a storm needs to show that changes still flow (a fault that fires during it exempts it at run time). */
   private clear(service: number): boolean {
-    return !this.paused.has(service) && !this.frozen && this.incidents.size === 0 && this.faults.size === 0 && !this.reconfigured.has(service) && (this.dirty.get(service) ?? 0) < this.counter;
+    return !this.paused.has(service) && !this.frozen && this.incidents.size === 0 && !this.reconfigured.has(service);
   }
 
   private randomAction(): Action {
