@@ -305,7 +305,15 @@ function goingOutView(facts: ServiceFacts, links: Links): Html {
 function outcomeText(p: PromotionRecord): string {
   switch (p.outcome) {
     case 'in-flight':
-      return 'in flight';
+      // decided: its POST may still be withdrawn; posted: Heroku is promoting.
+      return p.phase === 'decided' ? 'in flight: decided, not posted yet' : p.phase === 'posted' ? 'in flight: posted to Heroku' : 'in flight';
+    case 'verifying':
+      return `verifying: baking${p.targetVersion ? ` v${p.targetVersion}` : ''} under health checks`;
+    case 'withdrawn':
+    case 'superseded':
+      return `${p.outcome}, nothing posted${p.error ? `: ${p.error}` : ''}`;
+    case 'not-posted':
+      return `not posted${p.error ? `: ${p.error}` : ''}`;
     case 'rolled-back':
       return `rolled back (${p.verification?.problem ?? ''})`;
     case 'verification-failed':

@@ -100,7 +100,8 @@ function outgoingState(out: PairStatus | undefined): Partial<FleetCell> {
       if (failing.length > 0 && failing.every((v) => v.gate === 'age')) {
         return { state: 'soaking', ...(failing[0].recheckAt ? { until: failing[0].recheckAt } : {}), reason: short(failing[0].reason) };
       }
-      const reason = failing.map((v) => `${v.gate}: ${v.reason}`).join('; ') || out.reason;
+      // One gate: its reason (the badge names the gate); several: each named.
+      const reason = failing.length === 1 ? failing[0].reason : failing.map((v) => `${v.gate}: ${v.reason}`).join('; ') || out.reason;
       return { state: 'held', gates: failing.map((v) => v.gate), ...(out.recheckAt ? { until: out.recheckAt } : {}), reason: short(reason) };
     }
   }
