@@ -589,7 +589,7 @@ class Run {
         return;
       }
       case 'storm':
-        return this.storm(s!, action.merges, action.spacingMs);
+        return this.storm(s!, action.merges, action.spacingMs, action.minAgeMs);
       case 'reject':
         return this.reject(s!, action.id, s!.lastMerge);
       case 'unreject': {
@@ -829,21 +829,34 @@ class Run {
     }
   }
 
-  /** Merges a third of the soak apart on the first stage: a release of the storm must still reach the next stage, soaked. */
-  private async storm(s: ChaosService, merges: number, spacingMs: number): Promise<void> {
+  /**
+   * Merges a third of the soak apart on the first stage: a release of the storm must still reach the
+   * next stage, soaked. With `minAgeMs` above the service's, the storm runs under that soak (sent as
+   * a config change first, the service's own config sent back after).
+   */
+  private async storm(s: ChaosService, merges: number, spacingMs: number, minAgeMs: number): Promise<void> {
+    const before = this.configAt(s, Date.now());
+    if (minAgeMs !== before.minAgeMs) {
+      const soak = { ...before, minAgeMs };
+      s.configs.push({ at: Date.now(), service: soak, why: `storm: minAge ${minAgeMs} ms` });
+      await applyServices(this.stack.client, [soak], this.stack.taskQueue);
+    }
     const start = Date.now();
-    const config = this.configAt(s, start);
     const releases = new Set<string>();
     const fired = () => new Map(this.stack.sandbox.faults.list().map((rule) => [rule.id, rule.fired]));
-    const before = fired();
+    const firedBefore = fired();
     for (let i = 0; i < merges; i++) {
       releases.add(await this.merge(s));
       if (i < merges - 1) await sleep(spacingMs);
     }
     // A fault that fires while the storm lasts (or just after, while its last release soaks) may hold the pair for good reason.
     await sleep(GRACE_MS);
-    const faultsFired = [...fired()].filter(([id, n]) => n > (before.get(id) ?? 0)).map(([id]) => id);
-    this.storms.push({ service: s.service.name, from: config.stages[0], to: config.stages[1], start, end: Date.now() - GRACE_MS, releases, step: this.step, faultsFired });
+    const faultsFired = [...fired()].filter(([id, n]) => n > (firedBefore.get(id) ?? 0)).map(([id]) => id);
+    this.storms.push({ service: s.service.name, from: before.stages[0], to: before.stages[1], start, end: Date.now() - GRACE_MS, releases, step: this.step, faultsFired });
+    if (minAgeMs !== before.minAgeMs) {
+      s.configs.push({ at: Date.now(), service: before, why: 'storm over' });
+      await applyServices(this.stack.client, [before], this.stack.taskQueue);
+    }
   }
 
   // -- the end --------------------------------------------------------------------------------
@@ -1243,7 +1256,7 @@ class Run {
     const s = this.services.find((c) => c.service.name === storm.service)!;
     const running = (this.recorder.byApp.get(storm.to) ?? []).filter((r) => r.firstSeen <= storm.start && r.status === 'succeeded').sort((a, b) => b.version - a.version)[0];
     if (running && (running.commit === null || s.off.has(running.commit))) return `${storm.to} ran ${running.commit === null ? 'a hand-made release' : `off-branch ${short(running.commit)}`}`;
-    if (s.configs.some((c) => c.at > storm.start - GRACE_MS && c.at < storm.end)) return 'its configuration changed';
+    if (s.configs.some((c) => c.at > storm.start - GRACE_MS && c.at < storm.end && !c.why.startsWith('storm'))) return 'its configuration changed';
     return undefined;
   }
 

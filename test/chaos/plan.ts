@@ -57,7 +57,7 @@ export type Action =
   /** A release whose commit nobody knows (a tarball slug, or an image with no slug) put on a downstream stage. */
   | { kind: 'unknown-target'; service: number; stage: number; artifact: 'tarball' | 'image' }
   /** Merges on the first stage spaced below the soak. */
-  | { kind: 'storm'; service: number; merges: number; spacingMs: number }
+  | { kind: 'storm'; service: number; merges: number; spacingMs: number; minAgeMs: number }
   | { kind: 'reject'; service: number; id: number }
   /** A stage's release phase fails from now on (migrations broken): promotions into it fail. */
   | { kind: 'fail-stage'; service: number; stage: number }
@@ -301,10 +301,14 @@ export class Planner {
       }],
       ['storm', () => {
         if (!this.clear(service)) return { kind: 'merge', service };
-        // Merges a third of the soak apart, for long enough that a release can soak and move on (release phase, soak, two ticks) with room to spare.
-        const spacingMs = Math.max(100, Math.round(this.timing.minAgeMs / 3));
-        const needMs = this.timing.releasePhaseMs + 3 * this.timing.minAgeMs + 2 * this.timing.tickMs + 2_000;
-        return { kind: 'storm', service, merges: Math.ceil(needMs / spacingMs), spacingMs };
+        // Merges a third of the soak apart, each after the last one's release phase ended (a source
+        // in its release phase is waited for), for long enough that a release can soak and move on
+        // (release phase, soak, two ticks) with room to spare. The soak is raised for the storm when
+        // the release phase leaves no room below it.
+        const spacingMs = Math.max(100, Math.round(this.timing.minAgeMs / 3), 2 * this.timing.releasePhaseMs + 100);
+        const minAgeMs = Math.max(this.timing.minAgeMs, 3 * spacingMs);
+        const needMs = this.timing.releasePhaseMs + 3 * minAgeMs + 2 * this.timing.tickMs + 2_000;
+        return { kind: 'storm', service, merges: Math.ceil(needMs / spacingMs), spacingMs, minAgeMs };
       }],
       ['reject', () => {
         const inSteps = this.int(2, 5);
