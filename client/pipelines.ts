@@ -5,6 +5,7 @@ import proto from '@temporalio/proto';
 const { temporal } = proto;
 type IPayload = proto.temporal.api.common.v1.IPayload;
 import { CONTROL_WORKFLOW_ID, workflowIdFor, type Service } from '../domain/service';
+import { checkService } from '../domain/service-schema';
 import type { Freeze } from '../domain/freeze';
 import type { Pause } from '../domain/pause';
 import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/search-attributes';
@@ -129,7 +130,8 @@ export async function runningConfig(handle: WorkflowHandle): Promise<Service | u
     const accepted = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
     let candidate: unknown;
     if (started) candidate = (read(started.input?.payloads) as { service?: unknown } | undefined)?.service;
-    else if (signaled?.signalName === 'configure') candidate = read(signaled.input?.payloads);
+    // The workflow ignores a configure signal it cannot take; so does this reading.
+    else if (signaled?.signalName === 'configure') candidate = checkService(read(signaled.input?.payloads), name).ok ? read(signaled.input?.payloads) : undefined;
     else if (accepted?.name === 'reconfigure') candidate = read(accepted.args?.payloads);
     if (looksLikeService(candidate, name)) config = candidate;
   }

@@ -204,6 +204,27 @@ describe('conveyor CLI against a running stack', () => {
     assert.equal(run.stderr, `conveyor: namespace "no-such-namespace" does not exist on ${stack.address} (set TEMPORAL_NAMESPACE or --namespace)\n`);
   });
 
+  test('every operator command answers one JSON document with --json', async () => {
+    const service = await stack.launch('cli-json');
+    started.add(`conveyor/${service.name}`);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    const commit = (await stack.sandbox.scenario.merge(service.pipeline)).sha;
+    const runs: [string[], object][] = [
+      [['pause', service.name, '--reason', 'db migration'], { service: service.name, paused: true, reason: 'db migration', by: 'ana@acme.com' }],
+      [['resume', service.name, '--by', 'bo'], { service: service.name, paused: false, by: 'bo' }],
+      [['reject', service.name, '--commit', commit, '--reason', 'breaks billing'], { service: service.name, rejected: commit }],
+      [['unreject', service.name, '--commit', commit], { service: service.name, unrejected: commit }],
+      [['frozen'], {}],
+      [['list'], {}],
+    ];
+    for (const [args, expected] of runs) {
+      const run = await cli(...args, '--json');
+      assert.equal(run.code, 0, `${args[0]}: ${run.stdout}${run.stderr}`);
+      const document = run.json();
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(document[key], value, `${args[0]}.${key}`);
+    }
+  });
+
   test('an unknown service is a usage error naming it', async () => {
     const run = await cli('status', 'no-such-service', '--json');
     assert.equal(run.code, 2);

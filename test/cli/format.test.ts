@@ -1,0 +1,84 @@
+// What the CLI prints is computed when it is shown: these read the formatting on its own (pure).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { explainWhy, formatStatus } from '../../client/format';
+import type { PipelineStatus } from '../../workflows/status';
+
+const at = Date.parse('2026-12-01T10:00:00Z');
+const iso = (offsetS: number) => new Date(at + offsetS * 1000).toISOString();
+
+const gated = (): PipelineStatus => ({
+  service: 'api',
+  pipeline: 'api',
+  branch: 'main',
+  stages: [
+    { stage: 'api-qa01', version: 2, commit: 'b'.repeat(40), status: 'succeeded', releasedAt: iso(-14) },
+    { stage: 'api-st01', version: 1, commit: 'a'.repeat(40), status: 'succeeded', releasedAt: iso(-3600) },
+  ],
+  currentStage: { stage: 'api-qa01', index: 0, commit: 'b'.repeat(40), version: 2 },
+  paused: null,
+  frozen: null,
+  ignoresFreeze: false,
+  blocked: null,
+  rejected: [],
+  approvals: [],
+  waitingForApproval: [],
+  pairs: [
+    {
+      from: 'api-qa01',
+      to: 'api-st01',
+      state: 'gated',
+      reason: 'v2 (bbbbbbb) differs from api-st01',
+      verdicts: [
+        { gate: 'allow', ok: true, reason: 'promotions are not paused or frozen' },
+        { gate: 'age', ok: false, reason: 'v2 has run on api-qa01 since 2026-12-01T09:59:46Z; soaked at 2026-12-01T10:00:06Z (minAge 20s)', recheckAt: iso(6) },
+      ],
+      recheckAt: iso(6),
+    },
+  ],
+  inFlight: [],
+  history: [],
+  observedAt: iso(-2),
+  nextCheckAt: iso(6),
+});
+
+test('a verdict opens "in 6s" when shown 6 s before its recheck time', () => {
+  assert.match(formatStatus(gated(), at), /HOLD age .*\(opens in 6s\)$/m);
+});
+
+test('shown after its recheck time, the same verdict is due now, never "opens in" a past moment', () => {
+  const text = formatStatus(gated(), at + 10_000);
+  assert.match(text, /HOLD age .*\(due now, at the next look\)$/m);
+  assert.doesNotMatch(text, /opens in|ago\)$/m);
+});
+
+test('status shows one next look, not a recheck time per pair', () => {
+  const text = formatStatus(gated(), at);
+  assert.equal(text.match(/next look/g)?.length, 1);
+  assert.match(text, /observed 2s ago; next look in 6s$/);
+  assert.doesNotMatch(text, /rechecked/);
+});
+
+test('why names the gate, since when, when it opens, and the command that overrides it', () => {
+  const why = explainWhy(gated(), undefined, at);
+  assert.equal(
+    why.text,
+    'api: bbbbbbb (v2) has been on api-qa01 since 2026-12-01 09:59 UTC (14s ago) and waits to enter api-st01, held by age ' +
+      '(v2 has run on api-qa01 since 2026-12-01T09:59:46Z; soaked at 2026-12-01T10:00:06Z (minAge 20s)). It opens by itself in 6s, at 2026-12-01 10:00 UTC. ' +
+      'What would open it: time alone. To override now: conveyor promote api --to api-st01 --reason "..." (overrules the waiting gates: pause, freeze, window, age). Next look in 6s.',
+  );
+});
+
+test('why with a safety gate holding says --skip-gates is needed to override', () => {
+  const status = gated();
+  status.pairs[0].verdicts[1] = { gate: 'ci', ok: false, reason: 'check "build" failed' };
+  const why = explainWhy(status, undefined, at);
+  assert.equal(why.opensAt, null);
+  assert.match(why.text, /What would open it: the commit's CI going green\. To override now: conveyor promote api --to api-st01 --reason "\.\.\." --skip-gates --yes \(overrules every gate, safety gates included\)/);
+});
+
+test('why when every pair is in sync says nothing waits', () => {
+  const status = gated();
+  status.pairs[0] = { from: 'api-qa01', to: 'api-st01', state: 'in-sync', reason: 'both run v2', verdicts: [] };
+  assert.match(explainWhy(status, undefined, at).text, /^api: nothing is waiting, every pair is in sync/);
+});
