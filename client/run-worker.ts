@@ -1,8 +1,7 @@
-import { createWorker } from '../worker/worker';
 import type { WorkerSettings } from '../worker/settings';
 
+/** `conveyor worker` (see worker/run.ts: logs, metrics, SIGTERM drain, Worker Deployment version). */
 export async function runWorker(settings: WorkerSettings): Promise<void> {
-  const worker = await createWorker(settings);
-  console.error(`conveyor worker on ${settings.address}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`);
-  await worker.run();
+  const { runWorker: run } = await import('../worker/run');
+  await run(settings);
 }

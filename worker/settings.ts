@@ -1,3 +1,4 @@
+import { parseDuration } from '../domain/duration';
 import { ConnectionConfigError, resolveTemporalTarget, type ConnectionFlags, type TemporalTarget } from '../temporal/connection-config';
 
 /** Where the worker connects and the credentials it holds. Secrets come only from the environment. */
@@ -15,11 +16,55 @@ export interface WorkerSettings {
   githubToken: string;
   librato?: { email?: string; token?: string };
   notify?: { slackWebhookUrl?: string; webhookUrl?: string };
+  /** Production options (see productionSettings); absent in tests and the demo. */
+  production?: ProductionSettings;
+}
+
+export type Versioning = 'off' | 'pinned' | 'auto-upgrade';
+
+/** How the worker runs in production: metrics, logs, shutdown, Worker Deployment version. */
+export interface ProductionSettings {
+  /** CONVEYOR_METRICS_ADDRESS (host:port) for the Prometheus endpoint; none when unset. */
+  metricsAddress?: string;
+  /** CONVEYOR_METRICS_STATUS_INTERVAL: how often the metrics reader asks each pipeline's status. */
+  statusIntervalMs: number;
+  /** CONVEYOR_SHUTDOWN_GRACE: how long SIGTERM waits for running activities before they are cancelled (and retried elsewhere). */
+  shutdownGraceMs: number;
+  /** CONVEYOR_DEPLOYMENT_NAME (default conveyor). */
+  deploymentName: string;
+  /** CONVEYOR_BUILD_ID; by default derived from the workflow bundle's code. */
+  buildId?: string;
+  /** CONVEYOR_VERSIONING: off (default: the version is announced, every worker takes every task), pinned, auto-upgrade. */
+  versioning: Versioning;
 }
 
 export const DEFAULT_TASK_QUEUE = 'conveyor';
 
 export class SettingsError extends Error {}
+
+function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
+  const text = env[name] || fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new SettingsError(`${name} '${text}' is not a duration (e.g. 30s, 5m)`);
+  return ms;
+}
+
+export function productionSettings(env: NodeJS.ProcessEnv = process.env): ProductionSettings {
+  const metricsAddress = env.CONVEYOR_METRICS_ADDRESS || undefined;
+  if (metricsAddress && !/^(\[[0-9a-fA-F:]+\]|[^\s:]*):\d{1,5}$/.test(metricsAddress)) {
+    throw new SettingsError(`CONVEYOR_METRICS_ADDRESS '${metricsAddress}' is not host:port (e.g. 0.0.0.0:9464)`);
+  }
+  const versioning = (env.CONVEYOR_VERSIONING || 'off') as Versioning;
+  if (!['off', 'pinned', 'auto-upgrade'].includes(versioning)) throw new SettingsError(`CONVEYOR_VERSIONING '${versioning}' is not one of off, pinned, auto-upgrade`);
+  return {
+    metricsAddress,
+    statusIntervalMs: durationSetting(env, 'CONVEYOR_METRICS_STATUS_INTERVAL', '60s'),
+    shutdownGraceMs: durationSetting(env, 'CONVEYOR_SHUTDOWN_GRACE', '60s'),
+    deploymentName: env.CONVEYOR_DEPLOYMENT_NAME || 'conveyor',
+    buildId: env.CONVEYOR_BUILD_ID || undefined,
+    versioning,
+  };
+}
 
 /** The Temporal connection (flags, environment, profile file: see resolveTemporalTarget) and the task queue. */
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env, flags: ConnectionFlags = {}): TemporalTarget & { taskQueue: string } {
@@ -42,5 +87,6 @@ export function workerSettings(env: NodeJS.ProcessEnv = process.env, flags: Conn
     githubToken: env.GITHUB_TOKEN!,
     librato: { email: env.LIBRATO_EMAIL, token: env.LIBRATO_TOKEN },
     notify: { slackWebhookUrl: env.CONVEYOR_SLACK_WEBHOOK_URL, webhookUrl: env.CONVEYOR_NOTIFY_WEBHOOK_URL },
+    production: productionSettings(env),
   };
 }

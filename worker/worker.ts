@@ -1,17 +1,40 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption, type WorkerOptions as SdkWorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { HerokuActivityOptions } from '../activities/heroku';
 import { githubClient, herokuClient, herokuPoster } from './clients';
+import type { ConveyorMetrics } from './metrics';
 import type { WorkerSettings } from './settings';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface WorkerOptions extends HerokuActivityOptions {
   connection?: NativeConnection;
-  /** A pre-built workflow bundle (tests build it once). */
+  /** A pre-built workflow bundle (tests build it once; the Docker image builds it at build time). */
   workflowBundle?: WorkflowBundleOption;
+  /** Where conveyor's metrics are recorded (activity interceptor, Heroku/GitHub requests). */
+  metrics?: ConveyorMetrics;
+}
+
+
+const connections = new WeakMap<Worker, () => Promise<void>>();
+
+/** Closes the connections createWorker opened itself (not one passed in); after `run()` has returned. */
+export async function closeWorkerConnections(worker: Worker): Promise<void> {
+  await connections.get(worker)?.();
+}
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} } as never;
+
+/** The workflow code, and a build id derived from it: a new id exactly when the workflow code changes. */
+async function workflowCode(bundle?: WorkflowBundleOption): Promise<{ bundle: WorkflowBundleOption; digest: string }> {
+  const env = process.env.CONVEYOR_WORKFLOW_BUNDLE;
+  const chosen: WorkflowBundleOption = bundle ?? (env ? { codePath: env } : { code: (await bundleWorkflowCode({ workflowsPath, logger: quiet })).code });
+  const code = 'code' in chosen ? chosen.code : readFileSync(chosen.codePath, 'utf8');
+  return { bundle: chosen, digest: createHash('sha256').update(code).digest('hex').slice(0, 12) };
 }
 
 /** A worker that runs conveyor's workflows and activities, with clients made from the settings. */
@@ -19,23 +42,47 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   const connect = { ...settings.connectionOptions?.(), address: settings.address };
   const connection = options.connection ?? (await NativeConnection.connect(connect));
   // Activities that pass the freeze on talk to Temporal as a client.
-  const temporal = new Client({ connection: await Connection.connect(connect), namespace: settings.namespace });
+  const clientConnection = await Connection.connect(connect);
+  const temporal = new Client({ connection: clientConnection, namespace: settings.namespace });
+  const metrics = options.metrics;
   const activities = createActivities(
     {
-      heroku: herokuClient(settings.herokuUrl, settings.herokuToken),
-      herokuPost: herokuPoster(settings.herokuUrl, settings.herokuToken),
-      github: githubClient(settings.githubUrl, settings.githubToken),
+      heroku: herokuClient(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku')),
+      herokuPost: herokuPoster(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku')),
+      github: githubClient(settings.githubUrl, settings.githubToken, metrics?.http('github')),
       temporal,
       librato: settings.librato,
       notify: settings.notify,
     },
     { pollIntervalMs: options.pollIntervalMs },
   );
-  return Worker.create({
+  const production = settings.production;
+  const production_options: Partial<SdkWorkerOptions> = {};
+  let bundle: WorkflowBundleOption | undefined = options.workflowBundle;
+  if (production) {
+    const code = await workflowCode(options.workflowBundle);
+    bundle = code.bundle;
+    const version = { deploymentName: production.deploymentName, buildId: production.buildId ?? `conveyor-${code.digest}` };
+    production_options.workerDeploymentOptions =
+      production.versioning === 'off'
+        ? { version, useWorkerVersioning: false }
+        : { version, useWorkerVersioning: true, defaultVersioningBehavior: production.versioning === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE' };
+    // SIGTERM (the Runtime's shutdown signals) stops polling at once and lets running activities finish for this long.
+    production_options.shutdownGraceTime = production.shutdownGraceMs;
+    production_options.shutdownForceTime = production.shutdownGraceMs + 30_000;
+  }
+  const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     activities,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(metrics ? { interceptors: { activity: [metrics.activityInterceptor()] } } : {}),
+    ...production_options,
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath }),
   });
+  connections.set(worker, async () => {
+    await clientConnection.close().catch(() => undefined);
+    if (!options.connection) await connection.close().catch(() => undefined);
+  });
+  return worker;
 }

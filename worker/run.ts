@@ -1,0 +1,72 @@
+// `conveyor worker`: one process, one JSON log stream, a Prometheus endpoint, and a drain on SIGTERM.
+import { Client, Connection } from '@temporalio/client';
+import { Runtime, makeTelemetryFilterString, type Logger } from '@temporalio/worker';
+import { describeTarget } from '../temporal/connection-config';
+import { freePort } from '../temporal/free-port';
+import { createLogger, logLevel, PinoTemporalLogger } from './logging';
+import { ConveyorMetrics, serveMetrics } from './metrics';
+import { productionSettings, type WorkerSettings } from './settings';
+import { closeWorkerConnections, createWorker } from './worker';
+
+const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+
+/**
+ * Installs the SDK Runtime with conveyor's logger (workflow and activity `log.*`, the SDK's and
+ * Core's own lines all go to the same pino stream) and, when asked, Core's Prometheus exporter.
+ * Once per process, before any connection.
+ */
+export function installRuntime(env: NodeJS.ProcessEnv = process.env, sdkMetricsAddress?: string): Logger {
+  const level = logLevel(env);
+  const logger = new PinoTemporalLogger(createLogger({ level }));
+  Runtime.install({
+    logger,
+    telemetryOptions: {
+      // Core is chatty at info; its warnings and errors always come through, and everything at debug/trace.
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: level === 'debug' || level === 'trace' ? coreLevels[level] : 'WARN' }) },
+      ...(sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
+    },
+  });
+  return logger;
+}
+
+export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const production = settings.production ?? productionSettings(env);
+  // The SDK's metrics are exported by Core on a private loopback port and served through conveyor's endpoint.
+  const sdkMetricsAddress = production.metricsAddress ? `127.0.0.1:${await freePort()}` : undefined;
+  const logger = installRuntime(env, sdkMetricsAddress);
+  const metrics = production.metricsAddress ? new ConveyorMetrics() : undefined;
+  const endpoint = metrics && production.metricsAddress ? await serveMetrics(production.metricsAddress, metrics, `http://${sdkMetricsAddress}/metrics`) : undefined;
+
+  const worker = await createWorker({ ...settings, production }, { metrics });
+  let stopReader = () => {};
+  let readerConnection: Connection | undefined;
+  if (metrics) {
+    readerConnection = await Connection.connect({ ...settings.connectionOptions?.(), address: settings.address });
+    stopReader = metrics.startStatusReader(new Client({ connection: readerConnection, namespace: settings.namespace }), settings.taskQueue, production.statusIntervalMs);
+  }
+  const onSignal = (signal: NodeJS.Signals) =>
+    logger.info('draining: no new tasks; running activities may finish', { signal, graceSeconds: production.shutdownGraceMs / 1000 });
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+
+  const target = { address: settings.address, namespace: settings.namespace, tls: settings.tls ?? 'off', apiKey: settings.apiKey ?? false };
+  const version = worker.options.workerDeploymentOptions?.version;
+  logger.info('worker running', {
+    temporal: describeTarget(target),
+    taskQueue: settings.taskQueue,
+    deploymentName: version?.deploymentName,
+    buildId: version?.buildId,
+    versioning: production.versioning,
+    ...(endpoint ? { metrics: endpoint.url } : {}),
+  });
+  try {
+    await worker.run();
+  } finally {
+    stopReader();
+    await readerConnection?.close().catch(() => undefined);
+    await endpoint?.close();
+    await closeWorkerConnections(worker);
+    logger.info('worker stopped', { taskQueue: settings.taskQueue });
+    // Keep-alive sockets of the HTTP clients must not hold a drained worker up.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+  }
+}
