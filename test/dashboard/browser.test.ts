@@ -126,6 +126,43 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  test('promoting by hand shows the gates it would overrule first, then records who and why', async () => {
+    const service = await stack.launch('byhand', { minAge: '1h', tick: '1s' });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => (await status(stack, service)).pairs[0]?.verdicts.some((v) => v.gate === 'age' && !v.ok), 30_000, 'the age gate holding');
+    const page = await signedInPage('ana', `/services/${service.name}`);
+    await page.getByLabel('Promote by hand into').selectOption(service.stages[1]);
+    await page.getByRole('button', { name: 'Review…' }).click();
+    const overruled = page.locator('h2:has-text("Gates this would overrule") + ul');
+    assert.match((await overruled.textContent()) ?? '', /age/);
+    await page.getByLabel('Reason (recorded in the history)').fill('customer waiting');
+    await page.getByRole('button', { name: `Promote into ${service.stages[1]} as ana` }).click();
+    await page.getByText(/^promoting v\d+ .*skipped age/).waitFor();
+    const record = await eventually(async () => (await status(stack, service)).history.find((r) => r.to === service.stages[1] && r.outcome === 'succeeded'), 30_000, 'the promotion done');
+    assert.equal(record.commit, merged.sha);
+    assert.deepEqual(record.manual, { by: 'ana', reason: 'customer waiting', skippedGates: ['age'] });
+    await page.close();
+  });
+
+  test('search and the state filter narrow the fleet to the rows asked for', async () => {
+    const [first, second] = [await stack.launch('alpha', { minAge: '1h' }), await stack.launch('beta', { minAge: '1h' })];
+    await stack.client.workflow.getHandle(`conveyor/${second.name}`).signal('pause', { reason: 'filter test', by: 'ana' });
+    const page = await anonymousPage();
+    await page.goto(`${dashboard.url}/`);
+    const visible = async () => page.locator('#fleet tbody tr:visible').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')));
+    await page.getByLabel('Search services').fill('alpha-');
+    assert.deepEqual(await visible(), [first.name]);
+    await page.getByLabel('Search services').fill('');
+    await eventually(async () => (await page.locator(`tr[data-service="${second.name}"]`).getAttribute('data-facets'))?.includes('paused'), 30_000, 'the pause on the fleet row');
+    await page.getByLabel('Show').selectOption('paused');
+    const paused = await visible();
+    assert.ok(paused.includes(second.name) && !paused.includes(first.name), paused.join(', '));
+    // Other tests of this file paused services too: every row shown is a paused one.
+    for (const name of paused) assert.match((await page.locator(`tr[data-service="${name}"] th`).textContent()) ?? '', /paused/);
+    assert.match(page.url(), /show=paused/);
+    await page.close();
+  });
+
   test('an action without a session is refused, logged, and changes nothing', async () => {
     const service = await stack.launch('refused', { minAge: '1h' });
     const page = await anonymousPage();
