@@ -16,8 +16,13 @@ const seed = Number(process.env.CHAOS_SEED ?? 53);
 /** The invariants main keeps; `npm run chaos` reports every one. */
 const ENFORCED: readonly Invariant[] = INVARIANTS;
 
-test('under random operator actions, config changes, incidents and API faults, no promotion breaks an invariant and no pipeline gets stuck', { timeout: 240_000 }, async () => {
+test('under random operator actions, config changes, incidents and API faults, no promotion breaks an invariant and no pipeline gets stuck', { timeout: 240_000 }, async (t) => {
   const report = await runChaos({ seed, steps: 45, settleMs: 30_000 });
+  t.diagnostic(
+    `seed ${seed}: ${report.promotions.total} promotions (${report.promotions.byHand} by hand), faults ${report.faults.injected} injected / ${report.faults.fired} fired, ` +
+      `${report.handovers} handovers, updates ${report.updates.answered}/${report.updates.sent} answered, storms ${report.storms.flowed}/${report.storms.run} flowed (${report.storms.exempt} exempt), ` +
+      `slow promotions ${report.slowPromotions.caughtInFlight}/${report.slowPromotions.run} held in flight, violations ${JSON.stringify(report.violationsByInvariant)}`,
+  );
   const summary = `seed ${seed}: ${report.steps} steps, ${report.promotions.total} promotions, ${report.faults.fired} faults fired (${JSON.stringify(report.faults.firedByKind)}), ${report.handovers} handovers, ${report.updates.answered}/${report.updates.sent} updates answered`;
   assert.deepEqual(
     report.violations.filter((v) => ENFORCED.includes(v.invariant)).map((v) => `[${v.invariant}] step ${v.step}: ${v.description}`),
