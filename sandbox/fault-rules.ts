@@ -6,8 +6,8 @@ export const FAULT_KINDS = ['error', 'rate-limit-storm', 'latency', 'reset', 're
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** The 5xx statuses an `error` fault answers with. */
-export const FAULT_STATUSES = [500, 502, 503, 504] as const;
+/** The statuses an `error` fault answers with: 5xx, and 401/403 as after a rotated or revoked token. */
+export const FAULT_STATUSES = [500, 502, 503, 504, 401, 403] as const;
 
 export type FaultApi = 'heroku' | 'github';
 
@@ -28,7 +28,7 @@ export interface FaultRule {
   rate?: number;
   /** Applies at most this many times (default: no limit). */
   count?: number;
-  /** `error` only: 500, 502, 503 (default) or 504. */
+  /** `error` only: 500, 502, 503 (default), 504, or 401/403 (a token rotated or revoked). */
   status?: (typeof FAULT_STATUSES)[number];
   /** `latency` only (required): how long to wait before the call goes on, in ms. */
   delayMs?: number;

@@ -31,6 +31,8 @@ const HEROKU_ERROR_IDS: Record<number, [id: string, message: string]> = {
   502: ['bad_gateway', 'Bad gateway.'],
   503: ['service_unavailable', 'The service is temporarily unavailable.'],
   504: ['gateway_timeout', 'Gateway timeout.'],
+  401: ['unauthorized', 'Invalid credentials provided.'],
+  403: ['forbidden', 'You do not have access to the app.'],
 };
 
 const GITHUB_DOCS = 'https://docs.github.com/rest';
@@ -175,7 +177,7 @@ export class Faults {
     switch (rule.kind) {
       case 'error': {
         const status = rule.status ?? 503;
-        if (api === 'github') return githubError(status, status === 503 ? 'Service Unavailable' : 'Server Error');
+        if (api === 'github') return githubError(status, status === 401 ? 'Bad credentials' : status === 403 ? 'Resource not accessible by integration' : status === 503 ? 'Service Unavailable' : 'Server Error');
         const [id, message] = HEROKU_ERROR_IDS[status] ?? HEROKU_ERROR_IDS[500];
         return herokuError(status, id, message);
       }
