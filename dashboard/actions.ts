@@ -30,12 +30,19 @@ async function running(client: Client, service: string): Promise<WorkflowHandle>
   throw new ActionRefused(`no running pipeline for service "${service}"`);
 }
 
-/** Runs an update; a validator's "no" becomes an ActionRefused with the workflow's own words. */
-async function update<T>(run: () => Promise<T>): Promise<T> {
+const UPDATE_DEADLINE_MS = 60_000;
+
+/**
+ * Runs an update; a validator's "no" becomes an ActionRefused with the workflow's own words. A page
+ * waits at most a minute for the answer (a worker that died would otherwise keep it waiting).
+ */
+async function update<T>(client: Client, run: () => Promise<T>): Promise<T> {
   try {
-    return await run();
+    return await client.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, run);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new ActionRefused((error.cause as Error | undefined)?.message ?? error.message);
+    if (/deadline/i.test(String((error as Error).message)) || (error as Error).name === 'WorkflowUpdateRPCTimeoutOrCancelledError')
+      throw new ActionRefused(`the pipeline did not answer within ${UPDATE_DEADLINE_MS / 1000} s: is a worker running?`);
     throw error;
   }
 }
@@ -52,17 +59,17 @@ export const unfreeze = async (client: Client, taskQueue: string, by: string) =>
 
 export async function promote(client: Client, service: string, request: ManualPromotionRequest): Promise<ManualOutcome> {
   const handle = await running(client, service);
-  return update(() => handle.executeUpdate(promoteUpdate, { args: [request] }));
+  return update(client, () => handle.executeUpdate(promoteUpdate, { args: [request] }));
 }
 export async function approve(client: Client, service: string, request: ApproveRequest): Promise<string> {
   const handle = await running(client, service);
-  return update(() => handle.executeUpdate(approveUpdate, { args: [request] }));
+  return update(client, () => handle.executeUpdate(approveUpdate, { args: [request] }));
 }
 export async function reject(client: Client, service: string, request: RejectRequest): Promise<string> {
   const handle = await running(client, service);
-  return update(() => handle.executeUpdate(rejectUpdate, { args: [request] }));
+  return update(client, () => handle.executeUpdate(rejectUpdate, { args: [request] }));
 }
 export async function unreject(client: Client, service: string, commit: string, by: string): Promise<string> {
   const handle = await running(client, service);
-  return update(() => handle.executeUpdate(unrejectUpdate, { args: [{ commit, by }] }));
+  return update(client, () => handle.executeUpdate(unrejectUpdate, { args: [{ commit, by }] }));
 }

@@ -1,6 +1,6 @@
 // `conveyor dashboard`: serves the dashboard until Ctrl-C, with this environment's settings.
 import { connectClient, type TemporalTarget } from '../client/connection';
-import { UserError } from '../client/errors';
+import { UsageError, UserError } from '../client/errors';
 import { githubClient } from '../worker/clients';
 import { startDashboard, type Dashboard } from './server';
 
@@ -16,7 +16,7 @@ export const DEFAULT_DASHBOARD_PORT = 8234;
 export function parsePort(text: string | undefined): number {
   if (text === undefined) return DEFAULT_DASHBOARD_PORT;
   const port = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port: "${text}" is not a port number (0 to 65535)`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port: "${text}" is not a port number (0 to 65535)`);
   return port;
 }
 
@@ -39,7 +39,7 @@ export async function openDashboard(target: TemporalTarget & { taskQueue: string
     await client.connection.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(`port ${port} on ${options.host ?? '127.0.0.1'} is taken (choose another with --port)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`--host: cannot bind to "${options.host}" on this machine`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host: cannot bind to "${options.host}" on this machine`);
     throw error;
   }
 }
