@@ -51,6 +51,12 @@ async function connect(): Promise<{ client: Client; taskQueue: string }> {
   }
 }
 
+/**
+ * Updates wait for the workflow's answer. A worker that polled a minute ago and died still counts
+ * as polling, so an answer that never comes ends after two minutes, in one line, not never.
+ */
+const answered = <T>(client: Client, work: () => Promise<T>, ms = 120_000): Promise<T> => client.connection.withDeadline(Date.now() + ms, work);
+
 const by = (flag: string | undefined) => identity(flag).by;
 const reasonRequired = (reason: string) => {
   if (!reason.trim()) throw new UsageError('--reason must not be empty');
@@ -144,7 +150,7 @@ export function buildProgram(): Command {
         if (problems.length) throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
       }
       const { client, taskQueue } = await connect();
-      const applied = await slow('starting and reconfiguring pipelines', () => applyServices(client, services, taskQueue));
+      const applied = await slow('starting and reconfiguring pipelines', () => answered(client, () => applyServices(client, services, taskQueue), 600_000));
       const stale = await notInFile(client, services);
       let stopped: string[] = [];
       if (opts.prune && stale.length) {
@@ -263,7 +269,7 @@ export function buildProgram(): Command {
         throw new UserError('not promoted: --skip-gates was not confirmed');
       }
       const { client } = await connect();
-      const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () => promoteManually(client, service, request));
+      const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () => answered(client, () => promoteManually(client, service, request)));
       print(outcome, () => outcome.message);
       if (!outcome.started) process.exitCode = EXIT.refused;
     });
@@ -278,7 +284,7 @@ export function buildProgram(): Command {
     .action(async (service: string, opts: { to: string; reason?: string; by?: string }) => {
       const request = { to: opts.to, by: by(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) };
       const { client } = await connect();
-      const message = await retryRelease(client, service, request);
+      const message = await answered(client, () => retryRelease(client, service, request));
       print({ service, retried: true, to: opts.to, message }, () => message);
     });
 
@@ -292,7 +298,7 @@ export function buildProgram(): Command {
     .action(async (service: string, opts: { commit: string; reason: string; by?: string }) => {
       const request = { commit: opts.commit, reason: reasonRequired(opts.reason), by: by(opts.by) };
       const { client } = await connect();
-      const message = await rejectCommit(client, service, request);
+      const message = await answered(client, () => rejectCommit(client, service, request));
       print({ service, rejected: opts.commit, message }, () => message);
     });
 
@@ -305,7 +311,7 @@ export function buildProgram(): Command {
     .action(async (service: string, opts: { commit: string; by?: string }) => {
       const who = by(opts.by);
       const { client } = await connect();
-      const message = await unrejectCommit(client, service, opts.commit, who);
+      const message = await answered(client, () => unrejectCommit(client, service, opts.commit, who));
       print({ service, unrejected: opts.commit, message }, () => message);
     });
 
@@ -320,7 +326,7 @@ export function buildProgram(): Command {
     .action(async (service: string, opts: { to: string; commit?: string; by?: string; comment?: string }) => {
       const request = { stage: opts.to, by: by(opts.by), ...(opts.commit ? { commit: opts.commit } : {}), ...(opts.comment ? { comment: opts.comment } : {}) };
       const { client } = await connect();
-      const message = await approveRelease(client, service, request);
+      const message = await answered(client, () => approveRelease(client, service, request));
       print({ service, approved: true, stage: opts.to, message }, () => message);
     });
 

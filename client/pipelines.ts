@@ -54,12 +54,14 @@ export async function applyServices(client: Client, services: Service[], taskQue
   for (const service of services) {
     const workflowId = workflowIdFor(service.name);
     const existing = client.workflow.getHandle<typeof pipeline>(workflowId);
-    if (await isRunning(existing)) {
+    const description = await describeRunning(existing);
+    if (description) {
       const running = await runningConfig(existing);
       if (running && sameConfig(running, service)) {
         applied.push({ service: service.name, workflowId, action: 'unchanged' });
         continue;
       }
+      await requireWorker(client, description.taskQueue);
       try {
         const message = await update(() => existing.executeUpdate(reconfigureUpdate, { args: [service] }));
         applied.push({ service: service.name, workflowId, action: 'updated', message });

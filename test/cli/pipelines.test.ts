@@ -9,6 +9,9 @@ import { startStack, status, uniqueName, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
 import { anonymousHome, conveyor, tempFile } from './support';
 
+/** The error line; a progress line may come before it on a slow machine. */
+const lastLine = (stderr: string) => stderr.trim().split('\n').at(-1);
+
 /** A services file for `services` as a person writes it, in YAML. */
 function servicesYaml(services: Service[], overrides: Record<string, Record<string, string>> = {}): string {
   const lines = ['# yaml-language-server: $schema=./services.schema.json', 'services:'];
@@ -181,7 +184,7 @@ describe('conveyor CLI against a running stack', () => {
     assert.match(bare.stderr, new RegExp(`recording you as "${userInfo().username}", this machine's account name: set CONVEYOR_USER or pass --by`));
   });
 
-  test('with no worker polling, status and updates say so in one line: exit 3', async () => {
+  test('with no worker polling, status, updates and a reconfigure say so in one line: exit 3', async () => {
     const service = await stack.prepare('cli-noworker');
     const queue = uniqueName('nobody');
     const file = tempFile('services.yaml', servicesYaml([service]));
@@ -190,8 +193,13 @@ describe('conveyor CLI against a running stack', () => {
     for (const args of [['status', service.name], ['promote', service.name, '--to', service.stages[1], '--reason', 'x']]) {
       const run = await cli(...args);
       assert.equal(run.code, 3, `${args[0]}: ${run.stderr}`);
-      assert.equal(run.stderr, `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?\n`);
+      assert.equal(lastLine(run.stderr), `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?`);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     }
+    writeFileSync(file, servicesYaml([service], { [service.name]: { minAge: '1h' } }));
+    const reapply = await conveyor({ ...env, CONVEYOR_TASK_QUEUE: queue }, 'apply', '-f', file);
+    assert.equal(reapply.code, 3, reapply.stderr);
+    assert.equal(lastLine(reapply.stderr), `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?`);
     const list = await conveyor({ ...env, CONVEYOR_TASK_QUEUE: queue }, 'list', '--json');
     assert.equal(list.code, 0);
     assert.ok(list.json().some((p: { service: string }) => p.service === service.name));
