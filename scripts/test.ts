@@ -2,7 +2,8 @@
 // (in memory, headless, on a free loopback port) that this script starts and stops.
 import { spawnSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { ClusterUnavailable, ensureClusterTools } from '../temporal/cluster';
 import { ensureDevServer } from '../temporal/dev-server';
 import { projectRoot } from '../temporal/paths';
 import { freePort } from '../temporal/free-port';
@@ -20,10 +21,24 @@ const typecheck = spawnSync(process.execPath, [join(projectRoot, 'node_modules',
 if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 
 const filter = process.argv.slice(2);
+// test/cluster/ (the full set on a self-hosted Temporal on PostgreSQL, a few minutes) runs when named
+// (`npm run test:cluster`); `npm test` runs the short one, test/connection/mtls.test.ts, on the same cluster.
 const files = testFiles(join(projectRoot, 'test'))
   .map((f) => relative(projectRoot, f))
-  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
+  .filter((f) => (filter.length === 0 ? !f.startsWith(join('test', 'cluster') + sep) : filter.some((part) => f.includes(part))))
   .sort();
+
+// The self-hosted cluster's tools (Temporal server, temporal-sql-tool, PostgreSQL) are installed
+// before the tests start, not inside one of them: the first build takes minutes.
+if (files.some((f) => f.startsWith(join('test', 'cluster') + sep) || f.includes('mtls'))) {
+  try {
+    ensureClusterTools();
+  } catch (error) {
+    if (!(error instanceof ClusterUnavailable)) throw error;
+    console.error(`conveyor: ${error.message}`);
+    process.exit(1);
+  }
+}
 
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
 console.error(`Temporal dev server for tests at ${server.address}`);

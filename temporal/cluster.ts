@@ -135,6 +135,8 @@ export interface ClusterOptions {
   dir?: string;
   namespace?: string;
   tls?: ClusterTls;
+  /** The frontend's port; a free one by default. */
+  frontendPort?: number;
 }
 
 export interface Cluster {
@@ -308,11 +310,15 @@ async function freeLowPort(taken: Set<number>): Promise<number> {
   }
 }
 
-async function allocatePorts(): Promise<Ports> {
+async function allocatePorts(frontend?: number): Promise<Ports> {
   const names: (keyof Ports)[] = ['frontend', 'frontendHttp', 'frontendMembership', 'history', 'historyMembership', 'matching', 'matchingMembership', 'worker', 'workerMembership', 'metrics'];
   const ports = {} as Ports;
-  const taken = new Set<number>();
+  const taken = new Set<number>(frontend ? [frontend] : []);
   for (const name of names) {
+    if (name === 'frontend' && frontend) {
+      ports.frontend = frontend;
+      continue;
+    }
     ports[name] = await freeLowPort(taken);
     taken.add(ports[name]);
   }
@@ -345,7 +351,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const serverLog = join(dir, 'temporal-server.log');
   try {
     await migrate(postgres.port);
-    const ports = await allocatePorts();
+    const ports = await allocatePorts(options.frontendPort);
     const address = `127.0.0.1:${ports.frontend}`;
     writeFileSync(join(dir, 'config', 'development.yaml'), stringify(serverConfig(postgres.port, ports, join(dir, 'config', 'dynamicconfig.yaml'), options.tls)));
     writeFileSync(join(dir, 'config', 'dynamicconfig.yaml'), stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }));
