@@ -395,7 +395,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.exitCode === 0 || ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return EXIT.ok;
+      // --help and --version are answers; help shown because no command was given is a usage error.
+      if (error.exitCode === 0 || ['commander.helpDisplayed', 'commander.version'].includes(error.code)) return EXIT.ok;
       // commander has printed its message (to stderr, unless --json); the JSON form carries it too.
       if (io.json) console.log(JSON.stringify({ error: { kind: 'usage', exitCode: EXIT.usage, code: error.code, message: error.message.replace(/^error: /, '') } }, null, 2));
       return EXIT.usage;

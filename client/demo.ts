@@ -42,7 +42,8 @@ export async function runDemo(): Promise<void> {
   const dashboard = await startDemoDashboard({ client, taskQueue: settings.taskQueue, sandbox, temporalUiUrl: server.uiUrl, say });
   say(`Sandbox:  HEROKU_API_URL=${sandbox.herokuUrl} GITHUB_API_URL=${sandbox.githubUrl}`);
   say('Try, in another terminal:');
-  say(`  npx conveyor status ${first.name}`);
+  say(`  npx conveyor status ${first.name}        npx conveyor why ${first.name}`);
+  say(`  npx conveyor plan -f examples/services.demo.json`);
   say(`  npx conveyor pause ${first.name} --reason "testing a pause"   /   npx conveyor resume ${first.name}`);
   const temporal = relative(process.cwd(), temporalBinary()) || 'temporal';
   say(`  ${temporal} workflow query --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name currentStage`);

@@ -34,6 +34,12 @@ describe('conveyor CLI conventions', () => {
     assert.match(missing.stderr, /missing required argument 'service'/);
   });
 
+  test('no command at all shows the help on stderr and is a usage error', async () => {
+    const run = await conveyor({});
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^Usage: conveyor \[options\] \[command\]/);
+  });
+
   test('with --json a usage error is one JSON document on stdout', async () => {
     const run = await conveyor({}, 'status', '--json');
     assert.equal(run.code, 2);
