@@ -46,9 +46,9 @@ import { pairsOf, type Service } from '../../domain/service';
 import type { DevServer } from '../../temporal/dev-server';
 import type { PipelineStatus, PromotionRecord } from '../../workflows/status';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
-import { describeAction, Planner, PROMOTE, PROMOTE_READS, type Action, type ConfigChange, type EventKind, type ManualCommit, type SlowHold } from './plan';
+import { describeAction, malformedConfig, Planner, PROMOTE, PROMOTE_READS, type Action, type ConfigChange, type EventKind, type ManualCommit, type SlowHold } from './plan';
 
-export { planText, describeAction, DEFAULT_WEIGHTS, type EventKind } from './plan';
+export { planText, describeAction, malformedConfig, DEFAULT_WEIGHTS, type EventKind } from './plan';
 
 // ---------------------------------------------------------------------------------------------
 // Options and report
@@ -353,25 +353,6 @@ function muteActivityFailures(): { count(): number; refusedConfigs(): number; re
 /** The retry update, as `conveyor retry SERVICE --to STAGE` sends it. */
 async function retryFailed(client: Stack['client'], service: string, request: { to: string; by: string; reason: string }): Promise<string> {
   return client.workflow.getHandle(`conveyor/${service}`).executeUpdate<string, [typeof request]>('retry', { args: [request] });
-}
-
-/** A configure payload a person might send by hand with the temporal CLI: wrongly typed or missing fields. */
-export function malformedConfig(service: Service, variant: number): Record<string, unknown> {
-  const base = { ...service } as Record<string, unknown>;
-  switch (variant % 6) {
-    case 0:
-      return { ...base, minAgeMs: '30m' };
-    case 1:
-      return { ...base, windows: {} };
-    case 2:
-      return { ...base, ignoreFreeze: 'false' };
-    case 3:
-      return { ...base, minAgeMs: 100_000_000 * 86_400_000 };
-    case 4:
-      return { ...base, stages: service.stages[0] };
-    default:
-      return { ...base, windows: { windows: [{ days: 'Mon-Fri', start: 9, end: '17:00' }], blackouts: [] } };
-  }
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -781,8 +762,25 @@ class Run {
         break;
       }
     }
-    s.configs.push({ at: now, service: next, why });
-    await applyServices(this.stack.client, [next], this.stack.taskQueue);
+    if (change.kind !== 'drop-stage') {
+      s.configs.push({ at: now, service: next, why });
+      await applyServices(this.stack.client, [next], this.stack.taskQueue);
+      return;
+    }
+    // A middle stage removed while an observation is in flight: the pipeline's latest-releases read is
+    // slowed, so the new config lands between an observation's request and its answer.
+    const slow = `drop-${this.step}-${s.index}`;
+    this.stack.sandbox.faults.inject({ id: slow, kind: 'latency', endpoint: 'GET /pipelines/{id}/latest-releases', delayMs: 1_200 });
+    this.faultSpans.push({ id: slow, start: Date.now() });
+    this.injected.latency = (this.injected.latency ?? 0) + 1;
+    try {
+      await sleep(this.tickMs + 300);
+      s.configs.push({ at: Date.now(), service: next, why });
+      await applyServices(this.stack.client, [next], this.stack.taskQueue);
+      await sleep(1_500);
+    } finally {
+      this.clearFault(slow);
+    }
   }
 
   private async reject(s: ChaosService, id: number, commit: string): Promise<void> {

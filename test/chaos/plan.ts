@@ -3,6 +3,7 @@
 // stormed (from its own actions only), so it never looks at the system and the same seed always gives
 // the same plan.
 import type { FaultRule } from '../../sandbox/faults';
+import type { Service } from '../../domain/service';
 
 /** mulberry32: small, fast, good enough for choosing actions. */
 export function random(seed: number): () => number {
@@ -412,5 +413,24 @@ export function describeAction(action: Action): string {
       return `clear ${action.id}`;
     case 'quiet':
       return 'quiet';
+  }
+}
+
+/** A configure payload a person might send by hand with the temporal CLI: wrongly typed or missing fields. */
+export function malformedConfig(service: Service, variant: number): Record<string, unknown> {
+  const base = { ...service } as Record<string, unknown>;
+  switch (variant % MALFORMED_VARIANTS) {
+    case 0:
+      return { ...base, minAgeMs: '30m' };
+    case 1:
+      return { ...base, windows: {} };
+    case 2:
+      return { ...base, ignoreFreeze: 'false' };
+    case 3:
+      return { ...base, minAgeMs: 100_000_000 * 86_400_000 };
+    case 4:
+      return { ...base, stages: service.stages[0] };
+    default:
+      return { ...base, windows: { windows: [{ days: 'Mon-Fri', start: 9, end: '17:00' }], blackouts: [] } };
   }
 }
