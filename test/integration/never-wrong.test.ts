@@ -30,6 +30,22 @@ describe('never promote wrongly, never get stuck', () => {
     assert.equal((await status(stack, service)).inFlight.length, 0);
   });
 
+  for (const artifact of ['tarball', 'image'] as const) {
+    test(`a target running a release whose commit is unknown (${artifact}) is never overwritten automatically`, async () => {
+      const service = await stack.launch(`unknown-${artifact}`, { minAge: '0s' });
+      const hand = await stack.sandbox.scenario.handDeploy(service.pipeline, service.stages[1], { artifact });
+      await pause(1_000);
+      await stack.sandbox.scenario.merge(service.pipeline);
+      const held = await eventually(async () => {
+        const s = await status(stack, service);
+        return s.pairs[0]?.verdicts.find((v) => v.gate === 'forward' && !v.ok);
+      }, 30_000, 'held by forward');
+      assert.equal(held.reason, `${service.stages[1]} runs v${hand.version} whose commit is unknown: promote by hand (--skip-gates) to overwrite it`);
+      await pause(2_000);
+      assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0);
+    });
+  }
+
   test('a freeze sent straight to one pipeline survives continue-as-new', async () => {
     const service = await stack.launch('straight-freeze', { tick: '200ms' }, { maxHistoryEvents: 40 });
     await stack.temporal('workflow', 'signal', '--workflow-id', `conveyor/${service.name}`, '--name', 'freeze', '--input', '{"reason":"hands off","by":"ops"}');
