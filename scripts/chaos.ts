@@ -75,6 +75,7 @@ function print(report: ChaosReport): void {
   line('refused configs', `${report.refusedConfigs} (malformed configure signals the workflows refused)`);
   line('manual promotions', `${report.manual.started} started of ${report.manual.requested} asked`);
   line('updates', `${report.updates.answered} answered in time of ${report.updates.sent} sent (${Object.entries(report.updates.byKind).map(([k, n]) => `${k} ${n.answered}/${n.sent}`).join(', ') || 'none'})`);
+  line('decisions', kinds(report.decisions));
   line('handovers', `${report.handovers} continue-as-new`);
   line('merge storms', `${report.storms.run} (flowed ${report.storms.flowed}, exempt ${report.storms.exempt})`);
   line('slow promotions', `${report.slowPromotions.run} (held with a decided promotion in flight: ${report.slowPromotions.caughtInFlight})`);

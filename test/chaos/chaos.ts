@@ -134,6 +134,8 @@ export interface ChaosReport {
   handovers: number;
   /** Merge storms run and how many let a release of the storm through to the next stage. */
   storms: { run: number; flowed: number; exempt: number };
+  /** The workflows' promotion records by outcome (succeeded, failed, superseded, withdrawn, ...), as last seen. */
+  decisions: Record<string, number>;
   /** Slow promotions: a hold was applied with a decided promotion not yet posted. */
   slowPromotions: { run: number; caughtInFlight: number };
   /** Activity attempts that failed (the worker's "Activity failed" warnings), retried by Temporal. */
@@ -960,6 +962,16 @@ class Run {
     return Math.max(0, runs);
   }
 
+  private decisionOutcomes(): Record<string, number> {
+    const outcomes: Record<string, number> = {};
+    for (const records of this.records.values()) {
+      const latest = new Map<string, PromotionRecord>();
+      for (const record of records.values()) latest.set(`${record.to}|${record.sourceVersion}|${record.startedAt}`, record);
+      for (const record of latest.values()) outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
+    }
+    return outcomes;
+  }
+
   private report(started: number, steps: number, settled: boolean, handovers: number): ChaosReport {
     const totals = this.stack.sandbox.faults.totals();
     const perService: Record<string, number> = {};
@@ -998,6 +1010,7 @@ class Run {
       handovers,
       storms: { run: this.storms.length, flowed: this.storms.filter((st) => this.stormFlowed(st)).length, exempt: this.storms.filter((st) => this.stormExemption(st) !== undefined).length },
       slowPromotions: this.slow,
+      decisions: this.decisionOutcomes(),
       activityFailures: -1,
       refusedConfigs: -1,
       settled,
