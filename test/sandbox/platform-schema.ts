@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import Ajv, { type ValidateFunction } from 'ajv-draft-04';
 
 /**
- * Heroku's published Platform API hyper-schema (shared/heroku, beside the repository) as a validator
+ * Heroku's published Platform API hyper-schema (sandbox/heroku-schema, kept in the repository with its
+ * MIT licence so that a fresh clone needs nothing beside it) as a validator
  * of response bodies. A response is checked against the `targetSchema` of the schema's link for its
  * method and path (the definition itself when a link has none).
  *
@@ -12,7 +13,7 @@ import Ajv, { type ValidateFunction } from 'ajv-draft-04';
  * - formats are checked as Heroku writes them: `date-time` is "2012-01-01T12:00:00Z" (UTC, whole seconds).
  */
 
-const SCHEMA_URL = new URL('../../../shared/heroku/platform-api.schema.json', import.meta.url);
+const SCHEMA_URL = new URL('../../sandbox/heroku-schema/platform-api.schema.json', import.meta.url);
 
 type SchemaNode = Record<string, unknown>;
 
