@@ -67,7 +67,11 @@ export function herokuPoster(baseUrl: string, token: string, observe?: HttpObser
       },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(HEROKU_POST_TIMEOUT_MS),
+    }).catch((error) => {
+      observe?.({ method: 'POST', path, status: 'error' });
+      throw error;
     });
+    observe?.({ method: 'POST', path, status: response.status, rateLimitRemaining: response.headers.get('ratelimit-remaining') });
     const text = await response.text();
     let parsed: unknown = text;
     try {
