@@ -2,8 +2,10 @@
 // its HTTP API: conveyor's metrics and the SDK's own, as a dashboard or an alert rule would see them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { projectRoot } from '../../temporal/paths';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pausePipeline } from '../../client/pipelines';
@@ -11,16 +13,7 @@ import { freePort } from '../../temporal/free-port';
 import { commitsByStage, startStack, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
 import { conveyorWorker, type WorkerProcess } from '../cluster/support';
-
-/** Debian's prometheus, installed when missing (as root, like the Alertmanager tests). */
-function prometheusBinary(): string {
-  const found = spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).stdout.trim();
-  if (found) return found;
-  spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-  const installed = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (installed.status !== 0) throw new Error('apt-get install prometheus failed');
-  return 'prometheus';
-}
+import { prometheusBinary } from './prometheus';
 
 describe('metrics: the worker endpoint scraped by Prometheus', () => {
   let stack: Stack;
@@ -97,6 +90,22 @@ describe('metrics: the worker endpoint scraped by Prometheus', () => {
     assert.equal(await value(`conveyor_pipeline_blocked_seconds{service="${paused.name}"}`), 0);
   });
 
+  test('every query of the Grafana dashboard and of the alert rules runs on Prometheus and names metrics the worker exports', async () => {
+    const dashboard = JSON.parse(readFileSync(join(projectRoot, 'deploy', 'grafana', 'conveyor.json'), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const rules = parse(readFileSync(join(projectRoot, 'deploy', 'prometheus', 'conveyor-alerts.yml'), 'utf8')) as { groups: { rules: { expr: string }[] }[] };
+    const exprs = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr))];
+    assert.ok(exprs.length > 20);
+    const exposition = await (await fetch(`http://127.0.0.1:${metricsPort.value}/metrics`)).text();
+    const exported = new Set([...exposition.matchAll(/^# TYPE (\S+) (\S+)/gm)].flatMap(([, name, type]) => (type === 'histogram' ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name])));
+    for (const line of exposition.split('\n')) if (line && !line.startsWith('#')) exported.add(line.split(/[{ ]/)[0]);
+    exported.add('up');
+    for (const expr of exprs) {
+      const grafana = expr.replace(/\$__rate_interval/g, '1m').replace(/\$__range/g, '5m');
+      await query(grafana);
+      for (const [name] of grafana.matchAll(/\b(conveyor|temporal)_[a-z_]+\b/g)) assert.ok(exported.has(name), `${name} (in ${expr}) is exported`);
+    }
+  });
+
   test("the SDK's own metrics come through the same endpoint (Temporal's SDK dashboards work)", async () => {
     const names = (await (await fetch(`${api}/label/__name__/values`)).json()) as { data: string[] };
     const sdk = names.data.filter((n) => n.startsWith('temporal_'));
@@ -104,5 +113,8 @@ describe('metrics: the worker endpoint scraped by Prometheus', () => {
       assert.ok(sdk.includes(expected), `${expected} in ${sdk.join(', ')}`);
     }
     assert.ok((await value(`sum(temporal_activity_execution_latency_count{task_queue="${stack.taskQueue}"})`)) > 0);
+    // The labels the dashboard groups by.
+    assert.ok((await query('sum by (activity_type) (temporal_activity_execution_latency_count)')).some((r) => r.metric.activity_type === 'promote'));
+    assert.ok((await query('sum by (poller_type) (temporal_num_pollers)')).some((r) => r.metric.poller_type));
   });
 });
