@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { readFreeze, type Freeze } from '../domain/freeze';
 import { freezeQuery, freezeSignal, unfreezeSignal } from './messages';
@@ -29,10 +29,13 @@ export async function control(input: { freeze?: Freeze | null } = {}): Promise<v
   setHandler(freezeQuery, () => freeze);
 
   let told = 0;
+  if (patched('freeze-memo')) upsertMemo({ freeze });
   while (!workflowInfo().continueAsNewSuggested) {
     await condition(() => changes !== told || workflowInfo().continueAsNewSuggested);
     if (changes === told) break;
     told = changes;
+    // Kept in the memo too: a pipeline starting up reads it from the server, with no worker needed.
+    if (patched('freeze-memo')) upsertMemo({ freeze });
     await broadcastFreeze(freeze);
     if (patched('freeze-told-at-once')) {
       // The second pass must not delay a change that arrives meanwhile: that change is told at once.
