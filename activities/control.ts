@@ -2,7 +2,6 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Freeze } from '../domain/freeze';
 import { CONTROL_WORKFLOW_ID } from '../domain/service';
-import { freezeQuery, freezeSignal, unfreezeSignal } from '../workflows/messages';
 
 /** How long a pipeline waits for conveyor/control to answer a freeze query (old control workflows only). */
 const QUERY_DEADLINE_MS = 3_000;
@@ -21,7 +20,8 @@ export function controlActivities(client: Client) {
     for await (const workflow of client.workflow.list({ query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'` })) {
       const handle = client.workflow.getHandle(workflow.workflowId);
       try {
-        await (freeze ? handle.signal(freezeSignal, freeze) : handle.signal(unfreezeSignal, {}));
+        // By name: activities never import workflow code (workflows/messages.ts defines these).
+        await (freeze ? handle.signal<[Freeze]>('freeze', freeze) : handle.signal<[object]>('unfreeze', {}));
         told++;
       } catch (error) {
         // It ended between the listing and the signal: nothing to tell.
@@ -42,7 +42,7 @@ export function controlActivities(client: Client) {
     try {
       const { memo } = await handle.describe();
       if (memo && 'freeze' in memo) return (memo.freeze as Freeze | null) ?? null;
-      return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(freezeQuery));
+      return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<Freeze | null>('freeze'));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return null;
       // No answer in time: no worker serves conveyor/control. Asking again would only delay the

@@ -3,7 +3,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Observation, ReleaseFact, ReleaseStatus, StageFact } from '../domain/observation';
 import { NOT_POSTED, type ConfirmAnswer, type ConfirmRequest, type PromotionDecision, type PromotionOutcome } from '../domain/promotion';
 import { classify, jsonAnswer } from './errors';
-import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../worker/clients';
+import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from './heroku-post';
 import { Lru } from './lru';
 
 /** The parts of Heroku's release object conveyor reads. */

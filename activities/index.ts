@@ -9,7 +9,7 @@ import { urlActivities } from './urls';
 import { githubActivities } from './github';
 import { herokuActivities, type ConfirmDecision, type HerokuActivityOptions } from './heroku';
 import { CONFIRM_PROMOTION_UPDATE, type ConfirmAnswer, type ConfirmRequest } from '../domain/promotion';
-import type { HerokuPost } from '../worker/clients';
+import type { HerokuPost } from './heroku-post';
 import { ciActivities } from './ci';
 import { platformActivities } from './platform';
 import { webhookActivities } from './webhook-check';

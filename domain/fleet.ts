@@ -1,7 +1,7 @@
 // What one row of the dashboard's fleet view needs, derived from a pipeline's status. Pure: no
 // clock, no I/O, no Temporal. The workflow keeps it in its memo (`fleet`), so the dashboard reads
 // every service with one visibility call instead of one query per service.
-import type { PairStatus, PipelineStatus, PromotionRecord, StageStatus } from '../workflows/status';
+import type { PairStatus, PipelineStatus, PromotionRecord, StageStatus } from './status';
 import { shortSha } from './observation';
 
 /**

@@ -5,7 +5,9 @@ import type { Candidate } from './gates';
 import type { Observation, ReleaseFact, StageFact } from './observation';
 import { shortSha } from './observation';
 import { rejects, type Rejection } from './rejection';
-import { pairsOf, type Pair, type Service, type StagePolicy } from './service';
+import { pairsOf, type Pair, type Service } from './service';
+
+export { stagePolicy } from './service';
 
 /** What a Promotion into a stage left behind when it failed: that release is not tried there again. */
 export interface FailedPromotion {
@@ -128,11 +130,4 @@ export function currentStage(service: Service, observation: Observation): { stag
     if (stage?.current?.slugId && stage.current.slugId === newest.slugId) index = i;
   });
   return { stage: service.stages[index], index, commit: newest.commit, version: facts[index]?.current?.version ?? null };
-}
-
-/** The alert and URL checks for promotions into `stage`: its own, else those for every stage ('*'). */
-export function stagePolicy(service: Service, stage: string): StagePolicy {
-  const all = service.checks?.['*'] ?? {};
-  const own = service.checks?.[stage] ?? {};
-  return { ...all, ...own };
 }

@@ -69,3 +69,10 @@ export const workflowIdFor = (service: string): string => `conveyor/${service}`;
 
 /** The singleton workflow holding the company-wide freeze. */
 export const CONTROL_WORKFLOW_ID = 'conveyor/control';
+
+/** The checks for promotions into `stage`: its own, else those for every stage ('*'). */
+export function stagePolicy(service: Service, stage: string): StagePolicy {
+  const all = service.checks?.['*'] ?? {};
+  const own = service.checks?.[stage] ?? {};
+  return { ...all, ...own };
+}

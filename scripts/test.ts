@@ -20,6 +20,10 @@ function testFiles(dir: string): string[] {
 const typecheck = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', projectRoot], { stdio: 'inherit' });
 if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 
+// The layers' dependency rules (.dependency-cruiser.cjs): domain pure, activities never reaching workflows, no cycles.
+const deps = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'activities', 'bin', 'client', 'config', 'dashboard', 'domain', 'sandbox', 'scripts', 'temporal', 'worker', 'workflows', '--config', '.dependency-cruiser.cjs'], { cwd: projectRoot, stdio: 'inherit' });
+if (deps.status !== 0) process.exit(deps.status ?? 1);
+
 const filter = process.argv.slice(2);
 // test/cluster/ (the full set on a self-hosted Temporal on PostgreSQL, a few minutes) runs when named
 // (`npm run test:cluster`); `npm test` runs the short one, test/connection/mtls.test.ts, on the same cluster.

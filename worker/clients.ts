@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import Heroku from 'heroku-client';
 import { Octokit } from 'octokit';
 import type { HttpObserver } from './metrics';
+import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-post';
 
 /**
  * heroku-client with a Bearer token (its default is Basic) against any Platform API base URL.
@@ -45,11 +46,7 @@ export function githubClient(baseUrl: string, token: string, observe?: HttpObser
   return octokit;
 }
 
-/** How long one promotion or rollback POST may take before it is abandoned (its effect is then unknown). */
-export const HEROKU_POST_TIMEOUT_MS = 60_000;
-
-/** Sends one POST to the Platform API and answers its JSON, or throws {statusCode, body} like heroku-client. */
-export type HerokuPost = (path: string, body: unknown) => Promise<unknown>;
+export { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-post';
 
 /**
  * POSTs that must not be repeated (a promotion, a rollback) go through this, not heroku-client:

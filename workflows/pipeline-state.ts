@@ -7,7 +7,8 @@ import type { WebhookBody, WebhookPolicy, ZeroDowntimeMode } from '../domain/che
 import type { Observation } from '../domain/observation';
 import { manualCandidate, overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
-import { commitQuestions, currentStage, planPairs, stageOf, stagePolicy, type FailedPromotion, type PairPlan } from '../domain/plan';
+import { commitQuestions, currentStage, planPairs, stageOf, type FailedPromotion, type PairPlan } from '../domain/plan';
+import { stagePolicy } from '../domain/service';
 import { rejects, sameCommit, type Rejection } from '../domain/rejection';
 import { holdingKey, type Notice, type NoticeKind } from '../domain/notice';
 import { shortSha } from '../domain/observation';

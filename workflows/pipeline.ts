@@ -19,7 +19,7 @@ import type { Activities } from '../activities';
 import type { TargetHealth } from '../domain/gates';
 import { alertsVerdict } from '../domain/gates/alerts';
 import { urlsVerdict } from '../domain/gates/urls';
-import { stagePolicy } from '../domain/plan';
+import { stagePolicy } from '../domain/service';
 import { readFreeze } from '../domain/freeze';
 import { readCommit, readManualPromotion } from '../domain/override';
 import type { Service } from '../domain/service';

@@ -1,5 +1,5 @@
 import { approvalVerdict } from '../approval';
-import { stagePolicy } from '../plan';
+import { stagePolicy } from '../service';
 import { ciVerdict } from './ci';
 import type { Gate } from './gate';
 import { webhookVerdict } from './webhook';

@@ -1,0 +1,95 @@
+import type { PromotionPhase } from './promotion';
+import type { Pause } from './pause';
+import type { Rejection } from './rejection';
+import type { Approval, WaitingApproval } from './approval';
+import type { ReleaseStatus } from './observation';
+import type { Verdict } from './verdict';
+
+/** Why the pipeline cannot observe or act, as the last attempt found it. */
+export interface Blocked {
+  reason: string;
+  since: string;
+  /** Permanent causes (bad token, unknown app) are re-checked at a slow cadence. */
+  permanent: boolean;
+}
+
+export interface PromotionRecord {
+  from: string;
+  to: string;
+  commit: string | null;
+  sourceVersion: number;
+  slugId: string;
+  startedAt: string;
+  finishedAt?: string;
+  /**
+   * `verifying`: promoted, baking under the target's health checks. `superseded` and `withdrawn`:
+   * decided, then nothing was posted (the target changed; the decision no longer stood).
+   * `not-posted`: the promotion stopped on an error before its POST (the release did not fail).
+   */
+  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'superseded' | 'withdrawn' | 'not-posted' | 'rolled-back' | 'verification-failed';
+  /** While in flight: `decided` (its POST may still be withdrawn) or `posted` (it finishes). */
+  phase?: PromotionPhase;
+  decisionId?: string;
+  postedAt?: string;
+  /** What the target ran before, the release a rollback goes back to. */
+  previous?: { releaseId: string; version: number; slugId: string | null };
+  /** Why verification failed, and the release a rollback created. */
+  verification?: { problem: string; rollbackVersion?: number; rollbackError?: string };
+  promotionId?: string | null;
+  targetVersion?: number;
+  error?: string;
+  /** Set when an operator promoted by hand. */
+  manual?: { by: string; reason: string; skippedGates: string[] };
+}
+
+export interface StageStatus {
+  stage: string;
+  version: number | null;
+  commit: string | null;
+  status: ReleaseStatus | null;
+  /** When the running release started running there (its release phase ended). */
+  releasedAt: string | null;
+  /** The newest release when it is not the one running (pending or failed). */
+  latest?: { version: number; status: ReleaseStatus; commit: string | null };
+}
+
+export interface PairStatus {
+  from: string;
+  to: string;
+  state: 'in-sync' | 'waiting' | 'promoting' | 'held' | 'ready' | 'gated';
+  reason: string;
+  verdicts: Verdict[];
+  recheckAt?: string;
+}
+
+export interface CurrentStage {
+  stage: string;
+  index: number;
+  commit: string | null;
+  version: number | null;
+}
+
+/** The answer to the `status` query: everything `conveyor status` shows. */
+export interface PipelineStatus {
+  service: string;
+  pipeline: string;
+  branch: string;
+  stages: StageStatus[];
+  currentStage: CurrentStage | null;
+  paused: Pause | null;
+  /** The company-wide freeze, as this pipeline last heard of it. */
+  frozen: Pause | null;
+  ignoresFreeze: boolean;
+  blocked: Blocked | null;
+  rejected: Rejection[];
+  /** Approvals given and not yet spent. */
+  approvals: Approval[];
+  waitingForApproval: WaitingApproval[];
+  pairs: PairStatus[];
+  inFlight: PromotionRecord[];
+  history: PromotionRecord[];
+  observedAt: string | null;
+  nextCheckAt: string | null;
+  /** Set when the status could not be computed whole (it is then partial). */
+  error?: string;
+}
