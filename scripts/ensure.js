@@ -14,10 +14,15 @@ const run = (command, args) => {
 
 const installed = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  // `npm install` with the committed lockfile installs exactly the locked versions. Not `npm ci`:
-  // npm 11 writes locks without other platforms' optional @swc/core packages and then refuses them in ci.
-  console.error('Installing npm packages (npm install, from package-lock.json)...');
+if (!existsSync(installed)) {
+  // A fresh clone: exactly the lockfile, or a clear failure when it is out of step with package.json.
+  // (The lock keeps every platform's optional @swc/core package, so `npm ci` accepts it anywhere;
+  // test/deploy/compose.test.ts checks that.)
+  console.error('Installing npm packages (npm ci, from package-lock.json)...');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+} else if (statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  // The lock changed under an existing node_modules (a pull): bring it up to date in place.
+  console.error('Updating npm packages (npm install, from package-lock.json)...');
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
 run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'ensure-temporal.ts')]);
