@@ -6,6 +6,8 @@ export type Listener<T> = (value: T) => void;
 
 export class Poller<T> {
   private last: { at: number; value: T; key: string } | undefined;
+  /** Counts changes: a page rendered from version N asks its events from N, and catches up if it moved. */
+  private changes = 0;
   private reading: Promise<T> | undefined;
   private readonly listeners = new Set<Listener<T>>();
   private timer: NodeJS.Timeout | undefined;
@@ -29,12 +31,24 @@ export class Poller<T> {
       .then((value) => {
         const key = this.key(value);
         const changed = this.last?.key !== key;
+        if (changed) this.changes++;
         this.last = { at: Date.now(), value, key };
         if (changed) for (const listener of this.listeners) listener(value);
         return value;
       })
       .finally(() => (this.reading = undefined));
     return this.reading;
+  }
+
+  /** The version of the value `current()` last answered. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The value with its version, read within the last interval or fresh. */
+  async versioned(): Promise<{ value: T; version: number }> {
+    const value = await this.current();
+    return { value, version: this.changes };
   }
 
   get watchers(): number {

@@ -200,8 +200,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   app.get('/', async (c) => {
-    const { rows, freeze: frozen } = await fleet.current();
-    return c.html(fleetPage(frameOf(c, 'Fleet'), rows, frozen, links, Date.now()));
+    const { value, version } = await fleet.versioned();
+    return c.html(fleetPage(frameOf(c, 'Fleet'), value.rows, value.freeze, links, Date.now(), version));
   });
 
   app.get('/events/fleet', (c) =>
@@ -236,13 +236,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           await stream.writeSSE({ event: 'fleet', data: JSON.stringify(payload) });
         });
       };
-      const initial = await fleet.current();
-      // The page was rendered from this same value: remember it, send only what changes later.
-      last = new Map(initial.rows.map((r) => [r.service, JSON.stringify(r)]));
-      lastColumns = JSON.stringify(columnNames(initial.rows));
-      lastFreeze = JSON.stringify(initial.freeze);
-      lastCounts = fleetCounts(initial.rows);
+      const { value: initial, version } = await fleet.versioned();
+      if (String(version) === c.req.query('since')) {
+        // The page was rendered from this same value: remember it, send only what changes later.
+        last = new Map(initial.rows.map((r) => [r.service, JSON.stringify(r)]));
+        lastColumns = JSON.stringify(columnNames(initial.rows));
+        lastFreeze = JSON.stringify(initial.freeze);
+        lastCounts = fleetCounts(initial.rows);
+      } else {
+        // It changed since the page was rendered (or the page is not ours): everything, at once.
+        lastColumns = 'unknown';
+        lastFreeze = 'unknown';
+        send(initial);
+      }
       const unsubscribe = fleet.subscribe(send);
+      // A change that landed between reading the version and subscribing is not lost either.
+      if (fleet.version !== version) send(await fleet.current());
       const ping = setInterval(() => void stream.writeSSE({ event: 'ping', data: '' }).catch(() => undefined), 15_000);
       await new Promise<void>((resolve) => stream.onAbort(resolve));
       clearInterval(ping);
@@ -261,13 +270,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const name = serviceName(c);
     if (!name) return notFound(c, name);
     let facts: ServiceFacts;
+    let version: number;
     try {
-      facts = await watchOf(name).poller.current();
+      ({ value: facts, version } = await watchOf(name).poller.versioned());
     } catch (error) {
       watches.delete(name);
       return notFound(c, name, error);
     }
-    return c.html(servicePage(facts, cellsOf(facts), await currentFreeze(), frameOf(c, name), links, Date.now()));
+    return c.html(servicePage(facts, cellsOf(facts), await currentFreeze(), frameOf(c, name), links, Date.now(), version));
   });
 
   app.get('/events/services/:name', (c) => {
@@ -276,12 +286,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return streamSSE(c, async (stream) => {
       const frame = frameOf(c, name);
       const watch = watchOf(name);
-      const unsubscribe = watch.poller.subscribe((facts) => {
+      const send = (facts: ServiceFacts) => {
         void (async () => {
           const live = String(await serviceLive(facts, cellsOf(facts), freeze.value, frame, links, Date.now()));
           await stream.writeSSE({ event: 'service', data: JSON.stringify({ html: live, updated: new Date().toISOString() }) });
         })().catch(() => undefined);
-      });
+      };
+      // Changed since the page was rendered: catch up at once.
+      const current = await watch.poller.versioned().catch(() => undefined);
+      if (current && String(current.version) !== c.req.query('since')) send(current.value);
+      const unsubscribe = watch.poller.subscribe(send);
       const ping = setInterval(() => void stream.writeSSE({ event: 'ping', data: '' }).catch(() => undefined), 15_000);
       await new Promise<void>((resolve) => stream.onAbort(resolve));
       clearInterval(ping);

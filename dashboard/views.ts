@@ -196,13 +196,13 @@ export function fleetTable(rows: FleetRow[], links: Links, now: number): Html {
 ${rows.length === 0 ? html`<p class="empty-note">No running pipelines. <code>conveyor apply -f services.json</code> starts them.</p>` : ''}`;
 }
 
-export function fleetPage(frame: Frame, rows: FleetRow[], freeze: Freeze | null, links: Links, now: number): Html {
+export function fleetPage(frame: Frame, rows: FleetRow[], freeze: Freeze | null, links: Links, now: number, version = 0): Html {
   const freezeForm = frame.session && !freeze
     ? html`<details class="freeze-form"><summary>Freeze every pipeline…</summary><form method="post" action="/actions/freeze"><input type="hidden" name="_csrf" value="${frame.session.csrf}"><label for="freeze-reason">Reason</label> <input id="freeze-reason" name="reason" required maxlength="500"> <button type="submit">Freeze</button></form></details>`
     : '';
   return page(
     frame,
-    html`<div data-live="/events/fleet">
+    html`<div data-live="/events/fleet?since=${version}">
 <div class="titlebar"><h1>Fleet</h1><p id="counts" class="counts" aria-live="polite">${fleetCounts(rows)}</p></div>
 ${freezeBanner(freeze, frame)}
 <div class="toolbar" role="search">
@@ -419,13 +419,13 @@ ${status.waitingForApproval.map(
 </div></section>`;
 }
 
-export function servicePage(facts: ServiceFacts, cells: FleetCell[], freeze: Freeze | null, frame: Frame, links: Links, now: number): Html {
+export function servicePage(facts: ServiceFacts, cells: FleetCell[], freeze: Freeze | null, frame: Frame, links: Links, now: number, version = 0): Html {
   const { status } = facts;
   const ui = workflowUrl(links, status.service);
   const repo = facts.service?.repo;
   return page(
     frame,
-    html`<div data-live="/events/services/${encodeURIComponent(status.service)}">
+    html`<div data-live="/events/services/${encodeURIComponent(status.service)}?since=${version}">
 <p class="crumb"><a href="/">← Fleet</a></p>
 <div class="titlebar"><h1>${status.service}</h1><p class="meta">pipeline ${status.pipeline} · branch ${status.branch}${repo ? html` · <a href="${links.githubWeb}/${repo}">${repo}</a>` : ''}${
       ui ? html` · <a href="${ui}">workflow in the Temporal Web UI</a>` : ''

@@ -144,6 +144,66 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  test('approving from the page lets the waiting release into its stage', async () => {
+    const base = await stack.prepare('approve', { minAge: '0s', tick: '1s' });
+    const service = { ...base, checks: { [base.stages[1]]: { approval: { approvers: ['ana'] } } } };
+    await stack.start(service);
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => (await status(stack, service)).waitingForApproval.some((w) => w.commit === merged.sha), 30_000, 'the release waiting for approval');
+    const page = await signedInPage('ana', `/services/${service.name}`);
+    assert.match((await page.locator('.banner.approval').textContent()) ?? '', new RegExp(`Waiting for approval into ${service.stages[1]}`));
+    await page.getByRole('button', { name: `Approve ${short(merged.sha)} into ${service.stages[1]}` }).click();
+    await page.getByText(`approved ${short(merged.sha)} into ${service.stages[1]}`).waitFor();
+    await eventually(async () => (await status(stack, service)).stages[1].commit === merged.sha, 30_000, 'the approved release in the stage');
+    await page.close();
+  });
+
+  test('rejecting from the page holds the release; unrejecting lifts the hold', async () => {
+    const service = await stack.launch('reject', { minAge: '1h', tick: '1s' });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    const page = await signedInPage('ana', `/services/${service.name}`);
+    await page.getByLabel('Reject commit').fill(short(merged.sha));
+    await page.getByLabel('Reason', { exact: true }).fill('breaks billing');
+    await page.getByRole('button', { name: 'Reject', exact: true }).click();
+    await page.getByText(`${short(merged.sha)} is rejected`, { exact: false }).first().waitFor();
+    const held = await eventually(async () => {
+      const s = await status(stack, service);
+      return s.stages[0].commit === merged.sha && s.pairs[0].state === 'held' ? s : undefined;
+    }, 30_000, 'the rejected release held');
+    assert.deepEqual(held.rejected.map((r) => [r.by, r.reason]), [['ana', 'breaks billing']]);
+    await page.getByRole('button', { name: `Unreject ${short(merged.sha)}` }).click();
+    await page.getByText('may be promoted again').waitFor();
+    // Back to waiting for its age, as any release: the rejection no longer holds it.
+    const lifted = await eventually(async () => {
+      const s = await status(stack, service);
+      return s.rejected.length === 0 && s.pairs[0].state === 'gated' ? s : undefined;
+    }, 30_000, 'the hold lifted');
+    assert.deepEqual(lifted.pairs[0].verdicts.filter((v) => !v.ok).map((v) => v.gate), ['age']);
+    await page.close();
+  });
+
+  test('a freeze from the fleet page shows its banner on every open page, live', async () => {
+    const watcher = await anonymousPage();
+    await watcher.goto(`${dashboard.url}/`);
+    await watcher.waitForFunction(() => document.documentElement.getAttribute('data-connected') === 'true');
+    const page = await chromium.context.newPage();
+    await page.goto(`${dashboard.url}/login?next=/`);
+    await page.getByLabel('Your name').fill('cto');
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Freeze every pipeline…').click();
+    await page.getByLabel('Reason').fill('Dreamforce');
+    await page.getByRole('button', { name: 'Freeze' }).click();
+    await page.locator('#freeze.banner').waitFor();
+    assert.match((await page.locator('#freeze').textContent()) ?? '', /Frozen by cto .*: Dreamforce/);
+    await watcher.locator('#freeze.banner').waitFor({ timeout: 15_000 });
+    assert.match((await watcher.locator('#freeze').textContent()) ?? '', /Dreamforce/);
+    await page.getByRole('button', { name: 'Unfreeze' }).click();
+    await page.getByText('unfrozen', { exact: true }).waitFor();
+    await watcher.locator('#freeze:not(.banner)').waitFor({ state: 'attached', timeout: 15_000 });
+    await Promise.all([page.close(), watcher.close()]);
+  });
+
   test('search and the state filter narrow the fleet to the rows asked for', async () => {
     const [first, second] = [await stack.launch('alpha', { minAge: '1h' }), await stack.launch('beta', { minAge: '1h' })];
     await stack.client.workflow.getHandle(`conveyor/${second.name}`).signal('pause', { reason: 'filter test', by: 'ana' });
