@@ -15,7 +15,16 @@ const unreachable = (what: string, url: string, error: unknown): UnreachableErro
 export async function checkCouplings(services: Service[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   if (!env.HEROKU_API_KEY) throw new UsageError('HEROKU_API_KEY is not set: it is needed to check the stage apps (or pass --skip-coupling-check)');
   const url = env.HEROKU_API_URL || 'https://api.heroku.com';
-  const heroku = herokuActivities(herokuClient(url, env.HEROKU_API_KEY));
+  const client = herokuClient(url, env.HEROKU_API_KEY);
+  // A refused token is the same answer for every service: say it once (exit 3), not per service.
+  try {
+    await client.request({ method: 'GET', path: '/account/rate-limits' });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 401 || status === 403) throw new UnreachableError(`Heroku at ${url} refused HEROKU_API_KEY (${status}): check the token`);
+    throw unreachable('Heroku', url, error) ?? error;
+  }
+  const heroku = herokuActivities(client);
   const problems: string[] = [];
   for (const service of services) {
     try {
@@ -42,7 +51,8 @@ export async function checkRepos(services: Service[], env: NodeJS.ProcessEnv = p
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 404) problems.push(`service ${service.name}: GitHub has no repository ${service.repo} with a branch ${service.branch}`);
-      else if (status === 401 || status === 403) problems.push(`service ${service.name}: GitHub refused GITHUB_TOKEN for ${service.repo} (${status})`);
+      else if (status === 401) throw new UnreachableError(`GitHub at ${url} refused GITHUB_TOKEN (401): check the token`);
+      else if (status === 403) problems.push(`service ${service.name}: GITHUB_TOKEN may not read ${service.repo} (403)`);
       else throw unreachable('GitHub', url, error) ?? error;
     }
   }

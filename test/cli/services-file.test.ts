@@ -101,6 +101,15 @@ describe('conveyor validate and schema: the services file', () => {
     assert.match(run.json().error.message, /^cannot reach Heroku at http:\/\/127\.0\.0\.1:1/);
   });
 
+  test('a token Heroku or GitHub refuses is said once: exit 3', async () => {
+    const heroku = await conveyor({ ...tokens, HEROKU_API_KEY: 'not-the-token' }, 'validate', '-f', yaml(shop));
+    assert.equal(heroku.code, 3);
+    assert.equal(heroku.stderr.trim().split('\n').at(-1), `conveyor: Heroku at ${sandbox.herokuUrl} refused HEROKU_API_KEY (401): check the token`);
+    const github = await conveyor({ ...tokens, GITHUB_TOKEN: 'not-the-token' }, 'validate', '-f', yaml(shop));
+    assert.equal(github.code, 3);
+    assert.equal(github.stderr.trim().split('\n').at(-1), `conveyor: GitHub at ${sandbox.githubUrl} refused GITHUB_TOKEN (401): check the token`);
+  });
+
   test('conveyor schema prints the checked-in JSON Schema', async () => {
     const run = await conveyor({}, 'schema');
     assert.equal(run.code, 0);
