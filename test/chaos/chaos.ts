@@ -153,6 +153,8 @@ export interface ChaosReport {
 /** Grace at the edges of a hold: a signal or incident takes a moment to reach a decision. */
 export const GRACE_MS = 1_000;
 const POLL_MS = 50;
+/** How often an operator tries to overwrite one hotfix or hand-made release. */
+const MAX_REPAIRS = 8;
 
 // ---------------------------------------------------------------------------------------------
 // The recorder: ground truth, polled
@@ -314,6 +316,8 @@ interface Storm {
   step: number;
   /** Fault rules that fired while it lasted. */
   faultsFired: string[];
+  /** The pair's state in status when the storm ended. */
+  pairAtEnd: string;
   judged?: boolean;
 }
 
@@ -414,6 +418,8 @@ class Run {
   /** When each fault rule was in place (for the storms' exemptions). */
   private readonly faultSpans: { id: string; start: number; end?: number }[] = [];
   private readonly rejections = new Map<number, { service: string; commit: string }>();
+  /** Repairs to try again (the last attempt did not start). */
+  private readonly repairsDue: { s: ChaosService; stage: number; step: number; attempt: number }[] = [];
   private readonly minAgeMs: number;
   private readonly tickMs: number;
   private step = 0;
@@ -452,6 +458,11 @@ class Run {
       const planned = this.planner.step();
       this.plan.update(`${planned.step}:${planned.actions.map(describeAction).join(',')}:${planned.waitMs}\n`);
       for (const action of planned.actions) await this.actSafely(action);
+      for (const due of this.repairsDue.filter((r) => r.step <= this.step)) {
+        this.repairsDue.splice(this.repairsDue.indexOf(due), 1);
+        this.actions['repair-again'] = (this.actions['repair-again'] ?? 0) + 1;
+        await this.repair(due.s, due.stage, due.attempt).catch(() => undefined);
+      }
       await sleep(planned.waitMs);
       await this.check();
       if (this.step % every === 0) this.options.onProgress?.(this.progress(started));
@@ -676,7 +687,7 @@ class Run {
    * must: the forward gate holds such a stage for ever) once upstream runs a commit of main again.
    * Otherwise it asks without skipping gates: the safety gates then decide.
    */
-  private async repair(s: ChaosService, stage: number): Promise<void> {
+  private async repair(s: ChaosService, stage: number, attempt = 1): Promise<void> {
     const { scenario } = this.stack.sandbox;
     const config = this.configAt(s, Date.now());
     const app = s.service.stages[stage];
@@ -697,6 +708,8 @@ class Run {
       () => promoteManually(this.stack.client, s.service.name, { to: app, reason: `chaos: overwrite ${target?.commit ? `hotfix ${short(target.commit)}` : `hand-made v${target?.version}`} #${tag}`, by: 'chaos', skipGates }),
       (update) => {
         if (update.outcome === 'started') this.manual.started++;
+        // An operator tries again (a source in its release phase, an upstream stage to repair first) until it goes.
+        else if (overwritable && attempt < MAX_REPAIRS && this.step > 0) this.repairsDue.push({ s, stage, step: this.step + 2, attempt: attempt + 1 });
       },
     );
   }
@@ -852,7 +865,11 @@ class Run {
     // A fault that fires while the storm lasts (or just after, while its last release soaks) may hold the pair for good reason.
     await sleep(GRACE_MS);
     const faultsFired = [...fired()].filter(([id, n]) => n > (firedBefore.get(id) ?? 0)).map(([id]) => id);
-    this.storms.push({ service: s.service.name, from: before.stages[0], to: before.stages[1], start, end: Date.now() - GRACE_MS, releases, step: this.step, faultsFired });
+    const end = Date.now() - GRACE_MS;
+    const seen = await within(3_000, status(this.stack, s.service).catch(() => undefined));
+    const pair = seen && seen !== 'timeout' ? seen.pairs.find((p) => p.from === before.stages[0]) : undefined;
+    const pairAtEnd = pair ? `${pair.state} (${pair.reason}${pair.verdicts.filter((v) => !v.ok).map((v) => `; ${v.gate}: ${v.reason}`).join('')})` : 'unknown';
+    this.storms.push({ service: s.service.name, from: before.stages[0], to: before.stages[1], start, end, releases, step: this.step, faultsFired, pairAtEnd });
     if (minAgeMs !== before.minAgeMs) {
       s.configs.push({ at: Date.now(), service: before, why: 'storm over' });
       await applyServices(this.stack.client, [before], this.stack.taskQueue);
@@ -1290,7 +1307,7 @@ class Run {
       const exemption = this.stormExemption(storm);
       const what = `${storm.service}: a storm of ${storm.releases.size} merges on ${storm.from} from ${clock(storm.start)} to ${clock(storm.end)} (step ${storm.step})`;
       if (exemption) this.note('storm-exempt', `storm:${storm.start}`, `${what}: nothing reached ${storm.to}, but ${exemption}`);
-      else this.violate('soak', `storm:${storm.start}`, `${what}: no release of the storm reached ${storm.to}: changes no longer flow under steady merging`);
+      else this.violate('soak', `storm:${storm.start}`, `${what}: no release of the storm reached ${storm.to}: changes no longer flow under steady merging (the pair at the storm's end: ${storm.pairAtEnd})`);
     }
   }
 
