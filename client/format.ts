@@ -123,7 +123,10 @@ export function formatPlan(plan: Plan, now = Date.now(), paint: Paint = plain): 
     for (const c of s.changes) lines.push(`            ${formatChange(c)}`);
     if (s.would) {
       lines.push('          under the new config, now:');
-      lines.push(...pairLines(s.would, now, paint, '            '));
+      const before = new Map((s.now ?? []).map((p) => [`${p.from}>${p.to}`, p.state]));
+      for (const line of pairLines(s.would, now, paint, '            ')) lines.push(line);
+      const moved = s.would.filter((p) => before.has(`${p.from}>${p.to}`) && before.get(`${p.from}>${p.to}`) !== p.state);
+      for (const p of moved) lines.push(`          ${p.from} -> ${p.to} would be ${p.state} (now ${before.get(`${p.from}>${p.to}`)})`);
     }
   }
   for (const name of plan.notInFile) lines.push(`${paint('red', 'not in the file')} conveyor/${name} (keeps running; apply --prune stops it)`);

@@ -76,6 +76,19 @@ describe('conveyor CLI against a running stack', () => {
     assert.equal(replan.json().services[0].action, 'unchanged');
   });
 
+  test('plan says which pairs the new config would move', async () => {
+    const service = await stack.prepare('cli-move');
+    const file = tempFile('services.yaml', servicesYaml([service], { [service.name]: { minAge: '1h' } }));
+    assert.equal((await cli('apply', '-f', file)).code, 0);
+    await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'gated', 20_000);
+    writeFileSync(file, servicesYaml([service]));
+    const plan = await cli('plan', '-f', file);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, new RegExp(`${service.stages[0]} -> ${service.stages[1]} would be ready \\(now gated\\)`));
+    assert.equal((await stack.client.workflow.getHandle(`conveyor/${service.name}`).query('status') as { pairs: { state: string }[] }).pairs[0].state, 'gated', 'plan changed nothing');
+  });
+
   test('a config the running pipeline refuses is reported with its reason: exit 1', async () => {
     const service = await stack.prepare('cli-refused');
     const file = tempFile('services.yaml', servicesYaml([service]));
