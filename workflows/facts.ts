@@ -1,0 +1,85 @@
+import type { CommitAnswers } from '../domain/commits';
+import type { TargetHealth } from '../domain/gates';
+import type { PairPlan } from '../domain/plan';
+import type { Service } from '../domain/service';
+import type { HealthRequest, PipelineState } from './pipeline-state';
+import { alertFacts, ciFacts, compareCommits, incidentFacts, urlFacts, webhookCheck, zeroDowntimeFacts } from './activities';
+
+/**
+ * Workflow changes behind patched(), read once per pass where the recorded histories first asked for
+ * them (a marker's place among the commands matters on replay). Retiring them: see the README.
+ */
+export interface PassFeatures {
+  waitForPendingTargets: boolean;
+  platformChecks: boolean;
+  /** Soak counted from when a release started running; the newest soaked release moves on. */
+  soak: boolean;
+  /** A decided promotion confirms its decision before its POST (and its facts are kept fresh). */
+  confirm: boolean;
+}
+
+/** What a pass knows once it has asked GitHub and the health sources: the plan and the facts its gates judge. */
+export interface PassFacts {
+  plans: PairPlan[];
+  answers: CommitAnswers;
+  health: Record<string, TargetHealth>;
+}
+
+/**
+ * Gathers the facts of one pass over the observation the state holds: the GitHub answers the plan
+ * needs (soak ancestry first, then branch and forward), and the health of every target stage that has
+ * a candidate or a decided promotion waiting for its POST. Throws what an activity threw.
+ */
+export async function gatherFacts(state: PipelineState, service: Service, features: PassFeatures): Promise<PassFacts> {
+  let answers: CommitAnswers = {};
+  let health: Record<string, TargetHealth> = {};
+  let plans = state.plan(features.waitForPendingTargets, features.soak ? Date.now() : undefined, service);
+  if (features.soak) {
+    // Soak ancestry answers can change which release is the candidate: ask, then plan once more.
+    for (let round = 0; round < 2; round++) {
+      const questions = state.questions(plans);
+      if (questions.length === 0) break;
+      const asked = await compareCommits({ repo: service.repo, questions });
+      state.learn(questions, asked);
+      answers = { ...answers, ...asked };
+      plans = state.plan(features.waitForPendingTargets, Date.now(), service);
+    }
+  }
+  // Workflows recorded before the CI, zero-downtime and webhook gates asked for none of them.
+  const requests = state.healthRequests(plans, features.platformChecks, features.confirm);
+  const questions = features.soak ? [] : state.questions(plans);
+  let asked = {};
+  [asked, health] = await Promise.all([questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {}, requests.length > 0 ? gatherHealth(requests) : {}]);
+  state.learn(questions, asked);
+  answers = { ...answers, ...asked };
+  state.learnHealth(health);
+  return { plans, answers, health };
+}
+
+/** Health facts per target stage; a source that cannot be read is a fact too (the gate fails closed). */
+export async function gatherHealth(requests: HealthRequest[]): Promise<Record<string, TargetHealth>> {
+  const health: Record<string, TargetHealth> = {};
+  const incident = requests.find((r) => r.incident)?.incident;
+  const incidents = incident ? incidentFacts(incident) : undefined;
+  await Promise.all(
+    requests.map(async (request) => {
+      const [alerts, urls, zeroDowntime, ci, webhook] = await Promise.all([
+        request.alerts && alertFacts(request.alerts),
+        request.urls && urlFacts(request.urls),
+        request.zeroDowntime && zeroDowntimeFacts(request.zeroDowntime.app),
+        request.ci && ciFacts(request.ci),
+        request.webhook && webhookCheck(request.webhook),
+      ]);
+      health[request.stage] = {
+        ...(request.incident ? { incident: await incidents! } : {}),
+        ...(alerts ? { alerts } : {}),
+        ...(urls ? { urls } : {}),
+        ...(zeroDowntime ? { zeroDowntime: { ...zeroDowntime, mode: request.zeroDowntime!.mode } } : {}),
+        ...(ci ? { ci } : {}),
+        ...(webhook ? { webhook } : {}),
+      };
+    }),
+  );
+  return health;
+}
+

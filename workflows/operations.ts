@@ -1,0 +1,204 @@
+import { ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
+import { readApproval } from '../domain/approval';
+import { readFreeze } from '../domain/freeze';
+import { readCommit, readManualPromotion, type ManualPromotion } from '../domain/override';
+import { readRetry, type Retry } from '../domain/retry';
+import type { Service } from '../domain/service';
+import type { Approval } from '../domain/approval';
+import type { ConfirmAnswer, ConfirmRequest } from '../domain/promotion';
+import type { ApproveRequest, ManualPromotionRequest, PauseRequest, RejectRequest, RetryRequest } from './messages';
+import type { ManualOutcome, PipelineState } from './pipeline-state';
+import { validService } from './valid-service';
+
+const MANUAL_DECISION_MS = 60_000;
+
+/** What the run shares with its message handlers. */
+export interface Run {
+  /** Set by every message that may change a decision: the loop makes a pass at once. */
+  wake: boolean;
+  /** Reconcile passes made by this run. */
+  passes: number;
+  /** Set once the run hands over (continue-as-new): no new request is taken, queued ones are answered. */
+  draining: boolean;
+  /** Freeze and unfreeze signals received: a freeze read that raced one of them is older than it. */
+  freezeSignals: number;
+}
+
+export interface OperationsOptions {
+  decisionTtlMs?: number;
+  manualDecisionMs?: number;
+}
+
+/** A refusal from a validator: the update is rejected before it reaches history. */
+const refuse = (problem: string): never => {
+  throw new Error(problem);
+};
+
+/** Each request read by one parse function, shared by its validator and its handler. */
+function parsed<T>(value: T | string): T {
+  if (typeof value === 'string') throw ApplicationFailure.nonRetryable(value, 'InvalidRequest');
+  return value;
+}
+
+/**
+ * The pipeline's messages (signals, queries, updates) as methods of one plain object, which the
+ * workflow wires with one line each (temporalio/samples-typescript safe-message-handlers). Every
+ * method that changes something wakes the loop.
+ */
+export class Operations {
+  constructor(
+    private readonly state: PipelineState,
+    private readonly run: Run,
+    private readonly options: OperationsOptions = {},
+  ) {}
+
+  private nudge(): void {
+    this.run.wake = true;
+  }
+
+  pause(request?: PauseRequest): void {
+    this.state.pauseBy(request, Date.now());
+    this.nudge();
+  }
+
+  resume(request?: { by?: string }): void {
+    this.state.resume(typeof request?.by === 'string' ? request.by : undefined);
+    this.nudge();
+  }
+
+  freeze(request?: PauseRequest): void {
+    this.run.freezeSignals++;
+    this.state.frozen(readFreeze(request, Date.now()));
+    this.nudge();
+  }
+
+  unfreeze(): void {
+    this.run.freezeSignals++;
+    this.state.frozen(null);
+    this.nudge();
+  }
+
+  /** The fire-and-forget signal: a refused configuration is logged, never applied, never thrown. */
+  configure(service: Service): void {
+    const valid = validService(service, this.state.service.name);
+    if (valid.ok) this.state.reconfigure(valid.service);
+    else log.warn('configure signal refused', { service: this.state.service.name, problem: valid.problem });
+    this.nudge();
+  }
+
+  validateReconfigure(service: Service): void {
+    const valid = validService(service, this.state.service.name);
+    if (!valid.ok) refuse(valid.problem);
+  }
+
+  reconfigure(service: Service): string {
+    const valid = validService(service, this.state.service.name);
+    if (!valid.ok) throw ApplicationFailure.nonRetryable(valid.problem, 'InvalidConfig');
+    this.state.reconfigure(valid.service);
+    this.nudge();
+    return `${valid.service.name}: configuration applied (${valid.service.stages.join(' -> ')})`;
+  }
+
+  preview(service: Service): ReturnType<PipelineState['preview']> {
+    const valid = validService(service, this.state.service.name);
+    if (!valid.ok) throw new Error(valid.problem);
+    return this.state.preview(valid.service, Date.now());
+  }
+
+  private readPromote(request: ManualPromotionRequest): ManualPromotion {
+    return parsed(readManualPromotion(request, this.state.service, Date.now()));
+  }
+
+  validatePromote(request: ManualPromotionRequest): void {
+    const manual = readManualPromotion(request, this.state.service, Date.now());
+    if (typeof manual === 'string') return refuse(manual);
+    if (this.run.draining) refuse('the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds');
+    if (this.state.isPromoting(manual.to)) refuse(`a promotion into ${manual.to} is already in flight`);
+    if (this.state.hasManualRequest(manual.to)) refuse(`a request to promote into ${manual.to} is already waiting for its decision`);
+  }
+
+  /** Answered within the call: decided by the next pass, or told that nothing will happen. */
+  async promote(request: ManualPromotionRequest): Promise<ManualOutcome> {
+    const manual = this.readPromote(request);
+    const expect = this.state.sourceSeen(manual.to);
+    if (!expect && !manual.commit) return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
+    this.state.requestManual({ ...manual, expect });
+    this.nudge();
+    if (patched('manual-request-deadline')) {
+      const decided = await condition(() => this.state.hasManualOutcome(manual.to), this.options.manualDecisionMs ?? MANUAL_DECISION_MS);
+      if (!decided) this.state.refuseManual('could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again', manual.to);
+    } else {
+      // Recorded before the deadline: two passes without a decision meant no observation.
+      const after = this.run.passes;
+      await condition(() => this.state.hasManualOutcome(manual.to) || this.run.passes > after + 1);
+    }
+    return this.state.takeManualOutcome(manual.to) ?? { started: false, message: 'nothing will happen: ask again' };
+  }
+
+  private readRetry(request: RetryRequest): Retry {
+    return parsed(readRetry(request, this.state.service));
+  }
+
+  validateRetry(request: RetryRequest): void {
+    const retry = readRetry(request, this.state.service);
+    if (typeof retry === 'string') return refuse(retry);
+    if (!this.state.retryable(retry.to)) refuse(`nothing failed in ${retry.to}: there is nothing to retry`);
+  }
+
+  retry(request: RetryRequest): string {
+    const retry = this.readRetry(request);
+    const answer = this.state.retryFailed(retry.to, retry.by, retry.reason);
+    this.nudge();
+    return answer;
+  }
+
+  validateConfirm(request: ConfirmRequest): void {
+    if (!request || typeof request.to !== 'string' || typeof request.id !== 'string' || typeof request.now !== 'number') refuse('a confirmation names {to, id, now}');
+  }
+
+  /** The promote activity, right before its POST: does the decision still stand? */
+  confirm(request: ConfirmRequest): ConfirmAnswer {
+    return this.state.confirmPost(request, this.options.decisionTtlMs);
+  }
+
+  validateReject(request: RejectRequest): void {
+    const commit = readCommit(request);
+    if (typeof commit !== 'string') refuse(commit.problem);
+    if (typeof request?.reason !== 'string' || !request.reason.trim()) refuse('a reason is required');
+  }
+
+  reject(request: RejectRequest): string {
+    const commit = readCommit(request) as string;
+    this.state.reject({ commit, reason: request.reason.trim(), by: request.by?.trim() || 'unknown', at: new Date().toISOString() });
+    this.nudge();
+    return `${commit} is rejected: it will not be promoted until unrejected`;
+  }
+
+  validateUnreject(request: { commit: string }): void {
+    const commit = readCommit(request);
+    if (typeof commit !== 'string') return refuse(commit.problem);
+    if (!this.state.isRejected(commit)) refuse(`${commit} is not rejected`);
+  }
+
+  unreject(request: { commit: string }): string {
+    this.state.unreject(readCommit(request) as string);
+    this.nudge();
+    return `${request.commit} may be promoted again`;
+  }
+
+  private readApprove(request: ApproveRequest): Approval {
+    return parsed(readApproval(request, this.state.approvalStages(), Date.now()));
+  }
+
+  validateApprove(request: ApproveRequest): void {
+    const approval = readApproval(request, this.state.approvalStages(), Date.now());
+    if (typeof approval === 'string') refuse(approval);
+  }
+
+  approve(request: ApproveRequest): string {
+    const approval = this.readApprove(request);
+    this.state.approve(approval);
+    this.nudge();
+    return `approved ${approval.commit.slice(0, 7)} into ${approval.stage}`;
+  }
+}

@@ -1,0 +1,73 @@
+import { sleep, uuid4 } from '@temporalio/workflow';
+import { bakeVerdict } from '../domain/gates/health';
+import { stagePolicy, type Service } from '../domain/service';
+import { explain, promote, rollback } from './activities';
+import { gatherHealth } from './facts';
+import type { Go, PipelineState } from './pipeline-state';
+
+/** What starting a promotion needs from the pass that decided it. */
+export interface Launch {
+  pipelineId: string;
+  appIds: Map<string, string>;
+  latestIds: Map<string, string>;
+  /** Confirm the decision before the POST (patched 'confirm-before-post'). */
+  confirm: boolean;
+}
+
+/**
+ * One promotion, start to end: promote (the activity confirms the decision before its POST), then
+ * bake and verify, roll back on failure, and record the outcome in the state. Never throws.
+ */
+export async function promotionSaga(state: PipelineState, go: Go, launch: Launch): Promise<void> {
+  const decidedAt = Date.now();
+  const record = state.promotionStarted(go, decidedAt, uuid4());
+  try {
+    const outcome = await promote({
+      pipelineId: launch.pipelineId,
+      sourceApp: record.from,
+      sourceAppId: launch.appIds.get(record.from)!,
+      sourceReleaseId: go.candidate.source.id,
+      slugId: record.slugId,
+      targetApp: record.to,
+      targetAppId: launch.appIds.get(record.to)!,
+      targetReleaseId: launch.latestIds.get(record.to) ?? null,
+      ...(launch.confirm ? { decision: { id: record.decisionId!, decidedAt } } : {}),
+    });
+    const { bakeMs } = stagePolicy(state.service, record.to);
+    if (outcome.status !== 'succeeded' || !bakeMs) return state.promotionFinished(record.to, outcome, Date.now());
+    state.promotionVerifying(record.to, outcome);
+    const problem = await verify(state.service, record.to, bakeMs);
+    if (!problem) return state.promotionFinished(record.to, outcome, Date.now());
+    let rolledBack: { version?: number; error?: string } | null = null;
+    if (state.service.onFailure !== 'pause' && record.previous) {
+      rolledBack = record.previous.slugId
+        ? await rollback({ app: record.to, releaseId: record.previous.releaseId, slugId: record.previous.slugId, version: record.previous.version }).catch((error) => ({ error: explain(error).reason }))
+        : { error: `v${record.previous.version} has no slug to roll back to` };
+    }
+    state.verificationFailed(record.to, problem, rolledBack, Date.now());
+  } catch (error) {
+    // The activity's own error, not Heroku's verdict on the release: nothing is held against it.
+    const { reason, permanent, notPosted } = explain(error);
+    state.promotionErred(record.to, reason, !notPosted, Date.now());
+    if (permanent) state.blockedBy(`cannot promote into ${record.to}: ${reason}`, true, Date.now());
+  }
+}
+
+/**
+ * Bakes a fresh release: for `bakeMs` the target's alerts and URLs must stay green. Answers the
+ * first problem seen, or undefined when the release held up.
+ */
+async function verify(service: Service, stage: string, bakeMs: number): Promise<string | undefined> {
+  const { alerts, urls } = stagePolicy(service, stage);
+  const every = Math.min(15_000, Math.max(1_000, Math.floor(bakeMs / 5)));
+  const until = Date.now() + bakeMs;
+  while (Date.now() < until) {
+    await sleep(Math.min(every, until - Date.now()));
+    if (!alerts && !urls?.urls.length) continue;
+    const health = await gatherHealth([{ stage, ...(alerts ? { alerts } : {}), ...(urls?.urls.length ? { urls } : {}) }]);
+    const failing = bakeVerdict(health[stage]);
+    if (failing) return `${failing.gate}: ${failing.reason}`;
+  }
+  return undefined;
+}
+
