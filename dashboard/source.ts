@@ -34,6 +34,11 @@ function isFleetSummary(value: unknown): value is FleetSummary {
 
 /** The whole fleet in one visibility call: every running pipeline with its memo. */
 export async function readFleetRows(client: Client): Promise<FleetRow[]> {
+  // A visibility call that hangs must not hold every page: ten seconds, then the next poll tries again.
+  return client.connection.withDeadline(Date.now() + 10_000, () => listRows(client));
+}
+
+async function listRows(client: Client): Promise<FleetRow[]> {
   const rows: FleetRow[] = [];
   for await (const info of client.workflow.list({ query: LIST_QUERY, pageSize: 1000 })) {
     const attributes = info.typedSearchAttributes;

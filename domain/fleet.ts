@@ -148,7 +148,7 @@ function describeCell(cell: FleetCell): string {
     case 'waiting':
       return `waiting${cell.reason ? ` — ${md(cell.reason)}` : ''}`;
     case 'ready':
-      return cell.reason ? md(cell.reason) : 'moving on';
+      return `moving on${cell.reason ? ` — ${md(cell.reason)}` : ''}`;
     case 'promoting':
     case 'verifying': {
       const incoming = cell.incoming ? ` v${cell.incoming.version} \`${shortSha(cell.incoming.commit)}\` since ${when(cell.incoming.since)}${cell.incoming.by ? ` by ${md(cell.incoming.by)}` : ''}` : '';

@@ -17,6 +17,8 @@ import { githubClient } from '../worker/clients';
 import { createWorker } from '../worker/worker';
 
 const out = process.argv[2] ?? join(projectRoot, 'dashboard', 'fleet.png');
+/** 1400 px for the README; CONVEYOR_SHOT_WIDTH=1280 shows a laptop's view. */
+const width = Number(process.env.CONVEYOR_SHOT_WIDTH) || 1400;
 const say = (line: string) => console.error(`[screenshot] ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,20 +71,20 @@ try {
   await merge('api', 'Fix a typo in the 404 page');
   await sleep(6_000);
 
-  const { context, close: closeBrowser } = await launchChromium({ width: 1400, height: 600 });
+  const { context, close: closeBrowser } = await launchChromium({ width, height: 600 });
   try {
     const page = await context.newPage();
     await page.goto(`${dashboard.url}/`);
     await page.waitForSelector('#fleet tbody tr');
     const box = await page.locator('main').boundingBox();
     const height = Math.ceil((box?.y ?? 0) + (box?.height ?? 600)) + 8;
-    await page.setViewportSize({ width: 1400, height });
+    await page.setViewportSize({ width, height });
     await page.screenshot({ path: out });
-    say(`wrote ${out} (1400 x ${height})`);
+    say(`wrote ${out} (${width} x ${height})`);
     // CONVEYOR_SHOT_SERVICE=api also pictures that service's view (to look at, not for the README).
     const service = process.env.CONVEYOR_SHOT_SERVICE;
     if (service) {
-      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.setViewportSize({ width, height: 800 });
       await page.goto(`${dashboard.url}/login?next=/services/${service}`);
       await page.getByLabel('Your name').fill('ana');
       await page.getByLabel('Token').fill('screenshot');
