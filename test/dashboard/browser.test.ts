@@ -81,14 +81,17 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
-  test('the service view names the gate that holds a change and why', async () => {
+  test('the service view names the gate that holds a change and why, as it happens', async () => {
     const service = await stack.launch('holding', { minAge: '0s', tick: '1s' });
-    const pushed = await stack.sandbox.scenario.pushBranch(service.pipeline, 'feature/x', { message: 'Not merged yet' });
-    await eventually(async () => (await status(stack, service)).pairs[0]?.verdicts.some((v) => v.gate === 'branch' && !v.ok), 30_000, 'the branch gate holding');
     const page = await anonymousPage();
+    let loads = 0;
+    page.on('load', () => loads++);
     await page.goto(`${dashboard.url}/services/${service.name}`);
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-connected') === 'true');
+    const pushed = await stack.sandbox.scenario.pushBranch(service.pipeline, 'feature/x', { message: 'Not merged yet' });
     const pair = page.getByRole('listitem', { name: `${service.stages[0]} to ${service.stages[1]}` });
-    assert.match((await pair.locator('.pair-state').textContent()) ?? '', /held by gates: branch/);
+    await eventually(async () => /held by gates: branch/.test((await pair.locator('.pair-state').textContent()) ?? ''), 30_000, 'the branch gate shown holding');
+    assert.equal(loads, 1, 'shown without a reload');
     assert.match((await pair.locator('li.no').first().textContent()) ?? '', new RegExp(`branch.*${short(pushed.sha)}`));
     await page.close();
   });
