@@ -1,11 +1,11 @@
 import { isImmutable, questionKey, type CommitAnswers, type CommitQuestion } from '../domain/commits';
 import type { Freeze } from '../domain/freeze';
-import { judge, type Candidate, type TargetHealth } from '../domain/gates';
+import { judge, type TargetHealth } from '../domain/gates';
 import type { AlertPolicy, IncidentPolicy, UrlPolicy } from '../domain/health';
 import type { Approval, ApprovalPolicy, WaitingApproval } from '../domain/approval';
 import type { WebhookBody, WebhookPolicy, ZeroDowntimeMode } from '../domain/checks';
 import type { Observation } from '../domain/observation';
-import { manualCandidate, overrule, type ManualPromotion } from '../domain/override';
+import { overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
 import { commitQuestions, currentStage, planPairs, stageOf, type FailedPromotion, type PairPlan } from '../domain/plan';
 import { stagePolicy } from '../domain/service';
@@ -13,6 +13,7 @@ import { rejects, sameCommit, type Rejection } from '../domain/rejection';
 import { holdingKey, type Notice, type NoticeKind } from '../domain/notice';
 import { shortSha } from '../domain/observation';
 import type { Service } from '../domain/service';
+import { decide, type Go, type ManualOutcome } from '../domain/decision';
 import type { ConfirmAnswer, PromotionOutcome } from '../domain/promotion';
 import { allowGate } from '../domain/gates/allow';
 import type { Blocked, CurrentStage, PairStatus, PipelineStatus, PromotionRecord } from './status';
@@ -49,18 +50,7 @@ export interface HealthRequest {
   webhook?: { policy: WebhookPolicy; body: WebhookBody };
 }
 
-/** The answer to a manual promotion, once a reconcile pass has decided it. */
-export interface ManualOutcome {
-  started: boolean;
-  message: string;
-  skippedGates?: string[];
-}
-
-/** A promotion the gates (or an operator) let through. */
-export interface Go {
-  candidate: Candidate;
-  manual?: ManualPromotion & { skippedGates: string[] };
-}
+export type { Go, ManualOutcome } from '../domain/decision';
 
 /** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
 interface Decision {
@@ -346,70 +336,21 @@ export class PipelineState {
   }
 
   /** Judges every candidate; returns those every gate (or an operator) lets through. */
-  decide(plans: readonly PairPlan[], answers: CommitAnswers, now: number, health: Record<string, TargetHealth> = {}): Go[] {
-    const context = {
-      service: this.service,
-      now,
-      pause: this.pause,
-      freeze: this.service.ignoreFreeze ? null : this.freeze,
-      commits: { ...this.commitCache, ...answers },
-      health,
-      approvals: { given: this.approvals, waiting: this.noteWaiting(plans, now) },
-    };
-    this.decidedOn = context.commits;
-    const go: Go[] = [];
-    this.pairs = plans.map((plan): PairStatus => {
-      const base = { from: plan.pair.from, to: plan.pair.to, reason: plan.reason };
-      const manual = this.manual.get(plan.pair.to);
-      this.manual.delete(plan.pair.to);
-      if (plan.kind !== 'candidate') {
-        if (manual) this.manualOutcomes.set(plan.pair.to, { started: false, message: `nothing to promote into ${plan.pair.to}: ${plan.reason}` });
-        return { ...base, state: plan.kind, verdicts: [] };
-      }
-      const judgement = judge(plan.candidate, context);
-      if (manual) {
-        const asked = manualCandidate(plan.candidate, manual);
-        if (typeof asked === 'string') {
-          this.manualOutcomes.set(plan.pair.to, { started: false, message: asked });
-          return judgement.ok
-            ? { ...base, state: 'ready', verdicts: judgement.verdicts }
-            : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
-        }
-        const ruling = overrule(asked === plan.candidate ? judgement.verdicts : judge(asked, context).verdicts, manual);
-        if (ruling.ok) {
-          go.push({ candidate: asked, manual: { ...manual, skippedGates: ruling.skipped } });
-          const skipped = ruling.skipped.length ? `; skipped ${ruling.skipped.join(', ')}` : '';
-          this.manualOutcomes.set(plan.pair.to, { started: true, message: `promoting v${asked.source.version} (${shortSha(asked.source.commit)}) into ${plan.pair.to}${skipped}`, skippedGates: ruling.skipped });
-          return { ...base, state: 'ready', verdicts: judgement.verdicts };
-        }
-        const holding = ruling.holding.map((v) => `${v.gate}: ${v.reason}`).join('; ');
-        this.manualOutcomes.set(plan.pair.to, { started: false, message: `still held (use --skip-gates to overrule): ${holding}` });
-      }
-      if (judgement.ok) go.push({ candidate: plan.candidate });
-      return judgement.ok
-        ? { ...base, state: 'ready', verdicts: judgement.verdicts }
-        : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
-    });
-    this.refuseManual('the pipeline has not been observed yet; nothing will happen');
-    this.noticeHolds();
-    return go;
-  }
-
   /**
-   * Records which commit waits for approval into each stage that needs one; an approval lapses
-   * when a newer release replaces the one approved.
+   * Decides the pass (domain/decision.ts, pure) and applies the decision: pairs, approvals, the
+   * answers to waiting manual requests; answers the promotions to start.
    */
-  private noteWaiting(plans: readonly PairPlan[], now: number): Record<string, WaitingApproval> {
-    const waiting: Record<string, WaitingApproval> = {};
-    for (const plan of plans) {
-      if (plan.kind !== 'candidate' || !plan.candidate.source.commit || !stagePolicy(this.service, plan.pair.to).approval) continue;
-      const commit = plan.candidate.source.commit;
-      const before = this.waiting[plan.pair.to];
-      waiting[plan.pair.to] = before?.commit === commit ? before : { stage: plan.pair.to, commit, since: iso(now) };
-    }
-    this.approvals = this.approvals.filter((a) => !waiting[a.stage] || waiting[a.stage].commit === a.commit);
-    this.waiting = waiting;
-    return waiting;
+  decide(plans: readonly PairPlan[], answers: CommitAnswers, now: number, health: Record<string, TargetHealth> = {}): Go[] {
+    const commits = { ...this.commitCache, ...answers };
+    const decision = decide({ service: this.service, plans, now, pause: this.pause, freeze: this.freeze, commits, health, approvals: this.approvals, waiting: this.waiting, manual: this.manual });
+    this.decidedOn = commits;
+    this.pairs = decision.pairs;
+    this.approvals = decision.approvals;
+    this.waiting = decision.waiting;
+    for (const [stage, outcome] of Object.entries(decision.answers)) this.manualOutcomes.set(stage, outcome);
+    this.manual.clear();
+    this.noticeHolds();
+    return decision.start;
   }
 
   /** Tells when the gates holding a pair change: once, not at every pass while they keep holding. */
@@ -702,5 +643,3 @@ export class PipelineState {
 
 const samePause = (a: Pause, b: Pause | null): boolean => !!b && a.by === b.by && a.since === b.since && a.reason === b.reason;
 
-/** The candidate an operator's request means, or why it cannot be carried out (see override.ts). */
-export { manualCandidate } from '../domain/override';
