@@ -31,8 +31,10 @@
 //   target release settled).
 // - exactly-once: never the same slug into the same target twice, the second not by hand.
 // - soak: an automatic promotion's source release had run on its stage (from the updated_at of its
-//   success; releases of the same slug before it count) for the minAge in force when it was posted;
-//   and during a merge storm on the first stage, a release of the storm reaches the next stage.
+//   success; releases of the same slug before it count) for the minAge in force when it was posted.
+// - flow: during a merge storm on the first stage (merges a third of the soak apart), a release of
+//   the storm reaches the next stage before the storm ends (unless a hold, a fault that fired, an
+//   off-branch or hand-made release on that stage, or a config change explains it: then a note).
 // - manual: a promotion by hand only comes from a request that was answered "started".
 // - answered: every update (promote, reject, unreject) is answered within updateBoundMs.
 // - reconciling: every pipeline observes again after the run (its status' observedAt moves on).
@@ -97,7 +99,7 @@ export interface ChaosProgress {
   violations: number;
 }
 
-export const INVARIANTS = ['branch', 'forward', 'hold', 'config', 'in-flight', 'exactly-once', 'soak', 'manual', 'answered', 'reconciling', 'workflow'] as const;
+export const INVARIANTS = ['branch', 'forward', 'hold', 'config', 'in-flight', 'exactly-once', 'soak', 'flow', 'manual', 'answered', 'reconciling', 'workflow'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 
 export interface Violation {
@@ -1307,7 +1309,7 @@ class Run {
       const exemption = this.stormExemption(storm);
       const what = `${storm.service}: a storm of ${storm.releases.size} merges on ${storm.from} from ${clock(storm.start)} to ${clock(storm.end)} (step ${storm.step})`;
       if (exemption) this.note('storm-exempt', `storm:${storm.start}`, `${what}: nothing reached ${storm.to}, but ${exemption}`);
-      else this.violate('soak', `storm:${storm.start}`, `${what}: no release of the storm reached ${storm.to}: changes no longer flow under steady merging (the pair at the storm's end: ${storm.pairAtEnd})`);
+      else this.violate('flow', `storm:${storm.start}`, `${what}: no release of the storm reached ${storm.to}: changes no longer flow under steady merging (the pair at the storm's end: ${storm.pairAtEnd})`);
     }
   }
 
