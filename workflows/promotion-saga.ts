@@ -1,5 +1,5 @@
 import { sleep, uuid4 } from '@temporalio/workflow';
-import { bakeVerdict } from '../domain/gates/health';
+import { bakeVerdict } from '../domain/gates/bake';
 import { stagePolicy, type Service } from '../domain/service';
 import { explain, promote, rollback } from './activities';
 import { gatherHealth } from './facts';

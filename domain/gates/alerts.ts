@@ -1,5 +1,6 @@
 import { sourceNames, type AlertFacts, type FiringAlert } from '../health';
 import { hold, pass, type Verdict } from '../verdict';
+import type { Gate } from './gate';
 
 /** "HighErrors (0ba9d2ad) firing since ..."; a name that already carries the id is not repeated. */
 function describe({ id, name, since }: FiringAlert): string {
@@ -21,3 +22,6 @@ export function alertsVerdict(facts: AlertFacts[]): Verdict {
   if (found.length) return hold('alerts', found.join('; '));
   return pass('alerts', `no alert firing (${facts.map((f) => sourceNames[f.source]).join(', ')})`);
 }
+
+/** The target's alerts, where configured. */
+export const alertsGate: Gate = ({ pair }, { health }) => (health[pair.to]?.alerts ? alertsVerdict(health[pair.to].alerts!) : null);

@@ -1,6 +1,7 @@
 import type { CiFacts } from '../checks';
 import { shortSha } from '../observation';
 import { hold, pass, type Verdict } from '../verdict';
+import type { Gate } from './gate';
 
 /** Conclusions that count as green; anything else a completed run says (failure, timed_out, stale...) is red. */
 const GREEN = new Set(['success', 'neutral', 'skipped']);
@@ -29,3 +30,6 @@ export function ciVerdict(facts: CiFacts): Verdict {
   if (running.length) return hold('ci', `waiting for CI on ${sha}: ${running.join(', ')}`);
   return pass('ci', `CI passed for ${sha} (${total} check${total === 1 ? '' : 's'})`);
 }
+
+/** The CI gate: the source commit's check runs and statuses, gathered for the target stage (on unless `ci: false`). */
+export const ciGate: Gate = ({ pair }, { health }) => (health[pair.to]?.ci ? ciVerdict(health[pair.to].ci!) : null);

@@ -1,5 +1,6 @@
 import { sourceNames, type IncidentFacts, type OpenIncident } from '../health';
 import { hold, pass, type Verdict } from '../verdict';
+import type { Gate } from './gate';
 
 const describe = ({ title, impact }: OpenIncident): string => (impact ? `'${title}' (${impact}) open` : `incident '${title}' open`);
 
@@ -17,3 +18,6 @@ export function incidentVerdict(facts: IncidentFacts[]): Verdict {
   if (found.length) return hold('incident', found.join('; '));
   return pass('incident', `no open incident (${facts.map((f) => sourceNames[f.source]).join(', ')})`);
 }
+
+/** Open incidents of the configured status pages. */
+export const incidentGate: Gate = ({ pair }, { health }) => (health[pair.to]?.incident ? incidentVerdict(health[pair.to].incident!) : null);

@@ -3,9 +3,14 @@ import { ageGate } from './age';
 import { allowGate } from './allow';
 import { branchGate } from './branch';
 import { forwardGate } from './forward';
-import { alertsGate, incidentGate, urlsGate } from './health';
-import { windowGate } from './window-gate';
-import { approvalGate, ciGate, webhookGate, zeroDowntimeGate } from './checks';
+import { alertsGate } from './alerts';
+import { approvalGate } from './approval';
+import { ciGate } from './ci';
+import { incidentGate } from './incident';
+import { urlsGate } from './urls';
+import { webhookGate } from './webhook';
+import { windowGate } from './window';
+import { zeroDowntimeGate } from './zero-downtime';
 import type { Candidate, Gate, GateContext } from './gate';
 
 export type { Candidate, Gate, GateContext, TargetHealth } from './gate';

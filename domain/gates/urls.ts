@@ -1,5 +1,6 @@
 import type { UrlFact } from '../health';
 import { hold, pass, type Verdict } from '../verdict';
+import type { Gate } from './gate';
 
 const healthy = (fact: UrlFact): boolean => fact.error === undefined && fact.status === 200;
 
@@ -14,3 +15,6 @@ export function urlsVerdict(facts: UrlFact[]): Verdict {
   if (failing.length) return hold('urls', failing.map(describe).join('; '));
   return pass('urls', facts.map(describe).join(', '));
 }
+
+/** The target's URLs, where configured. */
+export const urlsGate: Gate = ({ pair }, { health }) => (health[pair.to]?.urls ? urlsVerdict(health[pair.to].urls!) : null);

@@ -1,5 +1,6 @@
 import type { ZeroDowntimeFacts, ZeroDowntimeMode } from '../checks';
 import { hold, pass, type Verdict } from '../verdict';
+import type { Gate } from './gate';
 
 const dynos = (n: number) => `${n} web dyno${n === 1 ? '' : 's'}`;
 
@@ -22,3 +23,9 @@ export function zeroDowntimeVerdict(stage: string, facts: ZeroDowntimeFacts, mod
   const reason = found.join('; ');
   return mode === 'warn' ? pass('zeroDowntime', `warning: ${reason}`) : hold('zeroDowntime', reason);
 }
+
+/** Web dynos and preboot of the target, where checked (by default on apps coupled as production). */
+export const zeroDowntimeGate: Gate = ({ pair }, { health }) => {
+  const facts = health[pair.to]?.zeroDowntime;
+  return facts ? zeroDowntimeVerdict(pair.to, facts, facts.mode) : null;
+};
