@@ -21,6 +21,12 @@ const ms = (what: string, max = MAX_DURATION_MS) =>
     .int(`${what} must be a whole number of milliseconds`)
     .positive(`${what} must be more than 0`)
     .max(max, `${what} must be at most ${formatDuration(max)}`);
+/** minAge may be 0: no soak at all, as the services file allows ("0s"). */
+const soakMs = z
+  .number({ error: 'minAgeMs must be a number of milliseconds' })
+  .int('minAgeMs must be a whole number of milliseconds')
+  .nonnegative('minAgeMs must not be negative')
+  .max(MAX_DURATION_MS, `minAgeMs must be at most ${formatDuration(MAX_DURATION_MS)}`);
 
 // A pattern, not z.url(): the workflow sandbox must parse this the same way on every replay.
 const url = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
@@ -66,7 +72,7 @@ export const serviceSchema = z
       .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' }),
     repo: z.string().regex(REPO, 'must be a GitHub repository "owner/name"'),
     branch: z.string().min(1, 'must name a branch'),
-    minAgeMs: ms('minAgeMs'),
+    minAgeMs: soakMs,
     tickMs: ms('tickMs').min(1_000, 'tickMs must be at least 1000 (1s)'),
     windows: z.object({ windows: z.array(windowShape), blackouts: z.array(blackoutShape) }).strict().optional(),
     incident: incidentShape.optional(),

@@ -86,13 +86,22 @@ export class Operations {
     this.nudge();
   }
 
-  validateReconfigure(service: Service): void {
+  /** A configuration the pipeline can take now, or why not (the schema; a stage with a promotion in flight kept). */
+  private readConfig(service: Service): { ok: true; service: Service } | { ok: false; problem: string } {
     const valid = validService(service, this.state.service.name);
+    if (!valid.ok) return valid;
+    const busy = this.state.promotingStages().find((stage) => !valid.service.stages.includes(stage));
+    if (busy) return { ok: false, problem: `${busy} has a promotion in flight: apply a config without it once that promotion settles` };
+    return valid;
+  }
+
+  validateReconfigure(service: Service): void {
+    const valid = this.readConfig(service);
     if (!valid.ok) refuse(valid.problem);
   }
 
   reconfigure(service: Service): string {
-    const valid = validService(service, this.state.service.name);
+    const valid = this.readConfig(service);
     if (!valid.ok) throw ApplicationFailure.nonRetryable(valid.problem, 'InvalidConfig');
     this.state.reconfigure(valid.service);
     this.nudge();

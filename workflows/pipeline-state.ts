@@ -194,6 +194,11 @@ export class PipelineState {
     return this.inFlight.has(stage);
   }
 
+  /** The stages a promotion in flight comes from or goes into. */
+  promotingStages(): string[] {
+    return [...this.inFlight.values()].flatMap((record) => [record.from, record.to]);
+  }
+
   reconfigure(service: Service): void {
     this.service = service;
     this.configVersion++;

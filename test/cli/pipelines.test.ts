@@ -91,13 +91,23 @@ describe('conveyor CLI against a running stack', () => {
 
   test('a config the running pipeline refuses is reported with its reason: exit 1', async () => {
     const service = await stack.prepare('cli-refused');
-    const file = tempFile('services.yaml', servicesYaml([service]));
+    const file = tempFile('services.yaml', servicesYaml([service], { [service.name]: { minAge: '0s' } }));
     assert.equal((await cli('apply', '-f', file)).code, 0);
-    // The file accepts "0s" (no soak); this version of the workflow does not take it in a reconfigure.
-    writeFileSync(file, servicesYaml([service]).replace('minAge: 1s', 'minAge: 0s'));
-    const run = await cli('apply', '-f', file);
-    assert.equal(run.code, 1);
-    assert.match(run.stdout, new RegExp(`^refused conveyor/${service.name}: .*minAgeMs`, 'm'));
+    started.add(`conveyor/${service.name}`);
+    // A promotion into the second stage is decided and stuck before its POST (Heroku answers 503)...
+    stack.sandbox.faults.inject({ id: 'cli-refused', endpoint: 'GET /apps/{app}/releases', kind: 'error', status: 503 });
+    try {
+      await stack.sandbox.scenario.merge(service.pipeline);
+      await eventually(async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined), 30_000, 'a promotion in flight');
+      // ...so a config without that stage is refused by the pipeline, with the reason.
+      const without = { ...service, stages: [service.stages[0], ...service.stages.slice(2)] };
+      writeFileSync(file, servicesYaml([without], { [service.name]: { minAge: '0s' } }));
+      const run = await cli('apply', '-f', file);
+      assert.equal(run.code, 1);
+      assert.match(run.stdout, new RegExp(`^refused conveyor/${service.name}: ${service.stages[1]} has a promotion in flight`, 'm'));
+    } finally {
+      stack.sandbox.faults.clear('cli-refused');
+    }
   });
 
   test('pipelines not in the file are listed, and --prune stops them only when confirmed', async () => {

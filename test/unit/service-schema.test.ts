@@ -24,6 +24,10 @@ describe('a configuration sent to a running pipeline', () => {
     });
   }
 
+  test('a minAge of 0 (no soak, as the services file allows "0s") is accepted', () => {
+    assert.equal(validService({ ...service, minAgeMs: 0 }, service.name).ok, true);
+  });
+
   test('that is not an object at all is refused, not thrown', () => {
     assert.equal(validService('nonsense', 'api').ok, false);
     assert.equal(validService(null, 'api').ok, false);
