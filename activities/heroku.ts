@@ -1,7 +1,9 @@
 import type Heroku from 'heroku-client';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Observation, ReleaseFact, ReleaseStatus, StageFact } from '../domain/observation';
-import { NOT_POSTED, type ConfirmAnswer, type ConfirmRequest, type PromotionDecision, type PromotionOutcome } from '../domain/promotion';
+import { NOT_POSTED, type ConfirmAnswer, type ConfirmRequest, type PromotionOutcome, type PromotionRequest } from '../domain/promotion';
+
+export type { PromotionRequest } from '../domain/promotion';
 import { classify, jsonAnswer } from './errors';
 import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from './heroku-post';
 import { Lru } from './lru';
@@ -30,20 +32,6 @@ interface PromotionTarget {
   release: { id: string } | null;
   status: 'pending' | 'succeeded' | 'failed';
   error_message: string | null;
-}
-
-export interface PromotionRequest {
-  pipelineId: string;
-  sourceApp: string;
-  sourceAppId: string;
-  sourceReleaseId: string;
-  slugId: string;
-  targetApp: string;
-  targetAppId: string;
-  /** The target's newest release when the promotion was decided (null: none). Absent in older histories. */
-  targetReleaseId?: string | null;
-  /** The decision, confirmed with the workflow right before the POST. Absent in older histories. */
-  decision?: PromotionDecision;
 }
 
 /** Asks the workflow that decided a promotion whether its decision still stands (update confirm-promotion). */

@@ -1,22 +1,11 @@
 import type { Verdict } from './verdict';
+import type { ManualPromotion } from './promotion';
+
+export type { ManualPromotion } from './promotion';
 import { COMMIT_PREFIX, sameCommit } from './rejection';
 import type { Service } from './service';
 import type { Candidate } from './gates/gate';
 import { shortSha } from './observation';
-
-/** An operator's request to promote into a stage now, with a record of who and why. */
-export interface ManualPromotion {
-  to: string;
-  reason: string;
-  by: string;
-  /** Skip every gate, not only the waiting ones. */
-  skipGates: boolean;
-  at: string;
-  /** The commit the operator named: promoted only if the source runs it. */
-  commit?: string;
-  /** The source release the operator saw when the request was accepted: promoted only if still there. */
-  expect?: { releaseId: string; version: number; commit: string | null } | null;
-}
 
 /**
  * Gates that only make a promotion wait (time, a pause, a freeze). A manual promotion overrules

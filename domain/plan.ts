@@ -1,6 +1,9 @@
 import type { CommitAnswers, CommitQuestion } from './commits';
 import { questionKey } from './commits';
 import { ancestryQuestions, chooseSoaked, soakRuns } from './soak';
+import type { FailedPromotion } from './promotion';
+
+export type { FailedPromotion } from './promotion';
 import type { Candidate } from './gates';
 import type { Observation, ReleaseFact, StageFact } from './observation';
 import { shortSha } from './observation';
@@ -8,14 +11,6 @@ import { rejects, type Rejection } from './rejection';
 import { pairsOf, type Pair, type Service } from './service';
 
 export { stagePolicy } from './service';
-
-/** What a Promotion into a stage left behind when it failed: that release is not tried there again. */
-export interface FailedPromotion {
-  slugId: string;
-  commit: string | null;
-  error: string;
-  at: string;
-}
 
 /** What the workflow remembers between observations that Heroku does not tell it. */
 export interface PlanMemory {

@@ -7,6 +7,75 @@
  * alert, a newer config, or simply too long a wait) is withdrawn instead of posted.
  */
 
+export interface PromotionRecord {
+  from: string;
+  to: string;
+  commit: string | null;
+  sourceVersion: number;
+  slugId: string;
+  startedAt: string;
+  finishedAt?: string;
+  /**
+   * `verifying`: promoted, baking under the target's health checks. `superseded` and `withdrawn`:
+   * decided, then nothing was posted (the target changed; the decision no longer stood).
+   * `not-posted`: the promotion stopped on an error before its POST (the release did not fail).
+   */
+  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'superseded' | 'withdrawn' | 'not-posted' | 'rolled-back' | 'verification-failed';
+  /** While in flight: `decided` (its POST may still be withdrawn) or `posted` (it finishes). */
+  phase?: PromotionPhase;
+  decisionId?: string;
+  postedAt?: string;
+  /** What the target ran before, the release a rollback goes back to. */
+  previous?: { releaseId: string; version: number; slugId: string | null };
+  /** Why verification failed, and the release a rollback created. */
+  verification?: { problem: string; rollbackVersion?: number; rollbackError?: string };
+  promotionId?: string | null;
+  targetVersion?: number;
+  error?: string;
+  /** Set when an operator promoted by hand. */
+  manual?: { by: string; reason: string; skippedGates: string[] };
+}
+
+/** Whether a promotion's record is final: everything but in flight and verifying. */
+export const isTerminal = (outcome: PromotionRecord['outcome']): boolean => outcome !== 'in-flight' && outcome !== 'verifying';
+
+/** What a Promotion into a stage left behind when it failed: that release is not tried there again. */
+export interface FailedPromotion {
+  slugId: string;
+  commit: string | null;
+  error: string;
+  at: string;
+}
+
+/** An operator's request to promote into a stage now, with a record of who and why. */
+export interface ManualPromotion {
+  to: string;
+  reason: string;
+  by: string;
+  /** Skip every gate, not only the waiting ones. */
+  skipGates: boolean;
+  at: string;
+  /** The commit the operator named: promoted only if the source runs it. */
+  commit?: string;
+  /** The source release the operator saw when the request was accepted: promoted only if still there. */
+  expect?: { releaseId: string; version: number; commit: string | null } | null;
+}
+
+/** What the promote activity is asked to do (its input). */
+export interface PromotionRequest {
+  pipelineId: string;
+  sourceApp: string;
+  sourceAppId: string;
+  sourceReleaseId: string;
+  slugId: string;
+  targetApp: string;
+  targetAppId: string;
+  /** The target's newest release when the promotion was decided (null: none). Absent in older histories. */
+  targetReleaseId?: string | null;
+  /** The decision, confirmed with the workflow right before the POST. Absent in older histories. */
+  decision?: PromotionDecision;
+}
+
 /** What the promote activity answers. */
 export interface PromotionOutcome {
   /**

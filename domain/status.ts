@@ -1,4 +1,6 @@
-import type { PromotionPhase } from './promotion';
+import type { PromotionRecord } from './promotion';
+
+export type { PromotionRecord } from './promotion';
 import type { Pause } from './pause';
 import type { Rejection } from './rejection';
 import type { Approval, WaitingApproval } from './approval';
@@ -11,35 +13,6 @@ export interface Blocked {
   since: string;
   /** Permanent causes (bad token, unknown app) are re-checked at a slow cadence. */
   permanent: boolean;
-}
-
-export interface PromotionRecord {
-  from: string;
-  to: string;
-  commit: string | null;
-  sourceVersion: number;
-  slugId: string;
-  startedAt: string;
-  finishedAt?: string;
-  /**
-   * `verifying`: promoted, baking under the target's health checks. `superseded` and `withdrawn`:
-   * decided, then nothing was posted (the target changed; the decision no longer stood).
-   * `not-posted`: the promotion stopped on an error before its POST (the release did not fail).
-   */
-  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'superseded' | 'withdrawn' | 'not-posted' | 'rolled-back' | 'verification-failed';
-  /** While in flight: `decided` (its POST may still be withdrawn) or `posted` (it finishes). */
-  phase?: PromotionPhase;
-  decisionId?: string;
-  postedAt?: string;
-  /** What the target ran before, the release a rollback goes back to. */
-  previous?: { releaseId: string; version: number; slugId: string | null };
-  /** Why verification failed, and the release a rollback created. */
-  verification?: { problem: string; rollbackVersion?: number; rollbackError?: string };
-  promotionId?: string | null;
-  targetVersion?: number;
-  error?: string;
-  /** Set when an operator promoted by hand. */
-  manual?: { by: string; reason: string; skippedGates: string[] };
 }
 
 export interface StageStatus {
