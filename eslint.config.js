@@ -1,0 +1,41 @@
+// ESLint: typescript-eslint's recommended type-checked rules, tuned where they fight this codebase
+// (said per rule). Run by `npm test` (scripts/test.ts) and `npm run lint`.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.tools/', '.conveyor/', 'test/histories/', 'sandbox/heroku-schema/', 'examples/', 'deploy/', 'bench/results*'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.cjs', 'bin/*.js', 'scripts/*.js', 'examples/*.js', 'dashboard/public/*.js'] }, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Non-null assertions mark facts the plan established a line above (a candidate has a slug).
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Handlers and tests pass promises to fire-and-forget on purpose (notices, watches), marked `void`.
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }],
+      // JSON from Heroku, GitHub and the sandbox is typed at the adapter's edge, not at every access.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      // Template literals print numbers and nulls in reasons people read ("v12", "unknown").
+      '@typescript-eslint/restrict-template-expressions': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Temporal handlers and node:test callbacks are async by contract even when they do not await.
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
+  {
+    // node:test's describe() and test() return promises the runner awaits itself.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', module: 'writable', require: 'readonly' } },
+  },
+);
