@@ -162,7 +162,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const origin = c.req.header('origin');
     const site = c.req.header('sec-fetch-site');
     if (site && site !== 'same-origin' && site !== 'none') return `a ${site} request`;
-    if (origin && origin !== 'null' && new URL(origin).host !== c.req.header('host')) return `a request from ${origin}`;
+    if (origin && origin !== 'null' && URL.canParse(origin) && new URL(origin).host !== c.req.header('host')) return `a request from ${origin}`;
+    if (origin && origin !== 'null' && !URL.canParse(origin)) return 'a request with a malformed Origin';
     if (origin === 'null') return 'a request from an opaque origin';
     return undefined;
   };
@@ -263,8 +264,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const name = c.req.param('name');
     return name && SERVICE_NAME.test(name) ? name : undefined;
   };
-  const notFound = (c: Context, name: string | undefined, error?: unknown) =>
-    c.html(problemPage(frameOf(c, 'Not found'), 'No such pipeline', `no running pipeline for service "${name ?? ''}"${error ? ` (${(error as Error).message})` : ''}`), 404);
+  const notFound = (c: Context, name: string | undefined, error?: unknown) => {
+    const message = error ? String((error as Error).message) : '';
+    if (/did not answer|deadline|worker/i.test(message))
+      return c.html(problemPage(frameOf(c, 'No answer'), 'The pipeline did not answer', `${name}: ${message} (is a worker running?)`), 503);
+    return c.html(problemPage(frameOf(c, 'Not found'), 'No such pipeline', `no running pipeline for service "${name ?? ''}"`), 404);
+  };
 
   app.get('/services/:name', async (c) => {
     const name = serviceName(c);

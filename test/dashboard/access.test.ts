@@ -119,6 +119,12 @@ describe('dashboard access', () => {
     assert.equal(code, 400);
   });
 
+  test('an unknown service is a 404 page saying so', async () => {
+    const response = await fetch(`${dashboard.url}/services/nobody-here`);
+    assert.equal(response.status, 404);
+    assert.match(await response.text(), /no running pipeline for service &quot;nobody-here&quot;|no running pipeline for service "nobody-here"/);
+  });
+
   test('pages forbid inline scripts and framing', async () => {
     const csp = (await fetch(`${dashboard.url}/`)).headers.get('content-security-policy') ?? '';
     assert.match(csp, /script-src 'self'/);
