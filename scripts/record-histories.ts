@@ -1,28 +1,49 @@
-// Records workflow histories for the replay test (test/replay.test.ts): run after a deliberate
-// change of workflow shape, behind patched(), to add the new shape beside the old ones.
-//   npx tsx scripts/record-histories.ts [name]
+// Records workflow histories for the replay test (test/replay.test.ts): run after a
+// deliberate change of workflow shape, behind patched(), to add the new shape beside the old ones.
+//   npx tsx scripts/record-histories.ts [name]            a pipeline: pause, merge, resume, roll out
+//   npx tsx scripts/record-histories.ts NAME --control     conveyor/control: freeze, unfreeze 1 s later
+//                                                        (inside the second-pass wait), freeze again
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pausePipeline, resumePipeline } from '../client/pipelines';
+import { freezeAll, pausePipeline, resumePipeline, unfreezeAll } from '../client/pipelines';
+import { CONTROL_WORKFLOW_ID } from '../domain/service';
 import { projectRoot } from '../temporal/paths';
-import { commitsByStage, startStack } from '../test/support/stack';
+import { commitsByStage, startStack, type Stack } from '../test/support/stack';
 import { ensureDevServer } from '../temporal/dev-server';
 import { freePort } from '../temporal/free-port';
 import { eventually } from '../test/support/temporal';
 
-const name = process.argv[2] ?? 'pipeline-rollout';
+const control = process.argv.includes('--control');
+const name = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? (control ? 'control-freeze' : 'pipeline-rollout');
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function recordPipeline(stack: Stack): Promise<string> {
+  const service = await stack.launch('recorded', { minAge: '1s', tick: '1s' });
+  await pausePipeline(stack.client, service.name, { reason: 'recording', by: 'recorder' });
+  const merged = await stack.sandbox.scenario.merge(service.pipeline, { message: 'recorded change' });
+  await pause(2_000);
+  await resumePipeline(stack.client, service.name, 'recorder');
+  await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000);
+  return `conveyor/${service.name}`;
+}
+
+async function recordControl(stack: Stack): Promise<string> {
+  await freezeAll(stack.client, stack.taskQueue, { reason: 'recording', by: 'recorder' });
+  await pause(1_000);
+  await unfreezeAll(stack.client, stack.taskQueue, 'recorder');
+  await pause(7_000);
+  await freezeAll(stack.client, stack.taskQueue, { reason: 'again', by: 'recorder' });
+  await pause(7_000);
+  return CONTROL_WORKFLOW_ID;
+}
+
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
 process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS = server.address;
 const stack = await startStack();
 try {
-  const service = await stack.launch('recorded', { minAge: '1s', tick: '1s' });
-  await pausePipeline(stack.client, service.name, { reason: 'recording', by: 'recorder' });
-  const merged = await stack.sandbox.scenario.merge(service.pipeline, { message: 'recorded change' });
-  await new Promise((r) => setTimeout(r, 2_000));
-  await resumePipeline(stack.client, service.name, 'recorder');
-  await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000);
+  const workflowId = control ? await recordControl(stack) : await recordPipeline(stack);
   // The temporal CLI writes the JSON form the SDK's replayer reads.
-  const history = await stack.temporal('workflow', 'show', '--workflow-id', `conveyor/${service.name}`, '--output', 'json');
+  const history = await stack.temporal('workflow', 'show', '--workflow-id', workflowId, '--output', 'json');
   const file = join(projectRoot, 'test', 'histories', `${name}.json`);
   writeFileSync(file, history);
   console.log(`wrote ${file} (${JSON.parse(history).events.length} events)`);
