@@ -76,6 +76,8 @@ export async function applyServices(client: Client, services: Service[], taskQue
       taskQueue,
       args: [{ service, ...(options ? { options } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // The Web UI's one-line summary of the workflow.
+      staticSummary: `conveyor pipeline ${service.name}: ${service.stages.join(' -> ')}`,
       typedSearchAttributes: [
         { key: ConveyorService, value: service.name },
         { key: ConveyorPaused, value: false },

@@ -588,6 +588,14 @@ export class PipelineState {
     }
   }
 
+  /** Why the loop sleeps until nextWakeAt: a timer summary in the Web UI ("age gate opens for v12 into api-st01"). */
+  nextWakeReason(): string {
+    if (this.blocked) return `look again (blocked: ${this.blocked.reason.slice(0, 80)})`;
+    const due = this.pairs.filter((p) => p.recheckAt && this.nextCheckAt !== null && Date.parse(p.recheckAt) <= this.nextCheckAt);
+    const opening = due.flatMap((p) => p.verdicts.filter((v) => !v.ok && v.recheckAt === p.recheckAt).map((v) => `${v.gate} gate opens for ${p.from} -> ${p.to}`));
+    return opening[0] ?? 'next look (tick)';
+  }
+
   currentStage(): CurrentStage | null {
     return this.observation ? currentStage(this.service, this.observation) : null;
   }

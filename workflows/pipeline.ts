@@ -165,7 +165,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     publish(patched('fleet-memo'));
     sendNotices();
     const now = Date.now();
-    await condition(() => run.wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now));
+    await condition(() => run.wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now), { summary: state.nextWakeReason() });
   }
 
   // Hand over a quiet workflow: promotions finished, handlers done, so nothing is lost. A request
@@ -198,7 +198,7 @@ async function reconcile(
   };
   let observation;
   try {
-    observation = await observePipeline({ pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) });
+    observation = await observePipeline.executeWithOptions({ summary: `observe ${service.pipeline}` }, [{ pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) }]);
   } catch (error) {
     const { reason, permanent } = explain(error);
     state.blockedBy(`cannot observe pipeline ${service.pipeline}: ${reason}`, permanent, Date.now());

@@ -1,6 +1,7 @@
 import { sleep, uuid4 } from '@temporalio/workflow';
 import { bakeVerdict } from '../domain/gates/bake';
 import { stagePolicy, type Service } from '../domain/service';
+import { shortSha } from '../domain/observation';
 import { explain, promote, rollback } from './activities';
 import { gatherHealth } from './facts';
 import type { Go, PipelineState } from './pipeline-state';
@@ -22,7 +23,8 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
   const decidedAt = Date.now();
   const record = state.promotionStarted(go, decidedAt, uuid4());
   try {
-    const outcome = await promote({
+    const summary = `promote v${record.sourceVersion} ${shortSha(record.commit)} ${record.from} -> ${record.to}${go.manual ? ` (by hand: ${go.manual.by})` : ''}`;
+    const outcome = await promote.executeWithOptions({ summary }, [{
       pipelineId: launch.pipelineId,
       sourceApp: record.from,
       sourceAppId: launch.appIds.get(record.from)!,
@@ -32,7 +34,7 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
       targetAppId: launch.appIds.get(record.to)!,
       targetReleaseId: launch.latestIds.get(record.to) ?? null,
       ...(launch.confirm ? { decision: { id: record.decisionId!, decidedAt } } : {}),
-    });
+    }]);
     const { bakeMs } = stagePolicy(state.service, record.to);
     if (outcome.status !== 'succeeded' || !bakeMs) return state.promotionFinished(record.to, outcome, Date.now());
     state.promotionVerifying(record.to, outcome);
@@ -41,7 +43,9 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
     let rolledBack: { version?: number; error?: string } | null = null;
     if (state.service.onFailure !== 'pause' && record.previous) {
       rolledBack = record.previous.slugId
-        ? await rollback({ app: record.to, releaseId: record.previous.releaseId, slugId: record.previous.slugId, version: record.previous.version }).catch((error) => ({ error: explain(error).reason }))
+        ? await rollback
+            .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [{ app: record.to, releaseId: record.previous.releaseId, slugId: record.previous.slugId, version: record.previous.version }])
+            .catch((error) => ({ error: explain(error).reason }))
         : { error: `v${record.previous.version} has no slug to roll back to` };
     }
     state.verificationFailed(record.to, problem, rolledBack, Date.now());
@@ -62,7 +66,7 @@ async function verify(service: Service, stage: string, bakeMs: number): Promise<
   const every = Math.min(15_000, Math.max(1_000, Math.floor(bakeMs / 5)));
   const until = Date.now() + bakeMs;
   while (Date.now() < until) {
-    await sleep(Math.min(every, until - Date.now()));
+    await sleep(Math.min(every, until - Date.now()), { summary: `bake ${stage}` });
     if (!alerts && !urls?.urls.length) continue;
     const health = await gatherHealth([{ stage, ...(alerts ? { alerts } : {}), ...(urls?.urls.length ? { urls } : {}) }]);
     const failing = bakeVerdict(health[stage]);

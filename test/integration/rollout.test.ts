@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { currentStageQuery } from '../../workflows/messages';
+import { pausePipeline, resumePipeline } from '../../client/pipelines';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
 
@@ -54,13 +55,39 @@ describe('a release rolls through the pipeline', () => {
     const service = await stack.launch('pairs', { minAge: '2s' }, undefined);
     const a = await stack.sandbox.scenario.merge(service.pipeline, { message: 'A' });
     await eventually(async () => (await commitsByStage(stack, service))[2] === a.sha, 60_000, 'A on the third stage');
+    // Held while B lands and both soak, then let go: A goes from va to eu while B goes from qa to st,
+    // both promotions in flight at once (decided in one pass, not by a race of timings).
+    await pausePipeline(stack.client, service.name, { reason: 'line them up', by: 'test' });
     const b = await stack.sandbox.scenario.merge(service.pipeline, { message: 'B' });
-    // While A goes from va to eu, B goes from qa to st: both promotions are in flight at once.
+    await eventually(async () => ((await status(stack, service)).stages[0].commit === b.sha ? true : undefined), 30_000, 'B on the first stage');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await resumePipeline(stack.client, service.name, 'test');
     const both = await eventually(async () => {
       const s = await status(stack, service);
       const targets = s.inFlight.map((p) => `${p.to}:${p.commit}`);
       return targets.length === 2 ? targets.sort() : undefined;
     }, 60_000, 'two promotions in flight');
     assert.deepEqual(both, [`${service.stages[1]}:${b.sha}`, `${service.stages[3]}:${a.sha}`].sort());
+  });
+});
+
+describe('the Temporal Web UI tells the same story', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  test('activities and timers carry summaries, so the event history reads like the deployment log', async () => {
+    const service = await stack.launch('story', { minAge: '1s' });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => ((await commitsByStage(stack, service))[1] === merged.sha ? true : undefined), 60_000, 'promoted once');
+    const history = JSON.parse(await stack.temporal('workflow', 'show', '--workflow-id', `conveyor/${service.name}`, '--output', 'json')) as {
+      events: { userMetadata?: { summary?: { data?: string } } }[];
+    };
+    const summaries = history.events.flatMap((e) => (e.userMetadata?.summary?.data ? [JSON.parse(Buffer.from(e.userMetadata.summary.data, 'base64').toString())] : []));
+    assert.ok(summaries.includes(`promote v${merged.version} ${merged.sha.slice(0, 7)} ${service.stages[0]} -> ${service.stages[1]}`), summaries.join(' | '));
+    assert.ok(summaries.some((s) => s === `observe ${service.pipeline}`));
+    assert.ok(summaries.some((s) => /^age gate opens for |^next look/.test(s)));
   });
 });
