@@ -92,7 +92,7 @@ export function classify(service: Service, call: string, error: unknown): never 
 export function jsonAnswer<T>(service: Service, call: string, body: T): T {
   const isArray = Array.isArray(body);
   const isObject = typeof body === 'object' && body !== null && !isArray && !(body instanceof ArrayBuffer);
-  if (isArray || (isObject && Object.keys(body as object).length > 0)) return body;
+  if (isArray || (isObject && Object.keys(body).length > 0)) return body;
   const shown = typeof body === 'string' ? JSON.stringify(body.length > 80 ? `${body.slice(0, 80)}…` : body) : isObject ? '{}' : String(body);
   throw ApplicationFailure.retryable(`${service} answered ${call} with a body that is not a JSON object or array: ${shown}`, `${service}Unavailable`);
 }

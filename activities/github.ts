@@ -17,7 +17,7 @@ export function githubActivities(github: Octokit) {
       // octokit hands a 2xx body that is not JSON over as a string: never take it for a comparison.
       const { data } = await github.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: questionKey(q), per_page: 1 });
       jsonAnswer('GitHub', `compare ${owner}/${repo} ${questionKey(q)}`, data);
-      const status = RELATIONS.has(data.status as CommitRelation) ? (data.status as CommitRelation) : 'unknown';
+      const status = RELATIONS.has(data.status) ? (data.status as CommitRelation) : 'unknown';
       if (/^[0-9a-f]{40}$/.test(q.base)) settled.set(key, status);
       return status;
     } catch (error) {

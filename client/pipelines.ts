@@ -159,7 +159,7 @@ export interface Plan {
 }
 
 /** What `apply` would do, changing nothing: starts, changes (and their effect on each pair), stops. */
-export async function planServices(client: Client, services: Service[], taskQueue: string): Promise<Plan> {
+export async function planServices(client: Client, services: Service[], _taskQueue: string): Promise<Plan> {
   const planned: PlannedService[] = [];
   for (const service of services) {
     const workflowId = workflowIdFor(service.name);
@@ -194,9 +194,6 @@ export async function stopPipelines(client: Client, names: string[], by: string)
   return names;
 }
 
-async function isRunning(handle: WorkflowHandle): Promise<boolean> {
-  return (await describeRunning(handle)) !== undefined;
-}
 
 /** The running execution's task queue, or undefined when the workflow does not run. */
 async function describeRunning(handle: WorkflowHandle): Promise<{ taskQueue: string } | undefined> {
@@ -310,7 +307,7 @@ async function update<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
-      const reason = (error.cause as Error | undefined)?.message ?? error.message;
+      const reason = (error.cause)?.message ?? error.message;
       const unknown = /no registered handler|unknown update/i.exec(reason);
       throw new UserError(unknown ? `this pipeline's workflow does not know this update (it runs an older version): ${reason}` : reason);
     }

@@ -89,7 +89,7 @@ function jsonSyntaxProblem(text: string, error: Error): Problem {
 
 /** The node at `path`, or the nearest one above it, and for a key its own node. */
 function locate(doc: Document, path: readonly PropertyKey[]): { node: Node | null; key?: Node } {
-  let node = doc.contents as Node | null;
+  let node = doc.contents;
   let key: Node | undefined;
   for (const step of path) {
     key = undefined;
@@ -108,7 +108,7 @@ function locate(doc: Document, path: readonly PropertyKey[]): { node: Node | nul
 
 type At = (offset: number) => { line: number; column: number };
 
-const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? `"${value}"` : String(value));
+const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
 const expected: Record<string, string> = { string: 'text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object' };
 
 function describe(error: z.ZodError, doc: Document, at: At): Problem[] {

@@ -40,7 +40,7 @@ async function update<T>(client: Client, run: () => Promise<T>): Promise<T> {
   try {
     return await client.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, run);
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new ActionRefused((error.cause as Error | undefined)?.message ?? error.message);
+    if (error instanceof WorkflowUpdateFailedError) throw new ActionRefused((error.cause)?.message ?? error.message);
     if (/deadline/i.test(String((error as Error).message)) || (error as Error).name === 'WorkflowUpdateRPCTimeoutOrCancelledError')
       throw new ActionRefused(`the pipeline did not answer within ${UPDATE_DEADLINE_MS / 1000} s: is a worker running?`);
     throw error;

@@ -409,7 +409,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!session) return refuse(c, 401, `${name} refused: not signed in (sign in with the dashboard token)`);
     const cross = crossSite(c);
     if (cross) return refuse(c, 403, `${name} refused: ${cross}`);
-    const form = (await c.req.parseBody()) as Form;
+    const form = await c.req.parseBody<Form>();
     if (!Access.csrfMatches(session, form._csrf)) return refuse(c, 403, `${name} refused: missing or wrong CSRF token`);
     const service = text(form, 'service');
     if (service && !SERVICE_NAME.test(service)) return refuse(c, 400, `${name} refused: "${service}" is not a service name`);
@@ -458,7 +458,7 @@ async function computeLeadTimes(status: ServiceFacts['status'], repo: string, gi
   const arrive = (commit: string | null, index: number, at: string | null | undefined) => {
     if (!commit || index < 0 || !at) return;
     const list = arrivals.get(commit) ?? stages.map(() => null);
-    if (!list[index] || Date.parse(at) < Date.parse(list[index]!)) list[index] = at;
+    if (!list[index] || Date.parse(at) < Date.parse(list[index])) list[index] = at;
     arrivals.set(commit, list);
   };
   const promoted = new Set<string>();

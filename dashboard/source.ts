@@ -86,6 +86,6 @@ export async function readServiceConfig(client: Client, service: string): Promis
   });
   const input = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!input) return null;
-  const decoded = defaultPayloadConverter.fromPayload<{ service?: Service }>(input as never);
+  const decoded = defaultPayloadConverter.fromPayload<{ service?: Service }>(input);
   return decoded?.service ? { service: decoded.service, runId: described.runId } : null;
 }

@@ -282,7 +282,7 @@ ${verdictList(pair, now)}
   return html`<ol class="pipeline" aria-label="pipeline, first stage first">${parts}</ol>`;
 }
 
-function goingOutView(facts: ServiceFacts, links: Links): Html {
+function goingOutView(facts: ServiceFacts, _links: Links): Html {
   const { status } = facts;
   const sections = status.pairs.flatMap((pair) => {
     const out = facts.goingOut[pair.to];

@@ -96,5 +96,5 @@ export function checkService(input: unknown, expectedName?: string): { ok: true;
     return { ok: false, problem: problems.join('; ') };
   }
   if (expectedName !== undefined && parsed.data.name !== expectedName) return { ok: false, problem: `configuration is for "${parsed.data.name}", not "${expectedName}"` };
-  return { ok: true, service: parsed.data as Service };
+  return { ok: true, service: parsed.data };
 }

@@ -82,7 +82,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   const inFlight: Promise<void>[] = [];
   const startPromotion = (go: Go, launch: Launch) => {
     const running = promotionSaga(state, go, launch).finally(() => {
-      inFlight.splice(inFlight.indexOf(running), 1);
+      void inFlight.splice(inFlight.indexOf(running), 1);
       nudge();
     });
     inFlight.push(running);

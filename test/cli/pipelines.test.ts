@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Service } from '../../domain/service';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
@@ -86,7 +85,7 @@ describe('conveyor CLI against a running stack', () => {
     const plan = await cli('plan', '-f', file);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, new RegExp(`${service.stages[0]} -> ${service.stages[1]} would be ready \\(now gated\\)`));
-    assert.equal((await stack.client.workflow.getHandle(`conveyor/${service.name}`).query('status') as { pairs: { state: string }[] }).pairs[0].state, 'gated', 'plan changed nothing');
+    assert.equal((await stack.client.workflow.getHandle(`conveyor/${service.name}`).query<{ pairs: { state: string }[] }>('status')).pairs[0].state, 'gated', 'plan changed nothing');
   });
 
   test('a config the running pipeline refuses is reported with its reason: exit 1', async () => {

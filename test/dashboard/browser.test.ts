@@ -280,9 +280,9 @@ describe('dashboard in a browser', () => {
     const page = await signedInPage('ana');
     const violations = async () => {
       await page.evaluate(axeSource);
-      const result = (await page.evaluate(
+      const result = await page.evaluate<{ passes: number; violations: string[] }>(
         `axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] }).then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')) }))`,
-      )) as { passes: number; violations: string[] };
+      );
       assert.ok(result.passes > 10, `axe checked the page (${result.passes} rules passed)`);
       return result.violations;
     };

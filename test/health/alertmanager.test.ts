@@ -68,7 +68,7 @@ describe('alerts gate over a real Alertmanager', () => {
   test('alerts outside the matchers do not count even when the server ignores the filter', async () => {
     // As an old Alertmanager or a proxy dropping the query would: the adapter filters again itself.
     const unfiltered: typeof fetch = (input, init) => {
-      const url = new URL(String(input));
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       url.searchParams.delete('filter');
       return fetch(url, init);
     };

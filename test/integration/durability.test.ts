@@ -15,7 +15,7 @@ import { eventually } from '../support/temporal';
 async function workerProcess(stack: Stack): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test', 'support', 'worker-main.ts')], { env: stack.workerEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('worker running') && resolve());
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('worker running') && resolve());
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
   });
   return child;
@@ -23,7 +23,7 @@ async function workerProcess(stack: Stack): Promise<ChildProcess> {
 
 
 describe('durability', () => {
-  const cleanup: (() => Promise<unknown> | unknown)[] = [];
+  const cleanup: (() => unknown)[] = [];
   after(async () => {
     for (const step of cleanup.reverse()) await step();
   });

@@ -46,7 +46,7 @@ describe('a release rolls through the pipeline', () => {
     assert.deepEqual(shown.pairs.map((p) => p.state), ['gated', 'in-sync', 'in-sync']);
     const age = shown.pairs[0].verdicts.find((v) => v.gate === 'age');
     assert.equal(age?.ok, false);
-    assert.match(age!.reason, /soaked at .* \(minAge 1h\)/);
+    assert.match(age.reason, /soaked at .* \(minAge 1h\)/);
     assert.ok(shown.pairs[0].recheckAt, 'the pair says when it is checked again');
     assert.deepEqual(shown.pairs[0].verdicts.map((v) => [v.gate, v.ok]), [['allow', true], ['age', false], ['branch', true], ['forward', true], ['ci', true]]);
   });

@@ -7,7 +7,7 @@ import { approvalSpec, ciSpec, toApprovalPolicy, toWebhookPolicy, toZeroDowntime
 const problems = (spec: z.ZodType, input: unknown): string[] => {
   const parsed = spec.safeParse(input);
   assert.equal(parsed.success, false, 'expected the spec to be refused');
-  return parsed.error!.issues.map((issue) => `${issue.path.join('.') || '(spec)'}: ${issue.message}`);
+  return parsed.error.issues.map((issue) => `${issue.path.join('.') || '(spec)'}: ${issue.message}`);
 };
 
 describe('checks config', () => {

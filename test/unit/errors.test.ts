@@ -142,7 +142,7 @@ describe('jsonAnswer', () => {
       } catch (error) {
         thrown = error;
       }
-      assert.ok(thrown instanceof ApplicationFailure, `accepted ${String(body)}`);
+      assert.ok(thrown instanceof ApplicationFailure, `accepted ${JSON.stringify(body)}`);
       assert.deepEqual(fields(thrown), { type: 'GitHubUnavailable', nonRetryable: false, nextRetryDelay: null });
       assert.match(thrown.message, /^GitHub answered compare a\/b x\.\.\.y with a body that is not a JSON object or array: /);
     }

@@ -258,7 +258,7 @@ describe('window config', () => {
   const problems = (schema: typeof windowSpec | typeof blackoutSpec | typeof windowPolicySpec, value: unknown): string[] => {
     const result = schema.safeParse(value);
     assert.equal(result.success, false, 'expected the config to be refused');
-    return describeIssues(result.error!);
+    return describeIssues(result.error);
   };
 
   test('a day range is read as the days it covers', () => {
