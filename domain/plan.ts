@@ -46,7 +46,9 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
   if (memory.inFlight.includes(pair.to)) return { pair, kind: 'promoting', reason: `a promotion into ${pair.to} is in flight` };
   if (memory.inFlight.includes(pair.from)) return { pair, kind: 'waiting', reason: `a promotion into ${pair.from} is in flight` };
   const newest = from.current;
-  if (from.latest?.status === 'pending') return { pair, kind: 'waiting', reason: `${pair.from} is releasing ${describe(from.latest)}` };
+  // A source releasing something new still runs what it ran: with soak, a release that has soaked
+  // there may move on meanwhile (merges faster than release phases must not stop the flow).
+  if (from.latest?.status === 'pending' && !memory.soak) return { pair, kind: 'waiting', reason: `${pair.from} is releasing ${describe(from.latest)}` };
   if (!newest?.slugId) return { pair, kind: 'waiting', reason: `${pair.from} runs no release with a slug` };
   const target = to.current;
   if (target?.slugId === newest.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };

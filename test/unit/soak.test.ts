@@ -58,3 +58,21 @@ describe('reconcile plan with soak', () => {
     assert.equal(first.candidate.soakedSince, at(20));
   });
 });
+
+describe('reconcile plan with soak while the source releases', () => {
+  test('a source in its release phase still offers a release that has soaked there', () => {
+    const storm = [running('ccc', 3, 30), running('bbb', 2, 10)];
+    const observation = observe(storm[0], 'aaa', 'aaa', 'aaa');
+    observation.stages[0].recent = storm;
+    observation.stages[0].latest = release('ddd', { version: 4, id: 'r4', status: 'pending' });
+    const [first] = planPairs(service, observation, { inFlight: [], failed: {}, soak: { now: T0 + 45 * MIN, commits: linear('ccc', 'bbb') } });
+    assert.equal(first.kind, 'candidate');
+    if (first.kind === 'candidate') assert.equal(first.candidate.source.id, 'r2');
+  });
+
+  test('without soak (workflows recorded before it) a releasing source is waited for, as before', () => {
+    const observation = observe(running('ccc', 3, 30), 'aaa', 'aaa', 'aaa');
+    observation.stages[0].latest = release('ddd', { version: 4, id: 'r4', status: 'pending' });
+    assert.equal(planPairs(service, observation, { inFlight: [], failed: {} })[0].kind, 'waiting');
+  });
+});
