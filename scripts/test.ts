@@ -46,7 +46,10 @@ if (files.some((f) => f.startsWith(join('test', 'cluster') + sep) || f.includes(
 
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
 console.error(`Temporal dev server for tests at ${server.address}`);
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+// --test-force-exit: a file whose tests are done ends even if a handle it forgot keeps its event loop
+// alive (a hung file would otherwise hold the whole run, and CI, until its time limit). The timeout
+// bounds any one test the same way.
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-timeout=900000', '--test-reporter=spec', ...files], {
   cwd: projectRoot,
   stdio: 'inherit',
   env: { ...process.env, CONVEYOR_TEST_TEMPORAL_ADDRESS: server.address },
