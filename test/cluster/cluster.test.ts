@@ -97,8 +97,11 @@ describe('conveyor on Temporal on PostgreSQL', () => {
 
     await eventually(async () => (await commitsByStage(s, service)).every((c) => c === merged.sha), 120_000, 'the roll-out on the new worker');
     for (const stage of service.stages.slice(1)) assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
-    // Drained, not abandoned: no promotion attempt was cut short and retried.
-    const history = await s.client.workflow.getHandle(`conveyor/${service.name}`).fetchHistory();
+    // Drained, not abandoned: no promotion attempt was cut short and retried. A promote activity's
+    // started event is written when it completes: wait until none is in flight any more.
+    const handle = s.client.workflow.getHandle(`conveyor/${service.name}`);
+    await eventually(async () => (await handle.query<{ inFlight: unknown[] }>('status')).inFlight.length === 0, 60_000, 'no promotion in flight');
+    const history = await handle.fetchHistory();
     const promoteIds = new Set(
       history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'promote').map((e) => String(e.eventId)),
     );
