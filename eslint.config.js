@@ -26,6 +26,8 @@ export default tseslint.config(
       // Temporal handlers and node:test callbacks are async by contract even when they do not await.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      // A server's handlers may read a variable assigned once the server listens.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Stack and client helpers are closures handed around as values (`const temporal = stack.temporal`).
       '@typescript-eslint/unbound-method': 'off',
     },

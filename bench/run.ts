@@ -52,7 +52,7 @@ async function until<T>(check: () => Promise<T | undefined | false> | T | undefi
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value !== undefined && value !== false) return value as T;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await sleep(everyMs);
   }
@@ -154,7 +154,7 @@ async function workerProcess(stack: Stack, bundlePath: string): Promise<WorkerPr
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`worker said ${String(m)}`))));
+    child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`worker said ${JSON.stringify(m)}`))));
     child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
   });
   return {

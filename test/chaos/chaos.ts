@@ -354,7 +354,7 @@ function muteActivityFailures(): { count(): number; refusedConfigs(): number; re
       return true;
     }
     return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stderr.write;
+  };
   return { count: () => count, refusedConfigs: () => refused, restore: () => void (process.stderr.write = original) };
 }
 
