@@ -12,7 +12,19 @@ module.exports = {
       comment: 'domain/ holds the decision: facts in, verdicts out. It imports only domain/ and libraries.',
       severity: 'error',
       from: { path: '^domain/' },
-      to: { path: '^(?!domain/)', dependencyTypesNot: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown', 'core'] },
+      to: {
+        path: '^(?!domain/)',
+        dependencyTypesNot: [
+          'npm',
+          'npm-dev',
+          'npm-optional',
+          'npm-peer',
+          'npm-bundled',
+          'npm-no-pkg',
+          'npm-unknown',
+          'core',
+        ],
+      },
     },
     {
       name: 'activities-not-workflows',

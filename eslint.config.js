@@ -4,11 +4,29 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.conveyor/', 'test/histories/', 'sandbox/heroku-schema/', 'examples/', 'deploy/', 'bench/results*'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.tools/',
+      '.conveyor/',
+      'test/histories/',
+      'sandbox/heroku-schema/',
+      'examples/',
+      'deploy/',
+      'bench/results*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.cjs', 'bin/*.js', 'scripts/*.js', 'examples/*.js', 'dashboard/public/*.js'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*.js', '*.cjs', 'bin/*.js', 'scripts/*.js', 'examples/*.js', 'dashboard/public/*.js'],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       // Non-null assertions mark facts the plan established a line above (a candidate has a slug).
       '@typescript-eslint/no-non-null-assertion': 'off',
@@ -22,7 +40,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       // Template literals print numbers and nulls in reasons people read ("v12", "unknown").
       '@typescript-eslint/restrict-template-expressions': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Temporal handlers and node:test callbacks are async by contract even when they do not await.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
@@ -45,13 +66,30 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', module: 'writable', require: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', module: 'writable', require: 'readonly' },
+    },
   },
   {
     // The dashboard's page script runs in the browser.
     files: ['dashboard/public/*.js'],
     languageOptions: {
-      globals: Object.fromEntries(['document', 'window', 'location', 'history', 'URLSearchParams', 'EventSource', 'setInterval', 'clearInterval', 'setTimeout', 'fetch', 'FormData', 'console'].map((name) => [name, 'readonly'])),
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'history',
+          'URLSearchParams',
+          'EventSource',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'fetch',
+          'FormData',
+          'console',
+        ].map((name) => [name, 'readonly']),
+      ),
     },
   },
 );

@@ -35,7 +35,10 @@ export function alertActivities(options: AlertSourceOptions = {}) {
     const { libratoEmail: email, libratoToken: token } = options;
     if (!email || !token) return { source: 'librato', firing: [], error: LIBRATO_CREDENTIALS_MISSING };
     const authorization = `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
-    const read = await readJson(fetcher, joinUrl(url, '/v1/alerts/status'), libratoStatus, { timeoutMs, headers: { authorization } });
+    const read = await readJson(fetcher, joinUrl(url, '/v1/alerts/status'), libratoStatus, {
+      timeoutMs,
+      headers: { authorization },
+    });
     if (!read.ok) {
       const hint = read.status === 401 ? '; check LIBRATO_EMAIL/LIBRATO_TOKEN' : '';
       return { source: 'librato', firing: [], error: `${read.error}${hint}` };
@@ -57,7 +60,8 @@ export function alertActivities(options: AlertSourceOptions = {}) {
     const read = await readJson(fetcher, joinUrl(url, `/api/v2/alerts?${query}`), alertmanagerAlerts, { timeoutMs });
     if (!read.ok) return { source: 'alertmanager', firing: [], error: read.error };
     // Filtered again here: a proxy or an old Alertmanager that ignores `filter` must not widen the gate.
-    const matches = (labels: Record<string, string>) => Object.entries(matchers).every(([name, value]) => labels[name] === value);
+    const matches = (labels: Record<string, string>) =>
+      Object.entries(matchers).every(([name, value]) => labels[name] === value);
     const firing = read.value
       .filter((alert) => alert.status.state === 'active' && matches(alert.labels))
       .map(({ labels, fingerprint, startsAt }): FiringAlert => ({
@@ -70,7 +74,10 @@ export function alertActivities(options: AlertSourceOptions = {}) {
 
   /** One facts entry per configured source, Librato first; an unreadable source is a fact with `error`. */
   async function alertFacts(policy: AlertPolicy): Promise<AlertFacts[]> {
-    return Promise.all([...(policy.librato ? [librato(policy.librato)] : []), ...(policy.alertmanager ? [alertmanager(policy.alertmanager)] : [])]);
+    return Promise.all([
+      ...(policy.librato ? [librato(policy.librato)] : []),
+      ...(policy.alertmanager ? [alertmanager(policy.alertmanager)] : []),
+    ]);
   }
 
   return { alertFacts };

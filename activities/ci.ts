@@ -6,7 +6,8 @@ import { classify, jsonAnswer } from './errors';
 const PER_PAGE = 100;
 
 /** GitHub's waiting/requested/pending runs have not started either. */
-const runStatus = (status: string): CheckRunStatus => (status === 'completed' || status === 'in_progress' ? status : 'queued');
+const runStatus = (status: string): CheckRunStatus =>
+  status === 'completed' || status === 'in_progress' ? status : 'queued';
 
 /** GitHub adapter for the CI gate: check runs and commit statuses of one commit. */
 export function ciActivities(github: Octokit) {
@@ -16,7 +17,13 @@ export function ciActivities(github: Octokit) {
       const { data } = await github.rest.checks.listForRef({ owner, repo, ref, per_page: PER_PAGE, page });
       // octokit hands a 2xx body that is not JSON over as a string: never take it for "no checks".
       jsonAnswer('GitHub', `check runs of ${owner}/${repo}@${shortSha(ref)}`, data);
-      runs.push(...data.check_runs.map((r) => ({ name: r.name, status: runStatus(r.status), conclusion: r.conclusion ?? null })));
+      runs.push(
+        ...data.check_runs.map((r) => ({
+          name: r.name,
+          status: runStatus(r.status),
+          conclusion: r.conclusion ?? null,
+        })),
+      );
       if (data.check_runs.length < PER_PAGE || runs.length >= data.total_count) return runs;
     }
   }
@@ -45,7 +52,13 @@ export function ciActivities(github: Octokit) {
     } catch (error) {
       // GitHub answers an unknown sha with 404, or 422 "No commit found for SHA".
       const status = (error as { status?: number }).status;
-      if (status === 404 || status === 422) return { commit, checkRuns: [], statuses: [], error: `GitHub does not know ${shortSha(commit)} in ${input.repo}` };
+      if (status === 404 || status === 422)
+        return {
+          commit,
+          checkRuns: [],
+          statuses: [],
+          error: `GitHub does not know ${shortSha(commit)} in ${input.repo}`,
+        };
       classify('GitHub', `CI of ${input.repo}@${shortSha(commit)}`, error);
     }
   }

@@ -17,7 +17,9 @@ export function controlActivities(client: Client) {
   async function broadcastFreeze(freeze: Freeze | null): Promise<number> {
     let told = 0;
     const taskQueue = Context.current().info.taskQueue.replace(/'/g, '');
-    for await (const workflow of client.workflow.list({ query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'` })) {
+    for await (const workflow of client.workflow.list({
+      query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
+    })) {
       const handle = client.workflow.getHandle(workflow.workflowId);
       try {
         // By name: activities never import workflow code (workflows/messages.ts defines these).
@@ -49,7 +51,10 @@ export function controlActivities(client: Client) {
       // pipeline; the next freeze signal tells it.
       const code = (error as { cause?: { code?: number } }).cause?.code;
       if (error instanceof ServiceError && (code === GRPC_DEADLINE_EXCEEDED || /deadline/i.test(error.message))) {
-        throw ApplicationFailure.nonRetryable(`conveyor/control did not answer within ${QUERY_DEADLINE_MS / 1000}s (is its worker running?)`, 'ControlUnavailable');
+        throw ApplicationFailure.nonRetryable(
+          `conveyor/control did not answer within ${QUERY_DEADLINE_MS / 1000}s (is its worker running?)`,
+          'ControlUnavailable',
+        );
       }
       throw error;
     }

@@ -63,9 +63,15 @@ export function classify(service: Service, call: string, error: unknown): never 
 
   if (status === undefined) {
     if (error instanceof SyntaxError) {
-      throw ApplicationFailure.retryable(`${service} answered ${call} with a body that is not JSON: ${e.message}`, `${service}Unavailable`);
+      throw ApplicationFailure.retryable(
+        `${service} answered ${call} with a body that is not JSON: ${e.message}`,
+        `${service}Unavailable`,
+      );
     }
-    throw ApplicationFailure.retryable(`${service} unreachable for ${call}: ${networkDetail(e, error)}`, `${service}Unavailable`);
+    throw ApplicationFailure.retryable(
+      `${service} unreachable for ${call}: ${networkDetail(e, error)}`,
+      `${service}Unavailable`,
+    );
   }
 
   const body = (e.body ?? e.response?.data) as { id?: string; message?: string } | string | undefined;
@@ -76,7 +82,12 @@ export function classify(service: Service, call: string, error: unknown): never 
 
   const delay = rateLimitDelayMs(service, status, headers, Date.now());
   if (delay !== undefined) {
-    throw ApplicationFailure.create({ message: text, type: `${service}RateLimited`, nonRetryable: false, nextRetryDelay: delay });
+    throw ApplicationFailure.create({
+      message: text,
+      type: `${service}RateLimited`,
+      nonRetryable: false,
+      nextRetryDelay: delay,
+    });
   }
   if (PERMANENT.has(status)) throw ApplicationFailure.nonRetryable(text, `${service}Rejected`);
   throw ApplicationFailure.retryable(text, `${service}Unavailable`);
@@ -93,8 +104,16 @@ export function jsonAnswer<T>(service: Service, call: string, body: T): T {
   const isArray = Array.isArray(body);
   const isObject = typeof body === 'object' && body !== null && !isArray && !(body instanceof ArrayBuffer);
   if (isArray || (isObject && Object.keys(body).length > 0)) return body;
-  const shown = typeof body === 'string' ? JSON.stringify(body.length > 80 ? `${body.slice(0, 80)}…` : body) : isObject ? '{}' : String(body);
-  throw ApplicationFailure.retryable(`${service} answered ${call} with a body that is not a JSON object or array: ${shown}`, `${service}Unavailable`);
+  const shown =
+    typeof body === 'string'
+      ? JSON.stringify(body.length > 80 ? `${body.slice(0, 80)}…` : body)
+      : isObject
+        ? '{}'
+        : String(body);
+  throw ApplicationFailure.retryable(
+    `${service} answered ${call} with a body that is not a JSON object or array: ${shown}`,
+    `${service}Unavailable`,
+  );
 }
 
 /** The status of an answer the server gave; undefined when there was none (octokit reports those as 500 without a response). */
@@ -116,14 +135,20 @@ function networkDetail(e: ClientError, error: unknown): string {
 
 function lowerCased(headers: Headers | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (value !== undefined) out[name.toLowerCase()] = String(value);
   return out;
 }
 
 const clamp = (ms: number) => Math.round(Math.min(MAX_RATE_LIMIT_DELAY_MS, Math.max(MIN_RATE_LIMIT_DELAY_MS, ms)));
 
 /** The wait before retrying a rate-limited call, or undefined when the answer is not a rate limit. */
-function rateLimitDelayMs(service: Service, status: number, headers: Record<string, string>, now: number): number | undefined {
+function rateLimitDelayMs(
+  service: Service,
+  status: number,
+  headers: Record<string, string>,
+  now: number,
+): number | undefined {
   const retryAfter = retryAfterMs(headers['retry-after'], now);
   if (service === 'GitHub') {
     const exhausted = headers['x-ratelimit-remaining'] === '0';

@@ -15,7 +15,12 @@ export function githubActivities(github: Octokit) {
     if (known) return known;
     try {
       // octokit hands a 2xx body that is not JSON over as a string: never take it for a comparison.
-      const { data } = await github.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: questionKey(q), per_page: 1 });
+      const { data } = await github.rest.repos.compareCommitsWithBasehead({
+        owner,
+        repo,
+        basehead: questionKey(q),
+        per_page: 1,
+      });
       jsonAnswer('GitHub', `compare ${owner}/${repo} ${questionKey(q)}`, data);
       const status = RELATIONS.has(data.status) ? (data.status as CommitRelation) : 'unknown';
       if (/^[0-9a-f]{40}$/.test(q.base)) settled.set(key, status);

@@ -1,7 +1,13 @@
 import type Heroku from 'heroku-client';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Observation, ReleaseFact, ReleaseStatus, StageFact } from '../domain/observation';
-import { NOT_POSTED, type ConfirmAnswer, type ConfirmRequest, type PromotionOutcome, type PromotionRequest } from '../domain/promotion';
+import {
+  NOT_POSTED,
+  type ConfirmAnswer,
+  type ConfirmRequest,
+  type PromotionOutcome,
+  type PromotionRequest,
+} from '../domain/promotion';
 
 export type { PromotionRequest } from '../domain/promotion';
 import { classify, jsonAnswer } from './errors';
@@ -35,7 +41,10 @@ interface PromotionTarget {
 }
 
 /** Asks the workflow that decided a promotion whether its decision still stands (update confirm-promotion). */
-export type ConfirmDecision = (workflow: { workflowId: string; runId: string }, request: ConfirmRequest) => Promise<ConfirmAnswer>;
+export type ConfirmDecision = (
+  workflow: { workflowId: string; runId: string },
+  request: ConfirmRequest,
+) => Promise<ConfirmAnswer>;
 
 export interface HerokuActivityOptions {
   /** How often a running promotion is polled. */
@@ -80,12 +89,21 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   }
 
   /** `range` asks for one page only (heroku-client would otherwise follow Next-Range to the end). */
-  async function call<T>(method: 'GET' | 'POST', path: string, extra: { body?: unknown; range?: string } = {}): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    extra: { body?: unknown; range?: string } = {},
+  ): Promise<T> {
     try {
       // Never heroku-client's `timeout`: it re-sends the request after rejecting (see NOTES).
-      if (method === 'POST' && options.post) return jsonAnswer('Heroku', `${method} ${path}`, (await options.post(path, extra.body)) as T);
+      if (method === 'POST' && options.post)
+        return jsonAnswer('Heroku', `${method} ${path}`, (await options.post(path, extra.body)) as T);
       const page = extra.range ? { headers: { Range: extra.range }, partial: true } : {};
-      return jsonAnswer('Heroku', `${method} ${path}`, (await heroku.request({ method, path, body: extra.body, ...page })) as T);
+      return jsonAnswer(
+        'Heroku',
+        `${method} ${path}`,
+        (await heroku.request({ method, path, body: extra.body, ...page })) as T,
+      );
     } catch (error) {
       classify('Heroku', `${method} ${path}`, error);
     }
@@ -124,7 +142,9 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   async function recentOf(app: string, newestId: string): Promise<HerokuRelease[]> {
     const known = recentReleases.get(app);
     if (known?.newestId === newestId) return known.releases;
-    const releases = await call<HerokuRelease[]>('GET', `/apps/${encodeURIComponent(app)}/releases`, { range: newestFirst(RECENT_RELEASES) });
+    const releases = await call<HerokuRelease[]>('GET', `/apps/${encodeURIComponent(app)}/releases`, {
+      range: newestFirst(RECENT_RELEASES),
+    });
     recentReleases.set(app, { newestId, releases });
     return releases;
   }
@@ -132,7 +152,8 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   /** The succeeded releases of a stage whose running release has not soaked yet (see domain/soak.ts). */
   async function soakHistory(fact: StageFact, soakMs: number): Promise<StageFact> {
     const current = fact.current;
-    if (!current || !fact.latest || Date.now() - Date.parse(current.startedAt ?? current.createdAt) >= soakMs) return fact;
+    if (!current || !fact.latest || Date.now() - Date.parse(current.startedAt ?? current.createdAt) >= soakMs)
+      return fact;
     const releases = (await recentOf(fact.app, fact.latest.id)).filter((r) => r.status === 'succeeded');
     return { ...fact, recent: await Promise.all(releases.map((r) => releaseFact(fact.app, r))) };
   }
@@ -155,7 +176,8 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       latest = await call<HerokuRelease[]>('GET', `/pipelines/${id}/latest-releases`);
     } catch (error) {
       // A pipeline deleted and created again under its name has a new id: look it up once more.
-      if (!(error instanceof ApplicationFailure) || error.nonRetryable !== true || !/ 404 /.test(error.message)) throw error;
+      if (!(error instanceof ApplicationFailure) || error.nonRetryable !== true || !/ 404 /.test(error.message))
+        throw error;
       const again = await pipelineId(input.pipeline, true);
       if (again === id) throw error;
       id = again;
@@ -169,7 +191,11 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       const coupled = new Set(couplings.map((c) => c.app.id));
       for (const app of missing) {
         const info = await call<{ id: string }>('GET', `/apps/${encodeURIComponent(app)}`);
-        if (!coupled.has(info.id)) throw ApplicationFailure.nonRetryable(`app ${app} is not coupled to pipeline ${input.pipeline}`, 'NotCoupled');
+        if (!coupled.has(info.id))
+          throw ApplicationFailure.nonRetryable(
+            `app ${app} is not coupled to pipeline ${input.pipeline}`,
+            'NotCoupled',
+          );
         appIds.set(app, info.id);
       }
     }
@@ -206,7 +232,12 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       if (release.status !== 'pending') {
         return release.status === 'succeeded'
           ? { status: 'succeeded', promotionId, targetVersion: release.version }
-          : { status: 'failed', promotionId, targetVersion: release.version, error: `release v${release.version} ${release.status} on ${app}` };
+          : {
+              status: 'failed',
+              promotionId,
+              targetVersion: release.version,
+              error: `release v${release.version} ${release.status} on ${app}`,
+            };
       }
       Context.current().heartbeat({ promotionId });
       await Context.current().sleep(pollIntervalMs);
@@ -235,7 +266,13 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       const posted = await beforePost(request, earlier).catch((error: unknown) => {
         const failure = error instanceof ApplicationFailure ? error : null;
         const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
-        throw ApplicationFailure.create({ message, type: NOT_POSTED, nonRetryable: failure?.nonRetryable ?? false, nextRetryDelay: failure?.nextRetryDelay, cause: error instanceof Error ? error : undefined });
+        throw ApplicationFailure.create({
+          message,
+          type: NOT_POSTED,
+          nonRetryable: failure?.nonRetryable ?? false,
+          nextRetryDelay: failure?.nextRetryDelay,
+          cause: error instanceof Error ? error : undefined,
+        });
       });
       if ('outcome' in posted) return posted.outcome;
       if ('adopt' in posted) return settleRelease(request.targetApp, posted.adopt, null);
@@ -254,20 +291,35 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     for (;;) {
       const targets = await call<PromotionTarget[]>('GET', `/pipeline-promotions/${promotionId}/promotion-targets`);
       const mine = targets.find((t) => t.app.id === request.targetAppId);
-      if (!mine) throw ApplicationFailure.nonRetryable(`promotion ${promotionId} has no target ${request.targetApp}`, 'PromotionLost');
+      if (!mine)
+        throw ApplicationFailure.nonRetryable(
+          `promotion ${promotionId} has no target ${request.targetApp}`,
+          'PromotionLost',
+        );
       if (mine.status === 'failed') {
-        return { status: 'failed', promotionId, targetVersion: null, error: mine.error_message ?? `promotion into ${request.targetApp} failed` };
+        return {
+          status: 'failed',
+          promotionId,
+          targetVersion: null,
+          error: mine.error_message ?? `promotion into ${request.targetApp} failed`,
+        };
       }
-      if (mine.status === 'succeeded' && mine.release) return settleRelease(request.targetApp, mine.release.id, promotionId);
+      if (mine.status === 'succeeded' && mine.release)
+        return settleRelease(request.targetApp, mine.release.id, promotionId);
       context.heartbeat({ promotionId });
       await context.sleep(pollIntervalMs);
     }
 
     /** Everything before the POST: adopt an earlier attempt's effect, notice a changed target, confirm. */
-    async function beforePost(request: PromotionRequest, earlier: { postedAt?: string } | undefined): Promise<{ outcome: PromotionOutcome } | { adopt: string } | { post: true }> {
+    async function beforePost(
+      request: PromotionRequest,
+      earlier: { postedAt?: string } | undefined,
+    ): Promise<{ outcome: PromotionOutcome } | { adopt: string } | { post: true }> {
       const adoptable = async (): Promise<HerokuRelease | undefined> => {
         const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
-        return newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded') ? newest : undefined;
+        return newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded')
+          ? newest
+          : undefined;
       };
       let found = await adoptable();
       // An earlier attempt posted and never heard back (a lost answer): Heroku may still be
@@ -286,13 +338,32 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       if (request.targetReleaseId !== undefined) {
         const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
         if ((newest?.id ?? null) !== request.targetReleaseId) {
-          return { outcome: { status: 'superseded', promotionId: null, targetVersion: null, error: `${request.targetApp} changed (now v${newest?.version}) since the promotion was decided` } };
+          return {
+            outcome: {
+              status: 'superseded',
+              promotionId: null,
+              targetVersion: null,
+              error: `${request.targetApp} changed (now v${newest?.version}) since the promotion was decided`,
+            },
+          };
         }
       }
       const workflow = context.info.workflowExecution;
       if (request.decision && options.confirm && workflow) {
-        const answer = await options.confirm(workflow, { to: request.targetApp, id: request.decision.id, now: Date.now() });
-        if (!answer.stands) return { outcome: { status: 'withdrawn', promotionId: null, targetVersion: null, error: answer.reason ?? 'the decision no longer stands' } };
+        const answer = await options.confirm(workflow, {
+          to: request.targetApp,
+          id: request.decision.id,
+          now: Date.now(),
+        });
+        if (!answer.stands)
+          return {
+            outcome: {
+              status: 'withdrawn',
+              promotionId: null,
+              targetVersion: null,
+              error: answer.reason ?? 'the decision no longer stands',
+            },
+          };
       }
       return { post: true };
     }
@@ -302,12 +373,24 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
    * Puts a release's slug back on an app (Heroku's rollback). Idempotent: when the app's newest
    * release already runs that slug, the earlier attempt's rollback is answered instead.
    */
-  async function rollback(request: { app: string; releaseId: string; slugId: string | null; version?: number }): Promise<{ version: number }> {
+  async function rollback(request: {
+    app: string;
+    releaseId: string;
+    slugId: string | null;
+    version?: number;
+  }): Promise<{ version: number }> {
     const app = encodeURIComponent(request.app);
     const [newest] = await call<HerokuRelease[]>('GET', `/apps/${app}/releases`, { range: newestFirst(1) });
-    const done = newest && newest.status !== 'failed' && (request.slugId ? newest.slug?.id === request.slugId : request.version !== undefined && newest.description === `Rollback to v${request.version}`);
+    const done =
+      newest &&
+      newest.status !== 'failed' &&
+      (request.slugId
+        ? newest.slug?.id === request.slugId
+        : request.version !== undefined && newest.description === `Rollback to v${request.version}`);
     if (done) return { version: newest.version };
-    const created = await call<HerokuRelease>('POST', `/apps/${app}/releases`, { body: { release: request.releaseId } });
+    const created = await call<HerokuRelease>('POST', `/apps/${app}/releases`, {
+      body: { release: request.releaseId },
+    });
     return { version: created.version };
   }
 

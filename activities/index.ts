@@ -32,8 +32,14 @@ export interface ActivityClients {
 export function createActivities(clients: ActivityClients, options: HerokuActivityOptions = {}) {
   // The promote activity confirms its decision with the workflow that made it, right before its POST.
   const confirm: ConfirmDecision = (workflow, request) =>
-    clients.temporal.workflow.getHandle(workflow.workflowId, workflow.runId).executeUpdate<ConfirmAnswer, [ConfirmRequest]>(CONFIRM_PROMOTION_UPDATE, { args: [request] });
-  const { observePipeline, promote, rollback, awaitRelease } = herokuActivities(clients.heroku, { confirm, ...options, post: clients.herokuPost ?? options.post });
+    clients.temporal.workflow
+      .getHandle(workflow.workflowId, workflow.runId)
+      .executeUpdate<ConfirmAnswer, [ConfirmRequest]>(CONFIRM_PROMOTION_UPDATE, { args: [request] });
+  const { observePipeline, promote, rollback, awaitRelease } = herokuActivities(clients.heroku, {
+    confirm,
+    ...options,
+    post: clients.herokuPost ?? options.post,
+  });
   return {
     observePipeline,
     promote,

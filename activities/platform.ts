@@ -23,7 +23,8 @@ export function platformActivities(heroku: Heroku) {
       // Never heroku-client's `timeout`: it re-sends the request after rejecting (see NOTES).
       return jsonAnswer('Heroku', `GET ${path}`, (await heroku.request({ method: 'GET', path })) as T);
     } catch (error) {
-      if (missing(error) === 'app') throw new AppUnreadable((error as HerokuFailure).body?.message ?? "Couldn't find that app.");
+      if (missing(error) === 'app')
+        throw new AppUnreadable((error as HerokuFailure).body?.message ?? "Couldn't find that app.");
       throw error;
     }
   }
@@ -45,14 +46,21 @@ export function platformActivities(heroku: Heroku) {
   async function zeroDowntimeFacts(app: string): Promise<ZeroDowntimeFacts> {
     const name = encodeURIComponent(app);
     try {
-      const [web, preboot] = await Promise.all([webDynos(name), get<{ enabled: boolean }>(`/apps/${name}/features/preboot`)]);
+      const [web, preboot] = await Promise.all([
+        webDynos(name),
+        get<{ enabled: boolean }>(`/apps/${name}/features/preboot`),
+      ]);
       // A body of another shape is a broken answer, never "no dynos" or "preboot off".
       if (typeof web !== 'number' || typeof preboot.enabled !== 'boolean') {
-        throw ApplicationFailure.retryable(`Heroku answered the formation or preboot of ${app} without quantity or enabled`, 'HerokuUnavailable');
+        throw ApplicationFailure.retryable(
+          `Heroku answered the formation or preboot of ${app} without quantity or enabled`,
+          'HerokuUnavailable',
+        );
       }
       return { app, webDynos: web, preboot: preboot.enabled };
     } catch (error) {
-      if (error instanceof AppUnreadable) return { app, webDynos: null, preboot: null, error: `Heroku: ${error.message}` };
+      if (error instanceof AppUnreadable)
+        return { app, webDynos: null, preboot: null, error: `Heroku: ${error.message}` };
       classify('Heroku', `GET /apps/${name}/formation/web and /features/preboot`, error);
     }
   }

@@ -18,7 +18,8 @@ export function fetchFailure(error: unknown, timeoutMs: number): string {
   return e.cause?.message ?? e.cause?.code ?? e.message ?? String(error);
 }
 
-export type Read<T> = { ok: true; value: T } | { ok: false; error: string; /** The HTTP status, when one came. */ status?: number };
+export type Read<T> =
+  { ok: true; value: T } | { ok: false; error: string; /** The HTTP status, when one came. */ status?: number };
 
 /**
  * GETs a JSON document and checks its shape. Every way a source can be down or odd becomes an
@@ -33,10 +34,17 @@ export async function readJson<S extends z.ZodType>(
 ): Promise<Read<z.output<S>>> {
   let body: unknown;
   try {
-    const response = await fetcher(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetcher(url, {
+      headers: { accept: 'application/json', ...headers },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!response.ok) {
       await response.body?.cancel();
-      return { ok: false, status: response.status, error: `GET ${url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` };
+      return {
+        ok: false,
+        status: response.status,
+        error: `GET ${url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+      };
     }
     body = await response.json();
   } catch (error) {
@@ -84,16 +92,27 @@ export function statusActivities(options: HttpSourceOptions = {}) {
     return {
       source: 'heroku-status',
       // Heroku lists only open incidents here, and does not grade them: every one counts.
-      incidents: read.value.incidents.map(({ title, full_url }): OpenIncident => (full_url ? { title, url: full_url } : { title })),
-      degraded: read.value.status.filter((s) => s.status !== 'green' && relevant(s.system)).map(({ system, status }) => ({ system, status })),
+      incidents: read.value.incidents.map(({ title, full_url }): OpenIncident =>
+        full_url ? { title, url: full_url } : { title },
+      ),
+      degraded: read.value.status
+        .filter((s) => s.status !== 'green' && relevant(s.system))
+        .map(({ system, status }) => ({ system, status })),
     };
   }
 
-  async function statuspage({ url, minImpact, components }: NonNullable<IncidentPolicy['statuspage']>): Promise<IncidentFacts> {
-    const read = await readJson(fetcher, joinUrl(url, '/api/v2/incidents/unresolved.json'), statuspageUnresolved, { timeoutMs });
+  async function statuspage({
+    url,
+    minImpact,
+    components,
+  }: NonNullable<IncidentPolicy['statuspage']>): Promise<IncidentFacts> {
+    const read = await readJson(fetcher, joinUrl(url, '/api/v2/incidents/unresolved.json'), statuspageUnresolved, {
+      timeoutMs,
+    });
     if (!read.ok) return { source: 'statuspage', incidents: [], degraded: [], error: read.error };
     const concerns = (affected: { id: string; name: string }[]) =>
-      components.length === 0 || affected.some((c) => components.some((wanted) => wanted === c.id || sameName(wanted, c.name)));
+      components.length === 0 ||
+      affected.some((c) => components.some((wanted) => wanted === c.id || sameName(wanted, c.name)));
     return {
       source: 'statuspage',
       incidents: read.value.incidents

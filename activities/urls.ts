@@ -9,13 +9,21 @@ export function urlActivities(options: { fetch?: typeof fetch } = {}) {
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     try {
-      const response = await fetcher(url, { redirect: followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetcher(url, {
+        redirect: followRedirects ? 'follow' : 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       const taken = ms();
       // Only the answer matters, not the page: let the connection go.
       await response.body?.cancel();
       if (!followRedirects && response.status >= 300 && response.status < 400) {
         const location = response.headers.get('location');
-        return { url, status: response.status, ms: taken, error: `redirect ${response.status} not followed${location ? ` (to ${location})` : ''}` };
+        return {
+          url,
+          status: response.status,
+          ms: taken,
+          error: `redirect ${response.status} not followed${location ? ` (to ${location})` : ''}`,
+        };
       }
       return { url, status: response.status, ms: taken };
     } catch (error) {

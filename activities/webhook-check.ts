@@ -40,7 +40,11 @@ export function webhookActivities(options: WebhookCheckOptions = {}) {
     try {
       const response = await fetcher(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', [SIGNATURE_HEADER]: signBody(secret, raw) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          [SIGNATURE_HEADER]: signBody(secret, raw),
+        },
         body: raw,
         // A redirect would carry the signed body elsewhere: it counts as a non-2xx answer.
         redirect: 'manual',
@@ -48,9 +52,18 @@ export function webhookActivities(options: WebhookCheckOptions = {}) {
       });
       const text = await response.text();
       const { status } = response;
-      if (status < 200 || status > 299) return { url, ok: null, status, error: `answered ${status}${response.statusText ? ` ${response.statusText}` : ''}`, ms: ms() };
+      if (status < 200 || status > 299)
+        return {
+          url,
+          ok: null,
+          status,
+          error: `answered ${status}${response.statusText ? ` ${response.statusText}` : ''}`,
+          ms: ms(),
+        };
       const answer = readAnswer(text);
-      return typeof answer === 'string' ? { url, ok: null, status, error: answer, ms: ms() } : { url, ...answer, status, ms: ms() };
+      return typeof answer === 'string'
+        ? { url, ok: null, status, error: answer, ms: ms() }
+        : { url, ...answer, status, ms: ms() };
     } catch (error) {
       return { url, ok: null, error: fetchFailure(error, timeoutMs), ms: ms() };
     }

@@ -3,7 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** The header a check webhook receives: `sha256=` and the hex HMAC-SHA256 of the raw body. */
 export const SIGNATURE_HEADER = 'Conveyor-Signature';
 
-export const signBody = (secret: string, rawBody: string | Buffer): string => `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+export const signBody = (secret: string, rawBody: string | Buffer): string =>
+  `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
 
 /**
  * Whether `header` is conveyor's signature of `rawBody` (the bytes as received, before parsing).

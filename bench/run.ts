@@ -32,7 +32,10 @@ const { values } = parseArgs({
     'window-s': { type: 'string', default: '30' },
   },
 });
-const sizes = values.sizes.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const sizes = values.sizes
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 const runs = Math.max(1, Number(values.runs) || 5);
 const windowMs = Math.max(5, Number(values['window-s']) || 30) * 1000;
 const PROMOTION_DELAY_MS = 200;
@@ -47,8 +50,12 @@ const median = (xs: number[]) => {
 };
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-
-async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+async function until<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -59,14 +66,26 @@ async function until<T>(check: () => Promise<T | undefined | false> | T | undefi
 }
 
 /** A pipeline at rest: observed, nothing in flight, every pair in sync. */
-const atRest = (st: PipelineStatus) => st.observedAt !== null && st.inFlight.length === 0 && st.pairs.length > 0 && st.pairs.every((p) => p.state === 'in-sync');
+const atRest = (st: PipelineStatus) =>
+  st.observedAt !== null &&
+  st.inFlight.length === 0 &&
+  st.pairs.length > 0 &&
+  st.pairs.every((p) => p.state === 'in-sync');
 
 /** Per endpoint, divided by `per`. */
 const perUnit = (counts: Record<string, number>, per: number) =>
-  Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)).map(([endpoint, n]) => [endpoint, round(n / per, 3)]));
+  Object.fromEntries(
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([endpoint, n]) => [endpoint, round(n / per, 3)]),
+  );
 
 const sum = (counts: Record<string, number>, api: 'heroku' | 'github') =>
-  Object.entries(counts).reduce((total, [endpoint, n]) => total + ((endpoint.split(' ')[1]?.startsWith('/github/') ? 'github' : 'heroku') === api ? n : 0), 0);
+  Object.entries(counts).reduce(
+    (total, [endpoint, n]) =>
+      total + ((endpoint.split(' ')[1]?.startsWith('/github/') ? 'github' : 'heroku') === api ? n : 0),
+    0,
+  );
 
 // ---------------------------------------------------------------------------------------------
 // (a) requests per cycle, (b) merge to the last stage
@@ -82,17 +101,34 @@ interface SteadyState {
 }
 
 async function steadyState(stack: Stack): Promise<SteadyState> {
-  const services = [await stack.launch('bench-steady', { minAge: '1s', tick: '1s' }), await stack.launch('bench-steady', { minAge: '1s', tick: '1s' })];
+  const services = [
+    await stack.launch('bench-steady', { minAge: '1s', tick: '1s' }),
+    await stack.launch('bench-steady', { minAge: '1s', tick: '1s' }),
+  ];
   // A merge first, so the steady state is after a roll-out, not before any.
   const merged = await Promise.all(services.map((s) => stack.sandbox.scenario.merge(s.pipeline)));
-  await until(async () => (await Promise.all(services.map((s) => status(stack, s)))).every((st, i) => atRest(st) && st.stages.every((g) => g.commit === merged[i].sha)), 60_000, 'the roll-out');
+  await until(
+    async () =>
+      (await Promise.all(services.map((s) => status(stack, s)))).every(
+        (st, i) => atRest(st) && st.stages.every((g) => g.commit === merged[i].sha),
+      ),
+    60_000,
+    'the roll-out',
+  );
   await sleep(3_000);
   const window = 15_000;
   stack.sandbox.resetCounts();
   await sleep(window);
   const counts = stack.sandbox.requestCounts();
   const cycles = (window / 1_000) * services.length;
-  return { services: services.length, tickMs: 1_000, windowMs: window, perCycle: perUnit(counts, cycles), herokuPerCycle: round(sum(counts, 'heroku') / cycles, 3), githubPerCycle: round(sum(counts, 'github') / cycles, 3) };
+  return {
+    services: services.length,
+    tickMs: 1_000,
+    windowMs: window,
+    perCycle: perUnit(counts, cycles),
+    herokuPerCycle: round(sum(counts, 'heroku') / cycles, 3),
+    githubPerCycle: round(sum(counts, 'github') / cycles, 3),
+  };
 }
 
 interface MergeToLast {
@@ -180,7 +216,12 @@ async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise
 
 async function scale(server: DevServer, count: number, bundlePath: string): Promise<Scale> {
   const tickMs = 5_000;
-  const stack = await startStack({ server, worker: false, promotionDelayMs: PROMOTION_DELAY_MS, releasePhaseMs: RELEASE_PHASE_MS });
+  const stack = await startStack({
+    server,
+    worker: false,
+    promotionDelayMs: PROMOTION_DELAY_MS,
+    releasePhaseMs: RELEASE_PHASE_MS,
+  });
   let worker: WorkerProcess | undefined;
   const services: Service[] = [];
   try {
@@ -235,7 +276,12 @@ async function scale(server: DevServer, count: number, bundlePath: string): Prom
       sandboxCpuPercent: round(((mainAfter.user + mainAfter.system) / (elapsed * 1000)) * 100, 1),
     };
   } finally {
-    await inBatches(services, 25, (s) => stack.client.workflow.getHandle(`conveyor/${s.name}`).terminate('bench finished').catch(() => undefined));
+    await inBatches(services, 25, (s) =>
+      stack.client.workflow
+        .getHandle(`conveyor/${s.name}`)
+        .terminate('bench finished')
+        .catch(() => undefined),
+    );
     await worker?.stop();
     await stack.stop();
   }
@@ -260,18 +306,36 @@ interface BenchReport {
 
 function print(report: BenchReport): void {
   const { steadyState: a, mergeToLast: b, scale: c } = report;
-  console.log(`conveyor bench (sandbox: promotion ${report.sandbox.promotionDelayMs} ms, release phase ${report.sandbox.releasePhaseMs} ms; ${(report.elapsedMs / 1000).toFixed(0)} s)`);
+  console.log(
+    `conveyor bench (sandbox: promotion ${report.sandbox.promotionDelayMs} ms, release phase ${report.sandbox.releasePhaseMs} ms; ${(report.elapsedMs / 1000).toFixed(0)} s)`,
+  );
   console.log('');
-  console.log(`(a) requests per reconcile cycle per service at steady state (${a.services} services, tick ${a.tickMs / 1000}s, ${a.windowMs / 1000} s)`);
+  console.log(
+    `(a) requests per reconcile cycle per service at steady state (${a.services} services, tick ${a.tickMs / 1000}s, ${a.windowMs / 1000} s)`,
+  );
   for (const [endpoint, n] of Object.entries(a.perCycle)) console.log(`    ${endpoint.padEnd(58)} ${n.toFixed(3)}`);
   console.log(`    ${'Heroku, all endpoints'.padEnd(58)} ${a.herokuPerCycle.toFixed(3)}`);
   console.log(`    ${'GitHub, all endpoints'.padEnd(58)} ${a.githubPerCycle.toFixed(3)}`);
   console.log('');
   console.log(`(b) merge -> running on the last of 4 stages (tick 1s), ${b[0]?.runsMs.length ?? 0} runs`);
-  for (const m of b) console.log(`    minAge ${m.minAge.padEnd(3)} median ${(m.medianMs / 1000).toFixed(2)} s   (${m.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`);
+  for (const m of b)
+    console.log(
+      `    minAge ${m.minAge.padEnd(3)} median ${(m.medianMs / 1000).toFixed(2)} s   (${m.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`,
+    );
   console.log('');
-  console.log(`(c) scale: 4 stages, tick 5s, steady state over ${(c[0]?.windowMs ?? windowMs) / 1000 | 0} s`);
-  const header = ['services', 'start', 'all observed', 'Heroku req/min', 'GitHub req/min', 'latest/tick/svc', 'worker CPU', 'worker RSS', 'worker heap', 'sandbox CPU'];
+  console.log(`(c) scale: 4 stages, tick 5s, steady state over ${((c[0]?.windowMs ?? windowMs) / 1000) | 0} s`);
+  const header = [
+    'services',
+    'start',
+    'all observed',
+    'Heroku req/min',
+    'GitHub req/min',
+    'latest/tick/svc',
+    'worker CPU',
+    'worker RSS',
+    'worker heap',
+    'sandbox CPU',
+  ];
   const rows = c.map((s) => [
     String(s.services),
     `${s.startMs} ms`,

@@ -5,7 +5,10 @@ import { workerSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
 
 // Workflows terminated at the end make the core warn about tasks it cannot complete: noise.
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+});
 const bundle = process.env.BENCH_WORKFLOW_BUNDLE;
 const worker = await createWorker(workerSettings(), bundle ? { workflowBundle: { codePath: bundle } } : {});
 
@@ -15,7 +18,8 @@ export interface WorkerUsage {
 }
 
 process.on('message', (message) => {
-  if (message === 'usage') process.send!({ cpu: process.cpuUsage(), memory: process.memoryUsage() } satisfies WorkerUsage);
+  if (message === 'usage')
+    process.send!({ cpu: process.cpuUsage(), memory: process.memoryUsage() } satisfies WorkerUsage);
   if (message === 'stop') worker.shutdown();
 });
 process.send!('ready');

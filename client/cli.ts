@@ -6,7 +6,15 @@ import { servicesJsonSchemaText } from '../config/json-schema';
 import type { Service } from '../domain/service';
 import { SettingsError } from '../worker/settings';
 import { addConnectionOptions, connectClient, temporalSettings, workerSettings } from './connection';
-import { EXIT, explainTemporalError, noWorkerError, UnreachableError, UsageError, UserError, type Where } from './errors';
+import {
+  EXIT,
+  explainTemporalError,
+  noWorkerError,
+  UnreachableError,
+  UsageError,
+  UserError,
+  type Where,
+} from './errors';
 import { explainWhy, formatApplied, formatList, formatPlan, formatStatus } from './format';
 import { colorsOn, confirm, identity, note, painter, slow } from './terminal';
 import { bashCompletion, zshCompletion } from './completion';
@@ -55,14 +63,16 @@ async function connect(): Promise<{ client: Client; taskQueue: string }> {
  * Updates wait for the workflow's answer. A worker that polled a minute ago and died still counts
  * as polling, so an answer that never comes ends after two minutes, in one line, not never.
  */
-const answered = <T>(client: Client, work: () => Promise<T>, ms = 120_000): Promise<T> => client.connection.withDeadline(Date.now() + ms, work);
+const answered = <T>(client: Client, work: () => Promise<T>, ms = 120_000): Promise<T> =>
+  client.connection.withDeadline(Date.now() + ms, work);
 
 const by = (flag: string | undefined) => identity(flag).by;
 const reasonRequired = (reason: string) => {
   if (!reason.trim()) throw new UsageError('--reason must not be empty');
   return reason;
 };
-const byOption = () => new Option('--by <who>', 'who, for the audit record (default: CONVEYOR_USER, else git config user.email)');
+const byOption = () =>
+  new Option('--by <who>', 'who, for the audit record (default: CONVEYOR_USER, else git config user.email)');
 
 /** Reads the services file; its problems are exit 2. */
 const servicesOf = (file: string): Service[] => loadServices(file);
@@ -98,34 +108,57 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the JSON Schema of the services file (editors complete and check files that name it in $schema)')
+    .description(
+      'print the JSON Schema of the services file (editors complete and check files that name it in $schema)',
+    )
     .action(() => {
       process.stdout.write(servicesJsonSchemaText());
     });
 
   program
     .command('validate')
-    .description('check a services file: schema and cross-field rules offline; with HEROKU_API_KEY the couplings, with GITHUB_TOKEN the repositories')
+    .description(
+      'check a services file: schema and cross-field rules offline; with HEROKU_API_KEY the couplings, with GITHUB_TOKEN the repositories',
+    )
     .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
     .option('--offline', 'check the file only, even when tokens are set')
     .action(async (opts: { file: string; offline?: boolean }) => {
       const services = servicesOf(opts.file);
-      const checked = { file: true, couplings: !opts.offline && !!process.env.HEROKU_API_KEY, repos: !opts.offline && !!process.env.GITHUB_TOKEN };
+      const checked = {
+        file: true,
+        couplings: !opts.offline && !!process.env.HEROKU_API_KEY,
+        repos: !opts.offline && !!process.env.GITHUB_TOKEN,
+      };
       const { checkCouplings, checkRepos } = await import('./couplings');
       const problems = [
-        ...(checked.couplings ? await slow(`checking the couplings of ${services.length} services with Heroku`, () => checkCouplings(services)) : []),
-        ...(checked.repos ? await slow(`checking ${services.length} repositories with GitHub`, () => checkRepos(services)) : []),
+        ...(checked.couplings
+          ? await slow(`checking the couplings of ${services.length} services with Heroku`, () =>
+              checkCouplings(services),
+            )
+          : []),
+        ...(checked.repos
+          ? await slow(`checking ${services.length} repositories with GitHub`, () => checkRepos(services))
+          : []),
       ];
-      if (problems.length) throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
-      const skipped = [!checked.couplings && 'couplings (set HEROKU_API_KEY)', !checked.repos && 'repositories (set GITHUB_TOKEN)'].filter(Boolean);
-      print({ file: opts.file, valid: true, services: services.map((s) => s.name), checked }, () =>
-        `${opts.file}: ${services.length} service${services.length === 1 ? '' : 's'} valid` + (skipped.length ? ` (not checked: ${skipped.join(', ')})` : ' (couplings and repositories checked)'),
+      if (problems.length)
+        throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
+      const skipped = [
+        !checked.couplings && 'couplings (set HEROKU_API_KEY)',
+        !checked.repos && 'repositories (set GITHUB_TOKEN)',
+      ].filter(Boolean);
+      print(
+        { file: opts.file, valid: true, services: services.map((s) => s.name), checked },
+        () =>
+          `${opts.file}: ${services.length} service${services.length === 1 ? '' : 's'} valid` +
+          (skipped.length ? ` (not checked: ${skipped.join(', ')})` : ' (couplings and repositories checked)'),
       );
     });
 
   program
     .command('plan')
-    .description('dry run of apply: which pipelines would start, change or stop, and what each pair would do now under the new config')
+    .description(
+      'dry run of apply: which pipelines would start, change or stop, and what each pair would do now under the new config',
+    )
     .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
     .action(async (opts: { file: string }) => {
       const services = servicesOf(opts.file);
@@ -136,31 +169,49 @@ export function buildProgram(): Command {
 
   program
     .command('apply')
-    .description('validate a services file, check each stage app is coupled, start missing pipelines, reconfigure changed ones (refusals are reported)')
+    .description(
+      'validate a services file, check each stage app is coupled, start missing pipelines, reconfigure changed ones (refusals are reported)',
+    )
     .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
     .option('--skip-coupling-check', 'do not ask Heroku whether the stage apps are coupled')
     .option('--prune', 'stop the running pipelines the file no longer names (asks first; --yes without a terminal)')
     .option('-y, --yes', 'answer yes to the --prune question')
     .addOption(byOption())
-    .action(async (opts: { file: string; skipCouplingCheck?: boolean; prune?: boolean; yes?: boolean; by?: string }) => {
-      const services = servicesOf(opts.file);
-      if (!opts.skipCouplingCheck) {
-        const { checkCouplings } = await import('./couplings');
-        const problems = await slow(`checking the couplings of ${services.length} services with Heroku`, () => checkCouplings(services));
-        if (problems.length) throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
-      }
-      const { client, taskQueue } = await connect();
-      const applied = await slow('starting and reconfiguring pipelines', () => answered(client, () => applyServices(client, services, taskQueue), 600_000));
-      const stale = await notInFile(client, services);
-      let stopped: string[] = [];
-      if (opts.prune && stale.length) {
-        const who = by(opts.by);
-        if (await confirm(`stop ${stale.length} pipeline${stale.length === 1 ? '' : 's'} not in ${opts.file} (${stale.join(', ')})?`, { yes: opts.yes })) stopped = await stopPipelines(client, stale, who);
-        else note('nothing stopped');
-      }
-      print({ file: opts.file, services: applied, notInFile: stale.filter((n) => !stopped.includes(n)), stopped }, () => formatApplied(applied, stale, stopped, io.paint));
-      if (applied.some((a) => a.action === 'refused')) process.exitCode = EXIT.refused;
-    });
+    .action(
+      async (opts: { file: string; skipCouplingCheck?: boolean; prune?: boolean; yes?: boolean; by?: string }) => {
+        const services = servicesOf(opts.file);
+        if (!opts.skipCouplingCheck) {
+          const { checkCouplings } = await import('./couplings');
+          const problems = await slow(`checking the couplings of ${services.length} services with Heroku`, () =>
+            checkCouplings(services),
+          );
+          if (problems.length)
+            throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
+        }
+        const { client, taskQueue } = await connect();
+        const applied = await slow('starting and reconfiguring pipelines', () =>
+          answered(client, () => applyServices(client, services, taskQueue), 600_000),
+        );
+        const stale = await notInFile(client, services);
+        let stopped: string[] = [];
+        if (opts.prune && stale.length) {
+          const who = by(opts.by);
+          if (
+            await confirm(
+              `stop ${stale.length} pipeline${stale.length === 1 ? '' : 's'} not in ${opts.file} (${stale.join(', ')})?`,
+              { yes: opts.yes },
+            )
+          )
+            stopped = await stopPipelines(client, stale, who);
+          else note('nothing stopped');
+        }
+        print(
+          { file: opts.file, services: applied, notInFile: stale.filter((n) => !stopped.includes(n)), stopped },
+          () => formatApplied(applied, stale, stopped, io.paint),
+        );
+        if (applied.some((a) => a.action === 'refused')) process.exitCode = EXIT.refused;
+      },
+    );
 
   program
     .command('list')
@@ -184,14 +235,18 @@ export function buildProgram(): Command {
 
   program
     .command('why')
-    .description("why isn't my change moving: which gate holds, since when, what would open it, what to run to override")
+    .description(
+      "why isn't my change moving: which gate holds, since when, what would open it, what to run to override",
+    )
     .argument('<service>')
     .option('--to <stage>', 'ask about the promotion into this stage (default: where the newest change waits)')
     .action(async (service: string, opts: { to?: string }) => {
       const { client } = await connect();
       const status = await pipelineStatus(client, service);
       if (opts.to && !status.pairs.some((p) => p.to === opts.to)) {
-        throw new UsageError(`--to: "${opts.to}" is not a stage ${service} promotes into (${status.pairs.map((p) => p.to).join(', ')})`);
+        throw new UsageError(
+          `--to: "${opts.to}" is not a stage ${service} promotes into (${status.pairs.map((p) => p.to).join(', ')})`,
+        );
       }
       const why = explainWhy(status, opts.to);
       print(why, () => why.text);
@@ -256,23 +311,40 @@ export function buildProgram(): Command {
 
   program
     .command('promote')
-    .description('promote into a stage now, by hand: overrules the waiting gates (pause, freeze, window, age); --skip-gates overrules all')
+    .description(
+      'promote into a stage now, by hand: overrules the waiting gates (pause, freeze, window, age); --skip-gates overrules all',
+    )
     .argument('<service>')
     .requiredOption('--to <stage>', 'target stage (app name)')
     .requiredOption('--reason <text>', 'why; recorded in status and history')
     .addOption(byOption())
     .option('--skip-gates', 'overrule every gate, safety gates included (asks first; --yes without a terminal)')
     .option('-y, --yes', 'answer yes to the --skip-gates question')
-    .action(async (service: string, opts: { to: string; reason: string; by?: string; skipGates?: boolean; yes?: boolean }) => {
-      const request = { to: opts.to, reason: reasonRequired(opts.reason), by: by(opts.by), skipGates: !!opts.skipGates };
-      if (opts.skipGates && !(await confirm(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))) {
-        throw new UserError('not promoted: --skip-gates was not confirmed');
-      }
-      const { client } = await connect();
-      const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () => answered(client, () => promoteManually(client, service, request)));
-      print(outcome, () => outcome.message);
-      if (!outcome.started) process.exitCode = EXIT.refused;
-    });
+    .action(
+      async (
+        service: string,
+        opts: { to: string; reason: string; by?: string; skipGates?: boolean; yes?: boolean },
+      ) => {
+        const request = {
+          to: opts.to,
+          reason: reasonRequired(opts.reason),
+          by: by(opts.by),
+          skipGates: !!opts.skipGates,
+        };
+        if (
+          opts.skipGates &&
+          !(await confirm(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))
+        ) {
+          throw new UserError('not promoted: --skip-gates was not confirmed');
+        }
+        const { client } = await connect();
+        const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () =>
+          answered(client, () => promoteManually(client, service, request)),
+        );
+        print(outcome, () => outcome.message);
+        if (!outcome.started) process.exitCode = EXIT.refused;
+      },
+    );
 
   program
     .command('retry')
@@ -324,7 +396,12 @@ export function buildProgram(): Command {
     .addOption(byOption())
     .option('--comment <text>', 'a note kept with the approval')
     .action(async (service: string, opts: { to: string; commit?: string; by?: string; comment?: string }) => {
-      const request = { stage: opts.to, by: by(opts.by), ...(opts.commit ? { commit: opts.commit } : {}), ...(opts.comment ? { comment: opts.comment } : {}) };
+      const request = {
+        stage: opts.to,
+        by: by(opts.by),
+        ...(opts.commit ? { commit: opts.commit } : {}),
+        ...(opts.comment ? { comment: opts.comment } : {}),
+      };
       const { client } = await connect();
       const message = await answered(client, () => approveRelease(client, service, request));
       print({ service, approved: true, stage: opts.to, message }, () => message);
@@ -335,7 +412,8 @@ export function buildProgram(): Command {
     .description('run the local Heroku/GitHub stand-in until Ctrl-C')
     .option('--port <port>', 'port on 127.0.0.1 (default: any free one)', (v) => {
       const port = Number(v);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${v}" is not a port number`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`--port: "${v}" is not a port number`);
       return port;
     })
     .option('--scenario <file>', 'scenario file (JSON) to load')
@@ -357,7 +435,9 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('the whole thing on this machine: dev server, sandbox, worker, example services and merges (npm start)')
+    .description(
+      'the whole thing on this machine: dev server, sandbox, worker, example services and merges (npm start)',
+    )
     .action(async () => {
       const { runDemo } = await import('./demo');
       await runDemo();
@@ -368,7 +448,8 @@ export function buildProgram(): Command {
     .description('print a shell completion script: source <(conveyor completion bash), or zsh')
     .argument('<shell>', 'bash or zsh')
     .action((shell: string) => {
-      if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: "${shell}" is not a shell conveyor completes (bash, zsh)`);
+      if (shell !== 'bash' && shell !== 'zsh')
+        throw new UsageError(`completion: "${shell}" is not a shell conveyor completes (bash, zsh)`);
       process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
     });
 
@@ -377,7 +458,8 @@ export function buildProgram(): Command {
 
 /** The error as one document for --json: what kind, the message, and what else a script may need. */
 function errorDocument(error: UserError | ConfigError | Error, exitCode: number): object {
-  if (error instanceof ConfigError) return { error: { kind: 'config', exitCode, file: error.file, message: error.message, problems: error.details } };
+  if (error instanceof ConfigError)
+    return { error: { kind: 'config', exitCode, file: error.file, message: error.message, problems: error.details } };
   const kind = error instanceof UserError ? error.kind : 'internal';
   return { error: { kind, exitCode, message: error.message, ...(error instanceof UserError ? error.details : {}) } };
 }
@@ -398,11 +480,26 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version are answers; help shown because no command was given is a usage error.
       if (error.exitCode === 0 || ['commander.helpDisplayed', 'commander.version'].includes(error.code)) return EXIT.ok;
       // commander has printed its message (to stderr, unless --json); the JSON form carries it too.
-      if (io.json) console.log(JSON.stringify({ error: { kind: 'usage', exitCode: EXIT.usage, code: error.code, message: error.message.replace(/^error: /, '') } }, null, 2));
+      if (io.json)
+        console.log(
+          JSON.stringify(
+            {
+              error: {
+                kind: 'usage',
+                exitCode: EXIT.usage,
+                code: error.code,
+                message: error.message.replace(/^error: /, ''),
+              },
+            },
+            null,
+            2,
+          ),
+        );
       return EXIT.usage;
     }
     if (error instanceof ConfigError) return fail(error, EXIT.usage, error.message);
-    if (error instanceof SettingsError) return fail(Object.assign(new UsageError(error.message)), EXIT.usage, `conveyor: ${error.message}`);
+    if (error instanceof SettingsError)
+      return fail(Object.assign(new UsageError(error.message)), EXIT.usage, `conveyor: ${error.message}`);
     if (error instanceof UserError) return fail(error, error.exitCode, `conveyor: ${error.message}`);
     const explained = explainTemporalError(error, where);
     if (explained) return fail(explained, explained.exitCode, `conveyor: ${explained.message}`);

@@ -11,7 +11,11 @@ function entries(program: Command): { global: string[]; commands: Entry[] } {
   const flags = (command: Command) => command.options.flatMap((o) => [o.short, o.long].filter((f): f is string => !!f));
   return {
     global: [...flags(program), '--help'],
-    commands: program.commands.map((c) => ({ name: c.name(), description: c.description().split('\n')[0], options: [...flags(c), '--help'] })),
+    commands: program.commands.map((c) => ({
+      name: c.name(),
+      description: c.description().split('\n')[0],
+      options: [...flags(c), '--help'],
+    })),
   };
 }
 
@@ -43,7 +47,12 @@ complete -F _conveyor conveyor
 export function zshCompletion(program: Command): string {
   const { global, commands } = entries(program);
   const described = commands.map((c) => `    ${quote(`${c.name}:${c.description.replace(/:/g, '\\:')}`)}`).join('\n');
-  const cases = commands.map((c) => `    ${c.name}) _arguments -s ${[...c.options, ...global].map((o) => quote(`${o}`)).join(' ')} '*:file:_files' ;;`).join('\n');
+  const cases = commands
+    .map(
+      (c) =>
+        `    ${c.name}) _arguments -s ${[...c.options, ...global].map((o) => quote(`${o}`)).join(' ')} '*:file:_files' ;;`,
+    )
+    .join('\n');
   return `#compdef conveyor
 # zsh completion for conveyor: source <(conveyor completion zsh)
 _conveyor() {

@@ -19,7 +19,9 @@ export async function connectClient({ address, namespace, connectionOptions }: T
     await connection.workflowService.getSystemInfo({});
   } catch (error) {
     const cause = String((error as Error).message ?? error).split('\n')[0];
-    throw new UserError(`cannot reach the Temporal server at ${address} (${cause}; set TEMPORAL_ADDRESS or --address, or run 'npm start' for a local one)`);
+    throw new UserError(
+      `cannot reach the Temporal server at ${address} (${cause}; set TEMPORAL_ADDRESS or --address, or run 'npm start' for a local one)`,
+    );
   }
   return new Client({ connection, namespace });
 }
@@ -37,9 +39,24 @@ export function addConnectionOptions(program: Command): Command {
     .addOption(new Option('--api-key <key>', 'API key, e.g. for Temporal Cloud; turns TLS on (env TEMPORAL_API_KEY)'))
     .addOption(new Option('--tls-cert-path <file>', 'client certificate for mTLS (env TEMPORAL_TLS_CLIENT_CERT_PATH)'))
     .addOption(new Option('--tls-key-path <file>', 'client private key for mTLS (env TEMPORAL_TLS_CLIENT_KEY_PATH)'))
-    .addOption(new Option('--tls-ca-path <file>', 'CA certificate that signed the server\'s (env TEMPORAL_TLS_SERVER_CA_CERT_PATH)'))
-    .addOption(new Option('--tls-server-name <name>', 'server name to verify the certificate against (env TEMPORAL_TLS_SERVER_NAME)'))
-    .addOption(new Option('--profile <name>', 'profile of the temporal CLI\'s config file (env TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE)'))
+    .addOption(
+      new Option(
+        '--tls-ca-path <file>',
+        "CA certificate that signed the server's (env TEMPORAL_TLS_SERVER_CA_CERT_PATH)",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--tls-server-name <name>',
+        'server name to verify the certificate against (env TEMPORAL_TLS_SERVER_NAME)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--profile <name>',
+        "profile of the temporal CLI's config file (env TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE)",
+      ),
+    )
     .hook('preAction', (root) => {
       flags = root.opts<ConnectionFlags>();
     });

@@ -29,26 +29,51 @@ export async function runDemo(): Promise<void> {
   const server = await ensureDevServer({ address: settings.address, namespace: settings.namespace });
   const sandbox = await startSandbox({ promotionDelayMs: 3_000, releasePhaseMs: 2_000 });
   const services = loadServices(join(projectRoot, 'examples', 'services.demo.json'));
-  for (const service of services) await sandbox.scenario.createService({ name: service.pipeline, repo: service.repo, stages: service.stages, branch: service.branch });
+  for (const service of services)
+    await sandbox.scenario.createService({
+      name: service.pipeline,
+      repo: service.repo,
+      stages: service.stages,
+      branch: service.branch,
+    });
 
-  const worker = await createWorker({ ...settings, herokuUrl: sandbox.herokuUrl, herokuToken: sandbox.token, githubUrl: sandbox.githubUrl, githubToken: sandbox.token });
+  const worker = await createWorker({
+    ...settings,
+    herokuUrl: sandbox.herokuUrl,
+    herokuToken: sandbox.token,
+    githubUrl: sandbox.githubUrl,
+    githubToken: sandbox.token,
+  });
   const running = worker.run();
   const client = await connectClient(settings);
-  for (const applied of await applyServices(client, services, settings.taskQueue)) say(`${applied.action} ${applied.workflowId}`);
+  for (const applied of await applyServices(client, services, settings.taskQueue))
+    say(`${applied.action} ${applied.workflowId}`);
 
   const [first] = services;
   say('');
   say(`Web UI:   ${server.uiUrl ?? '(the reused server has its own UI)'}/namespaces/${settings.namespace}/workflows`);
-  const dashboard = await startDemoDashboard({ client, taskQueue: settings.taskQueue, sandbox, temporalUiUrl: server.uiUrl, say });
+  const dashboard = await startDemoDashboard({
+    client,
+    taskQueue: settings.taskQueue,
+    sandbox,
+    temporalUiUrl: server.uiUrl,
+    say,
+  });
   say(`Sandbox:  HEROKU_API_URL=${sandbox.herokuUrl} GITHUB_API_URL=${sandbox.githubUrl}`);
   say('Try, in another terminal:');
   say(`  npx conveyor status ${first.name}        npx conveyor why ${first.name}`);
   say(`  npx conveyor plan -f examples/services.demo.json`);
   say(`  npx conveyor pause ${first.name} --reason "testing a pause"   /   npx conveyor resume ${first.name}`);
   const temporal = relative(process.cwd(), temporalBinary()) || 'temporal';
-  say(`  ${temporal} workflow query --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name currentStage`);
-  say(`  ${temporal} workflow signal --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name pause --input '{"reason":"from the CLI"}'`);
-  say(`  ${temporal} workflow signal --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name resume`);
+  say(
+    `  ${temporal} workflow query --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name currentStage`,
+  );
+  say(
+    `  ${temporal} workflow signal --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name pause --input '{"reason":"from the CLI"}'`,
+  );
+  say(
+    `  ${temporal} workflow signal --address ${settings.address} --workflow-id ${workflowIdFor(first.name)} --name resume`,
+  );
   say('Ctrl-C stops everything.');
   say('');
 
@@ -57,7 +82,9 @@ export async function runDemo(): Promise<void> {
     const service = services[turn++ % services.length];
     try {
       const merged = await sandbox.scenario.merge(service.pipeline, { message: `change #${turn}` });
-      say(`merged ${shortSha(merged.sha)} to ${service.branch} of ${service.repo}; released on ${service.stages[0]} as v${merged.version}`);
+      say(
+        `merged ${shortSha(merged.sha)} to ${service.branch} of ${service.repo}; released on ${service.stages[0]} as v${merged.version}`,
+      );
     } catch (error) {
       say(`merge failed: ${(error as Error).message}`);
     }

@@ -28,7 +28,15 @@ export class UnreachableError extends UserError {
   override readonly kind = 'unreachable';
 }
 
-const GRPC = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSION_DENIED: 7, FAILED_PRECONDITION: 9, UNAVAILABLE: 14, UNAUTHENTICATED: 16, INVALID_ARGUMENT: 3 } as const;
+const GRPC = {
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
+  FAILED_PRECONDITION: 9,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+  INVALID_ARGUMENT: 3,
+} as const;
 
 export interface Where {
   address?: string;
@@ -44,8 +52,12 @@ function grpcStatus(error: unknown): { code: number; details: string } | undefin
   return undefined;
 }
 
-const noWorker = (taskQueue = 'conveyor') => `no worker is polling task queue ${taskQueue}: is \`conveyor worker\` running?`;
-export const noWorkerError = (where: Where) => Object.assign(new UnreachableError(noWorker(where.taskQueue)), { details: { taskQueue: where.taskQueue ?? 'conveyor' } });
+const noWorker = (taskQueue = 'conveyor') =>
+  `no worker is polling task queue ${taskQueue}: is \`conveyor worker\` running?`;
+export const noWorkerError = (where: Where) =>
+  Object.assign(new UnreachableError(noWorker(where.taskQueue)), {
+    details: { taskQueue: where.taskQueue ?? 'conveyor' },
+  });
 
 /**
  * What a person can do about an error from Temporal, in one line; undefined for errors that are
@@ -56,21 +68,30 @@ export function explainTemporalError(error: unknown, where: Where = {}): UserErr
   const message = String((error as Error)?.message ?? '');
   const namespace = where.namespace ?? 'default';
   if (name === 'NamespaceNotFoundError' || /namespace .*not found/i.test(message))
-    return new UnreachableError(`namespace "${namespace}" does not exist on ${where.address ?? 'the Temporal server'} (set TEMPORAL_NAMESPACE or --namespace)`);
+    return new UnreachableError(
+      `namespace "${namespace}" does not exist on ${where.address ?? 'the Temporal server'} (set TEMPORAL_NAMESPACE or --namespace)`,
+    );
   const status = grpcStatus(error);
   if (name === 'WorkflowUpdateRPCTimeoutOrCancelledError' || status?.code === GRPC.DEADLINE_EXCEEDED) {
     if (/query timed out before a worker/i.test(status?.details ?? '')) return noWorkerError(where);
-    return new UnreachableError(`the pipeline did not answer in time: is \`conveyor worker\` running for task queue ${where.taskQueue ?? 'conveyor'}?`);
+    return new UnreachableError(
+      `the pipeline did not answer in time: is \`conveyor worker\` running for task queue ${where.taskQueue ?? 'conveyor'}?`,
+    );
   }
   if (!status) return undefined;
   const details = status.details.split('\n')[0];
   switch (status.code) {
     case GRPC.UNAVAILABLE:
-      if (/ssl|tls|certificate|handshake/i.test(details)) return new UnreachableError(`TLS failed talking to ${where.address ?? 'Temporal'}: ${details} (check --tls-* or the profile)`);
+      if (/ssl|tls|certificate|handshake/i.test(details))
+        return new UnreachableError(
+          `TLS failed talking to ${where.address ?? 'Temporal'}: ${details} (check --tls-* or the profile)`,
+        );
       return new UnreachableError(`cannot reach the Temporal server at ${where.address ?? 'its address'}: ${details}`);
     case GRPC.UNAUTHENTICATED:
     case GRPC.PERMISSION_DENIED:
-      return new UnreachableError(`Temporal refused the credentials for namespace "${namespace}": ${details} (check --api-key, the mTLS certificate or the profile)`);
+      return new UnreachableError(
+        `Temporal refused the credentials for namespace "${namespace}": ${details} (check --api-key, the mTLS certificate or the profile)`,
+      );
     case GRPC.FAILED_PRECONDITION:
       if (/poller|worker/i.test(details)) return noWorkerError(where);
       return undefined;
@@ -78,7 +99,10 @@ export function explainTemporalError(error: unknown, where: Where = {}): UserErr
       const attribute = /(Conveyor\w+)/.exec(details)?.[1];
       if (/search attribute/i.test(details) || attribute)
         return new UserError(
-          `search attribute ${attribute ?? ''} is not registered in namespace "${namespace}": run \`temporal operator search-attribute create --namespace ${namespace} --name ${attribute ?? 'ConveyorService'} --type ${attribute === 'ConveyorPaused' ? 'Bool' : 'Keyword'}\` (see the README)`.replace('attribute  is', 'attribute is'),
+          `search attribute ${attribute ?? ''} is not registered in namespace "${namespace}": run \`temporal operator search-attribute create --namespace ${namespace} --name ${attribute ?? 'ConveyorService'} --type ${attribute === 'ConveyorPaused' ? 'Bool' : 'Keyword'}\` (see the README)`.replace(
+            'attribute  is',
+            'attribute is',
+          ),
         );
       return undefined;
     }

@@ -48,7 +48,12 @@ export interface Applied {
  * `reconfigure` update, so a config the workflow refuses comes back with its reason. An unchanged
  * service is left alone.
  */
-export async function applyServices(client: Client, services: Service[], taskQueue: string, options?: PipelineOptions): Promise<Applied[]> {
+export async function applyServices(
+  client: Client,
+  services: Service[],
+  taskQueue: string,
+  options?: PipelineOptions,
+): Promise<Applied[]> {
   await ensureControl(client, taskQueue);
   const applied: Applied[] = [];
   for (const service of services) {
@@ -91,7 +96,11 @@ export async function applyServices(client: Client, services: Service[], taskQue
 
 /** JSON with keys in one order, so two equal configs compare equal whatever built them. */
 const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+  JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
 
 export const sameConfig = (a: Service, b: Service) => canonical(a) === canonical(b);
 
@@ -135,7 +144,8 @@ export async function runningConfig(handle: WorkflowHandle): Promise<Service | u
     let candidate: unknown;
     if (started) candidate = (read(started.input?.payloads) as { service?: unknown } | undefined)?.service;
     // The workflow ignores a configure signal it cannot take; so does this reading.
-    else if (signaled?.signalName === 'configure') candidate = checkService(read(signaled.input?.payloads), name).ok ? read(signaled.input?.payloads) : undefined;
+    else if (signaled?.signalName === 'configure')
+      candidate = checkService(read(signaled.input?.payloads), name).ok ? read(signaled.input?.payloads) : undefined;
     else if (accepted?.name === 'reconfigure') candidate = read(accepted.args?.payloads);
     if (looksLikeService(candidate, name)) config = candidate;
   }
@@ -171,7 +181,12 @@ export async function planServices(client: Client, services: Service[], _taskQue
     }
     const running = await runningConfig(handle);
     const changes = running ? configChanges(running, service) : [{ key: '(config)', from: undefined, to: service }];
-    const entry: PlannedService = { service: service.name, workflowId, action: changes.length ? 'change' : 'unchanged', changes };
+    const entry: PlannedService = {
+      service: service.name,
+      workflowId,
+      action: changes.length ? 'change' : 'unchanged',
+      changes,
+    };
     if (changes.length) {
       await requireWorker(client, description.taskQueue);
       entry.now = (await handle.query(statusQuery)).pairs;
@@ -190,10 +205,12 @@ export async function notInFile(client: Client, services: Service[]): Promise<st
 
 /** `apply --prune`: ends the pipelines of services removed from the file, saying who and why in history. */
 export async function stopPipelines(client: Client, names: string[], by: string): Promise<string[]> {
-  for (const name of names) await client.workflow.getHandle(workflowIdFor(name)).terminate(`removed from the services file (conveyor apply --prune by ${by})`);
+  for (const name of names)
+    await client.workflow
+      .getHandle(workflowIdFor(name))
+      .terminate(`removed from the services file (conveyor apply --prune by ${by})`);
   return names;
 }
-
 
 /** The running execution's task queue, or undefined when the workflow does not run. */
 async function describeRunning(handle: WorkflowHandle): Promise<{ taskQueue: string } | undefined> {
@@ -234,7 +251,9 @@ export interface PipelineSummary {
 /** The running pipeline workflows, from visibility (search attributes), no query needed. */
 export async function listPipelines(client: Client): Promise<PipelineSummary[]> {
   const result: PipelineSummary[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running'` })) {
+  for await (const info of client.workflow.list({
+    query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running'`,
+  })) {
     const attributes = info.typedSearchAttributes;
     result.push({
       service: attributes.get(ConveyorService) ?? info.workflowId.replace(/^conveyor\//, ''),
@@ -248,10 +267,17 @@ export async function listPipelines(client: Client): Promise<PipelineSummary[]> 
 }
 
 /** A handle on a running pipeline, or a clear error when the service has none. */
-async function pipelineHandle(client: Client, service: string, needsWorker = false): Promise<WorkflowHandle<typeof pipeline>> {
+async function pipelineHandle(
+  client: Client,
+  service: string,
+  needsWorker = false,
+): Promise<WorkflowHandle<typeof pipeline>> {
   const handle = client.workflow.getHandle<typeof pipeline>(workflowIdFor(service));
   const running = await describeRunning(handle);
-  if (!running) throw new UsageError(`no running pipeline for service "${service}" (conveyor list shows them; conveyor apply starts them)`);
+  if (!running)
+    throw new UsageError(
+      `no running pipeline for service "${service}" (conveyor list shows them; conveyor apply starts them)`,
+    );
   if (needsWorker) await requireWorker(client, running.taskQueue);
   return handle;
 }
@@ -264,7 +290,11 @@ export async function pipelineCurrentStage(client: Client, service: string): Pro
   return (await pipelineHandle(client, service, true)).query(currentStageQuery);
 }
 
-export async function pausePipeline(client: Client, service: string, request: Pick<Pause, 'reason' | 'by'>): Promise<void> {
+export async function pausePipeline(
+  client: Client,
+  service: string,
+  request: Pick<Pause, 'reason' | 'by'>,
+): Promise<void> {
   await (await pipelineHandle(client, service)).signal(pauseSignal, request);
 }
 
@@ -282,7 +312,11 @@ export async function ensureControl(client: Client, taskQueue: string): Promise<
   });
 }
 
-export async function freezeAll(client: Client, taskQueue: string, request: Pick<Freeze, 'reason' | 'by'>): Promise<void> {
+export async function freezeAll(
+  client: Client,
+  taskQueue: string,
+  request: Pick<Freeze, 'reason' | 'by'>,
+): Promise<void> {
   await ensureControl(client, taskQueue);
   await client.workflow.getHandle(CONTROL_WORKFLOW_ID).signal(freezeSignal, request);
 }
@@ -307,15 +341,21 @@ async function update<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
-      const reason = (error.cause)?.message ?? error.message;
+      const reason = error.cause?.message ?? error.message;
       const unknown = /no registered handler|unknown update/i.exec(reason);
-      throw new UserError(unknown ? `this pipeline's workflow does not know this update (it runs an older version): ${reason}` : reason);
+      throw new UserError(
+        unknown ? `this pipeline's workflow does not know this update (it runs an older version): ${reason}` : reason,
+      );
     }
     throw error;
   }
 }
 
-export async function promoteManually(client: Client, service: string, request: ManualPromotionRequest): Promise<ManualOutcome> {
+export async function promoteManually(
+  client: Client,
+  service: string,
+  request: ManualPromotionRequest,
+): Promise<ManualOutcome> {
   const handle = await pipelineHandle(client, service, true);
   return update(() => handle.executeUpdate(promoteUpdate, { args: [request] }));
 }

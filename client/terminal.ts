@@ -14,7 +14,8 @@ const CODES = { red: [31, 39], green: [32, 39], yellow: [33, 39], bold: [1, 22],
 export type Style = keyof typeof CODES;
 
 /** Paints `text` when colours are on, else leaves it plain. */
-export const painter = (on: boolean) => (style: Style, text: string) => (on ? `\u001b[${CODES[style][0]}m${text}\u001b[${CODES[style][1]}m` : text);
+export const painter = (on: boolean) => (style: Style, text: string) =>
+  on ? `\u001b[${CODES[style][0]}m${text}\u001b[${CODES[style][1]}m` : text;
 
 /** A line on stderr: progress and notes never mix with what a script reads from stdout. */
 export const note = (line: string) => process.stderr.write(`conveyor: ${line}\n`);
@@ -41,7 +42,8 @@ export const interactive = () => !!process.stdin.isTTY && !!process.stderr.isTTY
  */
 export async function confirm(question: string, options: { yes?: boolean; flag?: string }): Promise<boolean> {
   if (options.yes) return true;
-  if (!interactive()) throw new UsageError(`${question.replace(/\?$/, '')}: pass --yes to confirm (there is no terminal to ask)`);
+  if (!interactive())
+    throw new UsageError(`${question.replace(/\?$/, '')}: pass --yes to confirm (there is no terminal to ask)`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);
@@ -58,7 +60,13 @@ export interface Identity {
 
 const gitEmail = (): string | undefined => {
   try {
-    return execFileSync('git', ['config', '--get', 'user.email'], { encoding: 'utf8', timeout: 2_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    return (
+      execFileSync('git', ['config', '--get', 'user.email'], {
+        encoding: 'utf8',
+        timeout: 2_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }

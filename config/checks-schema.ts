@@ -8,7 +8,8 @@ const MAX_WEBHOOK_TIMEOUT_MS = 60_000;
 
 const httpUrl = z.url({
   protocol: /^https?$/,
-  error: (issue) => (typeof issue.input === 'string' ? `"${issue.input}" is not an http(s) URL` : 'must be an http(s) URL'),
+  error: (issue) =>
+    typeof issue.input === 'string' ? `"${issue.input}" is not an http(s) URL` : 'must be an http(s) URL',
 });
 
 export const approvalSpec = z
@@ -16,9 +17,14 @@ export const approvalSpec = z
     /** Empty or absent: anyone may approve. */
     approvers: z
       .array(z.string().trim().min(1, 'an approver must not be empty'))
-      .refine((names) => new Set(names.map((n) => n.toLowerCase())).size === names.length, { message: 'must not name an approver twice' })
+      .refine((names) => new Set(names.map((n) => n.toLowerCase())).size === names.length, {
+        message: 'must not name an approver twice',
+      })
       .default([])
-      .meta({ description: 'Who may approve (as they identify with --by); empty: anyone.', examples: [['ana@acme.com', 'bo@acme.com']] }),
+      .meta({
+        description: 'Who may approve (as they identify with --by); empty: anyone.',
+        examples: [['ana@acme.com', 'bo@acme.com']],
+      }),
   })
   .strict();
 
@@ -43,19 +49,28 @@ export const ciSpec = z.boolean({ error: 'must be true or false' }).default(true
 
 export const webhookSpec = z
   .object({
-    url: httpUrl.meta({ description: 'The endpoint; it must answer {"ok": true} to a signed POST.', examples: ['https://deploys.acme.com/check'] }),
+    url: httpUrl.meta({
+      description: 'The endpoint; it must answer {"ok": true} to a signed POST.',
+      examples: ['https://deploys.acme.com/check'],
+    }),
     /** The name of the worker's environment variable holding the secret, never the secret itself. */
     secretEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable, such as CONVEYOR_WEBHOOK_SECRET')
       .default(DEFAULT_WEBHOOK_SECRET_ENV)
-      .meta({ description: "The name of the worker's environment variable holding the HMAC secret (never the secret).", examples: ['CONVEYOR_WEBHOOK_SECRET'] }),
+      .meta({
+        description: "The name of the worker's environment variable holding the HMAC secret (never the secret).",
+        examples: ['CONVEYOR_WEBHOOK_SECRET'],
+      }),
     timeout: z
       .string()
       .refine((text) => (parseDuration(text) ?? 0) > 0, { message: 'must be a duration such as "10s" or "500ms"' })
       .refine((text) => (parseDuration(text) ?? 0) <= MAX_WEBHOOK_TIMEOUT_MS, { message: 'must be at most "60s"' })
       .default('10s')
-      .meta({ description: 'How long the endpoint may take, at most 60s; no answer in time holds.', examples: ['10s'] }),
+      .meta({
+        description: 'How long the endpoint may take, at most 60s; no answer in time holds.',
+        examples: ['10s'],
+      }),
   })
   .strict()
   .meta({ description: "The team's own check.", examples: [{ url: 'https://deploys.acme.com/check' }] });

@@ -37,7 +37,8 @@ export function schemaAt(schema: JsonSchema | undefined, path: readonly Property
     const properties = option.properties as Record<string, JsonSchema> | undefined;
     if (typeof key === 'string' && properties?.[key]) return schemaAt(properties[key], rest);
     if (typeof key === 'number' && option.items) return schemaAt(option.items as JsonSchema, rest);
-    if (typeof key === 'string' && typeof option.additionalProperties === 'object') return schemaAt(option.additionalProperties as JsonSchema, rest);
+    if (typeof key === 'string' && typeof option.additionalProperties === 'object')
+      return schemaAt(option.additionalProperties as JsonSchema, rest);
   }
   return undefined;
 }

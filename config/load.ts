@@ -21,7 +21,10 @@ const where = (file: string, p: Problem) => (p.line ? `${file}:${p.line}:${p.col
 export class ConfigError extends Error {
   /** "path: message", without the file and position (the lines `message` has). */
   readonly problems: string[];
-  constructor(readonly file: string, readonly details: Problem[]) {
+  constructor(
+    readonly file: string,
+    readonly details: Problem[],
+  ) {
     super(details.map((p) => `${where(file, p)} ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
     this.problems = details.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message));
   }
@@ -30,7 +33,8 @@ export class ConfigError extends Error {
 export type Format = 'yaml' | 'json';
 
 /** YAML for .yaml and .yml, JSON otherwise. */
-export const formatOf = (file: string): Format => (['.yaml', '.yml'].includes(extname(file).toLowerCase()) ? 'yaml' : 'json');
+export const formatOf = (file: string): Format =>
+  ['.yaml', '.yml'].includes(extname(file).toLowerCase()) ? 'yaml' : 'json';
 
 export interface ServicesFile {
   file: string;
@@ -56,7 +60,11 @@ export function parseServices(text: string, file = 'services.json', format: Form
   if (doc.errors.length) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: '', message: `not valid ${format === 'json' ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]}`, ...at(e.pos[0]) })),
+      doc.errors.map((e) => ({
+        path: '',
+        message: `not valid ${format === 'json' ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]}`,
+        ...at(e.pos[0]),
+      })),
     );
   }
   const data: unknown = doc.toJS();
@@ -71,7 +79,9 @@ export function loadServices(file: string): Service[] {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (error as Error).message}` }]);
+    throw new ConfigError(file, [
+      { path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (error as Error).message}` },
+    ]);
   }
   return parseServices(text, file);
 }
@@ -84,7 +94,12 @@ function jsonSyntaxProblem(text: string, error: Error): Problem {
   const position = /position (\d+)/.exec(error.message);
   if (!position) return { path: '', message: `not valid JSON: ${message}` };
   const before = text.slice(0, Number(position[1])).split('\n');
-  return { path: '', message: `not valid JSON: ${message}`, line: before.length, column: before[before.length - 1].length + 1 };
+  return {
+    path: '',
+    message: `not valid JSON: ${message}`,
+    line: before.length,
+    column: before[before.length - 1].length + 1,
+  };
 }
 
 /** The node at `path`, or the nearest one above it, and for a key its own node. */
@@ -108,8 +123,24 @@ function locate(doc: Document, path: readonly PropertyKey[]): { node: Node | nul
 
 type At = (offset: number) => { line: number; column: number };
 
-const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
-const expected: Record<string, string> = { string: 'text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object' };
+const kind = (value: unknown) =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'a list'
+      : typeof value === 'object'
+        ? 'an object'
+        : typeof value === 'string'
+          ? `"${value}"`
+          : JSON.stringify(value);
+const expected: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  record: 'an object',
+};
 
 function describe(error: z.ZodError, doc: Document, at: At): Problem[] {
   const schema = servicesJsonSchema();
@@ -135,7 +166,10 @@ function describe(error: z.ZodError, doc: Document, at: At): Problem[] {
     }
     let message = issue.message;
     if (issue.code === 'invalid_type' && /^Invalid input/.test(message)) {
-      message = issue.input === undefined ? 'is required' : `must be ${expected[issue.expected] ?? issue.expected}, not ${kind(issue.input)}`;
+      message =
+        issue.input === undefined
+          ? 'is required'
+          : `must be ${expected[issue.expected] ?? issue.expected}, not ${kind(issue.input)}`;
     }
     // A stageChecks key that is not a stage is about the key, not what it holds.
     const aboutKey = issue.code === 'custom' && issue.path.at(-2) === 'stageChecks';

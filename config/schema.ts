@@ -4,7 +4,15 @@ import type { Service, StagePolicy } from '../domain/service';
 import type { WindowPolicy } from '../domain/window';
 import { blackoutSpec, windowSpec } from './window-schema';
 import { alertSpec, incidentSpec, toAlertPolicy, toIncidentPolicy, toUrlPolicy, urlSpec } from './health-schema';
-import { approvalSpec, ciSpec, toApprovalPolicy, toWebhookPolicy, toZeroDowntimeMode, webhookSpec, zeroDowntimeSpec } from './checks-schema';
+import {
+  approvalSpec,
+  ciSpec,
+  toApprovalPolicy,
+  toWebhookPolicy,
+  toZeroDowntimeMode,
+  webhookSpec,
+  zeroDowntimeSpec,
+} from './checks-schema';
 import { closest } from './suggest';
 
 const DURATION_FORM = 'a number and a unit (ms, s, m, h, d), such as "30m", "90s" or "1h30m"';
@@ -13,7 +21,11 @@ const DURATION_FORM = 'a number and a unit (ms, s, m, h, d), such as "30m", "90s
  * A duration written as text. `zero` says whether "0s" means something for this setting; when it
  * does not, the message says why, so nobody has to guess whether "0s" was a typo or a rule.
  */
-const duration = (what: string, zero: { allowed: true } | { allowed: false; why: string }, least?: { ms: number; text: string; why: string }) =>
+const duration = (
+  what: string,
+  zero: { allowed: true } | { allowed: false; why: string },
+  least?: { ms: number; text: string; why: string },
+) =>
   z
     .string({
       error: (issue) =>
@@ -23,25 +35,44 @@ const duration = (what: string, zero: { allowed: true } | { allowed: false; why:
     })
     .superRefine((text, ctx) => {
       const ms = parseDuration(text);
-      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `${what} must be a duration: "${text}" is not ${DURATION_FORM}` });
-      else if (ms === 0 && !zero.allowed) ctx.addIssue({ code: 'custom', message: `${what} must be more than "0s": ${zero.why}` });
-      else if (least && ms < least.ms) ctx.addIssue({ code: 'custom', message: `${what} must be at least "${least.text}": ${least.why}` });
+      if (ms === undefined)
+        ctx.addIssue({ code: 'custom', message: `${what} must be a duration: "${text}" is not ${DURATION_FORM}` });
+      else if (ms === 0 && !zero.allowed)
+        ctx.addIssue({ code: 'custom', message: `${what} must be more than "0s": ${zero.why}` });
+      else if (least && ms < least.ms)
+        ctx.addIssue({ code: 'custom', message: `${what} must be at least "${least.text}": ${least.why}` });
       else if (ms > MAX_DURATION_MS) ctx.addIssue({ code: 'custom', message: `${what} must be at most "365d"` });
     });
 
 /** Alerts and URLs checked before a promotion into a stage. */
 const checksSpec = z
   .object({
-    alerts: alertSpec.optional().meta({ description: "Alerts checked before a promotion into this stage; replaces the service's alerts for it." }),
-    urls: urlSpec.optional().meta({ description: "URLs that must answer 200 before a promotion into this stage; replaces the service's urls for it." }),
+    alerts: alertSpec.optional().meta({
+      description: "Alerts checked before a promotion into this stage; replaces the service's alerts for it.",
+    }),
+    urls: urlSpec.optional().meta({
+      description: "URLs that must answer 200 before a promotion into this stage; replaces the service's urls for it.",
+    }),
     bake: duration('bake', { allowed: false, why: 'leave bake out to skip verification' })
       .optional()
-      .meta({ description: 'After a promotion into this stage, how long its alerts and URLs must stay green (replaces the service-wide bake).', examples: ['10m'] }),
-    approval: approvalSpec.optional().meta({ description: 'A person must approve each release into this stage (conveyor approve).', examples: [{ approvers: ['ana@acme.com'] }] }),
-    zeroDowntime: zeroDowntimeSpec
-      .optional()
-      .meta({ description: 'Require at least 2 web dynos and preboot on the target; default block for apps coupled as production.', examples: [true, { mode: 'warn' }] }),
-    webhook: webhookSpec.optional().meta({ description: "The team's own endpoint asked before each promotion into this stage (replaces the service's webhook)." }),
+      .meta({
+        description:
+          'After a promotion into this stage, how long its alerts and URLs must stay green (replaces the service-wide bake).',
+        examples: ['10m'],
+      }),
+    approval: approvalSpec.optional().meta({
+      description: 'A person must approve each release into this stage (conveyor approve).',
+      examples: [{ approvers: ['ana@acme.com'] }],
+    }),
+    zeroDowntime: zeroDowntimeSpec.optional().meta({
+      description:
+        'Require at least 2 web dynos and preboot on the target; default block for apps coupled as production.',
+      examples: [true, { mode: 'warn' }],
+    }),
+    webhook: webhookSpec.optional().meta({
+      description:
+        "The team's own endpoint asked before each promotion into this stage (replaces the service's webhook).",
+    }),
   })
   .strict()
   .meta({ description: 'Checks for promotions into one stage.' });
@@ -54,8 +85,10 @@ const appName = z
 /** Rules across fields run even when other fields have problems: every problem is reported at once. */
 const ALWAYS = { when: () => true };
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const names = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const names = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 export const serviceSpec = z
   .object({
@@ -63,7 +96,10 @@ export const serviceSpec = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be letters, digits, ".", "_" or "-"')
       .meta({ description: 'Service name; the workflow id is conveyor/<name>.', examples: ['api'] }),
-    pipeline: z.string().min(1, 'must name a Heroku pipeline (name or id)').meta({ description: 'Heroku pipeline name or id.', examples: ['api'] }),
+    pipeline: z
+      .string()
+      .min(1, 'must name a Heroku pipeline (name or id)')
+      .meta({ description: 'Heroku pipeline name or id.', examples: ['api'] }),
     stages: z
       .array(appName)
       .min(2, 'needs at least 2 apps')
@@ -76,23 +112,48 @@ export const serviceSpec = z
       .string()
       .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a GitHub repository "owner/name"')
       .meta({ description: 'GitHub repository "owner/name".', examples: ['acme/api'] }),
-    branch: z.string().min(1, 'must name a branch').default('main').meta({ description: 'Only commits on this branch are promoted.', examples: ['main'] }),
+    branch: z
+      .string()
+      .min(1, 'must name a branch')
+      .default('main')
+      .meta({ description: 'Only commits on this branch are promoted.', examples: ['main'] }),
     minAge: duration('minAge', { allowed: true })
       .default('30m')
-      .meta({ description: 'Soak time of a release on a stage before it moves on; "0s" moves it at once.', examples: ['30m', '90s', '1h30m', '0s'] }),
-    tick: duration('tick', { allowed: false, why: 'it is how often the pipeline is looked at, so it needs a pause between looks' }, { ms: 1_000, text: '1s', why: 'a look costs a Heroku request, and Heroku allows about 75 a minute' })
+      .meta({
+        description: 'Soak time of a release on a stage before it moves on; "0s" moves it at once.',
+        examples: ['30m', '90s', '1h30m', '0s'],
+      }),
+    tick: duration(
+      'tick',
+      { allowed: false, why: 'it is how often the pipeline is looked at, so it needs a pause between looks' },
+      { ms: 1_000, text: '1s', why: 'a look costs a Heroku request, and Heroku allows about 75 a minute' },
+    )
       .default('60s')
       .meta({ description: 'How often the pipeline is observed when nothing else wakes it.', examples: ['60s', '5m'] }),
     windows: z
       .array(windowSpec)
       .optional()
-      .meta({ description: 'Deploy windows for this service; replaces the global windows.', examples: [[{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }]] }),
+      .meta({
+        description: 'Deploy windows for this service; replaces the global windows.',
+        examples: [[{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }]],
+      }),
     blackouts: z
       .array(blackoutSpec)
       .default([])
-      .meta({ description: 'Blackouts for this service; added to the global ones.', examples: [[{ from: '2026-12-24', to: '2027-01-02', reason: 'holidays', timeZone: 'Europe/Berlin' }]] }),
-    ignoreFreeze: z.boolean().default(false).meta({ description: 'true for hotfix-only services that keep promoting during a company-wide freeze.', examples: [true] }),
-    incident: incidentSpec.optional().meta({ description: 'Incident sources for this service; replaces the global ones.' }),
+      .meta({
+        description: 'Blackouts for this service; added to the global ones.',
+        examples: [[{ from: '2026-12-24', to: '2027-01-02', reason: 'holidays', timeZone: 'Europe/Berlin' }]],
+      }),
+    ignoreFreeze: z
+      .boolean()
+      .default(false)
+      .meta({
+        description: 'true for hotfix-only services that keep promoting during a company-wide freeze.',
+        examples: [true],
+      }),
+    incident: incidentSpec
+      .optional()
+      .meta({ description: 'Incident sources for this service; replaces the global ones.' }),
     alerts: alertSpec.optional().meta({ description: 'Alerts checked before a promotion into any stage.' }),
     urls: urlSpec.optional().meta({ description: 'URLs that must answer 200 before a promotion into any stage.' }),
     stageChecks: z
@@ -100,16 +161,27 @@ export const serviceSpec = z
       .default({})
       .meta({
         description: 'Per target stage (app name): checks that replace the service-wide ones for promotions into it.',
-        examples: [{ 'api-eu01': { bake: '10m', approval: { approvers: ['ana@acme.com'] }, zeroDowntime: { mode: 'warn' } } }],
+        examples: [
+          { 'api-eu01': { bake: '10m', approval: { approvers: ['ana@acme.com'] }, zeroDowntime: { mode: 'warn' } } },
+        ],
       }),
     bake: duration('bake', { allowed: false, why: 'leave bake out to skip verification' })
       .optional()
-      .meta({ description: 'Verification time after every promotion: alerts and URLs must stay green this long.', examples: ['10m'] }),
+      .meta({
+        description: 'Verification time after every promotion: alerts and URLs must stay green this long.',
+        examples: ['10m'],
+      }),
     onFailure: z
       .enum(['rollback', 'pause'], { error: 'must be "rollback" or "pause"' })
       .default('rollback')
-      .meta({ description: 'What a failed verification does: roll the stage back and pause, or only pause.', examples: ['pause'] }),
-    ci: ciSpec.meta({ description: "The CI gate on the source commit's GitHub checks and statuses; false turns it off.", examples: [false] }),
+      .meta({
+        description: 'What a failed verification does: roll the stage back and pause, or only pause.',
+        examples: ['pause'],
+      }),
+    ci: ciSpec.meta({
+      description: "The CI gate on the source commit's GitHub checks and statuses; false turns it off.",
+      examples: [false],
+    }),
     webhook: webhookSpec.optional().meta({ description: "The team's own endpoint, asked before every promotion." }),
   })
   .strict()
@@ -119,8 +191,17 @@ export const serviceSpec = z
     for (const stage of Object.keys(isRecord(service.stageChecks) ? service.stageChecks : {})) {
       if (!stages.includes(stage)) {
         const near = closest(stage, stages);
-        ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is not one of this service's stages${near ? ` (did you mean "${near}"?)` : ''}` });
-      } else if (stage === stages[0]) ctx.addIssue({ code: 'custom', path: ['stageChecks', stage], message: `"${stage}" is the first stage: nothing is promoted into it` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stageChecks', stage],
+          message: `"${stage}" is not one of this service's stages${near ? ` (did you mean "${near}"?)` : ''}`,
+        });
+      } else if (stage === stages[0])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stageChecks', stage],
+          message: `"${stage}" is the first stage: nothing is promoted into it`,
+        });
     }
   }, ALWAYS)
   .meta({ description: 'One Heroku pipeline and its GitHub repository: one workflow conveyor/<name>.' });
@@ -131,30 +212,57 @@ export const globalSpec = z
     windows: z
       .array(windowSpec)
       .default([])
-      .meta({ description: 'Deploy windows of every service that has none of its own.', examples: [[{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }]] }),
+      .meta({
+        description: 'Deploy windows of every service that has none of its own.',
+        examples: [[{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }]],
+      }),
     blackouts: z
       .array(blackoutSpec)
       .default([])
-      .meta({ description: 'Blackouts of every service.', examples: [[{ from: '2026-12-24', to: '2027-01-02', reason: 'holidays' }]] }),
-    incident: incidentSpec.optional().meta({ description: 'Incident sources of every service that has none of its own.' }),
+      .meta({
+        description: 'Blackouts of every service.',
+        examples: [[{ from: '2026-12-24', to: '2027-01-02', reason: 'holidays' }]],
+      }),
+    incident: incidentSpec
+      .optional()
+      .meta({ description: 'Incident sources of every service that has none of its own.' }),
   })
   .strict();
 
 export const servicesFile = z
   .object({
-    $schema: z.string().optional().meta({ description: 'The JSON Schema this file follows, so editors complete and check it.', examples: ['./services.schema.json'] }),
-    global: globalSpec
-      .default({ windows: [], blackouts: [] })
+    $schema: z
+      .string()
+      .optional()
       .meta({
-        description: 'Settings every service inherits: windows, blackouts, incident sources.',
-        examples: [{ windows: [{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }], incident: { herokuStatus: { systems: ['Apps'] } } }],
+        description: 'The JSON Schema this file follows, so editors complete and check it.',
+        examples: ['./services.schema.json'],
       }),
+    global: globalSpec.default({ windows: [], blackouts: [] }).meta({
+      description: 'Settings every service inherits: windows, blackouts, incident sources.',
+      examples: [
+        {
+          windows: [{ days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }],
+          incident: { herokuStatus: { systems: ['Apps'] } },
+        },
+      ],
+    }),
     services: z
       .array(serviceSpec)
       .min(1, 'needs at least one service')
       .meta({
         description: 'The services conveyor delivers, one pipeline workflow each.',
-        examples: [[{ name: 'api', pipeline: 'api', stages: ['api-qa01', 'api-st01', 'api-va01', 'api-eu01'], repo: 'acme/api', minAge: '30m' }]],
+        examples: [
+          [
+            {
+              name: 'api',
+              pipeline: 'api',
+              stages: ['api-qa01', 'api-st01', 'api-va01', 'api-eu01'],
+              repo: 'acme/api',
+              minAge: '30m',
+            },
+          ],
+        ],
       }),
   })
   .strict()
@@ -168,29 +276,48 @@ export const servicesFile = z
       if (!isRecord(service)) return;
       const { name, pipeline } = service as Record<string, unknown>;
       if (typeof name === 'string') {
-        if (byName.has(name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `"${name}" is used by two services (services[${byName.get(name)}] too)` });
+        if (byName.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'name'],
+            message: `"${name}" is used by two services (services[${byName.get(name)}] too)`,
+          });
         else byName.set(name, i);
       }
       if (typeof pipeline === 'string') {
-        if (pipelines.has(pipeline)) ctx.addIssue({ code: 'custom', path: ['services', i, 'pipeline'], message: `pipeline "${pipeline}" is already delivered by services[${pipelines.get(pipeline)}]: two workflows would promote the same apps` });
+        if (pipelines.has(pipeline))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'pipeline'],
+            message: `pipeline "${pipeline}" is already delivered by services[${pipelines.get(pipeline)}]: two workflows would promote the same apps`,
+          });
         else pipelines.set(pipeline, i);
       }
       const own = new Set<string>();
       names(service.stages).forEach((app, j) => {
         const other = apps.get(app);
-        if (other !== undefined && !own.has(app)) ctx.addIssue({ code: 'custom', path: ['services', i, 'stages', j], message: `"${app}" is already a stage of services[${other}]` });
+        if (other !== undefined && !own.has(app))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'stages', j],
+            message: `"${app}" is already a stage of services[${other}]`,
+          });
         own.add(app);
         if (other === undefined) apps.set(app, i);
       });
     });
   }, ALWAYS);
 
-
-
 export type ServiceSpec = z.input<typeof serviceSpec>;
 
-export function toService(spec: z.output<typeof serviceSpec>, global: z.output<typeof globalSpec> = { windows: [], blackouts: [] }): Service {
-  const windows: WindowPolicy = { windows: spec.windows ?? global.windows, blackouts: [...global.blackouts, ...spec.blackouts] };
+export function toService(
+  spec: z.output<typeof serviceSpec>,
+  global: z.output<typeof globalSpec> = { windows: [], blackouts: [] },
+): Service {
+  const windows: WindowPolicy = {
+    windows: spec.windows ?? global.windows,
+    blackouts: [...global.blackouts, ...spec.blackouts],
+  };
   const incident = spec.incident ?? global.incident;
   const checks: Record<string, StagePolicy> = {};
   const policy = (c: Partial<z.output<typeof checksSpec>>): StagePolicy => {
@@ -225,7 +352,10 @@ export function toService(spec: z.output<typeof serviceSpec>, global: z.output<t
 
 /** `services[2].stages` from zod's ["services", 2, "stages"]. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 export function describeIssues(error: z.ZodError): string[] {

@@ -23,7 +23,8 @@ const days = z
   .transform((value, ctx) => {
     if (typeof value === 'string') {
       const expanded = expandDays(value);
-      if (!expanded) ctx.addIssue({ code: 'custom', input: value, message: `"${value}" is not a day range such as "Mon-Thu"` });
+      if (!expanded)
+        ctx.addIssue({ code: 'custom', input: value, message: `"${value}" is not a day range such as "Mon-Thu"` });
       return expanded ?? z.NEVER;
     }
     if (!value.length) ctx.addIssue({ code: 'custom', input: value, message: 'needs at least one day' });
@@ -32,18 +33,27 @@ const days = z
     });
     return inWeekOrder(value.filter(isWeekday));
   })
-  .meta({ description: 'Days the window is open: a range such as "Mon-Thu" (may wrap, "Fri-Mon") or a list of days.', examples: ['Mon-Thu', ['Mon', 'Wed', 'Fri']] });
+  .meta({
+    description: 'Days the window is open: a range such as "Mon-Thu" (may wrap, "Fri-Mon") or a list of days.',
+    examples: ['Mon-Thu', ['Mon', 'Wed', 'Fri']],
+  });
 
 const clock = (latest: string, allowed: (minute: number) => boolean) =>
-  z.string().refine((text) => {
-    const minute = parseClock(text);
-    return minute !== undefined && allowed(minute);
-  }, { error: (issue) => `"${String(issue.input)}" is not a time HH:MM from 00:00 to ${latest}` });
+  z.string().refine(
+    (text) => {
+      const minute = parseClock(text);
+      return minute !== undefined && allowed(minute);
+    },
+    { error: (issue) => `"${String(issue.input)}" is not a time HH:MM from 00:00 to ${latest}` },
+  );
 
 const timeZone = z
   .string()
   .refine(isTimeZone, { error: (issue) => `"${String(issue.input)}" is not an IANA time zone` })
-  .meta({ description: 'An IANA time zone; exact across daylight-saving changes.', examples: ['America/Los_Angeles', 'Europe/Berlin'] });
+  .meta({
+    description: 'An IANA time zone; exact across daylight-saving changes.',
+    examples: ['America/Los_Angeles', 'Europe/Berlin'],
+  });
 
 const moment = z.string().refine((text) => parseLocalMoment(text) !== undefined, {
   error: (issue) => `"${String(issue.input)}" is not a date YYYY-MM-DD or a local time YYYY-MM-DDTHH:MM`,
@@ -52,8 +62,14 @@ const moment = z.string().refine((text) => parseLocalMoment(text) !== undefined,
 export const windowSpec = z
   .object({
     days,
-    start: clock('23:59', (minute) => minute < 1440).meta({ description: 'Opening time, local HH:MM.', examples: ['09:00'] }),
-    end: clock('24:00', () => true).meta({ description: 'Closing time, local HH:MM, after start (24:00 is midnight at the end of the day).', examples: ['16:00'] }),
+    start: clock('23:59', (minute) => minute < 1440).meta({
+      description: 'Opening time, local HH:MM.',
+      examples: ['09:00'],
+    }),
+    end: clock('24:00', () => true).meta({
+      description: 'Closing time, local HH:MM, after start (24:00 is midnight at the end of the day).',
+      examples: ['16:00'],
+    }),
     timeZone,
   })
   .strict()
@@ -68,10 +84,22 @@ export const windowSpec = z
 
 export const blackoutSpec = z
   .object({
-    from: moment.meta({ description: 'First day (YYYY-MM-DD, inclusive) or moment (YYYY-MM-DDTHH:MM) of the blackout.', examples: ['2026-12-24', '2026-11-27T18:00'] }),
-    to: moment.meta({ description: 'Last day (YYYY-MM-DD, inclusive) or moment (YYYY-MM-DDTHH:MM, exclusive) of the blackout.', examples: ['2027-01-02'] }),
-    reason: z.string().trim().min(1, 'must say why').meta({ description: 'Why; shown in status while the blackout holds.', examples: ['holidays'] }),
-    timeZone: timeZone.optional().meta({ description: 'Time zone of from and to (default UTC).', examples: ['Europe/Berlin'] }),
+    from: moment.meta({
+      description: 'First day (YYYY-MM-DD, inclusive) or moment (YYYY-MM-DDTHH:MM) of the blackout.',
+      examples: ['2026-12-24', '2026-11-27T18:00'],
+    }),
+    to: moment.meta({
+      description: 'Last day (YYYY-MM-DD, inclusive) or moment (YYYY-MM-DDTHH:MM, exclusive) of the blackout.',
+      examples: ['2027-01-02'],
+    }),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'must say why')
+      .meta({ description: 'Why; shown in status while the blackout holds.', examples: ['holidays'] }),
+    timeZone: timeZone
+      .optional()
+      .meta({ description: 'Time zone of from and to (default UTC).', examples: ['Europe/Berlin'] }),
   })
   .strict()
   .meta({ description: 'A stretch of days or hours during which nothing is promoted.' })
@@ -80,7 +108,9 @@ export const blackoutSpec = z
     const stretch = blackoutStretch(blackout);
     if (!stretch || stretch.start < stretch.end) return;
     const message =
-      stretch.start === stretch.end ? `"${blackout.to}" is the same moment as from, so the blackout is empty` : `"${blackout.to}" is before from "${blackout.from}"`;
+      stretch.start === stretch.end
+        ? `"${blackout.to}" is the same moment as from, so the blackout is empty`
+        : `"${blackout.to}" is before from "${blackout.from}"`;
     ctx.addIssue({ code: 'custom', path: ['to'], message });
   });
 

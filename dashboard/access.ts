@@ -47,7 +47,12 @@ export class Access {
   open(name: string, now = Date.now()): Session {
     this.sweep(now);
     if (this.sessions.size >= SESSION_LIMIT) this.sessions.delete(this.sessions.keys().next().value!);
-    const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), name: name.trim(), expiresAt: now + SESSION_MS };
+    const session: Session = {
+      id: randomBytes(32).toString('base64url'),
+      csrf: randomBytes(32).toString('base64url'),
+      name: name.trim(),
+      expiresAt: now + SESSION_MS,
+    };
     this.sessions.set(session.id, session);
     return session;
   }

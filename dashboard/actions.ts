@@ -40,24 +40,42 @@ async function update<T>(client: Client, run: () => Promise<T>): Promise<T> {
   try {
     return await client.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, run);
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new ActionRefused((error.cause)?.message ?? error.message);
-    if (/deadline/i.test(String((error as Error).message)) || (error as Error).name === 'WorkflowUpdateRPCTimeoutOrCancelledError')
-      throw new ActionRefused(`the pipeline did not answer within ${UPDATE_DEADLINE_MS / 1000} s: is a worker running?`);
+    if (error instanceof WorkflowUpdateFailedError) throw new ActionRefused(error.cause?.message ?? error.message);
+    if (
+      /deadline/i.test(String((error as Error).message)) ||
+      (error as Error).name === 'WorkflowUpdateRPCTimeoutOrCancelledError'
+    )
+      throw new ActionRefused(
+        `the pipeline did not answer within ${UPDATE_DEADLINE_MS / 1000} s: is a worker running?`,
+      );
     throw error;
   }
 }
 
 /** conveyor/control holds the freeze; started when it does not run yet (as `conveyor freeze` does). */
 async function control(client: Client, taskQueue: string): Promise<WorkflowHandle> {
-  return client.workflow.start('control', { workflowId: CONTROL_WORKFLOW_ID, taskQueue, args: [{}], workflowIdConflictPolicy: 'USE_EXISTING' });
+  return client.workflow.start('control', {
+    workflowId: CONTROL_WORKFLOW_ID,
+    taskQueue,
+    args: [{}],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
 }
 
-export const pause = async (client: Client, service: string, request: { reason: string; by: string }) => (await running(client, service)).signal(pauseSignal, request);
-export const resume = async (client: Client, service: string, by: string) => (await running(client, service)).signal(resumeSignal, { by });
-export const freeze = async (client: Client, taskQueue: string, request: { reason: string; by: string }) => (await control(client, taskQueue)).signal(freezeSignal, request);
-export const unfreeze = async (client: Client, taskQueue: string, by: string) => (await control(client, taskQueue)).signal(unfreezeSignal, { by });
+export const pause = async (client: Client, service: string, request: { reason: string; by: string }) =>
+  (await running(client, service)).signal(pauseSignal, request);
+export const resume = async (client: Client, service: string, by: string) =>
+  (await running(client, service)).signal(resumeSignal, { by });
+export const freeze = async (client: Client, taskQueue: string, request: { reason: string; by: string }) =>
+  (await control(client, taskQueue)).signal(freezeSignal, request);
+export const unfreeze = async (client: Client, taskQueue: string, by: string) =>
+  (await control(client, taskQueue)).signal(unfreezeSignal, { by });
 
-export async function promote(client: Client, service: string, request: ManualPromotionRequest): Promise<ManualOutcome> {
+export async function promote(
+  client: Client,
+  service: string,
+  request: ManualPromotionRequest,
+): Promise<ManualOutcome> {
   const handle = await running(client, service);
   return update(client, () => handle.executeUpdate(promoteUpdate, { args: [request] }));
 }

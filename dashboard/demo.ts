@@ -18,7 +18,13 @@ export interface DemoDashboardOptions {
  * Starts the dashboard on 127.0.0.1:8234 (any free port when that one is taken). Actions need a
  * token: CONVEYOR_DASHBOARD_TOKEN when set, else one made up for this demo and printed here.
  */
-export async function startDemoDashboard({ client, taskQueue, sandbox, temporalUiUrl, say }: DemoDashboardOptions): Promise<Dashboard> {
+export async function startDemoDashboard({
+  client,
+  taskQueue,
+  sandbox,
+  temporalUiUrl,
+  say,
+}: DemoDashboardOptions): Promise<Dashboard> {
   const given = process.env.CONVEYOR_DASHBOARD_TOKEN;
   const token = given || randomBytes(12).toString('base64url');
   const github = githubClient(sandbox.githubUrl, sandbox.token);
@@ -30,6 +36,8 @@ export async function startDemoDashboard({ client, taskQueue, sandbox, temporalU
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     dashboard = await startDashboard({ ...options, port: 0 });
   }
-  say(`Dashboard: ${dashboard.url}/  (to act from it, sign in with ${given ? 'CONVEYOR_DASHBOARD_TOKEN' : `the token ${token}`})`);
+  say(
+    `Dashboard: ${dashboard.url}/  (to act from it, sign in with ${given ? 'CONVEYOR_DASHBOARD_TOKEN' : `the token ${token}`})`,
+  );
   return dashboard;
 }

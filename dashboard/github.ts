@@ -43,13 +43,19 @@ export class GitHubFacts {
 
   /** Commits in `head` that `base` lacks, newest last (GitHub's order). */
   async goingOut(repo: string, base: string, head: string): Promise<GoingOut> {
-    if (!this.github) return { ok: false, problem: 'GitHub is not configured for the dashboard (GITHUB_TOKEN, GITHUB_API_URL)' };
+    if (!this.github)
+      return { ok: false, problem: 'GitHub is not configured for the dashboard (GITHUB_TOKEN, GITHUB_API_URL)' };
     const key = `${repo}|${base}...${head}`;
     const known = this.compares.get(key);
     if (known) return known;
     const [owner, name] = repo.split('/');
     try {
-      const { data } = await this.github.rest.repos.compareCommitsWithBasehead({ owner, repo: name, basehead: `${base}...${head}`, per_page: 50 });
+      const { data } = await this.github.rest.repos.compareCommitsWithBasehead({
+        owner,
+        repo: name,
+        basehead: `${base}...${head}`,
+        per_page: 50,
+      });
       const commits = data.commits.map((c) => ({
         sha: c.sha,
         title: firstLine(c.commit.message),
@@ -58,11 +64,20 @@ export class GitHubFacts {
         url: c.html_url ?? null,
       }));
       for (const c of commits) if (c.date) this.dates.set(`${repo}|${c.sha}`, c.date);
-      return this.compares.set(key, { ok: true, status: data.status, aheadBy: data.ahead_by, commits, url: data.html_url ?? null });
+      return this.compares.set(key, {
+        ok: true,
+        status: data.status,
+        aheadBy: data.ahead_by,
+        commits,
+        url: data.html_url ?? null,
+      });
     } catch (error) {
       // Not kept: GitHub may answer next time.
       const status = (error as { status?: number }).status;
-      return { ok: false, problem: `GitHub compare ${repo} ${base.slice(0, 7)}...${head.slice(0, 7)} failed${status ? ` (${status})` : ''}: ${(error as Error).message}` };
+      return {
+        ok: false,
+        problem: `GitHub compare ${repo} ${base.slice(0, 7)}...${head.slice(0, 7)} failed${status ? ` (${status})` : ''}: ${(error as Error).message}`,
+      };
     }
   }
 

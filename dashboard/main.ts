@@ -16,15 +16,22 @@ export const DEFAULT_DASHBOARD_PORT = 8234;
 export function parsePort(text: string | undefined): number {
   if (text === undefined) return DEFAULT_DASHBOARD_PORT;
   const port = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port: "${text}" is not a port number (0 to 65535)`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port: "${text}" is not a port number (0 to 65535)`);
   return port;
 }
 
 /** Starts the dashboard from the environment: CONVEYOR_DASHBOARD_TOKEN, GITHUB_TOKEN and GITHUB_API_URL, TEMPORAL_UI_URL. */
-export async function openDashboard(target: TemporalTarget & { taskQueue: string }, options: DashboardCommandOptions = {}, env = process.env): Promise<Dashboard> {
+export async function openDashboard(
+  target: TemporalTarget & { taskQueue: string },
+  options: DashboardCommandOptions = {},
+  env = process.env,
+): Promise<Dashboard> {
   const port = parsePort(options.port);
   const client = await connectClient(target);
-  const github = env.GITHUB_TOKEN ? githubClient(env.GITHUB_API_URL || 'https://api.github.com', env.GITHUB_TOKEN) : null;
+  const github = env.GITHUB_TOKEN
+    ? githubClient(env.GITHUB_API_URL || 'https://api.github.com', env.GITHUB_TOKEN)
+    : null;
   try {
     return await startDashboard({
       client,
@@ -33,20 +40,32 @@ export async function openDashboard(target: TemporalTarget & { taskQueue: string
       host: options.host ?? env.CONVEYOR_DASHBOARD_HOST ?? '127.0.0.1',
       port,
       github,
-      temporalUiUrl: options.temporalUi ?? env.TEMPORAL_UI_URL ?? (target.address.startsWith('127.0.0.1:7233') || target.address.startsWith('localhost:7233') ? 'http://127.0.0.1:8233' : undefined),
+      temporalUiUrl:
+        options.temporalUi ??
+        env.TEMPORAL_UI_URL ??
+        (target.address.startsWith('127.0.0.1:7233') || target.address.startsWith('localhost:7233')
+          ? 'http://127.0.0.1:8233'
+          : undefined),
     });
   } catch (error) {
     await client.connection.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`port ${port} on ${options.host ?? '127.0.0.1'} is taken (choose another with --port)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host: cannot bind to "${options.host}" on this machine`);
+    if (code === 'EADDRINUSE')
+      throw new UserError(`port ${port} on ${options.host ?? '127.0.0.1'} is taken (choose another with --port)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new UsageError(`--host: cannot bind to "${options.host}" on this machine`);
     throw error;
   }
 }
 
-export async function runDashboard(target: TemporalTarget & { taskQueue: string }, options: DashboardCommandOptions = {}): Promise<void> {
+export async function runDashboard(
+  target: TemporalTarget & { taskQueue: string },
+  options: DashboardCommandOptions = {},
+): Promise<void> {
   const dashboard = await openDashboard(target, options);
-  console.log(`conveyor dashboard at ${dashboard.url}/${process.env.CONVEYOR_DASHBOARD_TOKEN ? ' (actions: sign in with CONVEYOR_DASHBOARD_TOKEN)' : ' (read-only: no CONVEYOR_DASHBOARD_TOKEN set)'}`);
+  console.log(
+    `conveyor dashboard at ${dashboard.url}/${process.env.CONVEYOR_DASHBOARD_TOKEN ? ' (actions: sign in with CONVEYOR_DASHBOARD_TOKEN)' : ' (read-only: no CONVEYOR_DASHBOARD_TOKEN set)'}`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -139,7 +139,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const watchOf = (name: string): ServiceWatch => {
     let watch = watches.get(name);
     if (!watch) {
-      watch = { poller: new Poller(() => serviceFacts(name), Math.max(pollMs, 1_000), undefined, (error) => log(`could not read ${name}: ${(error as Error).message}`)) };
+      watch = {
+        poller: new Poller(
+          () => serviceFacts(name),
+          Math.max(pollMs, 1_000),
+          undefined,
+          (error) => log(`could not read ${name}: ${(error as Error).message}`),
+        ),
+      };
       watches.set(name, watch);
     }
     return watch;
@@ -148,9 +155,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   // ---- access ----
   const sessionOf = (c: Context): Session | undefined => access.find(getCookie(c, SESSION_COOKIE));
-  const frameOf = (c: Context, title: string): Frame => ({ title, session: sessionOf(c), actionsEnabled: access.enabled, here: new URL(c.req.url).pathname + new URL(c.req.url).search });
+  const frameOf = (c: Context, title: string): Frame => ({
+    title,
+    session: sessionOf(c),
+    actionsEnabled: access.enabled,
+    here: new URL(c.req.url).pathname + new URL(c.req.url).search,
+  });
   const who = (c: Context) => {
-    const info = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+    const info = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+      ?.remoteAddress;
     return info ?? 'unknown address';
   };
   const refuse = (c: Context, status: 401 | 403 | 400, why: string) => {
@@ -162,7 +175,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const origin = c.req.header('origin');
     const site = c.req.header('sec-fetch-site');
     if (site && site !== 'same-origin' && site !== 'none') return `a ${site} request`;
-    if (origin && origin !== 'null' && URL.canParse(origin) && new URL(origin).host !== c.req.header('host')) return `a request from ${origin}`;
+    if (origin && origin !== 'null' && URL.canParse(origin) && new URL(origin).host !== c.req.header('host'))
+      return `a request from ${origin}`;
     if (origin && origin !== 'null' && !URL.canParse(origin)) return 'a request with a malformed Origin';
     if (origin === 'null') return 'a request from an opaque origin';
     return undefined;
@@ -220,10 +234,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           const keys = new Map(value.rows.map((r) => [r.service, JSON.stringify(r)]));
           const sameRows = value.rows.length === last.size && value.rows.every((r) => last.has(r.service));
           const payload: Record<string, unknown> = { updated: new Date(now).toISOString() };
-          if (JSON.stringify(columns) !== lastColumns || !sameRows) payload.table = String(await fleetTable(value.rows, links, now));
+          if (JSON.stringify(columns) !== lastColumns || !sameRows)
+            payload.table = String(await fleetTable(value.rows, links, now));
           else {
             const changed: Record<string, string> = {};
-            for (const row of value.rows) if (last.get(row.service) !== keys.get(row.service)) changed[row.service] = String(await fleetRow(row, columns.length, links, now));
+            for (const row of value.rows)
+              if (last.get(row.service) !== keys.get(row.service))
+                changed[row.service] = String(await fleetRow(row, columns.length, links, now));
             payload.rows = changed;
           }
           const freezeKey = JSON.stringify(value.freeze);
@@ -267,8 +284,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const notFound = (c: Context, name: string | undefined, error?: unknown) => {
     const message = error ? String((error as Error).message) : '';
     if (/did not answer|deadline|worker/i.test(message))
-      return c.html(problemPage(frameOf(c, 'No answer'), 'The pipeline did not answer', `${name}: ${message} (is a worker running?)`), 503);
-    return c.html(problemPage(frameOf(c, 'Not found'), 'No such pipeline', `no running pipeline for service "${name ?? ''}"`), 404);
+      return c.html(
+        problemPage(
+          frameOf(c, 'No answer'),
+          'The pipeline did not answer',
+          `${name}: ${message} (is a worker running?)`,
+        ),
+        503,
+      );
+    return c.html(
+      problemPage(frameOf(c, 'Not found'), 'No such pipeline', `no running pipeline for service "${name ?? ''}"`),
+      404,
+    );
   };
 
   app.get('/services/:name', async (c) => {
@@ -282,7 +309,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       watches.delete(name);
       return notFound(c, name, error);
     }
-    return c.html(servicePage(facts, cellsOf(facts), await currentFreeze(), frameOf(c, name), links, Date.now(), version));
+    return c.html(
+      servicePage(facts, cellsOf(facts), await currentFreeze(), frameOf(c, name), links, Date.now(), version),
+    );
   });
 
   app.get('/events/services/:name', (c) => {
@@ -294,7 +323,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const send = (facts: ServiceFacts) => {
         void (async () => {
           const live = String(await serviceLive(facts, cellsOf(facts), freeze.value, frame, links, Date.now()));
-          await stream.writeSSE({ event: 'service', data: JSON.stringify({ html: live, updated: new Date().toISOString() }) });
+          await stream.writeSSE({
+            event: 'service',
+            data: JSON.stringify({ html: live, updated: new Date().toISOString() }),
+          });
         })().catch(() => undefined);
       };
       // Changed since the page was rendered: catch up at once.
@@ -312,7 +344,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.get('/services/:name/promote', async (c) => {
     const name = serviceName(c);
     if (!name) return notFound(c, name);
-    if (!sessionOf(c)) return c.redirect(`/login?next=${encodeURIComponent(new URL(c.req.url).pathname + new URL(c.req.url).search)}`, 303);
+    if (!sessionOf(c))
+      return c.redirect(
+        `/login?next=${encodeURIComponent(new URL(c.req.url).pathname + new URL(c.req.url).search)}`,
+        303,
+      );
     try {
       const status = await readStatus(client, name);
       return c.html(promoteConfirmPage(status, c.req.query('to') ?? '', frameOf(c, `Promote ${name}`)));
@@ -339,7 +375,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return c.html(loginPage(frameOf(c, 'Sign in'), next, 'That is not the dashboard token.'), 401);
     }
     const session = access.open(name);
-    setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: SESSION_MAX_AGE_S, secure: new URL(c.req.url).protocol === 'https:' });
+    setCookie(c, SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      maxAge: SESSION_MAX_AGE_S,
+      secure: new URL(c.req.url).protocol === 'https:',
+    });
     log(`${session.name} signed in from ${who(c)}`);
     return c.redirect(next, 303);
   });
@@ -379,18 +421,32 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
     async promote(form, by) {
       const service = text(form, 'service');
-      const outcome = await act.promote(client, service, { to: text(form, 'to'), reason: text(form, 'reason'), by, skipGates: form.skipGates === 'true' });
+      const outcome = await act.promote(client, service, {
+        to: text(form, 'to'),
+        reason: text(form, 'reason'),
+        by,
+        skipGates: form.skipGates === 'true',
+      });
       return { text: outcome.message, ok: outcome.started, back: `/services/${encodeURIComponent(service)}` };
     },
     async approve(form, by) {
       const service = text(form, 'service');
       const comment = text(form, 'comment');
-      const message = await act.approve(client, service, { stage: text(form, 'stage'), commit: text(form, 'commit') || undefined, by, ...(comment ? { comment } : {}) });
+      const message = await act.approve(client, service, {
+        stage: text(form, 'stage'),
+        commit: text(form, 'commit') || undefined,
+        by,
+        ...(comment ? { comment } : {}),
+      });
       return { text: message, back: `/services/${encodeURIComponent(service)}` };
     },
     async reject(form, by) {
       const service = text(form, 'service');
-      const message = await act.reject(client, service, { commit: text(form, 'commit'), reason: text(form, 'reason'), by });
+      const message = await act.reject(client, service, {
+        commit: text(form, 'commit'),
+        reason: text(form, 'reason'),
+        by,
+      });
       return { text: message, back: `/services/${encodeURIComponent(service)}` };
     },
     async unreject(form, by) {
@@ -412,13 +468,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const form = await c.req.parseBody<Form>();
     if (!Access.csrfMatches(session, form._csrf)) return refuse(c, 403, `${name} refused: missing or wrong CSRF token`);
     const service = text(form, 'service');
-    if (service && !SERVICE_NAME.test(service)) return refuse(c, 400, `${name} refused: "${service}" is not a service name`);
+    if (service && !SERVICE_NAME.test(service))
+      return refuse(c, 400, `${name} refused: "${service}" is not a service name`);
     const back = service ? `/services/${encodeURIComponent(service)}` : '/';
     try {
       const done = await action(form, session.name);
       log(`${session.name} ${name}${service ? ` ${service}` : ''}: ${done.text}`);
       session.flash = { kind: done.ok === false ? 'error' : 'ok', text: done.text };
-      watches.get(service)?.poller.current().catch(() => undefined);
+      watches
+        .get(service)
+        ?.poller.current()
+        .catch(() => undefined);
       return c.redirect(done.back, 303);
     } catch (error) {
       log(`${session.name} ${name}${service ? ` ${service}` : ''} failed: ${(error as Error).message}`);
@@ -452,7 +512,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 }
 
 /** Per recent change: when it was merged (GitHub) and when it reached each stage (history, status). */
-async function computeLeadTimes(status: ServiceFacts['status'], repo: string, github: GitHubFacts): Promise<LeadTime[]> {
+async function computeLeadTimes(
+  status: ServiceFacts['status'],
+  repo: string,
+  github: GitHubFacts,
+): Promise<LeadTime[]> {
   const stages = status.stages.map((s) => s.stage);
   const arrivals = new Map<string, (string | null)[]>();
   const arrive = (commit: string | null, index: number, at: string | null | undefined) => {
@@ -471,7 +535,10 @@ async function computeLeadTimes(status: ServiceFacts['status'], repo: string, gi
   // Changes conveyor moved; what the stages ran before it started says nothing about lead time.
   const recent = [...arrivals.entries()]
     .filter(([commit]) => promoted.has(commit))
-    .sort((a, b) => Math.max(...b[1].map((x) => (x ? Date.parse(x) : 0))) - Math.max(...a[1].map((x) => (x ? Date.parse(x) : 0))))
+    .sort(
+      (a, b) =>
+        Math.max(...b[1].map((x) => (x ? Date.parse(x) : 0))) - Math.max(...a[1].map((x) => (x ? Date.parse(x) : 0))),
+    )
     .slice(0, 6);
   const result: LeadTime[] = [];
   for (const [commit, list] of recent) {

@@ -29,7 +29,12 @@ export interface Fleet {
 const LIST_QUERY = `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running'`;
 
 function isFleetSummary(value: unknown): value is FleetSummary {
-  return !!value && typeof value === 'object' && Array.isArray((value as FleetSummary).stages) && typeof (value as FleetSummary).service === 'string';
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    Array.isArray((value as FleetSummary).stages) &&
+    typeof (value as FleetSummary).service === 'string'
+  );
 }
 
 /** The whole fleet in one visibility call: every running pipeline with its memo. */
@@ -55,12 +60,21 @@ async function listRows(client: Client): Promise<FleetRow[]> {
 }
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 
 /** The company-wide freeze (one query of conveyor/control); null when there is no control workflow. */
 export async function readFreeze(client: Client): Promise<Freeze | null> {
   try {
-    return await withTimeout(client.workflow.getHandle(CONTROL_WORKFLOW_ID).query(freezeQuery), 5_000, CONTROL_WORKFLOW_ID);
+    return await withTimeout(
+      client.workflow.getHandle(CONTROL_WORKFLOW_ID).query(freezeQuery),
+      5_000,
+      CONTROL_WORKFLOW_ID,
+    );
   } catch (error) {
     if ((error as Error).name === 'WorkflowNotFoundError') return null;
     throw error;
@@ -69,14 +83,21 @@ export async function readFreeze(client: Client): Promise<Freeze | null> {
 
 /** One service's status: the only per-service query the dashboard makes, for the service view. */
 export async function readStatus(client: Client, service: string): Promise<PipelineStatus> {
-  return withTimeout(client.workflow.getHandle(workflowIdFor(service)).query(statusQuery), 10_000, workflowIdFor(service));
+  return withTimeout(
+    client.workflow.getHandle(workflowIdFor(service)).query(statusQuery),
+    10_000,
+    workflowIdFor(service),
+  );
 }
 
 /**
  * The service's configuration as its current run was started with it (the first event of the run
  * holds the input): the status does not carry the GitHub repository. One small history read per run.
  */
-export async function readServiceConfig(client: Client, service: string): Promise<{ service: Service; runId: string } | null> {
+export async function readServiceConfig(
+  client: Client,
+  service: string,
+): Promise<{ service: Service; runId: string } | null> {
   const workflowId = workflowIdFor(service);
   const described = await client.workflow.getHandle(workflowId).describe();
   const page = await client.workflowService.getWorkflowExecutionHistory({

@@ -52,14 +52,19 @@ export function approvalVerdict(
 ): Verdict {
   if (!sourceCommit) return hold('approval', `nothing to approve into ${stage}: the release has no commit recorded`);
   const approval = approvals.filter((a) => a.stage === stage && a.commit === sourceCommit).at(-1);
-  if (approval) return pass('approval', `approved by ${approval.by} at ${approval.at}${approval.comment ? `: ${approval.comment}` : ''}`);
+  if (approval)
+    return pass(
+      'approval',
+      `approved by ${approval.by} at ${approval.at}${approval.comment ? `: ${approval.comment}` : ''}`,
+    );
   // A waiting record of another commit is stale: this one starts waiting now.
   const since = waiting && waiting.stage === stage && waiting.commit === sourceCommit ? waiting.since : iso(now);
   return hold('approval', `waiting for approval since ${since}${approversText(policy)}`);
 }
 
 const SHA = /^[0-9a-f]{7,40}$/i;
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
 const sameName = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
 
 /**
@@ -68,8 +73,14 @@ const sameName = (a: string, b: string) => a.localeCompare(b, undefined, { sensi
  * `commit` is a full sha or a prefix of 7+ hex digits and defaults to the one waiting.
  */
 export function readApproval(input: unknown, stages: ApprovalStage[], now: number): Approval | string {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) return 'an approval is {stage, commit?, by, comment?}';
-  const { stage: stageInput, commit: commitInput, by: byInput, comment: commentInput } = input as Record<string, unknown>;
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    return 'an approval is {stage, commit?, by, comment?}';
+  const {
+    stage: stageInput,
+    commit: commitInput,
+    by: byInput,
+    comment: commentInput,
+  } = input as Record<string, unknown>;
 
   const stageName = text(stageInput);
   if (!stageName) return 'an approval must name the stage it lets a release into';
@@ -92,7 +103,8 @@ export function readApproval(input: unknown, stages: ApprovalStage[], now: numbe
   if (approvers.length && !approvers.some((name) => sameName(name, by)))
     return `${by} may not approve promotions into ${stageName} (approvers: ${approvers.join(', ')})`;
 
-  if (commentInput !== undefined && commentInput !== null && typeof commentInput !== 'string') return 'a comment must be text';
+  if (commentInput !== undefined && commentInput !== null && typeof commentInput !== 'string')
+    return 'a comment must be text';
   const comment = text(commentInput);
   return { stage: stageName, commit: waiting, by, ...(comment ? { comment } : {}), at: iso(now) };
 }

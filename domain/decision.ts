@@ -56,14 +56,21 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 const pairStatus = (plan: PairPlan, judgement: Judgement): PairStatus => {
   const base = { from: plan.pair.from, to: plan.pair.to, reason: plan.reason };
-  return judgement.ok ? { ...base, state: 'ready', verdicts: judgement.verdicts } : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
+  return judgement.ok
+    ? { ...base, state: 'ready', verdicts: judgement.verdicts }
+    : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
 };
 
 /** Which commit waits for approval into each stage that needs one (kept since the first pass it waited). */
 function waitingFor(input: DecisionInput): Record<string, WaitingApproval> {
   const waiting: Record<string, WaitingApproval> = {};
   for (const plan of input.plans) {
-    if (plan.kind !== 'candidate' || !plan.candidate.source.commit || !stagePolicy(input.service, plan.pair.to).approval) continue;
+    if (
+      plan.kind !== 'candidate' ||
+      !plan.candidate.source.commit ||
+      !stagePolicy(input.service, plan.pair.to).approval
+    )
+      continue;
     const commit = plan.candidate.source.commit;
     const before = input.waiting[plan.pair.to];
     waiting[plan.pair.to] = before?.commit === commit ? before : { stage: plan.pair.to, commit, since: iso(input.now) };
@@ -93,27 +100,45 @@ export function decide(input: DecisionInput): Decision {
   const pairs = input.plans.map((plan): PairStatus => {
     const manual = input.manual.get(plan.pair.to);
     if (plan.kind !== 'candidate') {
-      if (manual) answers[plan.pair.to] = { started: false, message: `nothing to promote into ${plan.pair.to}: ${plan.reason}` };
+      if (manual)
+        answers[plan.pair.to] = { started: false, message: `nothing to promote into ${plan.pair.to}: ${plan.reason}` };
       return { from: plan.pair.from, to: plan.pair.to, reason: plan.reason, state: plan.kind, verdicts: [] };
     }
     const judgement = judge(plan.candidate, context);
     if (manual) {
       // Refused requests change nothing else: what the gates allow still goes.
       const asked = manualCandidate(plan.candidate, manual);
-      const ruling = typeof asked === 'string' ? null : overrule(asked === plan.candidate ? judgement.verdicts : judge(asked, context).verdicts, manual);
+      const ruling =
+        typeof asked === 'string'
+          ? null
+          : overrule(asked === plan.candidate ? judgement.verdicts : judge(asked, context).verdicts, manual);
       if (typeof asked === 'string') answers[plan.pair.to] = { started: false, message: asked };
       else if (ruling?.ok) {
         start.push({ candidate: asked, manual: { ...manual, skippedGates: ruling.skipped } });
         const skipped = ruling.skipped.length ? `; skipped ${ruling.skipped.join(', ')}` : '';
-        answers[plan.pair.to] = { started: true, message: `promoting v${asked.source.version} (${shortSha(asked.source.commit)}) into ${plan.pair.to}${skipped}`, skippedGates: ruling.skipped };
-        return { from: plan.pair.from, to: plan.pair.to, reason: plan.reason, state: 'ready', verdicts: judgement.verdicts };
+        answers[plan.pair.to] = {
+          started: true,
+          message: `promoting v${asked.source.version} (${shortSha(asked.source.commit)}) into ${plan.pair.to}${skipped}`,
+          skippedGates: ruling.skipped,
+        };
+        return {
+          from: plan.pair.from,
+          to: plan.pair.to,
+          reason: plan.reason,
+          state: 'ready',
+          verdicts: judgement.verdicts,
+        };
       } else if (ruling) {
-        answers[plan.pair.to] = { started: false, message: `still held (use --skip-gates to overrule): ${ruling.holding.map((v) => `${v.gate}: ${v.reason}`).join('; ')}` };
+        answers[plan.pair.to] = {
+          started: false,
+          message: `still held (use --skip-gates to overrule): ${ruling.holding.map((v) => `${v.gate}: ${v.reason}`).join('; ')}`,
+        };
       }
     }
     if (judgement.ok) start.push({ candidate: plan.candidate });
     return pairStatus(plan, judgement);
   });
-  for (const stage of input.manual.keys()) answers[stage] ??= { started: false, message: 'the pipeline has not been observed yet; nothing will happen' };
+  for (const stage of input.manual.keys())
+    answers[stage] ??= { started: false, message: 'the pipeline has not been observed yet; nothing will happen' };
   return { pairs, start, answers, approvals, waiting };
 }

@@ -15,7 +15,8 @@ import { shortSha } from './observation';
  * - `failed`: the last release sent into it failed there
  * - `rolled-back`: verification failed and it runs the release it ran before
  */
-export type CellState = 'in-sync' | 'soaking' | 'held' | 'waiting' | 'ready' | 'promoting' | 'verifying' | 'failed' | 'rolled-back';
+export type CellState =
+  'in-sync' | 'soaking' | 'held' | 'waiting' | 'ready' | 'promoting' | 'verifying' | 'failed' | 'rolled-back';
 
 export interface FleetCell {
   /** The Heroku app of the stage. */
@@ -58,27 +59,54 @@ const short = (text: string) => (text.length > REASON_MAX ? `${text.slice(0, REA
 /** The newest history record of a promotion into `stage` (history is newest first). */
 const lastInto = (history: PromotionRecord[], stage: string) => history.find((r) => r.to === stage);
 
-function incomingState(stage: StageStatus, into: PairStatus | undefined, status: PipelineStatus): Partial<FleetCell> | undefined {
+function incomingState(
+  stage: StageStatus,
+  into: PairStatus | undefined,
+  status: PipelineStatus,
+): Partial<FleetCell> | undefined {
   const flight = status.inFlight.find((r) => r.to === stage.stage);
   if (flight) {
     return {
       state: flight.outcome === 'verifying' ? 'verifying' : 'promoting',
-      incoming: { version: flight.sourceVersion, commit: flight.commit, since: flight.startedAt, ...(flight.manual ? { by: flight.manual.by } : {}) },
-      ...(flight.outcome === 'verifying' ? { reason: `v${flight.targetVersion ?? flight.sourceVersion} bakes under ${stage.stage}'s health checks` } : {}),
+      incoming: {
+        version: flight.sourceVersion,
+        commit: flight.commit,
+        since: flight.startedAt,
+        ...(flight.manual ? { by: flight.manual.by } : {}),
+      },
+      ...(flight.outcome === 'verifying'
+        ? { reason: `v${flight.targetVersion ?? flight.sourceVersion} bakes under ${stage.stage}'s health checks` }
+        : {}),
     };
   }
   const last = lastInto(status.history, stage.stage);
   if (last?.outcome === 'rolled-back' && last.verification?.rollbackVersion === stage.version) {
-    return { state: 'rolled-back', reason: short(`${shortSha(last.commit)} failed verification (${last.verification.problem}); back to v${last.previous?.version ?? '?'}`) };
+    return {
+      state: 'rolled-back',
+      reason: short(
+        `${shortSha(last.commit)} failed verification (${last.verification.problem}); back to v${last.previous?.version ?? '?'}`,
+      ),
+    };
   }
   if (last?.outcome === 'verification-failed' && last.commit && last.commit === stage.commit) {
-    return { state: 'failed', reason: short(`${shortSha(last.commit)} failed verification: ${last.verification?.problem ?? 'unknown problem'}`) };
+    return {
+      state: 'failed',
+      reason: short(`${shortSha(last.commit)} failed verification: ${last.verification?.problem ?? 'unknown problem'}`),
+    };
   }
   if (stage.latest?.status === 'failed') {
-    return { state: 'failed', reason: short(`v${stage.latest.version} (${shortSha(stage.latest.commit)}) failed its release${last?.error ? `: ${last.error}` : ''}`) };
+    return {
+      state: 'failed',
+      reason: short(
+        `v${stage.latest.version} (${shortSha(stage.latest.commit)}) failed its release${last?.error ? `: ${last.error}` : ''}`,
+      ),
+    };
   }
   if (last?.outcome === 'failed' && into?.state === 'held') {
-    return { state: 'failed', reason: short(`promotion of ${shortSha(last.commit)} failed: ${last.error ?? 'unknown error'}`) };
+    return {
+      state: 'failed',
+      reason: short(`promotion of ${shortSha(last.commit)} failed: ${last.error ?? 'unknown error'}`),
+    };
   }
   return undefined;
 }
@@ -90,7 +118,10 @@ function outgoingState(out: PairStatus | undefined): Partial<FleetCell> {
       return { state: 'in-sync' };
     case 'ready':
     case 'promoting':
-      return { state: 'ready', reason: short(out.state === 'promoting' ? `going into ${out.to}` : `passed every gate into ${out.to}`) };
+      return {
+        state: 'ready',
+        reason: short(out.state === 'promoting' ? `going into ${out.to}` : `passed every gate into ${out.to}`),
+      };
     case 'waiting':
       return { state: 'waiting', reason: short(out.reason) };
     case 'held':
@@ -98,11 +129,23 @@ function outgoingState(out: PairStatus | undefined): Partial<FleetCell> {
     case 'gated': {
       const failing = out.verdicts.filter((v) => !v.ok);
       if (failing.length > 0 && failing.every((v) => v.gate === 'age')) {
-        return { state: 'soaking', ...(failing[0].recheckAt ? { until: failing[0].recheckAt } : {}), reason: short(failing[0].reason) };
+        return {
+          state: 'soaking',
+          ...(failing[0].recheckAt ? { until: failing[0].recheckAt } : {}),
+          reason: short(failing[0].reason),
+        };
       }
       // One gate: its reason (the badge names the gate); several: each named.
-      const reason = failing.length === 1 ? failing[0].reason : failing.map((v) => `${v.gate}: ${v.reason}`).join('; ') || out.reason;
-      return { state: 'held', gates: failing.map((v) => v.gate), ...(out.recheckAt ? { until: out.recheckAt } : {}), reason: short(reason) };
+      const reason =
+        failing.length === 1
+          ? failing[0].reason
+          : failing.map((v) => `${v.gate}: ${v.reason}`).join('; ') || out.reason;
+      return {
+        state: 'held',
+        gates: failing.map((v) => v.gate),
+        ...(out.recheckAt ? { until: out.recheckAt } : {}),
+        reason: short(reason),
+      };
     }
   }
 }
@@ -115,8 +158,17 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
   const stages = status.stages.map((stage, i): FleetCell => {
     const into = status.pairs.find((p) => p.to === stage.stage);
     const out = status.pairs.find((p) => p.from === stage.stage);
-    const state = incomingState(stage, into, status) ?? (i < status.stages.length - 1 ? outgoingState(out) : { state: 'in-sync' as const });
-    return { app: stage.stage, version: stage.version, commit: stage.commit, since: stage.releasedAt, state: 'in-sync', ...state };
+    const state =
+      incomingState(stage, into, status) ??
+      (i < status.stages.length - 1 ? outgoingState(out) : { state: 'in-sync' as const });
+    return {
+      app: stage.stage,
+      version: stage.version,
+      commit: stage.commit,
+      since: stage.releasedAt,
+      state: 'in-sync',
+      ...state,
+    };
   });
   return {
     service: status.service,
@@ -124,7 +176,9 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
     ...(repo ? { repo } : {}),
     branch: status.branch,
     stages,
-    paused: status.paused ? { by: status.paused.by, reason: short(status.paused.reason), since: status.paused.since } : null,
+    paused: status.paused
+      ? { by: status.paused.by, reason: short(status.paused.reason), since: status.paused.since }
+      : null,
     frozen: !!status.frozen && !status.ignoresFreeze,
     blocked: status.blocked ? { reason: short(status.blocked.reason), since: status.blocked.since } : null,
     rejected: status.rejected.length,
@@ -151,7 +205,9 @@ function describeCell(cell: FleetCell): string {
       return `moving on${cell.reason ? ` — ${md(cell.reason)}` : ''}`;
     case 'promoting':
     case 'verifying': {
-      const incoming = cell.incoming ? ` v${cell.incoming.version} \`${shortSha(cell.incoming.commit)}\` since ${when(cell.incoming.since)}${cell.incoming.by ? ` by ${md(cell.incoming.by)}` : ''}` : '';
+      const incoming = cell.incoming
+        ? ` v${cell.incoming.version} \`${shortSha(cell.incoming.commit)}\` since ${when(cell.incoming.since)}${cell.incoming.by ? ` by ${md(cell.incoming.by)}` : ''}`
+        : '';
       return `${cell.state}${incoming}`;
     }
     case 'failed':
@@ -167,8 +223,11 @@ function describeCell(cell: FleetCell): string {
 export function currentDetails(status: PipelineStatus): string {
   const fleet = fleetSummary(status);
   const marks = [
-    fleet.paused && `**Paused** by ${md(fleet.paused.by)} since ${when(fleet.paused.since)}: ${md(fleet.paused.reason)}`,
-    fleet.frozen && status.frozen && `**Frozen** by ${md(status.frozen.by)} since ${when(status.frozen.since)}: ${md(status.frozen.reason)}`,
+    fleet.paused &&
+      `**Paused** by ${md(fleet.paused.by)} since ${when(fleet.paused.since)}: ${md(fleet.paused.reason)}`,
+    fleet.frozen &&
+      status.frozen &&
+      `**Frozen** by ${md(status.frozen.by)} since ${when(status.frozen.since)}: ${md(status.frozen.reason)}`,
     fleet.blocked && `**Blocked** since ${when(fleet.blocked.since)}: ${md(fleet.blocked.reason)}`,
     fleet.rejected > 0 && `${fleet.rejected} rejected release${fleet.rejected === 1 ? '' : 's'}`,
   ].filter((m): m is string => typeof m === 'string');
@@ -177,5 +236,12 @@ export function currentDetails(status: PipelineStatus): string {
     return `- **${md(cell.app)}** ${release} — ${describeCell(cell)}`;
   });
   const observed = fleet.observedAt ? `_observed ${when(fleet.observedAt)}_` : '_not observed yet_';
-  return [`### ${md(fleet.service)}`, ...marks.map((m) => `> ${m}`), ...(marks.length ? [''] : []), ...lines, '', observed].join('\n');
+  return [
+    `### ${md(fleet.service)}`,
+    ...marks.map((m) => `> ${m}`),
+    ...(marks.length ? [''] : []),
+    ...lines,
+    '',
+    observed,
+  ].join('\n');
 }

@@ -41,7 +41,8 @@ export function readManualPromotion(input: unknown, service: Service, now: numbe
   if (!text(fields.reason)) return 'a reason is required';
   if (fields.skipGates !== undefined && typeof fields.skipGates !== 'boolean') return 'skipGates must be true or false';
   const commit = text(fields.commit).toLowerCase();
-  if (fields.commit !== undefined && !COMMIT_PREFIX.test(commit)) return `commit "${commit}" is not a sha (7 to 40 hex digits)`;
+  if (fields.commit !== undefined && !COMMIT_PREFIX.test(commit))
+    return `commit "${commit}" is not a sha (7 to 40 hex digits)`;
   return {
     to,
     reason: text(fields.reason).slice(0, 500),
@@ -62,7 +63,8 @@ export function manualCandidate(candidate: Candidate, manual: ManualPromotion): 
   const { from } = candidate.pair;
   const now = `${from} runs v${running.version} (${shortSha(running.commit)})`;
   if (manual.commit) {
-    if (!running.commit || !sameCommit(running.commit, manual.commit)) return `${now}, not ${manual.commit.slice(0, 7)} that was asked for; nothing was promoted`;
+    if (!running.commit || !sameCommit(running.commit, manual.commit))
+      return `${now}, not ${manual.commit.slice(0, 7)} that was asked for; nothing was promoted`;
   } else if (manual.expect && manual.expect.releaseId !== running.id) {
     return `${now} now, not v${manual.expect.version} (${shortSha(manual.expect.commit)}) that the request saw; nothing was promoted: ask again`;
   }
@@ -72,7 +74,9 @@ export function manualCandidate(candidate: Candidate, manual: ManualPromotion): 
 
 /** Reads a reject/unreject request's commit; answers the problem in words when it is not a sha. */
 export function readCommit(input: unknown): string | { problem: string } {
-  const commit = text(input && typeof input === 'object' ? (input as Record<string, unknown>).commit : undefined).toLowerCase();
+  const commit = text(
+    input && typeof input === 'object' ? (input as Record<string, unknown>).commit : undefined,
+  ).toLowerCase();
   if (!COMMIT_PREFIX.test(commit)) return { problem: `commit "${commit}" is not a sha (7 to 40 hex digits)` };
   return commit;
 }

@@ -19,6 +19,9 @@ export function readPause(input: unknown, now: number): Pause {
     reason: text(fields.reason ?? bare, 'no reason given'),
     by: text(fields.by, 'unknown'),
     // A freeze passed on from conveyor/control keeps the moment it began.
-    since: typeof fields.since === 'string' && !Number.isNaN(Date.parse(fields.since)) ? fields.since : new Date(now).toISOString(),
+    since:
+      typeof fields.since === 'string' && !Number.isNaN(Date.parse(fields.since))
+        ? fields.since
+        : new Date(now).toISOString(),
   };
 }

@@ -43,12 +43,15 @@ function describe(release: ReleaseFact): string {
 }
 
 function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory): PairPlan {
-  if (memory.inFlight.includes(pair.to)) return { pair, kind: 'promoting', reason: `a promotion into ${pair.to} is in flight` };
-  if (memory.inFlight.includes(pair.from)) return { pair, kind: 'waiting', reason: `a promotion into ${pair.from} is in flight` };
+  if (memory.inFlight.includes(pair.to))
+    return { pair, kind: 'promoting', reason: `a promotion into ${pair.to} is in flight` };
+  if (memory.inFlight.includes(pair.from))
+    return { pair, kind: 'waiting', reason: `a promotion into ${pair.from} is in flight` };
   const newest = from.current;
   // A source releasing something new still runs what it ran: with soak, a release that has soaked
   // there may move on meanwhile (merges faster than release phases must not stop the flow).
-  if (from.latest?.status === 'pending' && !memory.soak) return { pair, kind: 'waiting', reason: `${pair.from} is releasing ${describe(from.latest)}` };
+  if (from.latest?.status === 'pending' && !memory.soak)
+    return { pair, kind: 'waiting', reason: `${pair.from} is releasing ${describe(from.latest)}` };
   if (!newest?.slugId) return { pair, kind: 'waiting', reason: `${pair.from} runs no release with a slug` };
   const target = to.current;
   if (target?.slugId === newest.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };
@@ -62,19 +65,45 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(source.commit)}` };
   }
   const rejection = memory.rejected?.find((r) => rejects(r, source.commit));
-  if (rejection) return { pair, kind: 'held', reason: `${shortSha(source.commit)} rejected by ${rejection.by} at ${rejection.at}: ${rejection.reason}` };
+  if (rejection)
+    return {
+      pair,
+      kind: 'held',
+      reason: `${shortSha(source.commit)} rejected by ${rejection.by} at ${rejection.at}: ${rejection.reason}`,
+    };
   if (memory.waitForPendingTargets && to.latest?.status === 'pending' && to.latest.slugId !== source.slugId) {
     return { pair, kind: 'waiting', reason: `${pair.to} is releasing ${describe(to.latest)}` };
   }
   const retried = memory.retry?.[pair.to] === source.slugId;
   const failed = retried ? undefined : memory.failed[pair.to]?.find((f) => f.slugId === source.slugId);
-  if (failed) return { pair, kind: 'held', reason: `${shortSha(source.commit)} failed in ${pair.to} at ${failed.at}: ${failed.error}` };
+  if (failed)
+    return {
+      pair,
+      kind: 'held',
+      reason: `${shortSha(source.commit)} failed in ${pair.to} at ${failed.at}: ${failed.error}`,
+    };
   if (!retried && to.latest?.status === 'failed' && to.latest.slugId === source.slugId) {
-    return { pair, kind: 'held', reason: `${shortSha(source.commit)} failed its release in ${pair.to} (v${to.latest.version})` };
+    return {
+      pair,
+      kind: 'held',
+      reason: `${shortSha(source.commit)} failed its release in ${pair.to} (v${to.latest.version})`,
+    };
   }
-  const candidate: Candidate = { pair, source, target, ...(chosen ? { soakedSince: chosen.since } : {}), ...(source.id !== newest.id ? { newest } : {}) };
+  const candidate: Candidate = {
+    pair,
+    source,
+    target,
+    ...(chosen ? { soakedSince: chosen.since } : {}),
+    ...(source.id !== newest.id ? { newest } : {}),
+  };
   const ancestry = ancestryQuestions(runs);
-  return { pair, kind: 'candidate', reason: `${describe(source)} differs from ${pair.to}`, candidate, ...(ancestry.length ? { ancestry } : {}) };
+  return {
+    pair,
+    kind: 'candidate',
+    reason: `${describe(source)} differs from ${pair.to}`,
+    candidate,
+    ...(ancestry.length ? { ancestry } : {}),
+  };
 }
 
 /**
@@ -86,7 +115,8 @@ export function planPairs(service: Service, observation: Observation, memory: Pl
   return pairsOf(service).map((pair) => {
     const from = stageOf(observation, pair.from);
     const to = stageOf(observation, pair.to);
-    if (!from || !to) return { pair, kind: 'waiting', reason: `${from ? pair.to : pair.from} has not been observed yet` };
+    if (!from || !to)
+      return { pair, kind: 'waiting', reason: `${from ? pair.to : pair.from} has not been observed yet` };
     return planPair(service, pair, from, to, memory);
   });
 }
@@ -118,7 +148,10 @@ export function commitQuestions(service: Service, plans: readonly PairPlan[]): C
  * Where a change is, as a person means it: the furthest stage running the newest release (the one
  * on the first stage, where merges land).
  */
-export function currentStage(service: Service, observation: Observation): { stage: string; index: number; commit: string | null; version: number | null } | null {
+export function currentStage(
+  service: Service,
+  observation: Observation,
+): { stage: string; index: number; commit: string | null; version: number | null } | null {
   const facts = service.stages.map((app) => stageOf(observation, app));
   const newest = facts[0]?.current;
   if (!newest) return null;
@@ -126,5 +159,10 @@ export function currentStage(service: Service, observation: Observation): { stag
   facts.forEach((stage, i) => {
     if (stage?.current?.slugId && stage.current.slugId === newest.slugId) index = i;
   });
-  return { stage: service.stages[index], index, commit: newest.commit, version: facts[index]?.current?.version ?? null };
+  return {
+    stage: service.stages[index],
+    index,
+    commit: newest.commit,
+    version: facts[index]?.current?.version ?? null,
+  };
 }

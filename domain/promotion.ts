@@ -20,7 +20,16 @@ export interface PromotionRecord {
    * decided, then nothing was posted (the target changed; the decision no longer stood).
    * `not-posted`: the promotion stopped on an error before its POST (the release did not fail).
    */
-  outcome: 'in-flight' | 'verifying' | 'succeeded' | 'failed' | 'superseded' | 'withdrawn' | 'not-posted' | 'rolled-back' | 'verification-failed';
+  outcome:
+    | 'in-flight'
+    | 'verifying'
+    | 'succeeded'
+    | 'failed'
+    | 'superseded'
+    | 'withdrawn'
+    | 'not-posted'
+    | 'rolled-back'
+    | 'verification-failed';
   /** While in flight: `decided` (its POST may still be withdrawn) or `posted` (it finishes). */
   phase?: PromotionPhase;
   decisionId?: string;
@@ -37,7 +46,8 @@ export interface PromotionRecord {
 }
 
 /** Whether a promotion's record is final: everything but in flight and verifying. */
-export const isTerminal = (outcome: PromotionRecord['outcome']): boolean => outcome !== 'in-flight' && outcome !== 'verifying';
+export const isTerminal = (outcome: PromotionRecord['outcome']): boolean =>
+  outcome !== 'in-flight' && outcome !== 'verifying';
 
 /** What a Promotion into a stage left behind when it failed: that release is not tried there again. */
 export interface FailedPromotion {

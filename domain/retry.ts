@@ -17,5 +17,9 @@ export function readRetry(input: unknown, service: Service): Retry | string {
   const index = service.stages.indexOf(to);
   if (index < 0) return `unknown stage "${to}"; ${service.name} has ${service.stages.join(', ')}`;
   if (index === 0) return `${to} is the first stage: nothing is promoted into it`;
-  return { to, by: text(fields.by).slice(0, 200) || 'unknown', reason: text(fields.reason).slice(0, 500) || 'no reason given' };
+  return {
+    to,
+    by: text(fields.by).slice(0, 200) || 'unknown',
+    reason: text(fields.reason).slice(0, 500) || 'no reason given',
+  };
 }

@@ -32,19 +32,41 @@ const soakMs = z
 const url = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
 const strings = z.array(z.string());
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be "HH:MM"');
-const zone = z.string().refine((name) => IANAZone.isValidZone(name), { message: 'must be an IANA time zone such as "Europe/Berlin"' });
+const zone = z
+  .string()
+  .refine((name) => IANAZone.isValidZone(name), { message: 'must be an IANA time zone such as "Europe/Berlin"' });
 
-const windowShape = z.object({ days: z.array(z.enum(weekdays)).min(1, 'needs at least one day'), start: clock, end: clock, timeZone: zone }).strict();
-const blackoutShape = z.object({ from: z.string().min(10), to: z.string().min(10), reason: z.string(), timeZone: zone.optional() }).strict();
+const windowShape = z
+  .object({
+    days: z.array(z.enum(weekdays)).min(1, 'needs at least one day'),
+    start: clock,
+    end: clock,
+    timeZone: zone,
+  })
+  .strict();
+const blackoutShape = z
+  .object({ from: z.string().min(10), to: z.string().min(10), reason: z.string(), timeZone: zone.optional() })
+  .strict();
 
 const alertShape = z
   .object({
     librato: z.object({ url, alertIds: strings }).strict().optional(),
-    alertmanager: z.object({ url, matchers: z.record(z.string(), z.string()) }).strict().optional(),
+    alertmanager: z
+      .object({ url, matchers: z.record(z.string(), z.string()) })
+      .strict()
+      .optional(),
   })
   .strict();
-const urlShape = z.object({ urls: z.array(url), timeoutMs: ms('timeoutMs', 60_000), followRedirects: z.boolean() }).strict();
-const webhookShape = z.object({ url, secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable'), timeoutMs: ms('timeoutMs', 60_000) }).strict();
+const urlShape = z
+  .object({ urls: z.array(url), timeoutMs: ms('timeoutMs', 60_000), followRedirects: z.boolean() })
+  .strict();
+const webhookShape = z
+  .object({
+    url,
+    secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable'),
+    timeoutMs: ms('timeoutMs', 60_000),
+  })
+  .strict();
 const stagePolicyShape = z
   .object({
     alerts: alertShape.optional(),
@@ -58,7 +80,10 @@ const stagePolicyShape = z
 const incidentShape = z
   .object({
     herokuStatus: z.object({ url, systems: strings }).strict().optional(),
-    statuspage: z.object({ url, minImpact: z.enum(impacts), components: strings }).strict().optional(),
+    statuspage: z
+      .object({ url, minImpact: z.enum(impacts), components: strings })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -74,7 +99,10 @@ export const serviceSchema = z
     branch: z.string().min(1, 'must name a branch'),
     minAgeMs: soakMs,
     tickMs: ms('tickMs').min(1_000, 'tickMs must be at least 1000 (1s)'),
-    windows: z.object({ windows: z.array(windowShape), blackouts: z.array(blackoutShape) }).strict().optional(),
+    windows: z
+      .object({ windows: z.array(windowShape), blackouts: z.array(blackoutShape) })
+      .strict()
+      .optional(),
     incident: incidentShape.optional(),
     checks: z.record(z.string(), stagePolicyShape).optional(),
     ignoreFreeze: z.boolean({ error: 'ignoreFreeze must be true or false' }).optional(),
@@ -84,17 +112,28 @@ export const serviceSchema = z
   .strict()
   .superRefine((service, ctx) => {
     for (const stage of Object.keys(service.checks ?? {})) {
-      if (stage !== '*' && !service.stages.includes(stage)) ctx.addIssue({ code: 'custom', path: ['checks', stage], message: `"${stage}" is not one of this service's stages` });
+      if (stage !== '*' && !service.stages.includes(stage))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checks', stage],
+          message: `"${stage}" is not one of this service's stages`,
+        });
     }
   });
 
 /** Checks a Service sent to a running workflow; answers the problems in one line when it does not fit. */
-export function checkService(input: unknown, expectedName?: string): { ok: true; service: Service } | { ok: false; problem: string } {
+export function checkService(
+  input: unknown,
+  expectedName?: string,
+): { ok: true; service: Service } | { ok: false; problem: string } {
   const parsed = serviceSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(configuration)'}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.map(String).join('.') || '(configuration)'}: ${issue.message}`,
+    );
     return { ok: false, problem: problems.join('; ') };
   }
-  if (expectedName !== undefined && parsed.data.name !== expectedName) return { ok: false, problem: `configuration is for "${parsed.data.name}", not "${expectedName}"` };
+  if (expectedName !== undefined && parsed.data.name !== expectedName)
+    return { ok: false, problem: `configuration is for "${parsed.data.name}", not "${expectedName}"` };
   return { ok: true, service: parsed.data };
 }

@@ -42,7 +42,9 @@ export function soakRuns(from: StageFact, target: ReleaseFact | null): Soak[] {
 }
 
 const ancestryQuestion = (release: ReleaseFact, newest: ReleaseFact): CommitQuestion | null =>
-  release.commit && newest.commit && release.slugId !== newest.slugId ? { base: release.commit, head: newest.commit } : null;
+  release.commit && newest.commit && release.slugId !== newest.slugId
+    ? { base: release.commit, head: newest.commit }
+    : null;
 
 /** Whether `release`'s code is still running where `newest` runs: same slug, or an ancestor of it. */
 function stillRunning(release: ReleaseFact, newest: ReleaseFact, commits: CommitAnswers): boolean | undefined {
@@ -58,7 +60,12 @@ function stillRunning(release: ReleaseFact, newest: ReleaseFact, commits: Commit
  * The release to move on: the newest that has soaked, else the one whose soak ends first (its age
  * gate then says when). Null when the source runs nothing that could move.
  */
-export function chooseSoaked(runs: readonly Soak[], minAgeMs: number, now: number, commits: CommitAnswers): Soak | null {
+export function chooseSoaked(
+  runs: readonly Soak[],
+  minAgeMs: number,
+  now: number,
+  commits: CommitAnswers,
+): Soak | null {
   if (runs.length === 0) return null;
   const newest = runs[0].release;
   const opensAt = (soak: Soak) => Date.parse(soak.since) + minAgeMs;

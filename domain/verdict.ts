@@ -9,4 +9,6 @@ export interface Verdict {
 
 export const pass = (gate: string, reason: string): Verdict => ({ gate, ok: true, reason });
 export const hold = (gate: string, reason: string, recheckAt?: number): Verdict =>
-  recheckAt === undefined ? { gate, ok: false, reason } : { gate, ok: false, reason, recheckAt: new Date(recheckAt).toISOString() };
+  recheckAt === undefined
+    ? { gate, ok: false, reason }
+    : { gate, ok: false, reason, recheckAt: new Date(recheckAt).toISOString() };

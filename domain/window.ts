@@ -87,7 +87,12 @@ export const isTimeZone = (zone: string): boolean => IANAZone.isValidZone(zone);
 
 const shows = (zone: string, at: number, day: LocalDay, minute: number): boolean => {
   const local = DateTime.fromMillis(at, { zone });
-  return local.year === day.year && local.month === day.month && local.day === day.day && local.hour * 60 + local.minute === minute;
+  return (
+    local.year === day.year &&
+    local.month === day.month &&
+    local.day === day.day &&
+    local.hour * 60 + local.minute === minute
+  );
 };
 
 /**
@@ -99,7 +104,13 @@ const shows = (zone: string, at: number, day: LocalDay, minute: number): boolean
  */
 function reach(zone: string, day: LocalDay, minute: number): number {
   if (minute >= 1440) return reach(zone, day.plus({ days: 1 }), minute - 1440);
-  const reading = { year: day.year, month: day.month, day: day.day, hour: Math.floor(minute / 60), minute: minute % 60 };
+  const reading = {
+    year: day.year,
+    month: day.month,
+    day: day.day,
+    hour: Math.floor(minute / 60),
+    minute: minute % 60,
+  };
   const naive = DateTime.fromObject(reading, { zone: 'utc' });
   const iana = IANAZone.create(zone);
   const before = iana.offset(naive.minus({ days: 1 }).toMillis());
@@ -167,10 +178,12 @@ function merge(stretches: Stretch[]): Stretch[] {
 const subtract = (keep: Stretch[], cuts: Stretch[]): Stretch[] =>
   cuts.reduce(
     (rest, cut) =>
-      rest.flatMap((s) => [
-        { start: s.start, end: Math.min(s.end, cut.start) },
-        { start: Math.max(s.start, cut.end), end: s.end },
-      ]).filter((s) => s.start < s.end),
+      rest
+        .flatMap((s) => [
+          { start: s.start, end: Math.min(s.end, cut.start) },
+          { start: Math.max(s.start, cut.end), end: s.end },
+        ])
+        .filter((s) => s.start < s.end),
     keep,
   );
 

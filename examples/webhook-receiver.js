@@ -15,7 +15,11 @@ const server = createServer(async (req, res) => {
   if (!secret || !signedBy(raw, req.headers['conveyor-signature'])) return res.writeHead(401).end();
   const { target, commit } = JSON.parse(raw.toString('utf8'));
   const frozen = process.env.FREEZE_REASON && target.endsWith('-eu01'); // your policy goes here
-  const answer = frozen ? { ok: false, reason: `${process.env.FREEZE_REASON}: ${commit?.slice(0, 7)} waits` } : { ok: true };
+  const answer = frozen
+    ? { ok: false, reason: `${process.env.FREEZE_REASON}: ${commit?.slice(0, 7)} waits` }
+    : { ok: true };
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
 });
-server.listen(Number(process.env.PORT ?? 8787), '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${server.address().port}/`));
+server.listen(Number(process.env.PORT ?? 8787), '127.0.0.1', () =>
+  console.log(`listening on http://127.0.0.1:${server.address().port}/`),
+);

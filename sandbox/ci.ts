@@ -51,7 +51,8 @@ export function setCheck(store: Store, repo: string, sha: string, input: CheckIn
 export function setStatus(store: Store, repo: string, sha: string, input: StatusInput): CommitStatusRecord {
   const now = timestamp();
   const key = repo.toLowerCase();
-  for (const old of store.statusesOf(key, sha).filter((s) => s.context === input.context)) delete store.state.commitStatuses[String(old.id)];
+  for (const old of store.statusesOf(key, sha).filter((s) => s.context === input.context))
+    delete store.state.commitStatuses[String(old.id)];
   const status: CommitStatusRecord = {
     id: store.nextGitHubId(),
     repo: key,
@@ -174,7 +175,12 @@ function repositoryJson(urls: RepoUrls): Json {
 }
 
 /** GET /repos/{owner}/{repo}/commits/{ref}/status, with `statuses` the page asked for and `total_count` all of them. */
-export function combinedStatusJson(urls: RepoUrls, sha: string, all: CommitStatusRecord[], page: CommitStatusRecord[]): Json {
+export function combinedStatusJson(
+  urls: RepoUrls,
+  sha: string,
+  all: CommitStatusRecord[],
+  page: CommitStatusRecord[],
+): Json {
   return {
     state: combinedState(all),
     statuses: page.map((s) => statusJson(urls, s)),

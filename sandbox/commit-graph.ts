@@ -53,7 +53,8 @@ export function newRepo(fullName: string, branch: string, message: string): Repo
  */
 export function commitOn(repo: RepoRecord, branch: string, message: string, from?: string): CommitRecord {
   const parent = repo.branches[branch] ?? from;
-  if (!parent || !repo.commits[parent]) throw new Error(`${repo.owner}/${repo.name}: branch ${branch} has no head to commit on`);
+  if (!parent || !repo.commits[parent])
+    throw new Error(`${repo.owner}/${repo.name}: branch ${branch} has no head to commit on`);
   const commit = makeCommit([parent], message);
   repo.commits[commit.sha] = commit;
   repo.branches[branch] = commit.sha;
@@ -122,10 +123,17 @@ export function compareCommits(repo: RepoRecord, base: CommitRecord, head: Commi
   const generation = generations(repo, [...common, ...ahead]);
   // The nearest common ancestor: no other common ancestor descends from it, so it has the highest generation.
   const mergeBase = common.reduce((best, sha) => (generation.get(sha)! > generation.get(best)! ? sha : best));
-  const oldestFirst = (a: string, b: string) => generation.get(a)! - generation.get(b)! || repo.commits[a].date.localeCompare(repo.commits[b].date);
+  const oldestFirst = (a: string, b: string) =>
+    generation.get(a)! - generation.get(b)! || repo.commits[a].date.localeCompare(repo.commits[b].date);
 
   const status: CompareStatus =
-    ahead.length === 0 && behindBy === 0 ? 'identical' : behindBy === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged';
+    ahead.length === 0 && behindBy === 0
+      ? 'identical'
+      : behindBy === 0
+        ? 'ahead'
+        : ahead.length === 0
+          ? 'behind'
+          : 'diverged';
   return {
     status,
     aheadBy: ahead.length,

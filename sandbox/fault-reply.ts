@@ -35,7 +35,11 @@ export function sendBroken(res: ServerResponse, reply: Reply): boolean {
     res.socket?.destroy();
     return true;
   }
-  res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(broken.text) });
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(broken.text),
+  });
   res.end(broken.text);
   return true;
 }

@@ -35,7 +35,8 @@ const problem = (status: number, error: string): Reply => ({ status, body: { err
 export function faultsApi(faults: Faults): (request: ApiRequest) => Promise<Reply> {
   return async (request) => {
     const name = request.path.replace(/^\//, '');
-    if (!isMethod(name)) return problem(404, `no fault method "${name}"; there are: ${Object.keys(requests).join(', ')}`);
+    if (!isMethod(name))
+      return problem(404, `no fault method "${name}"; there are: ${Object.keys(requests).join(', ')}`);
     if (request.method !== 'POST') return { ...problem(405, 'use POST'), headers: { Allow: 'POST' } };
     try {
       const body = jsonBody(request, (message) => new HttpError(problem(400, message))) ?? {};

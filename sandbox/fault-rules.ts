@@ -2,7 +2,15 @@ import { z } from 'zod';
 
 /** What a fault rule is, and the checks an injected rule goes through (in-process and over HTTP alike). */
 
-export const FAULT_KINDS = ['error', 'rate-limit-storm', 'latency', 'reset', 'reset-after', 'malformed', 'truncated'] as const;
+export const FAULT_KINDS = [
+  'error',
+  'rate-limit-storm',
+  'latency',
+  'reset',
+  'reset-after',
+  'malformed',
+  'truncated',
+] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -38,9 +46,15 @@ const ENDPOINT = /^(GET|POST|PUT|PATCH|DELETE) \/\S*$/;
 
 export const faultRuleInput = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_", ":" or "-"').optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits, ".", "_", ":" or "-"')
+      .optional(),
     api: z.enum(['heroku', 'github']).optional(),
-    endpoint: z.string().regex(ENDPOINT, 'must be "METHOD /template", e.g. "GET /pipelines/{id}/latest-releases"').optional(),
+    endpoint: z
+      .string()
+      .regex(ENDPOINT, 'must be "METHOD /template", e.g. "GET /pipelines/{id}/latest-releases"')
+      .optional(),
     kind: z.enum(FAULT_KINDS),
     rate: z.number().min(0).max(1).optional(),
     count: z.number().int().min(1).optional(),
@@ -49,10 +63,14 @@ export const faultRuleInput = z
   })
   .strict()
   .superRefine((rule, ctx) => {
-    if (rule.status !== undefined && rule.kind !== 'error') ctx.addIssue({ code: 'custom', path: ['status'], message: 'applies to kind "error" only' });
-    if (rule.kind === 'latency' && rule.delayMs === undefined) ctx.addIssue({ code: 'custom', path: ['delayMs'], message: 'is required for kind "latency"' });
-    if (rule.delayMs !== undefined && rule.kind !== 'latency') ctx.addIssue({ code: 'custom', path: ['delayMs'], message: 'applies to kind "latency" only' });
-    if (rule.api && rule.endpoint && apiOf(rule.endpoint) !== rule.api) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `is not a ${rule.api} endpoint` });
+    if (rule.status !== undefined && rule.kind !== 'error')
+      ctx.addIssue({ code: 'custom', path: ['status'], message: 'applies to kind "error" only' });
+    if (rule.kind === 'latency' && rule.delayMs === undefined)
+      ctx.addIssue({ code: 'custom', path: ['delayMs'], message: 'is required for kind "latency"' });
+    if (rule.delayMs !== undefined && rule.kind !== 'latency')
+      ctx.addIssue({ code: 'custom', path: ['delayMs'], message: 'applies to kind "latency" only' });
+    if (rule.api && rule.endpoint && apiOf(rule.endpoint) !== rule.api)
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `is not a ${rule.api} endpoint` });
   });
 
 // The schema and the interface describe the same thing.
@@ -61,7 +79,8 @@ const _sameInput: Same<Omit<z.input<typeof faultRuleInput>, never>, FaultRule> =
 void _sameInput;
 
 /** Which API an endpoint name belongs to. */
-export const apiOf = (endpoint: string): FaultApi => (endpoint.split(' ')[1]?.startsWith('/github/') ? 'github' : 'heroku');
+export const apiOf = (endpoint: string): FaultApi =>
+  endpoint.split(' ')[1]?.startsWith('/github/') ? 'github' : 'heroku';
 
 /** A rule as `list()` shows it: its settings with the defaults filled in, and what it did. */
 export interface FaultRuleState {

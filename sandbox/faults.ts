@@ -1,6 +1,13 @@
 import { randomSeed, randomStream } from './fault-random';
 import { brokenReply, destroyed } from './fault-reply';
-import { faultRuleInput, type FaultApi, type FaultKind, type FaultRule, type FaultRuleState, type FaultTotals } from './fault-rules';
+import {
+  faultRuleInput,
+  type FaultApi,
+  type FaultKind,
+  type FaultRule,
+  type FaultRuleState,
+  type FaultTotals,
+} from './fault-rules';
 import { herokuError, RATE_LIMITED } from './heroku-errors';
 import { HttpError, type Reply, type RoutedCall } from './http';
 import type { RateLimiter } from './rate-limit';
@@ -20,7 +27,8 @@ export type FaultHook = (api: ApiName, call: RoutedCall, next: () => Promise<Rep
 export const passThrough: FaultHook = (_api, _call, next) => next();
 
 /** The endpoint as `requestCounts()` names it: "GET /apps/{app}/releases", "GET /github/repos/{owner}/{repo}/compare/{basehead}". */
-export const endpointOf = (api: ApiName, call: RoutedCall): string => `${call.method} ${api === 'github' ? '/github' : ''}${call.template}`;
+export const endpointOf = (api: ApiName, call: RoutedCall): string =>
+  `${call.method} ${api === 'github' ? '/github' : ''}${call.template}`;
 
 interface ActiveRule extends FaultRuleState {
   random: () => number;
@@ -44,7 +52,8 @@ const githubError = (status: number, message: string, headers?: Record<string, s
 });
 
 /** An HTML page where JSON was due, as a misbehaving proxy or load balancer sends it. */
-const NOT_JSON = '<!DOCTYPE html>\n<html><head><title>Application Error</title></head><body><h1>Something went wrong</h1></body></html>\n';
+const NOT_JSON =
+  '<!DOCTYPE html>\n<html><head><title>Application Error</title></head><body><h1>Something went wrong</h1></body></html>\n';
 
 export interface FaultsOptions {
   /** Emptied by `rate-limit-storm` faults on Heroku endpoints. */
@@ -177,7 +186,17 @@ export class Faults {
     switch (rule.kind) {
       case 'error': {
         const status = rule.status ?? 503;
-        if (api === 'github') return githubError(status, status === 401 ? 'Bad credentials' : status === 403 ? 'Resource not accessible by integration' : status === 503 ? 'Service Unavailable' : 'Server Error');
+        if (api === 'github')
+          return githubError(
+            status,
+            status === 401
+              ? 'Bad credentials'
+              : status === 403
+                ? 'Resource not accessible by integration'
+                : status === 503
+                  ? 'Service Unavailable'
+                  : 'Server Error',
+          );
         const [id, message] = HEROKU_ERROR_IDS[status] ?? HEROKU_ERROR_IDS[500];
         return herokuError(status, id, message);
       }
@@ -253,10 +272,14 @@ async function answered(next: () => Promise<Reply>): Promise<Reply> {
 
 /** GitHub's primary rate limit: 403 with X-RateLimit-Remaining 0 and the reset a minute away (this call only: GitHub calls are not limited otherwise). */
 function githubRateLimited(): Reply {
-  return githubError(403, 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.', {
-    'X-RateLimit-Limit': '5000',
-    'X-RateLimit-Remaining': '0',
-    'X-RateLimit-Used': '5000',
-    'X-RateLimit-Reset': String(Math.floor(Date.now() / 1000) + 60),
-  });
+  return githubError(
+    403,
+    'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.',
+    {
+      'X-RateLimit-Limit': '5000',
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Used': '5000',
+      'X-RateLimit-Reset': String(Math.floor(Date.now() / 1000) + 60),
+    },
+  );
 }

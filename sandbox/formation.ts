@@ -94,7 +94,16 @@ export function scale(store: Store, app: AppRecord, quantities: Record<string, n
       Object.assign(existing, { quantity, updatedAt: now });
     } else {
       const size = store.formation(app.id, 'web')?.size ?? 'Standard-1X';
-      const added: FormationRecord = { id: newId(), appId: app.id, type, quantity, size, command: command(type), createdAt: now, updatedAt: now };
+      const added: FormationRecord = {
+        id: newId(),
+        appId: app.id,
+        type,
+        quantity,
+        size,
+        command: command(type),
+        createdAt: now,
+        updatedAt: now,
+      };
       store.state.formations[added.id] = added;
     }
   }

@@ -11,7 +11,10 @@ export class RepoUrls {
   readonly api: string;
   readonly web: string;
 
-  constructor(apiBase: string, readonly repo: RepoRecord) {
+  constructor(
+    apiBase: string,
+    readonly repo: RepoRecord,
+  ) {
     this.api = `${apiBase}/repos/${repo.owner}/${repo.name}`;
     this.web = `${WEB}/${repo.owner}/${repo.name}`;
   }
@@ -38,7 +41,11 @@ export function commitJson(urls: RepoUrls, commit: CommitRecord): Json {
     comments_url: `${urls.api}/commits/${commit.sha}/comments`,
     author: null,
     committer: null,
-    parents: commit.parents.map((sha) => ({ sha, url: `${urls.api}/commits/${sha}`, html_url: `${urls.web}/commit/${sha}` })),
+    parents: commit.parents.map((sha) => ({
+      sha,
+      url: `${urls.api}/commits/${sha}`,
+      html_url: `${urls.web}/commit/${sha}`,
+    })),
   };
 }
 
@@ -68,7 +75,12 @@ export interface ComparedRefs {
 }
 
 /** The compare answer; `commits` is the page of the comparison's commits to include. */
-export function comparisonJson(urls: RepoUrls, refs: ComparedRefs, comparison: Comparison, commits: CommitRecord[]): Json {
+export function comparisonJson(
+  urls: RepoUrls,
+  refs: ComparedRefs,
+  comparison: Comparison,
+  commits: CommitRecord[],
+): Json {
   const basehead = `${refs.base}...${refs.head}`;
   const owner = urls.repo.owner;
   return {

@@ -16,5 +16,8 @@ export function githubPage<T>(call: RoutedCall, items: T[], selfUrl: string): { 
     ...(pageNo < last ? [`${at(pageNo + 1)}; rel="next"`, `${at(last)}; rel="last"`] : []),
     ...(pageNo > 1 ? [`${at(1)}; rel="first"`, `${at(Math.min(pageNo - 1, last))}; rel="prev"`] : []),
   ];
-  return { items: items.slice((pageNo - 1) * perPage, pageNo * perPage), link: links.length > 0 ? links.join(', ') : undefined };
+  return {
+    items: items.slice((pageNo - 1) * perPage, pageNo * perPage),
+    link: links.length > 0 ? links.join(', ') : undefined,
+  };
 }

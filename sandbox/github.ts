@@ -38,7 +38,11 @@ const rateHeaders = (): Record<string, string> => ({
 });
 
 /** Up to 250 commits when the client does not page; `per_page` (max 100) and `page` otherwise, as GitHub does. */
-function commitPage(call: RoutedCall, commits: CommitRecord[], selfUrl: string): { commits: CommitRecord[]; link?: string } {
+function commitPage(
+  call: RoutedCall,
+  commits: CommitRecord[],
+  selfUrl: string,
+): { commits: CommitRecord[]; link?: string } {
   const asked = call.query.has('per_page') || call.query.has('page');
   if (!asked) return { commits: commits.slice(0, 250) };
   const perPage = Math.min(100, Math.max(1, Number(call.query.get('per_page')) || 30));
@@ -49,15 +53,20 @@ function commitPage(call: RoutedCall, commits: CommitRecord[], selfUrl: string):
     ...(pageNo < last ? [`${at(pageNo + 1)}; rel="next"`, `${at(last)}; rel="last"`] : []),
     ...(pageNo > 1 ? [`${at(1)}; rel="first"`, `${at(Math.min(pageNo - 1, last))}; rel="prev"`] : []),
   ];
-  return { commits: commits.slice((pageNo - 1) * perPage, pageNo * perPage), link: links.length > 0 ? links.join(', ') : undefined };
+  return {
+    commits: commits.slice((pageNo - 1) * perPage, pageNo * perPage),
+    link: links.length > 0 ? links.join(', ') : undefined,
+  };
 }
 
 /** The GitHub REST endpoints conveyor uses: compare, branches, commits and their CI over the scenario's repositories. */
 export function githubApi(options: GitHubApiOptions): (request: ApiRequest) => Promise<Reply> {
   const { store } = options;
-  const repo = (call: RoutedCall): RepoRecord => store.repo(`${call.params.owner}/${call.params.repo}`) ?? raise(notFound());
+  const repo = (call: RoutedCall): RepoRecord =>
+    store.repo(`${call.params.owner}/${call.params.repo}`) ?? raise(notFound());
   const urls = (found: RepoRecord) => new RepoUrls(options.baseUrl(), found);
-  const commit = (found: RepoRecord, ref: string): CommitRecord => resolveRef(found, ref) ?? raise(notFound(`No commit found for SHA: ${ref}`));
+  const commit = (found: RepoRecord, ref: string): CommitRecord =>
+    resolveRef(found, ref) ?? raise(notFound(`No commit found for SHA: ${ref}`));
 
   const router = new Router()
     .on('GET', '/repos/{owner}/{repo}/branches/{branch+}', (call) => {
@@ -70,7 +79,9 @@ export function githubApi(options: GitHubApiOptions): (request: ApiRequest) => P
       const found = repo(call);
       const { sha } = commit(found, call.params.ref);
       const [name, status] = [call.query.get('check_name'), call.query.get('status')];
-      const runs = options.store.checkRunsOf(`${found.owner}/${found.name}`, sha).filter((r) => (!name || r.name === name) && (!status || r.status === status));
+      const runs = options.store
+        .checkRunsOf(`${found.owner}/${found.name}`, sha)
+        .filter((r) => (!name || r.name === name) && (!status || r.status === status));
       const where = urls(found);
       const paged = githubPage(call, runs, `${where.api}/commits/${call.params.ref}/check-runs`);
       const body = { total_count: runs.length, check_runs: paged.items.map((run) => checkRunJson(where, run)) };
@@ -82,7 +93,11 @@ export function githubApi(options: GitHubApiOptions): (request: ApiRequest) => P
       const statuses = options.store.statusesOf(`${found.owner}/${found.name}`, sha);
       const where = urls(found);
       const paged = githubPage(call, statuses, `${where.api}/commits/${call.params.ref}/status`);
-      return { status: 200, body: combinedStatusJson(where, sha, statuses, paged.items), headers: paged.link ? { Link: paged.link } : undefined };
+      return {
+        status: 200,
+        body: combinedStatusJson(where, sha, statuses, paged.items),
+        headers: paged.link ? { Link: paged.link } : undefined,
+      };
     })
     .on('GET', '/repos/{owner}/{repo}/commits/{ref+}', (call) => {
       const found = repo(call);
@@ -94,7 +109,9 @@ export function githubApi(options: GitHubApiOptions): (request: ApiRequest) => P
       if (head === undefined || rest.length > 0 || !base || !head) throw notFound();
       const baseCommit = resolveRef(found, base) ?? raise(notFound());
       const headCommit = resolveRef(found, head) ?? raise(notFound());
-      const comparison = compareCommits(found, baseCommit, headCommit) ?? raise(notFound(`No common ancestor between ${base} and ${head}.`));
+      const comparison =
+        compareCommits(found, baseCommit, headCommit) ??
+        raise(notFound(`No common ancestor between ${base} and ${head}.`));
       const where = urls(found);
       const paged = commitPage(call, comparison.commits, `${where.api}/compare/${call.params.basehead}`);
       const body = comparisonJson(where, { base, head, baseCommit, headCommit }, comparison, paged.commits);

@@ -2,7 +2,12 @@ import { HttpError, type Reply } from './http';
 
 /** Heroku's error bodies: `{id, message}`, plus `resource` for not_found. */
 
-export const herokuError = (status: number, id: string, message: string, extra: Record<string, string> = {}): Reply => ({
+export const herokuError = (
+  status: number,
+  id: string,
+  message: string,
+  extra: Record<string, string> = {},
+): Reply => ({
   status,
   body: { id, message, ...extra },
 });
@@ -17,7 +22,11 @@ export const invalidParams = (message: string): HttpError => new HttpError(herok
 
 export const UNAUTHORIZED = herokuError(401, 'unauthorized', 'Invalid credentials provided.');
 
-export const RATE_LIMITED = herokuError(429, 'rate_limit', 'Your account reached the API rate limit\nPlease wait a few minutes before making new requests');
+export const RATE_LIMITED = herokuError(
+  429,
+  'rate_limit',
+  'Your account reached the API rate limit\nPlease wait a few minutes before making new requests',
+);
 
 export const NO_SUCH_ENDPOINT = herokuError(
   404,

@@ -78,7 +78,11 @@ export function releaseJson(store: Store, release: ReleaseRecord): Json {
   const app = store.state.apps[release.appId];
   return {
     addon_plan_names: [],
-    artifacts: release.slugId ? [{ type: 'slug', id: release.slugId }] : release.ociImageId ? [{ type: 'oci-image', id: release.ociImageId }] : [],
+    artifacts: release.slugId
+      ? [{ type: 'slug', id: release.slugId }]
+      : release.ociImageId
+        ? [{ type: 'oci-image', id: release.ociImageId }]
+        : [],
     app: { id: app.id, name: app.name },
     created_at: release.createdAt,
     description: release.description,

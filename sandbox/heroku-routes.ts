@@ -35,7 +35,13 @@ function parseBody<T>(call: ApiRequest, shape: z.ZodType<T>): T {
 }
 
 /** One page of a list, as the request's Range header asks. */
-function page<T>(call: ApiRequest, items: T[], json: (item: T) => Json, fields: RangeField<T>[], defaultField: string): Reply {
+function page<T>(
+  call: ApiRequest,
+  items: T[],
+  json: (item: T) => Json,
+  fields: RangeField<T>[],
+  defaultField: string,
+): Reply {
   try {
     const { items: selected, status, headers } = paginate(items, call.headers.range, fields, defaultField);
     return { status, headers, body: selected.map(json) };
@@ -75,19 +81,28 @@ function promotionOrder(store: Store, body: z.output<typeof promotionRequest>): 
   const pipeline = store.pipelineById(body.pipeline.id) ?? raise(notFound('pipeline'));
   const coupled = new Set(store.couplingsOf(pipeline.id).map((c) => c.appId));
   const source = store.appById(body.source.app.id) ?? raise(notFound('app'));
-  if (!coupled.has(source.id)) throw invalidParams(`Invalid params: source.app: ${source.name} is not in pipeline ${pipeline.name}.`);
+  if (!coupled.has(source.id))
+    throw invalidParams(`Invalid params: source.app: ${source.name} is not in pipeline ${pipeline.name}.`);
   const sourceRelease = body.source.release
     ? (store.release(source.id, body.source.release.id) ?? raise(notFound('release')))
-    : (store.currentRelease(source.id) ?? raise(invalidParams(`Invalid params: source.app: ${source.name} has no release to promote.`)));
-  if (sourceRelease.status !== 'succeeded') throw invalidParams(`Invalid params: source.release: v${sourceRelease.version} of ${source.name} is ${sourceRelease.status}, not succeeded.`);
-  if (!sourceRelease.slugId) throw invalidParams(`Invalid params: source.release: v${sourceRelease.version} of ${source.name} has no slug.`);
+    : (store.currentRelease(source.id) ??
+      raise(invalidParams(`Invalid params: source.app: ${source.name} has no release to promote.`)));
+  if (sourceRelease.status !== 'succeeded')
+    throw invalidParams(
+      `Invalid params: source.release: v${sourceRelease.version} of ${source.name} is ${sourceRelease.status}, not succeeded.`,
+    );
+  if (!sourceRelease.slugId)
+    throw invalidParams(`Invalid params: source.release: v${sourceRelease.version} of ${source.name} has no slug.`);
   const targetAppIds = body.targets.map(({ app: { id } }, i) => {
     const target = store.appById(id) ?? raise(notFound('app'));
-    if (!coupled.has(target.id)) throw invalidParams(`Invalid params: targets.${i}.app: ${target.name} is not in pipeline ${pipeline.name}.`);
-    if (target.id === source.id) throw invalidParams(`Invalid params: targets.${i}.app: ${target.name} is the source app.`);
+    if (!coupled.has(target.id))
+      throw invalidParams(`Invalid params: targets.${i}.app: ${target.name} is not in pipeline ${pipeline.name}.`);
+    if (target.id === source.id)
+      throw invalidParams(`Invalid params: targets.${i}.app: ${target.name} is the source app.`);
     return target.id;
   });
-  if (new Set(targetAppIds).size !== targetAppIds.length) throw invalidParams('Invalid params: targets: an app is named twice.');
+  if (new Set(targetAppIds).size !== targetAppIds.length)
+    throw invalidParams('Invalid params: targets: an app is named twice.');
   return { pipelineId: pipeline.id, sourceRelease, targetAppIds };
 }
 
@@ -99,7 +114,8 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
   const { store } = platform;
 
   const app = (call: RoutedCall): AppRecord => store.app(call.params.app) ?? raise(notFound('app'));
-  const pipelineById = (call: RoutedCall): PipelineRecord => store.pipelineById(call.params.id) ?? raise(notFound('pipeline'));
+  const pipelineById = (call: RoutedCall): PipelineRecord =>
+    store.pipelineById(call.params.id) ?? raise(notFound('pipeline'));
   const releaseView = (release: ReleaseRecord) => releaseJson(store, release);
   const releaseFields: RangeField<ReleaseRecord>[] = [uuidField(), integerField('version', (r) => r.version)];
 
@@ -110,7 +126,9 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
       const coupling = store.couplingOfApp(app(call).id) ?? raise(notFound('pipeline_coupling'));
       return ok(couplingJson(coupling));
     })
-    .on('GET', '/apps/{app}/releases', (call) => page(call, store.releasesOf(app(call).id), releaseView, releaseFields, 'version'))
+    .on('GET', '/apps/{app}/releases', (call) =>
+      page(call, store.releasesOf(app(call).id), releaseView, releaseFields, 'version'),
+    )
     .on('GET', '/apps/{app}/releases/{id_or_version}', (call) => {
       const found = store.release(app(call).id, call.params.id_or_version) ?? raise(notFound('release'));
       return ok(releaseView(found));
@@ -119,7 +137,10 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
       const target = app(call);
       const { release: wanted } = parseBody(call, rollbackRequest);
       const to = store.release(target.id, String(wanted)) ?? raise(notFound('release'));
-      if (!eligibleForRollback(to)) throw invalidParams(`Release v${to.version} is not eligible for rollback: only a succeeded release with a slug is.`);
+      if (!eligibleForRollback(to))
+        throw invalidParams(
+          `Release v${to.version} is not eligible for rollback: only a succeeded release with a slug is.`,
+        );
       return created(releaseView(rollback(platform, to)));
     })
     .on('GET', '/apps/{app}/slugs/{id}', (call) => {
@@ -141,15 +162,20 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
     .on('GET', '/apps/{app}/features/{feature}', (call) => {
       const found = app(call);
       const wanted = call.params.feature.toLowerCase();
-      const feature = FEATURES.find((f) => f.name === call.params.feature || f.id === wanted) ?? raise(notFound('feature'));
+      const feature =
+        FEATURES.find((f) => f.name === call.params.feature || f.id === wanted) ?? raise(notFound('feature'));
       return ok(appFeatureJson(store, found, feature));
     })
     .on('POST', '/apps/{app}/webhooks', (call) => {
       const target = app(call);
       const body = parseBody(call, webhookRequest);
       const url = URL.canParse(body.url) ? new URL(body.url) : undefined;
-      if (!url || !/^https?:$/.test(url.protocol)) throw invalidParams('Invalid params: url: must be an http or https URL.');
-      if (!LOOPBACK.test(url.hostname)) throw invalidParams('Invalid params: url: the sandbox only delivers to loopback addresses (127.0.0.1, localhost, [::1]).');
+      if (!url || !/^https?:$/.test(url.protocol))
+        throw invalidParams('Invalid params: url: must be an http or https URL.');
+      if (!LOOPBACK.test(url.hostname))
+        throw invalidParams(
+          'Invalid params: url: the sandbox only delivers to loopback addresses (127.0.0.1, localhost, [::1]).',
+        );
       const now = timestamp();
       const webhook: WebhookRecord = {
         id: newId(),
@@ -164,7 +190,10 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
       };
       store.state.webhooks[webhook.id] = webhook;
       // As Heroku does, a secret the client did not choose is told once, in a header.
-      return created(webhookJson(store, webhook), body.secret ? undefined : { 'Heroku-Webhook-Secret': webhook.secret });
+      return created(
+        webhookJson(store, webhook),
+        body.secret ? undefined : { 'Heroku-Webhook-Secret': webhook.secret },
+      );
     })
     .on('GET', '/pipelines/{id_or_name}', (call) => {
       const pipeline = store.pipeline(call.params.id_or_name) ?? raise(notFound('pipeline'));

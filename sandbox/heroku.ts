@@ -48,7 +48,10 @@ export function herokuApi(options: HerokuApiOptions): (request: ApiRequest) => P
         reply = error instanceof HttpError ? error.reply : internalError(error);
       }
     }
-    return { ...reply, headers: { ...reply.headers, 'RateLimit-Remaining': String(bucket.remaining()), 'Request-Id': newId() } };
+    return {
+      ...reply,
+      headers: { ...reply.headers, 'RateLimit-Remaining': String(bucket.remaining()), 'Request-Id': newId() },
+    };
   };
 }
 

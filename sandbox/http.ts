@@ -59,11 +59,19 @@ export class Router {
 
   on(method: string, template: string, handler: Handler): this {
     const names: string[] = [];
-    const source = template.replace(/[.*?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)(\+?)\}/g, (_, name: string, many: string) => {
-      names.push(name);
-      return many ? '(.+)' : '([^/]+)';
+    const source = template
+      .replace(/[.*?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)(\+?)\}/g, (_, name: string, many: string) => {
+        names.push(name);
+        return many ? '(.+)' : '([^/]+)';
+      });
+    this.routes.push({
+      method,
+      template: template.replace(/\+\}/g, '}'),
+      handler,
+      pattern: new RegExp(`^${source}$`),
+      names,
     });
-    this.routes.push({ method, template: template.replace(/\+\}/g, '}'), handler, pattern: new RegExp(`^${source}$`), names });
     return this;
   }
 

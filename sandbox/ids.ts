@@ -3,7 +3,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 /** A new resource id: a random UUID, as Heroku's ids are (so `Range: id ..` orders them randomly, as there). */
 export const newId = (): string => randomUUID();
 
-export const isUuid = (text: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+export const isUuid = (text: string): boolean =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 
 /** A fresh 40-hex object name, as git's are (unique, not content-addressed). */
 export const newSha = (): string => createHash('sha1').update(randomBytes(20)).digest('hex');

@@ -23,8 +23,12 @@ export async function runSandboxCommand(opts: { port?: number; scenario?: string
     say(`Heroku Platform API: ${sandbox.herokuUrl}`);
     say(`GitHub REST API:     ${sandbox.githubUrl}`);
     say(`token (both):        ${sandbox.token}`);
-    say(`services:            ${services.map((s, i) => `${scenario.services[i].name} (${s.apps.map((a) => a.name).join(' -> ')})`).join(', ')}`);
-    say(`scenario API:        POST ${sandbox.herokuUrl}/_sandbox/<method>, e.g. curl -d '{"service":"${scenario.services[0]?.name ?? 'api'}"}' ${sandbox.herokuUrl}/_sandbox/merge`);
+    say(
+      `services:            ${services.map((s, i) => `${scenario.services[i].name} (${s.apps.map((a) => a.name).join(' -> ')})`).join(', ')}`,
+    );
+    say(
+      `scenario API:        POST ${sandbox.herokuUrl}/_sandbox/<method>, e.g. curl -d '{"service":"${scenario.services[0]?.name ?? 'api'}"}' ${sandbox.herokuUrl}/_sandbox/merge`,
+    );
     say('environment for a worker:');
     console.log(`HEROKU_API_URL=${sandbox.herokuUrl}`);
     console.log(`GITHUB_API_URL=${sandbox.githubUrl}`);

@@ -29,7 +29,14 @@ export function startPromotion(platform: Platform, order: PromotionOrder): Promo
   };
   state.promotions[promotion.id] = promotion;
   for (const appId of order.targetAppIds) {
-    const target: PromotionTargetRecord = { id: newId(), promotionId: promotion.id, appId, releaseId: null, status: 'pending', errorMessage: null };
+    const target: PromotionTargetRecord = {
+      id: newId(),
+      promotionId: promotion.id,
+      appId,
+      releaseId: null,
+      status: 'pending',
+      errorMessage: null,
+    };
     state.promotionTargets[target.id] = target;
   }
   platform.scheduler.after(platform.timing.promotionDelayMs, () => releaseTargets(platform, promotion.id));
@@ -56,6 +63,7 @@ export function followPromotionTargets(platform: Platform): void {
     const target = Object.values(platform.store.state.promotionTargets).find((t) => t.releaseId === release.id);
     if (!target) return;
     target.status = release.status === 'succeeded' ? 'succeeded' : 'failed';
-    target.errorMessage = release.status === 'succeeded' ? null : (release.phaseError ?? `release v${release.version} ${release.status}`);
+    target.errorMessage =
+      release.status === 'succeeded' ? null : (release.phaseError ?? `release v${release.version} ${release.status}`);
   });
 }

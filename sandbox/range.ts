@@ -50,12 +50,18 @@ export const integerField = <T>(name: string, key: (item: T) => number): RangeFi
 
 export function parseRange(header: string): RangeRequest {
   const match = /^\s*([a-z_]+)\s+(\]?)([^.;,\s]*)\.\.([^.;,\s]*)\s*(?:;(.*))?$/i.exec(header);
-  if (!match) throw new InvalidRange(`Invalid Range header "${header}": expected "<field> [start]..[end][; max=N, order=asc|desc]".`);
+  if (!match)
+    throw new InvalidRange(
+      `Invalid Range header "${header}": expected "<field> [start]..[end][; max=N, order=asc|desc]".`,
+    );
   const [, field, exclusive, start, end, params = ''] = match;
   const request: RangeRequest = { field, startExclusive: exclusive === ']', max: DEFAULT_PAGE, order: 'asc' };
   if (start) request.start = start;
   if (end) request.end = end;
-  for (const param of params.split(/[;,]/).map((p) => p.trim()).filter(Boolean)) {
+  for (const param of params
+    .split(/[;,]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value = ''] = param.split('=').map((part) => part.trim());
     if (name === 'max' && /^\d+$/.test(value) && Number(value) > 0) request.max = Math.min(Number(value), MAX_PAGE);
     else if (name === 'order' && (value === 'asc' || value === 'desc')) request.order = value;
@@ -70,10 +76,20 @@ const compare = (a: string | number, b: string | number): number => (a < b ? -1 
  * One page of `items` as the Range header asks (or the list's default when there is none).
  * Throws InvalidRange for a header this list cannot answer.
  */
-export function paginate<T>(items: T[], header: string | undefined, fields: RangeField<T>[], defaultField: string): Page<T> {
-  const request = header ? parseRange(header) : { field: defaultField, startExclusive: false, max: DEFAULT_PAGE, order: 'asc' as Order };
+export function paginate<T>(
+  items: T[],
+  header: string | undefined,
+  fields: RangeField<T>[],
+  defaultField: string,
+): Page<T> {
+  const request = header
+    ? parseRange(header)
+    : { field: defaultField, startExclusive: false, max: DEFAULT_PAGE, order: 'asc' as Order };
   const field = fields.find((f) => f.name === request.field);
-  if (!field) throw new InvalidRange(`Invalid Range header: this list can be ranged on ${fields.map((f) => f.name).join(', ')}, not "${request.field}".`);
+  if (!field)
+    throw new InvalidRange(
+      `Invalid Range header: this list can be ranged on ${fields.map((f) => f.name).join(', ')}, not "${request.field}".`,
+    );
   const bound = (text: string | undefined) => {
     if (text === undefined) return undefined;
     const value = field.parse(text);
@@ -88,7 +104,9 @@ export function paginate<T>(items: T[], header: string | undefined, fields: Rang
 
   const selected = items
     .map((item) => ({ item, key: field.key(item) }))
-    .filter(({ key }) => start === undefined || (request.startExclusive ? after(key, start) > 0 : after(key, start) >= 0))
+    .filter(
+      ({ key }) => start === undefined || (request.startExclusive ? after(key, start) > 0 : after(key, start) >= 0),
+    )
     .filter(({ key }) => end === undefined || after(key, end) <= 0)
     .sort((a, b) => compare(a.key, b.key) * direction);
   const page = selected.slice(0, request.max);

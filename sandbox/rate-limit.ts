@@ -79,7 +79,8 @@ export class RateLimiter {
   /** Changes the settings of every bucket, present and future; `remaining` sets the level of every present one. */
   change(change: RateLimitChange): void {
     const { bucket = this.settings.bucket, refillPerMinute = this.settings.refillPerMinute } = change;
-    if (!(bucket >= 0 && refillPerMinute >= 0 && (change.remaining ?? 0) >= 0)) throw new Error('rate limit settings must not be negative');
+    if (!(bucket >= 0 && refillPerMinute >= 0 && (change.remaining ?? 0) >= 0))
+      throw new Error('rate limit settings must not be negative');
     this.settings = { bucket, refillPerMinute };
     for (const existing of this.buckets.values()) existing.change(change, this.settings);
   }

@@ -15,7 +15,12 @@ export interface NewRelease {
   description: string;
 }
 
-function addRelease(platform: Platform, appId: string, input: NewRelease, status: ReleaseRecord['status']): ReleaseRecord {
+function addRelease(
+  platform: Platform,
+  appId: string,
+  input: NewRelease,
+  status: ReleaseRecord['status'],
+): ReleaseRecord {
   const { store } = platform;
   const now = timestamp();
   const release: ReleaseRecord = {
@@ -63,4 +68,5 @@ export function rollback(platform: Platform, to: ReleaseRecord): ReleaseRecord {
 }
 
 /** Heroku lets an app go back to a release that succeeded and has a slug to run. */
-export const eligibleForRollback = (release: ReleaseRecord): boolean => release.status === 'succeeded' && release.slugId !== null;
+export const eligibleForRollback = (release: ReleaseRecord): boolean =>
+  release.status === 'succeeded' && release.slugId !== null;

@@ -7,9 +7,15 @@ import { z } from 'zod';
 export class ScenarioError extends Error {}
 
 /** Heroku's own patterns (platform-api schema), so every name the sandbox answers with is valid there. */
-const pipelineName = z.string().regex(/^[a-z][a-z0-9-]{2,29}$/, 'must be a Heroku pipeline name: 3-30 lowercase letters, digits and dashes');
-const appName = z.string().regex(/^[a-z][a-z0-9-]{1,28}[a-z0-9]$/, 'must be a Heroku app name: 3-30 lowercase letters, digits and dashes');
-const branchName = z.string().regex(/^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._/-]+(?<![/.])$/, 'must be a git branch name');
+const pipelineName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{2,29}$/, 'must be a Heroku pipeline name: 3-30 lowercase letters, digits and dashes');
+const appName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,28}[a-z0-9]$/, 'must be a Heroku app name: 3-30 lowercase letters, digits and dashes');
+const branchName = z
+  .string()
+  .regex(/^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._/-]+(?<![/.])$/, 'must be a git branch name');
 
 export const serviceInput = z
   .object({
@@ -32,14 +38,30 @@ export type ScenarioFile = z.input<typeof scenarioFile>;
 const message = z.string().min(1).optional();
 
 /** A process type's dyno count; null removes the type. */
-const quantity = z.number().int('must be a whole number of dynos').min(0, 'must be 0 or more').max(100, 'must be at most 100').nullable();
+const quantity = z
+  .number()
+  .int('must be a whole number of dynos')
+  .min(0, 'must be 0 or more')
+  .max(100, 'must be at most 100')
+  .nullable();
 const processType = z.string().regex(/^[-\w]{1,128}$/, 'must be a process type such as "web"');
 
 export const formationInput = z
   .record(processType, quantity)
-  .refine((quantities) => Object.keys(quantities).length > 0, { message: 'must scale at least one process type, e.g. {"web": 2}' });
+  .refine((quantities) => Object.keys(quantities).length > 0, {
+    message: 'must scale at least one process type, e.g. {"web": 2}',
+  });
 
-export const conclusions = ['success', 'failure', 'neutral', 'cancelled', 'skipped', 'timed_out', 'action_required', 'stale'] as const;
+export const conclusions = [
+  'success',
+  'failure',
+  'neutral',
+  'cancelled',
+  'skipped',
+  'timed_out',
+  'action_required',
+  'stale',
+] as const;
 
 const checkFields = {
   name: z.string().min(1, 'must name the check'),
@@ -49,8 +71,10 @@ const checkFields = {
 
 /** As GitHub has it: a completed run has a conclusion, a queued or running one none yet. */
 const concluded = (check: { status: string; conclusion?: string }, ctx: z.RefinementCtx) => {
-  if (check.status === 'completed' && !check.conclusion) ctx.addIssue({ code: 'custom', path: ['conclusion'], message: 'a completed check needs a conclusion' });
-  if (check.status !== 'completed' && check.conclusion) ctx.addIssue({ code: 'custom', path: ['conclusion'], message: `a ${check.status} check has no conclusion yet` });
+  if (check.status === 'completed' && !check.conclusion)
+    ctx.addIssue({ code: 'custom', path: ['conclusion'], message: 'a completed check needs a conclusion' });
+  if (check.status !== 'completed' && check.conclusion)
+    ctx.addIssue({ code: 'custom', path: ['conclusion'], message: `a ${check.status} check has no conclusion yet` });
 };
 
 export const checkInput = z.object(checkFields).strict().superRefine(concluded);
@@ -85,7 +109,11 @@ export const scenarioRequests = {
   releases: z.object({ app: z.string() }).strict(),
   promotions: z.object({}).strict(),
   setRateLimit: z
-    .object({ remaining: z.number().int().min(0).optional(), bucket: z.number().int().min(0).optional(), refillPerMinute: z.number().min(0).optional() })
+    .object({
+      remaining: z.number().int().min(0).optional(),
+      bucket: z.number().int().min(0).optional(),
+      refillPerMinute: z.number().min(0).optional(),
+    })
     .strict(),
   snapshot: z.object({}).strict(),
   load: scenarioFile,

@@ -36,7 +36,8 @@ const problem = (status: number, error: string): Reply => ({ status, body: { err
 export function scenarioApi(scenario: Scenario): (request: ApiRequest) => Promise<Reply> {
   return async (request) => {
     const name = request.path.replace(/^\//, '');
-    if (!isMethod(name)) return problem(404, `no scenario method "${name}"; there are: ${Object.keys(scenarioRequests).join(', ')}`);
+    if (!isMethod(name))
+      return problem(404, `no scenario method "${name}"; there are: ${Object.keys(scenarioRequests).join(', ')}`);
     if (request.method !== 'POST') return { ...problem(405, 'use POST'), headers: { Allow: 'POST' } };
     try {
       const body = jsonBody(request, (message) => new HttpError(problem(400, message))) ?? {};

@@ -5,7 +5,18 @@ import { newId, randomHex, timestamp } from './ids';
 import type { Platform, Timing } from './platform';
 import type { RateLimitChange, RateLimiter, RateLimitSettings } from './rate-limit';
 import { createRelease, recordLiveRelease } from './releases';
-import { checked, checkInput, formationInput, handDeployInput, ScenarioError, scenarioFile, serviceInput, statusInput, type ScenarioFile, type ServiceInput } from './scenario-input';
+import {
+  checked,
+  checkInput,
+  formationInput,
+  handDeployInput,
+  ScenarioError,
+  scenarioFile,
+  serviceInput,
+  statusInput,
+  type ScenarioFile,
+  type ServiceInput,
+} from './scenario-input';
 import { buildSlug, buildTarballSlug } from './slugs';
 import type { AppRecord, CouplingStage, ReleaseRecord, ReleaseStatus, SandboxState, ServiceRecord } from './store';
 
@@ -58,7 +69,13 @@ export interface ScenarioPromotion {
   status: 'pending' | 'completed';
   createdAt: string;
   updatedAt: string;
-  targets: { id: string; app: string; status: 'pending' | 'succeeded' | 'failed'; releaseId: string | null; errorMessage: string | null }[];
+  targets: {
+    id: string;
+    app: string;
+    status: 'pending' | 'succeeded' | 'failed';
+    releaseId: string | null;
+    errorMessage: string | null;
+  }[];
 }
 
 export interface SandboxSnapshot extends SandboxState {
@@ -70,7 +87,8 @@ export interface SandboxSnapshot extends SandboxState {
  * Coupling stages: the first two apps are `staging` and the rest `production`; with only two apps
  * the first is `staging` and the second `production` (a pipeline always ends in production).
  */
-export const couplingStage = (index: number, count: number): CouplingStage => (index < Math.min(2, count - 1) ? 'staging' : 'production');
+export const couplingStage = (index: number, count: number): CouplingStage =>
+  index < Math.min(2, count - 1) ? 'staging' : 'production';
 
 /**
  * The scenario API: how a test or the demo makes things happen on "Heroku" and "GitHub" (services,
@@ -101,10 +119,23 @@ export class Scenario {
     const now = timestamp();
     const pipeline = { id: newId(), name: spec.name, createdAt: now, updatedAt: now };
     this.state.pipelines[pipeline.id] = pipeline;
-    const apps = spec.stages.map((name): AppRecord => ({ id: newId(), name, webSuffix: randomHex(6), createdAt: now, updatedAt: now }));
+    const apps = spec.stages.map((name): AppRecord => ({
+      id: newId(),
+      name,
+      webSuffix: randomHex(6),
+      createdAt: now,
+      updatedAt: now,
+    }));
     apps.forEach((app, i) => {
       this.state.apps[app.id] = app;
-      const coupling = { id: newId(), pipelineId: pipeline.id, appId: app.id, stage: couplingStage(i, apps.length), createdAt: now, updatedAt: now };
+      const coupling = {
+        id: newId(),
+        pipelineId: pipeline.id,
+        appId: app.id,
+        stage: couplingStage(i, apps.length),
+        createdAt: now,
+        updatedAt: now,
+      };
       this.state.couplings[coupling.id] = coupling;
       provisionApp(store, app, coupling.stage);
     });
@@ -112,8 +143,15 @@ export class Scenario {
     const repo = this.repoWithBranch(spec.repo, spec.branch);
     const head = repo.commits[repo.branches[spec.branch]];
     const slug = buildSlug(store, apps[0].id, head);
-    for (const app of apps) recordLiveRelease(this.platform, app.id, { slugId: slug.id, description: deployDescription(head) });
-    this.state.services[spec.name] = { name: spec.name, pipelineId: pipeline.id, stageAppIds: apps.map((a) => a.id), repo: spec.repo, branch: spec.branch };
+    for (const app of apps)
+      recordLiveRelease(this.platform, app.id, { slugId: slug.id, description: deployDescription(head) });
+    this.state.services[spec.name] = {
+      name: spec.name,
+      pipelineId: pipeline.id,
+      stageAppIds: apps.map((a) => a.id),
+      repo: spec.repo,
+      branch: spec.branch,
+    };
     return { pipelineId: pipeline.id, apps: apps.map(({ name, id }) => ({ name, id })), commit: head.sha };
   }
 
@@ -121,7 +159,11 @@ export class Scenario {
   async merge(service: string, options: { message?: string } = {}): Promise<Deployed> {
     const found = this.service(service);
     const repo = this.repoOf(found);
-    const commit = commitOn(repo, found.branch, options.message ?? `Merge pull request #${Object.keys(repo.commits).length}`);
+    const commit = commitOn(
+      repo,
+      found.branch,
+      options.message ?? `Merge pull request #${Object.keys(repo.commits).length}`,
+    );
     return this.deploy(found.stageAppIds[0], commit);
   }
 
@@ -148,15 +190,26 @@ export class Scenario {
    * `'image'` runs an OCI image, so the release has no slug at all (`slug` null, one `oci-image`
    * artifact). `commit` in the answer is null; `slugId` is null for an image.
    */
-  async handDeploy(service: string, app: string, options: { artifact: 'tarball' | 'image'; description?: string }): Promise<HandDeployed> {
+  async handDeploy(
+    service: string,
+    app: string,
+    options: { artifact: 'tarball' | 'image'; description?: string },
+  ): Promise<HandDeployed> {
     const spec = checked(handDeployInput, options);
     const target = this.stageOf(this.service(service), app);
     if (spec.artifact === 'tarball') {
       const slug = buildTarballSlug(this.platform.store, target.id);
-      const release = createRelease(this.platform, target.id, { slugId: slug.id, description: spec.description ?? 'Deploy hand-built slug' });
+      const release = createRelease(this.platform, target.id, {
+        slugId: slug.id,
+        description: spec.description ?? 'Deploy hand-built slug',
+      });
       return { sha: null, version: release.version, releaseId: release.id, slugId: slug.id };
     }
-    const release = createRelease(this.platform, target.id, { slugId: null, ociImageId: newId(), description: spec.description ?? 'Deploy image' });
+    const release = createRelease(this.platform, target.id, {
+      slugId: null,
+      ociImageId: newId(),
+      description: spec.description ?? 'Deploy image',
+    });
     return { sha: null, version: release.version, releaseId: release.id, slugId: null };
   }
 
@@ -184,7 +237,8 @@ export class Scenario {
   /** Turns a Heroku Labs feature of the app on or off, e.g. ('api-eu01', 'preboot', true). */
   setFeature(app: string, feature: string, enabled: boolean): void {
     const found = this.app(app);
-    if (!featureNamed(feature)) throw new ScenarioError(`no feature ${feature} (there are: ${FEATURES.map((f) => f.name).join(', ')})`);
+    if (!featureNamed(feature))
+      throw new ScenarioError(`no feature ${feature} (there are: ${FEATURES.map((f) => f.name).join(', ')})`);
     if (typeof enabled !== 'boolean') throw new ScenarioError('enabled: must be true or false');
     setAppFeature(this.platform.store, found, feature, enabled);
   }
@@ -236,7 +290,13 @@ export class Scenario {
         status: promotion.status,
         createdAt: promotion.createdAt,
         updatedAt: promotion.updatedAt,
-        targets: store.targetsOf(promotion.id).map((t) => ({ id: t.id, app: appName(t.appId), status: t.status, releaseId: t.releaseId, errorMessage: t.errorMessage })),
+        targets: store.targetsOf(promotion.id).map((t) => ({
+          id: t.id,
+          app: appName(t.appId),
+          status: t.status,
+          releaseId: t.releaseId,
+          errorMessage: t.errorMessage,
+        })),
       };
     });
   }

@@ -68,7 +68,10 @@ type Api = (request: ApiRequest) => Promise<Reply>;
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const token = options.token ?? `sandbox-${randomHex(16)}`;
   const store = new Store();
-  const platform = new Platform(store, { promotionDelayMs: options.promotionDelayMs ?? 1_500, releasePhaseMs: options.releasePhaseMs ?? 500 });
+  const platform = new Platform(store, {
+    promotionDelayMs: options.promotionDelayMs ?? 1_500,
+    releasePhaseMs: options.releasePhaseMs ?? 500,
+  });
   followPromotionTargets(platform);
   const webhooks = new WebhookDeliveries(platform);
   const limiter = new RateLimiter({ ...HEROKU_RATE_LIMIT, ...options.rateLimit });

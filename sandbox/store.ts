@@ -133,7 +133,8 @@ export interface AppFeatureRecord {
 }
 
 export type CheckRunStatus = 'queued' | 'in_progress' | 'completed';
-export type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | 'stale';
+export type CheckConclusion =
+  'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | 'stale';
 export type CommitState = 'pending' | 'success' | 'failure' | 'error';
 
 /** A GitHub check run on a commit; only the newest run of each name is kept (GitHub's `filter=latest`). */
@@ -314,7 +315,9 @@ export class Store {
 
   /** By id or process type, as Heroku's `formation_id_or_type`. */
   formation(appId: string, idOrType: string): FormationRecord | undefined {
-    return this.formationsOf(appId).find((f) => f.type === idOrType || (isUuid(idOrType) && f.id === idOrType.toLowerCase()));
+    return this.formationsOf(appId).find(
+      (f) => f.type === idOrType || (isUuid(idOrType) && f.id === idOrType.toLowerCase()),
+    );
   }
 
   appFeature(appId: string, name: string): AppFeatureRecord | undefined {

@@ -5,7 +5,8 @@ import type { Platform, ReleaseChange } from './platform';
 import type { WebhookRecord } from './store';
 
 /** Heroku's signature of a delivery: base64 HMAC-SHA256 of the raw body, keyed by the webhook's secret. */
-export const webhookSignature = (secret: string, body: string): string => createHmac('sha256', secret).update(body).digest('base64');
+export const webhookSignature = (secret: string, body: string): string =>
+  createHmac('sha256', secret).update(body).digest('base64');
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 

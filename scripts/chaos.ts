@@ -43,7 +43,9 @@ const weights: Partial<Record<EventKind, number>> = {};
 for (const text of values.weight) {
   const [kind, value] = text.split('=');
   if (!(kind in DEFAULT_WEIGHTS) || !(Number(value) >= 0)) {
-    console.error(`--weight must be KIND=N with N >= 0 and KIND one of ${Object.keys(DEFAULT_WEIGHTS).join(', ')}; not ${text}`);
+    console.error(
+      `--weight must be KIND=N with N >= 0 and KIND one of ${Object.keys(DEFAULT_WEIGHTS).join(', ')}; not ${text}`,
+    );
     process.exit(2);
   }
   weights[kind as EventKind] = Number(value);
@@ -51,10 +53,18 @@ for (const text of values.weight) {
 const say = (line: string) => (values.json ? console.error(line) : console.log(line));
 
 if (values.plan) {
-  for (const line of planText(seed, steps, services, 4, [150, 1_000], { minAgeMs: 1_000, tickMs: 1_000, releasePhaseMs }, weights)) console.log(line);
+  for (const line of planText(
+    seed,
+    steps,
+    services,
+    4,
+    [150, 1_000],
+    { minAgeMs: 1_000, tickMs: 1_000, releasePhaseMs },
+    weights,
+  ))
+    console.log(line);
   process.exit(0);
 }
-
 
 function print(report: ChaosReport): void {
   const line = (label: string, value: unknown) => console.log(`${label.padEnd(22)} ${value}`);
@@ -70,20 +80,38 @@ function print(report: ChaosReport): void {
   line('actions', kinds(report.actions));
   line('faults injected', `${report.faults.injected} (${kinds(report.faults.injectedByKind)})`);
   line('faults fired', `${report.faults.fired} (${kinds(report.faults.firedByKind)})`);
-  line('promotions', `${report.promotions.total} (automatic ${report.promotions.automatic}, by hand ${report.promotions.byHand})`);
+  line(
+    'promotions',
+    `${report.promotions.total} (automatic ${report.promotions.automatic}, by hand ${report.promotions.byHand})`,
+  );
   line('activity failures', `${report.activityFailures} attempts (retried)`);
   line('refused configs', `${report.refusedConfigs} (malformed configure signals the workflows refused)`);
   line('manual promotions', `${report.manual.started} started of ${report.manual.requested} asked`);
-  line('updates', `${report.updates.answered} answered in time of ${report.updates.sent} sent (${Object.entries(report.updates.byKind).map(([k, n]) => `${k} ${n.answered}/${n.sent}`).join(', ') || 'none'})`);
+  line(
+    'updates',
+    `${report.updates.answered} answered in time of ${report.updates.sent} sent (${
+      Object.entries(report.updates.byKind)
+        .map(([k, n]) => `${k} ${n.answered}/${n.sent}`)
+        .join(', ') || 'none'
+    })`,
+  );
   line('decisions', kinds(report.decisions));
   line('handovers', `${report.handovers} continue-as-new`);
   line('merge storms', `${report.storms.run} (flowed ${report.storms.flowed}, exempt ${report.storms.exempt})`);
-  line('slow promotions', `${report.slowPromotions.run} (held with a decided promotion in flight: ${report.slowPromotions.caughtInFlight})`);
+  line(
+    'slow promotions',
+    `${report.slowPromotions.run} (held with a decided promotion in flight: ${report.slowPromotions.caughtInFlight})`,
+  );
   line('freeze reached all', report.freezeReachMs.length ? `${report.freezeReachMs.join(', ')} ms` : 'no freeze');
   line('settled', report.settled ? 'yes' : `no: ${report.unsettled.join('; ')}`);
   line('notes', report.notes.length);
   for (const note of report.notes) console.log(`  [${note.kind}] step ${note.step}: ${note.description}`);
-  line('violations', `${report.violations.length} (${Object.entries(report.violationsByInvariant).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  line(
+    'violations',
+    `${report.violations.length} (${Object.entries(report.violationsByInvariant)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')})`,
+  );
   for (const v of report.violations) console.log(`  [${v.invariant}] step ${v.step}: ${v.description}`);
 }
 
@@ -96,7 +124,9 @@ process.once('SIGINT', () => {
 });
 let code = 0;
 try {
-  say(`chaos: seed ${seed}, ${steps} steps, ${services} services, release phase ${releasePhaseMs} ms, Temporal dev server at ${server.address}`);
+  say(
+    `chaos: seed ${seed}, ${steps} steps, ${services} services, release phase ${releasePhaseMs} ms, Temporal dev server at ${server.address}`,
+  );
   const report = await runChaos({
     seed,
     steps,
@@ -109,7 +139,9 @@ try {
     signal: abort.signal,
     progressEvery: 25,
     onProgress: (p) =>
-      say(`step ${String(p.step).padStart(4)}/${p.steps}  ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  promotions ${p.promotions}  faults fired ${p.faultsFired}  violations ${p.violations}`),
+      say(
+        `step ${String(p.step).padStart(4)}/${p.steps}  ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  promotions ${p.promotions}  faults fired ${p.faultsFired}  violations ${p.violations}`,
+      ),
   });
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else print(report);

@@ -5,8 +5,13 @@ import { join } from 'node:path';
 import { startCluster } from '../temporal/cluster';
 import { stateDir } from '../temporal/paths';
 
-const cluster = await startCluster({ dir: join(stateDir, 'cluster'), frontendPort: Number(process.env.CONVEYOR_CLUSTER_PORT || 7233) });
-console.error(`Temporal ${cluster.address} (namespace ${cluster.namespace}) on PostgreSQL 127.0.0.1:${cluster.postgresPort}`);
+const cluster = await startCluster({
+  dir: join(stateDir, 'cluster'),
+  frontendPort: Number(process.env.CONVEYOR_CLUSTER_PORT || 7233),
+});
+console.error(
+  `Temporal ${cluster.address} (namespace ${cluster.namespace}) on PostgreSQL 127.0.0.1:${cluster.postgresPort}`,
+);
 console.error(`  TEMPORAL_ADDRESS=${cluster.address} npx conveyor worker`);
 console.error(`  server log: ${cluster.serverLog}`);
 console.error('Ctrl-C stops the server and PostgreSQL.');

@@ -26,7 +26,8 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
 const sandbox = await startSandbox({ promotionDelayMs: 4_000, releasePhaseMs: 1_000 });
 const services = loadServices(join(projectRoot, 'examples', 'services.demo.json'));
-for (const s of services) await sandbox.scenario.createService({ name: s.pipeline, repo: s.repo, stages: s.stages, branch: s.branch });
+for (const s of services)
+  await sandbox.scenario.createService({ name: s.pipeline, repo: s.repo, stages: s.stages, branch: s.branch });
 const taskQueue = 'conveyor-screenshot';
 const worker = await createWorker({
   address: server.address,
@@ -39,7 +40,14 @@ const worker = await createWorker({
 });
 const running = worker.run();
 const { client, close } = await connect(server.address, server.namespace);
-const dashboard = await startDashboard({ client, taskQueue, token: 'screenshot', github: githubClient(sandbox.githubUrl, sandbox.token), temporalUiUrl: 'http://127.0.0.1:8233', log: say });
+const dashboard = await startDashboard({
+  client,
+  taskQueue,
+  token: 'screenshot',
+  github: githubClient(sandbox.githubUrl, sandbox.token),
+  temporalUiUrl: 'http://127.0.0.1:8233',
+  log: say,
+});
 try {
   await client.workflow.start('control', { workflowId: 'conveyor/control', taskQueue, args: [{}] });
   for (const service of services) {
@@ -99,8 +107,18 @@ try {
   }
 } finally {
   await dashboard.stop();
-  await Promise.all(services.map((s) => client.workflow.getHandle(`conveyor/${s.name}`).terminate('screenshot taken').catch(() => undefined)));
-  await client.workflow.getHandle('conveyor/control').terminate('screenshot taken').catch(() => undefined);
+  await Promise.all(
+    services.map((s) =>
+      client.workflow
+        .getHandle(`conveyor/${s.name}`)
+        .terminate('screenshot taken')
+        .catch(() => undefined),
+    ),
+  );
+  await client.workflow
+    .getHandle('conveyor/control')
+    .terminate('screenshot taken')
+    .catch(() => undefined);
   worker.shutdown();
   await running;
   await close();

@@ -25,4 +25,7 @@ if (!existsSync(installed)) {
   console.error('Updating npm packages (npm install, from package-lock.json)...');
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
-run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'scripts', 'ensure-temporal.ts')]);
+run(process.execPath, [
+  join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+  join(root, 'scripts', 'ensure-temporal.ts'),
+]);

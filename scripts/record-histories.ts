@@ -14,7 +14,8 @@ import { freePort } from '../temporal/free-port';
 import { eventually } from '../test/support/temporal';
 
 const control = process.argv.includes('--control');
-const name = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? (control ? 'control-freeze' : 'pipeline-rollout');
+const name =
+  process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? (control ? 'control-freeze' : 'pipeline-rollout');
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function recordPipeline(stack: Stack): Promise<string> {

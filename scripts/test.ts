@@ -16,13 +16,57 @@ function testFiles(dir: string): string[] {
   });
 }
 
-
-const typecheck = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', projectRoot], { stdio: 'inherit' });
+const typecheck = spawnSync(
+  process.execPath,
+  [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', projectRoot],
+  { stdio: 'inherit' },
+);
 if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 
 // The layers' dependency rules (.dependency-cruiser.cjs): domain pure, activities never reaching workflows, no cycles.
-const deps = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'), 'activities', 'bin', 'client', 'config', 'dashboard', 'domain', 'sandbox', 'scripts', 'temporal', 'worker', 'workflows', '--config', '.dependency-cruiser.cjs'], { cwd: projectRoot, stdio: 'inherit' });
+const deps = spawnSync(
+  process.execPath,
+  [
+    join(projectRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'),
+    'activities',
+    'bin',
+    'client',
+    'config',
+    'dashboard',
+    'domain',
+    'sandbox',
+    'scripts',
+    'temporal',
+    'worker',
+    'workflows',
+    '--config',
+    '.dependency-cruiser.cjs',
+  ],
+  { cwd: projectRoot, stdio: 'inherit' },
+);
 if (deps.status !== 0) process.exit(deps.status ?? 1);
+
+// The formatter's layout and the linter's rules (.prettierrc.json, eslint.config.js).
+const format = spawnSync(
+  process.execPath,
+  [
+    join(projectRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs'),
+    '--check',
+    '--log-level',
+    'warn',
+    '**/*.{ts,js,cjs,mjs}',
+  ],
+  { cwd: projectRoot, stdio: 'inherit' },
+);
+if (format.status !== 0) {
+  console.error('conveyor: files not formatted: run `npm run format`');
+  process.exit(format.status ?? 1);
+}
+const lint = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], {
+  cwd: projectRoot,
+  stdio: 'inherit',
+});
+if (lint.status !== 0) process.exit(lint.status ?? 1);
 
 const filter = process.argv.slice(2);
 // test/cluster/ (a self-hosted Temporal on PostgreSQL, about 4 minutes) is part of the whole run;
@@ -49,11 +93,24 @@ console.error(`Temporal dev server for tests at ${server.address}`);
 // --test-force-exit: a file whose tests are done ends even if a handle it forgot keeps its event loop
 // alive (a hung file would otherwise hold the whole run, and CI, until its time limit). The timeout
 // bounds any one test the same way.
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', '--test-timeout=900000', '--test-reporter=spec', ...files], {
-  cwd: projectRoot,
-  stdio: 'inherit',
-  env: { ...process.env, CONVEYOR_TEST_TEMPORAL_ADDRESS: server.address },
-});
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-force-exit',
+    '--test-timeout=900000',
+    '--test-reporter=spec',
+    ...files,
+  ],
+  {
+    cwd: projectRoot,
+    stdio: 'inherit',
+    env: { ...process.env, CONVEYOR_TEST_TEMPORAL_ADDRESS: server.address },
+  },
+);
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await server.stop();
 process.exit(code);

@@ -33,7 +33,8 @@ function onPath(name: string): string | undefined {
 export function temporalBinary(log: (line: string) => void = (line) => console.error(line)): string {
   const configured = process.env.TEMPORAL_CLI;
   if (configured) {
-    if (!isExecutable(configured)) throw new TemporalCliUnavailable(`TEMPORAL_CLI=${configured} is not an executable file`);
+    if (!isExecutable(configured))
+      throw new TemporalCliUnavailable(`TEMPORAL_CLI=${configured} is not an executable file`);
     return configured;
   }
   const found = onPath('temporal');
@@ -54,7 +55,9 @@ export function temporalBinary(log: (line: string) => void = (line) => console.e
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.status !== 0 || !isExecutable(built)) {
-    throw new TemporalCliUnavailable(`'go install ${TEMPORAL_CLI_MODULE}' failed (exit ${result.status ?? result.signal})`);
+    throw new TemporalCliUnavailable(
+      `'go install ${TEMPORAL_CLI_MODULE}' failed (exit ${result.status ?? result.signal})`,
+    );
   }
   log(`Temporal CLI ready: ${built}`);
   return built;

@@ -4,7 +4,21 @@
 // server started from a config file, the namespace and search attributes made with the `temporal` CLI.
 // docker-compose.yml runs the same steps with Temporal's images (test/deploy/compose.test.ts checks it).
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,11 +50,7 @@ const DB_PASSWORD = 'temporal';
  */
 export function schemaSteps(database: string, schemaDir: string): string[][] {
   const sub = database === DATABASES.visibility ? 'visibility' : 'temporal';
-  return [
-    ['create-database'],
-    ['setup-schema', '-v', '0.0'],
-    ['update-schema', '-d', `${schemaDir}/${sub}/versioned`],
-  ];
+  return [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '-d', `${schemaDir}/${sub}/versioned`]];
 }
 
 export class ClusterUnavailable extends Error {}
@@ -60,7 +70,9 @@ function goBinary(): string {
   for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/local/go/bin']) {
     if (dir && isExecutable(join(dir, 'go'))) return join(dir, 'go');
   }
-  throw new ClusterUnavailable('building the Temporal server needs Go (https://go.dev/dl); none on PATH or in /usr/local/go/bin');
+  throw new ClusterUnavailable(
+    'building the Temporal server needs Go (https://go.dev/dl); none on PATH or in /usr/local/go/bin',
+  );
 }
 
 function goInstall(pkg: string, built: string): string {
@@ -70,7 +82,8 @@ function goInstall(pkg: string, built: string): string {
     env: { ...process.env, GOBIN: toolsBin, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  if (result.status !== 0 || !isExecutable(built)) throw new ClusterUnavailable(`'go install ${pkg}' failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0 || !isExecutable(built))
+    throw new ClusterUnavailable(`'go install ${pkg}' failed (exit ${result.status ?? result.signal})`);
   return built;
 }
 
@@ -86,8 +99,15 @@ export function sqlToolBinary(): string {
 
 /** The schema/postgresql/v12 folder of the server module (downloaded by `go install`; found in the module cache). */
 export function schemaDir(): string {
-  const result = spawnSync(goBinary(), ['mod', 'download', '-json', `${TEMPORAL_SERVER_MODULE}@v${TEMPORAL_SERVER_VERSION}`], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
-  if (result.status !== 0) throw new ClusterUnavailable(`'go mod download ${TEMPORAL_SERVER_MODULE}@v${TEMPORAL_SERVER_VERSION}' failed: ${result.stderr.trim()}`);
+  const result = spawnSync(
+    goBinary(),
+    ['mod', 'download', '-json', `${TEMPORAL_SERVER_MODULE}@v${TEMPORAL_SERVER_VERSION}`],
+    { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } },
+  );
+  if (result.status !== 0)
+    throw new ClusterUnavailable(
+      `'go mod download ${TEMPORAL_SERVER_MODULE}@v${TEMPORAL_SERVER_VERSION}' failed: ${result.stderr.trim()}`,
+    );
   const dir = join(JSON.parse(result.stdout).Dir as string, 'schema', 'postgresql', 'v12');
   if (!existsSync(join(dir, 'temporal', 'versioned'))) throw new ClusterUnavailable(`no PostgreSQL schema in ${dir}`);
   return dir;
@@ -97,16 +117,26 @@ export function schemaDir(): string {
 export function postgresBin(): string {
   const find = () => {
     const root = '/usr/lib/postgresql';
-    const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+    const versions = existsSync(root)
+      ? readdirSync(root)
+          .filter((v) => /^\d+$/.test(v))
+          .sort((a, b) => Number(b) - Number(a))
+      : [];
     return versions.map((v) => join(root, v, 'bin')).find((dir) => isExecutable(join(dir, 'pg_ctl')));
   };
   const found = find();
   if (found) return found;
-  if (userInfo().uid !== 0) throw new ClusterUnavailable("PostgreSQL is not installed: 'sudo apt-get install postgresql' (Debian/Ubuntu), then rerun");
+  if (userInfo().uid !== 0)
+    throw new ClusterUnavailable(
+      "PostgreSQL is not installed: 'sudo apt-get install postgresql' (Debian/Ubuntu), then rerun",
+    );
   log('Installing PostgreSQL (apt-get install postgresql)...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-  const installed = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: 'inherit', env });
+  const installed = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], {
+    stdio: 'inherit',
+    env,
+  });
   const after = find();
   if (installed.status !== 0 || !after) throw new ClusterUnavailable('apt-get install postgresql failed');
   return after;
@@ -176,7 +206,18 @@ async function startPostgres(dir: string): Promise<{ port: number; stop(): Promi
       chownSync(data, uid, gid);
       chownSync(pwfile, uid, gid);
     }
-    const [cmd, args] = asPostgres(join(bin, 'initdb'), ['-D', data, '-U', DB_USER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    const [cmd, args] = asPostgres(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      DB_USER,
+      `--pwfile=${pwfile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=trust',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ]);
     await run(cmd, args).catch((error) => {
       throw new ClusterUnavailable(`initdb failed: ${error.stderr ?? error.message}`);
     });
@@ -189,7 +230,18 @@ async function startPostgres(dir: string): Promise<{ port: number; stop(): Promi
     chownSync(pgLog, uid, gid);
   }
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${data} -c max_connections=200 -c fsync=off`;
-  const [cmd, args] = asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', pgLog, '-o', options, '-w', '-t', '60', 'start']);
+  const [cmd, args] = asPostgres(join(bin, 'pg_ctl'), [
+    '-D',
+    data,
+    '-l',
+    pgLog,
+    '-o',
+    options,
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   await run(cmd, args).catch((error) => {
     throw new ClusterUnavailable(`PostgreSQL did not start (see ${pgLog}): ${error.stderr ?? error.message}`);
   });
@@ -206,7 +258,8 @@ function postgresIds(): { uid: number; gid: number } {
   const out = spawnSync('id', ['postgres'], { encoding: 'utf8' }).stdout;
   const uid = Number(/uid=(\d+)/.exec(out)?.[1]);
   const gid = Number(/gid=(\d+)/.exec(out)?.[1]);
-  if (!Number.isInteger(uid)) throw new ClusterUnavailable('running as root needs a `postgres` user (Debian\'s postgresql package makes one)');
+  if (!Number.isInteger(uid))
+    throw new ClusterUnavailable("running as root needs a `postgres` user (Debian's postgresql package makes one)");
   return { uid, gid };
 }
 
@@ -215,9 +268,24 @@ async function migrate(postgresPort: number): Promise<void> {
   const tool = sqlToolBinary();
   const dir = schemaDir();
   for (const database of Object.values(DATABASES)) {
-    const common = ['--plugin', SQL_PLUGIN, '--ep', '127.0.0.1', '-p', String(postgresPort), '-u', DB_USER, '--pw', DB_PASSWORD, '--db', database];
+    const common = [
+      '--plugin',
+      SQL_PLUGIN,
+      '--ep',
+      '127.0.0.1',
+      '-p',
+      String(postgresPort),
+      '-u',
+      DB_USER,
+      '--pw',
+      DB_PASSWORD,
+      '--db',
+      database,
+    ];
     for (const step of schemaSteps(database, dir)) {
-      const result = await run(tool, [...common, ...step]).catch((error) => error as { stderr?: string; code?: number });
+      const result = await run(tool, [...common, ...step]).catch(
+        (error) => error as { stderr?: string; code?: number },
+      );
       const failed = 'code' in result && result.code;
       // A database that exists already is fine (a restart of a kept folder).
       if (failed && !(step[0] === 'create-database' && /already exists/.test(result.stderr ?? ''))) {
@@ -255,26 +323,42 @@ export function serverConfig(postgresPort: number, ports: Ports, dynamicConfigFi
       maxConnLifetime: '1h',
     },
   });
-  const service = (grpcPort: number, membershipPort: number, extra: object = {}) => ({ rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra } });
+  const service = (grpcPort: number, membershipPort: number, extra: object = {}) => ({
+    rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra },
+  });
   return {
     log: { stdout: true, level: 'warn' },
     persistence: {
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       numHistoryShards: NUM_HISTORY_SHARDS,
-      datastores: { 'postgres-default': sql(DATABASES.temporal, 20), 'postgres-visibility': sql(DATABASES.visibility, 10) },
+      datastores: {
+        'postgres-default': sql(DATABASES.temporal, 20),
+        'postgres-visibility': sql(DATABASES.visibility, 10),
+      },
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
-      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${ports.metrics}` } },
+      metrics: {
+        prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${ports.metrics}` },
+      },
       ...(tls
         ? {
             tls: {
               frontend: {
-                server: { certFile: tls.certFile, keyFile: tls.keyFile, requireClientAuth: true, clientCaFiles: [tls.caFile] },
+                server: {
+                  certFile: tls.certFile,
+                  keyFile: tls.keyFile,
+                  requireClientAuth: true,
+                  clientCaFiles: [tls.caFile],
+                },
                 client: { serverName: tls.serverName, rootCaFiles: [tls.caFile] },
               },
-              systemWorker: { certFile: tls.certFile, keyFile: tls.keyFile, client: { serverName: tls.serverName, rootCaFiles: [tls.caFile] } },
+              systemWorker: {
+                certFile: tls.certFile,
+                keyFile: tls.keyFile,
+                client: { serverName: tls.serverName, rootCaFiles: [tls.caFile] },
+              },
             },
           }
         : {}),
@@ -290,7 +374,14 @@ export function serverConfig(postgresPort: number, ports: Ports, dynamicConfigFi
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` } },
+      clusterInformation: {
+        active: {
+          enabled: true,
+          initialFailoverVersion: 1,
+          rpcName: 'frontend',
+          rpcAddress: `127.0.0.1:${ports.frontend}`,
+        },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '10s' },
@@ -304,14 +395,27 @@ async function freeLowPort(taken: Set<number>): Promise<number> {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     if (taken.has(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+      const server = createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
     if (free) return port;
   }
 }
 
 async function allocatePorts(frontend?: number): Promise<Ports> {
-  const names: (keyof Ports)[] = ['frontend', 'frontendHttp', 'frontendMembership', 'history', 'historyMembership', 'matching', 'matchingMembership', 'worker', 'workerMembership', 'metrics'];
+  const names: (keyof Ports)[] = [
+    'frontend',
+    'frontendHttp',
+    'frontendMembership',
+    'history',
+    'historyMembership',
+    'matching',
+    'matchingMembership',
+    'worker',
+    'workerMembership',
+    'metrics',
+  ];
   const ports = {} as Ports;
   const taken = new Set<number>(frontend ? [frontend] : []);
   for (const name of names) {
@@ -326,7 +430,10 @@ async function allocatePorts(frontend?: number): Promise<Ports> {
 }
 
 /** gRPC connection options for a client of the cluster (mTLS with `cert` when the cluster has TLS). */
-export function clusterConnectionOptions(cluster: Pick<Cluster, 'address' | 'tls'>, cert?: { certFile: string; keyFile: string }) {
+export function clusterConnectionOptions(
+  cluster: Pick<Cluster, 'address' | 'tls'>,
+  cert?: { certFile: string; keyFile: string },
+) {
   return { address: cluster.address, ...(cluster.tls ? { tls: tlsOptions(cluster.tls, cert ?? cluster.tls) } : {}) };
 }
 
@@ -353,11 +460,26 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await migrate(postgres.port);
     const ports = await allocatePorts(options.frontendPort);
     const address = `127.0.0.1:${ports.frontend}`;
-    writeFileSync(join(dir, 'config', 'development.yaml'), stringify(serverConfig(postgres.port, ports, join(dir, 'config', 'dynamicconfig.yaml'), options.tls)));
-    writeFileSync(join(dir, 'config', 'dynamicconfig.yaml'), stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }));
+    writeFileSync(
+      join(dir, 'config', 'development.yaml'),
+      stringify(serverConfig(postgres.port, ports, join(dir, 'config', 'dynamicconfig.yaml'), options.tls)),
+    );
+    writeFileSync(
+      join(dir, 'config', 'dynamicconfig.yaml'),
+      stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }),
+    );
 
     const tlsArgs = options.tls
-      ? ['--tls-ca-path', options.tls.caFile, '--tls-cert-path', options.tls.certFile, '--tls-key-path', options.tls.keyFile, '--tls-server-name', options.tls.serverName]
+      ? [
+          '--tls-ca-path',
+          options.tls.caFile,
+          '--tls-cert-path',
+          options.tls.certFile,
+          '--tls-key-path',
+          options.tls.keyFile,
+          '--tls-server-name',
+          options.tls.serverName,
+        ]
       : [];
     const cluster: Cluster = {
       address,
@@ -368,7 +490,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       tls: options.tls,
       async startServer() {
         const fd = openSync(serverLog, 'a');
-        const child = spawn(temporalServerBinary(), ['--root', dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'], { stdio: ['ignore', fd, fd] });
+        const child = spawn(
+          temporalServerBinary(),
+          ['--root', dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'],
+          { stdio: ['ignore', fd, fd] },
+        );
         closeSync(fd);
         server = child;
         exited = new Promise((resolve) => child.once('exit', resolve));
@@ -377,7 +503,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         const deadline = Date.now() + 120_000;
         while (!(await answers(clusterConnectionOptions(cluster)))) {
           if (gone) throw new ClusterUnavailable(`the Temporal server exited during start-up; see ${serverLog}`);
-          if (Date.now() > deadline) throw new ClusterUnavailable(`the Temporal server did not answer at ${address} in 120 s; see ${serverLog}`);
+          if (Date.now() > deadline)
+            throw new ClusterUnavailable(`the Temporal server did not answer at ${address} in 120 s; see ${serverLog}`);
           await new Promise((r) => setTimeout(r, 500));
         }
       },
@@ -440,14 +567,33 @@ async function createNamespace(cluster: Cluster): Promise<void> {
       }
     }
   };
-  await retry(`namespace ${cluster.namespace}`, () => cluster.temporal('operator', 'namespace', 'create', '--namespace', cluster.namespace, '--retention', '72h'), /already (exists|registered)/i);
-  await retry(`namespace ${cluster.namespace} visible`, () => cluster.temporal('operator', 'namespace', 'describe', '--namespace', cluster.namespace));
+  await retry(
+    `namespace ${cluster.namespace}`,
+    () => cluster.temporal('operator', 'namespace', 'create', '--namespace', cluster.namespace, '--retention', '72h'),
+    /already (exists|registered)/i,
+  );
+  await retry(`namespace ${cluster.namespace} visible`, () =>
+    cluster.temporal('operator', 'namespace', 'describe', '--namespace', cluster.namespace),
+  );
   for (const key of conveyorSearchAttributes) {
     await retry(
       `search attribute ${key.name}`,
-      () => cluster.temporal('operator', 'search-attribute', 'create', '--namespace', cluster.namespace, '--name', key.name, '--type', cliTypes[key.type]),
+      () =>
+        cluster.temporal(
+          'operator',
+          'search-attribute',
+          'create',
+          '--namespace',
+          cluster.namespace,
+          '--name',
+          key.name,
+          '--type',
+          cliTypes[key.type],
+        ),
       /already exists/i,
     );
   }
-  await retry('search attributes usable', () => cluster.temporal('workflow', 'list', '--namespace', cluster.namespace, '--query', 'ConveyorPaused = true'));
+  await retry('search attributes usable', () =>
+    cluster.temporal('workflow', 'list', '--namespace', cluster.namespace, '--query', 'ConveyorPaused = true'),
+  );
 }

@@ -1,5 +1,10 @@
 import { existsSync } from 'node:fs';
-import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
+import {
+  loadClientConfigProfile,
+  toClientOptions,
+  type ClientConfigProfile,
+  type ConfigDataSource,
+} from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 
 /** The `temporal` CLI's connection flags, as conveyor's CLI takes them. */
@@ -55,7 +60,10 @@ function checkFile(source: ConfigDataSource | undefined, what: string): void {
  * profile in the TOML file shared with the CLI (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml),
  * then 127.0.0.1:7233 and `default`. An API key turns TLS on unless TLS is disabled explicitly.
  */
-export function resolveTemporalTarget(flags: ConnectionFlags = {}, env: NodeJS.ProcessEnv = process.env): TemporalTarget {
+export function resolveTemporalTarget(
+  flags: ConnectionFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): TemporalTarget {
   const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   // Empty variables count as unset, as they always have for TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE here.
   for (const [name, value] of Object.entries(vars)) if (name.startsWith('TEMPORAL_') && value === '') delete vars[name];
@@ -102,7 +110,9 @@ export function resolveTemporalTarget(flags: ConnectionFlags = {}, env: NodeJS.P
     options.tls = {
       ...tls,
       serverRootCACertificate: buffer(tls.serverRootCACertificate),
-      clientCertPair: tls.clientCertPair ? { crt: buffer(tls.clientCertPair.crt)!, key: buffer(tls.clientCertPair.key)! } : undefined,
+      clientCertPair: tls.clientCertPair
+        ? { crt: buffer(tls.clientCertPair.crt)!, key: buffer(tls.clientCertPair.key)! }
+        : undefined,
     };
   }
   const apiKey = typeof options.apiKey === 'string' && options.apiKey.length > 0;

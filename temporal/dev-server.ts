@@ -102,7 +102,18 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
   const binary = temporalBinary(log);
   const uiPort = options.uiPort ?? port + 1000;
   const dbFile = options.dbFile === undefined ? join(stateDir, 'temporal.db') : options.dbFile;
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+  ];
   if (options.headless) args.push('--headless');
   else args.push('--ui-ip', '127.0.0.1', '--ui-port', String(uiPort));
   if (dbFile) {

@@ -13,13 +13,22 @@ export function herokuClient(baseUrl: string, token: string, observe?: HttpObser
   const middleware = observe
     ? (response: IncomingMessage & { req?: { method?: string; path?: string } }, next: () => void) => {
         try {
-          observe({ method: response.req?.method ?? 'GET', path: response.req?.path ?? '/', status: response.statusCode ?? 'error', rateLimitRemaining: header(response.headers['ratelimit-remaining']) });
+          observe({
+            method: response.req?.method ?? 'GET',
+            path: response.req?.path ?? '/',
+            status: response.statusCode ?? 'error',
+            rateLimitRemaining: header(response.headers['ratelimit-remaining']),
+          });
         } finally {
           next();
         }
       }
     : undefined;
-  return new Heroku({ host: baseUrl, headers: { Authorization: `Bearer ${token}` }, ...(middleware ? { middleware } : {}) } as ConstructorParameters<typeof Heroku>[0]);
+  return new Heroku({
+    host: baseUrl,
+    headers: { Authorization: `Bearer ${token}` },
+    ...(middleware ? { middleware } : {}),
+  } as ConstructorParameters<typeof Heroku>[0]);
 }
 
 const header = (value: string | string[] | undefined | null) => (Array.isArray(value) ? value[0] : value) ?? null;
@@ -35,11 +44,21 @@ export function githubClient(baseUrl: string, token: string, observe?: HttpObser
   });
   if (observe) {
     octokit.hook.after('request', (response, options) => {
-      observe({ method: options.method, path: String(options.url), status: response.status, rateLimitRemaining: header(response.headers['x-ratelimit-remaining']) });
+      observe({
+        method: options.method,
+        path: String(options.url),
+        status: response.status,
+        rateLimitRemaining: header(response.headers['x-ratelimit-remaining']),
+      });
     });
     octokit.hook.error('request', (error, options) => {
       const e = error as { status?: number; response?: { headers?: Record<string, string> } };
-      observe({ method: options.method, path: String(options.url), status: e.status ?? 'error', rateLimitRemaining: header(e.response?.headers?.['x-ratelimit-remaining']) });
+      observe({
+        method: options.method,
+        path: String(options.url),
+        status: e.status ?? 'error',
+        rateLimitRemaining: header(e.response?.headers?.['x-ratelimit-remaining']),
+      });
       throw error;
     });
   }
@@ -68,7 +87,12 @@ export function herokuPoster(baseUrl: string, token: string, observe?: HttpObser
       observe?.({ method: 'POST', path, status: 'error' });
       throw error;
     });
-    observe?.({ method: 'POST', path, status: response.status, rateLimitRemaining: response.headers.get('ratelimit-remaining') });
+    observe?.({
+      method: 'POST',
+      path,
+      status: response.status,
+      rateLimitRemaining: response.headers.get('ratelimit-remaining'),
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -76,7 +100,11 @@ export function herokuPoster(baseUrl: string, token: string, observe?: HttpObser
     } catch {
       // Left as text: a 2xx that is not JSON is refused by the caller's guard.
     }
-    if (!response.ok) throw Object.assign(new Error(`Expected response to be successful, got ${response.status}`), { statusCode: response.status, body: parsed });
+    if (!response.ok)
+      throw Object.assign(new Error(`Expected response to be successful, got ${response.status}`), {
+        statusCode: response.status,
+        body: parsed,
+      });
     return parsed;
   };
 }

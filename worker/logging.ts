@@ -19,7 +19,18 @@ export function logLevel(env: NodeJS.ProcessEnv = process.env): ConveyorLogLevel
  * Keys whose values never reach a log line, wherever they appear in a line's fields (an SDK error
  * that carries request options, a header map, a settings object).
  */
-const SECRET_KEYS = ['apiKey', 'api_key', 'token', 'password', 'secret', 'authorization', 'Authorization', 'herokuToken', 'githubToken', 'clientCertPair'];
+const SECRET_KEYS = [
+  'apiKey',
+  'api_key',
+  'token',
+  'password',
+  'secret',
+  'authorization',
+  'Authorization',
+  'herokuToken',
+  'githubToken',
+  'clientCertPair',
+];
 
 export interface LoggerOptions {
   level?: ConveyorLogLevel;
@@ -35,9 +46,16 @@ export function createLogger(options: LoggerOptions = {}): Pino {
   const config = {
     level: options.level ?? 'info',
     base: { pid: process.pid, app: 'conveyor' },
-    redact: { paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)], censor: '[redacted]' },
+    redact: {
+      paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)],
+      censor: '[redacted]',
+    },
   };
-  const destination = options.destination ?? (readable ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' }) : pino.destination({ dest: 1, sync: true }));
+  const destination =
+    options.destination ??
+    (readable
+      ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' })
+      : pino.destination({ dest: 1, sync: true }));
   return pino(config, destination);
 }
 

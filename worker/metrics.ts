@@ -18,7 +18,12 @@ import type { PipelineStatus } from '../workflows/status';
 export type Api = 'heroku' | 'github';
 
 /** Records one HTTP exchange with Heroku or GitHub. */
-export type HttpObserver = (request: { method: string; path: string; status: number | 'error'; rateLimitRemaining?: string | null }) => void;
+export type HttpObserver = (request: {
+  method: string;
+  path: string;
+  status: number | 'error';
+  rateLimitRemaining?: string | null;
+}) => void;
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -34,7 +39,8 @@ export function endpointOf(path: string): string {
   return '/' + segments.map((segment, i) => (i % 2 === 1 ? '{id}' : segment)).join('/');
 }
 
-const serviceOf = (workflowId: string) => (workflowId.startsWith('conveyor/') ? workflowId.slice('conveyor/'.length) : workflowId);
+const serviceOf = (workflowId: string) =>
+  workflowId.startsWith('conveyor/') ? workflowId.slice('conveyor/'.length) : workflowId;
 
 export class ConveyorMetrics {
   readonly registry = new Registry();
@@ -55,7 +61,20 @@ export class ConveyorMetrics {
     name: 'conveyor_merge_to_stage_seconds',
     help: 'Time from a release landing on the first stage (the merge) to its promotion into each later stage',
     labelNames: ['service', 'stage'] as const,
-    buckets: [30, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 24 * HOUR, 48 * HOUR, 7 * 24 * HOUR],
+    buckets: [
+      30,
+      MINUTE,
+      5 * MINUTE,
+      15 * MINUTE,
+      30 * MINUTE,
+      HOUR,
+      2 * HOUR,
+      4 * HOUR,
+      8 * HOUR,
+      24 * HOUR,
+      48 * HOUR,
+      7 * 24 * HOUR,
+    ],
     registers: [this.registry],
   });
   readonly httpRequests = new Counter({
@@ -112,7 +131,8 @@ export class ConveyorMetrics {
     return ({ method, path, status, rateLimitRemaining }) => {
       this.httpRequests.inc({ api, method: method.toUpperCase(), endpoint: endpointOf(path), status: String(status) });
       const remaining = Number(rateLimitRemaining);
-      if (rateLimitRemaining != null && rateLimitRemaining !== '' && Number.isFinite(remaining)) this.rateLimitRemaining.set({ api }, remaining);
+      if (rateLimitRemaining != null && rateLimitRemaining !== '' && Number.isFinite(remaining))
+        this.rateLimitRemaining.set({ api }, remaining);
     };
   }
 
@@ -145,8 +165,10 @@ export class ConveyorMetrics {
             const service = serviceOf(ctx.info.workflowExecution?.workflowId ?? '');
             const name = ctx.info.activityType;
             if (name === 'observePipeline') this.rememberMerges(service, result as Observation);
-            else if (name === 'promote') this.promoted(service, input.args[0] as PromotionRequest, result as PromotionOutcome);
-            else if (name === 'rollback') this.rollbacks.inc({ service, stage: (input.args[0] as { app: string }).app });
+            else if (name === 'promote')
+              this.promoted(service, input.args[0] as PromotionRequest, result as PromotionOutcome);
+            else if (name === 'rollback')
+              this.rollbacks.inc({ service, stage: (input.args[0] as { app: string }).app });
           } catch {
             // Metrics never fail an activity.
           }
@@ -190,7 +212,9 @@ export class ConveyorMetrics {
     for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
     const statuses: PipelineStatus[] = [];
     for (let i = 0; i < ids.length; i += 8) {
-      const batch = await Promise.allSettled(ids.slice(i, i + 8).map((id) => client.workflow.getHandle(id).query(statusQuery)));
+      const batch = await Promise.allSettled(
+        ids.slice(i, i + 8).map((id) => client.workflow.getHandle(id).query(statusQuery)),
+      );
       for (const answer of batch) {
         this.statusReads.inc({ result: answer.status === 'fulfilled' ? 'ok' : 'error' });
         if (answer.status === 'fulfilled') statuses.push(answer.value);
@@ -223,7 +247,11 @@ export class ConveyorMetrics {
  * The worker's /metrics endpoint: conveyor's metrics followed by the SDK's (Core's own Prometheus
  * exporter, bound to a loopback port and read through), so Temporal's SDK dashboards work unchanged.
  */
-export async function serveMetrics(address: string, metrics: ConveyorMetrics, sdkMetricsUrl?: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveMetrics(
+  address: string,
+  metrics: ConveyorMetrics,
+  sdkMetricsUrl?: string,
+): Promise<{ url: string; close(): Promise<void> }> {
   const at = address.lastIndexOf(':');
   const host = address.slice(0, at) || '0.0.0.0';
   const port = Number(address.slice(at + 1));

@@ -22,7 +22,12 @@ export function installRuntime(env: NodeJS.ProcessEnv = process.env, sdkMetricsA
     logger,
     telemetryOptions: {
       // Core is chatty at info; its warnings and errors always come through, and everything at debug/trace.
-      logging: { forward: {}, filter: makeTelemetryFilterString({ core: level === 'debug' || level === 'trace' ? coreLevels[level] : 'WARN' }) },
+      logging: {
+        forward: {},
+        filter: makeTelemetryFilterString({
+          core: level === 'debug' || level === 'trace' ? coreLevels[level] : 'WARN',
+        }),
+      },
       ...(sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
     },
   });
@@ -35,20 +40,35 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
   const sdkMetricsAddress = production.metricsAddress ? `127.0.0.1:${await freePort()}` : undefined;
   const logger = installRuntime(env, sdkMetricsAddress);
   const metrics = production.metricsAddress ? new ConveyorMetrics() : undefined;
-  const endpoint = metrics && production.metricsAddress ? await serveMetrics(production.metricsAddress, metrics, `http://${sdkMetricsAddress}/metrics`) : undefined;
+  const endpoint =
+    metrics && production.metricsAddress
+      ? await serveMetrics(production.metricsAddress, metrics, `http://${sdkMetricsAddress}/metrics`)
+      : undefined;
 
   const worker = await createWorker({ ...settings, production }, { metrics });
   let stopReader = () => {};
   let readerConnection: Connection | undefined;
   if (metrics) {
     readerConnection = await Connection.connect({ ...settings.connectionOptions?.(), address: settings.address });
-    stopReader = metrics.startStatusReader(new Client({ connection: readerConnection, namespace: settings.namespace }), settings.taskQueue, production.statusIntervalMs);
+    stopReader = metrics.startStatusReader(
+      new Client({ connection: readerConnection, namespace: settings.namespace }),
+      settings.taskQueue,
+      production.statusIntervalMs,
+    );
   }
   const onSignal = (signal: NodeJS.Signals) =>
-    logger.info('draining: no new tasks; running activities may finish', { signal, graceSeconds: production.shutdownGraceMs / 1000 });
+    logger.info('draining: no new tasks; running activities may finish', {
+      signal,
+      graceSeconds: production.shutdownGraceMs / 1000,
+    });
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
 
-  const target = { address: settings.address, namespace: settings.namespace, tls: settings.tls ?? 'off', apiKey: settings.apiKey ?? false };
+  const target = {
+    address: settings.address,
+    namespace: settings.namespace,
+    tls: settings.tls ?? 'off',
+    apiKey: settings.apiKey ?? false,
+  };
   const version = worker.options.workerDeploymentOptions?.version;
   logger.info('worker running', {
     temporal: describeTarget(target),

@@ -1,5 +1,10 @@
 import { parseDuration } from '../domain/duration';
-import { ConnectionConfigError, resolveTemporalTarget, type ConnectionFlags, type TemporalTarget } from '../temporal/connection-config';
+import {
+  ConnectionConfigError,
+  resolveTemporalTarget,
+  type ConnectionFlags,
+  type TemporalTarget,
+} from '../temporal/connection-config';
 
 /** Where the worker connects and the credentials it holds. Secrets come only from the environment. */
 export interface WorkerSettings {
@@ -55,7 +60,8 @@ export function productionSettings(env: NodeJS.ProcessEnv = process.env): Produc
     throw new SettingsError(`CONVEYOR_METRICS_ADDRESS '${metricsAddress}' is not host:port (e.g. 0.0.0.0:9464)`);
   }
   const versioning = (env.CONVEYOR_VERSIONING || 'off') as Versioning;
-  if (!['off', 'pinned', 'auto-upgrade'].includes(versioning)) throw new SettingsError(`CONVEYOR_VERSIONING '${versioning}' is not one of off, pinned, auto-upgrade`);
+  if (!['off', 'pinned', 'auto-upgrade'].includes(versioning))
+    throw new SettingsError(`CONVEYOR_VERSIONING '${versioning}' is not one of off, pinned, auto-upgrade`);
   return {
     metricsAddress,
     statusIntervalMs: durationSetting(env, 'CONVEYOR_METRICS_STATUS_INTERVAL', '60s'),
@@ -67,7 +73,10 @@ export function productionSettings(env: NodeJS.ProcessEnv = process.env): Produc
 }
 
 /** The Temporal connection (flags, environment, profile file: see resolveTemporalTarget) and the task queue. */
-export function temporalSettings(env: NodeJS.ProcessEnv = process.env, flags: ConnectionFlags = {}): TemporalTarget & { taskQueue: string } {
+export function temporalSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: ConnectionFlags = {},
+): TemporalTarget & { taskQueue: string } {
   try {
     return { ...resolveTemporalTarget(flags, env), taskQueue: env.CONVEYOR_TASK_QUEUE || DEFAULT_TASK_QUEUE };
   } catch (error) {

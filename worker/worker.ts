@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption, type WorkerOptions as SdkWorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleOption,
+  type WorkerOptions as SdkWorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { HerokuActivityOptions } from '../activities/heroku';
 import { githubClient, herokuClient, herokuPoster } from './clients';
@@ -19,7 +25,6 @@ export interface WorkerOptions extends HerokuActivityOptions {
   metrics?: ConveyorMetrics;
 }
 
-
 const connections = new WeakMap<Worker, () => Promise<void>>();
 
 /** Closes the connections createWorker opened itself (not one passed in); after `run()` has returned. */
@@ -27,12 +32,20 @@ export async function closeWorkerConnections(worker: Worker): Promise<void> {
   await connections.get(worker)?.();
 }
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} } as never;
+const quiet = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error: (m: string) => console.error(m),
+  log() {},
+} as never;
 
 /** The workflow code, and a build id derived from it: a new id exactly when the workflow code changes. */
 async function workflowCode(bundle?: WorkflowBundleOption): Promise<{ bundle: WorkflowBundleOption; digest: string }> {
   const env = process.env.CONVEYOR_WORKFLOW_BUNDLE;
-  const chosen: WorkflowBundleOption = bundle ?? (env ? { codePath: env } : { code: (await bundleWorkflowCode({ workflowsPath, logger: quiet })).code });
+  const chosen: WorkflowBundleOption =
+    bundle ?? (env ? { codePath: env } : { code: (await bundleWorkflowCode({ workflowsPath, logger: quiet })).code });
   const code = 'code' in chosen ? chosen.code : readFileSync(chosen.codePath, 'utf8');
   return { bundle: chosen, digest: createHash('sha256').update(code).digest('hex').slice(0, 12) };
 }
@@ -62,11 +75,18 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   if (production) {
     const code = await workflowCode(options.workflowBundle);
     bundle = code.bundle;
-    const version = { deploymentName: production.deploymentName, buildId: production.buildId ?? `conveyor-${code.digest}` };
+    const version = {
+      deploymentName: production.deploymentName,
+      buildId: production.buildId ?? `conveyor-${code.digest}`,
+    };
     production_options.workerDeploymentOptions =
       production.versioning === 'off'
         ? { version, useWorkerVersioning: false }
-        : { version, useWorkerVersioning: true, defaultVersioningBehavior: production.versioning === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE' };
+        : {
+            version,
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: production.versioning === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE',
+          };
     // SIGTERM (the Runtime's shutdown signals) stops polling at once and lets running activities finish for this long.
     production_options.shutdownGraceTime = production.shutdownGraceMs;
     production_options.shutdownForceTime = production.shutdownGraceMs + 30_000;

@@ -3,7 +3,18 @@ import type { Activities } from '../activities';
 import { NOT_POSTED } from '../domain/promotion';
 
 // The pipeline's activities, with their timeouts and retries, in one place.
-export const { observePipeline, compareCommits, readFreeze: readCurrentFreeze, incidentFacts, alertFacts, urlFacts, rollback, zeroDowntimeFacts, ciFacts, webhookCheck } = proxyActivities<Activities>({
+export const {
+  observePipeline,
+  compareCommits,
+  readFreeze: readCurrentFreeze,
+  incidentFacts,
+  alertFacts,
+  urlFacts,
+  rollback,
+  zeroDowntimeFacts,
+  ciFacts,
+  webhookCheck,
+} = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });
@@ -33,7 +44,7 @@ export const { promote } = proxyActivities<Activities>({
 /** Why an activity failed, in words for status; whether it will stay that way; whether it stopped before a POST. */
 export function explain(error: unknown): { reason: string; permanent: boolean; notPosted: boolean } {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return { reason: cause.message, permanent: cause.nonRetryable === true, notPosted: cause.type === NOT_POSTED };
+  if (cause instanceof ApplicationFailure)
+    return { reason: cause.message, permanent: cause.nonRetryable === true, notPosted: cause.type === NOT_POSTED };
   return { reason: cause instanceof Error ? cause.message : String(cause), permanent: false, notPosted: false };
 }
-

@@ -1,4 +1,14 @@
-import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { readFreeze, type Freeze } from '../domain/freeze';
 import { freezeQuery, freezeSignal, unfreezeSignal } from './messages';

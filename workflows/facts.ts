@@ -3,7 +3,15 @@ import type { TargetHealth } from '../domain/gates';
 import type { PairPlan } from '../domain/plan';
 import type { Service } from '../domain/service';
 import type { HealthRequest, PipelineState } from './pipeline-state';
-import { alertFacts, ciFacts, compareCommits, incidentFacts, urlFacts, webhookCheck, zeroDowntimeFacts } from './activities';
+import {
+  alertFacts,
+  ciFacts,
+  compareCommits,
+  incidentFacts,
+  urlFacts,
+  webhookCheck,
+  zeroDowntimeFacts,
+} from './activities';
 
 /**
  * Workflow changes behind patched(), read once per pass where the recorded histories first asked for
@@ -49,7 +57,10 @@ export async function gatherFacts(state: PipelineState, service: Service, featur
   const requests = state.healthRequests(plans, features.platformChecks, features.confirm);
   const questions = features.soak ? [] : state.questions(plans);
   let asked = {};
-  [asked, health] = await Promise.all([questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {}, requests.length > 0 ? gatherHealth(requests) : {}]);
+  [asked, health] = await Promise.all([
+    questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {},
+    requests.length > 0 ? gatherHealth(requests) : {},
+  ]);
   state.learn(questions, asked);
   answers = { ...answers, ...asked };
   state.learnHealth(health);
@@ -82,4 +93,3 @@ export async function gatherHealth(requests: HealthRequest[]): Promise<Record<st
   );
   return health;
 }
-

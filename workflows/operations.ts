@@ -91,7 +91,11 @@ export class Operations {
     const valid = validService(service, this.state.service.name);
     if (!valid.ok) return valid;
     const busy = this.state.promotingStages().find((stage) => !valid.service.stages.includes(stage));
-    if (busy) return { ok: false, problem: `${busy} has a promotion in flight: apply a config without it once that promotion settles` };
+    if (busy)
+      return {
+        ok: false,
+        problem: `${busy} has a promotion in flight: apply a config without it once that promotion settles`,
+      };
     return valid;
   }
 
@@ -121,21 +125,33 @@ export class Operations {
   validatePromote(request: ManualPromotionRequest): void {
     const manual = readManualPromotion(request, this.state.service, Date.now());
     if (typeof manual === 'string') return refuse(manual);
-    if (this.run.draining) refuse('the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds');
+    if (this.run.draining)
+      refuse(
+        'the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds',
+      );
     if (this.state.isPromoting(manual.to)) refuse(`a promotion into ${manual.to} is already in flight`);
-    if (this.state.hasManualRequest(manual.to)) refuse(`a request to promote into ${manual.to} is already waiting for its decision`);
+    if (this.state.hasManualRequest(manual.to))
+      refuse(`a request to promote into ${manual.to} is already waiting for its decision`);
   }
 
   /** Answered within the call: decided by the next pass, or told that nothing will happen. */
   async promote(request: ManualPromotionRequest): Promise<ManualOutcome> {
     const manual = this.readPromote(request);
     const expect = this.state.sourceSeen(manual.to);
-    if (!expect && !manual.commit) return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
+    if (!expect && !manual.commit)
+      return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
     this.state.requestManual({ ...manual, expect });
     this.nudge();
     if (patched('manual-request-deadline')) {
-      const decided = await condition(() => this.state.hasManualOutcome(manual.to), this.options.manualDecisionMs ?? MANUAL_DECISION_MS);
-      if (!decided) this.state.refuseManual('could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again', manual.to);
+      const decided = await condition(
+        () => this.state.hasManualOutcome(manual.to),
+        this.options.manualDecisionMs ?? MANUAL_DECISION_MS,
+      );
+      if (!decided)
+        this.state.refuseManual(
+          'could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again',
+          manual.to,
+        );
     } else {
       // Recorded before the deadline: two passes without a decision meant no observation.
       const after = this.run.passes;
@@ -162,7 +178,8 @@ export class Operations {
   }
 
   validateConfirm(request: ConfirmRequest): void {
-    if (!request || typeof request.to !== 'string' || typeof request.id !== 'string' || typeof request.now !== 'number') refuse('a confirmation names {to, id, now}');
+    if (!request || typeof request.to !== 'string' || typeof request.id !== 'string' || typeof request.now !== 'number')
+      refuse('a confirmation names {to, id, now}');
   }
 
   /** The promote activity, right before its POST: does the decision still stand? */
@@ -178,7 +195,12 @@ export class Operations {
 
   reject(request: RejectRequest): string {
     const commit = readCommit(request) as string;
-    this.state.reject({ commit, reason: request.reason.trim(), by: request.by?.trim() || 'unknown', at: new Date().toISOString() });
+    this.state.reject({
+      commit,
+      reason: request.reason.trim(),
+      by: request.by?.trim() || 'unknown',
+      at: new Date().toISOString(),
+    });
     this.nudge();
     return `${commit} is rejected: it will not be promoted until unrejected`;
   }

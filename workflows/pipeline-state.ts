@@ -107,7 +107,10 @@ export class PipelineState {
   private approvals: Approval[];
   private waiting: Record<string, WaitingApproval>;
 
-  constructor(public service: Service, carried?: CarriedState) {
+  constructor(
+    public service: Service,
+    carried?: CarriedState,
+  ) {
     this.pause = carried?.pause ?? null;
     this.freeze = carried?.freeze ?? null;
     this.blocked = carried?.blocked ?? null;
@@ -125,12 +128,20 @@ export class PipelineState {
 
   /** Stages whose promotions need approval, with the commit waiting for it (for the approve validator). */
   approvalStages(): { stage: string; policy: ApprovalPolicy | undefined; waitingCommit: string | null }[] {
-    return this.service.stages.map((stage) => ({ stage, policy: stagePolicy(this.service, stage).approval, waitingCommit: this.waiting[stage]?.commit ?? null }));
+    return this.service.stages.map((stage) => ({
+      stage,
+      policy: stagePolicy(this.service, stage).approval,
+      waitingCommit: this.waiting[stage]?.commit ?? null,
+    }));
   }
 
   approve(approval: Approval): void {
     this.approvals = [...this.approvals.filter((a) => a.stage !== approval.stage), approval];
-    this.tell('released', `${approval.commit.slice(0, 7)} approved into ${approval.stage} by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}`, { stage: approval.stage, commit: approval.commit });
+    this.tell(
+      'released',
+      `${approval.commit.slice(0, 7)} approved into ${approval.stage} by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}`,
+      { stage: approval.stage, commit: approval.commit },
+    );
   }
 
   private tell(kind: NoticeKind, text: string, extra: Pick<Notice, 'stage' | 'commit'> = {}): void {
@@ -222,7 +233,11 @@ export class PipelineState {
   blockedBy(reason: string, permanent: boolean, now: number): void {
     if (this.blocked?.reason !== reason) this.tell('blocked', `blocked: ${reason}`);
     const since = this.blocked?.reason === reason ? this.blocked.since : iso(now);
-    this.blocked = { reason, since, permanent: permanent || (this.blocked?.reason === reason && this.blocked.permanent) };
+    this.blocked = {
+      reason,
+      since,
+      permanent: permanent || (this.blocked?.reason === reason && this.blocked.permanent),
+    };
     // A pass that cannot observe decides nothing: people waiting on a manual request hear it now.
     this.refuseManual(`nothing will happen: ${reason}`);
   }
@@ -259,7 +274,9 @@ export class PipelineState {
   learn(questions: readonly CommitQuestion[], answers: CommitAnswers): void {
     for (const q of questions) {
       const answer = answers[questionKey(q)];
-      const lasting = isImmutable(q, this.service.branch) ? answer !== 'unknown' : answer === 'behind' || answer === 'identical';
+      const lasting = isImmutable(q, this.service.branch)
+        ? answer !== 'unknown'
+        : answer === 'behind' || answer === 'identical';
       if (answer && lasting) this.commitCache[questionKey(q)] = answer;
     }
     const keys = Object.keys(this.commitCache);
@@ -286,9 +303,21 @@ export class PipelineState {
       const coupledAsProduction = (this.observation && stageOf(this.observation, pair.to)?.coupling) === 'production';
       const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
       if (platformChecks && mode !== 'off') request.zeroDowntime = { app: pair.to, mode };
-      if (platformChecks && this.service.ci !== false && source.commit) request.ci = { repo: this.service.repo, commit: source.commit };
-      if (platformChecks && webhook) request.webhook = { policy: webhook, body: { service: this.service.name, source: pair.from, target: pair.to, release: source.version, commit: source.commit } };
-      if (request.incident || request.alerts || request.urls || request.zeroDowntime || request.ci || request.webhook) requests.push(request);
+      if (platformChecks && this.service.ci !== false && source.commit)
+        request.ci = { repo: this.service.repo, commit: source.commit };
+      if (platformChecks && webhook)
+        request.webhook = {
+          policy: webhook,
+          body: {
+            service: this.service.name,
+            source: pair.from,
+            target: pair.to,
+            release: source.version,
+            commit: source.commit,
+          },
+        };
+      if (request.incident || request.alerts || request.urls || request.zeroDowntime || request.ci || request.webhook)
+        requests.push(request);
     }
     return requests;
   }
@@ -345,9 +374,25 @@ export class PipelineState {
    * Decides the pass (domain/decision.ts, pure) and applies the decision: pairs, approvals, the
    * answers to waiting manual requests; answers the promotions to start.
    */
-  decide(plans: readonly PairPlan[], answers: CommitAnswers, now: number, health: Record<string, TargetHealth> = {}): Go[] {
+  decide(
+    plans: readonly PairPlan[],
+    answers: CommitAnswers,
+    now: number,
+    health: Record<string, TargetHealth> = {},
+  ): Go[] {
     const commits = { ...this.commitCache, ...answers };
-    const decision = decide({ service: this.service, plans, now, pause: this.pause, freeze: this.freeze, commits, health, approvals: this.approvals, waiting: this.waiting, manual: this.manual });
+    const decision = decide({
+      service: this.service,
+      plans,
+      now,
+      pause: this.pause,
+      freeze: this.freeze,
+      commits,
+      health,
+      approvals: this.approvals,
+      waiting: this.waiting,
+      manual: this.manual,
+    });
     this.decidedOn = commits;
     this.pairs = decision.pairs;
     this.approvals = decision.approvals;
@@ -365,8 +410,14 @@ export class PipelineState {
       const key = holdingKey(gates.map((v) => v.gate));
       const before = this.holding[pair.to] ?? '';
       if (key === before) continue;
-      if (key) this.tell('held', `${pair.from} -> ${pair.to} held by ${gates.map((v) => `${v.gate} (${v.reason})`).join('; ')}`, { stage: pair.to });
-      else if (pair.state !== 'ready') this.tell('released', `${pair.from} -> ${pair.to} no longer held`, { stage: pair.to });
+      if (key)
+        this.tell(
+          'held',
+          `${pair.from} -> ${pair.to} held by ${gates.map((v) => `${v.gate} (${v.reason})`).join('; ')}`,
+          { stage: pair.to },
+        );
+      else if (pair.state !== 'ready')
+        this.tell('released', `${pair.from} -> ${pair.to} no longer held`, { stage: pair.to });
       if (key) this.holding[pair.to] = key;
       else delete this.holding[pair.to];
     }
@@ -388,15 +439,38 @@ export class PipelineState {
       outcome: 'in-flight',
       phase: 'decided',
       decisionId: id,
-      ...(candidate.target ? { previous: { releaseId: candidate.target.id, version: candidate.target.version, slugId: candidate.target.slugId } } : {}),
+      ...(candidate.target
+        ? {
+            previous: {
+              releaseId: candidate.target.id,
+              version: candidate.target.version,
+              slugId: candidate.target.slugId,
+            },
+          }
+        : {}),
       ...(manual ? { manual: { by: manual.by, reason: manual.reason, skippedGates: manual.skippedGates } } : {}),
     };
     this.inFlight.set(record.to, record);
-    this.decisions.set(record.to, { id, go, decidedAt: now, configVersion: this.configVersion, overruled: { pause: this.pause, freeze: this.freeze }, commits: this.decidedOn });
+    this.decisions.set(record.to, {
+      id,
+      go,
+      decidedAt: now,
+      configVersion: this.configVersion,
+      overruled: { pause: this.pause, freeze: this.freeze },
+      commits: this.decidedOn,
+    });
     delete this.holding[record.to];
-    const by = manual ? ` by hand (${manual.by}: ${manual.reason}${manual.skippedGates.length ? `; skipped ${manual.skippedGates.join(', ')}` : ''})` : '';
-    this.tell('promotion-started', `promoting v${record.sourceVersion} (${shortSha(record.commit)}) ${record.from} -> ${record.to}${by}`, { stage: record.to, commit: record.commit });
-    this.pairs = this.pairs.map((p) => (p.to === record.to ? { ...p, state: 'promoting', reason: `promoting v${record.sourceVersion}` } : p));
+    const by = manual
+      ? ` by hand (${manual.by}: ${manual.reason}${manual.skippedGates.length ? `; skipped ${manual.skippedGates.join(', ')}` : ''})`
+      : '';
+    this.tell(
+      'promotion-started',
+      `promoting v${record.sourceVersion} (${shortSha(record.commit)}) ${record.from} -> ${record.to}${by}`,
+      { stage: record.to, commit: record.commit },
+    );
+    this.pairs = this.pairs.map((p) =>
+      p.to === record.to ? { ...p, state: 'promoting', reason: `promoting v${record.sourceVersion}` } : p,
+    );
     return record;
   }
 
@@ -409,7 +483,8 @@ export class PipelineState {
   confirmPost(request: { to: string; id: string; now: number }, ttlMs = DECISION_TTL_MS): ConfirmAnswer {
     const record = this.inFlight.get(request.to);
     const decision = this.decisions.get(request.to);
-    if (!record || !decision || decision.id !== request.id) return { stands: false, reason: `no promotion into ${request.to} is waiting for its POST` };
+    if (!record || !decision || decision.id !== request.id)
+      return { stands: false, reason: `no promotion into ${request.to} is waiting for its POST` };
     const reason = this.withdrawal(decision, request.now, ttlMs);
     if (reason) return { stands: false, reason };
     this.inFlight.set(request.to, { ...record, phase: 'posted', postedAt: iso(request.now) });
@@ -421,9 +496,14 @@ export class PipelineState {
   }
 
   /** Why a decision no longer stands, or undefined when it does. */
-  private withdrawal({ go, decidedAt, configVersion, overruled, commits }: Decision, now: number, ttlMs: number): string | undefined {
+  private withdrawal(
+    { go, decidedAt, configVersion, overruled, commits }: Decision,
+    now: number,
+    ttlMs: number,
+  ): string | undefined {
     const { candidate, manual } = go;
-    if (now - decidedAt > ttlMs) return `decided ${Math.round((now - decidedAt) / 1000)}s ago, longer than the ${Math.round(ttlMs / 1000)}s a decision stands: deciding again`;
+    if (now - decidedAt > ttlMs)
+      return `decided ${Math.round((now - decidedAt) / 1000)}s ago, longer than the ${Math.round(ttlMs / 1000)}s a decision stands: deciding again`;
     if (configVersion !== this.configVersion) return 'the configuration changed since the decision';
     const rejection = this.rejected.find((r) => candidate.source.commit && rejects(r, candidate.source.commit));
     if (rejection) return `${shortSha(candidate.source.commit)} was rejected by ${rejection.by}: ${rejection.reason}`;
@@ -433,7 +513,15 @@ export class PipelineState {
     const freeze = frozen && !(manual && samePause(frozen, overruled.freeze)) ? frozen : null;
     const allow = allowGate(candidate, { service: this.service, now, pause, freeze, commits: {}, health: {} });
     if (!allow.ok) return allow.reason;
-    const context = { service: this.service, now, pause: null, freeze: null, commits: { ...commits, ...this.commitCache }, health: this.health, approvals: { given: this.approvals, waiting: this.waiting } };
+    const context = {
+      service: this.service,
+      now,
+      pause: null,
+      freeze: null,
+      commits: { ...commits, ...this.commitCache },
+      health: this.health,
+      approvals: { given: this.approvals, waiting: this.waiting },
+    };
     const closed = judge(candidate, context).verdicts.filter((v) => !v.ok && v.gate !== 'allow');
     // An operator's promotion overrules what it overruled when decided (the waiting gates, or all).
     const holding = manual ? overrule(closed, manual).holding : closed;
@@ -447,8 +535,16 @@ export class PipelineState {
     this.decisions.delete(to);
     if (outcome.status === 'superseded' || outcome.status === 'withdrawn') {
       // Not a failure of the release: nothing was posted; the next pass decides again.
-      this.history = [{ ...started, finishedAt: iso(now), outcome: outcome.status, error: outcome.error }, ...this.history].slice(0, HISTORY_LIMIT);
-      if (outcome.status === 'withdrawn') this.tell('promotion-withdrawn', `promotion of ${shortSha(started.commit)} ${started.from} -> ${started.to} withdrawn before it was posted: ${outcome.error}`, { stage: to, commit: started.commit });
+      this.history = [
+        { ...started, finishedAt: iso(now), outcome: outcome.status, error: outcome.error },
+        ...this.history,
+      ].slice(0, HISTORY_LIMIT);
+      if (outcome.status === 'withdrawn')
+        this.tell(
+          'promotion-withdrawn',
+          `promotion of ${shortSha(started.commit)} ${started.from} -> ${started.to} withdrawn before it was posted: ${outcome.error}`,
+          { stage: to, commit: started.commit },
+        );
       return;
     }
     const record: PromotionRecord = {
@@ -461,11 +557,24 @@ export class PipelineState {
     };
     this.history = [record, ...this.history].slice(0, HISTORY_LIMIT);
     const what = `${shortSha(record.commit)} ${record.from} -> ${record.to}`;
-    if (outcome.status === 'succeeded') this.tell('promotion-succeeded', `promoted ${what} as v${outcome.targetVersion}`, { stage: to, commit: record.commit });
-    else this.tell('promotion-failed', `promotion ${what} failed: ${outcome.error ?? 'unknown error'}`, { stage: to, commit: record.commit });
+    if (outcome.status === 'succeeded')
+      this.tell('promotion-succeeded', `promoted ${what} as v${outcome.targetVersion}`, {
+        stage: to,
+        commit: record.commit,
+      });
+    else
+      this.tell('promotion-failed', `promotion ${what} failed: ${outcome.error ?? 'unknown error'}`, {
+        stage: to,
+        commit: record.commit,
+      });
     if (outcome.status === 'failed') {
       // Heroku said the release failed in this stage: it is not tried there again (until `retry`).
-      const failure = { slugId: record.slugId, commit: record.commit, error: outcome.error ?? 'promotion failed', at: record.finishedAt! };
+      const failure = {
+        slugId: record.slugId,
+        commit: record.commit,
+        error: outcome.error ?? 'promotion failed',
+        at: record.finishedAt!,
+      };
       this.failed[to] = [failure, ...(this.failed[to] ?? [])].slice(0, FAILED_PER_STAGE_LIMIT);
     }
   }
@@ -482,7 +591,11 @@ export class PipelineState {
     this.decisions.delete(to);
     const outcome: PromotionRecord['outcome'] = posted ? 'failed' : 'not-posted';
     this.history = [{ ...started, finishedAt: iso(now), outcome, error }, ...this.history].slice(0, HISTORY_LIMIT);
-    this.tell('promotion-failed', `promotion ${shortSha(started.commit)} ${started.from} -> ${started.to} ${posted ? 'ended in an error' : 'was not posted'}: ${error}`, { stage: to, commit: started.commit });
+    this.tell(
+      'promotion-failed',
+      `promotion ${shortSha(started.commit)} ${started.from} -> ${started.to} ${posted ? 'ended in an error' : 'was not posted'}: ${error}`,
+      { stage: to, commit: started.commit },
+    );
   }
 
   /** Whether `to` holds a failed release an operator could retry, and which slug. */
@@ -507,15 +620,27 @@ export class PipelineState {
   promotionVerifying(to: string, outcome: PromotionOutcome): void {
     const record = this.inFlight.get(to);
     if (!record) return;
-    this.inFlight.set(to, { ...record, outcome: 'verifying', promotionId: outcome.promotionId, ...(outcome.targetVersion !== null ? { targetVersion: outcome.targetVersion } : {}) });
-    this.pairs = this.pairs.map((p) => (p.to === to ? { ...p, state: 'promoting', reason: `verifying v${record.sourceVersion} in ${to}` } : p));
+    this.inFlight.set(to, {
+      ...record,
+      outcome: 'verifying',
+      promotionId: outcome.promotionId,
+      ...(outcome.targetVersion !== null ? { targetVersion: outcome.targetVersion } : {}),
+    });
+    this.pairs = this.pairs.map((p) =>
+      p.to === to ? { ...p, state: 'promoting', reason: `verifying v${record.sourceVersion} in ${to}` } : p,
+    );
   }
 
   /**
    * Verification failed: the release is held everywhere (as a rejection an operator can lift with
    * unreject), and the pipeline pauses so a person looks before anything else moves.
    */
-  verificationFailed(to: string, problem: string, rollback: { version?: number; error?: string } | null, now: number): void {
+  verificationFailed(
+    to: string,
+    problem: string,
+    rollback: { version?: number; error?: string } | null,
+    now: number,
+  ): void {
     const record = this.inFlight.get(to);
     if (!record) return;
     this.inFlight.delete(to);
@@ -528,10 +653,22 @@ export class PipelineState {
     const outcome: PromotionRecord['outcome'] = rollback?.version !== undefined ? 'rolled-back' : 'verification-failed';
     this.history = [{ ...record, finishedAt: at, outcome, verification }, ...this.history].slice(0, HISTORY_LIMIT);
     const what = `${shortSha(record.commit)} in ${to}`;
-    this.tell('verification-failed', `verification of ${what} failed: ${problem}`, { stage: to, commit: record.commit });
-    if (rollback?.version !== undefined) this.tell('rollback', `rolled ${to} back to v${record.previous?.version} (now v${rollback.version})`, { stage: to });
-    if (record.commit) this.reject({ commit: record.commit, reason: `verification failed in ${to}: ${problem}`, by: 'conveyor', at });
-    const action = rollback?.version !== undefined ? `rolled back to v${record.previous?.version}` : rollback?.error ? `rollback failed: ${rollback.error}` : 'not rolled back';
+    this.tell('verification-failed', `verification of ${what} failed: ${problem}`, {
+      stage: to,
+      commit: record.commit,
+    });
+    if (rollback?.version !== undefined)
+      this.tell('rollback', `rolled ${to} back to v${record.previous?.version} (now v${rollback.version})`, {
+        stage: to,
+      });
+    if (record.commit)
+      this.reject({ commit: record.commit, reason: `verification failed in ${to}: ${problem}`, by: 'conveyor', at });
+    const action =
+      rollback?.version !== undefined
+        ? `rolled back to v${record.previous?.version}`
+        : rollback?.error
+          ? `rollback failed: ${rollback.error}`
+          : 'not rolled back';
     this.pauseBy({ reason: `verification of ${what} failed (${problem}); ${action}`, by: 'conveyor' }, now);
   }
 
@@ -560,7 +697,9 @@ export class PipelineState {
       const base = { from: plan.pair.from, to: plan.pair.to, reason: plan.reason };
       if (plan.kind !== 'candidate') return { ...base, state: plan.kind, verdicts: [] };
       const judgement = judge(plan.candidate, context);
-      return judgement.ok ? { ...base, state: 'ready', verdicts: judgement.verdicts } : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
+      return judgement.ok
+        ? { ...base, state: 'ready', verdicts: judgement.verdicts }
+        : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
     });
     return { pairs };
   }
@@ -570,7 +709,15 @@ export class PipelineState {
     try {
       return this.status();
     } catch (error) {
-      const none = { stages: [], currentStage: null, pairs: [], inFlight: [], history: [], observedAt: null, nextCheckAt: null };
+      const none = {
+        stages: [],
+        currentStage: null,
+        pairs: [],
+        inFlight: [],
+        history: [],
+        observedAt: null,
+        nextCheckAt: null,
+      };
       return {
         service: this.service?.name ?? 'unknown',
         pipeline: this.service?.pipeline ?? 'unknown',
@@ -591,8 +738,14 @@ export class PipelineState {
   /** Why the loop sleeps until nextWakeAt: a timer summary in the Web UI ("age gate opens for v12 into api-st01"). */
   nextWakeReason(): string {
     if (this.blocked) return `look again (blocked: ${this.blocked.reason.slice(0, 80)})`;
-    const due = this.pairs.filter((p) => p.recheckAt && this.nextCheckAt !== null && Date.parse(p.recheckAt) <= this.nextCheckAt);
-    const opening = due.flatMap((p) => p.verdicts.filter((v) => !v.ok && v.recheckAt === p.recheckAt).map((v) => `${v.gate} gate opens for ${p.from} -> ${p.to}`));
+    const due = this.pairs.filter(
+      (p) => p.recheckAt && this.nextCheckAt !== null && Date.parse(p.recheckAt) <= this.nextCheckAt,
+    );
+    const opening = due.flatMap((p) =>
+      p.verdicts
+        .filter((v) => !v.ok && v.recheckAt === p.recheckAt)
+        .map((v) => `${v.gate} gate opens for ${p.from} -> ${p.to}`),
+    );
     return opening[0] ?? 'next look (tick)';
   }
 
@@ -611,7 +764,9 @@ export class PipelineState {
         commit: current?.commit ?? null,
         status: current?.status ?? null,
         releasedAt: current ? (current.startedAt ?? current.createdAt) : null,
-        ...(latest && latest.id !== current?.id ? { latest: { version: latest.version, status: latest.status, commit: latest.commit } } : {}),
+        ...(latest && latest.id !== current?.id
+          ? { latest: { version: latest.version, status: latest.status, commit: latest.commit } }
+          : {}),
       };
     });
     return {
@@ -654,5 +809,5 @@ export class PipelineState {
   }
 }
 
-const samePause = (a: Pause, b: Pause | null): boolean => !!b && a.by === b.by && a.since === b.since && a.reason === b.reason;
-
+const samePause = (a: Pause, b: Pause | null): boolean =>
+  !!b && a.by === b.by && a.since === b.since && a.reason === b.reason;

@@ -68,16 +68,26 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   setHandler(freezeSignal, (request) => ops.freeze(request));
   setHandler(unfreezeSignal, () => ops.unfreeze());
   setHandler(configureSignal, (service) => ops.configure(service));
-  setHandler(reconfigureUpdate, (service) => ops.reconfigure(service), { validator: (service) => ops.validateReconfigure(service) });
+  setHandler(reconfigureUpdate, (service) => ops.reconfigure(service), {
+    validator: (service) => ops.validateReconfigure(service),
+  });
   setHandler(currentStageQuery, () => state.currentStage());
   setHandler(statusQuery, () => state.safeStatus());
   setHandler(previewQuery, (service) => ops.preview(service));
-  setHandler(promoteUpdate, (request) => ops.promote(request), { validator: (request) => ops.validatePromote(request) });
+  setHandler(promoteUpdate, (request) => ops.promote(request), {
+    validator: (request) => ops.validatePromote(request),
+  });
   setHandler(retryUpdate, (request) => ops.retry(request), { validator: (request) => ops.validateRetry(request) });
-  setHandler(confirmPromotionUpdate, (request) => ops.confirm(request), { validator: (request) => ops.validateConfirm(request) });
+  setHandler(confirmPromotionUpdate, (request) => ops.confirm(request), {
+    validator: (request) => ops.validateConfirm(request),
+  });
   setHandler(rejectUpdate, (request) => ops.reject(request), { validator: (request) => ops.validateReject(request) });
-  setHandler(unrejectUpdate, (request) => ops.unreject(request), { validator: (request) => ops.validateUnreject(request) });
-  setHandler(approveUpdate, (request) => ops.approve(request), { validator: (request) => ops.validateApprove(request) });
+  setHandler(unrejectUpdate, (request) => ops.unreject(request), {
+    validator: (request) => ops.validateUnreject(request),
+  });
+  setHandler(approveUpdate, (request) => ops.approve(request), {
+    validator: (request) => ops.validateApprove(request),
+  });
 
   const inFlight: Promise<void>[] = [];
   const startPromotion = (go: Go, launch: Launch) => {
@@ -140,7 +150,10 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   const historyFull = () => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents);
+    return (
+      info.continueAsNewSuggested ||
+      (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents)
+    );
   };
 
   // Pipelines learn of a freeze by signal; one that starts fresh during a freeze asks for it once.
@@ -165,13 +178,17 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     publish(patched('fleet-memo'));
     sendNotices();
     const now = Date.now();
-    await condition(() => run.wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now), { summary: state.nextWakeReason() });
+    await condition(() => run.wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now), {
+      summary: state.nextWakeReason(),
+    });
   }
 
   // Hand over a quiet workflow: promotions finished, handlers done, so nothing is lost. A request
   // that comes now is refused by its validator; one already waiting is answered, never left hanging.
   run.draining = true;
-  state.refuseManual('the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds');
+  state.refuseManual(
+    'the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds',
+  );
   await Promise.all(inFlight);
   sendNotices();
   await Promise.all(notifying);
@@ -198,7 +215,9 @@ async function reconcile(
   };
   let observation;
   try {
-    observation = await observePipeline.executeWithOptions({ summary: `observe ${service.pipeline}` }, [{ pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) }]);
+    observation = await observePipeline.executeWithOptions({ summary: `observe ${service.pipeline}` }, [
+      { pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) },
+    ]);
   } catch (error) {
     const { reason, permanent } = explain(error);
     state.blockedBy(`cannot observe pipeline ${service.pipeline}: ${reason}`, permanent, Date.now());
@@ -223,7 +242,9 @@ async function reconcile(
   if (changed()) return;
   state.passCompleted();
   const appIds = new Map<string, string>(observation.stages.map((stage) => [stage.app, stage.appId]));
-  const latestIds = new Map<string, string>(observation.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as [string, string]] : [])));
+  const latestIds = new Map<string, string>(
+    observation.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as [string, string]] : [])),
+  );
   const launch: Launch = { pipelineId: observation.pipelineId, appIds, latestIds, confirm: features.confirm };
   for (const go of state.decide(facts.plans, facts.answers, Date.now(), facts.health)) startPromotion(go, launch);
 }

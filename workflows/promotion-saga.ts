@@ -24,17 +24,19 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
   const record = state.promotionStarted(go, decidedAt, uuid4());
   try {
     const summary = `promote v${record.sourceVersion} ${shortSha(record.commit)} ${record.from} -> ${record.to}${go.manual ? ` (by hand: ${go.manual.by})` : ''}`;
-    const outcome = await promote.executeWithOptions({ summary }, [{
-      pipelineId: launch.pipelineId,
-      sourceApp: record.from,
-      sourceAppId: launch.appIds.get(record.from)!,
-      sourceReleaseId: go.candidate.source.id,
-      slugId: record.slugId,
-      targetApp: record.to,
-      targetAppId: launch.appIds.get(record.to)!,
-      targetReleaseId: launch.latestIds.get(record.to) ?? null,
-      ...(launch.confirm ? { decision: { id: record.decisionId!, decidedAt } } : {}),
-    }]);
+    const outcome = await promote.executeWithOptions({ summary }, [
+      {
+        pipelineId: launch.pipelineId,
+        sourceApp: record.from,
+        sourceAppId: launch.appIds.get(record.from)!,
+        sourceReleaseId: go.candidate.source.id,
+        slugId: record.slugId,
+        targetApp: record.to,
+        targetAppId: launch.appIds.get(record.to)!,
+        targetReleaseId: launch.latestIds.get(record.to) ?? null,
+        ...(launch.confirm ? { decision: { id: record.decisionId!, decidedAt } } : {}),
+      },
+    ]);
     const { bakeMs } = stagePolicy(state.service, record.to);
     if (outcome.status !== 'succeeded' || !bakeMs) return state.promotionFinished(record.to, outcome, Date.now());
     state.promotionVerifying(record.to, outcome);
@@ -44,7 +46,14 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
     if (state.service.onFailure !== 'pause' && record.previous) {
       rolledBack = record.previous.slugId
         ? await rollback
-            .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [{ app: record.to, releaseId: record.previous.releaseId, slugId: record.previous.slugId, version: record.previous.version }])
+            .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [
+              {
+                app: record.to,
+                releaseId: record.previous.releaseId,
+                slugId: record.previous.slugId,
+                version: record.previous.version,
+              },
+            ])
             .catch((error) => ({ error: explain(error).reason }))
         : { error: `v${record.previous.version} has no slug to roll back to` };
     }
@@ -68,10 +77,11 @@ async function verify(service: Service, stage: string, bakeMs: number): Promise<
   while (Date.now() < until) {
     await sleep(Math.min(every, until - Date.now()), { summary: `bake ${stage}` });
     if (!alerts && !urls?.urls.length) continue;
-    const health = await gatherHealth([{ stage, ...(alerts ? { alerts } : {}), ...(urls?.urls.length ? { urls } : {}) }]);
+    const health = await gatherHealth([
+      { stage, ...(alerts ? { alerts } : {}), ...(urls?.urls.length ? { urls } : {}) },
+    ]);
     const failing = bakeVerdict(health[stage]);
     if (failing) return `${failing.gate}: ${failing.reason}`;
   }
   return undefined;
 }
-

@@ -6,10 +6,16 @@ import type { Service } from '../domain/service';
  * the same schema as the services file resolves into; a bad payload is refused with its reason and
  * never allowed to fail the workflow task.
  */
-export function validService(input: unknown, expectedName: string): { ok: true; service: Service } | { ok: false; problem: string } {
+export function validService(
+  input: unknown,
+  expectedName: string,
+): { ok: true; service: Service } | { ok: false; problem: string } {
   try {
     return checkService(input, expectedName);
   } catch (error) {
-    return { ok: false, problem: `configuration could not be read: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      problem: `configuration could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

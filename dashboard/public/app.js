@@ -61,8 +61,10 @@
     }
     if (shown) shown.textContent = words || facet ? 'showing ' + visible + ' of ' + rows.length : '';
     var params = new URLSearchParams(location.search);
-    if (words) params.set('q', search.value.trim()); else params.delete('q');
-    if (facet) params.set('show', facet); else params.delete('show');
+    if (words) params.set('q', search.value.trim());
+    else params.delete('q');
+    if (facet) params.set('show', facet);
+    else params.delete('show');
     var query = params.toString();
     history.replaceState(null, '', location.pathname + (query ? '?' + query : ''));
   }

@@ -15,6 +15,11 @@ export function ageGate({ pair, source, soakedSince }: Candidate, { service, now
   const since = Date.parse(soakedSince ?? startedAt(source));
   const opensAt = since + service.minAgeMs;
   const minimum = formatDuration(service.minAgeMs);
-  if (now >= opensAt) return pass('age', `v${source.version} has run on ${pair.from} since ${moment(since)} (minAge ${minimum})`);
-  return hold('age', `v${source.version} has run on ${pair.from} since ${moment(since)}; soaked at ${moment(opensAt)} (minAge ${minimum})`, opensAt);
+  if (now >= opensAt)
+    return pass('age', `v${source.version} has run on ${pair.from} since ${moment(since)} (minAge ${minimum})`);
+  return hold(
+    'age',
+    `v${source.version} has run on ${pair.from} since ${moment(since)}; soaked at ${moment(opensAt)} (minAge ${minimum})`,
+    opensAt,
+  );
 }

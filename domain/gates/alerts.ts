@@ -24,4 +24,5 @@ export function alertsVerdict(facts: AlertFacts[]): Verdict {
 }
 
 /** The target's alerts, where configured. */
-export const alertsGate: Gate = ({ pair }, { health }) => (health[pair.to]?.alerts ? alertsVerdict(health[pair.to].alerts!) : null);
+export const alertsGate: Gate = ({ pair }, { health }) =>
+  health[pair.to]?.alerts ? alertsVerdict(health[pair.to].alerts!) : null;

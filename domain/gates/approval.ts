@@ -6,5 +6,12 @@ import type { Gate } from './gate';
 export const approvalGate: Gate = ({ pair, source }, { service, approvals, now }) => {
   const policy = stagePolicy(service, pair.to).approval;
   if (!policy) return null;
-  return approvalVerdict(pair.to, source.commit, [...(approvals?.given ?? [])], approvals?.waiting[pair.to], now, policy);
+  return approvalVerdict(
+    pair.to,
+    source.commit,
+    [...(approvals?.given ?? [])],
+    approvals?.waiting[pair.to],
+    now,
+    policy,
+  );
 };

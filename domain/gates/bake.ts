@@ -6,5 +6,7 @@ import { urlsVerdict } from './urls';
 /** The first health verdict that fails while a fresh release bakes on its stage (alerts, then URLs). */
 export function bakeVerdict(health: TargetHealth | undefined): Verdict | undefined {
   if (!health) return undefined;
-  return [health.alerts && alertsVerdict(health.alerts), health.urls && urlsVerdict(health.urls)].find((v): v is Verdict => !!v && !v.ok);
+  return [health.alerts && alertsVerdict(health.alerts), health.urls && urlsVerdict(health.urls)].find(
+    (v): v is Verdict => !!v && !v.ok,
+  );
 }

@@ -18,13 +18,17 @@ export function ciVerdict(facts: CiFacts): Verdict {
   if (total === 0) return pass('ci', `no CI checks reported for ${sha}`);
 
   const failed = [
-    ...facts.checkRuns.filter((r) => r.status === 'completed' && !GREEN.has(r.conclusion ?? '')).map((r) => `${r.name} (${r.conclusion ?? 'no conclusion'})`),
+    ...facts.checkRuns
+      .filter((r) => r.status === 'completed' && !GREEN.has(r.conclusion ?? ''))
+      .map((r) => `${r.name} (${r.conclusion ?? 'no conclusion'})`),
     ...facts.statuses.filter((s) => RED_STATES.has(s.state)).map((s) => `${s.context} (${s.state})`),
   ];
   if (failed.length) return hold('ci', `CI failed for ${sha}: ${failed.join(', ')}`);
 
   const running = [
-    ...facts.checkRuns.filter((r) => r.status !== 'completed').map((r) => `${r.name} ${r.status === 'queued' ? 'queued' : 'in progress'}`),
+    ...facts.checkRuns
+      .filter((r) => r.status !== 'completed')
+      .map((r) => `${r.name} ${r.status === 'queued' ? 'queued' : 'in progress'}`),
     ...facts.statuses.filter((s) => s.state === 'pending').map((s) => `${s.context} pending`),
   ];
   if (running.length) return hold('ci', `waiting for CI on ${sha}: ${running.join(', ')}`);

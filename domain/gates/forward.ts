@@ -11,7 +11,10 @@ import type { Candidate, GateContext } from './gate';
 export function forwardGate({ pair, source, target }: Candidate, { commits }: GateContext): Verdict {
   if (!target) return pass('forward', `${pair.to} runs no release yet`);
   if (!target.commit) {
-    return hold('forward', `${pair.to} runs v${target.version} whose commit is unknown: promote by hand (--skip-gates) to overwrite it`);
+    return hold(
+      'forward',
+      `${pair.to} runs v${target.version} whose commit is unknown: promote by hand (--skip-gates) to overwrite it`,
+    );
   }
   if (!source.commit) return hold('forward', `v${source.version} has no commit recorded on its slug`);
   const [from, to] = [shortSha(source.commit), shortSha(target.commit)];

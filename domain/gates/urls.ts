@@ -17,4 +17,5 @@ export function urlsVerdict(facts: UrlFact[]): Verdict {
 }
 
 /** The target's URLs, where configured. */
-export const urlsGate: Gate = ({ pair }, { health }) => (health[pair.to]?.urls ? urlsVerdict(health[pair.to].urls!) : null);
+export const urlsGate: Gate = ({ pair }, { health }) =>
+  health[pair.to]?.urls ? urlsVerdict(health[pair.to].urls!) : null;

@@ -10,4 +10,5 @@ export function webhookVerdict({ url, ok, reason, error }: WebhookAnswer): Verdi
 }
 
 /** The team's own check, asked for the target stage where configured. */
-export const webhookGate: Gate = ({ pair }, { health }) => (health[pair.to]?.webhook ? webhookVerdict(health[pair.to].webhook!) : null);
+export const webhookGate: Gate = ({ pair }, { health }) =>
+  health[pair.to]?.webhook ? webhookVerdict(health[pair.to].webhook!) : null;

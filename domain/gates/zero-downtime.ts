@@ -7,7 +7,12 @@ const dynos = (n: number) => `${n} web dyno${n === 1 ? '' : 's'}`;
 /** What keeps the stage from taking a release without dropping requests; empty when nothing does. */
 function shortfalls(stage: string, { webDynos, preboot, error }: ZeroDowntimeFacts): string[] {
   if (error !== undefined) return [`cannot read the formation of ${stage}: ${error}`];
-  const few = webDynos === null ? `${stage}'s web dynos are unknown` : webDynos < 2 ? `${stage} runs ${dynos(webDynos)}` : undefined;
+  const few =
+    webDynos === null
+      ? `${stage}'s web dynos are unknown`
+      : webDynos < 2
+        ? `${stage} runs ${dynos(webDynos)}`
+        : undefined;
   const cold = preboot === null ? 'preboot is unknown' : preboot ? undefined : 'preboot is off';
   if (few) return cold ? [few, cold] : [few];
   return cold ? [`${cold} on ${stage}`] : [];

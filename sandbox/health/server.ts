@@ -30,19 +30,33 @@ const alertId = z.union([z.string().min(1), z.number()]);
 const remote: Record<string, (controls: HealthControls, body: unknown) => unknown> = {
   openIncident: (c, body) => ({
     id: c.openIncident(
-      z.object({ source: z.enum(['heroku-status', 'statuspage']), title: z.string().min(1), impact: incidentImpact.optional(), components: z.array(z.string()).optional() }).parse(body),
+      z
+        .object({
+          source: z.enum(['heroku-status', 'statuspage']),
+          title: z.string().min(1),
+          impact: incidentImpact.optional(),
+          components: z.array(z.string()).optional(),
+        })
+        .parse(body),
     ),
   }),
   resolveIncident: (c, body) => c.resolveIncident(z.object({ id: z.string() }).parse(body).id),
   setSystem: (c, body) => {
-    const { system, status } = z.object({ system: z.string().min(1), status: z.enum(['green', 'yellow', 'red']) }).parse(body);
+    const { system, status } = z
+      .object({ system: z.string().min(1), status: z.enum(['green', 'yellow', 'red']) })
+      .parse(body);
     c.setSystem(system, status);
   },
   fireLibrato: (c, body) => c.fireLibrato(z.object({ alertId }).parse(body).alertId),
   clearLibrato: (c, body) => c.clearLibrato(z.object({ alertId }).parse(body).alertId),
   setProbe: (c, body) => {
     const { name, ...answer } = z
-      .object({ name: z.string().min(1), status: z.number().int().min(100).max(599), delayMs: z.number().min(0).optional(), location: z.string().optional() })
+      .object({
+        name: z.string().min(1),
+        status: z.number().int().min(100).max(599),
+        delayMs: z.number().min(0).optional(),
+        location: z.string().optional(),
+      })
       .parse(body);
     c.setProbe(name, answer);
   },
@@ -61,7 +75,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 /** Stand-ins for Heroku status, a Statuspage, Librato and a stage's URLs, on one loopback port. */
 export async function startHealthSandbox(options: HealthSandboxOptions = {}): Promise<HealthSandbox> {
-  const librato = { email: options.libratoEmail ?? 'conveyor@example.com', token: options.libratoToken ?? 'sandbox-librato-token' };
+  const librato = {
+    email: options.libratoEmail ?? 'conveyor@example.com',
+    token: options.libratoToken ?? 'sandbox-librato-token',
+  };
   const expectedAuth = `Basic ${Buffer.from(`${librato.email}:${librato.token}`).toString('base64')}`;
   const pending = new Set<NodeJS.Timeout>();
   let world: HealthWorld | undefined;
@@ -71,7 +88,13 @@ export async function startHealthSandbox(options: HealthSandboxOptions = {}): Pr
     if (!answer) return send(res, 404, { error: `no probe named ${name}; set one with setProbe` });
     const reply = () => {
       pending.delete(timer);
-      if (!res.destroyed) send(res, answer.status, { probe: name, status: answer.status }, answer.location ? { location: answer.location } : {});
+      if (!res.destroyed)
+        send(
+          res,
+          answer.status,
+          { probe: name, status: answer.status },
+          answer.location ? { location: answer.location } : {},
+        );
     };
     const timer = setTimeout(reply, answer.delayMs ?? 0);
     pending.add(timer);
@@ -86,16 +109,26 @@ export async function startHealthSandbox(options: HealthSandboxOptions = {}): Pr
     const { pathname } = new URL(req.url ?? '/', 'http://sandbox');
     const get = req.method === 'GET';
     if (get && pathname === '/heroku-status/api/v4/current-status') return send(res, 200, world!.herokuCurrentStatus());
-    if (get && pathname === '/statuspage/api/v2/incidents/unresolved.json') return send(res, 200, world!.statuspageUnresolved());
+    if (get && pathname === '/statuspage/api/v2/incidents/unresolved.json')
+      return send(res, 200, world!.statuspageUnresolved());
     if (get && pathname === '/librato/v1/alerts/status') {
       if (req.headers.authorization !== expectedAuth)
-        return send(res, 401, { errors: { request: ['Authorization Required'] } }, { 'www-authenticate': 'Basic realm="Librato API"' });
+        return send(
+          res,
+          401,
+          { errors: { request: ['Authorization Required'] } },
+          { 'www-authenticate': 'Basic realm="Librato API"' },
+        );
       return send(res, 200, world!.libratoStatus());
     }
-    if (get && pathname.startsWith('/probe/')) return answerProbe(decodeURIComponent(pathname.slice('/probe/'.length)), res);
+    if (get && pathname.startsWith('/probe/'))
+      return answerProbe(decodeURIComponent(pathname.slice('/probe/'.length)), res);
     if (req.method === 'POST' && pathname.startsWith('/_health/')) {
-      const control = Object.hasOwn(remote, pathname.slice('/_health/'.length)) ? remote[pathname.slice('/_health/'.length)] : undefined;
-      if (!control) return send(res, 404, { error: `no control ${pathname}; one of ${Object.keys(remote).join(', ')}` });
+      const control = Object.hasOwn(remote, pathname.slice('/_health/'.length))
+        ? remote[pathname.slice('/_health/'.length)]
+        : undefined;
+      if (!control)
+        return send(res, 404, { error: `no control ${pathname}; one of ${Object.keys(remote).join(', ')}` });
       try {
         return send(res, 200, { ok: true, ...(control(world!, await readBody(req)) as object | undefined) });
       } catch (error) {

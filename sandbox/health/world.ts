@@ -44,7 +44,11 @@ const COMPONENT_STATUS: Record<StatuspageImpact, string> = {
   maintenance: 'under_maintenance',
 };
 
-const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 const epochSeconds = () => Math.floor(Date.now() / 1000);
 // Librato's ids are numbers; ids given as digits are answered as numbers too.
 const libratoId = (id: string) => (/^\d+$/.test(id) ? Number(id) : id);
@@ -65,7 +69,8 @@ export class HealthWorld implements HealthControls {
   constructor(private readonly baseUrl: string) {}
 
   openIncident({ source, title, impact = 'minor', components = [] }: IncidentInput): string {
-    const id = source === 'heroku-status' ? String(++this.nextId) : `sp${(++this.nextId).toString(36).padStart(10, '0')}`;
+    const id =
+      source === 'heroku-status' ? String(++this.nextId) : `sp${(++this.nextId).toString(36).padStart(10, '0')}`;
     this.incidents.set(id, { id, source, title, impact, components, createdAt: new Date().toISOString() });
     return id;
   }
@@ -132,7 +137,13 @@ export class HealthWorld implements HealthControls {
   /** GET /api/v2/incidents/unresolved.json of an Atlassian Statuspage. */
   statuspageUnresolved() {
     return {
-      page: { id: 'sandboxpage01', name: 'Sandbox', url: `${this.baseUrl}/statuspage`, time_zone: 'Etc/UTC', updated_at: new Date().toISOString() },
+      page: {
+        id: 'sandboxpage01',
+        name: 'Sandbox',
+        url: `${this.baseUrl}/statuspage`,
+        time_zone: 'Etc/UTC',
+        updated_at: new Date().toISOString(),
+      },
       incidents: this.open('statuspage').map((incident) => ({
         id: incident.id,
         name: incident.title,
@@ -146,9 +157,19 @@ export class HealthWorld implements HealthControls {
         shortlink: `${this.baseUrl}/statuspage/incidents/${incident.id}`,
         page_id: 'sandboxpage01',
         incident_updates: [
-          { id: `${incident.id}u1`, status: 'investigating', body: `We are investigating: ${incident.title}.`, incident_id: incident.id, created_at: incident.createdAt },
+          {
+            id: `${incident.id}u1`,
+            status: 'investigating',
+            body: `We are investigating: ${incident.title}.`,
+            incident_id: incident.id,
+            created_at: incident.createdAt,
+          },
         ],
-        components: incident.components.map((name) => ({ id: `cmp-${slug(name)}`, name, status: COMPONENT_STATUS[incident.impact] })),
+        components: incident.components.map((name) => ({
+          id: `cmp-${slug(name)}`,
+          name,
+          status: COMPONENT_STATUS[incident.impact],
+        })),
       })),
     };
   }

@@ -40,7 +40,16 @@
 // - reconciling: every pipeline observes again after the run (its status' observedAt moves on).
 // - workflow: every pipeline workflow still runs at the end.
 import { createHash } from 'node:crypto';
-import { applyServices, freezeAll, pausePipeline, promoteManually, rejectCommit, resumePipeline, unfreezeAll, unrejectCommit } from '../../client/pipelines';
+import {
+  applyServices,
+  freezeAll,
+  pausePipeline,
+  promoteManually,
+  rejectCommit,
+  resumePipeline,
+  unfreezeAll,
+  unrejectCommit,
+} from '../../client/pipelines';
 import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
 import type { FaultKind, FaultTotals } from '../../sandbox/faults';
 import type { ScenarioPromotion } from '../../sandbox/scenario';
@@ -48,7 +57,18 @@ import { pairsOf, type Service } from '../../domain/service';
 import type { DevServer } from '../../temporal/dev-server';
 import type { PipelineStatus, PromotionRecord } from '../../workflows/status';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
-import { describeAction, malformedConfig, Planner, PROMOTE, PROMOTE_READS, type Action, type ConfigChange, type EventKind, type ManualCommit, type SlowHold } from './plan';
+import {
+  describeAction,
+  malformedConfig,
+  Planner,
+  PROMOTE,
+  PROMOTE_READS,
+  type Action,
+  type ConfigChange,
+  type EventKind,
+  type ManualCommit,
+  type SlowHold,
+} from './plan';
 
 export { planText, describeAction, malformedConfig, DEFAULT_WEIGHTS, type EventKind } from './plan';
 
@@ -99,7 +119,20 @@ export interface ChaosProgress {
   violations: number;
 }
 
-export const INVARIANTS = ['branch', 'forward', 'hold', 'config', 'in-flight', 'exactly-once', 'soak', 'flow', 'manual', 'answered', 'reconciling', 'workflow'] as const;
+export const INVARIANTS = [
+  'branch',
+  'forward',
+  'hold',
+  'config',
+  'in-flight',
+  'exactly-once',
+  'soak',
+  'flow',
+  'manual',
+  'answered',
+  'reconciling',
+  'workflow',
+] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 
 export interface Violation {
@@ -125,7 +158,13 @@ export interface ChaosReport {
   planHash: string;
   elapsedMs: number;
   services: string[];
-  faults: { injected: number; injectedByKind: Partial<Record<FaultKind, number>>; fired: number; firedByKind: FaultTotals['byKind']; totals: FaultTotals };
+  faults: {
+    injected: number;
+    injectedByKind: Partial<Record<FaultKind, number>>;
+    fired: number;
+    firedByKind: FaultTotals['byKind'];
+    totals: FaultTotals;
+  };
   promotions: { total: number; automatic: number; byHand: number; perService: Record<string, number> };
   /** How long a freeze took to reach every pipeline (status.frozen set), per freeze. */
   freezeReachMs: number[];
@@ -204,7 +243,10 @@ class Recorder {
     this.unlisten = this.stack.sandbox.onRequest((request) => {
       if (request.endpoint !== PROMOTE) return;
       try {
-        const body = JSON.parse(request.body) as { source?: { release?: { id?: string } }; targets?: { app?: { id?: string } }[] };
+        const body = JSON.parse(request.body) as {
+          source?: { release?: { id?: string } };
+          targets?: { app?: { id?: string } }[];
+        };
         for (const target of body.targets ?? []) {
           const key = `${body.source?.release?.id}|${target.app?.id}`;
           this.posts.set(key, [...(this.posts.get(key) ?? []), request.at]);
@@ -237,7 +279,18 @@ class Recorder {
       for (const release of scenario.releases(app)) {
         let seen = this.releases.get(release.id);
         if (!seen) {
-          seen = { id: release.id, app, version: release.version, status: release.status, commit: release.commit, slugId: release.slugId, description: release.description, updatedAt: release.updatedAt, after: this.last, firstSeen: now };
+          seen = {
+            id: release.id,
+            app,
+            version: release.version,
+            status: release.status,
+            commit: release.commit,
+            slugId: release.slugId,
+            description: release.description,
+            updatedAt: release.updatedAt,
+            after: this.last,
+            firstSeen: now,
+          };
           this.releases.set(release.id, seen);
           this.byApp.set(app, [...(this.byApp.get(app) ?? []), seen]);
           if (release.slugId) this.slugCommits.set(release.slugId, release.commit);
@@ -258,7 +311,9 @@ class Recorder {
   /** When the promotion's POST reached the sandbox (before any latency fault): the last such POST before it was created. */
   postedAt(seen: SeenPromotion, targetAppId: string): number {
     const { lo, hi } = this.window(seen);
-    const arrivals = (this.posts.get(`${seen.promotion.sourceRelease.id}|${targetAppId}`) ?? []).filter((at) => at <= hi);
+    const arrivals = (this.posts.get(`${seen.promotion.sourceRelease.id}|${targetAppId}`) ?? []).filter(
+      (at) => at <= hi,
+    );
     return arrivals.length ? Math.min(lo, Math.max(...arrivals)) : lo;
   }
 }
@@ -359,8 +414,14 @@ function muteActivityFailures(): { count(): number; refusedConfigs(): number; re
 }
 
 /** The retry update, as `conveyor retry SERVICE --to STAGE` sends it. */
-async function retryFailed(client: Stack['client'], service: string, request: { to: string; by: string; reason: string }): Promise<string> {
-  return client.workflow.getHandle(`conveyor/${service}`).executeUpdate<string, [typeof request]>('retry', { args: [request] });
+async function retryFailed(
+  client: Stack['client'],
+  service: string,
+  request: { to: string; by: string; reason: string },
+): Promise<string> {
+  return client.workflow
+    .getHandle(`conveyor/${service}`)
+    .executeUpdate<string, [typeof request]>('retry', { args: [request] });
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -372,7 +433,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let stack: Stack | undefined;
   let recorder: Recorder | undefined;
   try {
-    stack = await startStack({ server: options.server, releasePhaseMs: options.releasePhaseMs ?? 300, promotionDelayMs: options.promotionDelayMs ?? 200 });
+    stack = await startStack({
+      server: options.server,
+      releasePhaseMs: options.releasePhaseMs ?? 300,
+      promotionDelayMs: options.promotionDelayMs ?? 200,
+    });
     stack.sandbox.faults.reseed(options.seed);
     const services: ChaosService[] = [];
     for (let index = 0; index < count; index++) {
@@ -385,13 +450,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ...(stageCount === 4 ? {} : { stages: Array.from({ length: stageCount }, (_, i) => `${prefix}-s${i + 1}`) }),
       });
       const initial = stack.sandbox.scenario.releases(service.stages[0])[0].commit!;
-      services.push({ index, service, main: new Map([[initial, 0]]), off: new Map(), configs: [{ at: 0, service, why: 'initial' }], lastMerge: initial });
+      services.push({
+        index,
+        service,
+        main: new Map([[initial, 0]]),
+        off: new Map(),
+        configs: [{ at: 0, service, why: 'initial' }],
+        lastMerge: initial,
+      });
       await stack.start(service, { maxHistoryEvents: options.historyCap ?? 400 });
     }
     const run = new Run(stack, health, services, options);
     recorder = run.recorder;
     const report = await run.go(started);
-    return { ...report, activityFailures: muted?.count() ?? report.activityFailures, refusedConfigs: muted?.refusedConfigs() ?? report.refusedConfigs };
+    return {
+      ...report,
+      activityFailures: muted?.count() ?? report.activityFailures,
+      refusedConfigs: muted?.refusedConfigs() ?? report.refusedConfigs,
+    };
   } finally {
     recorder?.stop();
     await stack?.stop().catch(() => undefined);
@@ -498,7 +574,11 @@ class Run {
     try {
       await this.act(action);
     } catch (error) {
-      this.note('action-failed', `action:${this.step}:${describeAction(action)}`, `${describeAction(action)}: ${(error as Error).message}`);
+      this.note(
+        'action-failed',
+        `action:${this.step}:${describeAction(action)}`,
+        `${describeAction(action)}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -526,7 +606,17 @@ class Run {
         return this.pause(s!, action.via, `chaos step ${this.step}`);
       case 'resume': {
         this.endHold((h) => h.kind === 'pause' && h.service === s!.service.name);
-        if (action.via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', id, '--name', 'resume', '--input', JSON.stringify({ by: 'chaos-cli' }));
+        if (action.via === 'cli')
+          await this.stack.temporal(
+            'workflow',
+            'signal',
+            '--workflow-id',
+            id,
+            '--name',
+            'resume',
+            '--input',
+            JSON.stringify({ by: 'chaos-cli' }),
+          );
         else await resumePipeline(this.stack.client, s!.service.name, 'chaos');
         return;
       }
@@ -534,12 +624,25 @@ class Run {
         return this.freeze(action.via);
       case 'unfreeze': {
         this.endHold((h) => h.kind === 'freeze');
-        if (action.via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', 'conveyor/control', '--name', 'unfreeze', '--input', JSON.stringify({ by: 'chaos-cli' }));
+        if (action.via === 'cli')
+          await this.stack.temporal(
+            'workflow',
+            'signal',
+            '--workflow-id',
+            'conveyor/control',
+            '--name',
+            'unfreeze',
+            '--input',
+            JSON.stringify({ by: 'chaos-cli' }),
+          );
         else await unfreezeAll(this.stack.client, this.stack.taskQueue, 'chaos');
         return;
       }
       case 'open-incident': {
-        const incident = this.health.controls.openIncident({ source: 'heroku-status', title: `chaos incident ${action.id}` });
+        const incident = this.health.controls.openIncident({
+          source: 'heroku-status',
+          title: `chaos incident ${action.id}`,
+        });
         this.holds.push({ kind: 'incident', how: `incident #${action.id} (${incident})`, start: Date.now() });
         this.incidentIds.set(action.id, incident);
         return;
@@ -570,18 +673,37 @@ class Run {
       case 'manual':
         return this.manualPromotion(s!, action.stage, action.id, action.nearHandover, action.commit);
       case 'fail-stage':
-        scenario.setReleasePhase(s!.service.stages[action.stage], { fail: `chaos: release command failed (step ${this.step})` });
+        scenario.setReleasePhase(s!.service.stages[action.stage], {
+          fail: `chaos: release command failed (step ${this.step})`,
+        });
         return;
       case 'fix-stage': {
         const app = s!.service.stages[action.stage];
         scenario.setReleasePhase(app, {});
-        if (action.retry) this.sendUpdate('retry', `t${action.id}`, s!, `retry into ${app}`, () => retryFailed(this.stack.client, s!.service.name, { to: app, by: 'chaos', reason: `chaos retry #t${action.id}` }), undefined, app);
+        if (action.retry)
+          this.sendUpdate(
+            'retry',
+            `t${action.id}`,
+            s!,
+            `retry into ${app}`,
+            () =>
+              retryFailed(this.stack.client, s!.service.name, {
+                to: app,
+                by: 'chaos',
+                reason: `chaos retry #t${action.id}`,
+              }),
+            undefined,
+            app,
+          );
         return;
       }
       case 'slow-promote':
         return this.slowPromote(s!, action.id, action.hold, action.holdMs);
       case 'unknown-target': {
-        await scenario.handDeploy(s!.service.pipeline, s!.service.stages[action.stage], { artifact: action.artifact, description: `chaos hand-made ${action.artifact}` });
+        await scenario.handDeploy(s!.service.pipeline, s!.service.stages[action.stage], {
+          artifact: action.artifact,
+          description: `chaos hand-made ${action.artifact}`,
+        });
         return;
       }
       case 'storm':
@@ -593,7 +715,9 @@ class Run {
         if (!rejection) return;
         this.rejections.delete(action.id);
         this.endHold((h) => h.kind === 'reject' && h.how === `reject #${action.id}`);
-        this.sendUpdate('unreject', `u${action.id}`, s!, `unreject ${short(rejection.commit)}`, () => unrejectCommit(this.stack.client, s!.service.name, rejection.commit, 'chaos'));
+        this.sendUpdate('unreject', `u${action.id}`, s!, `unreject ${short(rejection.commit)}`, () =>
+          unrejectCommit(this.stack.client, s!.service.name, rejection.commit, 'chaos'),
+        );
         return;
       }
       case 'quiet':
@@ -612,20 +736,46 @@ class Run {
 
   private async pause(s: ChaosService, via: 'client' | 'cli', reason: string): Promise<void> {
     const id = `conveyor/${s.service.name}`;
-    if (via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', id, '--name', 'pause', '--input', JSON.stringify({ reason, by: 'chaos-cli' }));
+    if (via === 'cli')
+      await this.stack.temporal(
+        'workflow',
+        'signal',
+        '--workflow-id',
+        id,
+        '--name',
+        'pause',
+        '--input',
+        JSON.stringify({ reason, by: 'chaos-cli' }),
+      );
     else await pausePipeline(this.stack.client, s.service.name, { reason, by: 'chaos' });
     this.holds.push({ kind: 'pause', service: s.service.name, how: `pause via ${via}`, start: Date.now() });
   }
 
   private async freeze(via: 'client' | 'cli'): Promise<void> {
     const asked = Date.now();
-    if (via === 'cli') await this.stack.temporal('workflow', 'signal', '--workflow-id', 'conveyor/control', '--name', 'freeze', '--input', JSON.stringify({ reason: `chaos step ${this.step}`, by: 'chaos-cli' }));
+    if (via === 'cli')
+      await this.stack.temporal(
+        'workflow',
+        'signal',
+        '--workflow-id',
+        'conveyor/control',
+        '--name',
+        'freeze',
+        '--input',
+        JSON.stringify({ reason: `chaos step ${this.step}`, by: 'chaos-cli' }),
+      );
     else await freezeAll(this.stack.client, this.stack.taskQueue, { reason: `chaos step ${this.step}`, by: 'chaos' });
     this.holds.push({ kind: 'freeze', how: `freeze via ${via}`, start: Date.now() });
     // How long until every pipeline knows (a figure for the report; bounded).
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const frozen = await Promise.all(this.services.map((c) => status(this.stack, c.service).then((st) => st.frozen !== null).catch(() => false)));
+      const frozen = await Promise.all(
+        this.services.map((c) =>
+          status(this.stack, c.service)
+            .then((st) => st.frozen !== null)
+            .catch(() => false),
+        ),
+      );
       if (frozen.every(Boolean)) {
         this.freezeReachMs.push(Date.now() - asked);
         break;
@@ -658,8 +808,23 @@ class Run {
   }
 
   /** Sends an update without waiting for it: its answer (or the lack of one) is recorded when it comes. */
-  private sendUpdate(kind: SentUpdate['kind'], tag: string, s: ChaosService, what: string, run: () => Promise<unknown>, onAnswer?: (update: SentUpdate, answer: unknown) => void, stage?: string): SentUpdate {
-    const update: SentUpdate = { tag, kind, service: s.service.name, what, sentAt: Date.now(), ...(stage ? { stage } : {}) };
+  private sendUpdate(
+    kind: SentUpdate['kind'],
+    tag: string,
+    s: ChaosService,
+    what: string,
+    run: () => Promise<unknown>,
+    onAnswer?: (update: SentUpdate, answer: unknown) => void,
+    stage?: string,
+  ): SentUpdate {
+    const update: SentUpdate = {
+      tag,
+      kind,
+      service: s.service.name,
+      what,
+      sentAt: Date.now(),
+      ...(stage ? { stage } : {}),
+    };
     this.updates.push(update);
     const answered = run().then(
       (answer) => {
@@ -707,31 +872,51 @@ class Run {
       tag,
       s,
       `repair ${app}`,
-      () => promoteManually(this.stack.client, s.service.name, { to: app, reason: `chaos: overwrite ${target?.commit ? `hotfix ${short(target.commit)}` : `hand-made v${target?.version}`} #${tag}`, by: 'chaos', skipGates }),
+      () =>
+        promoteManually(this.stack.client, s.service.name, {
+          to: app,
+          reason: `chaos: overwrite ${target?.commit ? `hotfix ${short(target.commit)}` : `hand-made v${target?.version}`} #${tag}`,
+          by: 'chaos',
+          skipGates,
+        }),
       (update) => {
         if (update.outcome === 'started') this.manual.started++;
         // An operator tries again (a source in its release phase, an upstream stage to repair first) until it goes.
-        else if (overwritable && attempt < MAX_REPAIRS && this.step > 0) this.repairsDue.push({ s, stage, step: this.step + 2, attempt: attempt + 1 });
+        else if (overwritable && attempt < MAX_REPAIRS && this.step > 0)
+          this.repairsDue.push({ s, stage, step: this.step + 2, attempt: attempt + 1 });
       },
     );
   }
 
   /** A person's promotion into a stage, without --skip-gates; near a handover, when the workflow's history is about to be full. */
-  private async manualPromotion(s: ChaosService, stage: number, id: number, nearHandover: boolean, naming: ManualCommit): Promise<void> {
+  private async manualPromotion(
+    s: ChaosService,
+    stage: number,
+    id: number,
+    nearHandover: boolean,
+    naming: ManualCommit,
+  ): Promise<void> {
     const app = s.service.stages[stage];
     const config = this.configAt(s, Date.now());
     const index = config.stages.indexOf(app);
-    const source = index > 0 ? this.stack.sandbox.scenario.releases(config.stages[index - 1]).find((r) => r.current)?.commit : undefined;
+    const source =
+      index > 0
+        ? this.stack.sandbox.scenario.releases(config.stages[index - 1]).find((r) => r.current)?.commit
+        : undefined;
     let commit: string | undefined;
     if (naming === 'current' && source) commit = source;
-    if (naming === 'stale' && source && s.main.has(source)) commit = [...s.main.entries()].find(([, n]) => n === Math.max(0, s.main.get(source)! - 1))?.[0];
+    if (naming === 'stale' && source && s.main.has(source))
+      commit = [...s.main.entries()].find(([, n]) => n === Math.max(0, s.main.get(source)! - 1))?.[0];
     if (commit === source && naming === 'stale') commit = undefined; // the source runs the initial commit: nothing older
     if (nearHandover) {
       const cap = this.options.historyCap ?? 400;
       const handle = this.stack.client.workflow.getHandle(`conveyor/${s.service.name}`);
       const deadline = Date.now() + 8_000;
       while (Date.now() < deadline) {
-        const length = await handle.describe().then((d) => d.historyLength, () => 0);
+        const length = await handle.describe().then(
+          (d) => d.historyLength,
+          () => 0,
+        );
         if (length >= cap - 15) break;
         await sleep(40);
       }
@@ -739,9 +924,16 @@ class Run {
     this.manual.requested++;
     const tag = `m${id}`;
     const request = { to: app, reason: `chaos manual #${tag}`, by: 'chaos', ...(commit ? { commit } : {}) };
-    const update = this.sendUpdate('promote', tag, s, `promote into ${app}${commit ? ` naming ${naming} ${short(commit)}` : ''}${nearHandover ? ' near a handover' : ''}`, () => promoteManually(this.stack.client, s.service.name, request), (answered) => {
-      if (answered.outcome === 'started') this.manual.started++;
-    });
+    const update = this.sendUpdate(
+      'promote',
+      tag,
+      s,
+      `promote into ${app}${commit ? ` naming ${naming} ${short(commit)}` : ''}${nearHandover ? ' near a handover' : ''}`,
+      () => promoteManually(this.stack.client, s.service.name, request),
+      (answered) => {
+        if (answered.outcome === 'started') this.manual.started++;
+      },
+    );
     update.commit = commit;
   }
 
@@ -751,7 +943,16 @@ class Run {
     if (change.kind === 'malformed') {
       // By hand, as a person would with the temporal CLI: the workflow must refuse it and go on as before.
       const payload = malformedConfig(this.configAt(s, now), change.variant);
-      await this.stack.temporal('workflow', 'signal', '--workflow-id', `conveyor/${s.service.name}`, '--name', 'configure', '--input', JSON.stringify(payload));
+      await this.stack.temporal(
+        'workflow',
+        'signal',
+        '--workflow-id',
+        `conveyor/${s.service.name}`,
+        '--name',
+        'configure',
+        '--input',
+        JSON.stringify(payload),
+      );
       return;
     }
     let next: Service;
@@ -767,15 +968,29 @@ class Run {
         break;
       case 'blackout': {
         const end = Math.floor(now / 60_000) * 60_000 + 120_000;
-        next = { ...original, windows: { windows: [], blackouts: [{ from: minute(now), to: minute(end), reason: `chaos step ${this.step}`, timeZone: 'UTC' }] } };
+        next = {
+          ...original,
+          windows: {
+            windows: [],
+            blackouts: [{ from: minute(now), to: minute(end), reason: `chaos step ${this.step}`, timeZone: 'UTC' }],
+          },
+        };
         why = `blackout until ${minute(end)}`;
-        this.holds.push({ kind: 'blackout', service: s.service.name, how: `blackout ${minute(now)}..${minute(end)} (step ${this.step})`, start: now, end });
+        this.holds.push({
+          kind: 'blackout',
+          service: s.service.name,
+          how: `blackout ${minute(now)}..${minute(end)} (step ${this.step})`,
+          start: now,
+          end,
+        });
         break;
       }
       case 'restore': {
         next = original;
         // A blackout ends with the configuration that brought it (or at its own end, whichever comes first).
-        for (const hold of this.holds) if (hold.kind === 'blackout' && hold.service === s.service.name && (hold.end === undefined || hold.end > now)) hold.end = now;
+        for (const hold of this.holds)
+          if (hold.kind === 'blackout' && hold.service === s.service.name && (hold.end === undefined || hold.end > now))
+            hold.end = now;
         break;
       }
     }
@@ -787,7 +1002,12 @@ class Run {
     // A middle stage removed while an observation is in flight: the pipeline's latest-releases read is
     // slowed, so the new config lands between an observation's request and its answer.
     const slow = `drop-${this.step}-${s.index}`;
-    this.stack.sandbox.faults.inject({ id: slow, kind: 'latency', endpoint: 'GET /pipelines/{id}/latest-releases', delayMs: 1_200 });
+    this.stack.sandbox.faults.inject({
+      id: slow,
+      kind: 'latency',
+      endpoint: 'GET /pipelines/{id}/latest-releases',
+      delayMs: 1_200,
+    });
     this.faultSpans.push({ id: slow, start: Date.now() });
     this.injected.latency = (this.injected.latency ?? 0) + 1;
     try {
@@ -803,9 +1023,23 @@ class Run {
   private async reject(s: ChaosService, id: number, commit: string): Promise<void> {
     this.rejections.set(id, { service: s.service.name, commit });
     // In force once the workflow answered; its decisions after that must not promote the commit.
-    this.sendUpdate('reject', `j${id}`, s, `reject ${short(commit)}`, () => rejectCommit(this.stack.client, s.service.name, { commit, reason: `chaos reject #${id}`, by: 'chaos' }), (update) => {
-      if (this.rejections.has(id)) this.holds.push({ kind: 'reject', service: s.service.name, commit, how: `reject #${id}`, start: update.answeredAt! });
-    });
+    this.sendUpdate(
+      'reject',
+      `j${id}`,
+      s,
+      `reject ${short(commit)}`,
+      () => rejectCommit(this.stack.client, s.service.name, { commit, reason: `chaos reject #${id}`, by: 'chaos' }),
+      (update) => {
+        if (this.rejections.has(id))
+          this.holds.push({
+            kind: 'reject',
+            service: s.service.name,
+            commit,
+            how: `reject #${id}`,
+            start: update.answeredAt!,
+          });
+      },
+    );
   }
 
   /**
@@ -817,7 +1051,12 @@ class Run {
     this.slow.run++;
     const faults = this.stack.sandbox.faults;
     const rules = [
-      ...PROMOTE_READS.map((endpoint, i) => ({ id: `${id}-read${i}`, kind: 'error' as const, endpoint, status: 503 as const })),
+      ...PROMOTE_READS.map((endpoint, i) => ({
+        id: `${id}-read${i}`,
+        kind: 'error' as const,
+        endpoint,
+        status: 503 as const,
+      })),
       { id: `${id}-post`, kind: 'latency' as const, endpoint: PROMOTE, delayMs: 300 },
     ];
     for (const rule of rules) {
@@ -830,8 +1069,16 @@ class Run {
       const deadline = Date.now() + 10_000;
       let decided: PromotionRecord | undefined;
       while (!decided && Date.now() < deadline) {
-        const st = await within(2_000, status(this.stack, s.service).catch(() => undefined));
-        decided = st && st !== 'timeout' ? st.inFlight.find((r) => r.outcome === 'in-flight' && !r.manual && (r as { phase?: string }).phase !== 'posted') : undefined;
+        const st = await within(
+          2_000,
+          status(this.stack, s.service).catch(() => undefined),
+        );
+        decided =
+          st && st !== 'timeout'
+            ? st.inFlight.find(
+                (r) => r.outcome === 'in-flight' && !r.manual && (r as { phase?: string }).phase !== 'posted',
+              )
+            : undefined;
         if (!decided) await sleep(50);
       }
       if (decided) this.slow.caughtInFlight++;
@@ -868,10 +1115,28 @@ class Run {
     await sleep(GRACE_MS);
     const faultsFired = [...fired()].filter(([id, n]) => n > (firedBefore.get(id) ?? 0)).map(([id]) => id);
     const end = Date.now() - GRACE_MS;
-    const seen = await within(3_000, status(this.stack, s.service).catch(() => undefined));
+    const seen = await within(
+      3_000,
+      status(this.stack, s.service).catch(() => undefined),
+    );
     const pair = seen && seen !== 'timeout' ? seen.pairs.find((p) => p.from === before.stages[0]) : undefined;
-    const pairAtEnd = pair ? `${pair.state} (${pair.reason}${pair.verdicts.filter((v) => !v.ok).map((v) => `; ${v.gate}: ${v.reason}`).join('')})` : 'unknown';
-    this.storms.push({ service: s.service.name, from: before.stages[0], to: before.stages[1], start, end, releases, step: this.step, faultsFired, pairAtEnd });
+    const pairAtEnd = pair
+      ? `${pair.state} (${pair.reason}${pair.verdicts
+          .filter((v) => !v.ok)
+          .map((v) => `; ${v.gate}: ${v.reason}`)
+          .join('')})`
+      : 'unknown';
+    this.storms.push({
+      service: s.service.name,
+      from: before.stages[0],
+      to: before.stages[1],
+      start,
+      end,
+      releases,
+      step: this.step,
+      faultsFired,
+      pairAtEnd,
+    });
     if (minAgeMs !== before.minAgeMs) {
       s.configs.push({ at: Date.now(), service: before, why: 'storm over' });
       await applyServices(this.stack.client, [before], this.stack.taskQueue);
@@ -908,7 +1173,10 @@ class Run {
   private unsettled(): string[] {
     const moving: string[] = [];
     for (const seen of this.recorder.promotions.values()) {
-      if (seen.settledAt === undefined) moving.push(`promotion ${seen.promotion.id} into ${seen.promotion.targets.map((t) => t.app).join(',')} pending`);
+      if (seen.settledAt === undefined)
+        moving.push(
+          `promotion ${seen.promotion.id} into ${seen.promotion.targets.map((t) => t.app).join(',')} pending`,
+        );
     }
     const permanent = new Set(['branch', 'forward']);
     for (const s of this.services) {
@@ -919,8 +1187,17 @@ class Run {
       }
       if (st.inFlight.length) moving.push(`${s.service.name}: ${st.inFlight.length} in flight`);
       for (const pair of st.pairs) {
-        const settledPair = pair.state === 'in-sync' || pair.state === 'held' || (pair.state === 'gated' && pair.verdicts.filter((v) => !v.ok).every((v) => permanent.has(v.gate)));
-        if (!settledPair) moving.push(`${s.service.name}: ${pair.from} -> ${pair.to} ${pair.state} (${pair.reason}${pair.verdicts.filter((v) => !v.ok).map((v) => `; ${v.gate}: ${v.reason}`).join('')})`);
+        const settledPair =
+          pair.state === 'in-sync' ||
+          pair.state === 'held' ||
+          (pair.state === 'gated' && pair.verdicts.filter((v) => !v.ok).every((v) => permanent.has(v.gate)));
+        if (!settledPair)
+          moving.push(
+            `${s.service.name}: ${pair.from} -> ${pair.to} ${pair.state} (${pair.reason}${pair.verdicts
+              .filter((v) => !v.ok)
+              .map((v) => `; ${v.gate}: ${v.reason}`)
+              .join('')})`,
+          );
       }
     }
     return moving;
@@ -943,7 +1220,10 @@ class Run {
         this.services
           .filter((s) => pending.has(s.service.name))
           .map(async (s) => {
-            const st = await within(3_000, status(this.stack, s.service).catch((error: Error) => error));
+            const st = await within(
+              3_000,
+              status(this.stack, s.service).catch((error: Error) => error),
+            );
             if (st === 'timeout' || st instanceof Error) {
               last.set(s.service.name, st === 'timeout' ? 'status query timed out' : `status failed: ${st.message}`);
               return;
@@ -955,15 +1235,27 @@ class Run {
       if (pending.size > 0) await sleep(250);
     }
     for (const name of pending) {
-      this.violate('reconciling', `reconciling:${name}`, `${name}: no observation in the ${Math.round((deadline - since) / 1000)} s after the run (last observedAt: ${last.get(name) ?? 'never'}): the pipeline no longer reconciles`);
+      this.violate(
+        'reconciling',
+        `reconciling:${name}`,
+        `${name}: no observation in the ${Math.round((deadline - since) / 1000)} s after the run (last observedAt: ${last.get(name) ?? 'never'}): the pipeline no longer reconciles`,
+      );
     }
   }
 
   private async checkWorkflowsRunning(): Promise<void> {
     for (const s of this.services) {
-      const described = await this.stack.client.workflow.getHandle(`conveyor/${s.service.name}`).describe().catch((error: Error) => error);
+      const described = await this.stack.client.workflow
+        .getHandle(`conveyor/${s.service.name}`)
+        .describe()
+        .catch((error: Error) => error);
       const state = described instanceof Error ? described.message : described.status.name;
-      if (state !== 'RUNNING') this.violate('workflow', `workflow:${s.service.name}`, `${s.service.name}: its pipeline workflow is ${state}, not running`);
+      if (state !== 'RUNNING')
+        this.violate(
+          'workflow',
+          `workflow:${s.service.name}`,
+          `${s.service.name}: its pipeline workflow is ${state}, not running`,
+        );
     }
   }
 
@@ -972,7 +1264,8 @@ class Run {
     let runs = 0;
     for (const s of this.services) {
       try {
-        for await (const _ of this.stack.client.workflow.list({ query: `WorkflowId = 'conveyor/${s.service.name}'` })) runs++;
+        for await (const _ of this.stack.client.workflow.list({ query: `WorkflowId = 'conveyor/${s.service.name}'` }))
+          runs++;
         runs--;
       } catch {
         // visibility unavailable: not counted
@@ -985,7 +1278,8 @@ class Run {
     const outcomes: Record<string, number> = {};
     for (const records of this.records.values()) {
       const latest = new Map<string, PromotionRecord>();
-      for (const record of records.values()) latest.set(`${record.to}|${record.sourceVersion}|${record.startedAt}`, record);
+      for (const record of records.values())
+        latest.set(`${record.to}|${record.sourceVersion}|${record.startedAt}`, record);
       for (const record of latest.values()) outcomes[record.outcome] = (outcomes[record.outcome] ?? 0) + 1;
     }
     return outcomes;
@@ -1007,7 +1301,9 @@ class Run {
       if (update.answeredAt !== undefined && update.answeredAt - update.sentAt <= this.updateBoundMs) entry.answered++;
     }
     const violations = [...this.violations.values()];
-    const violationsByInvariant = Object.fromEntries(INVARIANTS.map((i) => [i, violations.filter((v) => v.invariant === i).length])) as Record<Invariant, number>;
+    const violationsByInvariant = Object.fromEntries(
+      INVARIANTS.map((i) => [i, violations.filter((v) => v.invariant === i).length]),
+    ) as Record<Invariant, number>;
     return {
       seed: this.options.seed,
       steps,
@@ -1025,9 +1321,17 @@ class Run {
       promotions: { total, automatic: total - byHand, byHand, perService },
       freezeReachMs: this.freezeReachMs,
       manual: this.manual,
-      updates: { sent: this.updates.length, answered: Object.values(byKind).reduce((a, b) => a + b.answered, 0), byKind },
+      updates: {
+        sent: this.updates.length,
+        answered: Object.values(byKind).reduce((a, b) => a + b.answered, 0),
+        byKind,
+      },
       handovers,
-      storms: { run: this.storms.length, flowed: this.storms.filter((st) => this.stormFlowed(st)).length, exempt: this.storms.filter((st) => this.stormExemption(st) !== undefined).length },
+      storms: {
+        run: this.storms.length,
+        flowed: this.storms.filter((st) => this.stormFlowed(st)).length,
+        exempt: this.storms.filter((st) => this.stormExemption(st) !== undefined).length,
+      },
       slowPromotions: this.slow,
       decisions: this.decisionOutcomes(),
       activityFailures: -1,
@@ -1045,11 +1349,15 @@ class Run {
   private async refreshStatus(): Promise<void> {
     await Promise.all(
       this.services.map(async (s) => {
-        const st = await within(5_000, status(this.stack, s.service).catch(() => undefined));
+        const st = await within(
+          5_000,
+          status(this.stack, s.service).catch(() => undefined),
+        );
         if (!st || st === 'timeout') return;
         this.latest.set(s.service.name, st);
         const records = this.records.get(s.service.name)!;
-        for (const record of [...st.inFlight, ...st.history]) records.set(`${record.to}|${record.from}|${record.sourceVersion}|${record.startedAt}`, record);
+        for (const record of [...st.inFlight, ...st.history])
+          records.set(`${record.to}|${record.from}|${record.sourceVersion}|${record.startedAt}`, record);
       }),
     );
   }
@@ -1074,7 +1382,12 @@ class Run {
     const target = seen.promotion.targets[0]?.app;
     let best: PromotionRecord | undefined;
     for (const record of this.records.get(s.service.name)!.values()) {
-      if (record.to !== target || record.from !== seen.promotion.source || record.sourceVersion !== seen.promotion.sourceRelease.version) continue;
+      if (
+        record.to !== target ||
+        record.from !== seen.promotion.source ||
+        record.sourceVersion !== seen.promotion.sourceRelease.version
+      )
+        continue;
       if (Date.parse(record.startedAt) > hi + POLL_MS) continue;
       if (!best || record.startedAt > best.startedAt) best = record;
     }
@@ -1108,11 +1421,13 @@ class Run {
     this.recorder.poll();
     const byTarget = new Map<string, SeenPromotion[]>();
     for (const seen of this.recorder.promotions.values()) {
-      for (const target of seen.promotion.targets) byTarget.set(target.app, [...(byTarget.get(target.app) ?? []), seen]);
+      for (const target of seen.promotion.targets)
+        byTarget.set(target.app, [...(byTarget.get(target.app) ?? []), seen]);
       this.checkPromotion(seen, final);
     }
     for (const [target, promotions] of byTarget) this.checkTarget(target, promotions);
-    for (const s of this.services) for (const record of this.records.get(s.service.name)!.values()) this.checkRecord(s, record, final);
+    for (const s of this.services)
+      for (const record of this.records.get(s.service.name)!.values()) this.checkRecord(s, record, final);
     this.checkStorms(final);
     this.checkUpdates(final);
   }
@@ -1127,14 +1442,21 @@ class Run {
     const targets = promotion.targets.map((t) => t.app).join(',');
     const what = `${s.service.name}: promotion ${promotion.id.slice(0, 8)} of v${promotion.sourceRelease.version} (${short(promotion.commit)}) ${promotion.source} -> ${targets}, posted ${clock(posted)}`;
     const decided = record ? Date.parse(record.startedAt) : undefined;
-    const decidedText = record ? `decided ${clock(decided!)}${record.manual ? ` by hand (${record.manual.by}, skipped ${record.manual.skippedGates.join(', ') || 'nothing'})` : ''}` : 'no workflow record of it';
+    const decidedText = record
+      ? `decided ${clock(decided!)}${record.manual ? ` by hand (${record.manual.by}, skipped ${record.manual.skippedGates.join(', ') || 'nothing'})` : ''}`
+      : 'no workflow record of it';
 
     // Branch: only commits on the branch.
     const off = promotion.commit ? s.off.get(promotion.commit) : undefined;
     const onMain = promotion.commit !== null && s.main.has(promotion.commit);
     if (!onMain) {
-      const why = off ? `a ${off} commit, not on ${s.service.branch}` : promotion.commit ? `a commit the run never made (${promotion.commit})` : 'a release with no known commit';
-      if (record?.manual?.skippedGates.includes('branch')) this.note('by-hand-off-branch', `branch:${promotion.id}`, `${what}: ${why}; ${decidedText}`);
+      const why = off
+        ? `a ${off} commit, not on ${s.service.branch}`
+        : promotion.commit
+          ? `a commit the run never made (${promotion.commit})`
+          : 'a release with no known commit';
+      if (record?.manual?.skippedGates.includes('branch'))
+        this.note('by-hand-off-branch', `branch:${promotion.id}`, `${what}: ${why}; ${decidedText}`);
       else this.violate('branch', `branch:${promotion.id}`, `${what}: promoted ${why}; ${decidedText}`);
     }
 
@@ -1142,16 +1464,26 @@ class Run {
     for (const hold of this.holdsOf(s.service.name)) {
       if (hold.kind !== 'reject' || hold.commit !== promotion.commit) continue;
       if (posted >= hold.start + GRACE_MS && posted <= (hold.end ?? Infinity)) {
-        this.violate('hold', `hold:reject:${promotion.id}:${hold.start}`, `${what}: ${short(promotion.commit)} was rejected (${this.describeHold(hold)}); ${decidedText}`);
+        this.violate(
+          'hold',
+          `hold:reject:${promotion.id}:${hold.start}`,
+          `${what}: ${short(promotion.commit)} was rejected (${this.describeHold(hold)}); ${decidedText}`,
+        );
       }
     }
 
     // Config: only between adjacent stages of the configuration in force.
     const configs = this.configsDuring(s, posted - GRACE_MS, posted);
     for (const target of promotion.targets) {
-      const adjacent = configs.some((config) => pairsOf(config).some((p) => p.from === promotion.source && p.to === target.app));
+      const adjacent = configs.some((config) =>
+        pairsOf(config).some((p) => p.from === promotion.source && p.to === target.app),
+      );
       if (!adjacent) {
-        this.violate('config', `config:${promotion.id}:${target.app}`, `${what}: ${promotion.source} -> ${target.app} is no pair of the configuration in force (${configs.map((c) => c.stages.map((x) => x.replace(`${s.service.name}-`, '')).join('>')).join(' or ')}); ${decidedText}`);
+        this.violate(
+          'config',
+          `config:${promotion.id}:${target.app}`,
+          `${what}: ${promotion.source} -> ${target.app} is no pair of the configuration in force (${configs.map((c) => c.stages.map((x) => x.replace(`${s.service.name}-`, '')).join('>')).join(' or ')}); ${decidedText}`,
+        );
       }
     }
 
@@ -1167,31 +1499,57 @@ class Run {
       const during = `during ${hold.kind} (${this.describeHold(hold)})`;
       if (manual) {
         const gate = hold.kind === 'incident' ? 'incident' : hold.kind === 'blackout' ? 'window' : 'allow';
-        if (decided! < hold.start) this.note('posted-during-hold', key, `${what}, ${during}, by hand but ${decidedText}, before the hold: posted ${((posted - decided!) / 1000).toFixed(1)} s after the decision`);
-        else if (hold.kind === 'incident' && !manual.skippedGates.includes(gate) && decided! >= hold.start + GRACE_MS) this.violate('hold', key, `${what}, ${during}; ${decidedText}: the incident gate did not hold it`);
+        if (decided! < hold.start)
+          this.note(
+            'posted-during-hold',
+            key,
+            `${what}, ${during}, by hand but ${decidedText}, before the hold: posted ${((posted - decided!) / 1000).toFixed(1)} s after the decision`,
+          );
+        else if (hold.kind === 'incident' && !manual.skippedGates.includes(gate) && decided! >= hold.start + GRACE_MS)
+          this.violate('hold', key, `${what}, ${during}; ${decidedText}: the incident gate did not hold it`);
         continue;
       }
-      const late = decided !== undefined && decided < hold.start + GRACE_MS ? `; posted ${((posted - decided) / 1000).toFixed(1)} s after the decision: a decided promotion must not be posted once a hold began` : '';
+      const late =
+        decided !== undefined && decided < hold.start + GRACE_MS
+          ? `; posted ${((posted - decided) / 1000).toFixed(1)} s after the decision: a decided promotion must not be posted once a hold began`
+          : '';
       this.violate('hold', key, `${what}, ${during}; ${decidedText}${late}`);
     }
     if (manual) return;
 
     // Forward: a stage running (or releasing) a hotfix, a release nobody knows the commit of, or a newer commit of main is not overwritten.
     for (const target of promotion.targets) {
-      const before = (this.recorder.byApp.get(target.app) ?? []).filter((r) => r.firstSeen <= posted && r.status !== 'failed' && !r.description.startsWith('Rollback'));
+      const before = (this.recorder.byApp.get(target.app) ?? []).filter(
+        (r) => r.firstSeen <= posted && r.status !== 'failed' && !r.description.startsWith('Rollback'),
+      );
       const newest = before.reduce<SeenRelease | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined);
       if (!newest || newest.commit === promotion.commit) continue;
       const since = newest.firstSeen;
       if (posted < since + GRACE_MS) continue; // it landed as the promotion was posted: a race with the operator
       let over: string | undefined;
-      if (newest.commit === null) over = `v${newest.version}, whose commit is unknown (${newest.slugId ? 'a hand-built slug' : 'no slug'})`;
+      if (newest.commit === null)
+        over = `v${newest.version}, whose commit is unknown (${newest.slugId ? 'a hand-built slug' : 'no slug'})`;
       else if (s.off.get(newest.commit) === 'hotfix') over = `hotfix ${short(newest.commit)} (v${newest.version})`;
-      else if (promotion.commit && s.main.has(newest.commit) && s.main.has(promotion.commit) && s.main.get(newest.commit)! > s.main.get(promotion.commit)!) {
+      else if (
+        promotion.commit &&
+        s.main.has(newest.commit) &&
+        s.main.has(promotion.commit) &&
+        s.main.get(newest.commit)! > s.main.get(promotion.commit)!
+      ) {
         over = `v${newest.version} running ${short(newest.commit)}, a newer commit of main: backwards`;
       }
       if (!over) continue;
-      const when = decided === undefined ? decidedText : decided < since ? `${decidedText}, before that release landed, and posted ${((posted - decided) / 1000).toFixed(1)} s later without looking again` : decidedText;
-      this.violate('forward', `forward:${target.app}:v${promotion.sourceRelease.version}:${record?.startedAt ?? promotion.id}`, `${what}: overwrites ${over}, on ${target.app} since ${clock(since)}; ${when}`);
+      const when =
+        decided === undefined
+          ? decidedText
+          : decided < since
+            ? `${decidedText}, before that release landed, and posted ${((posted - decided) / 1000).toFixed(1)} s later without looking again`
+            : decidedText;
+      this.violate(
+        'forward',
+        `forward:${target.app}:v${promotion.sourceRelease.version}:${record?.startedAt ?? promotion.id}`,
+        `${what}: overwrites ${over}, on ${target.app} since ${clock(since)}; ${when}`,
+      );
     }
 
     // Soak: the source release had run on its stage for minAge (from the updated_at of its success; the same slug before it counts).
@@ -1200,17 +1558,28 @@ class Run {
       const minAge = Math.min(...configs.map((c) => c.minAgeMs));
       const soaked = posted - soakStart;
       if (soaked < minAge - 5) {
-        this.violate('soak', `soak:${promotion.id}`, `${what}: v${promotion.sourceRelease.version} had run on ${promotion.source} for ${soaked} ms (since ${clock(soakStart)}), less than minAge ${minAge} ms; ${decidedText}`);
+        this.violate(
+          'soak',
+          `soak:${promotion.id}`,
+          `${what}: v${promotion.sourceRelease.version} had run on ${promotion.source} for ${soaked} ms (since ${clock(soakStart)}), less than minAge ${minAge} ms; ${decidedText}`,
+        );
       }
     }
   }
 
   /** When the source release started running on its app, as Heroku tells it (updated_at of its success), counting earlier releases of the same slug. */
   private soakStart(app: string, releaseId: string): number | undefined {
-    const releases = [...(this.recorder.byApp.get(app) ?? [])].filter((r) => r.status !== 'failed').sort((a, b) => a.version - b.version);
+    const releases = [...(this.recorder.byApp.get(app) ?? [])]
+      .filter((r) => r.status !== 'failed')
+      .sort((a, b) => a.version - b.version);
     let index = releases.findIndex((r) => r.id === releaseId);
     if (index < 0 || releases[index].status !== 'succeeded' || !releases[index].slugId) return undefined;
-    while (index > 0 && releases[index - 1].slugId === releases[index].slugId && releases[index - 1].status === 'succeeded') index--;
+    while (
+      index > 0 &&
+      releases[index - 1].slugId === releases[index].slugId &&
+      releases[index - 1].status === 'succeeded'
+    )
+      index--;
     return Date.parse(releases[index].updatedAt);
   }
 
@@ -1231,7 +1600,14 @@ class Run {
         // Exactly once: the same slug into the same target twice, the second not by hand.
         const slugA = this.recorder.releases.get(a.promotion.sourceRelease.id)?.slugId;
         const slugB = this.recorder.releases.get(b.promotion.sourceRelease.id)?.slugId;
-        const retried = this.updates.some((u) => u.kind === 'retry' && u.stage === target && u.outcome === 'done' && u.answeredAt! >= a.firstSeen && u.answeredAt! <= b.firstSeen);
+        const retried = this.updates.some(
+          (u) =>
+            u.kind === 'retry' &&
+            u.stage === target &&
+            u.outcome === 'done' &&
+            u.answeredAt! >= a.firstSeen &&
+            u.answeredAt! <= b.firstSeen,
+        );
         const failedBefore = a.promotion.targets.some((t) => t.app === target && t.status === 'failed');
         if (slugA && slugA === slugB && !this.recordFor(b)?.manual && !(retried && failedBefore)) {
           this.violate(
@@ -1254,17 +1630,29 @@ class Run {
       if (!request) return;
       if (request.answeredAt === undefined && !final) return;
       if (request.commit && record.commit !== request.commit) {
-        this.violate('manual', `manual-commit:${tag}:${record.startedAt}`, `${what} by hand for request #${tag}, which named ${short(request.commit)}: it promoted ${short(record.commit)}, not the release the person meant`);
+        this.violate(
+          'manual',
+          `manual-commit:${tag}:${record.startedAt}`,
+          `${what} by hand for request #${tag}, which named ${short(request.commit)}: it promoted ${short(record.commit)}, not the release the person meant`,
+        );
       }
       if (request.outcome !== 'started') {
-        this.violate('manual', `manual:${tag}:${record.startedAt}`, `${what} by hand for request #${tag} (${request.what}, sent ${clock(request.sentAt)}), which was ${request.answeredAt === undefined ? 'never answered' : `answered ${request.outcome} at ${clock(request.answeredAt)}: ${request.message}`}`);
+        this.violate(
+          'manual',
+          `manual:${tag}:${record.startedAt}`,
+          `${what} by hand for request #${tag} (${request.what}, sent ${clock(request.sentAt)}), which was ${request.answeredAt === undefined ? 'never answered' : `answered ${request.outcome} at ${clock(request.answeredAt)}: ${request.message}`}`,
+        );
       }
       return;
     }
     for (const hold of this.holdsOf(s.service.name)) {
       if (hold.kind === 'reject' && hold.commit !== record.commit) continue;
       if (decided >= hold.start + GRACE_MS && decided < (hold.end ?? Infinity)) {
-        this.violate('hold', `hold:${s.service.name}:${record.to}:v${record.sourceVersion}:${record.startedAt}:${hold.kind}:${hold.start}`, `${what}, during ${hold.kind} (${this.describeHold(hold)})`);
+        this.violate(
+          'hold',
+          `hold:${s.service.name}:${record.to}:v${record.sourceVersion}:${record.startedAt}:${hold.kind}:${hold.start}`,
+          `${what}, during ${hold.kind} (${this.describeHold(hold)})`,
+        );
       }
     }
     const previous = record.previous;
@@ -1272,21 +1660,35 @@ class Run {
     const commit = previous.slugId ? this.recorder.slugCommits.get(previous.slugId) : null;
     if (commit === undefined) return;
     if (commit === null) {
-      this.violate('forward', `forward:${record.to}:v${record.sourceVersion}:${record.startedAt}`, `${what}: the workflow saw ${record.to} running v${previous.version}, whose commit is unknown, and decided to promote over it`);
+      this.violate(
+        'forward',
+        `forward:${record.to}:v${record.sourceVersion}:${record.startedAt}`,
+        `${what}: the workflow saw ${record.to} running v${previous.version}, whose commit is unknown, and decided to promote over it`,
+      );
     } else if (s.off.get(commit) === 'hotfix') {
-      this.violate('forward', `forward:${record.to}:v${record.sourceVersion}:${record.startedAt}`, `${what}: the workflow saw ${record.to} running hotfix ${short(commit)} (v${previous.version}) and promoted over it`);
+      this.violate(
+        'forward',
+        `forward:${record.to}:v${record.sourceVersion}:${record.startedAt}`,
+        `${what}: the workflow saw ${record.to} running hotfix ${short(commit)} (v${previous.version}) and promoted over it`,
+      );
     }
   }
 
   /** Exempt a storm when something the invariants allow held the pair during it; answers why, or undefined. */
   private stormExemption(storm: Storm): string | undefined {
-    const hold = this.holdsOf(storm.service).find((h) => h.kind !== 'reject' && h.start < storm.end && (h.end ?? Infinity) > storm.start);
+    const hold = this.holdsOf(storm.service).find(
+      (h) => h.kind !== 'reject' && h.start < storm.end && (h.end ?? Infinity) > storm.start,
+    );
     if (hold) return `held by ${this.describeHold(hold)}`;
     if (storm.faultsFired.length) return `faults fired meanwhile (${storm.faultsFired.join(', ')})`;
     const s = this.services.find((c) => c.service.name === storm.service)!;
-    const running = (this.recorder.byApp.get(storm.to) ?? []).filter((r) => r.firstSeen <= storm.start && r.status === 'succeeded').sort((a, b) => b.version - a.version)[0];
-    if (running && (running.commit === null || s.off.has(running.commit))) return `${storm.to} ran ${running.commit === null ? 'a hand-made release' : `off-branch ${short(running.commit)}`}`;
-    if (s.configs.some((c) => c.at > storm.start - GRACE_MS && c.at < storm.end && !c.why.startsWith('storm'))) return 'its configuration changed';
+    const running = (this.recorder.byApp.get(storm.to) ?? [])
+      .filter((r) => r.firstSeen <= storm.start && r.status === 'succeeded')
+      .sort((a, b) => b.version - a.version)[0];
+    if (running && (running.commit === null || s.off.has(running.commit)))
+      return `${storm.to} ran ${running.commit === null ? 'a hand-made release' : `off-branch ${short(running.commit)}`}`;
+    if (s.configs.some((c) => c.at > storm.start - GRACE_MS && c.at < storm.end && !c.why.startsWith('storm')))
+      return 'its configuration changed';
     return undefined;
   }
 
@@ -1308,8 +1710,14 @@ class Run {
       if (this.stormFlowed(storm)) continue;
       const exemption = this.stormExemption(storm);
       const what = `${storm.service}: a storm of ${storm.releases.size} merges on ${storm.from} from ${clock(storm.start)} to ${clock(storm.end)} (step ${storm.step})`;
-      if (exemption) this.note('storm-exempt', `storm:${storm.start}`, `${what}: nothing reached ${storm.to}, but ${exemption}`);
-      else this.violate('flow', `storm:${storm.start}`, `${what}: no release of the storm reached ${storm.to}: changes no longer flow under steady merging (the pair at the storm's end: ${storm.pairAtEnd})`);
+      if (exemption)
+        this.note('storm-exempt', `storm:${storm.start}`, `${what}: nothing reached ${storm.to}, but ${exemption}`);
+      else
+        this.violate(
+          'flow',
+          `storm:${storm.start}`,
+          `${what}: no release of the storm reached ${storm.to}: changes no longer flow under steady merging (the pair at the storm's end: ${storm.pairAtEnd})`,
+        );
     }
   }
 
@@ -1317,10 +1725,20 @@ class Run {
   private checkUpdates(final: boolean): void {
     const now = Date.now();
     for (const update of this.updates) {
-      const late = update.answeredAt === undefined ? now - update.sentAt > this.updateBoundMs : update.answeredAt - update.sentAt > this.updateBoundMs;
+      const late =
+        update.answeredAt === undefined
+          ? now - update.sentAt > this.updateBoundMs
+          : update.answeredAt - update.sentAt > this.updateBoundMs;
       if (!late && !(final && update.answeredAt === undefined && now - update.sentAt > this.updateBoundMs)) continue;
-      const answer = update.answeredAt === undefined ? `not answered after ${((now - update.sentAt) / 1000).toFixed(0)} s` : `answered after ${((update.answeredAt - update.sentAt) / 1000).toFixed(0)} s`;
-      this.violate('answered', `answered:${update.tag}`, `${update.service}: ${update.kind} update #${update.tag} (${update.what}, sent ${clock(update.sentAt)}) ${answer} (bound ${this.updateBoundMs / 1000} s)`);
+      const answer =
+        update.answeredAt === undefined
+          ? `not answered after ${((now - update.sentAt) / 1000).toFixed(0)} s`
+          : `answered after ${((update.answeredAt - update.sentAt) / 1000).toFixed(0)} s`;
+      this.violate(
+        'answered',
+        `answered:${update.tag}`,
+        `${update.service}: ${update.kind} update #${update.tag} (${update.what}, sent ${clock(update.sentAt)}) ${answer} (bound ${this.updateBoundMs / 1000} s)`,
+      );
     }
   }
 }

@@ -27,19 +27,56 @@ describe('the chaos plan', () => {
     const every = [...all.map((a) => a.action), ...ends];
     const count = (match: (a: Action) => boolean) => every.filter(match).length;
     const pauses = count((a) => a.kind === 'pause') + count((a) => a.kind === 'slow-promote' && a.hold === 'pause');
-    assert.equal(count((a) => a.kind === 'resume'), pauses);
+    assert.equal(
+      count((a) => a.kind === 'resume'),
+      pauses,
+    );
     const freezes = count((a) => a.kind === 'freeze') + count((a) => a.kind === 'slow-promote' && a.hold === 'freeze');
-    assert.equal(count((a) => a.kind === 'unfreeze'), freezes);
-    assert.equal(count((a) => a.kind === 'resolve-incident'), count((a) => a.kind === 'open-incident'));
-    assert.equal(count((a) => a.kind === 'unreject'), count((a) => a.kind === 'reject') + count((a) => a.kind === 'slow-promote' && a.hold === 'reject'));
-    assert.equal(count((a) => a.kind === 'configure' && a.change.kind === 'restore'), count((a) => a.kind === 'configure' && a.change.kind !== 'restore'));
-    assert.equal(count((a) => a.kind === 'fix-stage'), count((a) => a.kind === 'fail-stage'));
-    assert.equal(count((a) => a.kind === 'clear-fault'), count((a) => a.kind === 'inject-fault'));
+    assert.equal(
+      count((a) => a.kind === 'unfreeze'),
+      freezes,
+    );
+    assert.equal(
+      count((a) => a.kind === 'resolve-incident'),
+      count((a) => a.kind === 'open-incident'),
+    );
+    assert.equal(
+      count((a) => a.kind === 'unreject'),
+      count((a) => a.kind === 'reject') + count((a) => a.kind === 'slow-promote' && a.hold === 'reject'),
+    );
+    assert.equal(
+      count((a) => a.kind === 'configure' && a.change.kind === 'restore'),
+      count((a) => a.kind === 'configure' && a.change.kind !== 'restore'),
+    );
+    assert.equal(
+      count((a) => a.kind === 'fix-stage'),
+      count((a) => a.kind === 'fail-stage'),
+    );
+    assert.equal(
+      count((a) => a.kind === 'clear-fault'),
+      count((a) => a.kind === 'inject-fault'),
+    );
   });
 
   test('every kind of action comes up in a long plan, and a weight of 0 leaves its kind out', () => {
     const kinds = new Set(actions(5, 600).all.map((a) => a.action.kind));
-    for (const kind of ['merge', 'hotfix', 'push-branch', 'pause', 'freeze', 'open-incident', 'inject-fault', 'configure', 'manual', 'slow-promote', 'unknown-target', 'storm', 'reject', 'fail-stage', 'repair']) {
+    for (const kind of [
+      'merge',
+      'hotfix',
+      'push-branch',
+      'pause',
+      'freeze',
+      'open-incident',
+      'inject-fault',
+      'configure',
+      'manual',
+      'slow-promote',
+      'unknown-target',
+      'storm',
+      'reject',
+      'fail-stage',
+      'repair',
+    ]) {
       assert.ok(kinds.has(kind as Action['kind']), `no ${kind} in 600 steps`);
     }
     const without = new Set(actions(5, 600, { storm: 0, 'slow-promote': 0 }).all.map((a) => a.action.kind));
@@ -51,18 +88,33 @@ describe('the chaos plan', () => {
     const storms = actions(5, 600).all.flatMap((a) => (a.action.kind === 'storm' ? [a.action] : []));
     assert.ok(storms.length > 0);
     for (const storm of storms) {
-      assert.ok(storm.spacingMs * 3 <= storm.minAgeMs, `spacing ${storm.spacingMs} ms is not a third of the soak ${storm.minAgeMs} ms`);
+      assert.ok(
+        storm.spacingMs * 3 <= storm.minAgeMs,
+        `spacing ${storm.spacingMs} ms is not a third of the soak ${storm.minAgeMs} ms`,
+      );
       assert.ok(storm.spacingMs > timing.releasePhaseMs, 'each merge lands after the last one finished releasing');
       assert.ok(storm.merges * storm.spacingMs >= timing.releasePhaseMs + 3 * storm.minAgeMs + 2 * timing.tickMs);
     }
   });
 
   test("every malformed configure payload the run sends is one the workflow's own check refuses", () => {
-    const service: Service = { name: 'api', pipeline: 'api', stages: ['api-qa01', 'api-st01', 'api-eu01'], repo: 'acme/api', branch: 'main', minAgeMs: 1_000, tickMs: 1_000 };
+    const service: Service = {
+      name: 'api',
+      pipeline: 'api',
+      stages: ['api-qa01', 'api-st01', 'api-eu01'],
+      repo: 'acme/api',
+      branch: 'main',
+      minAgeMs: 1_000,
+      tickMs: 1_000,
+    };
     assert.equal(validService(service, 'api').ok, true);
     for (let variant = 0; variant < MALFORMED_VARIANTS; variant++) {
       const checked = validService(malformedConfig(service, variant), 'api');
-      assert.equal(checked.ok, false, `variant ${variant} (${JSON.stringify(malformedConfig(service, variant))}) was accepted`);
+      assert.equal(
+        checked.ok,
+        false,
+        `variant ${variant} (${JSON.stringify(malformedConfig(service, variant))}) was accepted`,
+      );
     }
   });
 });

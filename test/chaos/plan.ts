@@ -214,109 +214,163 @@ export class Planner {
     const service = this.int(0, this.services - 1);
     const options: [EventKind, () => Action][] = [
       ['merge', () => ({ kind: 'merge', service })],
-      ['hotfix', () => {
-        const stage = this.int(1, this.stages - 1);
-        // An operator overwrites the hotfix by hand a few steps later, or the pipeline stays stuck behind it.
-        const inSteps = this.int(3, 7);
-        this.schedule(inSteps, { kind: 'repair', service, stage });
-        this.markDirty(service, this.counter + inSteps + 2);
-        return { kind: 'hotfix', service, stage };
-      }],
+      [
+        'hotfix',
+        () => {
+          const stage = this.int(1, this.stages - 1);
+          // An operator overwrites the hotfix by hand a few steps later, or the pipeline stays stuck behind it.
+          const inSteps = this.int(3, 7);
+          this.schedule(inSteps, { kind: 'repair', service, stage });
+          this.markDirty(service, this.counter + inSteps + 2);
+          return { kind: 'hotfix', service, stage };
+        },
+      ],
       ['push-branch', () => ({ kind: 'push-branch', service, branch: `feature/${this.counter}` })],
-      ['pause', () => {
-        if (this.paused.has(service)) return { kind: 'quiet' };
-        this.paused.add(service);
-        this.schedule(this.int(1, 5), { kind: 'resume', service, via: this.via() });
-        return { kind: 'pause', service, via: this.via() };
-      }],
-      ['freeze', () => {
-        if (this.frozen) return { kind: 'quiet' };
-        this.frozen = true;
-        this.schedule(this.int(1, 4), { kind: 'unfreeze', via: this.via() });
-        return { kind: 'freeze', via: this.via() };
-      }],
-      ['incident', () => {
-        if (this.incidents.size >= 2) return { kind: 'quiet' };
-        const id = this.counter;
-        this.incidents.add(id);
-        this.schedule(this.int(1, 4), { kind: 'resolve-incident', id });
-        return { kind: 'open-incident', id };
-      }],
-      ['fault', () => {
-        if (this.faults.size >= 3) return { kind: 'quiet' };
-        const rule = this.faultRule();
-        this.faults.add(rule.id);
-        this.schedule(this.int(2, 6), { kind: 'clear-fault', id: rule.id, storm: rule.kind === 'rate-limit-storm' });
-        return { kind: 'inject-fault', rule };
-      }],
-      ['quiet', () => ({ kind: 'quiet' })],
-      ['configure', () => {
-        if (this.reconfigured.has(service)) return { kind: 'quiet' };
-        const roll = this.next();
-        const change: ConfigChange =
-          roll < 0.3
-            ? { kind: 'min-age', minAgeMs: this.pick([this.timing.minAgeMs * 2, this.timing.minAgeMs * 3, Math.max(200, Math.round(this.timing.minAgeMs / 2))]) }
-            : roll < 0.6 && this.stages > 2
-              ? { kind: 'drop-stage', stage: this.int(1, this.stages - 2) }
-              : roll < 0.75
-                ? { kind: 'blackout' }
-                : { kind: 'malformed', variant: this.int(0, MALFORMED_VARIANTS - 1) };
-        this.reconfigured.add(service);
-        this.schedule(change.kind === 'blackout' ? this.int(2, 4) : this.int(2, 5), { kind: 'configure', service, change: { kind: 'restore' } });
-        return { kind: 'configure', service, change };
-      }],
-      ['manual', () => ({ kind: 'manual', service, stage: this.int(1, this.stages - 1), id: this.counter, nearHandover: this.next() < 0.5, commit: this.pick(['none', 'none', 'current', 'stale'] as const) })],
-      ['fail-stage', () => {
-        if (this.failing.has(service)) return { kind: 'quiet' };
-        const stage = this.int(1, this.stages - 1);
-        const inSteps = this.int(2, 5);
-        this.failing.add(service);
-        this.schedule(inSteps, { kind: 'fix-stage', service, stage, retry: this.next() < 0.7, id: this.counter });
-        this.markDirty(service, this.counter + inSteps + 2);
-        return { kind: 'fail-stage', service, stage };
-      }],
-      ['slow-promote', () => {
-        if (this.paused.has(service) || this.frozen || this.faults.size >= 3) return { kind: 'quiet' };
-        const id = `slow-${this.counter}`;
-        const hold = this.pick(['pause', 'pause', 'freeze', 'reject'] as const);
-        // The action clears its own faults; the hold ends a few steps later.
-        if (hold === 'pause') {
+      [
+        'pause',
+        () => {
+          if (this.paused.has(service)) return { kind: 'quiet' };
           this.paused.add(service);
-          this.schedule(this.int(2, 4), { kind: 'resume', service, via: this.via() });
-        } else if (hold === 'freeze') {
+          this.schedule(this.int(1, 5), { kind: 'resume', service, via: this.via() });
+          return { kind: 'pause', service, via: this.via() };
+        },
+      ],
+      [
+        'freeze',
+        () => {
+          if (this.frozen) return { kind: 'quiet' };
           this.frozen = true;
-          this.schedule(this.int(2, 4), { kind: 'unfreeze', via: this.via() });
-        } else {
-          const inSteps = this.int(2, 4);
+          this.schedule(this.int(1, 4), { kind: 'unfreeze', via: this.via() });
+          return { kind: 'freeze', via: this.via() };
+        },
+      ],
+      [
+        'incident',
+        () => {
+          if (this.incidents.size >= 2) return { kind: 'quiet' };
+          const id = this.counter;
+          this.incidents.add(id);
+          this.schedule(this.int(1, 4), { kind: 'resolve-incident', id });
+          return { kind: 'open-incident', id };
+        },
+      ],
+      [
+        'fault',
+        () => {
+          if (this.faults.size >= 3) return { kind: 'quiet' };
+          const rule = this.faultRule();
+          this.faults.add(rule.id);
+          this.schedule(this.int(2, 6), { kind: 'clear-fault', id: rule.id, storm: rule.kind === 'rate-limit-storm' });
+          return { kind: 'inject-fault', rule };
+        },
+      ],
+      ['quiet', () => ({ kind: 'quiet' })],
+      [
+        'configure',
+        () => {
+          if (this.reconfigured.has(service)) return { kind: 'quiet' };
+          const roll = this.next();
+          const change: ConfigChange =
+            roll < 0.3
+              ? {
+                  kind: 'min-age',
+                  minAgeMs: this.pick([
+                    this.timing.minAgeMs * 2,
+                    this.timing.minAgeMs * 3,
+                    Math.max(200, Math.round(this.timing.minAgeMs / 2)),
+                  ]),
+                }
+              : roll < 0.6 && this.stages > 2
+                ? { kind: 'drop-stage', stage: this.int(1, this.stages - 2) }
+                : roll < 0.75
+                  ? { kind: 'blackout' }
+                  : { kind: 'malformed', variant: this.int(0, MALFORMED_VARIANTS - 1) };
+          this.reconfigured.add(service);
+          this.schedule(change.kind === 'blackout' ? this.int(2, 4) : this.int(2, 5), {
+            kind: 'configure',
+            service,
+            change: { kind: 'restore' },
+          });
+          return { kind: 'configure', service, change };
+        },
+      ],
+      [
+        'manual',
+        () => ({
+          kind: 'manual',
+          service,
+          stage: this.int(1, this.stages - 1),
+          id: this.counter,
+          nearHandover: this.next() < 0.5,
+          commit: this.pick(['none', 'none', 'current', 'stale'] as const),
+        }),
+      ],
+      [
+        'fail-stage',
+        () => {
+          if (this.failing.has(service)) return { kind: 'quiet' };
+          const stage = this.int(1, this.stages - 1);
+          const inSteps = this.int(2, 5);
+          this.failing.add(service);
+          this.schedule(inSteps, { kind: 'fix-stage', service, stage, retry: this.next() < 0.7, id: this.counter });
+          this.markDirty(service, this.counter + inSteps + 2);
+          return { kind: 'fail-stage', service, stage };
+        },
+      ],
+      [
+        'slow-promote',
+        () => {
+          if (this.paused.has(service) || this.frozen || this.faults.size >= 3) return { kind: 'quiet' };
+          const id = `slow-${this.counter}`;
+          const hold = this.pick(['pause', 'pause', 'freeze', 'reject'] as const);
+          // The action clears its own faults; the hold ends a few steps later.
+          if (hold === 'pause') {
+            this.paused.add(service);
+            this.schedule(this.int(2, 4), { kind: 'resume', service, via: this.via() });
+          } else if (hold === 'freeze') {
+            this.frozen = true;
+            this.schedule(this.int(2, 4), { kind: 'unfreeze', via: this.via() });
+          } else {
+            const inSteps = this.int(2, 4);
+            this.schedule(inSteps, { kind: 'unreject', service, id: this.counter });
+            this.markDirty(service, this.counter + inSteps + 1);
+          }
+          return { kind: 'slow-promote', service, id, hold, holdMs: this.int(1_500, 4_000) };
+        },
+      ],
+      [
+        'unknown-target',
+        () => {
+          const stage = this.int(1, this.stages - 1);
+          const inSteps = this.int(3, 7);
+          this.schedule(inSteps, { kind: 'repair', service, stage });
+          this.markDirty(service, this.counter + inSteps + 2);
+          return { kind: 'unknown-target', service, stage, artifact: this.next() < 0.6 ? 'tarball' : 'image' };
+        },
+      ],
+      [
+        'storm',
+        () => {
+          if (!this.clear(service)) return { kind: 'merge', service };
+          // Merges a third of the soak apart, each after the last one's release phase ended (a source
+          // in its release phase is waited for), for long enough that a release can soak and move on
+          // (release phase, soak, two ticks) with room to spare. The soak is raised for the storm when
+          // the release phase leaves no room below it.
+          const spacingMs = Math.max(100, Math.round(this.timing.minAgeMs / 3), 2 * this.timing.releasePhaseMs + 100);
+          const minAgeMs = Math.max(this.timing.minAgeMs, 3 * spacingMs);
+          const needMs = this.timing.releasePhaseMs + 3 * minAgeMs + 2 * this.timing.tickMs + 2_000;
+          return { kind: 'storm', service, merges: Math.ceil(needMs / spacingMs), spacingMs, minAgeMs };
+        },
+      ],
+      [
+        'reject',
+        () => {
+          const inSteps = this.int(2, 5);
           this.schedule(inSteps, { kind: 'unreject', service, id: this.counter });
           this.markDirty(service, this.counter + inSteps + 1);
-        }
-        return { kind: 'slow-promote', service, id, hold, holdMs: this.int(1_500, 4_000) };
-      }],
-      ['unknown-target', () => {
-        const stage = this.int(1, this.stages - 1);
-        const inSteps = this.int(3, 7);
-        this.schedule(inSteps, { kind: 'repair', service, stage });
-        this.markDirty(service, this.counter + inSteps + 2);
-        return { kind: 'unknown-target', service, stage, artifact: this.next() < 0.6 ? 'tarball' : 'image' };
-      }],
-      ['storm', () => {
-        if (!this.clear(service)) return { kind: 'merge', service };
-        // Merges a third of the soak apart, each after the last one's release phase ended (a source
-        // in its release phase is waited for), for long enough that a release can soak and move on
-        // (release phase, soak, two ticks) with room to spare. The soak is raised for the storm when
-        // the release phase leaves no room below it.
-        const spacingMs = Math.max(100, Math.round(this.timing.minAgeMs / 3), 2 * this.timing.releasePhaseMs + 100);
-        const minAgeMs = Math.max(this.timing.minAgeMs, 3 * spacingMs);
-        const needMs = this.timing.releasePhaseMs + 3 * minAgeMs + 2 * this.timing.tickMs + 2_000;
-        return { kind: 'storm', service, merges: Math.ceil(needMs / spacingMs), spacingMs, minAgeMs };
-      }],
-      ['reject', () => {
-        const inSteps = this.int(2, 5);
-        this.schedule(inSteps, { kind: 'unreject', service, id: this.counter });
-        this.markDirty(service, this.counter + inSteps + 1);
-        return { kind: 'reject', service, id: this.counter };
-      }],
+          return { kind: 'reject', service, id: this.counter };
+        },
+      ],
     ];
     const weighted = options.filter(([kind]) => this.weights[kind] > 0);
     const total = weighted.reduce((sum, [kind]) => sum + this.weights[kind], 0);
@@ -332,8 +386,26 @@ export class Planner {
     const id = `chaos-${this.counter}`;
     const rate = (min: number, max: number) => Math.round((min + this.next() * (max - min)) * 100) / 100;
     const kinds: [number, () => FaultRule & { id: string }][] = [
-      [3, () => ({ id, kind: 'error', endpoint: this.pick([...GETS, PROMOTE]), status: this.pick([500, 502, 503, 504] as const), rate: rate(0.2, 0.7) })],
-      [2, () => ({ id, kind: 'latency', endpoint: this.pick([...GETS, PROMOTE]), delayMs: this.int(100, 1_500), rate: rate(0.3, 1) })],
+      [
+        3,
+        () => ({
+          id,
+          kind: 'error',
+          endpoint: this.pick([...GETS, PROMOTE]),
+          status: this.pick([500, 502, 503, 504] as const),
+          rate: rate(0.2, 0.7),
+        }),
+      ],
+      [
+        2,
+        () => ({
+          id,
+          kind: 'latency',
+          endpoint: this.pick([...GETS, PROMOTE]),
+          delayMs: this.int(100, 1_500),
+          rate: rate(0.3, 1),
+        }),
+      ],
       [1.5, () => ({ id, kind: 'malformed', endpoint: this.pick(GETS), rate: rate(0.2, 0.6) })],
       [1.5, () => ({ id, kind: 'truncated', endpoint: this.pick(GETS), rate: rate(0.2, 0.6) })],
       [1.5, () => ({ id, kind: 'reset-after', endpoint: PROMOTE, rate: rate(0.5, 1), count: this.int(1, 2) })],

@@ -22,7 +22,10 @@ describe('conveyor CLI conventions', () => {
   test('--help lists the exit codes', async () => {
     const run = await conveyor({}, '--help');
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /Exit codes: 0 done, 1 refused or failed, 2 usage or bad input, 3 cannot reach Temporal or Heroku/);
+    assert.match(
+      run.stdout,
+      /Exit codes: 0 done, 1 refused or failed, 2 usage or bad input, 3 cannot reach Temporal or Heroku/,
+    );
   });
 
   test('an unknown command or a missing argument is a usage error: exit 2', async () => {
@@ -43,7 +46,14 @@ describe('conveyor CLI conventions', () => {
   test('with --json a usage error is one JSON document on stdout', async () => {
     const run = await conveyor({}, 'status', '--json');
     assert.equal(run.code, 2);
-    assert.deepEqual(run.json(), { error: { kind: 'usage', exitCode: 2, code: 'commander.missingArgument', message: "missing required argument 'service'" } });
+    assert.deepEqual(run.json(), {
+      error: {
+        kind: 'usage',
+        exitCode: 2,
+        code: 'commander.missingArgument',
+        message: "missing required argument 'service'",
+      },
+    });
     assert.equal(run.stderr, '');
   });
 
@@ -80,7 +90,14 @@ describe('conveyor CLI conventions', () => {
   test('bash completion completes commands and their options', async () => {
     const script = (await conveyor({}, 'completion', 'bash')).stdout;
     const complete = (...words: string[]) =>
-      execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _conveyor; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).trim();
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _conveyor; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
     assert.equal(complete('conveyor', 'sta'), 'status');
     assert.deepEqual(complete('conveyor', 'p').split(' ').sort(), ['pause', 'plan', 'promote']);
     assert.equal(complete('conveyor', 'promote', 'api', '--skip'), '--skip-gates');
@@ -91,7 +108,8 @@ describe('conveyor CLI conventions', () => {
     const run = await conveyor({}, 'completion', 'zsh');
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^#compdef conveyor/);
-    for (const command of ['apply', 'plan', 'validate', 'why', 'retry', 'status', 'completion']) assert.match(run.stdout, new RegExp(`'${command}:`));
+    for (const command of ['apply', 'plan', 'validate', 'why', 'retry', 'status', 'completion'])
+      assert.match(run.stdout, new RegExp(`'${command}:`));
   });
 
   test('completion for an unknown shell is a usage error', async () => {

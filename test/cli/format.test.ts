@@ -31,7 +31,12 @@ const gated = (): PipelineStatus => ({
       reason: 'v2 (bbbbbbb) differs from api-st01',
       verdicts: [
         { gate: 'allow', ok: true, reason: 'promotions are not paused or frozen' },
-        { gate: 'age', ok: false, reason: 'v2 has run on api-qa01 since 2026-12-01T09:59:46Z; soaked at 2026-12-01T10:00:06Z (minAge 20s)', recheckAt: iso(6) },
+        {
+          gate: 'age',
+          ok: false,
+          reason: 'v2 has run on api-qa01 since 2026-12-01T09:59:46Z; soaked at 2026-12-01T10:00:06Z (minAge 20s)',
+          recheckAt: iso(6),
+        },
       ],
       recheckAt: iso(6),
     },
@@ -74,7 +79,10 @@ test('why with a safety gate holding says --skip-gates is needed to override', (
   status.pairs[0].verdicts[1] = { gate: 'ci', ok: false, reason: 'check "build" failed' };
   const why = explainWhy(status, undefined, at);
   assert.equal(why.opensAt, null);
-  assert.match(why.text, /What would open it: the commit's CI going green\. To override now: conveyor promote api --to api-st01 --reason "\.\.\." --skip-gates --yes \(overrules every gate, safety gates included\)/);
+  assert.match(
+    why.text,
+    /What would open it: the commit's CI going green\. To override now: conveyor promote api --to api-st01 --reason "\.\.\." --skip-gates --yes \(overrules every gate, safety gates included\)/,
+  );
 });
 
 test('why when every pair is in sync says nothing waits', () => {

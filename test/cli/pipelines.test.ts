@@ -15,7 +15,13 @@ const lastLine = (stderr: string) => stderr.trim().split('\n').at(-1);
 function servicesYaml(services: Service[], overrides: Record<string, Record<string, string>> = {}): string {
   const lines = ['# yaml-language-server: $schema=./services.schema.json', 'services:'];
   for (const s of services) {
-    lines.push(`  - name: ${s.name}`, `    pipeline: ${s.pipeline}`, `    stages: [${s.stages.join(', ')}]`, `    repo: ${s.repo}`, '    tick: 2s');
+    lines.push(
+      `  - name: ${s.name}`,
+      `    pipeline: ${s.pipeline}`,
+      `    stages: [${s.stages.join(', ')}]`,
+      `    repo: ${s.repo}`,
+      '    tick: 2s',
+    );
     const extra = { minAge: '1s', ...overrides[s.name] };
     for (const [key, value] of Object.entries(extra)) lines.push(`    ${key}: ${value}`);
   }
@@ -28,7 +34,8 @@ describe('conveyor CLI against a running stack', () => {
   const started = new Set<string>();
   const cli = async (...args: string[]) => {
     const run = await conveyor(env, ...args);
-    if (args[0] === 'apply' && run.stdout.startsWith('{')) for (const s of run.json().services ?? []) started.add(s.workflowId);
+    if (args[0] === 'apply' && run.stdout.startsWith('{'))
+      for (const s of run.json().services ?? []) started.add(s.workflowId);
     return run;
   };
 
@@ -37,7 +44,14 @@ describe('conveyor CLI against a running stack', () => {
     env = { ...stack.workerEnv, ...anonymousHome(), CONVEYOR_USER: 'ana@acme.com', PATH: process.env.PATH };
   });
   after(async () => {
-    await Promise.all([...started].map((id) => stack.client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+    await Promise.all(
+      [...started].map((id) =>
+        stack.client.workflow
+          .getHandle(id)
+          .terminate('test finished')
+          .catch(() => undefined),
+      ),
+    );
     await stack?.stop();
   });
 
@@ -46,7 +60,9 @@ describe('conveyor CLI against a running stack', () => {
     const file = tempFile('services.yaml', servicesYaml([service]));
     const first = await cli('apply', '-f', file, '--json');
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    assert.deepEqual(first.json().services, [{ service: service.name, workflowId: `conveyor/${service.name}`, action: 'started' }]);
+    assert.deepEqual(first.json().services, [
+      { service: service.name, workflowId: `conveyor/${service.name}`, action: 'started' },
+    ]);
     const again = await cli('apply', '-f', file, '--json');
     assert.equal(again.code, 0);
     assert.equal(again.json().services[0].action, 'unchanged');
@@ -84,8 +100,19 @@ describe('conveyor CLI against a running stack', () => {
     writeFileSync(file, servicesYaml([service]));
     const plan = await cli('plan', '-f', file);
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, new RegExp(`${service.stages[0]} -> ${service.stages[1]} would be ready \\(now gated\\)`));
-    assert.equal((await stack.client.workflow.getHandle(`conveyor/${service.name}`).query<{ pairs: { state: string }[] }>('status')).pairs[0].state, 'gated', 'plan changed nothing');
+    assert.match(
+      plan.stdout,
+      new RegExp(`${service.stages[0]} -> ${service.stages[1]} would be ready \\(now gated\\)`),
+    );
+    assert.equal(
+      (
+        await stack.client.workflow
+          .getHandle(`conveyor/${service.name}`)
+          .query<{ pairs: { state: string }[] }>('status')
+      ).pairs[0].state,
+      'gated',
+      'plan changed nothing',
+    );
   });
 
   test('a config the running pipeline refuses is reported with its reason: exit 1', async () => {
@@ -94,16 +121,28 @@ describe('conveyor CLI against a running stack', () => {
     assert.equal((await cli('apply', '-f', file)).code, 0);
     started.add(`conveyor/${service.name}`);
     // A promotion into the second stage is decided and stuck before its POST (Heroku answers 503)...
-    stack.sandbox.faults.inject({ id: 'cli-refused', endpoint: 'GET /apps/{app}/releases', kind: 'error', status: 503 });
+    stack.sandbox.faults.inject({
+      id: 'cli-refused',
+      endpoint: 'GET /apps/{app}/releases',
+      kind: 'error',
+      status: 503,
+    });
     try {
       await stack.sandbox.scenario.merge(service.pipeline);
-      await eventually(async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined), 30_000, 'a promotion in flight');
+      await eventually(
+        async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined),
+        30_000,
+        'a promotion in flight',
+      );
       // ...so a config without that stage is refused by the pipeline, with the reason.
       const without = { ...service, stages: [service.stages[0], ...service.stages.slice(2)] };
       writeFileSync(file, servicesYaml([without], { [service.name]: { minAge: '0s' } }));
       const run = await cli('apply', '-f', file);
       assert.equal(run.code, 1);
-      assert.match(run.stdout, new RegExp(`^refused conveyor/${service.name}: ${service.stages[1]} has a promotion in flight`, 'm'));
+      assert.match(
+        run.stdout,
+        new RegExp(`^refused conveyor/${service.name}: ${service.stages[1]} has a promotion in flight`, 'm'),
+      );
     } finally {
       stack.sandbox.faults.clear('cli-refused');
     }
@@ -114,7 +153,10 @@ describe('conveyor CLI against a running stack', () => {
     assert.equal((await cli('apply', '-f', tempFile('services.yaml', servicesYaml([kept, removed])))).code, 0);
     const file = tempFile('services.yaml', servicesYaml([kept]));
     const listed = await cli('apply', '-f', file);
-    assert.match(listed.stdout, new RegExp(`not in the file: conveyor/${removed.name} keeps running \\(apply --prune stops it\\)`));
+    assert.match(
+      listed.stdout,
+      new RegExp(`not in the file: conveyor/${removed.name} keeps running \\(apply --prune stops it\\)`),
+    );
     const unconfirmed = await cli('apply', '-f', file, '--prune');
     assert.equal(unconfirmed.code, 2);
     assert.match(unconfirmed.stderr, /pass --yes to confirm/);
@@ -143,8 +185,14 @@ describe('conveyor CLI against a running stack', () => {
     const service = await stack.launch('cli-colour');
     started.add(`conveyor/${service.name}`);
     await eventually(async () => (await status(stack, service)).observedAt, 20_000);
-    assert.match((await conveyor({ ...env, FORCE_COLOR: '1' }, 'status', service.name)).stdout, /\u001b\[32min-sync\u001b\[39m/);
-    assert.doesNotMatch((await conveyor({ ...env, FORCE_COLOR: '1', NO_COLOR: '1' }, 'status', service.name)).stdout, /\u001b\[/);
+    assert.match(
+      (await conveyor({ ...env, FORCE_COLOR: '1' }, 'status', service.name)).stdout,
+      /\u001b\[32min-sync\u001b\[39m/,
+    );
+    assert.doesNotMatch(
+      (await conveyor({ ...env, FORCE_COLOR: '1', NO_COLOR: '1' }, 'status', service.name)).stdout,
+      /\u001b\[/,
+    );
   });
 
   test('why names the holding gate, when it opens, what opens it and the command to override', async () => {
@@ -154,9 +202,17 @@ describe('conveyor CLI against a running stack', () => {
     await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'gated', 20_000);
     const run = await cli('why', service.name);
     assert.equal(run.code, 0);
-    assert.match(run.stdout, new RegExp(`^${service.name}: ${merged.sha.slice(0, 7)} \\(v\\d+\\) has been on ${service.stages[0]} since .* and waits to enter ${service.stages[1]}, held by age`));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `^${service.name}: ${merged.sha.slice(0, 7)} \\(v\\d+\\) has been on ${service.stages[0]} since .* and waits to enter ${service.stages[1]}, held by age`,
+      ),
+    );
     assert.match(run.stdout, /It opens by itself in (59|60)m/);
-    assert.match(run.stdout, new RegExp(`To override now: conveyor promote ${service.name} --to ${service.stages[1]} --reason "\\.\\.\\."`));
+    assert.match(
+      run.stdout,
+      new RegExp(`To override now: conveyor promote ${service.name} --to ${service.stages[1]} --reason "\\.\\.\\."`),
+    );
     const json = (await cli('why', service.name, '--json')).json();
     assert.deepEqual(json.pair, { from: service.stages[0], to: service.stages[1] });
     assert.equal(json.holding[0].gate, 'age');
@@ -183,27 +239,48 @@ describe('conveyor CLI against a running stack', () => {
 
     stack.sandbox.scenario.setReleasePhase(service.stages[1], { fail: 'migration 42 failed' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'held', 30_000, 'the release failed in the second stage');
+    await eventually(
+      async () => (await status(stack, service)).pairs[0]?.state === 'held',
+      30_000,
+      'the release failed in the second stage',
+    );
     stack.sandbox.scenario.setReleasePhase(service.stages[1], {});
     const run = await cli('retry', service.name, '--to', service.stages[1], '--reason', 'migration fixed');
     assert.equal(run.code, 0, run.stderr);
-    await eventually(async () => (await status(stack, service)).stages[1].commit === merged.sha, 30_000, 'retried into the second stage');
+    await eventually(
+      async () => (await status(stack, service)).stages[1].commit === merged.sha,
+      30_000,
+      'retried into the second stage',
+    );
   });
 
   test('who acted is CONVEYOR_USER, else git user.email, else the account name with a note', async () => {
     const service = await stack.launch('cli-who');
     started.add(`conveyor/${service.name}`);
     await cli('pause', service.name, '--reason', 'checking');
-    await eventually(async () => (await status(stack, service)).paused?.by === 'ana@acme.com', 10_000, 'paused by CONVEYOR_USER');
+    await eventually(
+      async () => (await status(stack, service)).paused?.by === 'ana@acme.com',
+      10_000,
+      'paused by CONVEYOR_USER',
+    );
 
     const home = anonymousHome();
     execFileSync('git', ['config', '--file', home.GIT_CONFIG_GLOBAL!, 'user.email', 'bo@acme.com']);
     const { CONVEYOR_USER: _, ...noUser } = env;
     await conveyor({ ...noUser, ...home }, 'pause', service.name, '--reason', 'again');
-    await eventually(async () => (await status(stack, service)).paused?.by === 'bo@acme.com', 10_000, 'paused by git user.email');
+    await eventually(
+      async () => (await status(stack, service)).paused?.by === 'bo@acme.com',
+      10_000,
+      'paused by git user.email',
+    );
 
     const bare = await conveyor({ ...noUser, ...anonymousHome() }, 'pause', service.name, '--reason', 'third');
-    assert.match(bare.stderr, new RegExp(`recording you as "${userInfo().username}", this machine's account name: set CONVEYOR_USER or pass --by`));
+    assert.match(
+      bare.stderr,
+      new RegExp(
+        `recording you as "${userInfo().username}", this machine's account name: set CONVEYOR_USER or pass --by`,
+      ),
+    );
   });
 
   test('with no worker polling, status, updates and a reconfigure say so in one line: exit 3', async () => {
@@ -212,16 +289,25 @@ describe('conveyor CLI against a running stack', () => {
     const file = tempFile('services.yaml', servicesYaml([service]));
     assert.equal((await conveyor({ ...env, CONVEYOR_TASK_QUEUE: queue }, 'apply', '-f', file)).code, 0);
     started.add(`conveyor/${service.name}`);
-    for (const args of [['status', service.name], ['promote', service.name, '--to', service.stages[1], '--reason', 'x']]) {
+    for (const args of [
+      ['status', service.name],
+      ['promote', service.name, '--to', service.stages[1], '--reason', 'x'],
+    ]) {
       const run = await cli(...args);
       assert.equal(run.code, 3, `${args[0]}: ${run.stderr}`);
-      assert.equal(lastLine(run.stderr), `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?`);
+      assert.equal(
+        lastLine(run.stderr),
+        `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?`,
+      );
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     }
     writeFileSync(file, servicesYaml([service], { [service.name]: { minAge: '1h' } }));
     const reapply = await conveyor({ ...env, CONVEYOR_TASK_QUEUE: queue }, 'apply', '-f', file);
     assert.equal(reapply.code, 3, reapply.stderr);
-    assert.equal(lastLine(reapply.stderr), `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?`);
+    assert.equal(
+      lastLine(reapply.stderr),
+      `conveyor: no worker is polling task queue ${queue}: is \`conveyor worker\` running?`,
+    );
     const list = await conveyor({ ...env, CONVEYOR_TASK_QUEUE: queue }, 'list', '--json');
     assert.equal(list.code, 0);
     assert.ok(list.json().some((p: { service: string }) => p.service === service.name));
@@ -231,7 +317,10 @@ describe('conveyor CLI against a running stack', () => {
   test('a namespace that does not exist is one line: exit 3', async () => {
     const run = await conveyor({ ...env, TEMPORAL_NAMESPACE: 'no-such-namespace' }, 'list');
     assert.equal(run.code, 3);
-    assert.equal(run.stderr, `conveyor: namespace "no-such-namespace" does not exist on ${stack.address} (set TEMPORAL_NAMESPACE or --namespace)\n`);
+    assert.equal(
+      run.stderr,
+      `conveyor: namespace "no-such-namespace" does not exist on ${stack.address} (set TEMPORAL_NAMESPACE or --namespace)\n`,
+    );
   });
 
   test('every operator command answers one JSON document with --json', async () => {
@@ -240,9 +329,15 @@ describe('conveyor CLI against a running stack', () => {
     await eventually(async () => (await status(stack, service)).observedAt, 20_000);
     const commit = (await stack.sandbox.scenario.merge(service.pipeline)).sha;
     const runs: [string[], object][] = [
-      [['pause', service.name, '--reason', 'db migration'], { service: service.name, paused: true, reason: 'db migration', by: 'ana@acme.com' }],
+      [
+        ['pause', service.name, '--reason', 'db migration'],
+        { service: service.name, paused: true, reason: 'db migration', by: 'ana@acme.com' },
+      ],
       [['resume', service.name, '--by', 'bo'], { service: service.name, paused: false, by: 'bo' }],
-      [['reject', service.name, '--commit', commit, '--reason', 'breaks billing'], { service: service.name, rejected: commit }],
+      [
+        ['reject', service.name, '--commit', commit, '--reason', 'breaks billing'],
+        { service: service.name, rejected: commit },
+      ],
       [['unreject', service.name, '--commit', commit], { service: service.name, unrejected: commit }],
       [['frozen'], {}],
       [['list'], {}],

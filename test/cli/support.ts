@@ -22,7 +22,11 @@ export function conveyor(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: projectRoot, env: { PATH: process.env.PATH, HOME: env.HOME ?? process.env.HOME, GIT_CONFIG_NOSYSTEM: '1', ...env }, timeout: 120_000 },
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, HOME: env.HOME ?? process.env.HOME, GIT_CONFIG_NOSYSTEM: '1', ...env },
+        timeout: 120_000,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({

@@ -10,7 +10,7 @@ import { asServer, conveyorWorker, pendingActivityWorker, promotionsInto, type W
 
 describe('conveyor on Temporal on PostgreSQL', () => {
   let cluster: Cluster;
-  const cleanup: (() => Promise<unknown> | unknown)[] = [];
+  const cleanup: (() => unknown)[] = [];
   const workers: WorkerProcess[] = [];
   const worker = async (stack: Stack, extra: NodeJS.ProcessEnv = {}) => {
     const started = await conveyorWorker(stack.workerEnv, extra);
@@ -38,11 +38,23 @@ describe('conveyor on Temporal on PostgreSQL', () => {
     const services = [await s.launch('pg-a'), await s.launch('pg-b')];
     const merged = await Promise.all(services.map((service) => s.sandbox.scenario.merge(service.pipeline)));
     for (const [i, service] of services.entries()) {
-      await eventually(async () => (await commitsByStage(s, service)).every((c) => c === merged[i].sha), 90_000, `${service.name} rolled out`);
-      for (const stage of service.stages.slice(1)) assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
+      await eventually(
+        async () => (await commitsByStage(s, service)).every((c) => c === merged[i].sha),
+        90_000,
+        `${service.name} rolled out`,
+      );
+      for (const stage of service.stages.slice(1))
+        assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
     }
     // The search attributes the CLI registered are kept by the workflows and answer visibility queries.
-    const listed = await cluster.temporal('workflow', 'list', '--namespace', s.namespace, '--query', `ConveyorService = '${services[0].name}'`);
+    const listed = await cluster.temporal(
+      'workflow',
+      'list',
+      '--namespace',
+      s.namespace,
+      '--query',
+      `ConveyorService = '${services[0].name}'`,
+    );
     assert.match(listed, new RegExp(`conveyor/${services[0].name}`));
   });
 
@@ -52,15 +64,27 @@ describe('conveyor on Temporal on PostgreSQL', () => {
     const service = await s.launch('pg-restart');
     const merged = await s.sandbox.scenario.merge(service.pipeline);
     await eventually(() => promotionsInto(s, service.stages[1]).length === 1, 60_000, 'the promotion POST');
-    assert.equal(promotionsInto(s, service.stages[1])[0].status, 'pending', 'the server goes down while the promotion is pending');
+    assert.equal(
+      promotionsInto(s, service.stages[1])[0].status,
+      'pending',
+      'the server goes down while the promotion is pending',
+    );
 
     await cluster.stopServer('SIGKILL');
     await cluster.startServer();
 
-    await eventually(async () => (await commitsByStage(s, service)).every((c) => c === merged.sha), 180_000, 'the roll-out after the restart');
-    for (const stage of service.stages.slice(1)) assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
+    await eventually(
+      async () => (await commitsByStage(s, service)).every((c) => c === merged.sha),
+      180_000,
+      'the roll-out after the restart',
+    );
+    for (const stage of service.stages.slice(1))
+      assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
     const history = (await status(s, service)).history;
-    assert.deepEqual(history.map((p) => [p.to, p.outcome]).reverse(), service.stages.slice(1).map((stage) => [stage, 'succeeded']));
+    assert.deepEqual(
+      history.map((p) => [p.to, p.outcome]).reverse(),
+      service.stages.slice(1).map((stage) => [stage, 'succeeded']),
+    );
   });
 
   test('two workers share the task queue; the one running a promotion is SIGKILLed and the other finishes it: one promotion', async () => {
@@ -69,17 +93,31 @@ describe('conveyor on Temporal on PostgreSQL', () => {
     const service = await s.launch('pg-two');
     const merged = await s.sandbox.scenario.merge(service.pipeline);
     await eventually(() => promotionsInto(s, service.stages[1]).length === 1, 60_000, 'the promotion POST');
-    const identity = await eventually(() => pendingActivityWorker(s, `conveyor/${service.name}`, 'promote'), 30_000, 'the worker running the promotion');
+    const identity = await eventually(
+      () => pendingActivityWorker(s, `conveyor/${service.name}`, 'promote'),
+      30_000,
+      'the worker running the promotion',
+    );
     const running = pair.find((w) => identity === `${w.pid}@${hostname()}`);
     assert.ok(running, `the promotion runs on one of the two workers (${identity})`);
     running.child.kill('SIGKILL');
     const survivor = pair.find((w) => w !== running)!;
 
-    const first = await eventually(async () => (await status(s, service)).history.find((p) => p.to === service.stages[1] && p.outcome !== 'in-flight'), 120_000, 'the promotion finished by the other worker');
+    const first = await eventually(
+      async () =>
+        (await status(s, service)).history.find((p) => p.to === service.stages[1] && p.outcome !== 'in-flight'),
+      120_000,
+      'the promotion finished by the other worker',
+    );
     assert.deepEqual([first.outcome, first.commit], ['succeeded', merged.sha]);
     assert.equal(promotionsInto(s, service.stages[1]).length, 1, 'exactly one promotion into the stage');
-    await eventually(async () => (await commitsByStage(s, service)).every((c) => c === merged.sha), 120_000, 'the rest of the roll-out on the survivor');
-    for (const stage of service.stages.slice(1)) assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
+    await eventually(
+      async () => (await commitsByStage(s, service)).every((c) => c === merged.sha),
+      120_000,
+      'the rest of the roll-out on the survivor',
+    );
+    for (const stage of service.stages.slice(1))
+      assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
     assert.equal(survivor.child.exitCode, null, 'the survivor still runs');
   });
 
@@ -95,21 +133,45 @@ describe('conveyor on Temporal on PostgreSQL', () => {
     await old.waitFor((line) => line.msg === 'draining: no new tasks; running activities may finish');
     assert.equal(await old.exited, 0, 'the old worker exits cleanly once drained');
 
-    await eventually(async () => (await commitsByStage(s, service)).every((c) => c === merged.sha), 120_000, 'the roll-out on the new worker');
-    for (const stage of service.stages.slice(1)) assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
+    await eventually(
+      async () => (await commitsByStage(s, service)).every((c) => c === merged.sha),
+      120_000,
+      'the roll-out on the new worker',
+    );
+    for (const stage of service.stages.slice(1))
+      assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
     // Drained, not abandoned: no promotion attempt was cut short and retried. A promote activity's
     // started event is written when it completes: wait until none is in flight any more.
     const handle = s.client.workflow.getHandle(`conveyor/${service.name}`);
-    await eventually(async () => (await handle.query<{ inFlight: unknown[] }>('status')).inFlight.length === 0, 60_000, 'no promotion in flight');
+    await eventually(
+      async () => (await handle.query<{ inFlight: unknown[] }>('status')).inFlight.length === 0,
+      60_000,
+      'no promotion in flight',
+    );
     const history = await handle.fetchHistory();
     const promoteIds = new Set(
-      history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'promote').map((e) => String(e.eventId)),
+      history
+        .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'promote')
+        .map((e) => String(e.eventId)),
     );
-    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && promoteIds.has(String(e.activityTaskStartedEventAttributes.scheduledEventId))).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = history
+      .events!.filter(
+        (e) =>
+          e.activityTaskStartedEventAttributes &&
+          promoteIds.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
+      )
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     assert.equal(attempts.length, service.stages.length - 1);
-    assert.ok(attempts.every((a) => a === 1), `every promotion ran once, attempts: ${attempts.join(',')}`);
+    assert.ok(
+      attempts.every((a) => a === 1),
+      `every promotion ran once, attempts: ${attempts.join(',')}`,
+    );
 
     const next = await s.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await commitsByStage(s, service)).every((c) => c === next.sha), 120_000, 'a later merge on the new worker alone');
+    await eventually(
+      async () => (await commitsByStage(s, service)).every((c) => c === next.sha),
+      120_000,
+      'a later merge on the new worker alone',
+    );
   });
 });

@@ -29,10 +29,13 @@ export async function conveyorWorker(env: NodeJS.ProcessEnv, extra: NodeJS.Proce
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
-  const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const waiters: {
+    match: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }[] = [];
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout }).on('line', (text) => {
     let line: Record<string, unknown>;
     try {
       line = JSON.parse(text);
@@ -47,7 +50,9 @@ export async function conveyorWorker(env: NodeJS.ProcessEnv, extra: NodeJS.Proce
       }
     }
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   const worker: WorkerProcess = {
     child,
     pid: child.pid!,
@@ -57,11 +62,21 @@ export async function conveyorWorker(env: NodeJS.ProcessEnv, extra: NodeJS.Proce
       const found = lines.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching log line from worker ${child.pid} in ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no matching log line from worker ${child.pid} in ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
         waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });
         void exited.then((code) => {
           clearTimeout(timer);
-          reject(new Error(`worker ${child.pid} exited (${code}) before the line came; stderr: ${stderr.slice(-2000)}`));
+          reject(
+            new Error(`worker ${child.pid} exited (${code}) before the line came; stderr: ${stderr.slice(-2000)}`),
+          );
         });
       });
     },
@@ -76,8 +91,17 @@ export function promotionsInto(stack: Stack, stage: string) {
 }
 
 /** The identity of the worker running the pipeline's pending activity (`pid@host`), if any. */
-export async function pendingActivityWorker(stack: Stack, workflowId: string, activityType: string): Promise<string | undefined> {
-  const description = await stack.client.workflowService.describeWorkflowExecution({ namespace: stack.namespace, execution: { workflowId } });
-  const pending = description.pendingActivities?.find((a) => a.activityType?.name === activityType && a.lastWorkerIdentity);
+export async function pendingActivityWorker(
+  stack: Stack,
+  workflowId: string,
+  activityType: string,
+): Promise<string | undefined> {
+  const description = await stack.client.workflowService.describeWorkflowExecution({
+    namespace: stack.namespace,
+    execution: { workflowId },
+  });
+  const pending = description.pendingActivities?.find(
+    (a) => a.activityType?.name === activityType && a.lastWorkerIdentity,
+  );
   return pending?.lastWorkerIdentity ?? undefined;
 }

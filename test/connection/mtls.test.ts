@@ -19,15 +19,62 @@ const run = promisify(execFile);
 function makeCertificates(dir: string) {
   const file = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=conveyor test CA', '-keyout', file('ca.key'), '-out', file('ca.pem'));
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=conveyor test CA',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+  );
   const issue = (name: string, cn: string, ext: string) => {
     writeFileSync(file(`${name}.ext`), ext);
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`));
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`));
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${cn}`,
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.csr`),
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      file(`${name}.ext`),
+      '-out',
+      file(`${name}.pem`),
+    );
   };
   issue('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
   issue('client', 'conveyor-worker', 'extendedKeyUsage=clientAuth\n');
-  return { ca: file('ca.pem'), serverCert: file('server.pem'), serverKey: file('server.key'), clientCert: file('client.pem'), clientKey: file('client.key') };
+  return {
+    ca: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server.key'),
+    clientCert: file('client.pem'),
+    clientKey: file('client.key'),
+  };
 }
 
 describe('mTLS to a Temporal server that requires client certificates', () => {
@@ -39,7 +86,9 @@ describe('mTLS to a Temporal server that requires client certificates', () => {
 
   before(async () => {
     certs = makeCertificates(dir);
-    cluster = await startCluster({ tls: { caFile: certs.ca, certFile: certs.serverCert, keyFile: certs.serverKey, serverName: 'localhost' } });
+    cluster = await startCluster({
+      tls: { caFile: certs.ca, certFile: certs.serverCert, keyFile: certs.serverKey, serverName: 'localhost' },
+    });
     sandbox = await startSandbox({ promotionDelayMs: 200, releasePhaseMs: 100 });
   });
   after(async () => {
@@ -48,11 +97,35 @@ describe('mTLS to a Temporal server that requires client certificates', () => {
     await cluster?.stop();
   });
 
-  const tlsFlags = () => ['--address', cluster.address, '--tls-ca-path', certs.ca, '--tls-cert-path', certs.clientCert, '--tls-key-path', certs.clientKey, '--tls-server-name', 'localhost'];
-  const conveyor = async (...args: string[]) => (await run(process.execPath, [join(projectRoot, 'bin', 'conveyor.js'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: '' } })).stdout;
+  const tlsFlags = () => [
+    '--address',
+    cluster.address,
+    '--tls-ca-path',
+    certs.ca,
+    '--tls-cert-path',
+    certs.clientCert,
+    '--tls-key-path',
+    certs.clientKey,
+    '--tls-server-name',
+    'localhost',
+  ];
+  const conveyor = async (...args: string[]) =>
+    (
+      await run(process.execPath, [join(projectRoot, 'bin', 'conveyor.js'), ...args], {
+        env: { ...process.env, TEMPORAL_ADDRESS: '' },
+      })
+    ).stdout;
 
   test('without a client certificate the CLI is refused with one clear line', async () => {
-    const refused = await conveyor('list', '--address', cluster.address, '--tls-ca-path', certs.ca, '--tls-server-name', 'localhost').then(
+    const refused = await conveyor(
+      'list',
+      '--address',
+      cluster.address,
+      '--tls-ca-path',
+      certs.ca,
+      '--tls-server-name',
+      'localhost',
+    ).then(
       () => assert.fail('the server let a client without a certificate in'),
       (error: { code: number; stderr: string }) => error,
     );
@@ -66,7 +139,10 @@ describe('mTLS to a Temporal server that requires client certificates', () => {
     const stages = ['qa01', 'st01', 'va01'].map((s) => `${name}-${s}`);
     await sandbox.scenario.createService({ name, repo: `acme/${name}`, stages, branch: 'main' });
     const file = join(dir, 'services.json');
-    writeFileSync(file, JSON.stringify({ services: [{ name, pipeline: name, stages, repo: `acme/${name}`, minAge: '1s', tick: '2s' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ services: [{ name, pipeline: name, stages, repo: `acme/${name}`, minAge: '1s', tick: '2s' }] }),
+    );
 
     worker = await conveyorWorker({
       ...process.env,
@@ -85,10 +161,14 @@ describe('mTLS to a Temporal server that requires client certificates', () => {
 
     assert.match(await conveyor('apply', '-f', file, '--skip-coupling-check', ...tlsFlags()), /conveyor\/mtls-svc/);
     const merged = await sandbox.scenario.merge(name);
-    await eventually(async () => {
-      const status = JSON.parse(await conveyor('status', name, '--json', ...tlsFlags()));
-      return status.stages.every((s: { commit: string | null }) => s.commit === merged.sha);
-    }, 90_000, 'the roll-out over mTLS');
+    await eventually(
+      async () => {
+        const status = JSON.parse(await conveyor('status', name, '--json', ...tlsFlags()));
+        return status.stages.every((s: { commit: string | null }) => s.commit === merged.sha);
+      },
+      90_000,
+      'the roll-out over mTLS',
+    );
     // No key material in what the worker logged.
     const logged = JSON.stringify(worker.lines);
     assert.doesNotMatch(logged, /PRIVATE KEY|BEGIN CERTIFICATE/);

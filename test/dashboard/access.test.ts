@@ -39,7 +39,13 @@ describe('dashboard access', () => {
       }) as typeof handle.query;
       return handle;
     }) as typeof client.workflow.getHandle;
-    dashboard = await startDashboard({ client, taskQueue: stack.taskQueue, token: TOKEN, pollMs: 250, log: (line) => logged.push(line) });
+    dashboard = await startDashboard({
+      client,
+      taskQueue: stack.taskQueue,
+      token: TOKEN,
+      pollMs: 250,
+      log: (line) => logged.push(line),
+    });
   });
   after(async () => {
     await dashboard?.stop();
@@ -49,7 +55,12 @@ describe('dashboard access', () => {
   const origin = () => dashboard.url;
   const form = (fields: Record<string, string>) => new URLSearchParams(fields);
   const post = (path: string, body: URLSearchParams, headers: Record<string, string> = {}) =>
-    fetch(`${dashboard.url}${path}`, { method: 'POST', body, redirect: 'manual', headers: { origin: origin(), ...headers } });
+    fetch(`${dashboard.url}${path}`, {
+      method: 'POST',
+      body,
+      redirect: 'manual',
+      headers: { origin: origin(), ...headers },
+    });
 
   async function signIn(name = 'ops'): Promise<{ cookie: string; csrf: string; setCookie: string }> {
     const response = await post('/login', form({ name, token: TOKEN, next: '/' }));
@@ -77,7 +88,12 @@ describe('dashboard access', () => {
     assert.match(setCookie, /HttpOnly/);
     assert.match(setCookie, /SameSite=Strict/);
     assert.match(setCookie, /Path=\//);
-    for (const path of ['/', `/services/${service.name}`, `/services/${service.name}/promote?to=${service.stages[1]}`, '/static/app.js']) {
+    for (const path of [
+      '/',
+      `/services/${service.name}`,
+      `/services/${service.name}/promote?to=${service.stages[1]}`,
+      '/static/app.js',
+    ]) {
       const body = await (await fetch(`${dashboard.url}${path}`, { headers: { cookie } })).text();
       assert.ok(!body.includes(TOKEN), `${path} does not contain the token`);
     }
@@ -85,8 +101,16 @@ describe('dashboard access', () => {
 
   test('a session with its CSRF token pauses and resumes, recording who', async () => {
     const { cookie, csrf } = await signIn('ops');
-    assert.equal((await post('/actions/pause', form({ _csrf: csrf, service: service.name, reason: 'load test' }), { cookie })).status, 303);
-    const paused = await eventually(async () => (await status(stack, service)).paused ?? undefined, 10_000, 'the pause');
+    assert.equal(
+      (await post('/actions/pause', form({ _csrf: csrf, service: service.name, reason: 'load test' }), { cookie }))
+        .status,
+      303,
+    );
+    const paused = await eventually(
+      async () => (await status(stack, service)).paused ?? undefined,
+      10_000,
+      'the pause',
+    );
     assert.deepEqual([paused.by, paused.reason], ['ops', 'load test']);
     assert.equal((await post('/actions/resume', form({ _csrf: csrf, service: service.name }), { cookie })).status, 303);
     await eventually(async () => (await status(stack, service)).paused === null, 10_000, 'the resume');
@@ -94,16 +118,25 @@ describe('dashboard access', () => {
 
   test('a form posted from another site is refused even with a session, and logged', async () => {
     const { cookie, csrf } = await signIn();
-    const response = await post('/actions/pause', form({ _csrf: csrf, service: service.name, reason: 'csrf' }), { cookie, origin: 'http://evil.example' });
+    const response = await post('/actions/pause', form({ _csrf: csrf, service: service.name, reason: 'csrf' }), {
+      cookie,
+      origin: 'http://evil.example',
+    });
     assert.equal(response.status, 403);
-    assert.ok(logged.some((l) => l.includes('pause refused: a request from http://evil.example')), logged.join('\n'));
+    assert.ok(
+      logged.some((l) => l.includes('pause refused: a request from http://evil.example')),
+      logged.join('\n'),
+    );
     assert.equal((await status(stack, service)).paused, null);
   });
 
   test('after signing out the session no longer acts', async () => {
     const { cookie, csrf } = await signIn();
     assert.equal((await post('/logout', form({ _csrf: csrf }), { cookie })).status, 303);
-    assert.equal((await post('/actions/pause', form({ _csrf: csrf, service: service.name, reason: 'late' }), { cookie })).status, 401);
+    assert.equal(
+      (await post('/actions/pause', form({ _csrf: csrf, service: service.name, reason: 'late' }), { cookie })).status,
+      401,
+    );
   });
 
   test('a request naming another host is refused (no DNS rebinding onto the dashboard)', async () => {
@@ -122,7 +155,10 @@ describe('dashboard access', () => {
   test('an unknown service is a 404 page saying so', async () => {
     const response = await fetch(`${dashboard.url}/services/nobody-here`);
     assert.equal(response.status, 404);
-    assert.match(await response.text(), /no running pipeline for service &quot;nobody-here&quot;|no running pipeline for service "nobody-here"/);
+    assert.match(
+      await response.text(),
+      /no running pipeline for service &quot;nobody-here&quot;|no running pipeline for service "nobody-here"/,
+    );
   });
 
   test('pages forbid inline scripts and framing', async () => {
@@ -133,13 +169,28 @@ describe('dashboard access', () => {
 
   test('without CONVEYOR_DASHBOARD_TOKEN nobody can sign in or act', async () => {
     const lines: string[] = [];
-    const readOnly = await startDashboard({ client: stack.client, taskQueue: stack.taskQueue, log: (line) => lines.push(line) });
+    const readOnly = await startDashboard({
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      log: (line) => lines.push(line),
+    });
     try {
-      const login = await fetch(`${readOnly.url}/login`, { method: 'POST', body: form({ name: 'ops', token: '' }), headers: { origin: readOnly.url } });
+      const login = await fetch(`${readOnly.url}/login`, {
+        method: 'POST',
+        body: form({ name: 'ops', token: '' }),
+        headers: { origin: readOnly.url },
+      });
       assert.equal(login.status, 403);
-      const action = await fetch(`${readOnly.url}/actions/pause`, { method: 'POST', body: form({ service: service.name, reason: 'x' }), headers: { origin: readOnly.url } });
+      const action = await fetch(`${readOnly.url}/actions/pause`, {
+        method: 'POST',
+        body: form({ service: service.name, reason: 'x' }),
+        headers: { origin: readOnly.url },
+      });
       assert.equal(action.status, 403);
-      assert.ok(lines.some((l) => l.includes('pause refused: actions are off')), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.includes('pause refused: actions are off')),
+        lines.join('\n'),
+      );
       assert.match(await (await fetch(`${readOnly.url}/`)).text(), /read-only \(no CONVEYOR_DASHBOARD_TOKEN\)/);
     } finally {
       await readOnly.stop();
@@ -148,14 +199,19 @@ describe('dashboard access', () => {
 
   test('the fleet is read with one visibility call per interval however many pages watch, and no query per service', async () => {
     const watchers = Array.from({ length: 3 }, () => new AbortController());
-    const streams = await Promise.all(watchers.map((w) => fetch(`${dashboard.url}/events/fleet`, { signal: w.signal })));
+    const streams = await Promise.all(
+      watchers.map((w) => fetch(`${dashboard.url}/events/fleet`, { signal: w.signal })),
+    );
     assert.ok(streams.every((s) => s.headers.get('content-type')?.startsWith('text/event-stream')));
     const before = { lists, queries: queries.filter((id) => id !== 'conveyor/control').length };
     const started = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const intervals = (Date.now() - started) / 250;
     for (const w of watchers) w.abort();
-    assert.ok(lists - before.lists <= intervals + 2, `${lists - before.lists} list calls in ${intervals.toFixed(1)} intervals with 3 pages watching`);
+    assert.ok(
+      lists - before.lists <= intervals + 2,
+      `${lists - before.lists} list calls in ${intervals.toFixed(1)} intervals with 3 pages watching`,
+    );
     assert.ok(lists - before.lists >= 1);
     assert.equal(queries.filter((id) => id !== 'conveyor/control').length - before.queries, 0);
   });

@@ -25,7 +25,10 @@ describe('dashboard in a browser', () => {
   const logged: string[] = [];
 
   before(async () => {
-    [stack, chromium] = await Promise.all([startStack({ promotionDelayMs: 300, releasePhaseMs: 100 }), launchChromium()]);
+    [stack, chromium] = await Promise.all([
+      startStack({ promotionDelayMs: 300, releasePhaseMs: 100 }),
+      launchChromium(),
+    ]);
     dashboard = await startDashboard({
       client: stack.client,
       taskQueue: stack.taskQueue,
@@ -57,7 +60,8 @@ describe('dashboard in a browser', () => {
     return page;
   }
 
-  const cell = (page: Page, service: string, stage: number) => page.locator(`tr[data-service="${service}"] td.cell`).nth(stage);
+  const cell = (page: Page, service: string, stage: number) =>
+    page.locator(`tr[data-service="${service}"] td.cell`).nth(stage);
 
   test('the fleet view shows a release moving stage to stage without a reload', async () => {
     const service = await stack.launch('moving', { minAge: '2s', tick: '1s' });
@@ -72,11 +76,19 @@ describe('dashboard in a browser', () => {
     const seen: number[] = [];
     for (let stage = 0; stage < service.stages.length; stage++) {
       // The commit the stage runs (not one coming in).
-      await eventually(async () => (await cell(page, service.name, stage).locator('.rel .sha').textContent()) === short(merged.sha), 60_000, `${short(merged.sha)} running on ${service.stages[stage]}`);
+      await eventually(
+        async () => (await cell(page, service.name, stage).locator('.rel .sha').textContent()) === short(merged.sha),
+        60_000,
+        `${short(merged.sha)} running on ${service.stages[stage]}`,
+      );
       seen.push(stage);
     }
     assert.deepEqual(seen, [0, 1, 2, 3]);
-    await eventually(async () => /in sync/.test((await cell(page, service.name, 3).textContent()) ?? ''), 30_000, 'the last stage in sync');
+    await eventually(
+      async () => /in sync/.test((await cell(page, service.name, 3).textContent()) ?? ''),
+      30_000,
+      'the last stage in sync',
+    );
     assert.equal(loads, 1, 'the page was never reloaded');
     await page.close();
   });
@@ -88,9 +100,15 @@ describe('dashboard in a browser', () => {
     page.on('load', () => loads++);
     await page.goto(`${dashboard.url}/services/${service.name}`);
     await page.waitForFunction(() => document.documentElement.getAttribute('data-connected') === 'true');
-    const pushed = await stack.sandbox.scenario.pushBranch(service.pipeline, 'feature/x', { message: 'Not merged yet' });
+    const pushed = await stack.sandbox.scenario.pushBranch(service.pipeline, 'feature/x', {
+      message: 'Not merged yet',
+    });
     const pair = page.getByRole('listitem', { name: `${service.stages[0]} to ${service.stages[1]}` });
-    await eventually(async () => /held by gates: branch/.test((await pair.locator('.pair-state').textContent()) ?? ''), 30_000, 'the branch gate shown holding');
+    await eventually(
+      async () => /held by gates: branch/.test((await pair.locator('.pair-state').textContent()) ?? ''),
+      30_000,
+      'the branch gate shown holding',
+    );
     assert.equal(loads, 1, 'shown without a reload');
     assert.match((await pair.locator('li.no').first().textContent()) ?? '', new RegExp(`branch.*${short(pushed.sha)}`));
     await page.close();
@@ -103,23 +121,36 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: `Pause ${service.name}` }).click();
     await page.getByText(`paused ${service.name}`, { exact: true }).waitFor();
 
-    const paused = await eventually(async () => (await status(stack, service)).paused ?? undefined, 10_000, 'the pause');
+    const paused = await eventually(
+      async () => (await status(stack, service)).paused ?? undefined,
+      10_000,
+      'the pause',
+    );
     assert.deepEqual([paused.by, paused.reason], ['ana', 'db migration']);
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     // Observed, old enough, and still held: only the pause (the allow gate) keeps it.
-    const held = await eventually(async () => {
-      const s = await status(stack, service);
-      const age = s.pairs[0]?.verdicts.find((v) => v.gate === 'age');
-      return s.stages[0].commit === merged.sha && age?.ok ? s : undefined;
-    }, 30_000, 'the merge observed and past its age gate');
-    assert.deepEqual(held.pairs[0].verdicts.filter((v) => !v.ok).map((v) => v.gate), ['allow']);
+    const held = await eventually(
+      async () => {
+        const s = await status(stack, service);
+        const age = s.pairs[0]?.verdicts.find((v) => v.gate === 'age');
+        return s.stages[0].commit === merged.sha && age?.ok ? s : undefined;
+      },
+      30_000,
+      'the merge observed and past its age gate',
+    );
+    assert.deepEqual(
+      held.pairs[0].verdicts.filter((v) => !v.ok).map((v) => v.gate),
+      ['allow'],
+    );
     assert.notEqual(held.stages[1].commit, merged.sha);
     assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0);
 
     // The audit trail: the pause signal in the workflow's history names ana, and the dashboard logged it.
     const history = await stack.client.workflow.getHandle(`conveyor/${service.name}`).fetchHistory();
     const signal = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
-    const input = JSON.parse(Buffer.from(signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0].data!).toString());
+    const input = JSON.parse(
+      Buffer.from(signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0].data!).toString(),
+    );
     assert.deepEqual(input, { reason: 'db migration', by: 'ana' });
     assert.ok(logged.includes(`ana pause ${service.name}: paused ${service.name}`), logged.join('\n'));
 
@@ -132,7 +163,11 @@ describe('dashboard in a browser', () => {
   test('promoting by hand shows the gates it would overrule first, then records who and why', async () => {
     const service = await stack.launch('byhand', { minAge: '1h', tick: '1s' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await status(stack, service)).pairs[0]?.verdicts.some((v) => v.gate === 'age' && !v.ok), 30_000, 'the age gate holding');
+    await eventually(
+      async () => (await status(stack, service)).pairs[0]?.verdicts.some((v) => v.gate === 'age' && !v.ok),
+      30_000,
+      'the age gate holding',
+    );
     const page = await signedInPage('ana', `/services/${service.name}`);
     await page.getByLabel('Promote by hand into').selectOption(service.stages[1]);
     await page.getByRole('button', { name: 'Review…' }).click();
@@ -141,7 +176,12 @@ describe('dashboard in a browser', () => {
     await page.getByLabel('Reason (recorded in the history)').fill('customer waiting');
     await page.getByRole('button', { name: `Promote into ${service.stages[1]} as ana` }).click();
     await page.getByText(/^promoting v\d+ .*skipped age/).waitFor();
-    const record = await eventually(async () => (await status(stack, service)).history.find((r) => r.to === service.stages[1] && r.outcome === 'succeeded'), 30_000, 'the promotion done');
+    const record = await eventually(
+      async () =>
+        (await status(stack, service)).history.find((r) => r.to === service.stages[1] && r.outcome === 'succeeded'),
+      30_000,
+      'the promotion done',
+    );
     assert.equal(record.commit, merged.sha);
     assert.deepEqual(record.manual, { by: 'ana', reason: 'customer waiting', skippedGates: ['age'] });
     await page.close();
@@ -152,12 +192,23 @@ describe('dashboard in a browser', () => {
     const service = { ...base, checks: { [base.stages[1]]: { approval: { approvers: ['ana'] } } } };
     await stack.start(service);
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await status(stack, service)).waitingForApproval.some((w) => w.commit === merged.sha), 30_000, 'the release waiting for approval');
+    await eventually(
+      async () => (await status(stack, service)).waitingForApproval.some((w) => w.commit === merged.sha),
+      30_000,
+      'the release waiting for approval',
+    );
     const page = await signedInPage('ana', `/services/${service.name}`);
-    assert.match((await page.locator('.banner.approval').textContent()) ?? '', new RegExp(`Waiting for approval into ${service.stages[1]}`));
+    assert.match(
+      (await page.locator('.banner.approval').textContent()) ?? '',
+      new RegExp(`Waiting for approval into ${service.stages[1]}`),
+    );
     await page.getByRole('button', { name: `Approve ${short(merged.sha)} into ${service.stages[1]}` }).click();
     await page.getByText(`approved ${short(merged.sha)} into ${service.stages[1]}`).waitFor();
-    await eventually(async () => (await status(stack, service)).stages[1].commit === merged.sha, 30_000, 'the approved release in the stage');
+    await eventually(
+      async () => (await status(stack, service)).stages[1].commit === merged.sha,
+      30_000,
+      'the approved release in the stage',
+    );
     await page.close();
   });
 
@@ -168,20 +219,37 @@ describe('dashboard in a browser', () => {
     await page.getByLabel('Reject commit').fill(short(merged.sha));
     await page.getByLabel('Reason', { exact: true }).fill('breaks billing');
     await page.getByRole('button', { name: 'Reject', exact: true }).click();
-    await page.getByText(`${short(merged.sha)} is rejected`, { exact: false }).first().waitFor();
-    const held = await eventually(async () => {
-      const s = await status(stack, service);
-      return s.stages[0].commit === merged.sha && s.pairs[0].state === 'held' ? s : undefined;
-    }, 30_000, 'the rejected release held');
-    assert.deepEqual(held.rejected.map((r) => [r.by, r.reason]), [['ana', 'breaks billing']]);
+    await page
+      .getByText(`${short(merged.sha)} is rejected`, { exact: false })
+      .first()
+      .waitFor();
+    const held = await eventually(
+      async () => {
+        const s = await status(stack, service);
+        return s.stages[0].commit === merged.sha && s.pairs[0].state === 'held' ? s : undefined;
+      },
+      30_000,
+      'the rejected release held',
+    );
+    assert.deepEqual(
+      held.rejected.map((r) => [r.by, r.reason]),
+      [['ana', 'breaks billing']],
+    );
     await page.getByRole('button', { name: `Unreject ${short(merged.sha)}` }).click();
     await page.getByText('may be promoted again').waitFor();
     // Back to waiting for its age, as any release: the rejection no longer holds it.
-    const lifted = await eventually(async () => {
-      const s = await status(stack, service);
-      return s.rejected.length === 0 && s.pairs[0].state === 'gated' ? s : undefined;
-    }, 30_000, 'the hold lifted');
-    assert.deepEqual(lifted.pairs[0].verdicts.filter((v) => !v.ok).map((v) => v.gate), ['age']);
+    const lifted = await eventually(
+      async () => {
+        const s = await status(stack, service);
+        return s.rejected.length === 0 && s.pairs[0].state === 'gated' ? s : undefined;
+      },
+      30_000,
+      'the hold lifted',
+    );
+    assert.deepEqual(
+      lifted.pairs[0].verdicts.filter((v) => !v.ok).map((v) => v.gate),
+      ['age'],
+    );
     await page.close();
   });
 
@@ -208,20 +276,32 @@ describe('dashboard in a browser', () => {
   });
 
   test('search and the state filter narrow the fleet to the rows asked for', async () => {
-    const [first, second] = [await stack.launch('alpha', { minAge: '1h' }), await stack.launch('beta', { minAge: '1h' })];
-    await stack.client.workflow.getHandle(`conveyor/${second.name}`).signal('pause', { reason: 'filter test', by: 'ana' });
+    const [first, second] = [
+      await stack.launch('alpha', { minAge: '1h' }),
+      await stack.launch('beta', { minAge: '1h' }),
+    ];
+    await stack.client.workflow
+      .getHandle(`conveyor/${second.name}`)
+      .signal('pause', { reason: 'filter test', by: 'ana' });
     const page = await anonymousPage();
     await page.goto(`${dashboard.url}/`);
-    const visible = async () => page.locator('#fleet tbody tr:visible').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')));
+    const visible = async () =>
+      page.locator('#fleet tbody tr:visible').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')));
     await page.getByLabel('Search services').fill('alpha-');
     assert.deepEqual(await visible(), [first.name]);
     await page.getByLabel('Search services').fill('');
-    await eventually(async () => (await page.locator(`tr[data-service="${second.name}"]`).getAttribute('data-facets'))?.includes('paused'), 30_000, 'the pause on the fleet row');
+    await eventually(
+      async () =>
+        (await page.locator(`tr[data-service="${second.name}"]`).getAttribute('data-facets'))?.includes('paused'),
+      30_000,
+      'the pause on the fleet row',
+    );
     await page.getByLabel('Show').selectOption('paused');
     const paused = await visible();
     assert.ok(paused.includes(second.name) && !paused.includes(first.name), paused.join(', '));
     // Other tests of this file paused services too: every row shown is a paused one.
-    for (const name of paused) assert.match((await page.locator(`tr[data-service="${name}"] th`).textContent()) ?? '', /paused/);
+    for (const name of paused)
+      assert.match((await page.locator(`tr[data-service="${name}"] th`).textContent()) ?? '', /paused/);
     assert.match(page.url(), /show=paused/);
     await page.close();
   });
@@ -235,7 +315,8 @@ describe('dashboard in a browser', () => {
     const response = page.waitForResponse((r) => r.url().endsWith('/actions/pause'));
     await page.evaluate((name) => {
       const form = Object.assign(document.createElement('form'), { method: 'post', action: '/actions/pause' });
-      for (const [key, value] of Object.entries({ service: name, reason: 'sneaky' })) form.append(Object.assign(document.createElement('input'), { name: key, value }));
+      for (const [key, value] of Object.entries({ service: name, reason: 'sneaky' }))
+        form.append(Object.assign(document.createElement('input'), { name: key, value }));
       document.body.append(form);
       form.submit();
     }, service.name);
@@ -243,7 +324,10 @@ describe('dashboard in a browser', () => {
     await page.getByRole('alert').waitFor();
     assert.match((await page.getByRole('alert').textContent()) ?? '', /not signed in/);
     assert.equal((await status(stack, service)).paused, null);
-    assert.ok(logged.some((l) => /^refused POST \/actions\/pause from .*: pause refused: not signed in/.test(l)), logged.join('\n'));
+    assert.ok(
+      logged.some((l) => /^refused POST \/actions\/pause from .*: pause refused: not signed in/.test(l)),
+      logged.join('\n'),
+    );
     await page.close();
   });
 
@@ -268,7 +352,10 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
     assert.match((await page.getByRole('alert').textContent()) ?? '', /not the dashboard token/);
-    assert.deepEqual((await chromium.context.cookies()).map((c) => c.name), []);
+    assert.deepEqual(
+      (await chromium.context.cookies()).map((c) => c.name),
+      [],
+    );
     assert.ok(logged.some((l) => l.startsWith('refused sign-in as "mallory"')));
     await page.close();
   });
@@ -276,7 +363,11 @@ describe('dashboard in a browser', () => {
   test('the fleet and service views pass an automated accessibility check (axe-core)', async () => {
     const service = await stack.launch('a11y', { minAge: '1h' });
     await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'gated', 30_000, 'a held pair to show');
+    await eventually(
+      async () => (await status(stack, service)).pairs[0]?.state === 'gated',
+      30_000,
+      'a held pair to show',
+    );
     const page = await signedInPage('ana');
     const violations = async () => {
       await page.evaluate(axeSource);

@@ -22,13 +22,19 @@ describe('conveyor dashboard', () => {
 
   test('prints its address, serves the fleet read-only without a token, and stops on Ctrl-C', async () => {
     const service = await stack.launch('cli-dash', { minAge: '1h' });
-    const child = spawn(process.execPath, [bin, 'dashboard', '--port', '0'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'dashboard', '--port', '0'], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stderr.on('data', (chunk) => (output += chunk));
     const line = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk) => {
         output += chunk;
-        const found = /conveyor dashboard at (http:\/\/127\.0\.0\.1:\d+)\/ \(read-only: no CONVEYOR_DASHBOARD_TOKEN set\)/.exec(output);
+        const found =
+          /conveyor dashboard at (http:\/\/127\.0\.0\.1:\d+)\/ \(read-only: no CONVEYOR_DASHBOARD_TOKEN set\)/.exec(
+            output,
+          );
         if (found) resolve(found[1]);
       });
       child.once('exit', (code) => reject(new Error(`exited ${code} before printing its address:\n${output}`)));
@@ -41,7 +47,10 @@ describe('conveyor dashboard', () => {
   });
 
   test('a bad port is one line naming it, exit 2', () => {
-    const result = spawnSync(process.execPath, [bin, 'dashboard', '--port', 'eighty'], { env: env(), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [bin, 'dashboard', '--port', 'eighty'], {
+      env: env(),
+      encoding: 'utf8',
+    });
     assert.equal(result.status, 2);
     assert.equal(result.stderr.trim(), 'conveyor: --port: "eighty" is not a port number (0 to 65535)');
   });

@@ -4,7 +4,10 @@ import { currentDetails, fleetSummary } from '../../domain/fleet';
 import { PipelineState } from '../../workflows/pipeline-state';
 import { observe, release, service, sha, T0 } from '../support/facts';
 
-const onMainAndAhead = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+const onMainAndAhead = {
+  [`main...${sha('bbb')}`]: 'behind' as const,
+  [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+};
 const iso = (ms: number) => new Date(ms).toISOString();
 const old = release('bbb', { version: 2, createdAt: iso(T0 - 60 * 60_000) });
 const young = release('bbb', { version: 2, createdAt: iso(T0 - 10 * 60_000) });
@@ -28,7 +31,10 @@ describe('fleet summary', () => {
     const cells = fleetSummary(state.status()).stages;
     assert.equal(cells[0].state, 'soaking');
     assert.equal(cells[0].until, iso(T0 + 20 * 60_000));
-    assert.deepEqual(cells.slice(1).map((c) => c.state), ['in-sync', 'in-sync', 'in-sync']);
+    assert.deepEqual(
+      cells.slice(1).map((c) => c.state),
+      ['in-sync', 'in-sync', 'in-sync'],
+    );
   });
 
   test('a paused service is marked at the row, and its waiting release is held by the allow gate', () => {
@@ -72,7 +78,11 @@ describe('fleet summary', () => {
   test('a failed promotion shows on the target stage with the error', () => {
     const { state, go } = decided(old, 'aaa', 'aaa', 'aaa');
     state.promotionStarted(go[0], T0);
-    state.promotionFinished('api-st01', { status: 'failed', promotionId: 'p1', targetVersion: 2, error: 'Release command failed' }, T0 + 1);
+    state.promotionFinished(
+      'api-st01',
+      { status: 'failed', promotionId: 'p1', targetVersion: 2, error: 'Release command failed' },
+      T0 + 1,
+    );
     state.observed(observe(old, 'aaa', 'aaa', 'aaa'));
     state.decide(state.plan(), onMainAndAhead, T0 + 2);
     const cells = fleetSummary(state.status()).stages;
@@ -116,7 +126,10 @@ describe('fleet summary', () => {
   test('a blocked pipeline is marked at the row with the cause', () => {
     const state = new PipelineState(service);
     state.blockedBy('cannot observe pipeline api: Heroku answered 401', true, T0);
-    assert.deepEqual(fleetSummary(state.status()).blocked, { reason: 'cannot observe pipeline api: Heroku answered 401', since: iso(T0) });
+    assert.deepEqual(fleetSummary(state.status()).blocked, {
+      reason: 'cannot observe pipeline api: Heroku answered 401',
+      since: iso(T0),
+    });
   });
 
   test('a long reason is cut short, so the memo stays small', () => {
@@ -144,13 +157,19 @@ describe('current details', () => {
     const lines = details.split('\n');
     assert.equal(lines[0], '### api');
     assert.equal(lines[1], '> **Paused** by ana since 2026-11-20 10:00:00 UTC: db migration');
-    assert.match(details, /- \*\*api-qa01\*\* v2 `bbb0000` — held by allow, age \(looked at again 2026-11-20 10:20:00 UTC\)/);
+    assert.match(
+      details,
+      /- \*\*api-qa01\*\* v2 `bbb0000` — held by allow, age \(looked at again 2026-11-20 10:20:00 UTC\)/,
+    );
     assert.match(details, /- \*\*api-eu01\*\* v1 `aaa0000` — in sync/);
   });
 
   test('a soaking release says when its age gate opens', () => {
     const { state } = decided(young, 'aaa', 'aaa', 'aaa');
-    assert.match(currentDetails(state.status()), /\*\*api-qa01\*\* v2 `bbb0000` — soaking until 2026-11-20 10:20:00 UTC/);
+    assert.match(
+      currentDetails(state.status()),
+      /\*\*api-qa01\*\* v2 `bbb0000` — soaking until 2026-11-20 10:20:00 UTC/,
+    );
   });
 
   test('text from people cannot inject markup', () => {

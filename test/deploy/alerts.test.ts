@@ -9,13 +9,18 @@ const rules = join(projectRoot, 'deploy', 'prometheus');
 
 describe('the Prometheus alert rules in deploy/', () => {
   test('promtool accepts them', () => {
-    const checked = spawnSync(promtoolBinary(), ['check', 'rules', join(rules, 'conveyor-alerts.yml')], { encoding: 'utf8' });
+    const checked = spawnSync(promtoolBinary(), ['check', 'rules', join(rules, 'conveyor-alerts.yml')], {
+      encoding: 'utf8',
+    });
     assert.equal(checked.status, 0, checked.stdout + checked.stderr);
     assert.match(checked.stdout, /SUCCESS: 7 rules found/);
   });
 
   test('a pipeline blocked over 30 minutes, a failed promotion and a missing worker fire; shorter or older ones do not (promtool unit tests)', () => {
-    const tested = spawnSync(promtoolBinary(), ['test', 'rules', 'conveyor-alerts.test.yml'], { cwd: rules, encoding: 'utf8' });
+    const tested = spawnSync(promtoolBinary(), ['test', 'rules', 'conveyor-alerts.test.yml'], {
+      cwd: rules,
+      encoding: 'utf8',
+    });
     assert.equal(tested.status, 0, tested.stdout + tested.stderr);
     assert.match(tested.stdout, /SUCCESS/);
   });

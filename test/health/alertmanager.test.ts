@@ -23,7 +23,10 @@ const post = async (labels: Record<string, string>) => {
 };
 
 const { alertFacts } = alertActivities({ timeoutMs: 2_000 });
-const verdict = async (): Promise<Verdict> => alertsVerdict(await alertFacts({ alertmanager: { url: alertmanager.url, matchers: { service: 'api', region: 'eu' } } }));
+const verdict = async (): Promise<Verdict> =>
+  alertsVerdict(
+    await alertFacts({ alertmanager: { url: alertmanager.url, matchers: { service: 'api', region: 'eu' } } }),
+  );
 
 /** Asks again until `done`, for at most a few seconds; fails with the last answer. */
 async function until<T>(ask: () => Promise<T>, done: (answer: T) => boolean, what: string): Promise<T> {
@@ -48,7 +51,9 @@ const closedPort = () =>
 
 /** The alert names Alertmanager lists as active, whatever the gate makes of them. */
 const activeNames = async (): Promise<string[]> => {
-  const alerts = (await (await fetch(`${alertmanager.url}/api/v2/alerts?active=true`)).json()) as { labels: Record<string, string> }[];
+  const alerts = (await (await fetch(`${alertmanager.url}/api/v2/alerts?active=true`)).json()) as {
+    labels: Record<string, string>;
+  }[];
   return alerts.map((alert) => alert.labels.alertname);
 };
 
@@ -74,7 +79,9 @@ describe('alerts gate over a real Alertmanager', () => {
     };
     await post({ alertname: 'HighLatency', service: 'api', region: 'us' });
     await until(activeNames, (names) => names.includes('HighLatency'), 'Alertmanager never listed the alert');
-    const facts = await alertActivities({ fetch: unfiltered }).alertFacts({ alertmanager: { url: alertmanager.url, matchers: { service: 'api', region: 'eu' } } });
+    const facts = await alertActivities({ fetch: unfiltered }).alertFacts({
+      alertmanager: { url: alertmanager.url, matchers: { service: 'api', region: 'eu' } },
+    });
     assert.deepEqual(alertsVerdict(facts), { gate: 'alerts', ok: true, reason: 'no alert firing (Alertmanager)' });
   });
 
@@ -102,7 +109,9 @@ describe('alerts gate over a real Alertmanager', () => {
     const held = alertsVerdict(await alertFacts({ alertmanager: { url, matchers: { service: 'api' } } }));
     assert.equal(held.ok, false);
     assert.ok(
-      held.reason.startsWith(`cannot read Alertmanager: GET ${url}/api/v2/alerts?active=true&silenced=false&inhibited=false&filter=service%3D%22api%22 failed: connect ECONNREFUSED`),
+      held.reason.startsWith(
+        `cannot read Alertmanager: GET ${url}/api/v2/alerts?active=true&silenced=false&inhibited=false&filter=service%3D%22api%22 failed: connect ECONNREFUSED`,
+      ),
       held.reason,
     );
   });

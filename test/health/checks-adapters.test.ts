@@ -35,23 +35,33 @@ describe('Heroku and GitHub checks against the sandbox', () => {
 
   before(async () => {
     sandbox = await startSandbox(FAST);
-    commit = (await sandbox.scenario.createService({ name: 'zerod', repo: 'acme/zd', stages: [qa, 'zd-st01', eu] })).commit;
+    commit = (await sandbox.scenario.createService({ name: 'zerod', repo: 'acme/zd', stages: [qa, 'zd-st01', eu] }))
+      .commit;
   });
   after(async () => sandbox?.stop());
 
   describe('zeroDowntime over heroku-client', () => {
-    const facts = (app: string) => platformActivities(herokuClient(sandbox.herokuUrl, sandbox.token)).zeroDowntimeFacts(app);
+    const facts = (app: string) =>
+      platformActivities(herokuClient(sandbox.herokuUrl, sandbox.token)).zeroDowntimeFacts(app);
 
     test('a production app with 2 web dynos and preboot passes', async () => {
       assert.deepEqual(await facts(eu), { app: eu, webDynos: 2, preboot: true });
-      assert.deepEqual(zeroDowntimeVerdict(eu, await facts(eu), 'block'), { gate: 'zeroDowntime', ok: true, reason: 'zd-eu01 runs 2 web dynos with preboot on' });
+      assert.deepEqual(zeroDowntimeVerdict(eu, await facts(eu), 'block'), {
+        gate: 'zeroDowntime',
+        ok: true,
+        reason: 'zd-eu01 runs 2 web dynos with preboot on',
+      });
     });
 
     test('scaled down to 1 dyno with preboot off, it holds naming both', async () => {
       sandbox.scenario.setFormation(eu, { web: 1 });
       sandbox.scenario.setFeature(eu, 'preboot', false);
       try {
-        assert.deepEqual(zeroDowntimeVerdict(eu, await facts(eu), 'block'), { gate: 'zeroDowntime', ok: false, reason: 'zd-eu01 runs 1 web dyno; preboot is off' });
+        assert.deepEqual(zeroDowntimeVerdict(eu, await facts(eu), 'block'), {
+          gate: 'zeroDowntime',
+          ok: false,
+          reason: 'zd-eu01 runs 1 web dyno; preboot is off',
+        });
       } finally {
         sandbox.scenario.setFormation(eu, { web: 2 });
         sandbox.scenario.setFeature(eu, 'preboot', true);
@@ -72,7 +82,12 @@ describe('Heroku and GitHub checks against the sandbox', () => {
 
     test('an app Heroku does not know is a fact with an error, and the gate fails closed', async () => {
       const unknown = await facts('zd-nope01');
-      assert.deepEqual(unknown, { app: 'zd-nope01', webDynos: null, preboot: null, error: "Heroku: Couldn't find that app." });
+      assert.deepEqual(unknown, {
+        app: 'zd-nope01',
+        webDynos: null,
+        preboot: null,
+        error: "Heroku: Couldn't find that app.",
+      });
       assert.deepEqual(zeroDowntimeVerdict('zd-nope01', unknown, 'block'), {
         gate: 'zeroDowntime',
         ok: false,
@@ -81,43 +96,74 @@ describe('Heroku and GitHub checks against the sandbox', () => {
     });
 
     test('a bad token fails the activity for good, not as a missing app', async () => {
-      const rejected = await failure(platformActivities(herokuClient(sandbox.herokuUrl, 'wrong')).zeroDowntimeFacts(eu));
+      const rejected = await failure(
+        platformActivities(herokuClient(sandbox.herokuUrl, 'wrong')).zeroDowntimeFacts(eu),
+      );
       assert.deepEqual([rejected.type, rejected.nonRetryable], ['HerokuRejected', true]);
-      assert.match(rejected.message, /^Heroku answered 401 unauthorized to GET \/apps\/zd-eu01\/formation\/web and \/features\/preboot/);
+      assert.match(
+        rejected.message,
+        /^Heroku answered 401 unauthorized to GET \/apps\/zd-eu01\/formation\/web and \/features\/preboot/,
+      );
     });
   });
 
   describe('ci over octokit', () => {
-    const facts = (sha = commit, token = sandbox.token) => ciActivities(githubClient(sandbox.githubUrl, token)).ciFacts({ repo: 'acme/zd', commit: sha });
+    const facts = (sha = commit, token = sandbox.token) =>
+      ciActivities(githubClient(sandbox.githubUrl, token)).ciFacts({ repo: 'acme/zd', commit: sha });
     const sha7 = () => commit.slice(0, 7);
 
     test('a commit without CI passes, saying so', async () => {
-      assert.deepEqual(ciVerdict(await facts()), { gate: 'ci', ok: true, reason: `no CI checks reported for ${sha7()}` });
+      assert.deepEqual(ciVerdict(await facts()), {
+        gate: 'ci',
+        ok: true,
+        reason: `no CI checks reported for ${sha7()}`,
+      });
     });
 
     test('a running check holds, naming it', async () => {
       sandbox.scenario.setCheck('acme/zd', commit, { name: 'build', status: 'in_progress' });
-      assert.deepEqual(await facts(), { commit, checkRuns: [{ name: 'build', status: 'in_progress', conclusion: null }], statuses: [] });
+      assert.deepEqual(await facts(), {
+        commit,
+        checkRuns: [{ name: 'build', status: 'in_progress', conclusion: null }],
+        statuses: [],
+      });
       assert.equal(ciVerdict(await facts()).reason, `waiting for CI on ${sha7()}: build in progress`);
     });
 
     test('a failed check run and an errored status hold, naming both', async () => {
       sandbox.scenario.setCheck('acme/zd', commit, { name: 'build', status: 'completed', conclusion: 'failure' });
       sandbox.scenario.setStatus('acme/zd', commit, { context: 'lint', state: 'error' });
-      assert.deepEqual(ciVerdict(await facts()), { gate: 'ci', ok: false, reason: `CI failed for ${sha7()}: build (failure), lint (error)` });
+      assert.deepEqual(ciVerdict(await facts()), {
+        gate: 'ci',
+        ok: false,
+        reason: `CI failed for ${sha7()}: build (failure), lint (error)`,
+      });
     });
 
     test('once every check and status is green, it passes counting them', async () => {
       sandbox.scenario.setCheck('acme/zd', commit, { name: 'build', status: 'completed', conclusion: 'success' });
       sandbox.scenario.setCheck('acme/zd', commit, { name: 'docs', status: 'completed', conclusion: 'skipped' });
       sandbox.scenario.setStatus('acme/zd', commit, { context: 'lint', state: 'success' });
-      assert.deepEqual(ciVerdict(await facts()), { gate: 'ci', ok: true, reason: `CI passed for ${sha7()} (3 checks)` });
+      assert.deepEqual(ciVerdict(await facts()), {
+        gate: 'ci',
+        ok: true,
+        reason: `CI passed for ${sha7()} (3 checks)`,
+      });
     });
 
     test('more check runs than one page holds are all read', async () => {
       const merged = await sandbox.scenario.merge('zerod');
-      for (let i = 0; i < 105; i++) sandbox.scenario.setCheck('acme/zd', merged.sha, { name: `shard-${i}`, status: 'completed', conclusion: 'success' });
-      sandbox.scenario.setCheck('acme/zd', merged.sha, { name: 'shard-104', status: 'completed', conclusion: 'failure' });
+      for (let i = 0; i < 105; i++)
+        sandbox.scenario.setCheck('acme/zd', merged.sha, {
+          name: `shard-${i}`,
+          status: 'completed',
+          conclusion: 'success',
+        });
+      sandbox.scenario.setCheck('acme/zd', merged.sha, {
+        name: 'shard-104',
+        status: 'completed',
+        conclusion: 'failure',
+      });
       const read = await facts(merged.sha);
       assert.equal(read.checkRuns.length, 105);
       assert.equal(ciVerdict(read).reason, `CI failed for ${merged.sha.slice(0, 7)}: shard-104 (failure)`);
@@ -125,7 +171,11 @@ describe('Heroku and GitHub checks against the sandbox', () => {
 
     test('a commit GitHub does not know is a fact with an error, and the gate fails closed', async () => {
       const sha = 'f'.repeat(40);
-      assert.deepEqual(ciVerdict(await facts(sha)), { gate: 'ci', ok: false, reason: 'cannot read CI for fffffff: GitHub does not know fffffff in acme/zd' });
+      assert.deepEqual(ciVerdict(await facts(sha)), {
+        gate: 'ci',
+        ok: false,
+        reason: 'cannot read CI for fffffff: GitHub does not know fffffff in acme/zd',
+      });
     });
 
     test('bad credentials fail the activity for good', async () => {
@@ -138,7 +188,13 @@ describe('Heroku and GitHub checks against the sandbox', () => {
 
 describe('webhook check against a loopback receiver', () => {
   const SECRET = 'shared-secret';
-  const body: WebhookBody = { service: 'api', source: 'api-va01', target: 'api-eu01', release: 42, commit: 'abc1234'.padEnd(40, '0') };
+  const body: WebhookBody = {
+    service: 'api',
+    source: 'api-va01',
+    target: 'api-eu01',
+    release: 42,
+    commit: 'abc1234'.padEnd(40, '0'),
+  };
   /** What the receiver answers next: a verdict, or nothing at all (to time out), or raw text. */
   let answer: { ok: boolean; reason?: string } | 'hang' | 'not json' = { ok: true };
   const received: { body: unknown; signed: boolean }[] = [];
@@ -154,14 +210,20 @@ describe('webhook check against a loopback receiver', () => {
       const signed = verifySignature(SECRET, raw, req.headers['conveyor-signature'] as string | undefined);
       received.push({ body: JSON.parse(raw.toString('utf8')), signed });
       if (answer === 'hang') return;
-      if (!signed) return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, reason: 'bad signature' }));
+      if (!signed)
+        return void res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: false, reason: 'bad signature' }));
       if (answer === 'not json') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>OK</h1>');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
   }
 
   const check = (policy: Partial<WebhookPolicy> = {}, env: NodeJS.ProcessEnv = { CONVEYOR_WEBHOOK_SECRET: SECRET }) =>
-    webhookActivities({ env }).webhookCheck({ policy: { url, secretEnv: 'CONVEYOR_WEBHOOK_SECRET', timeoutMs: 2_000, ...policy }, body });
+    webhookActivities({ env }).webhookCheck({
+      policy: { url, secretEnv: 'CONVEYOR_WEBHOOK_SECRET', timeoutMs: 2_000, ...policy },
+      body,
+    });
 
   before(async () => {
     server = createServer(receive);
@@ -213,13 +275,21 @@ describe('webhook check against a loopback receiver', () => {
     assert.equal(webhookVerdict(await check()).reason, `cannot ask ${url}: answered something that is not JSON`);
   });
 
-  test("a missing secret holds without calling the receiver", async () => {
+  test('a missing secret holds without calling the receiver', async () => {
     answer = { ok: true };
     received.length = 0;
     const result = await check({}, {});
     assert.deepEqual(received, []);
-    assert.deepEqual(result, { url, ok: null, error: "CONVEYOR_WEBHOOK_SECRET is not set in the worker's environment", ms: 0 });
-    assert.equal(webhookVerdict(result).reason, `cannot ask ${url}: CONVEYOR_WEBHOOK_SECRET is not set in the worker's environment`);
+    assert.deepEqual(result, {
+      url,
+      ok: null,
+      error: "CONVEYOR_WEBHOOK_SECRET is not set in the worker's environment",
+      ms: 0,
+    });
+    assert.equal(
+      webhookVerdict(result).reason,
+      `cannot ask ${url}: CONVEYOR_WEBHOOK_SECRET is not set in the worker's environment`,
+    );
   });
 
   test('a receiver nothing listens on holds with the connection error', async () => {
@@ -244,7 +314,10 @@ describe('the example receiver (examples/webhook-receiver.js)', () => {
 
   before(async () => {
     const script = new URL('../../examples/webhook-receiver.js', import.meta.url);
-    child = spawn(process.execPath, [script.pathname], { env: { ...process.env, PORT: '0', CONVEYOR_WEBHOOK_SECRET: SECRET, FREEZE_REASON: 'launch day' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [script.pathname], {
+      env: { ...process.env, PORT: '0', CONVEYOR_WEBHOOK_SECRET: SECRET, FREEZE_REASON: 'launch day' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     url = /listening on (\S+)/.exec(line.toString())![1];
   });
@@ -254,7 +327,11 @@ describe('the example receiver (examples/webhook-receiver.js)', () => {
   });
 
   test('it says no to production while frozen, quoting its reason', async () => {
-    assert.deepEqual(webhookVerdict(await ask('api-eu01')), { gate: 'webhook', ok: false, reason: `${url} said no: launch day: abc1234 waits` });
+    assert.deepEqual(webhookVerdict(await ask('api-eu01')), {
+      gate: 'webhook',
+      ok: false,
+      reason: `${url} said no: launch day: abc1234 waits`,
+    });
   });
 
   test('it says ok elsewhere', async () => {

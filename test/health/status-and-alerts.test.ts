@@ -22,20 +22,29 @@ async function deadUrl(): Promise<string> {
 }
 
 const { incidentFacts } = statusActivities({ timeoutMs: 2_000 });
-const herokuIncidents = async (systems: string[] = []) => incidentVerdict(await incidentFacts({ herokuStatus: { url: sandbox.herokuStatusUrl, systems } }));
+const herokuIncidents = async (systems: string[] = []) =>
+  incidentVerdict(await incidentFacts({ herokuStatus: { url: sandbox.herokuStatusUrl, systems } }));
 const statuspageIncidents = async (minImpact: Impact = 'minor', components: string[] = []) =>
   incidentVerdict(await incidentFacts({ statuspage: { url: sandbox.statuspageUrl, minImpact, components } }));
 
 describe('incident gate over Heroku status and a Statuspage', () => {
   test('an incident opened on Heroku status holds promotions, naming it', async () => {
     sandbox.controls.openIncident({ source: 'heroku-status', title: 'Elevated API errors' });
-    assert.deepEqual(await herokuIncidents(), { gate: 'incident', ok: false, reason: "Heroku status: incident 'Elevated API errors' open" });
+    assert.deepEqual(await herokuIncidents(), {
+      gate: 'incident',
+      ok: false,
+      reason: "Heroku status: incident 'Elevated API errors' open",
+    });
   });
 
   test('the gate passes again once the incident is resolved', async () => {
     const id = sandbox.controls.openIncident({ source: 'heroku-status', title: 'Elevated API errors' });
     sandbox.controls.resolveIncident(id);
-    assert.deepEqual(await herokuIncidents(), { gate: 'incident', ok: true, reason: 'no open incident (Heroku status)' });
+    assert.deepEqual(await herokuIncidents(), {
+      gate: 'incident',
+      ok: true,
+      reason: 'no open incident (Heroku status)',
+    });
   });
 
   test('a non-green Heroku system holds; one outside the policy systems does not', async () => {
@@ -51,7 +60,11 @@ describe('incident gate over Heroku status and a Statuspage', () => {
     sandbox.controls.openIncident({ source: 'statuspage', title: 'Planned upgrade', impact: 'maintenance' });
     assert.equal((await statuspageIncidents('major')).ok, true);
     sandbox.controls.openIncident({ source: 'statuspage', title: 'DB failover', impact: 'major' });
-    assert.deepEqual(await statuspageIncidents('major'), { gate: 'incident', ok: false, reason: "statuspage: 'DB failover' (major) open" });
+    assert.deepEqual(await statuspageIncidents('major'), {
+      gate: 'incident',
+      ok: false,
+      reason: "statuspage: 'DB failover' (major) open",
+    });
   });
 
   test('maintenance counts only when the minimum impact is none', async () => {
@@ -63,27 +76,48 @@ describe('incident gate over Heroku status and a Statuspage', () => {
   test('only incidents on the policy components hold, named or by id', async () => {
     sandbox.controls.openIncident({ source: 'statuspage', title: 'CDN slow', impact: 'major', components: ['CDN'] });
     assert.equal((await statuspageIncidents('minor', ['Database'])).ok, true);
-    sandbox.controls.openIncident({ source: 'statuspage', title: 'DB failover', impact: 'critical', components: ['Database', 'API'] });
-    assert.equal((await statuspageIncidents('minor', ['database'])).reason, "statuspage: 'DB failover' (critical) open");
-    assert.equal((await statuspageIncidents('minor', ['cmp-database'])).reason, "statuspage: 'DB failover' (critical) open");
+    sandbox.controls.openIncident({
+      source: 'statuspage',
+      title: 'DB failover',
+      impact: 'critical',
+      components: ['Database', 'API'],
+    });
+    assert.equal(
+      (await statuspageIncidents('minor', ['database'])).reason,
+      "statuspage: 'DB failover' (critical) open",
+    );
+    assert.equal(
+      (await statuspageIncidents('minor', ['cmp-database'])).reason,
+      "statuspage: 'DB failover' (critical) open",
+    );
   });
 
   test('a source that cannot be reached holds the gate with the cause', async () => {
     const url = await deadUrl();
     const verdict = incidentVerdict(await incidentFacts({ herokuStatus: { url, systems: [] } }));
     assert.equal(verdict.ok, false);
-    assert.match(verdict.reason, new RegExp(`^cannot read Heroku status: GET ${url}/api/v4/current-status failed: connect ECONNREFUSED`));
+    assert.match(
+      verdict.reason,
+      new RegExp(`^cannot read Heroku status: GET ${url}/api/v4/current-status failed: connect ECONNREFUSED`),
+    );
   });
 
   test('a source that answers an error holds the gate with the status', async () => {
-    const verdict = incidentVerdict(await incidentFacts({ herokuStatus: { url: `${sandbox.url}/elsewhere`, systems: [] } }));
-    assert.deepEqual([verdict.ok, verdict.reason], [false, `cannot read Heroku status: GET ${sandbox.url}/elsewhere/api/v4/current-status answered 404 Not Found`]);
+    const verdict = incidentVerdict(
+      await incidentFacts({ herokuStatus: { url: `${sandbox.url}/elsewhere`, systems: [] } }),
+    );
+    assert.deepEqual(
+      [verdict.ok, verdict.reason],
+      [false, `cannot read Heroku status: GET ${sandbox.url}/elsewhere/api/v4/current-status answered 404 Not Found`],
+    );
   });
 });
 
 describe('alerts gate over Librato', () => {
   const alerts = (alertIds: string[] = ['123'], credentials = sandbox.librato) =>
-    alertActivities({ libratoEmail: credentials.email, libratoToken: credentials.token }).alertFacts({ librato: { url: sandbox.libratoUrl, alertIds } }).then(alertsVerdict);
+    alertActivities({ libratoEmail: credentials.email, libratoToken: credentials.token })
+      .alertFacts({ librato: { url: sandbox.libratoUrl, alertIds } })
+      .then(alertsVerdict);
 
   test('a firing watched alert holds promotions, naming it and since when', async () => {
     sandbox.controls.fireLibrato(123);
@@ -108,27 +142,41 @@ describe('alerts gate over Librato', () => {
     const verdict = await alerts(['123'], { email: sandbox.librato.email, token: 'wrong' });
     assert.deepEqual(
       [verdict.ok, verdict.reason],
-      [false, `cannot read Librato: GET ${sandbox.libratoUrl}/v1/alerts/status answered 401 Unauthorized; check LIBRATO_EMAIL/LIBRATO_TOKEN`],
+      [
+        false,
+        `cannot read Librato: GET ${sandbox.libratoUrl}/v1/alerts/status answered 401 Unauthorized; check LIBRATO_EMAIL/LIBRATO_TOKEN`,
+      ],
     );
   });
 
   test('missing credentials hold the gate without asking Librato', async () => {
     const facts = await alertActivities({}).alertFacts({ librato: { url: sandbox.libratoUrl, alertIds: [] } });
-    assert.equal(alertsVerdict(facts).reason, "cannot read Librato: LIBRATO_EMAIL/LIBRATO_TOKEN not set in the worker's environment");
+    assert.equal(
+      alertsVerdict(facts).reason,
+      "cannot read Librato: LIBRATO_EMAIL/LIBRATO_TOKEN not set in the worker's environment",
+    );
   });
 });
 
 describe('urls gate over a stage URL', () => {
   const { urlFacts } = urlActivities();
   const probe = (names: string[], policy: Partial<UrlPolicy> = {}) =>
-    urlFacts({ urls: names.map((name) => sandbox.probeUrl(name)), timeoutMs: 2_000, followRedirects: false, ...policy }).then(urlsVerdict);
+    urlFacts({
+      urls: names.map((name) => sandbox.probeUrl(name)),
+      timeoutMs: 2_000,
+      followRedirects: false,
+      ...policy,
+    }).then(urlsVerdict);
 
   test('URLs answering 200 pass, each listed with its time', async () => {
     sandbox.controls.setProbe('health', { status: 200 });
     sandbox.controls.setProbe('ready', { status: 200 });
     const verdict = await probe(['health', 'ready']);
     assert.equal(verdict.ok, true);
-    assert.match(verdict.reason, /^http:\/\/127\.0\.0\.1:\d+\/probe\/health 200 in \d+ms, http:\/\/127\.0\.0\.1:\d+\/probe\/ready 200 in \d+ms$/);
+    assert.match(
+      verdict.reason,
+      /^http:\/\/127\.0\.0\.1:\d+\/probe\/health 200 in \d+ms, http:\/\/127\.0\.0\.1:\d+\/probe\/ready 200 in \d+ms$/,
+    );
   });
 
   test('a URL answering 500 holds, naming it and its status', async () => {
@@ -152,7 +200,12 @@ describe('urls gate over a stage URL', () => {
     sandbox.controls.setProbe('old', { status: 302, location: sandbox.probeUrl('health') });
     const held = await probe(['old']);
     assert.equal(held.ok, false);
-    assert.match(held.reason, new RegExp(`^${sandbox.probeUrl('old')}: redirect 302 not followed \\(to ${sandbox.probeUrl('health')}\\) \\(\\d+ms\\)$`));
+    assert.match(
+      held.reason,
+      new RegExp(
+        `^${sandbox.probeUrl('old')}: redirect 302 not followed \\(to ${sandbox.probeUrl('health')}\\) \\(\\d+ms\\)$`,
+      ),
+    );
     assert.equal((await probe(['old'], { followRedirects: true })).ok, true);
   });
 
@@ -165,7 +218,11 @@ describe('urls gate over a stage URL', () => {
 
 describe('health stand-ins over HTTP', () => {
   const control = async (method: string, body: unknown) => {
-    const response = await fetch(`${sandbox.url}/_health/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${sandbox.url}/_health/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 

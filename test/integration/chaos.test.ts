@@ -20,21 +20,27 @@ const seed = Number(process.env.CHAOS_SEED ?? 53);
  */
 const ENFORCED: readonly Invariant[] = INVARIANTS.filter((invariant) => invariant !== 'flow');
 
-test('under random operator actions, config changes, incidents and API faults, no promotion breaks an invariant and no pipeline gets stuck', { timeout: 240_000 }, async (t) => {
-  const report = await runChaos({ seed, steps: 45, settleMs: 30_000 });
-  t.diagnostic(
-    `seed ${seed}: ${report.promotions.total} promotions (${report.promotions.byHand} by hand), faults ${report.faults.injected} injected / ${report.faults.fired} fired, ` +
-      `${report.handovers} handovers, updates ${report.updates.answered}/${report.updates.sent} answered, storms ${report.storms.flowed}/${report.storms.run} flowed (${report.storms.exempt} exempt), ` +
-      `slow promotions ${report.slowPromotions.caughtInFlight}/${report.slowPromotions.run} held in flight, violations ${JSON.stringify(report.violationsByInvariant)}`,
-  );
-  const summary = `seed ${seed}: ${report.steps} steps, ${report.promotions.total} promotions, ${report.faults.fired} faults fired (${JSON.stringify(report.faults.firedByKind)}), ${report.handovers} handovers, ${report.updates.answered}/${report.updates.sent} updates answered`;
-  assert.deepEqual(
-    report.violations.filter((v) => ENFORCED.includes(v.invariant)).map((v) => `[${v.invariant}] step ${v.step}: ${v.description}`),
-    [],
-    `${summary}; invariants violated`,
-  );
-  assert.ok(report.promotions.automatic >= 5, `${summary}: too few promotions to show anything`);
-  assert.ok(report.faults.fired > 0, `${summary}: no fault fired`);
-  assert.ok(report.handovers > 0, `${summary}: no pipeline continued-as-new, so no request met a handover`);
-  assert.ok(report.updates.sent > 0, `${summary}: no update was sent`);
-});
+test(
+  'under random operator actions, config changes, incidents and API faults, no promotion breaks an invariant and no pipeline gets stuck',
+  { timeout: 240_000 },
+  async (t) => {
+    const report = await runChaos({ seed, steps: 45, settleMs: 30_000 });
+    t.diagnostic(
+      `seed ${seed}: ${report.promotions.total} promotions (${report.promotions.byHand} by hand), faults ${report.faults.injected} injected / ${report.faults.fired} fired, ` +
+        `${report.handovers} handovers, updates ${report.updates.answered}/${report.updates.sent} answered, storms ${report.storms.flowed}/${report.storms.run} flowed (${report.storms.exempt} exempt), ` +
+        `slow promotions ${report.slowPromotions.caughtInFlight}/${report.slowPromotions.run} held in flight, violations ${JSON.stringify(report.violationsByInvariant)}`,
+    );
+    const summary = `seed ${seed}: ${report.steps} steps, ${report.promotions.total} promotions, ${report.faults.fired} faults fired (${JSON.stringify(report.faults.firedByKind)}), ${report.handovers} handovers, ${report.updates.answered}/${report.updates.sent} updates answered`;
+    assert.deepEqual(
+      report.violations
+        .filter((v) => ENFORCED.includes(v.invariant))
+        .map((v) => `[${v.invariant}] step ${v.step}: ${v.description}`),
+      [],
+      `${summary}; invariants violated`,
+    );
+    assert.ok(report.promotions.automatic >= 5, `${summary}: too few promotions to show anything`);
+    assert.ok(report.faults.fired > 0, `${summary}: no fault fired`);
+    assert.ok(report.handovers > 0, `${summary}: no pipeline continued-as-new, so no request met a handover`);
+    assert.ok(report.updates.sent > 0, `${summary}: no update was sent`);
+  },
+);

@@ -30,7 +30,9 @@ describe('human and platform checks hold a promotion, then let it through', () =
       request.on('data', (c) => (raw += c));
       request.on('end', () => {
         const signed = verifySignature(secret, raw, String(request.headers['conveyor-signature'] ?? ''));
-        response.writeHead(signed ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(signed ? answer : { ok: false, reason: 'bad signature' }));
+        response
+          .writeHead(signed ? 200 : 401, { 'content-type': 'application/json' })
+          .end(JSON.stringify(signed ? answer : { ok: false, reason: 'bad signature' }));
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -44,26 +46,70 @@ describe('human and platform checks hold a promotion, then let it through', () =
   test('approval: waits for a person, rejects a bad approval, goes once approved with the conveyor CLI', async () => {
     const name = `appr-${Date.now() % 1e6}`;
     const stages = ['qa01', 'st01'].map((s) => `${name}-${s}`);
-    const service = await stack.launch('approval', { stages, checks: { [stages[1]]: { approval: { approvers: ['ana'] } } } });
+    const service = await stack.launch('approval', {
+      stages,
+      checks: { [stages[1]]: { approval: { approvers: ['ana'] } } },
+    });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     const waiting = await eventually(() => held(stack, service, 0, 'approval'), 30_000, 'the approval gate');
     assert.match(waiting.reason, /^waiting for approval since .* \(approvers: ana\)$/);
-    await assert.rejects(approveRelease(stack.client, service.name, { stage: stages[1], by: 'bo' }), (e: Error) => e instanceof UserError && /bo may not approve/.test(e.message));
-    await assert.rejects(approveRelease(stack.client, service.name, { stage: stages[1], by: 'ana', commit: 'abcdef1' }), /not the one waiting/);
+    await assert.rejects(
+      approveRelease(stack.client, service.name, { stage: stages[1], by: 'bo' }),
+      (e: Error) => e instanceof UserError && /bo may not approve/.test(e.message),
+    );
+    await assert.rejects(
+      approveRelease(stack.client, service.name, { stage: stages[1], by: 'ana', commit: 'abcdef1' }),
+      /not the one waiting/,
+    );
     const env = { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace };
-    const { stdout } = await run(process.execPath, [`${projectRoot}/bin/conveyor.js`, 'approve', service.name, '--to', stages[1], '--by', 'ana', '--comment', 'looks good'], { env });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        `${projectRoot}/bin/conveyor.js`,
+        'approve',
+        service.name,
+        '--to',
+        stages[1],
+        '--by',
+        'ana',
+        '--comment',
+        'looks good',
+      ],
+      { env },
+    );
     assert.match(stdout, /approved .* into/);
-    await eventually(async () => (await commitsByStage(stack, service))[1] === merged.sha, 30_000, 'the approved promotion');
+    await eventually(
+      async () => (await commitsByStage(stack, service))[1] === merged.sha,
+      30_000,
+      'the approved promotion',
+    );
   });
 
   test('approval works with temporal workflow update execute too', async () => {
     const name = `apcli-${Date.now() % 1e6}`;
     const stages = ['qa01', 'st01'].map((s) => `${name}-${s}`);
-    const service = await stack.launch('approval-cli', { stages, checks: { [stages[1]]: { approval: { approvers: [] } } } });
+    const service = await stack.launch('approval-cli', {
+      stages,
+      checks: { [stages[1]]: { approval: { approvers: [] } } },
+    });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     await eventually(() => held(stack, service, 0, 'approval'), 30_000, 'the approval gate');
-    await stack.temporal('workflow', 'update', 'execute', '--workflow-id', `conveyor/${service.name}`, '--name', 'approve', '--input', JSON.stringify({ stage: stages[1], by: 'cli-user' }));
-    await eventually(async () => (await commitsByStage(stack, service))[1] === merged.sha, 30_000, 'the approved promotion');
+    await stack.temporal(
+      'workflow',
+      'update',
+      'execute',
+      '--workflow-id',
+      `conveyor/${service.name}`,
+      '--name',
+      'approve',
+      '--input',
+      JSON.stringify({ stage: stages[1], by: 'cli-user' }),
+    );
+    await eventually(
+      async () => (await commitsByStage(stack, service))[1] === merged.sha,
+      30_000,
+      'the approved promotion',
+    );
   });
 
   test('zeroDowntime: one web dyno and no preboot hold promotion into production until fixed', async () => {
@@ -75,27 +121,49 @@ describe('human and platform checks hold a promotion, then let it through', () =
     assert.equal(verdict.reason, `${service.stages[2]} runs 1 web dyno; preboot is off`);
     stack.sandbox.scenario.setFormation(service.stages[2], { web: 2 });
     stack.sandbox.scenario.setFeature(service.stages[2], 'preboot', true);
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'the roll-out');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'the roll-out',
+    );
   });
 
   test('ci: a failing check holds the release, naming it; a green re-run lets it go', async () => {
     const service = await stack.prepare('ci');
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    stack.sandbox.scenario.setCheck(service.repo, merged.sha, { name: 'test', status: 'completed', conclusion: 'failure' });
+    stack.sandbox.scenario.setCheck(service.repo, merged.sha, {
+      name: 'test',
+      status: 'completed',
+      conclusion: 'failure',
+    });
     await stack.start(service);
     const verdict = await eventually(() => held(stack, service, 0, 'ci'), 30_000, 'the ci gate');
     assert.match(verdict.reason, /CI failed for .*: test \(failure\)/);
-    stack.sandbox.scenario.setCheck(service.repo, merged.sha, { name: 'test', status: 'completed', conclusion: 'success' });
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'the roll-out');
+    stack.sandbox.scenario.setCheck(service.repo, merged.sha, {
+      name: 'test',
+      status: 'completed',
+      conclusion: 'success',
+    });
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'the roll-out',
+    );
   });
 
   test('webhook: a signed request; the receiver says no, then yes', async () => {
-    const service = await stack.launch('hook', { checks: { '*': { webhook: { url: receiverUrl, secretEnv: 'CONVEYOR_TEST_WEBHOOK_SECRET', timeoutMs: 2_000 } } } });
+    const service = await stack.launch('hook', {
+      checks: { '*': { webhook: { url: receiverUrl, secretEnv: 'CONVEYOR_TEST_WEBHOOK_SECRET', timeoutMs: 2_000 } } },
+    });
     answer = { ok: false, reason: 'load test running' };
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     const verdict = await eventually(() => held(stack, service, 0, 'webhook'), 30_000, 'the webhook gate');
     assert.match(verdict.reason, /said no: load test running/);
     answer = { ok: true } as typeof answer;
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'the roll-out');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'the roll-out',
+    );
   });
 });

@@ -13,14 +13,16 @@ import { eventually } from '../support/temporal';
 
 /** A worker in its own process; resolves once it polls. */
 async function workerProcess(stack: Stack): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test', 'support', 'worker-main.ts')], { env: stack.workerEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test', 'support', 'worker-main.ts')], {
+    env: stack.workerEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('worker running') && resolve());
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
   });
   return child;
 }
-
 
 describe('durability', () => {
   const cleanup: (() => unknown)[] = [];
@@ -35,13 +37,18 @@ describe('durability', () => {
     cleanup.push(() => worker.kill('SIGKILL'));
     const service = await stack.launch('killed');
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    const into = () => stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => t.app === service.stages[1]));
+    const into = () =>
+      stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => t.app === service.stages[1]));
     await eventually(() => into().length === 1, 30_000, 'the promotion POST');
     assert.equal(into()[0].status, 'pending', 'killed while the promotion is still pending');
     worker.kill('SIGKILL');
     worker = await workerProcess(stack);
     // The retry starts on the new worker once the killed attempt's heartbeat times out (20 s).
-    const done = await eventually(async () => (await status(stack, service)).history[0], 90_000, 'the promotion completed by the new worker');
+    const done = await eventually(
+      async () => (await status(stack, service)).history[0],
+      90_000,
+      'the promotion completed by the new worker',
+    );
     assert.equal(done.outcome, 'succeeded');
     assert.equal(done.commit, merged.sha);
     assert.equal(into().length, 1, 'exactly one promotion into the stage');
@@ -50,7 +57,9 @@ describe('durability', () => {
   test('a lost answer to a slow promotion POST: the retry waits for its effect instead of posting again', async () => {
     const stack = await startStack({ promotionDelayMs: 4_000 });
     cleanup.push(() => stack.stop());
-    const service = await stack.launch('slow-lost', { stages: ['qa01', 'st01'].map((s) => `slow-lost-${Date.now() % 1e6}-${s}`) });
+    const service = await stack.launch('slow-lost', {
+      stages: ['qa01', 'st01'].map((s) => `slow-lost-${Date.now() % 1e6}-${s}`),
+    });
     stack.sandbox.faults.inject({ id: 'lost', endpoint: 'POST /pipeline-promotions', kind: 'reset-after', count: 1 });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     const done = await eventually(async () => (await status(stack, service)).history[0], 60_000, 'the promotion');
@@ -77,10 +86,18 @@ describe('durability', () => {
     server = await ensureDevServer(options);
     worker = await workerProcess(stack);
 
-    const resumed = await eventually(async () => (await status(stack, service)).paused ?? undefined, 60_000, 'the state after the restart');
+    const resumed = await eventually(
+      async () => (await status(stack, service)).paused ?? undefined,
+      60_000,
+      'the state after the restart',
+    );
     assert.equal(resumed.reason, 'across a restart');
     await resumePipeline(stack.client, service.name, 'ops');
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 90_000, 'the roll-out after the restart');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      90_000,
+      'the roll-out after the restart',
+    );
   });
 });

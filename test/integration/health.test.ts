@@ -13,13 +13,18 @@ describe('health gates hold a promotion, then let it through', () => {
   let stack: Stack;
   let health: HealthSandbox;
   let alertmanager: Alertmanager;
-  before(async () => {
-    [stack, health, alertmanager] = await Promise.all([startStack(), startHealthSandbox(), startAlertmanager()]);
-  }, { timeout: 360_000 });
+  before(
+    async () => {
+      [stack, health, alertmanager] = await Promise.all([startStack(), startHealthSandbox(), startAlertmanager()]);
+    },
+    { timeout: 360_000 },
+  );
   after(async () => Promise.all([stack?.stop(), health?.stop(), alertmanager?.stop()]));
 
   test('an open incident on the Heroku status page holds promotions until it is resolved', async () => {
-    const service = await stack.launch('incident', { incident: { herokuStatus: { url: health.herokuStatusUrl, systems: [] } } });
+    const service = await stack.launch('incident', {
+      incident: { herokuStatus: { url: health.herokuStatusUrl, systems: [] } },
+    });
     const incident = health.controls.openIncident({ source: 'heroku-status', title: 'Elevated API errors' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     const held = await eventually(async () => {
@@ -27,9 +32,16 @@ describe('health gates hold a promotion, then let it through', () => {
       return v && !v.ok ? v : undefined;
     });
     assert.equal(held.reason, "Heroku status: incident 'Elevated API errors' open");
-    assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => service.stages.includes(t.app))).length, 0);
+    assert.equal(
+      stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => service.stages.includes(t.app))).length,
+      0,
+    );
     health.controls.resolveIncident(incident);
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'roll-out after the incident');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'roll-out after the incident',
+    );
   });
 
   test('a firing eu alert in Alertmanager holds promotion into eu only; silencing it lets it go', async () => {
@@ -37,12 +49,18 @@ describe('health gates hold a promotion, then let it through', () => {
     const stages = ['qa01', 'st01', 'va01', 'eu01'].map((s) => `${name}-${s}`);
     const service = await stack.launch('alerts', {
       stages,
-      checks: { [stages[3]]: { alerts: { alertmanager: { url: alertmanager.url, matchers: { service: name, region: 'eu' } } } } },
+      checks: {
+        [stages[3]]: { alerts: { alertmanager: { url: alertmanager.url, matchers: { service: name, region: 'eu' } } } },
+      },
     });
     await alertmanager.postAlert({ alertname: 'HighErrorRate', service: name, region: 'eu' });
     await alertmanager.postAlert({ alertname: 'HighErrorRate', service: name, region: 'us' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await commitsByStage(stack, service))[2] === merged.sha, 60_000, 'the release in va01');
+    await eventually(
+      async () => (await commitsByStage(stack, service))[2] === merged.sha,
+      60_000,
+      'the release in va01',
+    );
     const held = await eventually(async () => {
       const v = await verdictOf(stack, service, 2, 'alerts');
       return v && !v.ok ? v : undefined;
@@ -50,13 +68,19 @@ describe('health gates hold a promotion, then let it through', () => {
     assert.match(held.reason, /HighErrorRate .* firing/);
     assert.notEqual((await commitsByStage(stack, service))[3], merged.sha);
     await alertmanager.silence({ service: name, region: 'eu' });
-    await eventually(async () => (await commitsByStage(stack, service))[3] === merged.sha, 60_000, 'the release in eu01 after the silence');
+    await eventually(
+      async () => (await commitsByStage(stack, service))[3] === merged.sha,
+      60_000,
+      'the release in eu01 after the silence',
+    );
   });
 
   test('a health URL that does not answer 200 holds promotions until it does', async () => {
     health.controls.setProbe('integration', { status: 500 });
     const url = health.probeUrl('integration');
-    const service = await stack.launch('urls', { checks: { '*': { urls: { urls: [url], timeoutMs: 2_000, followRedirects: false } } } });
+    const service = await stack.launch('urls', {
+      checks: { '*': { urls: { urls: [url], timeoutMs: 2_000, followRedirects: false } } },
+    });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     const held = await eventually(async () => {
       const v = await verdictOf(stack, service, 0, 'urls');
@@ -64,14 +88,23 @@ describe('health gates hold a promotion, then let it through', () => {
     });
     assert.match(held.reason, new RegExp(`${url.replace(/[/.]/g, '\\$&')}.*500`));
     health.controls.setProbe('integration', { status: 200 });
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'roll-out once the URL answers 200');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'roll-out once the URL answers 200',
+    );
   });
 
   test('a blackout holds promotions and the workflow wakes the moment it ends, not at the next tick', async () => {
     // Blackouts are written to the minute: this one ends at the start of the next minute.
     const now = DateTime.utc();
     const end = now.startOf('minute').plus({ minutes: now.second > 50 ? 2 : 1 });
-    const blackout = { from: now.minus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm"), to: end.toFormat("yyyy-LL-dd'T'HH:mm"), reason: 'launch day', timeZone: 'UTC' };
+    const blackout = {
+      from: now.minus({ hours: 1 }).toFormat("yyyy-LL-dd'T'HH:mm"),
+      to: end.toFormat("yyyy-LL-dd'T'HH:mm"),
+      reason: 'launch day',
+      timeZone: 'UTC',
+    };
     // Merged before the workflow first looks: after that only the gate's own timer can wake it.
     const service = await stack.prepare('window', { tick: '1h', windows: { windows: [], blackouts: [blackout] } });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
@@ -82,7 +115,11 @@ describe('health gates hold a promotion, then let it through', () => {
     });
     assert.match(held.reason, /launch day/);
     assert.equal(held.recheckAt, end.toISO({ suppressMilliseconds: false }));
-    const promoted = await eventually(async () => (await status(stack, service)).history.find((h) => h.commit === merged.sha), 150_000, 'the promotion after the blackout');
+    const promoted = await eventually(
+      async () => (await status(stack, service)).history.find((h) => h.commit === merged.sha),
+      150_000,
+      'the promotion after the blackout',
+    );
     const late = Date.parse(promoted.startedAt) - end.toMillis();
     assert.ok(late >= 0 && late < 1_000, `promotion started ${late} ms after the blackout ended (tick is 1h)`);
   });

@@ -15,10 +15,18 @@ describe('installations', () => {
 
   test('a pipeline starting while conveyor/control has no worker reconciles without waiting for it', async () => {
     // Another installation's control workflow: its task queue has no worker here.
-    await stack.client.workflow.start('control', { workflowId: CONTROL_WORKFLOW_ID, taskQueue: 'nobody-polls-this', args: [{}] });
+    await stack.client.workflow.start('control', {
+      workflowId: CONTROL_WORKFLOW_ID,
+      taskQueue: 'nobody-polls-this',
+      args: [{}],
+    });
     const service = await stack.launch('no-control', { minAge: '0s' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => ((await commitsByStage(stack, service)).every((c) => c === merged.sha) ? true : undefined), 30_000, 'rolled out without conveyor/control answering');
+    await eventually(
+      async () => ((await commitsByStage(stack, service)).every((c) => c === merged.sha) ? true : undefined),
+      30_000,
+      'rolled out without conveyor/control answering',
+    );
     await stack.client.workflow.getHandle(CONTROL_WORKFLOW_ID).terminate('test over');
   });
 
@@ -31,7 +39,11 @@ describe('installations', () => {
       args: [{ service: { ...service, name: 'theirs' } }],
     });
     await freezeAll(stack.client, stack.taskQueue, { reason: 'our launch', by: 'ops' });
-    await eventually(async () => ((await status(stack, service)).frozen ? true : undefined), 30_000, 'our pipeline frozen');
+    await eventually(
+      async () => ((await status(stack, service)).frozen ? true : undefined),
+      30_000,
+      'our pipeline frozen',
+    );
     const history = await stack.temporal('workflow', 'show', '--workflow-id', theirs.workflowId, '--output', 'json');
     const signalled = JSON.parse(history).events.filter((e: { eventType: string }) => /Signaled/i.test(e.eventType));
     assert.deepEqual(signalled, [], 'the other installation was not signalled');

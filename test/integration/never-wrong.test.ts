@@ -17,16 +17,30 @@ describe('never promote wrongly, never get stuck', () => {
   test('a promotion decided while Heroku answers 5xx is not posted once the operator paused', async () => {
     const service = await stack.launch('decided-paused', { minAge: '0s' });
     const reads = ['GET /apps/{app}/releases', 'GET /apps/{app}/releases/{id}'];
-    reads.forEach((endpoint, i) => stack.sandbox.faults.inject({ id: `down-${i}`, endpoint, kind: 'error', status: 503 }));
+    reads.forEach((endpoint, i) =>
+      stack.sandbox.faults.inject({ id: `down-${i}`, endpoint, kind: 'error', status: 503 }),
+    );
     await stack.sandbox.scenario.merge(service.pipeline);
     // Decided: in flight in status, its activity stuck on the failing reads before the POST.
-    await eventually(async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined), 30_000, 'a promotion decided');
+    await eventually(
+      async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined),
+      30_000,
+      'a promotion decided',
+    );
     await pausePipeline(stack.client, service.name, { reason: 'stop everything', by: 'ana' });
     reads.forEach((_, i) => stack.sandbox.faults.clear(`down-${i}`));
-    const withdrawn = await eventually(async () => (await status(stack, service)).history.find((h) => h.outcome === 'withdrawn'), 60_000, 'the promotion withdrawn');
+    const withdrawn = await eventually(
+      async () => (await status(stack, service)).history.find((h) => h.outcome === 'withdrawn'),
+      60_000,
+      'the promotion withdrawn',
+    );
     assert.match(withdrawn.error ?? '', /paused by ana/);
     await pause(2_000);
-    assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0, 'nothing was posted into the paused pipeline');
+    assert.equal(
+      stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length,
+      0,
+      'nothing was posted into the paused pipeline',
+    );
     assert.equal((await status(stack, service)).inFlight.length, 0);
   });
 
@@ -36,11 +50,18 @@ describe('never promote wrongly, never get stuck', () => {
       const hand = await stack.sandbox.scenario.handDeploy(service.pipeline, service.stages[1], { artifact });
       await pause(1_000);
       await stack.sandbox.scenario.merge(service.pipeline);
-      const held = await eventually(async () => {
-        const s = await status(stack, service);
-        return s.pairs[0]?.verdicts.find((v) => v.gate === 'forward' && !v.ok);
-      }, 30_000, 'held by forward');
-      assert.equal(held.reason, `${service.stages[1]} runs v${hand.version} whose commit is unknown: promote by hand (--skip-gates) to overwrite it`);
+      const held = await eventually(
+        async () => {
+          const s = await status(stack, service);
+          return s.pairs[0]?.verdicts.find((v) => v.gate === 'forward' && !v.ok);
+        },
+        30_000,
+        'held by forward',
+      );
+      assert.equal(
+        held.reason,
+        `${service.stages[1]} runs v${hand.version} whose commit is unknown: promote by hand (--skip-gates) to overwrite it`,
+      );
       await pause(2_000);
       assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0);
     });
@@ -48,10 +69,26 @@ describe('never promote wrongly, never get stuck', () => {
 
   test('a freeze sent straight to one pipeline survives continue-as-new', async () => {
     const service = await stack.launch('straight-freeze', { tick: '200ms' }, { maxHistoryEvents: 40 });
-    await stack.temporal('workflow', 'signal', '--workflow-id', `conveyor/${service.name}`, '--name', 'freeze', '--input', '{"reason":"hands off","by":"ops"}');
+    await stack.temporal(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      `conveyor/${service.name}`,
+      '--name',
+      'freeze',
+      '--input',
+      '{"reason":"hands off","by":"ops"}',
+    );
     const handle = stack.client.workflow.getHandle(`conveyor/${service.name}`);
     const first = (await handle.describe()).runId;
-    await eventually(async () => ((await stack.client.workflow.getHandle(`conveyor/${service.name}`).describe()).runId !== first ? true : undefined), 60_000, 'a new run');
+    await eventually(
+      async () =>
+        (await stack.client.workflow.getHandle(`conveyor/${service.name}`).describe()).runId !== first
+          ? true
+          : undefined,
+      60_000,
+      'a new run',
+    );
     await pause(1_000);
     assert.equal((await status(stack, service)).frozen?.reason, 'hands off');
   });
@@ -75,11 +112,19 @@ describe('never promote wrongly, never get stuck', () => {
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     stack.sandbox.faults.inject({ id: 'rotated', endpoint: 'GET /apps/{app}/releases', kind: 'error', status: 401 });
     await resumePipeline(stack.client, service.name, 'test');
-    const erred = await eventually(async () => (await status(stack, service)).history.find((h) => h.outcome === 'not-posted'), 60_000, 'the promotion stopped before its POST');
+    const erred = await eventually(
+      async () => (await status(stack, service)).history.find((h) => h.outcome === 'not-posted'),
+      60_000,
+      'the promotion stopped before its POST',
+    );
     assert.match(erred.error ?? '', /401/);
     stack.sandbox.faults.clear('rotated');
     await resumePipeline(stack.client, service.name, 'test'); // a person acts: the block is looked at again now
-    await eventually(async () => ((await commitsByStage(stack, service))[1] === merged.sha ? true : undefined), 60_000, 'promoted once the token works');
+    await eventually(
+      async () => ((await commitsByStage(stack, service))[1] === merged.sha ? true : undefined),
+      60_000,
+      'promoted once the token works',
+    );
   });
 
   test('a configure signal with wrong types is refused and the pipeline goes on', async () => {
@@ -91,10 +136,23 @@ describe('never promote wrongly, never get stuck', () => {
       { ...service, minAgeMs: 100_000_000 * 86_400_000 },
     ];
     for (const payload of bad) {
-      await stack.temporal('workflow', 'signal', '--workflow-id', `conveyor/${service.name}`, '--name', 'configure', '--input', JSON.stringify(payload));
+      await stack.temporal(
+        'workflow',
+        'signal',
+        '--workflow-id',
+        `conveyor/${service.name}`,
+        '--name',
+        'configure',
+        '--input',
+        JSON.stringify(payload),
+      );
     }
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => ((await commitsByStage(stack, service)).every((c) => c === merged.sha) ? true : undefined), 60_000, 'rolled out on the old config');
+    await eventually(
+      async () => ((await commitsByStage(stack, service)).every((c) => c === merged.sha) ? true : undefined),
+      60_000,
+      'rolled out on the old config',
+    );
     const described = await stack.client.workflow.getHandle(`conveyor/${service.name}`).describe();
     assert.equal(described.status.name, 'RUNNING');
   });
@@ -111,7 +169,11 @@ describe('a manual promotion while the run hands over (continue-as-new)', () => 
   test('is answered, never left waiting, and the pipeline keeps reconciling', async () => {
     const service = await stack.launch('manual-handover', { minAge: '0s', tick: '200ms' }, { maxHistoryEvents: 50 });
     await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined), 30_000, 'a slow promotion in flight');
+    await eventually(
+      async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined),
+      30_000,
+      'a slow promotion in flight',
+    );
     const answers: string[] = [];
     const deadline = Date.now() + 8_000;
     while (Date.now() < deadline) {
@@ -127,11 +189,14 @@ describe('a manual promotion while the run hands over (continue-as-new)', () => 
     }
     assert.ok(!answers.includes('no answer'), `every request answered: ${answers.join(' | ')}`);
     const before = (await status(stack, service)).observedAt;
-    const later = await eventually(async () => {
-      const s = await status(stack, service);
-      return s.observedAt !== before ? s : undefined;
-    }, 30_000, 'still reconciling');
+    const later = await eventually(
+      async () => {
+        const s = await status(stack, service);
+        return s.observedAt !== before ? s : undefined;
+      },
+      30_000,
+      'still reconciling',
+    );
     assert.ok(later.observedAt);
   });
 });
-

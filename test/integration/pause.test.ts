@@ -17,7 +17,16 @@ describe('pause and resume', () => {
   test('a pause sent with the temporal CLI holds promotions until resume', async () => {
     const service = await stack.launch('cli-pause');
     const id = `conveyor/${service.name}`;
-    await temporal('workflow', 'signal', '--workflow-id', id, '--name', 'pause', '--input', '{"reason":"release freeze","by":"ana"}');
+    await temporal(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      id,
+      '--name',
+      'pause',
+      '--input',
+      '{"reason":"release freeze","by":"ana"}',
+    );
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     const held = await eventually(async () => {
       const s = await status(stack, service);
@@ -28,7 +37,11 @@ describe('pause and resume', () => {
     assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0);
 
     await temporal('workflow', 'signal', '--workflow-id', id, '--name', 'resume');
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'roll-out after resume');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'roll-out after resume',
+    );
   });
 
   test('a pause with no input, as the Web UI sends it, pauses with a placeholder reason', async () => {
@@ -41,10 +54,17 @@ describe('pause and resume', () => {
   test('the paused search attribute lets the Web UI list paused pipelines', async () => {
     const service = await stack.launch('visible');
     await pausePipeline(stack.client, service.name, { reason: 'maintenance', by: 'ops' });
-    const listed = await eventually(async () => {
-      for await (const w of stack.client.workflow.list({ query: `ConveyorPaused = true AND WorkflowId = 'conveyor/${service.name}'` })) return w;
-      return undefined;
-    }, 30_000, 'the workflow listed as paused');
+    const listed = await eventually(
+      async () => {
+        for await (const w of stack.client.workflow.list({
+          query: `ConveyorPaused = true AND WorkflowId = 'conveyor/${service.name}'`,
+        }))
+          return w;
+        return undefined;
+      },
+      30_000,
+      'the workflow listed as paused',
+    );
     assert.equal(listed.typedSearchAttributes.get(ConveyorPaused), true);
     await resumePipeline(stack.client, service.name, 'ops');
     assert.equal((await status(stack, service)).paused, null);
@@ -54,7 +74,16 @@ describe('pause and resume', () => {
     const service = await stack.launch('cli-query', { minAge: '1h' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     await eventually(async () => (await status(stack, service)).stages[0].commit === merged.sha);
-    const out = await temporal('workflow', 'query', '--workflow-id', `conveyor/${service.name}`, '--name', 'currentStage', '--output', 'json');
+    const out = await temporal(
+      'workflow',
+      'query',
+      '--workflow-id',
+      `conveyor/${service.name}`,
+      '--name',
+      'currentStage',
+      '--output',
+      'json',
+    );
     assert.equal(JSON.parse(out).queryResult[0].stage, service.stages[0]);
   });
 
@@ -63,7 +92,11 @@ describe('pause and resume', () => {
     await pausePipeline(stack.client, service.name, { reason: 'keep me', by: 'ops' });
     const handle = stack.client.workflow.getHandle(`conveyor/${service.name}`);
     const first = (await handle.describe()).runId;
-    await eventually(async () => (await stack.client.workflow.getHandle(`conveyor/${service.name}`).describe()).runId !== first, 60_000, 'a new run');
+    await eventually(
+      async () => (await stack.client.workflow.getHandle(`conveyor/${service.name}`).describe()).runId !== first,
+      60_000,
+      'a new run',
+    );
     const after = await status(stack, service);
     assert.equal(after.paused?.reason, 'keep me');
     assert.equal(after.paused?.by, 'ops');

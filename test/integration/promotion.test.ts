@@ -14,7 +14,8 @@ describe('promotions', () => {
         ...activities,
         async promote(request) {
           const outcome = await activities.promote(request);
-          if (request.targetApp.includes('-retry-') && Context.current().info.attempt === 1) throw new Error('worker lost after promoting');
+          if (request.targetApp.includes('-retry-') && Context.current().info.attempt === 1)
+            throw new Error('worker lost after promoting');
           return outcome;
         },
       }),
@@ -23,9 +24,15 @@ describe('promotions', () => {
   after(async () => stack?.stop());
 
   test('a retried promotion does not promote twice', async () => {
-    const service = await stack.launch('x-retry', { stages: ['qa01', 'st01'].map((s) => `x-retry-${Math.random().toString(36).slice(2, 6)}-${s}`) });
+    const service = await stack.launch('x-retry', {
+      stages: ['qa01', 'st01'].map((s) => `x-retry-${Math.random().toString(36).slice(2, 6)}-${s}`),
+    });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await status(stack, service)).history[0]?.outcome === 'succeeded', 60_000, 'the promotion to finish');
+    await eventually(
+      async () => (await status(stack, service)).history[0]?.outcome === 'succeeded',
+      60_000,
+      'the promotion to finish',
+    );
     const into = stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => t.app === service.stages[1]));
     assert.equal(into.length, 1, 'exactly one promotion was posted');
     assert.equal(stack.sandbox.scenario.releases(service.stages[1]).filter((r) => r.commit === merged.sha).length, 1);
@@ -34,12 +41,23 @@ describe('promotions', () => {
   test('a promotion whose POST answer is lost on the wire is not posted twice', async () => {
     const service = await stack.launch('lost');
     // Heroku acts on the POST, then the connection dies before the answer arrives.
-    stack.sandbox.faults.inject({ id: 'lost-answer', endpoint: 'POST /pipeline-promotions', kind: 'reset-after', count: 1 });
+    stack.sandbox.faults.inject({
+      id: 'lost-answer',
+      endpoint: 'POST /pipeline-promotions',
+      kind: 'reset-after',
+      count: 1,
+    });
     try {
       const merged = await stack.sandbox.scenario.merge(service.pipeline);
-      await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 90_000, 'the roll-out');
+      await eventually(
+        async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+        90_000,
+        'the roll-out',
+      );
       assert.equal(stack.sandbox.faults.list().find((r) => r.id === 'lost-answer')?.fired, 1, 'the fault fired');
-      const into = stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => t.app === service.stages[1]));
+      const into = stack.sandbox.scenario
+        .promotions()
+        .filter((p) => p.targets.some((t) => t.app === service.stages[1]));
       assert.equal(into.length, 1);
     } finally {
       stack.sandbox.faults.clear('lost-answer');
@@ -50,10 +68,14 @@ describe('promotions', () => {
     const service = await stack.launch('phase');
     stack.sandbox.scenario.setReleasePhase(service.stages[1], { fail: 'Release command failed: migration error' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    const failed = await eventually(async () => {
-      const s = await status(stack, service);
-      return s.history[0]?.outcome === 'failed' ? s : undefined;
-    }, 60_000, 'the failed promotion');
+    const failed = await eventually(
+      async () => {
+        const s = await status(stack, service);
+        return s.history[0]?.outcome === 'failed' ? s : undefined;
+      },
+      60_000,
+      'the failed promotion',
+    );
     assert.equal(failed.history[0].error, 'Release command failed: migration error');
     await eventually(async () => (await status(stack, service)).pairs[0]?.state === 'held');
     const held = await status(stack, service);
@@ -62,7 +84,10 @@ describe('promotions', () => {
     assert.equal(held.stages[1].latest?.status, 'failed');
     // A few more ticks: still exactly one attempt into that stage.
     await new Promise((r) => setTimeout(r, 3_000));
-    assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => t.app === service.stages[1])).length, 1);
+    assert.equal(
+      stack.sandbox.scenario.promotions().filter((p) => p.targets.some((t) => t.app === service.stages[1])).length,
+      1,
+    );
   });
 
   test('a newer release goes where an older one failed', async () => {
@@ -72,13 +97,21 @@ describe('promotions', () => {
     await eventually(async () => (await status(stack, service)).history[0]?.outcome === 'failed', 60_000);
     stack.sandbox.scenario.setReleasePhase(service.stages[1], {});
     const fixed = await stack.sandbox.scenario.merge(service.pipeline, { message: 'fix' });
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === fixed.sha), 60_000, 'the fix everywhere');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === fixed.sha),
+      60_000,
+      'the fix everywhere',
+    );
   });
 
   test('a hotfix on a later stage is never overwritten by an older release', async () => {
     const service = await stack.launch('hotfix', { minAge: '1s' });
     const hotfix = await stack.sandbox.scenario.hotfix(service.pipeline, service.stages[2], { message: 'urgent fix' });
-    await eventually(async () => (await status(stack, service)).pairs[1]?.state === 'gated', 30_000, 'the pair into the hotfix gated');
+    await eventually(
+      async () => (await status(stack, service)).pairs[1]?.state === 'gated',
+      30_000,
+      'the pair into the hotfix gated',
+    );
     const s = await status(stack, service);
     const forward = s.pairs[1].verdicts.find((v) => v.gate === 'forward');
     assert.equal(forward?.ok, false);
@@ -106,7 +139,11 @@ describe('promotions', () => {
     const service = await stack.prepare('on-time', { minAge: '4s', tick: '1m' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     await stack.start(service);
-    const promoted = await eventually(async () => (await status(stack, service)).history.find((h) => h.commit === merged.sha), 30_000, 'the promotion');
+    const promoted = await eventually(
+      async () => (await status(stack, service)).history.find((h) => h.commit === merged.sha),
+      30_000,
+      'the promotion',
+    );
     const release = stack.sandbox.scenario.releases(service.stages[0]).find((r) => r.commit === merged.sha)!;
     // Soak counts from when the release started running: its release phase's end (updated_at).
     const opensAt = Date.parse(release.updatedAt) + 4_000;

@@ -13,14 +13,27 @@ describe('a release rolls through the pipeline', () => {
   test('a merged release reaches every stage, in order', async () => {
     const service = await stack.launch('roll');
     const merged = await stack.sandbox.scenario.merge(service.pipeline, { message: 'feature' });
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'the release on every stage');
-    const promotions = stack.sandbox.scenario.promotions().filter((p) => service.stages.some((s) => p.targets.some((t) => t.app === s)));
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'the release on every stage',
+    );
+    const promotions = stack.sandbox.scenario
+      .promotions()
+      .filter((p) => service.stages.some((s) => p.targets.some((t) => t.app === s)));
     assert.deepEqual(
       promotions.map((p) => `${p.source}->${p.targets.map((t) => t.app).join(',')}`),
-      [`${service.stages[0]}->${service.stages[1]}`, `${service.stages[1]}->${service.stages[2]}`, `${service.stages[2]}->${service.stages[3]}`],
+      [
+        `${service.stages[0]}->${service.stages[1]}`,
+        `${service.stages[1]}->${service.stages[2]}`,
+        `${service.stages[2]}->${service.stages[3]}`,
+      ],
     );
     const history = (await status(stack, service)).history;
-    assert.deepEqual(history.map((h) => [h.to, h.outcome]).reverse(), service.stages.slice(1).map((s) => [s, 'succeeded']));
+    assert.deepEqual(
+      history.map((h) => [h.to, h.outcome]).reverse(),
+      service.stages.slice(1).map((s) => [s, 'succeeded']),
+    );
   });
 
   test('currentStage answers the furthest stage the newest release has reached', async () => {
@@ -43,12 +56,24 @@ describe('a release rolls through the pipeline', () => {
     });
     assert.equal(shown.stages[0].commit, merged.sha);
     assert.equal(shown.stages[0].status, 'succeeded');
-    assert.deepEqual(shown.pairs.map((p) => p.state), ['gated', 'in-sync', 'in-sync']);
+    assert.deepEqual(
+      shown.pairs.map((p) => p.state),
+      ['gated', 'in-sync', 'in-sync'],
+    );
     const age = shown.pairs[0].verdicts.find((v) => v.gate === 'age');
     assert.equal(age?.ok, false);
     assert.match(age.reason, /soaked at .* \(minAge 1h\)/);
     assert.ok(shown.pairs[0].recheckAt, 'the pair says when it is checked again');
-    assert.deepEqual(shown.pairs[0].verdicts.map((v) => [v.gate, v.ok]), [['allow', true], ['age', false], ['branch', true], ['forward', true], ['ci', true]]);
+    assert.deepEqual(
+      shown.pairs[0].verdicts.map((v) => [v.gate, v.ok]),
+      [
+        ['allow', true],
+        ['age', false],
+        ['branch', true],
+        ['forward', true],
+        ['ci', true],
+      ],
+    );
   });
 
   test('two releases advance in different pairs at the same time', async () => {
@@ -59,14 +84,22 @@ describe('a release rolls through the pipeline', () => {
     // both promotions in flight at once (decided in one pass, not by a race of timings).
     await pausePipeline(stack.client, service.name, { reason: 'line them up', by: 'test' });
     const b = await stack.sandbox.scenario.merge(service.pipeline, { message: 'B' });
-    await eventually(async () => ((await status(stack, service)).stages[0].commit === b.sha ? true : undefined), 30_000, 'B on the first stage');
+    await eventually(
+      async () => ((await status(stack, service)).stages[0].commit === b.sha ? true : undefined),
+      30_000,
+      'B on the first stage',
+    );
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await resumePipeline(stack.client, service.name, 'test');
-    const both = await eventually(async () => {
-      const s = await status(stack, service);
-      const targets = s.inFlight.map((p) => `${p.to}:${p.commit}`);
-      return targets.length === 2 ? targets.sort() : undefined;
-    }, 60_000, 'two promotions in flight');
+    const both = await eventually(
+      async () => {
+        const s = await status(stack, service);
+        const targets = s.inFlight.map((p) => `${p.to}:${p.commit}`);
+        return targets.length === 2 ? targets.sort() : undefined;
+      },
+      60_000,
+      'two promotions in flight',
+    );
     assert.deepEqual(both, [`${service.stages[1]}:${b.sha}`, `${service.stages[3]}:${a.sha}`].sort());
   });
 });
@@ -81,12 +114,25 @@ describe('the Temporal Web UI tells the same story', () => {
   test('activities and timers carry summaries, so the event history reads like the deployment log', async () => {
     const service = await stack.launch('story', { minAge: '1s' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => ((await commitsByStage(stack, service))[1] === merged.sha ? true : undefined), 60_000, 'promoted once');
-    const history = JSON.parse(await stack.temporal('workflow', 'show', '--workflow-id', `conveyor/${service.name}`, '--output', 'json')) as {
+    await eventually(
+      async () => ((await commitsByStage(stack, service))[1] === merged.sha ? true : undefined),
+      60_000,
+      'promoted once',
+    );
+    const history = JSON.parse(
+      await stack.temporal('workflow', 'show', '--workflow-id', `conveyor/${service.name}`, '--output', 'json'),
+    ) as {
       events: { userMetadata?: { summary?: { data?: string } } }[];
     };
-    const summaries = history.events.flatMap((e) => (e.userMetadata?.summary?.data ? [JSON.parse(Buffer.from(e.userMetadata.summary.data, 'base64').toString())] : []));
-    assert.ok(summaries.includes(`promote v${merged.version} ${merged.sha.slice(0, 7)} ${service.stages[0]} -> ${service.stages[1]}`), summaries.join(' | '));
+    const summaries = history.events.flatMap((e) =>
+      e.userMetadata?.summary?.data ? [JSON.parse(Buffer.from(e.userMetadata.summary.data, 'base64').toString())] : [],
+    );
+    assert.ok(
+      summaries.includes(
+        `promote v${merged.version} ${merged.sha.slice(0, 7)} ${service.stages[0]} -> ${service.stages[1]}`,
+      ),
+      summaries.join(' | '),
+    );
     assert.ok(summaries.some((s) => s === `observe ${service.pipeline}`));
     assert.ok(summaries.some((s) => /^age gate opens for |^next look/.test(s)));
   });

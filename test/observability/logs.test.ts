@@ -28,15 +28,29 @@ describe('worker logs', () => {
     workers.push(worker);
     const service = await stack.launch('logged');
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'the roll-out');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'the roll-out',
+    );
     const workflowId = `conveyor/${service.name}`;
     const workflowLine = await worker.waitFor((l) => l.msg === 'Workflow started' && l.workflowId === workflowId);
     assert.equal(workflowLine.taskQueue, stack.taskQueue);
-    const activityLine = await worker.waitFor((l) => l.msg === 'Activity completed' && l.activityType === 'promote' && l.workflowId === workflowId);
+    const activityLine = await worker.waitFor(
+      (l) => l.msg === 'Activity completed' && l.activityType === 'promote' && l.workflowId === workflowId,
+    );
     assert.equal(typeof activityLine.durationMs, 'number');
     await worker.waitFor((l) => l.sdkComponent === 'core');
-    assert.deepEqual(worker.lines.filter((l) => 'nonJson' in l), [], 'every line is JSON');
-    for (const line of worker.lines) assert.ok(typeof line.level === 'number' && typeof line.time === 'number' && typeof line.msg === 'string', JSON.stringify(line));
+    assert.deepEqual(
+      worker.lines.filter((l) => 'nonJson' in l),
+      [],
+      'every line is JSON',
+    );
+    for (const line of worker.lines)
+      assert.ok(
+        typeof line.level === 'number' && typeof line.time === 'number' && typeof line.msg === 'string',
+        JSON.stringify(line),
+      );
     const everything = JSON.stringify(worker.lines);
     assert.ok(!everything.includes(stack.sandbox.token), 'the Heroku/GitHub token is in no line');
     worker.child.kill('SIGTERM');
@@ -48,28 +62,43 @@ describe('worker logs', () => {
     workers.push(worker);
     const service = await stack.launch('quiet');
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000, 'the roll-out');
+    await eventually(
+      async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
+      60_000,
+      'the roll-out',
+    );
     worker.child.kill('SIGTERM');
     await worker.exited;
     assert.ok(worker.lines.some((l) => l.msg === 'worker running'));
-    assert.deepEqual(worker.lines.filter((l) => (l.level as number) < 30).map((l) => l.msg), []);
+    assert.deepEqual(
+      worker.lines.filter((l) => (l.level as number) < 30).map((l) => l.msg),
+      [],
+    );
   });
 
   test('on a terminal the lines are human-readable', async () => {
-    if (spawnSync('sh', ['-c', 'command -v script']).status !== 0) assert.fail('util-linux `script` is needed to give the worker a terminal');
+    if (spawnSync('sh', ['-c', 'command -v script']).status !== 0)
+      assert.fail('util-linux `script` is needed to give the worker a terminal');
     const command = `CONVEYOR_LOG_LEVEL=info timeout -s INT 25 ${process.execPath} ${join(projectRoot, 'bin', 'conveyor.js')} worker`;
-    const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { env: stack.workerEnv }).catch((error: { stdout: string }) => error);
+    const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { env: stack.workerEnv }).catch(
+      (error: { stdout: string }) => error,
+    );
     const text = stdout.replace(/\x1b\[[0-9;]*m/g, '');
     assert.match(text, /INFO.*worker running/);
     assert.doesNotMatch(text, /^\{"level"/m);
   });
 
   test('a bad CONVEYOR_LOG_LEVEL is one clear line and no worker', async () => {
-    const failed = await run(process.execPath, [join(projectRoot, 'bin', 'conveyor.js'), 'worker'], { env: { ...stack.workerEnv, CONVEYOR_LOG_LEVEL: 'loud' } }).then(
+    const failed = await run(process.execPath, [join(projectRoot, 'bin', 'conveyor.js'), 'worker'], {
+      env: { ...stack.workerEnv, CONVEYOR_LOG_LEVEL: 'loud' },
+    }).then(
       () => assert.fail('the worker started'),
       (error: { code: number; stderr: string }) => error,
     );
     assert.notEqual(failed.code, 0);
-    assert.equal(failed.stderr.trim(), "conveyor: CONVEYOR_LOG_LEVEL 'loud' is not one of trace, debug, info, warn, error");
+    assert.equal(
+      failed.stderr.trim(),
+      "conveyor: CONVEYOR_LOG_LEVEL 'loud' is not one of trace, debug, info, warn, error",
+    );
   });
 });

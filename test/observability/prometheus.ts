@@ -7,8 +7,12 @@ export function prometheusBinary(): string {
   if (found) return found;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-  const installed = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { stdio: 'inherit', env });
-  if (installed.status !== 0) throw new Error('apt-get install prometheus failed (Debian\'s prometheus package is needed by this test)');
+  const installed = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], {
+    stdio: 'inherit',
+    env,
+  });
+  if (installed.status !== 0)
+    throw new Error("apt-get install prometheus failed (Debian's prometheus package is needed by this test)");
   return spawnSync('sh', ['-c', 'command -v prometheus'], { encoding: 'utf8' }).stdout.trim() || 'prometheus';
 }
 

@@ -70,7 +70,11 @@ describe('the Heroku rate limit', () => {
   before(async () => {
     sandbox = await startSandbox({ ...FAST, rateLimit: { bucket: 100, refillPerMinute: 0 } });
     heroku = herokuClient(sandbox);
-    await sandbox.scenario.createService({ name: 'limited', repo: 'acme/limited', stages: ['limited-qa01', 'limited-st01'] });
+    await sandbox.scenario.createService({
+      name: 'limited',
+      repo: 'acme/limited',
+      stages: ['limited-qa01', 'limited-st01'],
+    });
   });
   after(async () => sandbox?.stop());
 
@@ -101,7 +105,15 @@ describe('the Heroku rate limit', () => {
 
   test('the bucket refills at its rate, and calls go through again', async () => {
     sandbox.scenario.setRateLimit({ remaining: 0, refillPerMinute: 6_000 }); // 100 a second
-    await until('a call to go through', () => heroku.get('/apps/limited-qa01').then(() => true, () => false), 2_000);
+    await until(
+      'a call to go through',
+      () =>
+        heroku.get('/apps/limited-qa01').then(
+          () => true,
+          () => false,
+        ),
+      2_000,
+    );
     sandbox.scenario.setRateLimit({ refillPerMinute: 0 });
   });
 

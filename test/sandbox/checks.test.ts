@@ -23,9 +23,13 @@ describe('formation, features and CI as the scenario sets them', () => {
   const repo = { owner: 'acme', repo: 'chk' };
 
   const web = (app: string) => heroku.get(`/apps/${app}/formation/web`) as Promise<Formation>;
-  const preboot = async (app: string) => ((await heroku.get(`/apps/${app}/features/preboot`)) as { enabled: boolean }).enabled;
+  const preboot = async (app: string) =>
+    ((await heroku.get(`/apps/${app}/features/preboot`)) as { enabled: boolean }).enabled;
   const remote = async (method: string, body: unknown) => {
-    const response = await fetch(`${sandbox.herokuUrl}/_sandbox/${method}`, { method: 'POST', body: JSON.stringify(body) });
+    const response = await fetch(`${sandbox.herokuUrl}/_sandbox/${method}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const checkRuns = async (ref = commit, extra: { check_name?: string; per_page?: number; page?: number } = {}) =>
@@ -42,7 +46,10 @@ describe('formation, features and CI as the scenario sets them', () => {
   describe('Heroku formation and features', () => {
     test('a staging app starts with 1 Standard-1X web dyno and preboot off', async () => {
       const formation = await web(qa);
-      assert.deepEqual([formation.quantity, formation.size, formation.dyno_size.name, formation.command], [1, 'Standard-1X', 'Standard-1X', 'npm start']);
+      assert.deepEqual(
+        [formation.quantity, formation.size, formation.dyno_size.name, formation.command],
+        [1, 'Standard-1X', 'Standard-1X', 'npm start'],
+      );
       assert.equal(await preboot(qa), false);
     });
 
@@ -62,7 +69,10 @@ describe('formation, features and CI as the scenario sets them', () => {
     test('a removed process type is 404 formation, as for an app whose slug declares none', async () => {
       sandbox.scenario.setFormation(qa, { web: null });
       const failure = await herokuFailure(heroku.get(`/apps/${qa}/formation/web`));
-      assert.deepEqual([failure.statusCode, failure.body], [404, { id: 'not_found', message: "Couldn't find that formation.", resource: 'formation' }]);
+      assert.deepEqual(
+        [failure.statusCode, failure.body],
+        [404, { id: 'not_found', message: "Couldn't find that formation.", resource: 'formation' }],
+      );
       sandbox.scenario.setFormation(qa, { web: 1 });
     });
 
@@ -75,7 +85,10 @@ describe('formation, features and CI as the scenario sets them', () => {
 
     test('a feature Heroku does not have is 404 feature, and the scenario refuses it by name', async () => {
       assert.equal((await herokuFailure(heroku.get(`/apps/${qa}/features/warp-drive`))).body.resource, 'feature');
-      assert.throws(() => sandbox.scenario.setFeature(qa, 'warp-drive', true), /^Error: no feature warp-drive \(there are: http-session-affinity, preboot, runtime-dyno-metadata\)$/);
+      assert.throws(
+        () => sandbox.scenario.setFeature(qa, 'warp-drive', true),
+        /^Error: no feature warp-drive \(there are: http-session-affinity, preboot, runtime-dyno-metadata\)$/,
+      );
     });
 
     test('the formation of an unknown app is 404 app', async () => {
@@ -89,9 +102,15 @@ describe('formation, features and CI as the scenario sets them', () => {
 
     test('over HTTP: setFormation takes {app, <type>: quantity} and setFeature {app, feature, enabled}', async () => {
       assert.deepEqual(await remote('setFormation', { app: st, web: 3 }), { status: 200, body: {} });
-      assert.deepEqual(await remote('setFeature', { app: st, feature: 'preboot', enabled: true }), { status: 200, body: {} });
+      assert.deepEqual(await remote('setFeature', { app: st, feature: 'preboot', enabled: true }), {
+        status: 200,
+        body: {},
+      });
       assert.deepEqual([(await web(st)).quantity, await preboot(st)], [3, true]);
-      assert.deepEqual(await remote('setFeature', { app: st, feature: 'preboot', enabled: 'yes' }), { status: 400, body: { error: 'enabled: Invalid input: expected boolean, received string' } });
+      assert.deepEqual(await remote('setFeature', { app: st, feature: 'preboot', enabled: 'yes' }), {
+        status: 400,
+        body: { error: 'enabled: Invalid input: expected boolean, received string' },
+      });
     });
   });
 
@@ -106,10 +125,16 @@ describe('formation, features and CI as the scenario sets them', () => {
     test('setCheck reports a run; reporting the same name again updates it in place', async () => {
       sandbox.scenario.setCheck('acme/chk', commit, { name: 'build', status: 'in_progress' });
       const [started] = (await checkRuns()).data.check_runs;
-      assert.deepEqual([started.name, started.status, started.conclusion, started.head_sha, started.completed_at], ['build', 'in_progress', null, commit, null]);
+      assert.deepEqual(
+        [started.name, started.status, started.conclusion, started.head_sha, started.completed_at],
+        ['build', 'in_progress', null, commit, null],
+      );
       sandbox.scenario.setCheck('acme/chk', commit, { name: 'build', status: 'completed', conclusion: 'success' });
       const [done] = (await checkRuns()).data.check_runs;
-      assert.deepEqual([done.id, done.status, done.conclusion, done.started_at], [started.id, 'completed', 'success', started.started_at]);
+      assert.deepEqual(
+        [done.id, done.status, done.conclusion, done.started_at],
+        [started.id, 'completed', 'success', started.started_at],
+      );
       assert.match(done.completed_at ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     });
 
@@ -133,7 +158,11 @@ describe('formation, features and CI as the scenario sets them', () => {
 
     test('setStatus posts statuses; the combined state fails when one context fails', async () => {
       sandbox.scenario.setStatus('acme/chk', commit, { context: 'ci/circleci', state: 'success' });
-      sandbox.scenario.setStatus('acme/chk', commit, { context: 'security', state: 'pending', description: 'scanning' });
+      sandbox.scenario.setStatus('acme/chk', commit, {
+        context: 'security',
+        state: 'pending',
+        description: 'scanning',
+      });
       assert.equal((await combined()).state, 'pending');
       sandbox.scenario.setStatus('acme/chk', commit, { context: 'security', state: 'failure' });
       const status = await combined();
@@ -154,30 +183,60 @@ describe('formation, features and CI as the scenario sets them', () => {
 
     test('an unknown commit is 404 No commit found', async () => {
       const sha = 'f'.repeat(40);
-      assert.deepEqual(await githubFailure(checkRuns(sha)), { status: 404, message: `No commit found for SHA: ${sha}` });
+      assert.deepEqual(await githubFailure(checkRuns(sha)), {
+        status: 404,
+        message: `No commit found for SHA: ${sha}`,
+      });
       assert.deepEqual(await githubFailure(combined(sha)), { status: 404, message: `No commit found for SHA: ${sha}` });
     });
 
     test('setCheck wants a conclusion exactly when completed', () => {
-      assert.throws(() => sandbox.scenario.setCheck('acme/chk', commit, { name: 'x', status: 'completed' }), /^Error: conclusion: a completed check needs a conclusion$/);
-      assert.throws(() => sandbox.scenario.setCheck('acme/chk', commit, { name: 'x', status: 'queued', conclusion: 'success' }), /conclusion: a queued check has no conclusion yet/);
+      assert.throws(
+        () => sandbox.scenario.setCheck('acme/chk', commit, { name: 'x', status: 'completed' }),
+        /^Error: conclusion: a completed check needs a conclusion$/,
+      );
+      assert.throws(
+        () => sandbox.scenario.setCheck('acme/chk', commit, { name: 'x', status: 'queued', conclusion: 'success' }),
+        /conclusion: a queued check has no conclusion yet/,
+      );
     });
 
     test('setCheck and setStatus refuse an unknown repository or commit', () => {
-      assert.throws(() => sandbox.scenario.setStatus('acme/nope', commit, { context: 'ci', state: 'success' }), /no repository acme\/nope/);
-      assert.throws(() => sandbox.scenario.setCheck('acme/chk', 'nope', { name: 'x', status: 'queued' }), /no commit nope in acme\/chk/);
+      assert.throws(
+        () => sandbox.scenario.setStatus('acme/nope', commit, { context: 'ci', state: 'success' }),
+        /no repository acme\/nope/,
+      );
+      assert.throws(
+        () => sandbox.scenario.setCheck('acme/chk', 'nope', { name: 'x', status: 'queued' }),
+        /no commit nope in acme\/chk/,
+      );
     });
 
     test('over HTTP: setCheck and setStatus take {repo, commit, ...}', async () => {
       const merged = await sandbox.scenario.merge('chk');
-      assert.deepEqual(await remote('setCheck', { repo: 'acme/chk', commit: merged.sha, name: 'test', status: 'completed', conclusion: 'timed_out' }), { status: 200, body: {} });
-      assert.deepEqual(await remote('setStatus', { repo: 'acme/chk', commit: merged.sha, context: 'deploy', state: 'error' }), { status: 200, body: {} });
+      assert.deepEqual(
+        await remote('setCheck', {
+          repo: 'acme/chk',
+          commit: merged.sha,
+          name: 'test',
+          status: 'completed',
+          conclusion: 'timed_out',
+        }),
+        { status: 200, body: {} },
+      );
+      assert.deepEqual(
+        await remote('setStatus', { repo: 'acme/chk', commit: merged.sha, context: 'deploy', state: 'error' }),
+        { status: 200, body: {} },
+      );
       assert.equal((await checkRuns(merged.sha)).data.check_runs[0].conclusion, 'timed_out');
       assert.equal((await combined(merged.sha)).state, 'failure');
-      assert.deepEqual(await remote('setCheck', { repo: 'acme/chk', commit: merged.sha, name: 'test', status: 'done' }), {
-        status: 400,
-        body: { error: 'status: must be queued, in_progress or completed' },
-      });
+      assert.deepEqual(
+        await remote('setCheck', { repo: 'acme/chk', commit: merged.sha, name: 'test', status: 'done' }),
+        {
+          status: 400,
+          body: { error: 'status: must be queued, in_progress or completed' },
+        },
+      );
     });
   });
 });

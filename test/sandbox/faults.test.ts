@@ -47,13 +47,32 @@ describe('fault injection', () => {
 
   /** A Heroku call without any client's retries: fetch with the token. */
   const raw = (path: string, init: RequestInit = {}) =>
-    fetch(`${sandbox.herokuUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json', ...init.headers } });
-  const compare = () => github.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'chaos', basehead: `${service.commit}...main` });
+    fetch(`${sandbox.herokuUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json', ...init.headers },
+    });
+  const compare = () =>
+    github.rest.repos.compareCommitsWithBasehead({
+      owner: 'acme',
+      repo: 'chaos',
+      basehead: `${service.commit}...main`,
+    });
   const newest = async (app: string): Promise<Release> =>
-    ((await heroku.request({ method: 'GET', path: `/apps/${app}/releases`, headers: { Range: 'version ..; max=1, order=desc' }, partial: true })) as Release[])[0];
+    (
+      (await heroku.request({
+        method: 'GET',
+        path: `/apps/${app}/releases`,
+        headers: { Range: 'version ..; max=1, order=desc' },
+        partial: true,
+      })) as Release[]
+    )[0];
   const promotionBody = async () => {
     const source = await newest(qa);
-    return { pipeline: { id: service.pipelineId }, source: { app: { id: service.apps[0].id }, release: { id: source.id } }, targets: [{ app: { id: service.apps[1].id } }] };
+    return {
+      pipeline: { id: service.pipelineId },
+      source: { app: { id: service.apps[0].id }, release: { id: source.id } },
+      targets: [{ app: { id: service.apps[1].id } }],
+    };
   };
   /** GET /apps/{app} `n` times through fetch: which of them failed (true) and which passed. */
   const pattern = async (n: number, interleave = false): Promise<boolean[]> => {
@@ -112,7 +131,10 @@ describe('fault injection', () => {
       const first = await rejection(heroku.get(`/apps/${qa}`));
       assert.deepEqual([first.statusCode, (first.body as { id: string }).id], [429, 'rate_limit']);
       const later = await raw(`/pipelines/${service.pipelineId}`); // the rule is used up: the empty bucket answers
-      assert.deepEqual([later.status, later.headers.get('ratelimit-remaining'), ((await later.json()) as { id: string }).id], [429, '0', 'rate_limit']);
+      assert.deepEqual(
+        [later.status, later.headers.get('ratelimit-remaining'), ((await later.json()) as { id: string }).id],
+        [429, '0', 'rate_limit'],
+      );
       assert.deepEqual(await heroku.get('/account/rate-limits'), { remaining: 0 });
       assert.equal((await compare()).status, 200, 'GitHub is not limited by a Heroku storm');
 
@@ -136,7 +158,9 @@ describe('fault injection', () => {
     test('latency delays the answer, then the call succeeds; other endpoints are not delayed', async () => {
       sandbox.faults.inject({ endpoint: APP, kind: 'latency', delayMs: 1_500 });
       const finished: string[] = [];
-      const slowCall = elapsed(() => heroku.get(`/apps/${qa}`) as Promise<{ name: string }>).then((slow) => (finished.push('delayed'), slow));
+      const slowCall = elapsed(() => heroku.get(`/apps/${qa}`) as Promise<{ name: string }>).then(
+        (slow) => (finished.push('delayed'), slow),
+      );
       // Another endpoint, asked while the delayed one waits, answers first: it is not delayed.
       await heroku.get(`/pipelines/${service.pipelineId}`).then(() => finished.push('other'));
       const slow = await slowCall;
@@ -168,7 +192,10 @@ describe('fault injection', () => {
 
       sandbox.faults.inject({ endpoint: APP, kind: 'reset' });
       const fetched = (await rejection(raw(`/apps/${qa}`))) as Seen & { cause?: { code?: string } };
-      assert.deepEqual([fetched.name, fetched.message, fetched.cause?.code], ['TypeError', 'fetch failed', 'UND_ERR_SOCKET']);
+      assert.deepEqual(
+        [fetched.name, fetched.message, fetched.cause?.code],
+        ['TypeError', 'fetch failed', 'UND_ERR_SOCKET'],
+      );
     });
 
     test('reset on POST /pipeline-promotions happens before the handler: nothing was promoted', async () => {
@@ -182,7 +209,9 @@ describe('fault injection', () => {
       const before = sandbox.scenario.promotions().length;
       const body = await promotionBody();
       sandbox.faults.inject({ endpoint: PROMOTE, kind: 'reset-after' });
-      const seen = (await rejection(raw('/pipeline-promotions', { method: 'POST', body: JSON.stringify(body) }))) as Seen & { cause?: { code?: string } };
+      const seen = (await rejection(
+        raw('/pipeline-promotions', { method: 'POST', body: JSON.stringify(body) }),
+      )) as Seen & { cause?: { code?: string } };
       assert.equal(seen.cause?.code, 'UND_ERR_SOCKET');
       assert.equal(sandbox.scenario.promotions().length, before + 1);
       // What conveyor's promote activity checks before posting again: the target's newest release runs the slug.
@@ -233,7 +262,10 @@ describe('fault injection', () => {
       sandbox.faults.inject({ endpoint: APP, kind: 'truncated' });
       const response = await raw(`/apps/${qa}`);
       const text = await response.text();
-      assert.deepEqual([response.status, response.headers.get('content-length')], [200, String(Buffer.byteLength(text))]);
+      assert.deepEqual(
+        [response.status, response.headers.get('content-length')],
+        [200, String(Buffer.byteLength(text))],
+      );
       assert.throws(() => JSON.parse(text), SyntaxError);
       const seen = await rejection(heroku.get(`/apps/${qa}`));
       assert.deepEqual([seen.name, seen.statusCode], ['SyntaxError', undefined]);
@@ -250,7 +282,19 @@ describe('fault injection', () => {
       sandbox.faults.inject({ id: 'twice', endpoint: APP, kind: 'error', count: 2 });
       assert.deepEqual(await pattern(4), [true, true, false, false]);
       assert.deepEqual(sandbox.faults.list(), [
-        { id: 'twice', api: null, endpoint: APP, kind: 'error', rate: 1, count: 2, status: 503, delayMs: null, matched: 2, fired: 2, exhausted: true },
+        {
+          id: 'twice',
+          api: null,
+          endpoint: APP,
+          kind: 'error',
+          rate: 1,
+          count: 2,
+          status: 503,
+          delayMs: null,
+          matched: 2,
+          fired: 2,
+          exhausted: true,
+        },
       ]);
     });
 
@@ -288,7 +332,9 @@ describe('fault injection', () => {
         await other.scenario.createService({ name: 'chaos', repo: 'acme/chaos', stages: [qa, st] });
         const replayed: boolean[] = [];
         for (let i = 0; i < 40; i++) {
-          const response = await fetch(`${other.herokuUrl}/apps/${qa}`, { headers: { Authorization: `Bearer ${other.token}` } });
+          const response = await fetch(`${other.herokuUrl}/apps/${qa}`, {
+            headers: { Authorization: `Bearer ${other.token}` },
+          });
           replayed.push(response.status !== 200);
         }
         assert.deepEqual(replayed, first);
@@ -310,7 +356,10 @@ describe('fault injection', () => {
       assert.equal(sandbox.faults.clear('a'), 0);
       assert.deepEqual(await pattern(1), [false]);
       assert.equal((await rejection(compare())).status, 502);
-      assert.deepEqual(sandbox.faults.list().map((r) => r.id), ['b', 'c']);
+      assert.deepEqual(
+        sandbox.faults.list().map((r) => r.id),
+        ['b', 'c'],
+      );
       assert.equal(sandbox.faults.clear(), 2);
       assert.deepEqual(sandbox.faults.list(), []);
       assert.equal((await compare()).status, 200);
@@ -335,7 +384,8 @@ describe('fault injection', () => {
         [{ kind: 'error', api: 'heroku', endpoint: COMPARE }, /endpoint: is not a heroku endpoint/],
         [{ kind: 'error', extra: 1 }, /input: /],
       ];
-      for (const [rule, message] of bad) assert.throws(() => sandbox.faults.inject(rule as FaultRule), message, JSON.stringify(rule));
+      for (const [rule, message] of bad)
+        assert.throws(() => sandbox.faults.inject(rule as FaultRule), message, JSON.stringify(rule));
       sandbox.faults.inject({ id: 'mine', kind: 'latency', delayMs: 1, api: 'heroku' });
       assert.throws(() => sandbox.faults.inject({ id: 'mine', kind: 'error' }), /a fault rule mine exists already/);
     });
@@ -343,19 +393,37 @@ describe('fault injection', () => {
 
   describe('over HTTP', () => {
     const remote = async (method: string, body: unknown = {}) => {
-      const response = await fetch(`${sandbox.herokuUrl}/_sandbox/faults/${method}`, { method: 'POST', body: JSON.stringify(body) });
-      return { status: response.status, body: (await response.json()) as unknown };
+      const response = await fetch(`${sandbox.herokuUrl}/_sandbox/faults/${method}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
     };
 
     test('POST /_sandbox/faults/inject, list, totals and clear, without a token', async () => {
       const injected = await remote('inject', { id: 'remote', endpoint: APP, kind: 'error', status: 500, count: 1 });
       assert.deepEqual(injected, {
         status: 200,
-        body: { id: 'remote', api: null, endpoint: APP, kind: 'error', rate: 1, count: 1, status: 500, delayMs: null, matched: 0, fired: 0, exhausted: false },
+        body: {
+          id: 'remote',
+          api: null,
+          endpoint: APP,
+          kind: 'error',
+          rate: 1,
+          count: 1,
+          status: 500,
+          delayMs: null,
+          matched: 0,
+          fired: 0,
+          exhausted: false,
+        },
       });
       assert.deepEqual(await pattern(2), [true, false]);
       const listed = (await remote('list')).body as { id: string; fired: number }[];
-      assert.deepEqual(listed.map((r) => [r.id, r.fired]), [['remote', 1]]);
+      assert.deepEqual(
+        listed.map((r) => [r.id, r.fired]),
+        [['remote', 1]],
+      );
       assert.equal(((await remote('totals')).body as { seed: number }).seed, 42);
       assert.deepEqual(await remote('clear', { id: 'remote' }), { status: 200, body: { cleared: 1 } });
       assert.deepEqual(await remote('clear'), { status: 200, body: { cleared: 0 } });
@@ -363,10 +431,16 @@ describe('fault injection', () => {
     });
 
     test('a bad rule is 400 {error}, an unknown method 404', async () => {
-      assert.deepEqual(await remote('inject', { kind: 'latency' }), { status: 400, body: { error: 'delayMs: is required for kind "latency"' } });
+      assert.deepEqual(await remote('inject', { kind: 'latency' }), {
+        status: 400,
+        body: { error: 'delayMs: is required for kind "latency"' },
+      });
       const unknown = await remote('explode');
       assert.equal(unknown.status, 404);
-      assert.match((unknown.body as { error: string }).error, /no fault method "explode"; there are: inject, clear, list/);
+      assert.match(
+        (unknown.body as { error: string }).error,
+        /no fault method "explode"; there are: inject, clear, list/,
+      );
     });
   });
 });

@@ -27,7 +27,9 @@ describe('GitHub compare and branches through octokit', () => {
   before(async () => {
     sandbox = await startSandbox(FAST);
     github = octokit(sandbox);
-    c0 = (await sandbox.scenario.createService({ name: 'ghub', repo: 'acme/gh', stages: ['gh-qa01', 'gh-st01', 'gh-va01'] })).commit;
+    c0 = (
+      await sandbox.scenario.createService({ name: 'ghub', repo: 'acme/gh', stages: ['gh-qa01', 'gh-st01', 'gh-va01'] })
+    ).commit;
     c1 = await sandbox.scenario.merge('ghub', { message: 'first change' });
     c2 = await sandbox.scenario.merge('ghub', { message: 'second change' });
     h1 = await sandbox.scenario.hotfix('ghub', 'gh-va01', { message: 'urgent fix' });
@@ -66,7 +68,10 @@ describe('GitHub compare and branches through octokit', () => {
     const data = await compare(`main...${h1.sha}`);
     assert.deepEqual([data.status, data.ahead_by, data.behind_by], ['diverged', 1, 2]);
     assert.equal(data.merge_base_commit.sha, c0);
-    assert.deepEqual(data.commits[0].parents.map((p) => p.sha), [c0]);
+    assert.deepEqual(
+      data.commits[0].parents.map((p) => p.sha),
+      [c0],
+    );
   });
 
   test('a feature-branch commit is "ahead" of main, not on it', async () => {
@@ -81,18 +86,30 @@ describe('GitHub compare and branches through octokit', () => {
   });
 
   test('per_page pages the commits but not the counts', async () => {
-    const response = await github.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${c0}...main`, per_page: 1 });
+    const response = await github.rest.repos.compareCommitsWithBasehead({
+      ...repo,
+      basehead: `${c0}...main`,
+      per_page: 1,
+    });
     assert.equal(response.data.ahead_by, 2);
-    assert.deepEqual(response.data.commits.map((c) => c.sha), [c1.sha]);
+    assert.deepEqual(
+      response.data.commits.map((c) => c.sha),
+      [c1.sha],
+    );
     assert.match(response.headers.link ?? '', /page=2>; rel="next"/);
   });
 
   test('an unknown ref or repository is 404 Not Found', async () => {
     assert.deepEqual(await githubFailure(compare(`main...${'f'.repeat(40)}`)), { status: 404, message: 'Not Found' });
-    assert.deepEqual(await githubFailure(github.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'nope', basehead: 'main...main' })), {
-      status: 404,
-      message: 'Not Found',
-    });
+    assert.deepEqual(
+      await githubFailure(
+        github.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'nope', basehead: 'main...main' }),
+      ),
+      {
+        status: 404,
+        message: 'Not Found',
+      },
+    );
   });
 
   test('a branch answers its head commit and is not protected', async () => {
@@ -115,10 +132,16 @@ describe('GitHub compare and branches through octokit', () => {
   test('a commit is found by sha', async () => {
     const { data } = await github.rest.repos.getCommit({ ...repo, ref: c1.sha });
     assert.equal(data.commit.message, 'first change');
-    assert.deepEqual(data.parents.map((p) => p.sha), [c0]);
+    assert.deepEqual(
+      data.parents.map((p) => p.sha),
+      [c0],
+    );
   });
 
   test('a bad token is 401 Bad credentials', async () => {
-    assert.deepEqual(await githubFailure(octokit(sandbox, 'wrong').rest.repos.getBranch({ ...repo, branch: 'main' })), { status: 401, message: 'Bad credentials' });
+    assert.deepEqual(await githubFailure(octokit(sandbox, 'wrong').rest.repos.getBranch({ ...repo, branch: 'main' })), {
+      status: 401,
+      message: 'Bad credentials',
+    });
   });
 });

@@ -43,10 +43,17 @@ describe('pipelines, couplings and latest releases through heroku-client', () =>
   });
 
   test('a two-app pipeline couples staging, then production', async () => {
-    const pair = await sandbox.scenario.createService({ name: 'pair', repo: 'acme/pair', stages: ['pair-st01', 'pair-eu01'] });
+    const pair = await sandbox.scenario.createService({
+      name: 'pair',
+      repo: 'acme/pair',
+      stages: ['pair-st01', 'pair-eu01'],
+    });
     const couplings: Coupling[] = await heroku.get(`/pipelines/${pair.pipelineId}/pipeline-couplings`);
     const stageOf = new Map(couplings.map((c) => [c.app.id, c.stage]));
-    assert.deepEqual(pair.apps.map((app) => stageOf.get(app.id)), ['staging', 'production']);
+    assert.deepEqual(
+      pair.apps.map((app) => stageOf.get(app.id)),
+      ['staging', 'production'],
+    );
   });
 
   test("an app's pipeline-couplings is one object, not a list", async () => {
@@ -68,7 +75,10 @@ describe('pipelines, couplings and latest releases through heroku-client', () =>
 
   test('every app starts on one succeeded release of the same slug, built from the initial commit', async () => {
     const firsts: Release[] = await Promise.all(stages.map((app) => heroku.get(`/apps/${app}/releases/1`)));
-    assert.ok(firsts.every((r) => r.status === 'succeeded'), 'every first release succeeded');
+    assert.ok(
+      firsts.every((r) => r.status === 'succeeded'),
+      'every first release succeeded',
+    );
     assert.equal(new Set(firsts.map((r) => r.slug!.id)).size, 1);
     const slug = await heroku.get(`/apps/${stages[3]}/slugs/${firsts[0].slug!.id}`);
     assert.equal(slug.commit, service.commit);

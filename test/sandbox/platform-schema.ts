@@ -57,7 +57,10 @@ export class PlatformSchema {
   private readonly id: string;
 
   constructor() {
-    const root = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaNode & { id: string; definitions: Record<string, SchemaNode> };
+    const root = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaNode & {
+      id: string;
+      definitions: Record<string, SchemaNode>;
+    };
     prepare(root);
     this.id = root.id.replace(/#$/, '');
     this.ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
@@ -72,7 +75,12 @@ export class PlatformSchema {
           .map((literal) => literal.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
           .join('[^/]+');
         const pointer = link.targetSchema ? `/definitions/${name}/links/${i}/targetSchema` : `/definitions/${name}`;
-        this.links.push({ method: link.method, pattern: new RegExp(`^${source}$`), pointer, href: decodeURIComponent(link.href) });
+        this.links.push({
+          method: link.method,
+          pattern: new RegExp(`^${source}$`),
+          pointer,
+          href: decodeURIComponent(link.href),
+        });
       });
     }
   }
@@ -89,14 +97,21 @@ export class PlatformSchema {
     return links.flatMap((link) => {
       const validate = this.validator(link.pointer);
       if (validate(body)) return [];
-      return (validate.errors ?? []).map((e) => `${link.href} -> ${link.pointer}: ${e.instancePath || '(body)'} ${e.message} ${JSON.stringify(e.params)}`);
+      return (validate.errors ?? []).map(
+        (e) =>
+          `${link.href} -> ${link.pointer}: ${e.instancePath || '(body)'} ${e.message} ${JSON.stringify(e.params)}`,
+      );
     });
   }
 
   /** Problems of `value` against one definition, e.g. "release". */
   definitionProblems(name: string, value: unknown): string[] {
     const validate = this.validator(`/definitions/${name}`);
-    return validate(value) ? [] : (validate.errors ?? []).map((e) => `${name}: ${e.instancePath || '(value)'} ${e.message} ${JSON.stringify(e.params)}`);
+    return validate(value)
+      ? []
+      : (validate.errors ?? []).map(
+          (e) => `${name}: ${e.instancePath || '(value)'} ${e.message} ${JSON.stringify(e.params)}`,
+        );
   }
 
   private validator(pointer: string): ValidateFunction {

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import type Heroku from 'heroku-client';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import type { CreatedService } from '../../sandbox/scenario';
-import { FAST, herokuClient, herokuFailure, settledRelease, until, type PromotionTarget, type Release } from './support';
+import {
+  FAST,
+  herokuClient,
+  herokuFailure,
+  settledRelease,
+  until,
+  type PromotionTarget,
+  type Release,
+} from './support';
 
 interface Promotion {
   id: string;
@@ -19,7 +27,8 @@ describe('pipeline promotions through heroku-client', () => {
   let other: CreatedService;
   const [qa, st, va] = ['promo-qa01', 'promo-st01', 'promo-va01'];
 
-  const targetsOf = (promotion: Promotion): Promise<PromotionTarget[]> => heroku.get(`/pipeline-promotions/${promotion.id}/promotion-targets`);
+  const targetsOf = (promotion: Promotion): Promise<PromotionTarget[]> =>
+    heroku.get(`/pipeline-promotions/${promotion.id}/promotion-targets`);
   const promote = (source: Release, targets: number[]): Promise<Promotion> =>
     heroku.post('/pipeline-promotions', {
       body: {
@@ -33,7 +42,11 @@ describe('pipeline promotions through heroku-client', () => {
     sandbox = await startSandbox(FAST);
     heroku = herokuClient(sandbox);
     service = await sandbox.scenario.createService({ name: 'promo', repo: 'acme/promo', stages: [qa, st, va] });
-    other = await sandbox.scenario.createService({ name: 'elsewhere', repo: 'acme/elsewhere', stages: ['elsewhere-qa01', 'elsewhere-st01'] });
+    other = await sandbox.scenario.createService({
+      name: 'elsewhere',
+      repo: 'acme/elsewhere',
+      stages: ['elsewhere-qa01', 'elsewhere-st01'],
+    });
   });
   after(async () => sandbox?.stop());
 
@@ -61,7 +74,11 @@ describe('pipeline promotions through heroku-client', () => {
   test("a promotion without a source release promotes the source app's current release", async () => {
     const current = await settledRelease(heroku, qa);
     const promotion: Promotion = await heroku.post('/pipeline-promotions', {
-      body: { pipeline: { id: service.pipelineId }, source: { app: { id: service.apps[0].id } }, targets: [{ app: { id: service.apps[2].id } }] },
+      body: {
+        pipeline: { id: service.pipelineId },
+        source: { app: { id: service.apps[0].id } },
+        targets: [{ app: { id: service.apps[2].id } }],
+      },
     });
     assert.equal(promotion.source.release.id, current.id);
     await until('the target to succeed', async () => (await targetsOf(promotion))[0].status === 'succeeded');
@@ -106,7 +123,11 @@ describe('pipeline promotions through heroku-client', () => {
     const source = await settledRelease(heroku, qa);
     const failure = await herokuFailure(
       heroku.post('/pipeline-promotions', {
-        body: { pipeline: { id: service.pipelineId }, source: { app: { id: source.app.id } }, targets: [{ app: { id: other.apps[1].id } }] },
+        body: {
+          pipeline: { id: service.pipelineId },
+          source: { app: { id: source.app.id } },
+          targets: [{ app: { id: other.apps[1].id } }],
+        },
       }),
     );
     assert.equal(failure.statusCode, 422);
@@ -133,7 +154,9 @@ describe('pipeline promotions through heroku-client', () => {
   });
 
   test('an unknown promotion is 404 not_found', async () => {
-    const failure = await herokuFailure(heroku.get('/pipeline-promotions/00000000-0000-4000-8000-000000000000/promotion-targets'));
+    const failure = await herokuFailure(
+      heroku.get('/pipeline-promotions/00000000-0000-4000-8000-000000000000/promotion-targets'),
+    );
     assert.equal(failure.statusCode, 404);
     assert.equal(failure.body.id, 'not_found');
   });

@@ -76,7 +76,11 @@ describe('releases through heroku-client', () => {
   });
 
   test('a version range is paged in order, and heroku-client follows Next-Range to the last page', async () => {
-    const { body, pages } = await seen<Release[]>(heroku, { method: 'GET', path: '/apps/many-qa01/releases', headers: { Range: 'version ..; max=10' } });
+    const { body, pages } = await seen<Release[]>(heroku, {
+      method: 'GET',
+      path: '/apps/many-qa01/releases',
+      headers: { Range: 'version ..; max=10' },
+    });
     assert.deepEqual(versions(body), oneTo(25));
     assert.deepEqual(
       pages.map((p) => p.status),
@@ -86,7 +90,11 @@ describe('releases through heroku-client', () => {
   });
 
   test('a descending version range is paged newest first', async () => {
-    const { body } = await seen<Release[]>(heroku, { method: 'GET', path: '/apps/many-qa01/releases', headers: { Range: 'version ..; max=10, order=desc' } });
+    const { body } = await seen<Release[]>(heroku, {
+      method: 'GET',
+      path: '/apps/many-qa01/releases',
+      headers: { Range: 'version ..; max=10, order=desc' },
+    });
     assert.deepEqual(versions(body), oneTo(25).reverse());
   });
 
@@ -96,7 +104,9 @@ describe('releases through heroku-client', () => {
   });
 
   test('without a Range header the list is in version order', async () => {
-    const response = await fetch(`${sandbox.herokuUrl}/apps/many-qa01/releases`, { headers: { Authorization: `Bearer ${sandbox.token}` } });
+    const response = await fetch(`${sandbox.herokuUrl}/apps/many-qa01/releases`, {
+      headers: { Authorization: `Bearer ${sandbox.token}` },
+    });
     const body = (await response.json()) as Release[];
     assert.equal(response.status, 200);
     assert.deepEqual(versions(body), oneTo(25));
@@ -146,7 +156,9 @@ describe('releases through heroku-client', () => {
   });
 
   test('a rollback to an unknown release is 404 not_found', async () => {
-    const failure = await herokuFailure(heroku.post('/apps/many-qa01/releases', { body: { release: '00000000-0000-4000-8000-000000000000' } }));
+    const failure = await herokuFailure(
+      heroku.post('/apps/many-qa01/releases', { body: { release: '00000000-0000-4000-8000-000000000000' } }),
+    );
     assert.equal(failure.statusCode, 404);
     assert.deepEqual(failure.body, { id: 'not_found', message: "Couldn't find that release.", resource: 'release' });
   });

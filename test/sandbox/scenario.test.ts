@@ -9,7 +9,10 @@ describe('the scenario API', () => {
 
   /** POST /_sandbox/<method>, as a demo script or curl would. */
   const remote = async (method: string, body: unknown = {}) => {
-    const response = await fetch(`${sandbox.herokuUrl}/_sandbox/${method}`, { method: 'POST', body: JSON.stringify(body) });
+    const response = await fetch(`${sandbox.herokuUrl}/_sandbox/${method}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -19,8 +22,15 @@ describe('the scenario API', () => {
   after(async () => sandbox?.stop());
 
   test('createService answers the pipeline, its apps in stage order and the initial commit every app runs', async () => {
-    const created = await sandbox.scenario.createService({ name: 'svc', repo: 'acme/svc', stages: ['svc-qa01', 'svc-st01', 'svc-eu01'] });
-    assert.deepEqual(created.apps.map((a) => a.name), ['svc-qa01', 'svc-st01', 'svc-eu01']);
+    const created = await sandbox.scenario.createService({
+      name: 'svc',
+      repo: 'acme/svc',
+      stages: ['svc-qa01', 'svc-st01', 'svc-eu01'],
+    });
+    assert.deepEqual(
+      created.apps.map((a) => a.name),
+      ['svc-qa01', 'svc-st01', 'svc-eu01'],
+    );
     for (const app of created.apps) {
       assert.deepEqual(
         sandbox.scenario.releases(app.name).map((r) => [r.version, r.status, r.current, r.commit]),
@@ -30,15 +40,26 @@ describe('the scenario API', () => {
   });
 
   test('createService refuses a name Heroku would refuse, and an app that exists', async () => {
-    await assert.rejects(sandbox.scenario.createService({ name: 'Bad_Name', repo: 'acme/x', stages: ['x-qa01', 'x-st01'] }), /name: must be a Heroku pipeline name/);
-    await assert.rejects(sandbox.scenario.createService({ name: 'again', repo: 'acme/again', stages: ['svc-qa01', 'again-st01'] }), /app svc-qa01 already exists/);
-    await assert.rejects(sandbox.scenario.createService({ name: 'lonely', repo: 'acme/lonely', stages: ['lonely-qa01'] }), /stages: needs at least 2 apps/);
+    await assert.rejects(
+      sandbox.scenario.createService({ name: 'Bad_Name', repo: 'acme/x', stages: ['x-qa01', 'x-st01'] }),
+      /name: must be a Heroku pipeline name/,
+    );
+    await assert.rejects(
+      sandbox.scenario.createService({ name: 'again', repo: 'acme/again', stages: ['svc-qa01', 'again-st01'] }),
+      /app svc-qa01 already exists/,
+    );
+    await assert.rejects(
+      sandbox.scenario.createService({ name: 'lonely', repo: 'acme/lonely', stages: ['lonely-qa01'] }),
+      /stages: needs at least 2 apps/,
+    );
   });
 
   test('merge releases a new commit on the first stage: pending, then succeeded', async () => {
     const merged = await sandbox.scenario.merge('svc', { message: 'add a feature' });
     assert.deepEqual(sandbox.scenario.releases('svc-qa01').at(-1)?.status, 'pending');
-    const release = await until('the merge to settle', () => sandbox.scenario.releases('svc-qa01').find((r) => r.id === merged.releaseId && r.status === 'succeeded'));
+    const release = await until('the merge to settle', () =>
+      sandbox.scenario.releases('svc-qa01').find((r) => r.id === merged.releaseId && r.status === 'succeeded'),
+    );
     assert.deepEqual([release.version, release.commit, release.slugId], [merged.version, merged.sha, merged.slugId]);
   });
 
@@ -90,7 +111,11 @@ describe('the scenario API', () => {
   });
 
   test('over HTTP: POST /_sandbox/<method> takes the arguments as a JSON object and answers the result', async () => {
-    const created = await remote('createService', { name: 'remote', repo: 'acme/remote', stages: ['remote-qa01', 'remote-st01'] });
+    const created = await remote('createService', {
+      name: 'remote',
+      repo: 'acme/remote',
+      stages: ['remote-qa01', 'remote-st01'],
+    });
     assert.equal(created.status, 200);
     const merged = await remote('merge', { service: 'remote', message: 'from curl' });
     assert.equal(merged.status, 200);
@@ -101,8 +126,14 @@ describe('the scenario API', () => {
   });
 
   test('over HTTP: a bad argument is 400 and an unknown method 404, each saying why', async () => {
-    assert.deepEqual(await remote('merge', { service: 'nope' }), { status: 400, body: { error: 'no service nope: createService it first' } });
-    assert.deepEqual(await remote('merge', {}), { status: 400, body: { error: 'service: Invalid input: expected string, received undefined' } });
+    assert.deepEqual(await remote('merge', { service: 'nope' }), {
+      status: 400,
+      body: { error: 'no service nope: createService it first' },
+    });
+    assert.deepEqual(await remote('merge', {}), {
+      status: 400,
+      body: { error: 'service: Invalid input: expected string, received undefined' },
+    });
     const unknown = await remote('explode');
     assert.equal(unknown.status, 404);
     assert.match(String(unknown.body.error), /no scenario method "explode"/);

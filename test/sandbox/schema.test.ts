@@ -22,7 +22,11 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
   /** GETs or POSTs through heroku-client and asserts the answer conforms; answers the body. */
   async function conforming<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const answer = (await heroku.request({ method, path, body })) as T;
-    assert.deepEqual(schema.problems(method, path, answer), [], `${method} ${path} answered ${JSON.stringify(answer, null, 2)}`);
+    assert.deepEqual(
+      schema.problems(method, path, answer),
+      [],
+      `${method} ${path} answered ${JSON.stringify(answer, null, 2)}`,
+    );
     return answer;
   }
 
@@ -80,7 +84,11 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
   });
 
   test('GET /apps/{app}/releases with hand-made releases: a tarball slug with no commit, an image with no slug', async () => {
-    const hand = await sandbox.scenario.createService({ name: 'conform-hand', repo: 'acme/conform-hand', stages: ['conform-hand-qa01', 'conform-hand-st01'] });
+    const hand = await sandbox.scenario.createService({
+      name: 'conform-hand',
+      repo: 'acme/conform-hand',
+      stages: ['conform-hand-qa01', 'conform-hand-st01'],
+    });
     const app = 'conform-hand-st01';
     const tarball = await sandbox.scenario.handDeploy('conform-hand', app, { artifact: 'tarball' });
     await sandbox.scenario.handDeploy('conform-hand', app, { artifact: 'image' });
@@ -94,11 +102,18 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
   });
 
   test('POST /apps/{app}/releases (rollback)', async () => {
-    await conforming('POST', `/apps/${va}/releases`, { release: (await conforming<Release>('GET', `/apps/${va}/releases/1`)).id });
+    await conforming('POST', `/apps/${va}/releases`, {
+      release: (await conforming<Release>('GET', `/apps/${va}/releases/1`)).id,
+    });
   });
 
   test('POST /apps/{app}/webhooks', async () => {
-    await conforming('POST', `/apps/${qa}/webhooks`, { include: ['api:release'], level: 'notify', url: 'http://127.0.0.1:9/hooks', secret: 'shh' });
+    await conforming('POST', `/apps/${qa}/webhooks`, {
+      include: ['api:release'],
+      level: 'notify',
+      url: 'http://127.0.0.1:9/hooks',
+      secret: 'shh',
+    });
   });
 
   test('GET /apps/{app}/formation, and one process type by type and by id', async () => {
@@ -118,11 +133,22 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
 
   test('POST /pipeline-promotions, GET /pipeline-promotions/{id} and its promotion-targets while pending and once done', async () => {
     const source = await settledRelease(heroku, qa);
-    const body = { pipeline: { id: service.pipelineId }, source: { app: { id: service.apps[0].id }, release: { id: source.id } }, targets: [{ app: { id: service.apps[1].id } }] };
+    const body = {
+      pipeline: { id: service.pipelineId },
+      source: { app: { id: service.apps[0].id }, release: { id: source.id } },
+      targets: [{ app: { id: service.apps[1].id } }],
+    };
     const promotion = await conforming<{ id: string }>('POST', '/pipeline-promotions', body);
-    const pending = await conforming<PromotionTarget[]>('GET', `/pipeline-promotions/${promotion.id}/promotion-targets`);
+    const pending = await conforming<PromotionTarget[]>(
+      'GET',
+      `/pipeline-promotions/${promotion.id}/promotion-targets`,
+    );
     assert.equal(pending[0].release, null);
-    await until('the target to succeed', async () => (await heroku.get(`/pipeline-promotions/${promotion.id}/promotion-targets`))[0].status === 'succeeded');
+    await until(
+      'the target to succeed',
+      async () =>
+        (await heroku.get(`/pipeline-promotions/${promotion.id}/promotion-targets`))[0].status === 'succeeded',
+    );
     await conforming('GET', `/pipeline-promotions/${promotion.id}`);
     await conforming('GET', `/pipeline-promotions/${promotion.id}/promotion-targets`);
   });
@@ -131,10 +157,20 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
     sandbox.scenario.setReleasePhase(va, { fail: 'Release command failed' });
     const source = await settledRelease(heroku, qa);
     const promotion = (await heroku.post('/pipeline-promotions', {
-      body: { pipeline: { id: service.pipelineId }, source: { app: { id: service.apps[0].id }, release: { id: source.id } }, targets: [{ app: { id: service.apps[2].id } }] },
+      body: {
+        pipeline: { id: service.pipelineId },
+        source: { app: { id: service.apps[0].id }, release: { id: source.id } },
+        targets: [{ app: { id: service.apps[2].id } }],
+      },
     })) as { id: string };
-    await until('the target to fail', async () => (await heroku.get(`/pipeline-promotions/${promotion.id}/promotion-targets`))[0].status === 'failed');
-    const [target] = await conforming<PromotionTarget[]>('GET', `/pipeline-promotions/${promotion.id}/promotion-targets`);
+    await until(
+      'the target to fail',
+      async () => (await heroku.get(`/pipeline-promotions/${promotion.id}/promotion-targets`))[0].status === 'failed',
+    );
+    const [target] = await conforming<PromotionTarget[]>(
+      'GET',
+      `/pipeline-promotions/${promotion.id}/promotion-targets`,
+    );
     await conforming('GET', `/apps/${va}/releases/${target.release!.id}`);
   });
 
@@ -153,7 +189,10 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
       await heroku.post(`/apps/${st}/webhooks`, { body: { include: ['api:release'], level: 'notify', url } });
       await sandbox.scenario.hotfix('conform', st);
-      const events = await until('create and update deliveries', () => received.length >= 2 && (received as { data: unknown }[]));
+      const events = await until(
+        'create and update deliveries',
+        () => received.length >= 2 && (received as { data: unknown }[]),
+      );
       for (const event of events) assert.deepEqual(schema.definitionProblems('release', event.data), []);
     } finally {
       await new Promise((resolve) => receiver.close(resolve));

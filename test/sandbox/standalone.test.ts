@@ -11,9 +11,16 @@ import { until } from './support';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** `conveyor sandbox` as a person runs it: its own process, its printed lines, Ctrl-C (SIGTERM here) to stop. */
-function runStandalone(opts: { scenario?: string } = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function runStandalone(opts: { scenario?: string } = {}): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   const script = `import { runSandboxCommand } from './sandbox/main'; await runSandboxCommand(${JSON.stringify(opts)});`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -50,12 +57,16 @@ describe('the standalone sandbox (conveyor sandbox)', () => {
 
   test('serves the services of a scenario file instead', async () => {
     const file = join(dir, 'scenario.json');
-    writeFileSync(file, JSON.stringify({ services: [{ name: 'solo', repo: 'acme/solo', stages: ['solo-qa01', 'solo-eu01'] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ services: [{ name: 'solo', repo: 'acme/solo', stages: ['solo-qa01', 'solo-eu01'] }] }),
+    );
     const run = runStandalone({ scenario: file });
     running.push(run.child);
     const output = await until('the env lines', () => run.output().includes('GITHUB_TOKEN=') && run.output(), 20_000);
     const [herokuUrl, token] = [envLine(output, 'HEROKU_API_URL')!, envLine(output, 'HEROKU_API_KEY')!];
-    const status = async (app: string) => (await fetch(`${herokuUrl}/apps/${app}`, { headers: { Authorization: `Bearer ${token}` } })).status;
+    const status = async (app: string) =>
+      (await fetch(`${herokuUrl}/apps/${app}`, { headers: { Authorization: `Bearer ${token}` } })).status;
     assert.deepEqual([await status('solo-eu01'), await status('api-qa01')], [200, 404]);
     run.child.kill('SIGTERM');
     assert.equal(await run.exited, 0);
@@ -64,6 +75,8 @@ describe('the standalone sandbox (conveyor sandbox)', () => {
   test('a scenario file that is not valid is refused, naming the file and the problem', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ services: [{ name: 'solo', repo: 'acme/solo', stages: ['solo-qa01'] }] }));
-    await assert.rejects(runSandboxCommand({ scenario: file }), { message: `${file}: services.0.stages: needs at least 2 apps` });
+    await assert.rejects(runSandboxCommand({ scenario: file }), {
+      message: `${file}: services.0.stages: needs at least 2 apps`,
+    });
   });
 });

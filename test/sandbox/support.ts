@@ -37,7 +37,12 @@ export function herokuClient(sandbox: Sandbox, auth: 'basic' | 'bearer' = 'basic
 }
 
 export function octokit(sandbox: Sandbox, token = sandbox.token): Octokit {
-  return new Octokit({ baseUrl: sandbox.githubUrl, auth: token, retry: { enabled: false }, throttle: { enabled: false } });
+  return new Octokit({
+    baseUrl: sandbox.githubUrl,
+    auth: token,
+    retry: { enabled: false },
+    throttle: { enabled: false },
+  });
 }
 
 /** A response seen through heroku-client: every page's status and headers, and the (concatenated) body. */
@@ -77,7 +82,11 @@ export async function herokuFailure(call: Promise<unknown>): Promise<HerokuFailu
 }
 
 /** Polls `check` until it returns something other than undefined/false; fails after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -90,7 +99,12 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
 /** Waits until the app's newest release has left `pending`, and answers it. */
 export function settledRelease(heroku: Heroku, app: string): Promise<Release> {
   return until(`the newest release of ${app} to settle`, async () => {
-    const [newest] = (await heroku.request({ method: 'GET', path: `/apps/${app}/releases`, headers: { Range: 'version ..; max=1, order=desc' }, partial: true })) as Release[];
+    const [newest] = (await heroku.request({
+      method: 'GET',
+      path: `/apps/${app}/releases`,
+      headers: { Range: 'version ..; max=1, order=desc' },
+      partial: true,
+    })) as Release[];
     return newest.status !== 'pending' && newest;
   });
 }

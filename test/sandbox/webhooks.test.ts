@@ -55,7 +55,11 @@ describe('app webhooks for api:release', () => {
     sandbox = await startSandbox(FAST);
     heroku = herokuClient(sandbox);
     hooks = await receiver();
-    await sandbox.scenario.createService({ name: 'hooked', repo: 'acme/hooked', stages: ['hooked-qa01', 'hooked-st01'] });
+    await sandbox.scenario.createService({
+      name: 'hooked',
+      repo: 'acme/hooked',
+      stages: ['hooked-qa01', 'hooked-st01'],
+    });
   });
   after(async () => {
     await sandbox?.stop();
@@ -71,10 +75,14 @@ describe('app webhooks for api:release', () => {
       const mine = hooks.deliveries.filter((d) => d.path === '/signed');
       return mine.length >= 2 && mine;
     });
-    for (const delivery of deliveries) assert.equal(delivery.headers['heroku-webhook-hmac-sha256'], hmac('sssh-its-a-secret', delivery.raw));
+    for (const delivery of deliveries)
+      assert.equal(delivery.headers['heroku-webhook-hmac-sha256'], hmac('sssh-its-a-secret', delivery.raw));
     const [created, updated] = deliveries.map((d) => JSON.parse(d.raw) as ReleaseEvent);
     assert.deepEqual([created.action, created.data.status, created.data.id], ['create', 'pending', merged.releaseId]);
-    assert.deepEqual([updated.action, updated.data.status, updated.previous_data], ['update', 'succeeded', { status: 'pending' }]);
+    assert.deepEqual(
+      [updated.action, updated.data.status, updated.previous_data],
+      ['update', 'succeeded', { status: 'pending' }],
+    );
     assert.equal(created.resource, 'release');
     assert.equal(created.version, 'application/vnd.heroku+json; version=3');
     assert.equal(created.webhook_metadata.webhook.id, webhook.id);
@@ -97,7 +105,12 @@ describe('app webhooks for api:release', () => {
 
   test("the webhook's authorization is sent as the deliveries' Authorization header", async () => {
     await heroku.post('/apps/hooked-qa01/webhooks', {
-      body: { include: ['api:release'], level: 'notify', url: `${hooks.url}/authorized`, authorization: 'Bearer receiver-token' },
+      body: {
+        include: ['api:release'],
+        level: 'notify',
+        url: `${hooks.url}/authorized`,
+        authorization: 'Bearer receiver-token',
+      },
     });
     await sandbox.scenario.merge('hooked');
     const delivery = await until('a delivery', () => hooks.deliveries.find((d) => d.path === '/authorized'));
@@ -106,7 +119,9 @@ describe('app webhooks for api:release', () => {
 
   test('a webhook outside loopback is refused with 422 invalid_params', async () => {
     const failure = await herokuFailure(
-      heroku.post('/apps/hooked-qa01/webhooks', { body: { include: ['api:release'], level: 'notify', url: 'https://hooks.example.com/x' } }),
+      heroku.post('/apps/hooked-qa01/webhooks', {
+        body: { include: ['api:release'], level: 'notify', url: 'https://hooks.example.com/x' },
+      }),
     );
     assert.equal(failure.statusCode, 422);
     assert.equal(failure.body.id, 'invalid_params');

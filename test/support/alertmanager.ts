@@ -24,10 +24,18 @@ export interface Alertmanager {
 
 function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}${error && typeof error.code !== 'number' ? `\n${error.message}` : ''}` });
-    });
+    execFile(
+      command,
+      args,
+      { timeout: timeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({
+          code,
+          output: `${stdout}${stderr}${error && typeof error.code !== 'number' ? `\n${error.message}` : ''}`,
+        });
+      },
+    );
   });
 }
 
@@ -44,16 +52,21 @@ async function aptInstall(): Promise<{ code: number; output: string }> {
 async function installOnce(): Promise<void> {
   if (existsSync(ALERTMANAGER_BINARY)) return;
   const hint = `install it by hand: apt-get update && apt-get install -y --no-install-recommends ${PACKAGE}`;
-  if (process.getuid?.() !== 0) throw new Error(`${ALERTMANAGER_BINARY} is missing and only root can install it; ${hint}`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`${ALERTMANAGER_BINARY} is missing and only root can install it; ${hint}`);
   // Only when no policy exists already: the machine's own policy is left as it is.
   const ownPolicy = !existsSync(POLICY_RC_D);
-  if (ownPolicy) await writeFile(POLICY_RC_D, '#!/bin/sh\n# conveyor tests: keep packages from starting services\nexit 101\n', { mode: 0o755 });
+  if (ownPolicy)
+    await writeFile(POLICY_RC_D, '#!/bin/sh\n# conveyor tests: keep packages from starting services\nexit 101\n', {
+      mode: 0o755,
+    });
   try {
     let result = await aptInstall();
     if (result.code !== 0) {
       // Usually stale or missing package lists.
       const update = await run('apt-get', [...APT_WAIT, 'update'], 300_000);
-      if (update.code !== 0) throw new Error(`apt-get update failed (exit ${update.code}); ${hint}\n${tail(update.output)}`);
+      if (update.code !== 0)
+        throw new Error(`apt-get update failed (exit ${update.code}); ${hint}\n${tail(update.output)}`);
       result = await aptInstall();
     }
     if (result.code !== 0 || !existsSync(ALERTMANAGER_BINARY))
@@ -101,14 +114,17 @@ async function launch(dir: string): Promise<{ url: string; child: ChildProcess; 
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline && !exited) {
     try {
-      if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })).ok) return { url, child, log: () => output };
+      if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) })).ok)
+        return { url, child, log: () => output };
     } catch {
       // Not listening yet.
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill('SIGKILL');
-  throw new Error(`Alertmanager ${exited ?? 'not ready within 20s'} at ${url} (${ALERTMANAGER_BINARY} ${args.join(' ')})\n${tail(output)}`);
+  throw new Error(
+    `Alertmanager ${exited ?? 'not ready within 20s'} at ${url} (${ALERTMANAGER_BINARY} ${args.join(' ')})\n${tail(output)}`,
+  );
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
@@ -145,11 +161,19 @@ export async function startAlertmanager(): Promise<Alertmanager> {
   process.once('exit', orphan);
 
   async function post(path: string, body: unknown): Promise<Response> {
-    return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   async function postAlert(labels: Record<string, string>, opts: { endsAt?: string } = {}): Promise<void> {
-    const alert = { labels, annotations: { summary: `test alert ${labels.alertname ?? ''}`.trim() }, ...(opts.endsAt ? { endsAt: opts.endsAt } : {}) };
+    const alert = {
+      labels,
+      annotations: { summary: `test alert ${labels.alertname ?? ''}`.trim() },
+      ...(opts.endsAt ? { endsAt: opts.endsAt } : {}),
+    };
     await expectOk(await post('/api/v2/alerts', [alert]), `POST /api/v2/alerts ${JSON.stringify(labels)}`);
   }
 

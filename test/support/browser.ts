@@ -27,10 +27,18 @@ export const CHROMIUM_FLAGS = [
 
 function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}${error && typeof error.code !== 'number' ? `\n${error.message}` : ''}` });
-    });
+    execFile(
+      command,
+      args,
+      { timeout: timeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({
+          code,
+          output: `${stdout}${stderr}${error && typeof error.code !== 'number' ? `\n${error.message}` : ''}`,
+        });
+      },
+    );
   });
 }
 
@@ -41,13 +49,18 @@ async function installOnce(): Promise<void> {
   const hint = `install it by hand: apt-get update && apt-get install -y --no-install-recommends ${PACKAGE}`;
   if (process.getuid?.() !== 0) throw new Error(`${CHROMIUM_BINARY} is missing and only root can install it; ${hint}`);
   const ownPolicy = !existsSync(POLICY_RC_D);
-  if (ownPolicy) await writeFile(POLICY_RC_D, '#!/bin/sh\n# conveyor tests: keep packages from starting services\nexit 101\n', { mode: 0o755 });
+  if (ownPolicy)
+    await writeFile(POLICY_RC_D, '#!/bin/sh\n# conveyor tests: keep packages from starting services\nexit 101\n', {
+      mode: 0o755,
+    });
   try {
     // Package lists first: a fresh machine has none, or old ones.
     const update = await run('apt-get', [...APT_WAIT, 'update'], 300_000);
-    if (update.code !== 0) throw new Error(`apt-get update failed (exit ${update.code}); ${hint}\n${tail(update.output)}`);
+    if (update.code !== 0)
+      throw new Error(`apt-get update failed (exit ${update.code}); ${hint}\n${tail(update.output)}`);
     const result = await run('apt-get', [...APT_WAIT, 'install', '-y', '--no-install-recommends', PACKAGE], 900_000);
-    if (result.code !== 0 || !existsSync(CHROMIUM_BINARY)) throw new Error(`could not install ${PACKAGE} (apt-get exit ${result.code}); ${hint}\n${tail(result.output)}`);
+    if (result.code !== 0 || !existsSync(CHROMIUM_BINARY))
+      throw new Error(`could not install ${PACKAGE} (apt-get exit ${result.code}); ${hint}\n${tail(result.output)}`);
   } finally {
     if (ownPolicy) await unlink(POLICY_RC_D).catch(() => undefined);
   }
@@ -73,7 +86,13 @@ export interface RunningBrowser {
 export async function launchChromium(viewport = { width: 1400, height: 900 }): Promise<RunningBrowser> {
   await ensureChromium();
   const profile = await mkdtemp(join(tmpdir(), 'conveyor-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_BINARY, headless: true, args: CHROMIUM_FLAGS, viewport, timeout: 60_000 });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_BINARY,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport,
+    timeout: 60_000,
+  });
   return {
     context,
     async close() {

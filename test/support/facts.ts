@@ -37,7 +37,7 @@ export function observe(...commits: (string | ReleaseFact)[]): Observation {
     observedAt: new Date(T0).toISOString(),
     stages: service.stages.map((app, i) => {
       const c = commits[i];
-      return stage(app, typeof c === 'string' ? release(c) : c ?? null);
+      return stage(app, typeof c === 'string' ? release(c) : (c ?? null));
     }),
   };
 }

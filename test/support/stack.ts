@@ -58,25 +58,40 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     // Workflows terminated at the end of a file make the core warn about tasks it cannot complete: noise.
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+    });
     runtimeInstalled = true;
   }
   const server = options.server ?? (await testServer());
-  const sandbox = await startSandbox({ promotionDelayMs: options.promotionDelayMs ?? 200, releasePhaseMs: options.releasePhaseMs ?? 100 });
+  const sandbox = await startSandbox({
+    promotionDelayMs: options.promotionDelayMs ?? 200,
+    releasePhaseMs: options.releasePhaseMs ?? 100,
+  });
   const namespace = await createNamespace(server.address, uniqueName('test'));
   const { client, native, close } = await connect(server.address, namespace);
   const taskQueue = uniqueName('test');
   const real = createActivities(
-    { heroku: herokuClient(sandbox.herokuUrl, sandbox.token), herokuPost: herokuPoster(sandbox.herokuUrl, sandbox.token), github: githubClient(sandbox.githubUrl, sandbox.token), temporal: client, notify: options.notify },
+    {
+      heroku: herokuClient(sandbox.herokuUrl, sandbox.token),
+      herokuPost: herokuPoster(sandbox.herokuUrl, sandbox.token),
+      github: githubClient(sandbox.githubUrl, sandbox.token),
+      temporal: client,
+      notify: options.notify,
+    },
     { pollIntervalMs: 100 },
   );
-  const worker = options.worker === false ? undefined : await Worker.create({
-    connection: native,
-    namespace,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: options.wrapActivities ? options.wrapActivities(real) : real,
-  });
+  const worker =
+    options.worker === false
+      ? undefined
+      : await Worker.create({
+          connection: native,
+          namespace,
+          taskQueue,
+          workflowBundle: await workflowBundle(),
+          activities: options.wrapActivities ? options.wrapActivities(real) : real,
+        });
   const running = worker?.run();
   const launched: string[] = [];
 
@@ -118,7 +133,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         tickMs: parseDuration(tick ?? '2s')!,
         ...rest,
       };
-      await sandbox.scenario.createService({ name: service.pipeline, repo: service.repo, stages: service.stages, branch: service.branch });
+      await sandbox.scenario.createService({
+        name: service.pipeline,
+        repo: service.repo,
+        stages: service.stages,
+        branch: service.branch,
+      });
       return service;
     },
     async start(service, pipelineOptions) {
@@ -126,7 +146,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       launched.push(applied.workflowId);
     },
     async stop() {
-      await Promise.all(launched.map((id) => client.workflow.getHandle(id).terminate('test finished').catch(() => undefined)));
+      await Promise.all(
+        launched.map((id) =>
+          client.workflow
+            .getHandle(id)
+            .terminate('test finished')
+            .catch(() => undefined),
+        ),
+      );
       worker?.shutdown();
       await running;
       await close();

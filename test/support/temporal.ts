@@ -13,7 +13,8 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
  */
 export function testServer(): Promise<DevServer> {
   const address = process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS;
-  if (!address) throw new Error('no test Temporal server: run tests through npm test (npm test -- <file filter> for one file)');
+  if (!address)
+    throw new Error('no test Temporal server: run tests through npm test (npm test -- <file filter> for one file)');
   server ??= ensureDevServer({ address });
   return server;
 }
@@ -26,7 +27,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
-export async function connect(address: string, namespace = 'default'): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
+export async function connect(
+  address: string,
+  namespace = 'default',
+): Promise<{ client: Client; native: NativeConnection; close(): Promise<void> }> {
   const connection = await Connection.connect({ address });
   const native = await NativeConnection.connect({ address });
   return {
@@ -40,7 +44,11 @@ export async function connect(address: string, namespace = 'default'): Promise<{
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -50,7 +58,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -62,14 +71,26 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
 export async function createNamespace(address: string, name: string): Promise<string> {
   const connection = await Connection.connect({ address });
   try {
-    await connection.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    await eventually(async () => (await connection.workflowService.describeNamespace({ namespace: name })).namespaceInfo?.name === name, 30_000, `namespace ${name}`);
+    await connection.workflowService.registerNamespace({
+      namespace: name,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    await eventually(
+      async () =>
+        (await connection.workflowService.describeNamespace({ namespace: name })).namespaceInfo?.name === name,
+      30_000,
+      `namespace ${name}`,
+    );
     await registerSearchAttributes(address, name);
     // Visibility knows the attributes once a query naming them is accepted.
-    await eventually(async () => {
-      await connection.workflowService.listWorkflowExecutions({ namespace: name, query: `ConveyorPaused = true` });
-      return true;
-    }, 30_000, `search attributes in ${name}`);
+    await eventually(
+      async () => {
+        await connection.workflowService.listWorkflowExecutions({ namespace: name, query: `ConveyorPaused = true` });
+        return true;
+      },
+      30_000,
+      `search attributes in ${name}`,
+    );
     return name;
   } finally {
     await connection.close();

@@ -1,7 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import { approvalSpec, ciSpec, toApprovalPolicy, toWebhookPolicy, toZeroDowntimeMode, webhookSpec, zeroDowntimeSpec } from '../../config/checks-schema';
+import {
+  approvalSpec,
+  ciSpec,
+  toApprovalPolicy,
+  toWebhookPolicy,
+  toZeroDowntimeMode,
+  webhookSpec,
+  zeroDowntimeSpec,
+} from '../../config/checks-schema';
 
 /** The messages a spec answers for `input`, as "path: message". */
 const problems = (spec: z.ZodType, input: unknown): string[] => {
@@ -13,12 +21,16 @@ const problems = (spec: z.ZodType, input: unknown): string[] => {
 describe('checks config', () => {
   test('approval: no approvers listed means anyone', () => {
     assert.deepEqual(toApprovalPolicy(approvalSpec.parse({})), { approvers: [] });
-    assert.deepEqual(toApprovalPolicy(approvalSpec.parse({ approvers: [' ana ', 'bo'] })), { approvers: ['ana', 'bo'] });
+    assert.deepEqual(toApprovalPolicy(approvalSpec.parse({ approvers: [' ana ', 'bo'] })), {
+      approvers: ['ana', 'bo'],
+    });
   });
 
   test('approval: an empty or repeated approver is refused', () => {
     assert.deepEqual(problems(approvalSpec, { approvers: [''] }), ['approvers.0: an approver must not be empty']);
-    assert.deepEqual(problems(approvalSpec, { approvers: ['ana', 'Ana'] }), ['approvers: must not name an approver twice']);
+    assert.deepEqual(problems(approvalSpec, { approvers: ['ana', 'Ana'] }), [
+      'approvers: must not name an approver twice',
+    ]);
   });
 
   test('approval: an unknown key is refused', () => {
@@ -52,8 +64,12 @@ describe('checks config', () => {
 
   test('webhook: a timeout is a duration of at most a minute', () => {
     assert.equal(toWebhookPolicy(webhookSpec.parse({ url: 'https://x/check', timeout: '2500ms' })).timeoutMs, 2_500);
-    assert.deepEqual(problems(webhookSpec, { url: 'https://x/check', timeout: 'soon' }), ['timeout: must be a duration such as "10s" or "500ms"']);
-    assert.deepEqual(problems(webhookSpec, { url: 'https://x/check', timeout: '5m' }), ['timeout: must be at most "60s"']);
+    assert.deepEqual(problems(webhookSpec, { url: 'https://x/check', timeout: 'soon' }), [
+      'timeout: must be a duration such as "10s" or "500ms"',
+    ]);
+    assert.deepEqual(problems(webhookSpec, { url: 'https://x/check', timeout: '5m' }), [
+      'timeout: must be at most "60s"',
+    ]);
   });
 
   test('webhook: a URL that is not http(s), and a secret written in place of its variable, are refused', () => {

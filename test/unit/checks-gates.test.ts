@@ -11,7 +11,13 @@ const WAITING = 'def5678'.padEnd(40, '0');
 const OTHER = 'abc1234'.padEnd(40, '1');
 
 describe('approval gate', () => {
-  const approval = (overrides: Partial<Approval> = {}): Approval => ({ stage: 'eu01', commit: WAITING, by: 'ana', at: '2026-11-20T09:30:00.000Z', ...overrides });
+  const approval = (overrides: Partial<Approval> = {}): Approval => ({
+    stage: 'eu01',
+    commit: WAITING,
+    by: 'ana',
+    at: '2026-11-20T09:30:00.000Z',
+    ...overrides,
+  });
   const waiting = { stage: 'eu01', commit: WAITING, since: '2026-11-20T09:00:00.000Z' };
 
   test('passes once someone approved this commit into the stage, quoting their comment', () => {
@@ -23,7 +29,10 @@ describe('approval gate', () => {
   });
 
   test('an approval without a comment says who and when', () => {
-    assert.equal(approvalVerdict('eu01', WAITING, [approval()], waiting, NOW).reason, 'approved by ana at 2026-11-20T09:30:00.000Z');
+    assert.equal(
+      approvalVerdict('eu01', WAITING, [approval()], waiting, NOW).reason,
+      'approved by ana at 2026-11-20T09:30:00.000Z',
+    );
   });
 
   test('holds while waiting, saying since when and who may approve', () => {
@@ -36,7 +45,10 @@ describe('approval gate', () => {
 
   test('an approval of another commit does not count: a newer release needs a new yes', () => {
     const verdict = approvalVerdict('eu01', WAITING, [approval({ commit: OTHER })], waiting, NOW, { approvers: [] });
-    assert.deepEqual([verdict.ok, verdict.reason], [false, 'waiting for approval since 2026-11-20T09:00:00.000Z (anyone may approve)']);
+    assert.deepEqual(
+      [verdict.ok, verdict.reason],
+      [false, 'waiting for approval since 2026-11-20T09:00:00.000Z (anyone may approve)'],
+    );
   });
 
   test('an approval into another stage does not count', () => {
@@ -44,8 +56,14 @@ describe('approval gate', () => {
   });
 
   test('a commit not yet recorded as waiting waits from now', () => {
-    assert.equal(approvalVerdict('eu01', WAITING, [], undefined, NOW).reason, 'waiting for approval since 2026-11-20T10:00:00.000Z');
-    assert.equal(approvalVerdict('eu01', WAITING, [], { ...waiting, commit: OTHER }, NOW).reason, 'waiting for approval since 2026-11-20T10:00:00.000Z');
+    assert.equal(
+      approvalVerdict('eu01', WAITING, [], undefined, NOW).reason,
+      'waiting for approval since 2026-11-20T10:00:00.000Z',
+    );
+    assert.equal(
+      approvalVerdict('eu01', WAITING, [], { ...waiting, commit: OTHER }, NOW).reason,
+      'waiting for approval since 2026-11-20T10:00:00.000Z',
+    );
   });
 
   test('a release without a commit cannot be approved', () => {
@@ -66,15 +84,30 @@ describe('readApproval', () => {
   const read = (input: unknown) => readApproval(input, stages, NOW);
 
   test('an approval defaults to the commit waiting, and is dated now', () => {
-    assert.deepEqual(read({ stage: 'eu01', by: 'ana', comment: ' looks good ' }), { stage: 'eu01', commit: WAITING, by: 'ana', comment: 'looks good', at: '2026-11-20T10:00:00.000Z' });
+    assert.deepEqual(read({ stage: 'eu01', by: 'ana', comment: ' looks good ' }), {
+      stage: 'eu01',
+      commit: WAITING,
+      by: 'ana',
+      comment: 'looks good',
+      at: '2026-11-20T10:00:00.000Z',
+    });
   });
 
   test('a commit may be given as a 7-digit prefix of the waiting one; the full sha is recorded', () => {
-    assert.deepEqual(read({ stage: 'eu01', commit: 'DEF5678', by: 'ana' }), { stage: 'eu01', commit: WAITING, by: 'ana', at: '2026-11-20T10:00:00.000Z' });
+    assert.deepEqual(read({ stage: 'eu01', commit: 'DEF5678', by: 'ana' }), {
+      stage: 'eu01',
+      commit: WAITING,
+      by: 'ana',
+      at: '2026-11-20T10:00:00.000Z',
+    });
   });
 
   test('a stage with no approvers listed takes anyone', () => {
-    const answer = readApproval({ stage: 'va01', by: 'bo' }, [{ stage: 'va01', policy: { approvers: [] }, waitingCommit: WAITING }], NOW);
+    const answer = readApproval(
+      { stage: 'va01', by: 'bo' },
+      [{ stage: 'va01', policy: { approvers: [] }, waitingCommit: WAITING }],
+      NOW,
+    );
     assert.equal(typeof answer === 'object' && answer.by, 'bo');
   });
 
@@ -95,11 +128,17 @@ describe('readApproval', () => {
   });
 
   test('refuses a commit other than the one waiting, naming both', () => {
-    assert.equal(read({ stage: 'eu01', commit: OTHER, by: 'ana' }), 'commit abc1234 is not the one waiting for approval into eu01 (def5678 is)');
+    assert.equal(
+      read({ stage: 'eu01', commit: OTHER, by: 'ana' }),
+      'commit abc1234 is not the one waiting for approval into eu01 (def5678 is)',
+    );
   });
 
   test('refuses a commit that is not a sha', () => {
-    assert.equal(read({ stage: 'eu01', commit: 'def56', by: 'ana' }), '"def56" is not a commit sha (7 to 40 hex digits)');
+    assert.equal(
+      read({ stage: 'eu01', commit: 'def56', by: 'ana' }),
+      '"def56" is not a commit sha (7 to 40 hex digits)',
+    );
   });
 
   test('refuses an approval that does not say who approves', () => {
@@ -120,19 +159,33 @@ describe('readApproval', () => {
   });
 
   test('refuses anything but an object, without throwing', () => {
-    for (const input of [undefined, null, 'eu01', ['eu01']]) assert.equal(read(input), 'an approval is {stage, commit?, by, comment?}');
+    for (const input of [undefined, null, 'eu01', ['eu01']])
+      assert.equal(read(input), 'an approval is {stage, commit?, by, comment?}');
   });
 });
 
 describe('zeroDowntime gate', () => {
-  const facts = (webDynos: number | null, preboot: boolean | null, error?: string): ZeroDowntimeFacts => ({ app: 'eu01', webDynos, preboot, ...(error ? { error } : {}) });
+  const facts = (webDynos: number | null, preboot: boolean | null, error?: string): ZeroDowntimeFacts => ({
+    app: 'eu01',
+    webDynos,
+    preboot,
+    ...(error ? { error } : {}),
+  });
 
   test('passes with two web dynos and preboot on', () => {
-    assert.deepEqual(zeroDowntimeVerdict('eu01', facts(2, true), 'block'), { gate: 'zeroDowntime', ok: true, reason: 'eu01 runs 2 web dynos with preboot on' });
+    assert.deepEqual(zeroDowntimeVerdict('eu01', facts(2, true), 'block'), {
+      gate: 'zeroDowntime',
+      ok: true,
+      reason: 'eu01 runs 2 web dynos with preboot on',
+    });
   });
 
   test('holds naming both shortfalls', () => {
-    assert.deepEqual(zeroDowntimeVerdict('eu01', facts(1, false), 'block'), { gate: 'zeroDowntime', ok: false, reason: 'eu01 runs 1 web dyno; preboot is off' });
+    assert.deepEqual(zeroDowntimeVerdict('eu01', facts(1, false), 'block'), {
+      gate: 'zeroDowntime',
+      ok: false,
+      reason: 'eu01 runs 1 web dyno; preboot is off',
+    });
   });
 
   test('holds on too few web dynos alone', () => {
@@ -148,7 +201,11 @@ describe('zeroDowntime gate', () => {
   });
 
   test('in warn mode a shortfall passes as a warning', () => {
-    assert.deepEqual(zeroDowntimeVerdict('eu01', facts(1, false), 'warn'), { gate: 'zeroDowntime', ok: true, reason: 'warning: eu01 runs 1 web dyno; preboot is off' });
+    assert.deepEqual(zeroDowntimeVerdict('eu01', facts(1, false), 'warn'), {
+      gate: 'zeroDowntime',
+      ok: true,
+      reason: 'warning: eu01 runs 1 web dyno; preboot is off',
+    });
   });
 
   test('an app that cannot be read fails closed in block mode', () => {
@@ -168,29 +225,57 @@ describe('zeroDowntime gate', () => {
 describe('ci gate', () => {
   const SHA = 'abc1234'.padEnd(40, '9');
   const ci = (facts: Partial<CiFacts> = {}): CiFacts => ({ commit: SHA, checkRuns: [], statuses: [], ...facts });
-  const run = (name: string, status: CiFacts['checkRuns'][number]['status'], conclusion: string | null = null) => ({ name, status, conclusion });
+  const run = (name: string, status: CiFacts['checkRuns'][number]['status'], conclusion: string | null = null) => ({
+    name,
+    status,
+    conclusion,
+  });
 
   test('passes when no CI reported anything', () => {
     assert.deepEqual(ciVerdict(ci()), { gate: 'ci', ok: true, reason: 'no CI checks reported for abc1234' });
   });
 
   test('passes when every check and status is green, counting them', () => {
-    const verdict = ciVerdict(ci({ checkRuns: [run('test', 'completed', 'success'), run('docs', 'completed', 'skipped')], statuses: [{ context: 'ci/circleci', state: 'success' }] }));
+    const verdict = ciVerdict(
+      ci({
+        checkRuns: [run('test', 'completed', 'success'), run('docs', 'completed', 'skipped')],
+        statuses: [{ context: 'ci/circleci', state: 'success' }],
+      }),
+    );
     assert.deepEqual(verdict, { gate: 'ci', ok: true, reason: 'CI passed for abc1234 (3 checks)' });
   });
 
   test('a neutral conclusion counts as green', () => {
-    assert.equal(ciVerdict(ci({ checkRuns: [run('lint', 'completed', 'neutral')] })).reason, 'CI passed for abc1234 (1 check)');
+    assert.equal(
+      ciVerdict(ci({ checkRuns: [run('lint', 'completed', 'neutral')] })).reason,
+      'CI passed for abc1234 (1 check)',
+    );
   });
 
   test('holds naming every failing check and status', () => {
-    const verdict = ciVerdict(ci({ checkRuns: [run('test', 'completed', 'failure'), run('build', 'completed', 'success')], statuses: [{ context: 'lint', state: 'error' }] }));
+    const verdict = ciVerdict(
+      ci({
+        checkRuns: [run('test', 'completed', 'failure'), run('build', 'completed', 'success')],
+        statuses: [{ context: 'lint', state: 'error' }],
+      }),
+    );
     assert.deepEqual(verdict, { gate: 'ci', ok: false, reason: 'CI failed for abc1234: test (failure), lint (error)' });
   });
 
   test('timed out, cancelled and action_required runs are failures', () => {
-    const verdict = ciVerdict(ci({ checkRuns: [run('e2e', 'completed', 'timed_out'), run('deploy', 'completed', 'cancelled'), run('review', 'completed', 'action_required')] }));
-    assert.equal(verdict.reason, 'CI failed for abc1234: e2e (timed_out), deploy (cancelled), review (action_required)');
+    const verdict = ciVerdict(
+      ci({
+        checkRuns: [
+          run('e2e', 'completed', 'timed_out'),
+          run('deploy', 'completed', 'cancelled'),
+          run('review', 'completed', 'action_required'),
+        ],
+      }),
+    );
+    assert.equal(
+      verdict.reason,
+      'CI failed for abc1234: e2e (timed_out), deploy (cancelled), review (action_required)',
+    );
   });
 
   test('a failure is reported even while other checks still run', () => {
@@ -199,20 +284,42 @@ describe('ci gate', () => {
   });
 
   test('holds while checks run, naming them', () => {
-    const verdict = ciVerdict(ci({ checkRuns: [run('build', 'in_progress'), run('deploy', 'queued'), run('test', 'completed', 'success')], statuses: [{ context: 'ci/circleci', state: 'pending' }] }));
-    assert.deepEqual(verdict, { gate: 'ci', ok: false, reason: 'waiting for CI on abc1234: build in progress, deploy queued, ci/circleci pending' });
+    const verdict = ciVerdict(
+      ci({
+        checkRuns: [run('build', 'in_progress'), run('deploy', 'queued'), run('test', 'completed', 'success')],
+        statuses: [{ context: 'ci/circleci', state: 'pending' }],
+      }),
+    );
+    assert.deepEqual(verdict, {
+      gate: 'ci',
+      ok: false,
+      reason: 'waiting for CI on abc1234: build in progress, deploy queued, ci/circleci pending',
+    });
   });
 
   test('holds when GitHub could not say, fail closed', () => {
-    assert.deepEqual(ciVerdict(ci({ error: 'GitHub does not know abc1234 in acme/api' })), { gate: 'ci', ok: false, reason: 'cannot read CI for abc1234: GitHub does not know abc1234 in acme/api' });
+    assert.deepEqual(ciVerdict(ci({ error: 'GitHub does not know abc1234 in acme/api' })), {
+      gate: 'ci',
+      ok: false,
+      reason: 'cannot read CI for abc1234: GitHub does not know abc1234 in acme/api',
+    });
   });
 });
 
 describe('webhook gate', () => {
-  const answer = (fields: Partial<WebhookAnswer>): WebhookAnswer => ({ url: 'https://x/check', ok: null, ms: 12, ...fields });
+  const answer = (fields: Partial<WebhookAnswer>): WebhookAnswer => ({
+    url: 'https://x/check',
+    ok: null,
+    ms: 12,
+    ...fields,
+  });
 
   test('passes when the webhook said ok', () => {
-    assert.deepEqual(webhookVerdict(answer({ ok: true, status: 200 })), { gate: 'webhook', ok: true, reason: 'https://x/check said ok' });
+    assert.deepEqual(webhookVerdict(answer({ ok: true, status: 200 })), {
+      gate: 'webhook',
+      ok: true,
+      reason: 'https://x/check said ok',
+    });
   });
 
   test('holds when the webhook said no, quoting its reason', () => {
@@ -224,11 +331,18 @@ describe('webhook gate', () => {
   });
 
   test('holds when the webhook timed out, naming the cause', () => {
-    assert.deepEqual(webhookVerdict(answer({ error: 'timed out after 10000ms', ms: 10_001 })), { gate: 'webhook', ok: false, reason: 'cannot ask https://x/check: timed out after 10000ms' });
+    assert.deepEqual(webhookVerdict(answer({ error: 'timed out after 10000ms', ms: 10_001 })), {
+      gate: 'webhook',
+      ok: false,
+      reason: 'cannot ask https://x/check: timed out after 10000ms',
+    });
   });
 
   test('holds on a non-2xx answer, naming the status', () => {
-    assert.equal(webhookVerdict(answer({ status: 500, error: 'answered 500 Internal Server Error' })).reason, 'cannot ask https://x/check: answered 500 Internal Server Error');
+    assert.equal(
+      webhookVerdict(answer({ status: 500, error: 'answered 500 Internal Server Error' })).reason,
+      'cannot ask https://x/check: answered 500 Internal Server Error',
+    );
   });
 
   test('holds on an answer that is not JSON', () => {

@@ -34,12 +34,16 @@ test('the example files pass the schema, as an editor would check them', () => {
   for (const [name, data] of [
     ['services.json', JSON.parse(readFileSync(example('services.json'), 'utf8'))],
     ['services.yaml', parseYaml(readFileSync(example('services.yaml'), 'utf8'))],
-  ]) assert.equal(validate(data), true, `${name}: ${JSON.stringify(validate.errors)}`);
+  ])
+    assert.equal(validate(data), true, `${name}: ${JSON.stringify(validate.errors)}`);
 });
 
 test('the schema refuses a misspelt key and a stage list of one, as an editor would underline them', () => {
   const validate = new Ajv2020({ strict: false, allErrors: true }).compile(servicesJsonSchema());
-  assert.equal(validate({ services: [{ name: 'api', pipeline: 'api', stages: ['api-qa01'], repo: 'acme/api', minAgee: '1m' }] }), false);
+  assert.equal(
+    validate({ services: [{ name: 'api', pipeline: 'api', stages: ['api-qa01'], repo: 'acme/api', minAgee: '1m' }] }),
+    false,
+  );
   const found = (validate.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`);
   assert.ok(found.includes('/services/0/stages minItems'), found.join(', '));
   assert.ok(found.includes('/services/0 additionalProperties'), found.join(', '));

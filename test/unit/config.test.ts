@@ -21,7 +21,11 @@ test('defaults fill branch, minAge and tick', () => {
 });
 
 test('a service with one stage is refused, naming where', () => {
-  const services = [valid, { ...valid, name: 'web', pipeline: 'web', stages: ['web-qa01', 'web-st01'] }, { ...valid, name: 'x', pipeline: 'x', stages: ['x-qa01'] }];
+  const services = [
+    valid,
+    { ...valid, name: 'web', pipeline: 'web', stages: ['web-qa01', 'web-st01'] },
+    { ...valid, name: 'x', pipeline: 'x', stages: ['x-qa01'] },
+  ];
   assert.deepEqual(problems(JSON.stringify({ services })), ['services[2].stages: needs at least 2 apps']);
 });
 
@@ -48,13 +52,16 @@ test('a bare number where a duration belongs is refused, suggesting a unit', () 
 });
 
 test('a duration over a year is refused', () => {
-  assert.deepEqual(problems(JSON.stringify({ services: [{ ...valid, minAge: '400d' }] })), ['services[0].minAge: minAge must be at most "365d"']);
+  assert.deepEqual(problems(JSON.stringify({ services: [{ ...valid, minAge: '400d' }] })), [
+    'services[0].minAge: minAge must be at most "365d"',
+  ]);
 });
 
 test('two services with one name are refused', () => {
-  assert.deepEqual(problems(JSON.stringify({ services: [valid, { ...valid, pipeline: 'api2', stages: ['api-qa02', 'api-st02'] }] })), [
-    'services[1].name: "api" is used by two services (services[0] too)',
-  ]);
+  assert.deepEqual(
+    problems(JSON.stringify({ services: [valid, { ...valid, pipeline: 'api2', stages: ['api-qa02', 'api-st02'] }] })),
+    ['services[1].name: "api" is used by two services (services[0] too)'],
+  );
 });
 
 test('two services on one pipeline, or one app in two services, are refused', () => {
@@ -66,7 +73,9 @@ test('two services on one pipeline, or one app in two services, are refused', ()
 });
 
 test('a misspelt key is refused with the key it probably meant', () => {
-  assert.deepEqual(problems(JSON.stringify({ services: [{ ...valid, minAgee: '1m' }] })), ['services[0].minAgee: unknown key (did you mean "minAge"?)']);
+  assert.deepEqual(problems(JSON.stringify({ services: [{ ...valid, minAgee: '1m' }] })), [
+    'services[0].minAgee: unknown key (did you mean "minAge"?)',
+  ]);
 });
 
 test('a stageChecks key that is not a stage is refused, with the stage it probably meant', () => {
@@ -76,7 +85,10 @@ test('a stageChecks key that is not a stage is refused, with the stage it probab
 });
 
 test('a secret-looking or unknown key is refused rather than carried into history', () => {
-  assert.match(problems(JSON.stringify({ services: [{ ...valid, herokuApiKey: 'x' }] }))[0], /^services\[0\]\.herokuApiKey: unknown key/);
+  assert.match(
+    problems(JSON.stringify({ services: [{ ...valid, herokuApiKey: 'x' }] }))[0],
+    /^services\[0\]\.herokuApiKey: unknown key/,
+  );
 });
 
 test('every problem is reported at once, the cross-field ones too, even when a field is missing', () => {
@@ -110,7 +122,15 @@ test('invalid JSON says so in one line, with its line and column', () => {
 });
 
 test('a YAML file reports each problem with its line and column', () => {
-  const yaml = ['services:', '  - name: api', '    pipeline: api', '    stages: [api-qa01]', '    repo: acme/api', '    minAgee: 1m', ''].join('\n');
+  const yaml = [
+    'services:',
+    '  - name: api',
+    '    pipeline: api',
+    '    stages: [api-qa01]',
+    '    repo: acme/api',
+    '    minAgee: 1m',
+    '',
+  ].join('\n');
   try {
     parseServices(yaml, 'services.yaml');
     assert.fail('expected the file to be refused');
@@ -124,13 +144,18 @@ test('a YAML file reports each problem with its line and column', () => {
 });
 
 test('a YAML syntax error or a repeated key is named with its line', () => {
-  assert.deepEqual(problems('services:\n  - name: a\n    name: b\n', 'services.yml'), ['not valid YAML: Map keys must be unique']);
+  assert.deepEqual(problems('services:\n  - name: a\n    name: b\n', 'services.yml'), [
+    'not valid YAML: Map keys must be unique',
+  ]);
 });
 
 test('the example services files are valid, in JSON and in YAML', () => {
   assert.equal(loadServices(examples('services.json')).length, 3);
   assert.equal(loadServices(examples('services.demo.json')).length, 3);
-  assert.deepEqual(loadServices(examples('services.yaml')).map((s) => s.name), ['api', 'router', 'billing']);
+  assert.deepEqual(
+    loadServices(examples('services.yaml')).map((s) => s.name),
+    ['api', 'router', 'billing'],
+  );
 });
 
 test('a tick under a second is refused, saying why', () => {

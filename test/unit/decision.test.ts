@@ -8,7 +8,10 @@ import { observe, release, service, sha, T0 } from '../support/facts';
 
 const soaked = release('bbb', { version: 2, id: 'r2', createdAt: new Date(T0 - 60 * 60_000).toISOString() });
 const young = release('bbb', { version: 2, id: 'r2', createdAt: new Date(T0 - 60_000).toISOString() });
-const onMainAndAhead = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+const onMainAndAhead = {
+  [`main...${sha('bbb')}`]: 'behind' as const,
+  [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+};
 const offBranch = { [`main...${sha('bbb')}`]: 'ahead' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
 const manual = (overrides: Partial<ManualPromotion> = {}): ManualPromotion => ({
   to: 'api-st01',
@@ -40,8 +43,18 @@ describe('the decision of a pass: one row per branch', () => {
   const rows: { name: string; input: DecisionInput; start: string[]; first: string; answer?: RegExp }[] = [
     { name: 'a pair in sync starts nothing', input: input(release('aaa')), start: [], first: 'in-sync' },
     { name: 'a candidate every gate passes starts', input: input(), start: ['api-st01'], first: 'ready' },
-    { name: 'a candidate a gate holds waits, saying when it is looked at again', input: input(young), start: [], first: 'gated' },
-    { name: 'a pause holds every candidate', input: input(soaked, { pause: { reason: 'x', by: 'ana', since: new Date(T0).toISOString() } }), start: [], first: 'gated' },
+    {
+      name: 'a candidate a gate holds waits, saying when it is looked at again',
+      input: input(young),
+      start: [],
+      first: 'gated',
+    },
+    {
+      name: 'a pause holds every candidate',
+      input: input(soaked, { pause: { reason: 'x', by: 'ana', since: new Date(T0).toISOString() } }),
+      start: [],
+      first: 'gated',
+    },
     {
       name: 'a manual request with nothing to promote is answered so',
       input: input(release('aaa'), { manual: new Map([['api-st01', manual()]]) }),
@@ -72,7 +85,9 @@ describe('the decision of a pass: one row per branch', () => {
     },
     {
       name: 'a manual request about a release the source no longer runs is refused',
-      input: input(soaked, { manual: new Map([['api-st01', manual({ expect: { releaseId: 'r1', version: 1, commit: sha('999') } })]]) }),
+      input: input(soaked, {
+        manual: new Map([['api-st01', manual({ expect: { releaseId: 'r1', version: 1, commit: sha('999') } })]]),
+      }),
       start: ['api-st01'],
       first: 'ready',
       answer: /not v1 \(9990000\) that the request saw; nothing was promoted/,
@@ -87,10 +102,14 @@ describe('the decision of a pass: one row per branch', () => {
   for (const row of rows) {
     test(row.name, () => {
       const decision = decide(row.input);
-      assert.deepEqual(decision.start.map((go) => go.candidate.pair.to), row.start);
+      assert.deepEqual(
+        decision.start.map((go) => go.candidate.pair.to),
+        row.start,
+      );
       assert.equal(decision.pairs[0].state, row.first);
       if (row.first === 'gated') assert.ok(decision.pairs[0].verdicts.some((v) => !v.ok));
-      for (const stage of row.input.manual.keys()) assert.ok(decision.answers[stage], `the request into ${stage} is answered`);
+      for (const stage of row.input.manual.keys())
+        assert.ok(decision.answers[stage], `the request into ${stage} is answered`);
       if (row.answer) assert.match(decision.answers['api-st01']?.message ?? '', row.answer);
     });
   }

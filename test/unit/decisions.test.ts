@@ -4,14 +4,20 @@ import { PipelineState } from '../../workflows/pipeline-state';
 import type { Service } from '../../domain/service';
 import { observe, release, service, sha, T0 } from '../support/facts';
 
-const onMainAndAhead = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+const onMainAndAhead = {
+  [`main...${sha('bbb')}`]: 'behind' as const,
+  [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+};
 const soaked = release('bbb', { version: 2, id: 'r2', createdAt: new Date(T0 - 60 * 60_000).toISOString() });
 
 /** A pipeline with one promotion decided into api-st01 (not posted yet). */
 function decided(config: Service = service) {
   const state = new PipelineState(config);
   state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-  state.learn(Object.keys(onMainAndAhead).map((key) => ({ base: key.split('...')[0], head: key.split('...')[1] })), onMainAndAhead);
+  state.learn(
+    Object.keys(onMainAndAhead).map((key) => ({ base: key.split('...')[0], head: key.split('...')[1] })),
+    onMainAndAhead,
+  );
   const [go] = state.decide(state.plan(), onMainAndAhead, T0);
   assert.ok(go, 'a promotion is decided');
   const record = state.promotionStarted(go, T0, 'd1');
@@ -27,20 +33,42 @@ describe('a decided promotion is confirmed right before its POST', () => {
   });
 
   const withdrawals: { name: string; change: (state: PipelineState) => void; reason: RegExp; now?: number }[] = [
-    { name: 'a pause that began after the decision', change: (s) => s.pauseBy({ reason: 'incident', by: 'ana' }, T0 + 500), reason: /paused by ana/ },
-    { name: 'a freeze that began after the decision', change: (s) => s.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() }), reason: /frozen by ops/ },
-    { name: 'a rejection of its commit', change: (s) => s.reject({ commit: sha('bbb').slice(0, 7), reason: 'bad', by: 'ana', at: new Date(T0).toISOString() }), reason: /rejected by ana/ },
-    { name: 'a newer configuration', change: (s) => s.reconfigure({ ...service, minAgeMs: 60_000 }), reason: /configuration changed/ },
+    {
+      name: 'a pause that began after the decision',
+      change: (s) => s.pauseBy({ reason: 'incident', by: 'ana' }, T0 + 500),
+      reason: /paused by ana/,
+    },
+    {
+      name: 'a freeze that began after the decision',
+      change: (s) => s.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() }),
+      reason: /frozen by ops/,
+    },
+    {
+      name: 'a rejection of its commit',
+      change: (s) =>
+        s.reject({ commit: sha('bbb').slice(0, 7), reason: 'bad', by: 'ana', at: new Date(T0).toISOString() }),
+      reason: /rejected by ana/,
+    },
+    {
+      name: 'a newer configuration',
+      change: (s) => s.reconfigure({ ...service, minAgeMs: 60_000 }),
+      reason: /configuration changed/,
+    },
     { name: 'a wait longer than a decision stands', change: () => {}, reason: /deciding again/, now: T0 + 3 * 60_000 },
     {
       name: 'an alert that fires on the newest facts',
-      change: (s) => s.learnHealth({ 'api-st01': { alerts: [{ source: 'alertmanager', firing: [{ id: 'a1', name: 'HighErrorRate' }] }] } }),
+      change: (s) =>
+        s.learnHealth({
+          'api-st01': { alerts: [{ source: 'alertmanager', firing: [{ id: 'a1', name: 'HighErrorRate' }] }] },
+        }),
       reason: /alerts:/,
     },
   ];
   for (const row of withdrawals) {
     test(`it is withdrawn after ${row.name}`, () => {
-      const config: Service = row.name.includes('alert') ? { ...service, checks: { '*': { alerts: { alertmanager: { url: 'http://127.0.0.1:1', matchers: {} } } } } } : service;
+      const config: Service = row.name.includes('alert')
+        ? { ...service, checks: { '*': { alerts: { alertmanager: { url: 'http://127.0.0.1:1', matchers: {} } } } } }
+        : service;
       const { state } = decided(config);
       row.change(state);
       const answer = confirm(state, row.now);
@@ -50,7 +78,10 @@ describe('a decided promotion is confirmed right before its POST', () => {
   }
 
   test('a window that closed since the decision withdraws it', () => {
-    const windowed: Service = { ...service, windows: { windows: [{ days: ['Fri'], start: '10:00', end: '10:01', timeZone: 'UTC' }], blackouts: [] } as never };
+    const windowed: Service = {
+      ...service,
+      windows: { windows: [{ days: ['Fri'], start: '10:00', end: '10:01', timeZone: 'UTC' }], blackouts: [] } as never,
+    };
     const state = new PipelineState(windowed);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     const [go] = state.decide(state.plan(), onMainAndAhead, T0 + 30_000);
@@ -64,24 +95,42 @@ describe('a decided promotion is confirmed right before its POST', () => {
   test('a promotion withdrawn is recorded as such and its release is not held against the stage', () => {
     const { state } = decided();
     state.pauseBy({ reason: 'x', by: 'ana' }, T0 + 500);
-    state.promotionFinished('api-st01', { status: 'withdrawn', promotionId: null, targetVersion: null, error: 'paused by ana' }, T0 + 1_000);
+    state.promotionFinished(
+      'api-st01',
+      { status: 'withdrawn', promotionId: null, targetVersion: null, error: 'paused by ana' },
+      T0 + 1_000,
+    );
     state.resume('ana');
     assert.equal(state.status().history[0].outcome, 'withdrawn');
     assert.equal(state.plan()[0].kind, 'candidate');
   });
 
-  test('an operator\'s promotion over a pause stays overruled, but a newer hold withdraws it', () => {
+  test("an operator's promotion over a pause stays overruled, but a newer hold withdraws it", () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     state.pauseBy({ reason: 'maintenance', by: 'ops' }, T0 - 1_000);
-    state.requestManual({ to: 'api-st01', reason: 'hotfix', by: 'ana', skipGates: false, at: new Date(T0).toISOString(), expect: state.sourceSeen('api-st01') });
+    state.requestManual({
+      to: 'api-st01',
+      reason: 'hotfix',
+      by: 'ana',
+      skipGates: false,
+      at: new Date(T0).toISOString(),
+      expect: state.sourceSeen('api-st01'),
+    });
     const [go] = state.decide(state.plan(), onMainAndAhead, T0);
     assert.deepEqual(go.manual?.skippedGates, ['allow']);
     state.promotionStarted(go, T0, 'd1');
     assert.equal(confirm(state).stands, true, 'the pause it overruled does not withdraw it');
     const other = new PipelineState(service);
     other.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    other.requestManual({ to: 'api-st01', reason: 'hotfix', by: 'ana', skipGates: false, at: new Date(T0).toISOString(), expect: other.sourceSeen('api-st01') });
+    other.requestManual({
+      to: 'api-st01',
+      reason: 'hotfix',
+      by: 'ana',
+      skipGates: false,
+      at: new Date(T0).toISOString(),
+      expect: other.sourceSeen('api-st01'),
+    });
     other.promotionStarted(other.decide(other.plan(), onMainAndAhead, T0)[0], T0, 'd1');
     other.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() });
     assert.equal(confirm(other).stands, false, 'a freeze that began after the request withdraws it');
@@ -107,22 +156,34 @@ describe('a decided promotion is confirmed right before its POST', () => {
   });
 });
 
-describe('a failure that never reached Heroku\'s promotion', () => {
+describe("a failure that never reached Heroku's promotion", () => {
   test('does not hold the release out of the stage', () => {
     const { state } = decided();
-    state.promotionErred('api-st01', 'Heroku answered 401 unauthorized to GET /apps/api-st01/releases', false, T0 + 1_000);
+    state.promotionErred(
+      'api-st01',
+      'Heroku answered 401 unauthorized to GET /apps/api-st01/releases',
+      false,
+      T0 + 1_000,
+    );
     assert.equal(state.status().history[0].outcome, 'not-posted');
     assert.equal(state.plan()[0].kind, 'candidate');
   });
 
   test('a release that really failed is held until an operator retries it (audited)', () => {
     const { state } = decided();
-    state.promotionFinished('api-st01', { status: 'failed', promotionId: 'p', targetVersion: 3, error: 'Release command failed' }, T0 + 1_000);
+    state.promotionFinished(
+      'api-st01',
+      { status: 'failed', promotionId: 'p', targetVersion: 3, error: 'Release command failed' },
+      T0 + 1_000,
+    );
     assert.equal(state.plan()[0].kind, 'held');
     state.drainNotices(T0);
     assert.match(state.retryFailed('api-st01', 'ana', 'migration fixed'), /may be promoted again/);
     assert.equal(state.plan()[0].kind, 'candidate');
-    assert.deepEqual(state.drainNotices(T0).map((n) => n.text), ['api: retry of the release that failed in api-st01 allowed by ana: migration fixed']);
+    assert.deepEqual(
+      state.drainNotices(T0).map((n) => n.text),
+      ['api: retry of the release that failed in api-st01 allowed by ana: migration fixed'],
+    );
   });
 
   test('a retry where nothing failed is refused', () => {
@@ -135,16 +196,40 @@ describe('a manual promotion is tied to what it was asked about', () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     const seen = state.sourceSeen('api-st01');
-    state.observed(observe(release('ccc', { version: 3, id: 'r3', createdAt: new Date(T0 - 60 * 60_000).toISOString() }), 'aaa', 'aaa', 'aaa'));
-    state.requestManual({ to: 'api-st01', reason: 'go', by: 'ana', skipGates: true, at: new Date(T0).toISOString(), expect: seen });
+    state.observed(
+      observe(
+        release('ccc', { version: 3, id: 'r3', createdAt: new Date(T0 - 60 * 60_000).toISOString() }),
+        'aaa',
+        'aaa',
+        'aaa',
+      ),
+    );
+    state.requestManual({
+      to: 'api-st01',
+      reason: 'go',
+      by: 'ana',
+      skipGates: true,
+      at: new Date(T0).toISOString(),
+      expect: seen,
+    });
     assert.deepEqual(state.decide(state.plan(), {}, T0), []);
-    assert.match(state.takeManualOutcome('api-st01')?.message ?? '', /runs v3 \(ccc0000\) now, not v2 \(bbb0000\) that the request saw; nothing was promoted/);
+    assert.match(
+      state.takeManualOutcome('api-st01')?.message ?? '',
+      /runs v3 \(ccc0000\) now, not v2 \(bbb0000\) that the request saw; nothing was promoted/,
+    );
   });
 
   test('a request naming a commit the source does not run is refused', () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    state.requestManual({ to: 'api-st01', reason: 'go', by: 'ana', skipGates: true, at: new Date(T0).toISOString(), commit: 'ddddddd' });
+    state.requestManual({
+      to: 'api-st01',
+      reason: 'go',
+      by: 'ana',
+      skipGates: true,
+      at: new Date(T0).toISOString(),
+      commit: 'ddddddd',
+    });
     assert.deepEqual(state.decide(state.plan(), {}, T0), []);
     assert.match(state.takeManualOutcome('api-st01')?.message ?? '', /not ddddddd that was asked for/);
   });
@@ -152,9 +237,20 @@ describe('a manual promotion is tied to what it was asked about', () => {
   test('a request that could not be decided is answered and never fires later', () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    state.requestManual({ to: 'api-st01', reason: 'go', by: 'ana', skipGates: true, at: new Date(T0).toISOString(), expect: state.sourceSeen('api-st01') });
+    state.requestManual({
+      to: 'api-st01',
+      reason: 'go',
+      by: 'ana',
+      skipGates: true,
+      at: new Date(T0).toISOString(),
+      expect: state.sourceSeen('api-st01'),
+    });
     state.blockedBy('cannot observe pipeline api: Heroku answered 503', false, T0);
     assert.match(state.takeManualOutcome('api-st01')?.message ?? '', /nothing will happen: cannot observe/);
-    assert.deepEqual(state.decide(state.plan(), onMainAndAhead, T0).map((go) => go.manual), [undefined], 'a later pass promotes only by the gates, not by the old request');
+    assert.deepEqual(
+      state.decide(state.plan(), onMainAndAhead, T0).map((go) => go.manual),
+      [undefined],
+      'a later pass promotes only by the gates, not by the old request',
+    );
   });
 });

@@ -10,7 +10,8 @@ test('durations are read as people write them', () => {
 });
 
 test('text that is not a duration is refused', () => {
-  for (const text of ['', '30', 'm30', '30 minutes', '1h 30m', '-5s']) assert.equal(parseDuration(text), undefined, text);
+  for (const text of ['', '30', 'm30', '30 minutes', '1h 30m', '-5s'])
+    assert.equal(parseDuration(text), undefined, text);
 });
 
 test('durations are shown back in the same words', () => {

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import Heroku from 'heroku-client';
 import { Octokit, RequestError } from 'octokit';
-import { classify, GITHUB_RATE_LIMIT_DELAY_MS, HEROKU_RATE_LIMIT_DELAY_MS, jsonAnswer, type Service } from '../../activities/errors';
+import {
+  classify,
+  GITHUB_RATE_LIMIT_DELAY_MS,
+  HEROKU_RATE_LIMIT_DELAY_MS,
+  jsonAnswer,
+  type Service,
+} from '../../activities/errors';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 
 /** The failure `classify` throws for `error`. */
@@ -18,17 +24,29 @@ function failure(error: unknown, service: Service = 'Heroku', call = 'GET /apps/
 }
 
 /** The fields a workflow and Temporal's retry look at. */
-const fields = (f: ApplicationFailure) => ({ type: f.type, nonRetryable: f.nonRetryable, nextRetryDelay: f.nextRetryDelay ?? null });
+const fields = (f: ApplicationFailure) => ({
+  type: f.type,
+  nonRetryable: f.nonRetryable,
+  nextRetryDelay: f.nextRetryDelay ?? null,
+});
 
 /** What heroku-client 3.1.4 rejects with for a non-2xx answer. */
 const herokuAnswer = (statusCode: number, id: string, message = 'no') =>
-  Object.assign(new Error(`Expected response to be successful, got ${statusCode}`), { statusCode, body: { id, message } });
+  Object.assign(new Error(`Expected response to be successful, got ${statusCode}`), {
+    statusCode,
+    body: { id, message },
+  });
 
 /** What octokit rejects with for a non-2xx answer. */
 const githubAnswer = (status: number, headers: Record<string, string> = {}, message = 'Server Error') =>
   new RequestError(message, status, {
     request: { method: 'GET', url: 'http://github/repos/a/b/compare/x...y', headers: {} },
-    response: { status, url: 'http://github/repos/a/b/compare/x...y', headers, data: { message, documentation_url: 'https://docs.github.com/rest', status: String(status) } },
+    response: {
+      status,
+      url: 'http://github/repos/a/b/compare/x...y',
+      headers,
+      data: { message, documentation_url: 'https://docs.github.com/rest', status: String(status) },
+    },
   });
 
 /** What octokit rejects with when no answer came (its fetch failed). */
@@ -60,20 +78,33 @@ describe('classify', () => {
 
   test('5xx is retryable <Service>Unavailable', () => {
     for (const status of [500, 502, 503, 504]) {
-      assert.deepEqual(fields(failure(herokuAnswer(status, 'service_unavailable'))), { type: 'HerokuUnavailable', nonRetryable: false, nextRetryDelay: null });
-      assert.deepEqual(fields(failure(githubAnswer(status), 'GitHub')), { type: 'GitHubUnavailable', nonRetryable: false, nextRetryDelay: null });
+      assert.deepEqual(fields(failure(herokuAnswer(status, 'service_unavailable'))), {
+        type: 'HerokuUnavailable',
+        nonRetryable: false,
+        nextRetryDelay: null,
+      });
+      assert.deepEqual(fields(failure(githubAnswer(status), 'GitHub')), {
+        type: 'GitHubUnavailable',
+        nonRetryable: false,
+        nextRetryDelay: null,
+      });
     }
   });
 
   test('a Heroku 429 is HerokuRateLimited, retried after 20 s: heroku-client errors carry no headers', () => {
     const f = failure(herokuAnswer(429, 'rate_limit', 'Your account reached the API rate limit'));
-    assert.deepEqual(fields(f), { type: 'HerokuRateLimited', nonRetryable: false, nextRetryDelay: HEROKU_RATE_LIMIT_DELAY_MS });
+    assert.deepEqual(fields(f), {
+      type: 'HerokuRateLimited',
+      nonRetryable: false,
+      nextRetryDelay: HEROKU_RATE_LIMIT_DELAY_MS,
+    });
     assert.equal(HEROKU_RATE_LIMIT_DELAY_MS, 20_000);
     assert.match(f.message, /^Heroku answered 429 rate_limit to GET \/apps\/x/);
   });
 
   test('a Heroku 429 with RateLimit-Remaining or Retry-After (if a client passes headers on) waits accordingly', () => {
-    const withHeaders = (headers: Record<string, string>) => Object.assign(herokuAnswer(429, 'rate_limit'), { headers });
+    const withHeaders = (headers: Record<string, string>) =>
+      Object.assign(herokuAnswer(429, 'rate_limit'), { headers });
     assert.equal(failure(withHeaders({ 'RateLimit-Remaining': '0' })).nextRetryDelay, 20_000);
     assert.equal(failure(withHeaders({ 'RateLimit-Remaining': '10' })).nextRetryDelay, 12_000); // 15 more tokens at 800 ms each
     assert.equal(failure(withHeaders({ 'RateLimit-Remaining': '400' })).nextRetryDelay, 1_000);
@@ -82,18 +113,35 @@ describe('classify', () => {
 
   test('GitHub rate limits: 429, or 403 with X-RateLimit-Remaining 0 (waits until the reset) or Retry-After', () => {
     const reset = Math.floor(Date.now() / 1000) + 120;
-    const primary = failure(githubAnswer(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, 'API rate limit exceeded'), 'GitHub');
+    const primary = failure(
+      githubAnswer(
+        403,
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+        'API rate limit exceeded',
+      ),
+      'GitHub',
+    );
     assert.equal(primary.type, 'GitHubRateLimited');
     assert.equal(primary.nonRetryable, false);
     const delay = primary.nextRetryDelay as number;
     assert.ok(delay > 115_000 && delay <= 122_000, `${delay}`);
 
     assert.equal(failure(githubAnswer(403, { 'retry-after': '30' }), 'GitHub').nextRetryDelay, 30_000);
-    assert.deepEqual(fields(failure(githubAnswer(429), 'GitHub')), { type: 'GitHubRateLimited', nonRetryable: false, nextRetryDelay: GITHUB_RATE_LIMIT_DELAY_MS });
+    assert.deepEqual(fields(failure(githubAnswer(429), 'GitHub')), {
+      type: 'GitHubRateLimited',
+      nonRetryable: false,
+      nextRetryDelay: GITHUB_RATE_LIMIT_DELAY_MS,
+    });
     // A 403 that is not a rate limit stays permanent.
-    assert.equal(failure(githubAnswer(403, { 'x-ratelimit-remaining': '4999' }, 'Resource not accessible'), 'GitHub').type, 'GitHubRejected');
+    assert.equal(
+      failure(githubAnswer(403, { 'x-ratelimit-remaining': '4999' }, 'Resource not accessible'), 'GitHub').type,
+      'GitHubRejected',
+    );
     // A far-away reset is capped at 15 minutes.
-    const far = failure(githubAnswer(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset + 86_400) }), 'GitHub');
+    const far = failure(
+      githubAnswer(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset + 86_400) }),
+      'GitHub',
+    );
     assert.equal(far.nextRetryDelay, 15 * 60_000);
   });
 
@@ -121,8 +169,16 @@ describe('classify', () => {
   test('an ApplicationFailure passes through unchanged; anything else is retryable', () => {
     const own = ApplicationFailure.nonRetryable('app x is not coupled', 'NotCoupled');
     assert.equal(failure(own), own);
-    assert.deepEqual(fields(failure(new TypeError('boom'))), { type: 'HerokuUnavailable', nonRetryable: false, nextRetryDelay: null });
-    assert.deepEqual(fields(failure(undefined)), { type: 'HerokuUnavailable', nonRetryable: false, nextRetryDelay: null });
+    assert.deepEqual(fields(failure(new TypeError('boom'))), {
+      type: 'HerokuUnavailable',
+      nonRetryable: false,
+      nextRetryDelay: null,
+    });
+    assert.deepEqual(fields(failure(undefined)), {
+      type: 'HerokuUnavailable',
+      nonRetryable: false,
+      nextRetryDelay: null,
+    });
   });
 });
 
@@ -144,12 +200,18 @@ describe('jsonAnswer', () => {
       }
       assert.ok(thrown instanceof ApplicationFailure, `accepted ${JSON.stringify(body)}`);
       assert.deepEqual(fields(thrown), { type: 'GitHubUnavailable', nonRetryable: false, nextRetryDelay: null });
-      assert.match(thrown.message, /^GitHub answered compare a\/b x\.\.\.y with a body that is not a JSON object or array: /);
+      assert.match(
+        thrown.message,
+        /^GitHub answered compare a\/b x\.\.\.y with a body that is not a JSON object or array: /,
+      );
     }
   });
 
   test('shortens a long string in the message', () => {
-    assert.throws(() => jsonAnswer('Heroku', 'GET /x', 'y'.repeat(500)), (error: ApplicationFailure) => error.message.endsWith(`"${'y'.repeat(80)}…"`));
+    assert.throws(
+      () => jsonAnswer('Heroku', 'GET /x', 'y'.repeat(500)),
+      (error: ApplicationFailure) => error.message.endsWith(`"${'y'.repeat(80)}…"`),
+    );
   });
 });
 
@@ -162,29 +224,51 @@ describe('what the real clients throw for sandbox faults, classified', () => {
   before(async () => {
     sandbox = await startSandbox({ promotionDelayMs: 50, releasePhaseMs: 50, seed: 1 });
     heroku = new Heroku({ host: sandbox.herokuUrl, headers: { Authorization: `Bearer ${sandbox.token}` } });
-    github = new Octokit({ baseUrl: sandbox.githubUrl, auth: sandbox.token, retry: { enabled: false }, throttle: { enabled: false } });
-    ({ commit } = await sandbox.scenario.createService({ name: 'errs', repo: 'acme/errs', stages: ['errs-qa01', 'errs-st01'] }));
+    github = new Octokit({
+      baseUrl: sandbox.githubUrl,
+      auth: sandbox.token,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    });
+    ({ commit } = await sandbox.scenario.createService({
+      name: 'errs',
+      repo: 'acme/errs',
+      stages: ['errs-qa01', 'errs-st01'],
+    }));
   });
   after(async () => sandbox?.stop());
 
   /** Classifies what one Heroku GET of /apps/errs-qa01 threw under `kind` (or the JSON guard's verdict on its answer). */
-  async function herokuUnder(kind: 'error' | 'rate-limit-storm' | 'malformed' | 'truncated'): Promise<ApplicationFailure> {
+  async function herokuUnder(
+    kind: 'error' | 'rate-limit-storm' | 'malformed' | 'truncated',
+  ): Promise<ApplicationFailure> {
     sandbox.faults.clear();
     sandbox.faults.inject({ endpoint: 'GET /apps/{app}', kind, count: 1 });
     try {
-      return failure(await heroku.get('/apps/errs-qa01').then((body) => jsonAnswer('Heroku', 'GET /apps/errs-qa01', body)).catch((error) => error as unknown));
+      return failure(
+        await heroku
+          .get('/apps/errs-qa01')
+          .then((body) => jsonAnswer('Heroku', 'GET /apps/errs-qa01', body))
+          .catch((error) => error as unknown),
+      );
     } finally {
       sandbox.scenario.setRateLimit({ remaining: 4500 });
     }
   }
 
-  async function githubUnder(kind: 'error' | 'rate-limit-storm' | 'reset' | 'malformed' | 'truncated'): Promise<ApplicationFailure> {
+  async function githubUnder(
+    kind: 'error' | 'rate-limit-storm' | 'reset' | 'malformed' | 'truncated',
+  ): Promise<ApplicationFailure> {
     sandbox.faults.clear();
     sandbox.faults.inject({ endpoint: 'GET /github/repos/{owner}/{repo}/compare/{basehead}', kind, count: 1 });
     const call = 'compare acme/errs';
     let outcome: unknown;
     try {
-      const { data } = await github.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'errs', basehead: `${commit}...main` });
+      const { data } = await github.rest.repos.compareCommitsWithBasehead({
+        owner: 'acme',
+        repo: 'errs',
+        basehead: `${commit}...main`,
+      });
       jsonAnswer('GitHub', call, data);
       assert.fail(`${kind}: the compare went through`);
     } catch (error) {
@@ -194,8 +278,16 @@ describe('what the real clients throw for sandbox faults, classified', () => {
   }
 
   test('Heroku: error → Unavailable, storm → RateLimited (20 s), malformed and truncated → Unavailable', async () => {
-    assert.deepEqual(fields(await herokuUnder('error')), { type: 'HerokuUnavailable', nonRetryable: false, nextRetryDelay: null });
-    assert.deepEqual(fields(await herokuUnder('rate-limit-storm')), { type: 'HerokuRateLimited', nonRetryable: false, nextRetryDelay: 20_000 });
+    assert.deepEqual(fields(await herokuUnder('error')), {
+      type: 'HerokuUnavailable',
+      nonRetryable: false,
+      nextRetryDelay: null,
+    });
+    assert.deepEqual(fields(await herokuUnder('rate-limit-storm')), {
+      type: 'HerokuRateLimited',
+      nonRetryable: false,
+      nextRetryDelay: 20_000,
+    });
     for (const kind of ['malformed', 'truncated'] as const) {
       const f = await herokuUnder(kind);
       assert.deepEqual(fields(f), { type: 'HerokuUnavailable', nonRetryable: false, nextRetryDelay: null }, kind);
@@ -205,10 +297,17 @@ describe('what the real clients throw for sandbox faults, classified', () => {
 
   test('GitHub: error, reset, malformed, truncated → Unavailable; storm → RateLimited until the reset', async () => {
     for (const kind of ['error', 'reset', 'malformed', 'truncated'] as const) {
-      assert.deepEqual(fields(await githubUnder(kind)), { type: 'GitHubUnavailable', nonRetryable: false, nextRetryDelay: null }, kind);
+      assert.deepEqual(
+        fields(await githubUnder(kind)),
+        { type: 'GitHubUnavailable', nonRetryable: false, nextRetryDelay: null },
+        kind,
+      );
     }
     const storm = await githubUnder('rate-limit-storm');
     assert.equal(storm.type, 'GitHubRateLimited');
-    assert.ok((storm.nextRetryDelay as number) > 30_000 && (storm.nextRetryDelay as number) <= 62_000, String(storm.nextRetryDelay));
+    assert.ok(
+      (storm.nextRetryDelay as number) > 30_000 && (storm.nextRetryDelay as number) <= 62_000,
+      String(storm.nextRetryDelay),
+    );
   });
 });

@@ -12,13 +12,24 @@ const candidate = (source = release('bbb', { version: 7 }), target = release('aa
   source,
   target,
 });
-const context = (overrides: Partial<GateContext> = {}): GateContext => ({ service, now: T0 + 31 * 60_000, pause: null, freeze: null, commits: {}, health: {}, ...overrides });
+const context = (overrides: Partial<GateContext> = {}): GateContext => ({
+  service,
+  now: T0 + 31 * 60_000,
+  pause: null,
+  freeze: null,
+  commits: {},
+  health: {},
+  ...overrides,
+});
 
 describe('age gate', () => {
   test('holds a release younger than minAge and says when it opens', () => {
     const verdict = ageGate(candidate(), context({ now: T0 + 10 * 60_000 }));
     assert.equal(verdict.ok, false);
-    assert.equal(verdict.reason, 'v7 has run on api-qa01 since 2026-11-20T10:00:00Z; soaked at 2026-11-20T10:30:00Z (minAge 30m)');
+    assert.equal(
+      verdict.reason,
+      'v7 has run on api-qa01 since 2026-11-20T10:00:00Z; soaked at 2026-11-20T10:30:00Z (minAge 30m)',
+    );
     assert.equal(verdict.recheckAt, new Date(T0 + 30 * 60_000).toISOString());
   });
 
@@ -35,14 +46,20 @@ describe('age gate', () => {
 
   test('counts from the soak start the plan found (a config-only release does not restart it)', () => {
     const configOnly = release('bbb', { version: 8, startedAt: new Date(T0 + 25 * 60_000).toISOString() });
-    const verdict = ageGate({ ...candidate(configOnly), soakedSince: new Date(T0).toISOString() }, context({ now: T0 + 31 * 60_000 }));
+    const verdict = ageGate(
+      { ...candidate(configOnly), soakedSince: new Date(T0).toISOString() },
+      context({ now: T0 + 31 * 60_000 }),
+    );
     assert.equal(verdict.ok, true);
   });
 });
 
 describe('allow gate', () => {
   test('holds while the service is paused, naming who and why', () => {
-    const verdict = allowGate(candidate(), context({ pause: { reason: 'db migration', by: 'ana', since: '2026-11-20T09:00:00.000Z' } }));
+    const verdict = allowGate(
+      candidate(),
+      context({ pause: { reason: 'db migration', by: 'ana', since: '2026-11-20T09:00:00.000Z' } }),
+    );
     assert.equal(verdict.ok, false);
     assert.match(verdict.reason, /paused by ana .*: db migration/);
   });
@@ -51,7 +68,8 @@ describe('allow gate', () => {
 });
 
 describe('branch gate', () => {
-  const on = (relation: 'behind' | 'identical' | 'ahead' | 'diverged' | 'unknown') => context({ commits: { [`main...${sha('bbb')}`]: relation } });
+  const on = (relation: 'behind' | 'identical' | 'ahead' | 'diverged' | 'unknown') =>
+    context({ commits: { [`main...${sha('bbb')}`]: relation } });
 
   test('passes a commit the branch contains', () => {
     assert.equal(branchGate(candidate(), on('behind')).ok, true);
@@ -74,13 +92,18 @@ describe('branch gate', () => {
 });
 
 describe('forward gate', () => {
-  const compared = (relation: 'ahead' | 'behind' | 'identical' | 'diverged') => context({ commits: { [`${sha('aaa')}...${sha('bbb')}`]: relation } });
+  const compared = (relation: 'ahead' | 'behind' | 'identical' | 'diverged') =>
+    context({ commits: { [`${sha('aaa')}...${sha('bbb')}`]: relation } });
 
-  test('passes a source strictly ahead of the target', () => assert.equal(forwardGate(candidate(), compared('ahead')).ok, true));
+  test('passes a source strictly ahead of the target', () =>
+    assert.equal(forwardGate(candidate(), compared('ahead')).ok, true));
 
   test('never overwrites a newer target such as a hotfix', () => {
     const verdict = forwardGate(candidate(), compared('behind'));
-    assert.deepEqual([verdict.ok, verdict.reason], [false, 'api-st01 runs aaa0000, newer than bbb0000; it is not overwritten']);
+    assert.deepEqual(
+      [verdict.ok, verdict.reason],
+      [false, 'api-st01 runs aaa0000, newer than bbb0000; it is not overwritten'],
+    );
   });
 
   test('holds visibly when histories diverged', () => {
@@ -92,12 +115,21 @@ describe('forward gate', () => {
   });
 
   test('holds a target whose slug has no commit (a tarball or hand-built hotfix) and says how to overwrite it', () => {
-    const verdict = forwardGate(candidate(release('bbb', { version: 7 }), release('aaa', { version: 41, commit: null })), context());
-    assert.deepEqual([verdict.ok, verdict.reason], [false, 'api-st01 runs v41 whose commit is unknown: promote by hand (--skip-gates) to overwrite it']);
+    const verdict = forwardGate(
+      candidate(release('bbb', { version: 7 }), release('aaa', { version: 41, commit: null })),
+      context(),
+    );
+    assert.deepEqual(
+      [verdict.ok, verdict.reason],
+      [false, 'api-st01 runs v41 whose commit is unknown: promote by hand (--skip-gates) to overwrite it'],
+    );
   });
 
   test('holds a target running a release with no slug at all', () => {
-    const verdict = forwardGate(candidate(release('bbb', { version: 7 }), release('aaa', { version: 2, slugId: null, commit: null })), context());
+    const verdict = forwardGate(
+      candidate(release('bbb', { version: 7 }), release('aaa', { version: 2, slugId: null, commit: null })),
+      context(),
+    );
     assert.equal(verdict.ok, false);
     assert.match(verdict.reason, /runs v2 whose commit is unknown/);
   });
@@ -105,14 +137,23 @@ describe('forward gate', () => {
 
 describe('judge', () => {
   test('lets a candidate through only when every gate agrees', () => {
-    const commits = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+    const commits = {
+      [`main...${sha('bbb')}`]: 'behind' as const,
+      [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+    };
     const judgement = judge(candidate(), context({ commits }));
     assert.equal(judgement.ok, true);
-    assert.deepEqual(judgement.verdicts.map((v) => v.gate), ['allow', 'age', 'branch', 'forward']);
+    assert.deepEqual(
+      judgement.verdicts.map((v) => v.gate),
+      ['allow', 'age', 'branch', 'forward'],
+    );
   });
 
   test('reports the earliest moment a closed gate opens', () => {
-    const commits = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+    const commits = {
+      [`main...${sha('bbb')}`]: 'behind' as const,
+      [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+    };
     const judgement = judge(candidate(), context({ commits, now: T0 }));
     assert.equal(judgement.ok, false);
     assert.equal(judgement.recheckAt, new Date(T0 + 30 * 60_000).toISOString());

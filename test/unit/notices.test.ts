@@ -4,7 +4,10 @@ import { PipelineState } from '../../workflows/pipeline-state';
 import { observe, release, service, sha, T0 } from '../support/facts';
 
 const kinds = (state: PipelineState) => state.drainNotices(T0).map((n) => n.kind);
-const onMainAndAhead = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+const onMainAndAhead = {
+  [`main...${sha('bbb')}`]: 'behind' as const,
+  [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+};
 
 test('a pause is told once, however often it is repeated, and so is the resume', () => {
   const state = new PipelineState(service);
@@ -20,7 +23,10 @@ test('a gate that keeps holding is told once, not at every pass', () => {
   state.observed(observe(release('bbb', { createdAt: new Date(T0).toISOString() }), 'aaa', 'aaa', 'aaa'));
   for (let pass = 0; pass < 5; pass++) state.decide(state.plan(), onMainAndAhead, T0 + pass * 1_000);
   const notices = state.drainNotices(T0);
-  assert.deepEqual(notices.map((n) => n.kind), ['held']);
+  assert.deepEqual(
+    notices.map((n) => n.kind),
+    ['held'],
+  );
   assert.match(notices[0].text, /^api: api-qa01 -> api-st01 held by age/);
 });
 
@@ -48,7 +54,10 @@ test('notices raised while the run hands over are carried to the next run', () =
   const state = new PipelineState(service);
   state.pauseBy({ reason: 'handover', by: 'ana' }, T0);
   const next = new PipelineState(service, JSON.parse(JSON.stringify(state.carry())));
-  assert.deepEqual(next.drainNotices(T0).map((n) => n.kind), ['paused']);
+  assert.deepEqual(
+    next.drainNotices(T0).map((n) => n.kind),
+    ['paused'],
+  );
 });
 
 test('a promotion is told when it starts and when it ends', () => {
@@ -56,8 +65,15 @@ test('a promotion is told when it starts and when it ends', () => {
   state.observed(observe(release('bbb', { createdAt: new Date(T0 - 3_600_000).toISOString() }), 'aaa', 'aaa', 'aaa'));
   const [go] = state.decide(state.plan(), onMainAndAhead, T0);
   state.promotionStarted(go, T0);
-  state.promotionFinished('api-st01', { status: 'failed', promotionId: 'p', targetVersion: 2, error: 'Release command failed' }, T0);
+  state.promotionFinished(
+    'api-st01',
+    { status: 'failed', promotionId: 'p', targetVersion: 2, error: 'Release command failed' },
+    T0,
+  );
   const notices = state.drainNotices(T0);
-  assert.deepEqual(notices.map((n) => n.kind), ['promotion-started', 'promotion-failed']);
+  assert.deepEqual(
+    notices.map((n) => n.kind),
+    ['promotion-started', 'promotion-failed'],
+  );
   assert.equal(notices[1].text, 'api: promotion bbb0000 api-qa01 -> api-st01 failed: Release command failed');
 });

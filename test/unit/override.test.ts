@@ -4,12 +4,18 @@ import { overrule, readCommit, readManualPromotion } from '../../domain/override
 import { PipelineState } from '../../workflows/pipeline-state';
 import { observe, release, service, sha, T0 } from '../support/facts';
 
-const onMainAndAhead = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+const onMainAndAhead = {
+  [`main...${sha('bbb')}`]: 'behind' as const,
+  [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+};
 const young = release('bbb', { version: 2, createdAt: new Date(T0).toISOString() });
 
 describe('manual promotion requests', () => {
   test('an unknown stage is refused, listing the stages', () => {
-    assert.equal(readManualPromotion({ to: 'api-xx01', reason: 'hotfix' }, service, T0), 'unknown stage "api-xx01"; api has api-qa01, api-st01, api-va01, api-eu01');
+    assert.equal(
+      readManualPromotion({ to: 'api-xx01', reason: 'hotfix' }, service, T0),
+      'unknown stage "api-xx01"; api has api-qa01, api-st01, api-va01, api-eu01',
+    );
   });
 
   test('the first stage is refused: nothing is upstream of it', () => {
@@ -45,11 +51,18 @@ describe('overruling gates', () => {
 
   test('a manual promotion overrules the waiting gates but not the safety gates', () => {
     const ruling = overrule(verdicts, { skipGates: false });
-    assert.deepEqual([ruling.ok, ruling.skipped, ruling.holding.map((v) => v.gate)], [false, ['allow', 'age'], ['branch']]);
+    assert.deepEqual(
+      [ruling.ok, ruling.skipped, ruling.holding.map((v) => v.gate)],
+      [false, ['allow', 'age'], ['branch']],
+    );
   });
 
   test('--skip-gates overrules every gate and names them', () => {
-    assert.deepEqual(overrule(verdicts, { skipGates: true }), { ok: true, skipped: ['allow', 'age', 'branch'], holding: [] });
+    assert.deepEqual(overrule(verdicts, { skipGates: true }), {
+      ok: true,
+      skipped: ['allow', 'age', 'branch'],
+      holding: [],
+    });
   });
 });
 
@@ -57,7 +70,13 @@ describe('pipeline state: operators', () => {
   test('a manual promotion of a young release goes, recording who, why and what was skipped', () => {
     const state = new PipelineState(service);
     state.observed(observe(young, 'aaa', 'aaa', 'aaa'));
-    state.requestManual({ to: 'api-st01', reason: 'customer fix', by: 'ana', skipGates: false, at: new Date(T0).toISOString() });
+    state.requestManual({
+      to: 'api-st01',
+      reason: 'customer fix',
+      by: 'ana',
+      skipGates: false,
+      at: new Date(T0).toISOString(),
+    });
     const [go] = state.decide(state.plan(), onMainAndAhead, T0 + 1_000);
     assert.deepEqual(go.manual?.skippedGates, ['age']);
     const record = state.promotionStarted(go, T0 + 1_000);
@@ -99,8 +118,18 @@ describe('pipeline state: operators', () => {
   });
 
   test('outside a deploy window the pair says the exact moment the window opens', () => {
-    const windows = { windows: [{ days: ['Mon', 'Tue', 'Wed', 'Thu'] as const, start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' }], blackouts: [] };
-    const state = new PipelineState({ ...service, minAgeMs: 1, tickMs: 3_600_000, windows: { ...windows, windows: windows.windows.map((w) => ({ ...w, days: [...w.days] })) } });
+    const windows = {
+      windows: [
+        { days: ['Mon', 'Tue', 'Wed', 'Thu'] as const, start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' },
+      ],
+      blackouts: [],
+    };
+    const state = new PipelineState({
+      ...service,
+      minAgeMs: 1,
+      tickMs: 3_600_000,
+      windows: { ...windows, windows: windows.windows.map((w) => ({ ...w, days: [...w.days] })) },
+    });
     // Friday 2026-11-20 10:00Z is Friday 02:00 in Los Angeles: the next window is Monday 09:00 PST = 17:00Z.
     state.observed(observe(release('bbb', { createdAt: new Date(T0 - 3_600_000).toISOString() }), 'aaa', 'aaa', 'aaa'));
     assert.deepEqual(state.decide(state.plan(), onMainAndAhead, T0), []);

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { PipelineState } from '../../workflows/pipeline-state';
 import { observe, release, service, sha, T0 } from '../support/facts';
 
-const onMainAndAhead = { [`main...${sha('bbb')}`]: 'behind' as const, [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const };
+const onMainAndAhead = {
+  [`main...${sha('bbb')}`]: 'behind' as const,
+  [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
+};
 const old = release('bbb', { version: 2, createdAt: new Date(T0 - 60 * 60_000).toISOString() });
 
 function stateWith(...commits: Parameters<typeof observe>) {
@@ -17,7 +20,10 @@ describe('pipeline state', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
     const plans = state.plan();
     const ready = state.decide(plans, onMainAndAhead, T0);
-    assert.deepEqual(ready.map((go) => go.candidate.pair.to), ['api-st01']);
+    assert.deepEqual(
+      ready.map((go) => go.candidate.pair.to),
+      ['api-st01'],
+    );
   });
 
   test('a pause holds every candidate and shows who paused', () => {
@@ -32,7 +38,11 @@ describe('pipeline state', () => {
   test('a pause with no input at all, as the Web UI sends it, still pauses', () => {
     const state = new PipelineState(service);
     state.pauseBy(undefined, T0);
-    assert.deepEqual(state.status().paused, { reason: 'no reason given', by: 'unknown', since: new Date(T0).toISOString() });
+    assert.deepEqual(state.status().paused, {
+      reason: 'no reason given',
+      by: 'unknown',
+      since: new Date(T0).toISOString(),
+    });
   });
 
   test('resume lets promotions go again', () => {
@@ -68,7 +78,11 @@ describe('pipeline state', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
     const [go] = state.decide(state.plan(), onMainAndAhead, T0);
     state.promotionStarted(go, T0);
-    state.promotionFinished('api-st01', { status: 'failed', promotionId: 'p1', targetVersion: 4, error: 'Release command failed' }, T0);
+    state.promotionFinished(
+      'api-st01',
+      { status: 'failed', promotionId: 'p1', targetVersion: 4, error: 'Release command failed' },
+      T0,
+    );
     const [pair] = state.plan();
     assert.equal(pair.kind, 'held');
     assert.match(pair.reason, /Release command failed/);

@@ -8,7 +8,11 @@ const kinds = (plans: { kind: string }[]) => plans.map((p) => p.kind);
 
 describe('reconcile plan', () => {
   test('a pipeline running one release everywhere is in sync', () => {
-    assert.deepEqual(kinds(planPairs(service, observe('aaa', 'aaa', 'aaa', 'aaa'), quiet)), ['in-sync', 'in-sync', 'in-sync']);
+    assert.deepEqual(kinds(planPairs(service, observe('aaa', 'aaa', 'aaa', 'aaa'), quiet)), [
+      'in-sync',
+      'in-sync',
+      'in-sync',
+    ]);
   });
 
   test('every pair whose slugs differ is a candidate, so two releases advance at once', () => {
@@ -29,15 +33,24 @@ describe('reconcile plan', () => {
   });
 
   test('a release that failed in a target is not tried there again', () => {
-    const failed = { 'api-st01': [{ slugId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: '2026-11-20T10:00:00Z' }] };
+    const failed = {
+      'api-st01': [
+        { slugId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: '2026-11-20T10:00:00Z' },
+      ],
+    };
     const [first] = planPairs(service, observe('bbb', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed });
     assert.equal(first.kind, 'held');
     assert.match(first.reason, /failed in api-st01 .*Release command failed/);
   });
 
   test('a newer release than the one that failed may go', () => {
-    const failed = { 'api-st01': [{ slugId: 'slug-bbb', commit: sha('bbb'), error: 'boom', at: '2026-11-20T10:00:00Z' }] };
-    assert.equal(planPairs(service, observe('ccc', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed })[0].kind, 'candidate');
+    const failed = {
+      'api-st01': [{ slugId: 'slug-bbb', commit: sha('bbb'), error: 'boom', at: '2026-11-20T10:00:00Z' }],
+    };
+    assert.equal(
+      planPairs(service, observe('ccc', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed })[0].kind,
+      'candidate',
+    );
   });
 
   test('a target still releasing something else (a hotfix) is waited for, not promoted over', () => {
@@ -63,7 +76,12 @@ describe('current stage', () => {
   });
 
   test('is the first stage for a release just merged', () => {
-    assert.deepEqual(currentStage(service, observe('ccc', 'bbb', 'bbb', 'aaa')), { stage: 'api-qa01', index: 0, commit: sha('ccc'), version: 1 });
+    assert.deepEqual(currentStage(service, observe('ccc', 'bbb', 'bbb', 'aaa')), {
+      stage: 'api-qa01',
+      index: 0,
+      commit: sha('ccc'),
+      version: 1,
+    });
   });
 });
 
@@ -82,7 +100,7 @@ describe('reconcile plan across a config change', () => {
     );
   });
 
-  test('a stage the observation did not cover waits instead of borrowing another app\'s facts', () => {
+  test("a stage the observation did not cover waits instead of borrowing another app's facts", () => {
     const added = { ...service, stages: [...service.stages, 'api-ap01'] };
     const last = planPairs(added, observe('aaa', 'aaa', 'aaa', 'aaa'), quiet).at(-1)!;
     assert.deepEqual([last.kind, last.reason], ['waiting', 'api-ap01 has not been observed yet']);

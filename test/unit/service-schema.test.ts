@@ -14,7 +14,11 @@ describe('a configuration sent to a running pipeline', () => {
     ['a minAge of 100000000 days', { minAgeMs: 100_000_000 * 86_400_000 }, /minAgeMs must be at most 365d/],
     ['a missing field', { repo: undefined }, /repo: /],
     ['an unknown key', { stagez: [] }, /Unrecognized key/],
-    ['a stage check for an app that is not a stage', { checks: { 'api-xx01': { bakeMs: 1000 } } }, /"api-xx01" is not one of this service's stages/],
+    [
+      'a stage check for an app that is not a stage',
+      { checks: { 'api-xx01': { bakeMs: 1000 } } },
+      /"api-xx01" is not one of this service's stages/,
+    ],
   ];
   for (const [name, change, problem] of refused) {
     test(`is refused with a reason: ${name}`, () => {
@@ -40,10 +44,16 @@ describe('a configuration sent to a running pipeline', () => {
 
   test('every service of the example files, as apply resolves it, is accepted (one schema for both)', () => {
     for (const file of ['services.json', 'services.demo.json']) {
-      const parsed = servicesFile.parse(JSON.parse(readFileSync(join(import.meta.dirname, '../../examples', file), 'utf8')));
+      const parsed = servicesFile.parse(
+        JSON.parse(readFileSync(join(import.meta.dirname, '../../examples', file), 'utf8')),
+      );
       for (const spec of parsed.services) {
         const resolved = toService(spec, parsed.global);
-        assert.deepEqual(validService(resolved, resolved.name), { ok: true, service: resolved }, `${file}: ${spec.name}`);
+        assert.deepEqual(
+          validService(resolved, resolved.name),
+          { ok: true, service: resolved },
+          `${file}: ${spec.name}`,
+        );
       }
     }
   });

@@ -15,8 +15,18 @@ const state = (policy: WindowPolicy, now: string) => {
   return { open, reason, changesAt: iso(changesAt) };
 };
 
-const laWeekdays: Window = { days: ['Mon', 'Tue', 'Wed', 'Thu'], start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' };
-const berlinWeek: Window = { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], start: '08:00', end: '18:00', timeZone: 'Europe/Berlin' };
+const laWeekdays: Window = {
+  days: ['Mon', 'Tue', 'Wed', 'Thu'],
+  start: '09:00',
+  end: '16:00',
+  timeZone: 'America/Los_Angeles',
+};
+const berlinWeek: Window = {
+  days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+  start: '08:00',
+  end: '18:00',
+  timeZone: 'Europe/Berlin',
+};
 const berlinSunday = (start: string, end: string): Window => ({ days: ['Sun'], start, end, timeZone: 'Europe/Berlin' });
 const only = (...windows: Window[]): WindowPolicy => ({ windows, blackouts: [] });
 const holidayFreeze: Blackout = { from: '2026-12-24', to: '2027-01-02', reason: 'holiday freeze' };
@@ -122,7 +132,10 @@ describe('window across the EU daylight-saving switch', () => {
   });
 
   test('a window wholly inside the skipped hour does not open that day', () => {
-    assert.equal(state(only(berlinSunday('02:00', '03:00')), '2026-03-28T23:00:00.000Z').changesAt, '2026-04-05T00:00:00.000Z');
+    assert.equal(
+      state(only(berlinSunday('02:00', '03:00')), '2026-03-28T23:00:00.000Z').changesAt,
+      '2026-04-05T00:00:00.000Z',
+    );
   });
 
   test('a window spanning the repeated hour stays open through both passes', () => {
@@ -167,7 +180,12 @@ describe('blackouts', () => {
   });
 
   describe('a datetime blackout in a zone', () => {
-    const migration: Blackout = { from: '2026-11-19T12:00', to: '2026-11-19T14:00', reason: 'db migration', timeZone: 'America/Los_Angeles' };
+    const migration: Blackout = {
+      from: '2026-11-19T12:00',
+      to: '2026-11-19T14:00',
+      reason: 'db migration',
+      timeZone: 'America/Los_Angeles',
+    };
     const policy: WindowPolicy = { windows: [laWeekdays], blackouts: [migration] };
 
     test('an open window says it closes when the blackout begins', () => {
@@ -177,7 +195,8 @@ describe('blackouts', () => {
     test('holds from its local start and says when it ends', () => {
       assert.deepEqual(state(policy, '2026-11-19T20:00:00.000Z'), {
         open: false,
-        reason: 'blackout 2026-11-19T12:00..2026-11-19T14:00 America/Los_Angeles: db migration; opens Thu 2026-11-19 14:00 PST',
+        reason:
+          'blackout 2026-11-19T12:00..2026-11-19T14:00 America/Los_Angeles: db migration; opens Thu 2026-11-19 14:00 PST',
         changesAt: '2026-11-19T22:00:00.000Z',
       });
     });
@@ -188,7 +207,10 @@ describe('blackouts', () => {
   });
 
   test('a policy that never opens within the search has no changesAt', () => {
-    const forever: WindowPolicy = { windows: [laWeekdays], blackouts: [{ from: '2026-01-01', to: '2028-12-31', reason: 'sunset' }] };
+    const forever: WindowPolicy = {
+      windows: [laWeekdays],
+      blackouts: [{ from: '2026-01-01', to: '2028-12-31', reason: 'sunset' }],
+    };
     assert.deepEqual(state(forever, '2026-06-01T17:00:00.000Z'), {
       open: false,
       reason: 'blackout 2026-01-01..2028-12-31: sunset; does not open within 400 days',
@@ -198,8 +220,18 @@ describe('blackouts', () => {
 });
 
 describe('several windows', () => {
-  const morning: Window = { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], start: '09:00', end: '12:00', timeZone: 'America/Los_Angeles' };
-  const afternoon: Window = { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], start: '11:00', end: '16:00', timeZone: 'America/Los_Angeles' };
+  const morning: Window = {
+    days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+    start: '09:00',
+    end: '12:00',
+    timeZone: 'America/Los_Angeles',
+  };
+  const afternoon: Window = {
+    days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+    start: '11:00',
+    end: '16:00',
+    timeZone: 'America/Los_Angeles',
+  };
 
   test('overlapping windows are open as one stretch, closing at the later end', () => {
     assert.deepEqual(state(only(morning, afternoon), '2026-11-20T19:30:00.000Z'), {
@@ -220,7 +252,8 @@ describe('several windows', () => {
   test('between windows in two zones, the earlier opening wins, shown in its own zone', () => {
     assert.deepEqual(state(only(berlinWeek, laWeekdays), '2026-11-24T00:00:00.000Z'), {
       open: false,
-      reason: 'outside Mon-Fri 08:00-18:00 Europe/Berlin, Mon-Thu 09:00-16:00 America/Los_Angeles; opens Tue 2026-11-24 08:00 CET',
+      reason:
+        'outside Mon-Fri 08:00-18:00 Europe/Berlin, Mon-Thu 09:00-16:00 America/Los_Angeles; opens Tue 2026-11-24 08:00 CET',
       changesAt: '2026-11-24T07:00:00.000Z',
     });
   });
@@ -255,7 +288,10 @@ describe('window verdict', () => {
 
 describe('window config', () => {
   const spec = { days: 'Mon-Thu', start: '09:00', end: '16:00', timeZone: 'America/Los_Angeles' };
-  const problems = (schema: typeof windowSpec | typeof blackoutSpec | typeof windowPolicySpec, value: unknown): string[] => {
+  const problems = (
+    schema: typeof windowSpec | typeof blackoutSpec | typeof windowPolicySpec,
+    value: unknown,
+  ): string[] => {
     const result = schema.safeParse(value);
     assert.equal(result.success, false, 'expected the config to be refused');
     return describeIssues(result.error);
@@ -280,15 +316,21 @@ describe('window config', () => {
   });
 
   test('an unknown zone is named', () => {
-    assert.deepEqual(problems(windowSpec, { ...spec, timeZone: 'Mars/Base' }), ['timeZone: "Mars/Base" is not an IANA time zone']);
+    assert.deepEqual(problems(windowSpec, { ...spec, timeZone: 'Mars/Base' }), [
+      'timeZone: "Mars/Base" is not an IANA time zone',
+    ]);
   });
 
   test('a misspelt day is named with its place in the list', () => {
-    assert.deepEqual(problems(windowSpec, { ...spec, days: ['Mon', 'Thurs'] }), ['days[1]: "Thurs" is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)']);
+    assert.deepEqual(problems(windowSpec, { ...spec, days: ['Mon', 'Thurs'] }), [
+      'days[1]: "Thurs" is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)',
+    ]);
   });
 
   test('a range that is not two days is refused', () => {
-    assert.deepEqual(problems(windowSpec, { ...spec, days: 'Mon-Thurs' }), ['days: "Mon-Thurs" is not a day range such as "Mon-Thu"']);
+    assert.deepEqual(problems(windowSpec, { ...spec, days: 'Mon-Thurs' }), [
+      'days: "Mon-Thurs" is not a day range such as "Mon-Thu"',
+    ]);
   });
 
   test('no days is refused', () => {
@@ -296,11 +338,15 @@ describe('window config', () => {
   });
 
   test('a time not written HH:MM is refused', () => {
-    assert.deepEqual(problems(windowSpec, { ...spec, start: '9:00' }), ['start: "9:00" is not a time HH:MM from 00:00 to 23:59']);
+    assert.deepEqual(problems(windowSpec, { ...spec, start: '9:00' }), [
+      'start: "9:00" is not a time HH:MM from 00:00 to 23:59',
+    ]);
   });
 
   test('an end not after start is refused: windows do not cross midnight', () => {
-    assert.deepEqual(problems(windowSpec, { ...spec, start: '22:00', end: '02:00' }), ['end: "02:00" is not after start "22:00"']);
+    assert.deepEqual(problems(windowSpec, { ...spec, start: '22:00', end: '02:00' }), [
+      'end: "02:00" is not after start "22:00"',
+    ]);
   });
 
   test('24:00 is a valid end', () => {
