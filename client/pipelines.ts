@@ -190,7 +190,7 @@ export async function planServices(client: Client, services: Service[], _taskQue
     if (changes.length) {
       await requireWorker(client, description.taskQueue);
       entry.now = (await handle.query(statusQuery)).pairs;
-      entry.would = (await handle.query(previewQuery, service)).pairs;
+      entry.would = (await handle.query(previewQuery, service, Date.now())).pairs;
     }
     planned.push(entry);
   }

@@ -21,7 +21,8 @@ export const configureSignal = defineSignal<[Service]>('configure');
  */
 export const reconfigureUpdate = defineUpdate<string, [Service]>('reconfigure');
 /** What each pair would do now under another configuration (the last observation, no I/O): `conveyor plan`. */
-export const previewQuery = defineQuery<{ pairs: PairStatus[] }, [Service]>('preview');
+/** `now` is the asker's clock: a query sees the workflow's time of its last task, which may be seconds old. */
+export const previewQuery = defineQuery<{ pairs: PairStatus[] }, [Service, number?]>('preview');
 
 /** The company-wide freeze: sent to `conveyor/control`, which passes it on to every pipeline. */
 export const freezeSignal = defineSignal<[PauseRequest?]>('freeze');

@@ -112,10 +112,10 @@ export class Operations {
     return `${valid.service.name}: configuration applied (${valid.service.stages.join(' -> ')})`;
   }
 
-  preview(service: Service): ReturnType<PipelineState['preview']> {
+  preview(service: Service, now?: number): ReturnType<PipelineState['preview']> {
     const valid = validService(service, this.state.service.name);
     if (!valid.ok) throw new Error(valid.problem);
-    return this.state.preview(valid.service, Date.now());
+    return this.state.preview(valid.service, typeof now === 'number' && Number.isFinite(now) ? now : Date.now());
   }
 
   private readPromote(request: ManualPromotionRequest): ManualPromotion {

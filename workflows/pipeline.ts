@@ -73,7 +73,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   });
   setHandler(currentStageQuery, () => state.currentStage());
   setHandler(statusQuery, () => state.safeStatus());
-  setHandler(previewQuery, (service) => ops.preview(service));
+  setHandler(previewQuery, (service, now) => ops.preview(service, now));
   setHandler(promoteUpdate, (request) => ops.promote(request), {
     validator: (request) => ops.validatePromote(request),
   });
