@@ -76,16 +76,12 @@ const STATE_LABEL: Record<CellState, string> = {
 function badge(cell: FleetCell, now: number): Html {
   switch (cell.state) {
     case 'soaking':
-      return html`<span class="badge soaking"
-        >soaking${cell.until ? html` · ${left(cell.until, now)} left` : ''}</span
-      >`;
+      return html`<span class="badge soaking">soaking${cell.until ? html` · ${left(cell.until, now)} left` : ''}</span>`;
     case 'held':
       return html`<span class="badge held">held by ${(cell.gates ?? []).join(', ') || 'a gate'}</span>`;
     case 'promoting':
     case 'verifying':
-      return html`<span class="badge ${cell.state}"
-        >${cell.state}${cell.incoming ? ` v${cell.incoming.version} ${shortSha(cell.incoming.commit)}` : ''}</span
-      >`;
+      return html`<span class="badge ${cell.state}">${cell.state}${cell.incoming ? ` v${cell.incoming.version} ${shortSha(cell.incoming.commit)}` : ''}</span>`;
     default:
       return html`<span class="badge ${cell.state}">${STATE_LABEL[cell.state]}</span>`;
   }
@@ -112,46 +108,39 @@ export interface Frame {
 
 function header(frame: Frame): Html {
   const who = frame.session
-    ? html`<form method="post" action="/logout" class="inline">
-        <input type="hidden" name="_csrf" value="${frame.session.csrf}" /><span class="who"
-          >signed in as <strong>${frame.session.name}</strong></span
-        >
-        <button type="submit" class="link">sign out</button>
-      </form>`
+    ? html`<form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${frame.session.csrf}"><span class="who">signed in as <strong>${frame.session.name}</strong></span> <button type="submit" class="link">sign out</button></form>`
     : frame.actionsEnabled
       ? html`<a href="/login?next=${encodeURIComponent(frame.here)}">sign in to act</a>`
       : html`<span class="who">read-only (no CONVEYOR_DASHBOARD_TOKEN)</span>`;
-  return html`<header class="top">
-    <a class="brand" href="/">conveyor</a>
-    <nav aria-label="account">${who}</nav>
-  </header>`;
+  return html`<header class="top"><a class="brand" href="/">conveyor</a><nav aria-label="account">${who}</nav></header>`;
 }
 
 function flash(session: Session | undefined): Html {
   const message = session?.flash;
   if (!session || !message) return html``;
   session.flash = undefined;
-  return html`<p class="flash ${message.kind}" role="${message.kind === 'error' ? 'alert' : 'status'}">
-    ${message.text}
-  </p>`;
+  return html`<p class="flash ${message.kind}" role="${message.kind === 'error' ? 'alert' : 'status'}">${message.text}</p>`;
 }
 
 export function page(frame: Frame, body: Html, script = true): Html {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${frame.title} · conveyor</title>
-        <link rel="stylesheet" href="/static/app.css" />
-        ${script ? html`<script src="/static/app.js" defer></script>` : ''}
-      </head>
-      <body>
-        <a class="skip" href="#main">Skip to content</a>
-        ${header(frame)}
-        <main id="main">${flash(frame.session)} ${body}</main>
-      </body>
-    </html>`;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${frame.title} · conveyor</title>
+<link rel="stylesheet" href="/static/app.css">
+${script ? html`<script src="/static/app.js" defer></script>` : ''}
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+${header(frame)}
+<main id="main">
+${flash(frame.session)}
+${body}
+</main>
+</body>
+</html>`;
 }
 
 // ---- fleet view ------------------------------------------------------------------------------
@@ -169,15 +158,11 @@ export function columnNames(rows: FleetRow[]): string[] {
 
 function cellView(cell: FleetCell, repo: string | undefined, links: Links, now: number): Html {
   return html`<td class="cell s-${cell.state}" data-state="${cell.state}">
-    <div class="app">${cell.app}</div>
-    <div class="rel">
-      ${shaLink(links, repo, cell.commit)}
-      <span class="ver">${cell.version === null ? 'no release' : `v${cell.version}`}</span>
-      <span class="age" title="on this stage">${ago(cell.since, now)}</span>
-    </div>
-    <div>${badge(cell, now)}</div>
-    ${cell.reason && cell.state !== 'in-sync' && cell.state !== 'soaking' ? html`<div class="why" title="${readable(cell.reason)}">${readable(cell.reason)}</div>` : ''}
-  </td>`;
+<div class="app">${cell.app}</div>
+<div class="rel">${shaLink(links, repo, cell.commit)} <span class="ver">${cell.version === null ? 'no release' : `v${cell.version}`}</span> <span class="age" title="on this stage">${ago(cell.since, now)}</span></div>
+<div>${badge(cell, now)}</div>
+${cell.reason && cell.state !== 'in-sync' && cell.state !== 'soaking' ? html`<div class="why" title="${readable(cell.reason)}">${readable(cell.reason)}</div>` : ''}
+</td>`;
 }
 
 /** States and marks of a row, for the filter. */
@@ -197,33 +182,21 @@ export function fleetRow(row: FleetRow, width: number, links: Links, now: number
         fleet.stages[i] ? cellView(fleet.stages[i], fleet.repo, links, now) : html`<td class="cell empty"></td>`,
       )
     : [
-        html`<td class="cell" colspan="${Math.max(1, width)}">
-          newest change at <strong>${row.stage ?? 'unknown'}</strong>
-          <span class="why">(this workflow keeps no fleet summary yet)</span>
-        </td>`,
+        html`<td class="cell" colspan="${Math.max(1, width)}">newest change at <strong>${row.stage ?? 'unknown'}</strong> <span class="why">(this workflow keeps no fleet summary yet)</span></td>`,
       ];
   return html`<tr id="row-${row.service}" data-service="${row.service}" data-facets="${rowFacets(row).join(' ')}">
-    <th scope="row" class="svc">
-      <a href="/services/${encodeURIComponent(row.service)}">${row.service}</a>
-      <div class="marks">${rowMarks(fleet, row.paused)}</div>
-    </th>
-    ${cells}
-  </tr>`;
+<th scope="row" class="svc"><a href="/services/${encodeURIComponent(row.service)}">${row.service}</a><div class="marks">${rowMarks(fleet, row.paused)}</div></th>
+${cells}
+</tr>`;
 }
 
 export function freezeBanner(freeze: Freeze | null, frame: Frame): Html {
   if (!freeze) return html`<div id="freeze"></div>`;
-  return html`<div id="freeze" class="banner" role="status">
-    <strong>Frozen</strong> by ${freeze.by} since ${fullUtc(freeze.since)}: ${freeze.reason}. Promotions hold everywhere
-    (services that ignore freezes
-    excepted).${
-      frame.session
-        ? html` <form method="post" action="/actions/unfreeze" class="inline">
-            <input type="hidden" name="_csrf" value="${frame.session.csrf}" /><button type="submit">Unfreeze</button>
-          </form>`
-        : ''
-    }
-  </div>`;
+  return html`<div id="freeze" class="banner" role="status"><strong>Frozen</strong> by ${freeze.by} since ${fullUtc(freeze.since)}: ${freeze.reason}. Promotions hold everywhere (services that ignore freezes excepted).${
+    frame.session
+      ? html` <form method="post" action="/actions/unfreeze" class="inline"><input type="hidden" name="_csrf" value="${frame.session.csrf}"><button type="submit">Unfreeze</button></form>`
+      : ''
+  }</div>`;
 }
 
 export function fleetCounts(rows: FleetRow[]): string {
@@ -234,24 +207,12 @@ export function fleetCounts(rows: FleetRow[]): string {
 export function fleetTable(rows: FleetRow[], links: Links, now: number): Html {
   const columns = columnNames(rows);
   return html`<table class="fleet" id="fleet" data-width="${columns.length}">
-      <colgroup>
-        <col class="svc-col" />
-        ${columns.map(() => html`<col />`)}
-      </colgroup>
-      <caption class="sr">
-        Every service a row, every stage a column: the commit each stage runs and why it waits
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">service</th>
-          ${columns.map((c) => html`<th scope="col">${c}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map((row) => fleetRow(row, columns.length, links, now))}
-      </tbody>
-    </table>
-    ${rows.length === 0 ? html`<p class="empty-note">No running pipelines. <code>conveyor apply -f services.json</code> starts them.</p>` : ''}`;
+<colgroup><col class="svc-col">${columns.map(() => html`<col>`)}</colgroup>
+<caption class="sr">Every service a row, every stage a column: the commit each stage runs and why it waits</caption>
+<thead><tr><th scope="col">service</th>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+<tbody>${rows.map((row) => fleetRow(row, columns.length, links, now))}</tbody>
+</table>
+${rows.length === 0 ? html`<p class="empty-note">No running pipelines. <code>conveyor apply -f services.json</code> starts them.</p>` : ''}`;
 }
 
 export function fleetPage(
@@ -264,45 +225,25 @@ export function fleetPage(
 ): Html {
   const freezeForm =
     frame.session && !freeze
-      ? html`<details class="freeze-form">
-          <summary>Freeze every pipeline…</summary>
-          <form method="post" action="/actions/freeze">
-            <input type="hidden" name="_csrf" value="${frame.session.csrf}" /><label for="freeze-reason">Reason</label>
-            <input id="freeze-reason" name="reason" required maxlength="500" /> <button type="submit">Freeze</button>
-          </form>
-        </details>`
+      ? html`<details class="freeze-form"><summary>Freeze every pipeline…</summary><form method="post" action="/actions/freeze"><input type="hidden" name="_csrf" value="${frame.session.csrf}"><label for="freeze-reason">Reason</label> <input id="freeze-reason" name="reason" required maxlength="500"> <button type="submit">Freeze</button></form></details>`
       : '';
   return page(
     frame,
     html`<div data-live="/events/fleet?since=${version}">
-      <div class="titlebar">
-        <h1>Fleet</h1>
-        <p id="counts" class="counts" aria-live="polite">${fleetCounts(rows)}</p>
-      </div>
-      ${freezeBanner(freeze, frame)}
-      <div class="toolbar" role="search">
-        <label for="search">Search services</label>
-        <input id="search" type="search" placeholder="name…" autocomplete="off" /> <label for="filter">Show</label>
-        <select id="filter">
-          <option value="">all</option>
-          <option value="moving">promoting</option>
-          <option value="held">held by a gate</option>
-          <option value="soaking">soaking</option>
-          <option value="paused">paused</option>
-          <option value="frozen">frozen</option>
-          <option value="blocked">blocked</option>
-          <option value="failed">failed</option>
-          <option value="rolled-back">rolled back</option>
-        </select>
-        <span id="shown" class="shown" aria-live="polite"></span>
-        ${freezeForm}
-      </div>
-      <div class="scroll">${fleetTable(rows, links, now)}</div>
-      <p class="foot">
-        Live: updates by themselves. Read with one visibility call,
-        <span id="updated">${utc(new Date(now).toISOString())}</span>.
-      </p>
-    </div>`,
+<div class="titlebar"><h1>Fleet</h1><p id="counts" class="counts" aria-live="polite">${fleetCounts(rows)}</p></div>
+${freezeBanner(freeze, frame)}
+<div class="toolbar" role="search">
+<label for="search">Search services</label> <input id="search" type="search" placeholder="name…" autocomplete="off">
+<label for="filter">Show</label> <select id="filter">
+<option value="">all</option><option value="moving">promoting</option><option value="held">held by a gate</option><option value="soaking">soaking</option>
+<option value="paused">paused</option><option value="frozen">frozen</option><option value="blocked">blocked</option><option value="failed">failed</option><option value="rolled-back">rolled back</option>
+</select>
+<span id="shown" class="shown" aria-live="polite"></span>
+${freezeForm}
+</div>
+<div class="scroll">${fleetTable(rows, links, now)}</div>
+<p class="foot">Live: updates by themselves. Read with one visibility call, <span id="updated">${utc(new Date(now).toISOString())}</span>.</p>
+</div>`,
   );
 }
 
@@ -325,14 +266,11 @@ export interface LeadTime {
 }
 
 function verdictItem(v: Verdict, now: number): Html {
-  return html`<li class="${v.ok ? 'ok' : 'no'}">
-    <span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span
-    ><span class="sr">${v.ok ? 'passes:' : 'holds:'}</span> <strong>${v.gate}</strong> ${readable(v.reason)}${
-      v.recheckAt
-        ? html` <span class="recheck">looked at again ${utc(v.recheckAt)} (in ${left(v.recheckAt, now)})</span>`
-        : ''
-    }
-  </li>`;
+  return html`<li class="${v.ok ? 'ok' : 'no'}"><span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span><span class="sr">${v.ok ? 'passes:' : 'holds:'}</span> <strong>${v.gate}</strong> ${readable(v.reason)}${
+    v.recheckAt
+      ? html` <span class="recheck">looked at again ${utc(v.recheckAt)} (in ${left(v.recheckAt, now)})</span>`
+      : ''
+  }</li>`;
 }
 
 /** The gates that hold first, in full; those that pass folded away. */
@@ -340,24 +278,9 @@ function verdictList(pair: PairStatus, now: number): Html {
   if (pair.verdicts.length === 0) return html`<p class="pair-reason">${readable(pair.reason)}</p>`;
   const holding = pair.verdicts.filter((v) => !v.ok);
   const passing = pair.verdicts.filter((v) => v.ok);
-  return html`${
-    holding.length
-      ? html`<ul class="verdicts">
-          ${holding.map((v) => verdictItem(v, now))}
-        </ul>`
-      : ''
-  }${pair.state !== 'gated' ? html`<p class="pair-reason">${readable(pair.reason)}</p>` : ''}${
-    passing.length
-      ? html`<details class="passing">
-          <summary>
-            ${passing.length} gate${passing.length === 1 ? '' : 's'} pass${passing.length === 1 ? 'es' : ''}
-          </summary>
-          <ul class="verdicts">
-            ${passing.map((v) => verdictItem(v, now))}
-          </ul>
-        </details>`
-      : ''
-  }`;
+  return html`${holding.length ? html`<ul class="verdicts">${holding.map((v) => verdictItem(v, now))}</ul>` : ''}${
+    pair.state !== 'gated' ? html`<p class="pair-reason">${readable(pair.reason)}</p>` : ''
+  }${passing.length ? html`<details class="passing"><summary>${passing.length} gate${passing.length === 1 ? '' : 's'} pass${passing.length === 1 ? 'es' : ''}</summary><ul class="verdicts">${passing.map((v) => verdictItem(v, now))}</ul></details>` : ''}`;
 }
 
 const PAIR_LABEL: Record<PairStatus['state'], string> = {
@@ -375,39 +298,24 @@ function pipelineDrawing(facts: ServiceFacts, cells: FleetCell[], links: Links, 
   const parts: Html[] = [];
   status.stages.forEach((stage, i) => {
     const cell = cells[i];
-    parts.push(
-      html`<li class="stage s-${cell.state}">
-        <h3>
-          <a href="${links.herokuApps}/${encodeURIComponent(stage.stage)}" title="${stage.stage} in Heroku"
-            >${stage.stage}</a
-          >
-        </h3>
-        <div class="rel">
-          ${shaLink(links, repo, stage.commit)}
-          <span class="ver">${stage.version === null ? 'no release' : `v${stage.version}`}</span>
-        </div>
-        <div class="age">on this stage ${ago(stage.releasedAt, now)}</div>
-        <div>${badge(cell, now)}</div>
-        ${stage.latest ? html`<div class="why">newest v${stage.latest.version} ${stage.latest.status}</div>` : ''}
-      </li>`,
-    );
+    parts.push(html`<li class="stage s-${cell.state}">
+<h3><a href="${links.herokuApps}/${encodeURIComponent(stage.stage)}" title="${stage.stage} in Heroku">${stage.stage}</a></h3>
+<div class="rel">${shaLink(links, repo, stage.commit)} <span class="ver">${stage.version === null ? 'no release' : `v${stage.version}`}</span></div>
+<div class="age">on this stage ${ago(stage.releasedAt, now)}</div>
+<div>${badge(cell, now)}</div>
+${stage.latest ? html`<div class="why">newest v${stage.latest.version} ${stage.latest.status}</div>` : ''}
+</li>`);
     const pair = status.pairs.find((p) => p.from === stage.stage);
     if (pair) {
       const held = pair.state === 'gated' ? pair.verdicts.filter((v) => !v.ok).map((v) => v.gate) : [];
-      parts.push(
-        html`<li class="pair p-${pair.state}" aria-label="${pair.from} to ${pair.to}">
-          <div class="arrow" aria-hidden="true">→</div>
-          <div class="pair-state">
-            ${PAIR_LABEL[pair.state]}${held.length ? html`: <strong class="holding">${held.join(', ')}</strong>` : ''}
-          </div>
-          ${verdictList(pair, now)}
-        </li>`,
-      );
+      parts.push(html`<li class="pair p-${pair.state}" aria-label="${pair.from} to ${pair.to}">
+<div class="arrow" aria-hidden="true">→</div>
+<div class="pair-state">${PAIR_LABEL[pair.state]}${held.length ? html`: <strong class="holding">${held.join(', ')}</strong>` : ''}</div>
+${verdictList(pair, now)}
+</li>`);
     }
   });
-  return html`<ol class="pipeline" aria-label="pipeline, first stage first">
-    ${parts}
-  </ol>`;
+  return html`<ol class="pipeline" aria-label="pipeline, first stage first">${parts}</ol>`;
 }
 
 function goingOutView(facts: ServiceFacts, _links: Links): Html {
@@ -416,41 +324,19 @@ function goingOutView(facts: ServiceFacts, _links: Links): Html {
     const out = facts.goingOut[pair.to];
     if (!out) return [];
     const title = html`<h3>${pair.from} → ${pair.to}</h3>`;
-    if (!out.ok)
-      return [
-        html`<section class="out">
-          ${title}
-          <p class="why">${out.problem}</p>
-        </section>`,
-      ];
+    if (!out.ok) return [html`<section class="out">${title}<p class="why">${out.problem}</p></section>`];
     if (out.status === 'behind' || out.status === 'identical')
       return [
-        html`<section class="out">
-          ${title}
-          <p class="why">
-            ${out.status === 'behind' ? `${pair.to} runs a newer commit (a hotfix?): nothing goes out` : 'nothing to ship'}
-          </p>
-        </section>`,
+        html`<section class="out">${title}<p class="why">${out.status === 'behind' ? `${pair.to} runs a newer commit (a hotfix?): nothing goes out` : 'nothing to ship'}</p></section>`,
       ];
     return [
-      html`<section class="out">
-        ${title}
-        <p class="why">
-          ${out.aheadBy}
-          commit${out.aheadBy === 1 ? '' : 's'}${out.status === 'diverged' ? ' (the stages diverged)' : ''}
-        </p>
-        <ol class="commits">
-          ${[...out.commits]
-            .reverse()
-            .map(
-              (c) =>
-                html`<li>
-                  ${c.url ? html`<a class="sha" href="${c.url}">${shortSha(c.sha)}</a>` : html`<span class="sha">${shortSha(c.sha)}</span>`}
-                  ${c.title}${c.author ? html` <span class="by">— ${c.author}</span>` : ''}
-                </li>`,
-            )}
-        </ol>
-      </section>`,
+      html`<section class="out">${title}<p class="why">${out.aheadBy} commit${out.aheadBy === 1 ? '' : 's'}${out.status === 'diverged' ? ' (the stages diverged)' : ''}</p>
+<ol class="commits">${[...out.commits]
+        .reverse()
+        .map(
+          (c) =>
+            html`<li>${c.url ? html`<a class="sha" href="${c.url}">${shortSha(c.sha)}</a>` : html`<span class="sha">${shortSha(c.sha)}</span>`} ${c.title}${c.author ? html` <span class="by">— ${c.author}</span>` : ''}</li>`,
+        )}</ol></section>`,
     ];
   });
   if (!facts.service) return html`<p class="why">The repository is not known yet.</p>`;
@@ -495,40 +381,16 @@ function promotionsTable(
   now: number,
   caption: string,
 ): Html {
-  return html`<table class="list">
-    <caption class="sr">
-      ${caption}
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">started</th>
-        <th scope="col">from → to</th>
-        <th scope="col">release</th>
-        <th scope="col">outcome</th>
-        <th scope="col">who, why</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${records.map(
-        (p) =>
-          html`<tr class="o-${p.outcome}">
-            <td>${ago(p.startedAt, now)} ago</td>
-            <td>${p.from} → ${p.to}</td>
-            <td>v${p.sourceVersion} ${shaLink(links, repo, p.commit)}</td>
-            <td>${outcomeText(p)}</td>
-            <td>
-              ${
-                p.manual
-                  ? html`by hand:
-                      <strong>${p.manual.by}</strong>
-                      “${p.manual.reason}”${p.manual.skippedGates.length ? html` <span class="skipped">skipped ${p.manual.skippedGates.join(', ')}</span>` : ''}`
-                  : 'conveyor (every gate passed)'
-              }
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return html`<table class="list"><caption class="sr">${caption}</caption>
+<thead><tr><th scope="col">started</th><th scope="col">from → to</th><th scope="col">release</th><th scope="col">outcome</th><th scope="col">who, why</th></tr></thead>
+<tbody>${records.map(
+    (p) =>
+      html`<tr class="o-${p.outcome}"><td>${ago(p.startedAt, now)} ago</td><td>${p.from} → ${p.to}</td><td>v${p.sourceVersion} ${shaLink(links, repo, p.commit)}</td><td>${outcomeText(p)}</td><td>${
+        p.manual
+          ? html`by hand: <strong>${p.manual.by}</strong> “${p.manual.reason}”${p.manual.skippedGates.length ? html` <span class="skipped">skipped ${p.manual.skippedGates.join(', ')}</span>` : ''}`
+          : 'conveyor (every gate passed)'
+      }</td></tr>`,
+  )}</tbody></table>`;
 }
 
 /** Minutes from merge to each stage, one bar per recent change, a dot where it reached each stage. */
@@ -556,35 +418,21 @@ function leadTimeChart(facts: ServiceFacts): Html {
           .join(', ')}`,
     )
     .join('; ');
-  return html`<figure class="chart">
-    <svg
-      viewBox="0 0 ${width} ${height}"
-      width="${width}"
-      height="${height}"
-      role="img"
-      aria-label="${`Time from merge to each stage: ${label}`}"
-    >
-      ${leadTimes.map((l, row) => {
-        const y = row * rowH + 14;
-        const points = l.arrivals
-          .map((a, i) => (a ? { i, at: Date.parse(a) - Date.parse(l.mergedAt) } : null))
-          .filter((p): p is { i: number; at: number } => p !== null);
-        const last = points.at(-1)?.at ?? 0;
-        return html`<text x="0" y="${y + 4}" class="t">${shortSha(l.commit)}</text
-          ><line x1="${left}" x2="${x(last)}" y1="${y}" y2="${y}" class="bar" />${points.map(
-            (p) =>
-              html`<circle cx="${x(p.at)}" cy="${y}" r="5" class="dot d${p.i % 6}"
-                ><title>${stages[p.i]}: ${span(p.at)} after merge</title></circle
-              >`,
-          )}`;
-      })}
-      <text x="${left}" y="${height - 4}" class="t">merge</text>
-      <text x="${width - 20}" y="${height - 4}" class="t" text-anchor="end">${span(maxMs)}</text>
-    </svg>
-    <figcaption>
-      ${stages.map((s, i) => html`<span class="key"><span class="dot-key d${i % 6}" aria-hidden="true"></span>${s}</span>`)}
-    </figcaption>
-  </figure>`;
+  return html`<figure class="chart"><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${`Time from merge to each stage: ${label}`}">
+${leadTimes.map((l, row) => {
+  const y = row * rowH + 14;
+  const points = l.arrivals
+    .map((a, i) => (a ? { i, at: Date.parse(a) - Date.parse(l.mergedAt) } : null))
+    .filter((p): p is { i: number; at: number } => p !== null);
+  const last = points.at(-1)?.at ?? 0;
+  return html`<text x="0" y="${y + 4}" class="t">${shortSha(l.commit)}</text><line x1="${left}" x2="${x(last)}" y1="${y}" y2="${y}" class="bar"/>${points.map(
+    (p) =>
+      html`<circle cx="${x(p.at)}" cy="${y}" r="5" class="dot d${p.i % 6}"><title>${stages[p.i]}: ${span(p.at)} after merge</title></circle>`,
+  )}`;
+})}
+<text x="${left}" y="${height - 4}" class="t">merge</text><text x="${width - 20}" y="${height - 4}" class="t" text-anchor="end">${span(maxMs)}</text>
+</svg>
+<figcaption>${stages.map((s, i) => html`<span class="key"><span class="dot-key d${i % 6}" aria-hidden="true"></span>${s}</span>`)}</figcaption></figure>`;
 }
 
 /** The part of the service view that updates by itself. */
@@ -601,9 +449,7 @@ export function serviceLive(
   const notes: Html[] = [];
   if (status.paused)
     notes.push(
-      html`<p class="banner paused" role="status">
-        <strong>Paused</strong> by ${status.paused.by} since ${fullUtc(status.paused.since)}: ${status.paused.reason}
-      </p>`,
+      html`<p class="banner paused" role="status"><strong>Paused</strong> by ${status.paused.by} since ${fullUtc(status.paused.since)}: ${status.paused.reason}</p>`,
     );
   if (status.frozen && !status.ignoresFreeze)
     notes.push(
@@ -611,151 +457,71 @@ export function serviceLive(
     );
   if (status.blocked)
     notes.push(
-      html`<p class="banner blocked">
-        <strong>Blocked</strong> since ${fullUtc(status.blocked.since)}: ${status.blocked.reason}
-      </p>`,
+      html`<p class="banner blocked"><strong>Blocked</strong> since ${fullUtc(status.blocked.since)}: ${status.blocked.reason}</p>`,
     );
   for (const w of status.waitingForApproval)
     notes.push(
-      html`<p class="banner approval">
-        <strong>Waiting for approval</strong> into ${w.stage} since ${fullUtc(w.since)}:
-        ${shaLink(links, repo, w.commit)}
-      </p>`,
+      html`<p class="banner approval"><strong>Waiting for approval</strong> into ${w.stage} since ${fullUtc(w.since)}: ${shaLink(links, repo, w.commit)}</p>`,
     );
   void freeze;
   return html`<div id="live">
-    ${notes}
-    <section aria-labelledby="h-pipeline">
-      <h2 id="h-pipeline">Pipeline</h2>
-      ${pipelineDrawing(facts, cells, links, now)}
-      <p class="foot">
-        observed ${ago(status.observedAt, now)} ago · next check
-        ${status.nextCheckAt ? html`in ${left(status.nextCheckAt, now)}` : '–'}
-      </p>
-    </section>
-    <div class="two">
-      <section aria-labelledby="h-out">
-        <h2 id="h-out">What is going out</h2>
-        ${goingOutView(facts, links)}
-      </section>
-      <section aria-labelledby="h-lead">
-        <h2 id="h-lead">Time from merge to each stage</h2>
-        ${leadTimeChart(facts)}
-      </section>
-    </div>
-    <section aria-labelledby="h-flight">
-      <h2 id="h-flight">Promotions in flight</h2>
-      ${
-        status.inFlight.length
-          ? promotionsTable(status.inFlight, repo, links, now, 'promotions in flight')
-          : html`<p class="why">None.</p>`
-      }
-    </section>
-    <section aria-labelledby="h-history">
-      <h2 id="h-history">History</h2>
-      ${
-        status.history.length
-          ? promotionsTable(status.history, repo, links, now, 'recent promotions, newest first')
-          : html`<p class="why">No promotion yet.</p>`
-      }
-    </section>
-    ${
-      status.rejected.length
-        ? html`<section aria-labelledby="h-rejected">
-            <h2 id="h-rejected">Rejected releases</h2>
-            <ul>
-              ${status.rejected.map(
-                (r) =>
-                  html`<li>
-                    ${shaLink(links, repo, r.commit)} by ${r.by} at ${fullUtc(r.at)}:
-                    ${r.reason}${
-                      frame.session
-                        ? html` <form method="post" action="/actions/unreject" class="inline">
-                            <input type="hidden" name="_csrf" value="${frame.session.csrf}" /><input
-                              type="hidden"
-                              name="service"
-                              value="${status.service}"
-                            /><input type="hidden" name="commit" value="${r.commit}" /><button type="submit">
-                              Unreject ${shortSha(r.commit)}
-                            </button>
-                          </form>`
-                        : ''
-                    }
-                  </li>`,
-              )}
-            </ul>
-          </section>`
-        : ''
-    }
-  </div>`;
+${notes}
+<section aria-labelledby="h-pipeline"><h2 id="h-pipeline">Pipeline</h2>${pipelineDrawing(facts, cells, links, now)}
+<p class="foot">observed ${ago(status.observedAt, now)} ago · next check ${status.nextCheckAt ? html`in ${left(status.nextCheckAt, now)}` : '–'}</p></section>
+<div class="two">
+<section aria-labelledby="h-out"><h2 id="h-out">What is going out</h2>${goingOutView(facts, links)}</section>
+<section aria-labelledby="h-lead"><h2 id="h-lead">Time from merge to each stage</h2>${leadTimeChart(facts)}</section>
+</div>
+<section aria-labelledby="h-flight"><h2 id="h-flight">Promotions in flight</h2>${
+    status.inFlight.length
+      ? promotionsTable(status.inFlight, repo, links, now, 'promotions in flight')
+      : html`<p class="why">None.</p>`
+  }</section>
+<section aria-labelledby="h-history"><h2 id="h-history">History</h2>${
+    status.history.length
+      ? promotionsTable(status.history, repo, links, now, 'recent promotions, newest first')
+      : html`<p class="why">No promotion yet.</p>`
+  }</section>
+${
+  status.rejected.length
+    ? html`<section aria-labelledby="h-rejected"><h2 id="h-rejected">Rejected releases</h2><ul>${status.rejected.map(
+        (r) =>
+          html`<li>${shaLink(links, repo, r.commit)} by ${r.by} at ${fullUtc(r.at)}: ${r.reason}${
+            frame.session
+              ? html` <form method="post" action="/actions/unreject" class="inline"><input type="hidden" name="_csrf" value="${frame.session.csrf}"><input type="hidden" name="service" value="${status.service}"><input type="hidden" name="commit" value="${r.commit}"><button type="submit">Unreject ${shortSha(r.commit)}</button></form>`
+              : ''
+          }</li>`,
+      )}</ul></section>`
+    : ''
+}
+</div>`;
 }
 
 function actionsPanel(status: PipelineStatus, frame: Frame): Html {
   const session = frame.session;
   if (!session) {
-    return html`<p class="act-note">
-      ${
-        frame.actionsEnabled
-          ? html`<a href="/login?next=${encodeURIComponent(frame.here)}">Sign in</a> to pause, promote, approve or
-              reject.`
-          : 'Read-only: set CONVEYOR_DASHBOARD_TOKEN where the dashboard runs to allow actions.'
-      }
-    </p>`;
+    return html`<p class="act-note">${
+      frame.actionsEnabled
+        ? html`<a href="/login?next=${encodeURIComponent(frame.here)}">Sign in</a> to pause, promote, approve or reject.`
+        : 'Read-only: set CONVEYOR_DASHBOARD_TOKEN where the dashboard runs to allow actions.'
+    }</p>`;
   }
-  const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}" /><input
-      type="hidden"
-      name="service"
-      value="${status.service}"
-    />`;
+  const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}">`;
   const targets = status.stages.slice(1).map((s) => s.stage);
-  return html`<section aria-labelledby="h-act" class="actions">
-    <h2 id="h-act">Actions <span class="who">as ${session.name}</span></h2>
-    <div class="forms">
-      ${
-        status.paused
-          ? html`<form method="post" action="/actions/resume">
-              ${csrf}<button type="submit">Resume ${status.service}</button>
-            </form>`
-          : html`<form method="post" action="/actions/pause">
-              ${csrf}<label for="pause-reason">Reason to pause</label
-              ><input id="pause-reason" name="reason" required maxlength="500" /><button type="submit">
-                Pause ${status.service}
-              </button>
-            </form>`
-      }
-      <form method="get" action="/services/${encodeURIComponent(status.service)}/promote">
-        <label for="promote-to">Promote by hand into</label
-        ><select id="promote-to" name="to">
-          ${targets.map((t) => html`<option>${t}</option>`)}</select
-        ><button type="submit">Review…</button>
-      </form>
-      ${status.waitingForApproval.map(
-        (w) =>
-          html`<form method="post" action="/actions/approve">
-            ${csrf}<input type="hidden" name="stage" value="${w.stage}" /><input
-              type="hidden"
-              name="commit"
-              value="${w.commit}"
-            /><label for="approve-${w.stage}">Comment (optional)</label
-            ><input id="approve-${w.stage}" name="comment" maxlength="500" /><button type="submit">
-              Approve ${shortSha(w.commit)} into ${w.stage}
-            </button>
-          </form>`,
-      )}
-      <form method="post" action="/actions/reject">
-        ${csrf}<label for="reject-commit">Reject commit</label
-        ><input
-          id="reject-commit"
-          name="commit"
-          required
-          pattern="[0-9a-fA-F]{7,40}"
-          placeholder="sha"
-          size="10"
-        /><label for="reject-reason">Reason</label
-        ><input id="reject-reason" name="reason" required maxlength="500" /><button type="submit">Reject</button>
-      </form>
-    </div>
-  </section>`;
+  return html`<section aria-labelledby="h-act" class="actions"><h2 id="h-act">Actions <span class="who">as ${session.name}</span></h2>
+<div class="forms">
+${
+  status.paused
+    ? html`<form method="post" action="/actions/resume">${csrf}<button type="submit">Resume ${status.service}</button></form>`
+    : html`<form method="post" action="/actions/pause">${csrf}<label for="pause-reason">Reason to pause</label><input id="pause-reason" name="reason" required maxlength="500"><button type="submit">Pause ${status.service}</button></form>`
+}
+<form method="get" action="/services/${encodeURIComponent(status.service)}/promote"><label for="promote-to">Promote by hand into</label><select id="promote-to" name="to">${targets.map((t) => html`<option>${t}</option>`)}</select><button type="submit">Review…</button></form>
+${status.waitingForApproval.map(
+  (w) =>
+    html`<form method="post" action="/actions/approve">${csrf}<input type="hidden" name="stage" value="${w.stage}"><input type="hidden" name="commit" value="${w.commit}"><label for="approve-${w.stage}">Comment (optional)</label><input id="approve-${w.stage}" name="comment" maxlength="500"><button type="submit">Approve ${shortSha(w.commit)} into ${w.stage}</button></form>`,
+)}
+<form method="post" action="/actions/reject">${csrf}<label for="reject-commit">Reject commit</label><input id="reject-commit" name="commit" required pattern="[0-9a-fA-F]{7,40}" placeholder="sha" size="10"><label for="reject-reason">Reason</label><input id="reject-reason" name="reason" required maxlength="500"><button type="submit">Reject</button></form>
+</div></section>`;
 }
 
 export function servicePage(
@@ -773,18 +539,13 @@ export function servicePage(
   return page(
     frame,
     html`<div data-live="/events/services/${encodeURIComponent(status.service)}?since=${version}">
-      <p class="crumb"><a href="/">← Fleet</a></p>
-      <div class="titlebar">
-        <h1>${status.service}</h1>
-        <p class="meta">
-          pipeline ${status.pipeline} · branch
-          ${status.branch}${repo ? html` · <a href="${links.githubWeb}/${repo}">${repo}</a>` : ''}${
-            ui ? html` · <a href="${ui}">workflow in the Temporal Web UI</a>` : ''
-          }
-        </p>
-      </div>
-      ${actionsPanel(status, frame)} ${serviceLive(facts, cells, freeze, frame, links, now)}
-    </div>`,
+<p class="crumb"><a href="/">← Fleet</a></p>
+<div class="titlebar"><h1>${status.service}</h1><p class="meta">pipeline ${status.pipeline} · branch ${status.branch}${repo ? html` · <a href="${links.githubWeb}/${repo}">${repo}</a>` : ''}${
+      ui ? html` · <a href="${ui}">workflow in the Temporal Web UI</a>` : ''
+    }</p></div>
+${actionsPanel(status, frame)}
+${serviceLive(facts, cells, freeze, frame, links, now)}
+</div>`,
   );
 }
 
@@ -799,38 +560,18 @@ export function promoteConfirmPage(status: PipelineStatus, to: string, frame: Fr
   return page(
     frame,
     html`<p class="crumb"><a href="/services/${encodeURIComponent(status.service)}">← ${status.service}</a></p>
-      <h1>Promote into ${to}</h1>
-      ${pair ? html`<p>${pair.from} runs v${source?.version ?? '?'} ${shortSha(source?.commit ?? null)}; the pair is <strong>${PAIR_LABEL[pair.state]}</strong>: ${pair.reason}.</p>` : html`<p>${to} is not a target stage of ${status.service}.</p>`}
-      <h2>Gates this would overrule</h2>
-      ${
-        overruled.length
-          ? html`<ul class="verdicts">
-              ${overruled.map((v) => html`<li class="no"><strong>${v.gate}</strong> ${v.reason}</li>`)}
-            </ul>`
-          : html`<p>None: no waiting gate (allow, window, age) holds.</p>`
-      }
-      <h2>Safety gates that still hold</h2>
-      ${
-        safety.length
-          ? html`<ul class="verdicts">
-                ${safety.map((v) => html`<li class="no"><strong>${v.gate}</strong> ${v.reason}</li>`)}
-              </ul>
-              <p>These hold unless you also skip every gate.</p>`
-          : html`<p>None.</p>`
-      }
-      <form method="post" action="/actions/promote" class="confirm">
-        <input type="hidden" name="_csrf" value="${session.csrf}" /><input
-          type="hidden"
-          name="service"
-          value="${status.service}"
-        /><input type="hidden" name="to" value="${to}" />
-        <label for="promote-reason">Reason (recorded in the history)</label
-        ><input id="promote-reason" name="reason" required maxlength="500" />
-        <label class="check"
-          ><input type="checkbox" name="skipGates" value="true" /> skip every gate, safety gates included</label
-        >
-        <button type="submit">Promote into ${to} as ${session.name}</button>
-      </form>`,
+<h1>Promote into ${to}</h1>
+${pair ? html`<p>${pair.from} runs v${source?.version ?? '?'} ${shortSha(source?.commit ?? null)}; the pair is <strong>${PAIR_LABEL[pair.state]}</strong>: ${pair.reason}.</p>` : html`<p>${to} is not a target stage of ${status.service}.</p>`}
+<h2>Gates this would overrule</h2>
+${overruled.length ? html`<ul class="verdicts">${overruled.map((v) => html`<li class="no"><strong>${v.gate}</strong> ${v.reason}</li>`)}</ul>` : html`<p>None: no waiting gate (allow, window, age) holds.</p>`}
+<h2>Safety gates that still hold</h2>
+${safety.length ? html`<ul class="verdicts">${safety.map((v) => html`<li class="no"><strong>${v.gate}</strong> ${v.reason}</li>`)}</ul><p>These hold unless you also skip every gate.</p>` : html`<p>None.</p>`}
+<form method="post" action="/actions/promote" class="confirm">
+<input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}"><input type="hidden" name="to" value="${to}">
+<label for="promote-reason">Reason (recorded in the history)</label><input id="promote-reason" name="reason" required maxlength="500">
+<label class="check"><input type="checkbox" name="skipGates" value="true"> skip every gate, safety gates included</label>
+<button type="submit">Promote into ${to} as ${session.name}</button>
+</form>`,
     false,
   );
 }
@@ -839,23 +580,18 @@ export function loginPage(frame: Frame, next: string, problem?: string): Html {
   return page(
     frame,
     html`<h1>Sign in to act</h1>
-      <p>
-        Anyone can look. To pause, promote, approve, reject or freeze, give the dashboard's token
-        (<code>CONVEYOR_DASHBOARD_TOKEN</code>) and your name: it is recorded with every action.
-      </p>
-      ${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
-      ${
-        frame.actionsEnabled
-          ? html`<form method="post" action="/login" class="login">
-              <input type="hidden" name="next" value="${next}" />
-              <label for="name">Your name</label
-              ><input id="name" name="name" required maxlength="64" autocomplete="username" />
-              <label for="token">Token</label
-              ><input id="token" name="token" type="password" required autocomplete="current-password" />
-              <button type="submit">Sign in</button>
-            </form>`
-          : html`<p>Actions are off: no <code>CONVEYOR_DASHBOARD_TOKEN</code> is set where the dashboard runs.</p>`
-      }`,
+<p>Anyone can look. To pause, promote, approve, reject or freeze, give the dashboard's token (<code>CONVEYOR_DASHBOARD_TOKEN</code>) and your name: it is recorded with every action.</p>
+${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
+${
+  frame.actionsEnabled
+    ? html`<form method="post" action="/login" class="login">
+<input type="hidden" name="next" value="${next}">
+<label for="name">Your name</label><input id="name" name="name" required maxlength="64" autocomplete="username">
+<label for="token">Token</label><input id="token" name="token" type="password" required autocomplete="current-password">
+<button type="submit">Sign in</button>
+</form>`
+    : html`<p>Actions are off: no <code>CONVEYOR_DASHBOARD_TOKEN</code> is set where the dashboard runs.</p>`
+}`,
     false,
   );
 }
@@ -863,9 +599,7 @@ export function loginPage(frame: Frame, next: string, problem?: string): Html {
 export function problemPage(frame: Frame, title: string, text: string): Html {
   return page(
     frame,
-    html`<p class="crumb"><a href="/">← Fleet</a></p>
-      <h1>${title}</h1>
-      <p class="flash error" role="alert">${text}</p>`,
+    html`<p class="crumb"><a href="/">← Fleet</a></p><h1>${title}</h1><p class="flash error" role="alert">${text}</p>`,
     false,
   );
 }
