@@ -16,57 +16,40 @@ function testFiles(dir: string): string[] {
   });
 }
 
-const typecheck = spawnSync(
-  process.execPath,
-  [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', projectRoot],
-  { stdio: 'inherit' },
-);
-if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
-
-// The layers' dependency rules (.dependency-cruiser.cjs): domain pure, activities never reaching workflows, no cycles.
-const deps = spawnSync(
-  process.execPath,
-  [
-    join(projectRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs'),
-    'activities',
-    'bin',
-    'client',
-    'config',
-    'dashboard',
-    'domain',
-    'sandbox',
-    'scripts',
-    'temporal',
-    'worker',
-    'workflows',
-    '--config',
-    '.dependency-cruiser.cjs',
-  ],
-  { cwd: projectRoot, stdio: 'inherit' },
-);
-if (deps.status !== 0) process.exit(deps.status ?? 1);
-
-// The formatter's layout and the linter's rules (.prettierrc.json, eslint.config.js).
-const format = spawnSync(
-  process.execPath,
-  [
-    join(projectRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs'),
-    '--check',
-    '--log-level',
-    'warn',
-    '**/*.{ts,js,cjs,mjs}',
-  ],
-  { cwd: projectRoot, stdio: 'inherit' },
-);
-if (format.status !== 0) {
-  console.error('conveyor: files not formatted: run `npm run format`');
-  process.exit(format.status ?? 1);
+/** Runs one of the project's own tools (a script under node_modules) and stops the run when it fails. */
+function check(script: string, args: string[], hint?: string): void {
+  const result = spawnSync(process.execPath, [join(projectRoot, 'node_modules', ...script.split('/')), ...args], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  });
+  if (result.status === 0) return;
+  if (hint) console.error(`conveyor: ${hint}`);
+  process.exit(result.status ?? 1);
 }
-const lint = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], {
-  cwd: projectRoot,
-  stdio: 'inherit',
-});
-if (lint.status !== 0) process.exit(lint.status ?? 1);
+
+check('typescript/bin/tsc', ['--noEmit', '-p', projectRoot]);
+// The layers' dependency rules (.dependency-cruiser.cjs): domain pure, activities never reaching workflows, no cycles.
+const layers = [
+  'activities',
+  'bin',
+  'client',
+  'config',
+  'dashboard',
+  'domain',
+  'sandbox',
+  'scripts',
+  'temporal',
+  'worker',
+  'workflows',
+];
+check('dependency-cruiser/bin/dependency-cruise.mjs', [...layers, '--config', '.dependency-cruiser.cjs']);
+// The formatter's layout and the linter's rules (.prettierrc.json, eslint.config.js).
+check(
+  'prettier/bin/prettier.cjs',
+  ['--check', '--log-level', 'warn', '**/*.{ts,js,cjs,mjs}'],
+  'files not formatted: run `npm run format`',
+);
+check('eslint/bin/eslint.js', ['.']);
 
 const filter = process.argv.slice(2);
 // test/cluster/ (a self-hosted Temporal on PostgreSQL, about 4 minutes) is part of the whole run;

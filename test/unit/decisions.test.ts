@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PipelineState } from '../../workflows/pipeline-state';
 import type { Service } from '../../domain/service';
+import type { ManualPromotion } from '../../domain/promotion';
 import { observe, release, service, sha, T0 } from '../support/facts';
 
 const onMainAndAhead = {
@@ -23,6 +24,17 @@ function decided(config: Service = service) {
   const record = state.promotionStarted(go, T0, 'd1');
   return { state, record };
 }
+/** An operator's request into api-st01, tied to what the state's source runs now unless told otherwise. */
+const ask = (state: PipelineState, overrides: Partial<ManualPromotion> = {}) =>
+  state.requestManual({
+    to: 'api-st01',
+    reason: 'go',
+    by: 'ana',
+    skipGates: true,
+    at: new Date(T0).toISOString(),
+    expect: state.sourceSeen('api-st01'),
+    ...overrides,
+  });
 const confirm = (state: PipelineState, now = T0 + 1_000) => state.confirmPost({ to: 'api-st01', id: 'd1', now });
 
 describe('a decided promotion is confirmed right before its POST', () => {
@@ -109,28 +121,14 @@ describe('a decided promotion is confirmed right before its POST', () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     state.pauseBy({ reason: 'maintenance', by: 'ops' }, T0 - 1_000);
-    state.requestManual({
-      to: 'api-st01',
-      reason: 'hotfix',
-      by: 'ana',
-      skipGates: false,
-      at: new Date(T0).toISOString(),
-      expect: state.sourceSeen('api-st01'),
-    });
+    ask(state, { reason: 'hotfix', skipGates: false });
     const [go] = state.decide(state.plan(), onMainAndAhead, T0);
     assert.deepEqual(go.manual?.skippedGates, ['allow']);
     state.promotionStarted(go, T0, 'd1');
     assert.equal(confirm(state).stands, true, 'the pause it overruled does not withdraw it');
     const other = new PipelineState(service);
     other.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    other.requestManual({
-      to: 'api-st01',
-      reason: 'hotfix',
-      by: 'ana',
-      skipGates: false,
-      at: new Date(T0).toISOString(),
-      expect: other.sourceSeen('api-st01'),
-    });
+    ask(other, { reason: 'hotfix', skipGates: false });
     other.promotionStarted(other.decide(other.plan(), onMainAndAhead, T0)[0], T0, 'd1');
     other.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() });
     assert.equal(confirm(other).stands, false, 'a freeze that began after the request withdraws it');
@@ -204,14 +202,7 @@ describe('a manual promotion is tied to what it was asked about', () => {
         'aaa',
       ),
     );
-    state.requestManual({
-      to: 'api-st01',
-      reason: 'go',
-      by: 'ana',
-      skipGates: true,
-      at: new Date(T0).toISOString(),
-      expect: seen,
-    });
+    ask(state, { expect: seen });
     assert.deepEqual(state.decide(state.plan(), {}, T0), []);
     assert.match(
       state.takeManualOutcome('api-st01')?.message ?? '',
@@ -222,14 +213,7 @@ describe('a manual promotion is tied to what it was asked about', () => {
   test('a request naming a commit the source does not run is refused', () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    state.requestManual({
-      to: 'api-st01',
-      reason: 'go',
-      by: 'ana',
-      skipGates: true,
-      at: new Date(T0).toISOString(),
-      commit: 'ddddddd',
-    });
+    ask(state, { commit: 'ddddddd' });
     assert.deepEqual(state.decide(state.plan(), {}, T0), []);
     assert.match(state.takeManualOutcome('api-st01')?.message ?? '', /not ddddddd that was asked for/);
   });
@@ -237,14 +221,7 @@ describe('a manual promotion is tied to what it was asked about', () => {
   test('a request that could not be decided is answered and never fires later', () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    state.requestManual({
-      to: 'api-st01',
-      reason: 'go',
-      by: 'ana',
-      skipGates: true,
-      at: new Date(T0).toISOString(),
-      expect: state.sourceSeen('api-st01'),
-    });
+    ask(state);
     state.blockedBy('cannot observe pipeline api: Heroku answered 503', false, T0);
     assert.match(state.takeManualOutcome('api-st01')?.message ?? '', /nothing will happen: cannot observe/);
     assert.deepEqual(
