@@ -287,6 +287,8 @@ describe('dashboard in a browser', () => {
     await page.goto(`${dashboard.url}/`);
     const visible = async () =>
       page.locator('#fleet tbody tr:visible').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')));
+    // Visibility may list a workflow started a moment ago a little later: the live page adds its row.
+    await page.locator(`tr[data-service="${first.name}"]`).waitFor({ timeout: 30_000 });
     await page.getByLabel('Search services').fill('alpha-');
     assert.deepEqual(await visible(), [first.name]);
     await page.getByLabel('Search services').fill('');
