@@ -130,6 +130,17 @@ export const serviceSpec = z
     )
       .default('60s')
       .meta({ description: 'How often the pipeline is observed when nothing else wakes it.', examples: ['60s', '5m'] }),
+    webhookTick: duration(
+      'webhookTick',
+      { allowed: false, why: 'it is how often the pipeline is looked at, so it needs a pause between looks' },
+      { ms: 1_000, text: '1s', why: 'a look costs a Heroku request, and Heroku allows about 75 a minute' },
+    )
+      .optional()
+      .meta({
+        description:
+          "The fallback poll while Heroku's release webhooks reach conveyor (a release wakes the pipeline at once); default 10m, never more often than tick.",
+        examples: ['10m', '30m'],
+      }),
     windows: z
       .array(windowSpec)
       .optional()
@@ -341,6 +352,7 @@ export function toService(
     branch: spec.branch,
     minAgeMs: parseDuration(spec.minAge)!,
     tickMs: parseDuration(spec.tick)!,
+    ...(spec.webhookTick ? { webhookTickMs: parseDuration(spec.webhookTick)! } : {}),
     ...(windows.windows.length || windows.blackouts.length ? { windows } : {}),
     ...(spec.ignoreFreeze ? { ignoreFreeze: true } : {}),
     ...(spec.onFailure === 'pause' ? { onFailure: 'pause' as const } : {}),

@@ -99,6 +99,7 @@ export const serviceSchema = z
     branch: z.string().min(1, 'must name a branch'),
     minAgeMs: soakMs,
     tickMs: ms('tickMs').min(1_000, 'tickMs must be at least 1000 (1s)'),
+    webhookTickMs: ms('webhookTickMs').min(1_000, 'webhookTickMs must be at least 1000 (1s)').optional(),
     windows: z
       .object({ windows: z.array(windowShape), blackouts: z.array(blackoutShape) })
       .strict()

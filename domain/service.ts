@@ -39,6 +39,8 @@ export interface Service {
   minAgeMs: number;
   /** How often the pipeline is observed when nothing else wakes the workflow. */
   tickMs: number;
+  /** The fallback poll while Heroku's release webhooks reach the pipeline (10 min when absent; never below tickMs). */
+  webhookTickMs?: number;
   // The fields below came with the health gates; workflows started before them carry none.
   /** Deploy windows and blackouts (the file's global ones merged in). */
   windows?: WindowPolicy;

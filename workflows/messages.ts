@@ -15,6 +15,18 @@ export const pauseSignal = defineSignal<[PauseRequest?]>('pause');
 export const resumeSignal = defineSignal<[{ by?: string }?]>('resume');
 /** A running pipeline's changed configuration, fire and forget (a refused one is only logged by the worker). */
 export const configureSignal = defineSignal<[Service]>('configure');
+
+/**
+ * `look`: observe now. Sent by the webhook receiver for each verified Heroku `api:release` delivery
+ * (`source: "webhook"`), by `conveyor webhooks install` once the stage apps are subscribed
+ * (`source: "subscription"`: nothing to look at, the fallback poll may slow down), or by hand (no input).
+ */
+export interface LookRequest {
+  source?: 'webhook' | 'subscription';
+  /** The app the delivery was about. */
+  app?: string;
+}
+export const lookSignal = defineSignal<[LookRequest?]>('look');
 /**
  * The same as an Update, as `conveyor apply` sends it: a configuration the workflow refuses is
  * refused to the person who applied it, with the reason.

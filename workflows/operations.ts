@@ -6,7 +6,14 @@ import { readRetry, type Retry } from '../domain/retry';
 import type { Service } from '../domain/service';
 import type { Approval } from '../domain/approval';
 import type { ConfirmAnswer, ConfirmRequest } from '../domain/promotion';
-import type { ApproveRequest, ManualPromotionRequest, PauseRequest, RejectRequest, RetryRequest } from './messages';
+import type {
+  ApproveRequest,
+  LookRequest,
+  ManualPromotionRequest,
+  PauseRequest,
+  RejectRequest,
+  RetryRequest,
+} from './messages';
 import type { ManualOutcome, PipelineState } from './pipeline-state';
 import { validService } from './valid-service';
 
@@ -22,6 +29,8 @@ export interface Run {
   draining: boolean;
   /** Freeze and unfreeze signals received: a freeze read that raced one of them is older than it. */
   freezeSignals: number;
+  /** When Heroku's webhooks last showed they reach conveyor (a delivery, or subscriptions confirmed); carried across runs. */
+  webhookSeenAt?: number;
 }
 
 export interface OperationsOptions {
@@ -59,6 +68,16 @@ export class Operations {
   pause(request?: PauseRequest): void {
     this.state.pauseBy(request, Date.now());
     this.nudge();
+  }
+
+  /**
+   * `look`: a webhook delivery (or a look by hand) wakes the loop at once; a delivery or a confirmed
+   * subscription also says webhooks reach conveyor, so the fallback poll may slow down.
+   */
+  look(request?: LookRequest): void {
+    const source = request && typeof request === 'object' ? request.source : undefined;
+    if (source === 'webhook' || source === 'subscription') this.run.webhookSeenAt = Date.now();
+    if (source !== 'subscription') this.nudge();
   }
 
   resume(request?: { by?: string }): void {

@@ -673,8 +673,8 @@ export class PipelineState {
   }
 
   /** When to look again: the next tick, sooner if a gate opens before, later while blocked for good. */
-  nextWakeAt(now: number, blockedRecheckMs = BLOCKED_RECHECK_MS): number {
-    let at = now + (this.blocked?.permanent ? Math.max(blockedRecheckMs, this.service.tickMs) : this.service.tickMs);
+  nextWakeAt(now: number, blockedRecheckMs = BLOCKED_RECHECK_MS, tickMs = this.service.tickMs): number {
+    let at = now + (this.blocked?.permanent ? Math.max(blockedRecheckMs, tickMs) : tickMs);
     if (!this.blocked) {
       for (const pair of this.pairs) if (pair.recheckAt) at = Math.min(at, Math.max(now, Date.parse(pair.recheckAt)));
     }

@@ -15,6 +15,7 @@ import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/sear
 import {
   configureSignal,
   currentStageQuery,
+  lookSignal,
   freezeSignal,
   pauseSignal,
   promoteUpdate,
@@ -45,19 +46,33 @@ export interface PipelineOptions {
   decisionTtlMs?: number;
   /** How long a manual promotion request waits for its decision before it is answered "nothing will happen". */
   manualDecisionMs?: number;
+  /** How long a webhook delivery or a confirmed subscription counts as "webhooks reach conveyor" (24 h). */
+  webhookTrustMs?: number;
 }
 
 export interface PipelineInput {
   service: Service;
   options?: PipelineOptions;
   carried?: CarriedState;
+  /** When Heroku's webhooks last showed they reach this pipeline (carried across continue-as-new). */
+  webhooks?: { seenAt: number };
 }
+
+/** The fallback poll while webhooks reach the pipeline, unless the service sets `webhookTickMs`. */
+const WEBHOOK_TICK_MS = 10 * 60_000;
+const WEBHOOK_TRUST_MS = 24 * 60 * 60_000;
 
 /** One service's pipeline, reconciled for ever: observe, judge, promote, sleep until something changes. */
 export async function pipeline(input: PipelineInput): Promise<void> {
   const state = new PipelineState(input.service, input.carried);
   const options = input.options ?? {};
-  const run: Run = { wake: false, passes: 0, draining: false, freezeSignals: 0 };
+  const run: Run = {
+    wake: false,
+    passes: 0,
+    draining: false,
+    freezeSignals: 0,
+    ...(typeof input.webhooks?.seenAt === 'number' ? { webhookSeenAt: input.webhooks.seenAt } : {}),
+  };
   const nudge = () => {
     run.wake = true;
   };
@@ -68,6 +83,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   setHandler(freezeSignal, (request) => ops.freeze(request));
   setHandler(unfreezeSignal, () => ops.unfreeze());
   setHandler(configureSignal, (service) => ops.configure(service));
+  setHandler(lookSignal, (request) => ops.look(request));
   setHandler(reconfigureUpdate, (service) => ops.reconfigure(service), {
     validator: (service) => ops.validateReconfigure(service),
   });
@@ -178,8 +194,16 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     publish(patched('fleet-memo'));
     sendNotices();
     const now = Date.now();
-    await condition(() => run.wake, Math.max(1, state.nextWakeAt(now, options.blockedRecheckMs) - now), {
-      summary: state.nextWakeReason(),
+    // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
+    const slow =
+      run.webhookSeenAt !== undefined &&
+      now - run.webhookSeenAt < (options.webhookTrustMs ?? WEBHOOK_TRUST_MS) &&
+      patched('webhook-slow-poll');
+    const tick = slow ? Math.max(state.service.tickMs, state.service.webhookTickMs ?? WEBHOOK_TICK_MS) : undefined;
+    const wakeAt = state.nextWakeAt(now, options.blockedRecheckMs, tick);
+    const reason = state.nextWakeReason();
+    await condition(() => run.wake, Math.max(1, wakeAt - now), {
+      summary: slow && reason === 'next look (tick)' ? 'next look (fallback poll: webhooks on)' : reason,
     });
   }
 
@@ -193,7 +217,12 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   sendNotices();
   await Promise.all(notifying);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof pipeline>({ service: state.service, options, carried: state.carry() });
+  await continueAsNew<typeof pipeline>({
+    service: state.service,
+    options,
+    carried: state.carry(),
+    ...(run.webhookSeenAt !== undefined ? { webhooks: { seenAt: run.webhookSeenAt } } : {}),
+  });
 }
 
 /**
