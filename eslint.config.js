@@ -10,7 +10,7 @@ export default tseslint.config(
       '.tools/',
       '.conveyor/',
       'test/histories/',
-      'sandbox/heroku-schema/',
+      'sandbox/heroku/schema/',
       'examples/',
       'deploy/',
       'bench/results*',

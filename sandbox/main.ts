@@ -1,5 +1,5 @@
 import { UserError } from '../client/errors';
-import { EXAMPLE_SCENARIO, readScenarioFile, ScenarioError, type ScenarioFile } from './scenario-input';
+import { EXAMPLE_SCENARIO, readScenarioFile, ScenarioError, type ScenarioFile } from './scenario/input';
 import { startSandbox } from './server';
 
 /** An obviously fake token for the standalone sandbox, so the printed env lines stay the same between runs. */

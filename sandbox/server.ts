@@ -1,19 +1,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendBroken } from './fault-reply';
-import { faultsApi } from './fault-routes';
-import { Faults } from './faults';
-import { githubApi } from './github';
-import { herokuApi } from './heroku';
+import { sendBroken } from './faults/reply';
+import { faultsApi } from './faults/api';
+import { Faults } from './faults/faults';
+import { githubApi } from './github/api';
+import { herokuApi } from './heroku/api';
 import { HttpError, readRequest, send, type ApiRequest, type Reply } from './http';
 import { randomHex } from './ids';
-import { Platform } from './platform';
-import { followPromotionTargets } from './promotions';
-import { HEROKU_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './rate-limit';
-import { Scenario } from './scenario';
-import { scenarioApi } from './scenario-routes';
+import { Platform } from './heroku/platform';
+import { followPromotionTargets } from './heroku/promotions';
+import { HEROKU_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './heroku/rate-limit';
+import { Scenario } from './scenario/scenario';
+import { scenarioApi } from './scenario/api';
 import { Store } from './store';
-import { WebhookDeliveries } from './webhooks';
+import { WebhookDeliveries } from './heroku/webhooks';
 
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */

@@ -1,4 +1,4 @@
-import type { RepoRecord } from './commit-graph';
+import type { RepoRecord } from './github/commit-graph';
 import { isUuid, newId } from './ids';
 
 /**

@@ -51,8 +51,8 @@ import {
   unrejectCommit,
 } from '../../client/pipelines';
 import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
-import type { FaultKind, FaultTotals } from '../../sandbox/faults';
-import type { ScenarioPromotion } from '../../sandbox/scenario';
+import type { FaultKind, FaultTotals } from '../../sandbox/faults/faults';
+import type { ScenarioPromotion } from '../../sandbox/scenario/scenario';
 import { pairsOf, type Service } from '../../domain/service';
 import type { DevServer } from '../../temporal/dev-server';
 import type { PipelineStatus, PromotionRecord } from '../../workflows/status';

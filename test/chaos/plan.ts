@@ -2,7 +2,7 @@
 // the seed. The planner keeps its own book of what is paused, frozen, open, injected, reconfigured or
 // stormed (from its own actions only), so it never looks at the system and the same seed always gives
 // the same plan.
-import type { FaultRule } from '../../sandbox/faults';
+import type { FaultRule } from '../../sandbox/faults/faults';
 import type { Service } from '../../domain/service';
 
 /** mulberry32: small, fast, good enough for choosing actions. */

@@ -1,0 +1,151 @@
+import { eligibleForRollback } from './releases';
+import type {
+  AppRecord,
+  CouplingRecord,
+  PipelineRecord,
+  PromotionRecord,
+  PromotionTargetRecord,
+  ReleaseRecord,
+  SlugRecord,
+  Store,
+  WebhookRecord,
+} from '../store';
+
+/**
+ * The Platform API's JSON for each record, with every property the published schema lists for it
+ * (its `strictProperties` objects complete), so clients see the shapes Heroku sends.
+ */
+
+const STACK = { id: '3f3b1f1e-4d2c-4f7e-9a51-6c0d6c7e2a24', name: 'heroku-24' } as const;
+const REGION = { id: '59accabd-516d-4f0e-83e6-6e3757701145', name: 'us' } as const;
+const CEDAR = { id: '0f1c4d6e-8a3b-4c2d-9e5f-7a6b8c9d0e1f', name: 'cedar' } as const;
+
+export type Json = Record<string, unknown>;
+
+export function appJson(store: Store, app: AppRecord): Json {
+  const latest = store.latestRelease(app.id);
+  const current = store.currentRelease(app.id);
+  const slug = current?.slugId ? store.state.slugs[current.slugId] : undefined;
+  return {
+    acm: false,
+    archived_at: null,
+    buildpack_provided_description: 'Node.js',
+    build_stack: STACK,
+    created_at: app.createdAt,
+    generation: CEDAR,
+    git_url: `https://git.heroku.com/${app.name}.git`,
+    id: app.id,
+    internal_routing: null,
+    maintenance: false,
+    name: app.name,
+    owner: { email: store.state.account.email, id: store.state.account.id },
+    organization: null,
+    team: null,
+    region: REGION,
+    released_at: latest?.createdAt ?? null,
+    repo_size: null,
+    slug_size: slug?.size ?? null,
+    space: null,
+    stack: STACK,
+    updated_at: app.updatedAt,
+    web_url: `https://${app.name}-${app.webSuffix}.herokuapp.com/`,
+  };
+}
+
+export function pipelineJson(store: Store, pipeline: PipelineRecord): Json {
+  return {
+    created_at: pipeline.createdAt,
+    id: pipeline.id,
+    name: pipeline.name,
+    owner: { id: store.state.account.id, type: 'user' },
+    updated_at: pipeline.updatedAt,
+    generation: CEDAR,
+  };
+}
+
+export function couplingJson(coupling: CouplingRecord): Json {
+  return {
+    app: { id: coupling.appId },
+    created_at: coupling.createdAt,
+    id: coupling.id,
+    pipeline: { id: coupling.pipelineId },
+    stage: coupling.stage,
+    updated_at: coupling.updatedAt,
+  };
+}
+
+export function releaseJson(store: Store, release: ReleaseRecord): Json {
+  const app = store.state.apps[release.appId];
+  return {
+    addon_plan_names: [],
+    artifacts: release.slugId
+      ? [{ type: 'slug', id: release.slugId }]
+      : release.ociImageId
+        ? [{ type: 'oci-image', id: release.ociImageId }]
+        : [],
+    app: { id: app.id, name: app.name },
+    created_at: release.createdAt,
+    description: release.description,
+    id: release.id,
+    updated_at: release.updatedAt,
+    slug: release.slugId ? { id: release.slugId } : null,
+    status: release.status,
+    user: { id: store.state.account.id, email: store.state.account.email },
+    version: release.version,
+    current: store.currentRelease(release.appId)?.id === release.id,
+    output_stream_url: `https://release-output.heroku.com/streams/${release.id}`,
+    eligible_for_rollback: eligibleForRollback(release),
+  };
+}
+
+export function slugJson(slug: SlugRecord): Json {
+  return {
+    blob: { method: 'GET', url: `https://slug-storage.example.com/slugs/${slug.id}.tgz` },
+    buildpack_provided_description: 'Node.js',
+    checksum: slug.checksum,
+    commit: slug.commit,
+    commit_description: slug.commitDescription,
+    created_at: slug.createdAt,
+    id: slug.id,
+    process_types: { web: 'npm start' },
+    size: slug.size,
+    stack: STACK,
+    updated_at: slug.updatedAt,
+    deleted_at: null,
+  };
+}
+
+export function promotionJson(promotion: PromotionRecord): Json {
+  return {
+    created_at: promotion.createdAt,
+    id: promotion.id,
+    pipeline: { id: promotion.pipelineId },
+    source: { app: { id: promotion.sourceAppId }, release: { id: promotion.sourceReleaseId } },
+    status: promotion.status,
+    updated_at: promotion.updatedAt,
+  };
+}
+
+export function promotionTargetJson(target: PromotionTargetRecord): Json {
+  return {
+    app: { id: target.appId },
+    error_message: target.errorMessage,
+    id: target.id,
+    pipeline_promotion: { id: target.promotionId },
+    release: target.releaseId ? { id: target.releaseId } : null,
+    status: target.status,
+  };
+}
+
+export function webhookJson(store: Store, webhook: WebhookRecord): Json {
+  const app = store.state.apps[webhook.appId];
+  return {
+    app: { id: app.id, name: app.name },
+    created_at: webhook.createdAt,
+    id: webhook.id,
+    include: webhook.include,
+    level: webhook.level,
+    updated_at: webhook.updatedAt,
+    url: webhook.url,
+  };
+}

@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { badRequest, invalidParams, notFound } from './errors';
+import {
+  appJson,
+  couplingJson,
+  pipelineJson,
+  promotionJson,
+  promotionTargetJson,
+  releaseJson,
+  slugJson,
+  webhookJson,
+  type Json,
+} from './json';
+import { appFeatureJson, FEATURES, formationJson } from './formation';
+import { jsonBody, raise, Router, type ApiRequest, type Reply, type RoutedCall } from '../http';
+import { newId, randomHex, timestamp } from '../ids';
+import type { Platform } from './platform';
+import { startPromotion, type PromotionOrder } from './promotions';
+import { integerField, InvalidRange, paginate, uuidField, type RangeField } from './range';
+import { eligibleForRollback, rollback } from './releases';
+import type { AppRecord, PipelineRecord, ReleaseRecord, Store, WebhookRecord } from '../store';
+
+/** GET /account/rate-limits: answered without taking a token from the bucket. */
+export const RATE_LIMITS_ROUTE = '/account/rate-limits';
+
+const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
+const created = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 201, body, headers });
+
+/** The body checked against its shape: 400 when it is not JSON, 422 naming the first bad field otherwise. */
+function parseBody<T>(call: ApiRequest, shape: z.ZodType<T>): T {
+  const parsed = shape.safeParse(jsonBody(call, badRequest) ?? {});
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  throw invalidParams(`Invalid params: ${issue.path.join('.') || 'body'}: ${issue.message}`);
+}
+
+/** One page of a list, as the request's Range header asks. */
+function page<T>(
+  call: ApiRequest,
+  items: T[],
+  json: (item: T) => Json,
+  fields: RangeField<T>[],
+  defaultField: string,
+): Reply {
+  try {
+    const { items: selected, status, headers } = paginate(items, call.headers.range, fields, defaultField);
+    return { status, headers, body: selected.map(json) };
+  } catch (error) {
+    if (error instanceof InvalidRange) throw badRequest(error.message);
+    throw error;
+  }
+}
+
+const idRef = z.object({ id: z.string() });
+
+const promotionRequest = z.object({
+  pipeline: idRef,
+  source: z.object({ app: idRef, release: idRef.optional() }),
+  targets: z.array(z.object({ app: idRef })).min(1),
+});
+
+const rollbackRequest = z.object({ release: z.union([z.string().min(1), z.number().int().positive()]) });
+
+const webhookRequest = z
+  .object({
+    include: z.array(z.string().min(1)).min(1),
+    level: z.enum(['notify', 'sync']),
+    url: z.string(),
+    secret: z.string().min(1).nullable().optional(),
+    authorization: z.string().nullable().optional(),
+  })
+  .strict();
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * A promotion request checked as Heroku does: the pipeline, the source app and every target app exist
+ * and are coupled to it; the source release (the app's current one by default) succeeded and has a slug.
+ */
+function promotionOrder(store: Store, body: z.output<typeof promotionRequest>): PromotionOrder {
+  const pipeline = store.pipelineById(body.pipeline.id) ?? raise(notFound('pipeline'));
+  const coupled = new Set(store.couplingsOf(pipeline.id).map((c) => c.appId));
+  const source = store.appById(body.source.app.id) ?? raise(notFound('app'));
+  if (!coupled.has(source.id))
+    throw invalidParams(`Invalid params: source.app: ${source.name} is not in pipeline ${pipeline.name}.`);
+  const sourceRelease = body.source.release
+    ? (store.release(source.id, body.source.release.id) ?? raise(notFound('release')))
+    : (store.currentRelease(source.id) ??
+      raise(invalidParams(`Invalid params: source.app: ${source.name} has no release to promote.`)));
+  if (sourceRelease.status !== 'succeeded')
+    throw invalidParams(
+      `Invalid params: source.release: v${sourceRelease.version} of ${source.name} is ${sourceRelease.status}, not succeeded.`,
+    );
+  if (!sourceRelease.slugId)
+    throw invalidParams(`Invalid params: source.release: v${sourceRelease.version} of ${source.name} has no slug.`);
+  const targetAppIds = body.targets.map(({ app: { id } }, i) => {
+    const target = store.appById(id) ?? raise(notFound('app'));
+    if (!coupled.has(target.id))
+      throw invalidParams(`Invalid params: targets.${i}.app: ${target.name} is not in pipeline ${pipeline.name}.`);
+    if (target.id === source.id)
+      throw invalidParams(`Invalid params: targets.${i}.app: ${target.name} is the source app.`);
+    return target.id;
+  });
+  if (new Set(targetAppIds).size !== targetAppIds.length)
+    throw invalidParams('Invalid params: targets: an app is named twice.');
+  return { pipelineId: pipeline.id, sourceRelease, targetAppIds };
+}
+
+/**
+ * The Platform API endpoints conveyor uses, over the sandbox's state. `remaining` tells the caller's
+ * rate-limit tokens (for GET /account/rate-limits).
+ */
+export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) => number): Router {
+  const { store } = platform;
+
+  const app = (call: RoutedCall): AppRecord => store.app(call.params.app) ?? raise(notFound('app'));
+  const pipelineById = (call: RoutedCall): PipelineRecord =>
+    store.pipelineById(call.params.id) ?? raise(notFound('pipeline'));
+  const releaseView = (release: ReleaseRecord) => releaseJson(store, release);
+  const releaseFields: RangeField<ReleaseRecord>[] = [uuidField(), integerField('version', (r) => r.version)];
+
+  return new Router()
+    .on('GET', RATE_LIMITS_ROUTE, (call) => ok({ remaining: remaining(call) }))
+    .on('GET', '/apps/{app}', (call) => ok(appJson(store, app(call))))
+    .on('GET', '/apps/{app}/pipeline-couplings', (call) => {
+      const coupling = store.couplingOfApp(app(call).id) ?? raise(notFound('pipeline_coupling'));
+      return ok(couplingJson(coupling));
+    })
+    .on('GET', '/apps/{app}/releases', (call) =>
+      page(call, store.releasesOf(app(call).id), releaseView, releaseFields, 'version'),
+    )
+    .on('GET', '/apps/{app}/releases/{id_or_version}', (call) => {
+      const found = store.release(app(call).id, call.params.id_or_version) ?? raise(notFound('release'));
+      return ok(releaseView(found));
+    })
+    .on('POST', '/apps/{app}/releases', (call) => {
+      const target = app(call);
+      const { release: wanted } = parseBody(call, rollbackRequest);
+      const to = store.release(target.id, String(wanted)) ?? raise(notFound('release'));
+      if (!eligibleForRollback(to))
+        throw invalidParams(
+          `Release v${to.version} is not eligible for rollback: only a succeeded release with a slug is.`,
+        );
+      return created(releaseView(rollback(platform, to)));
+    })
+    .on('GET', '/apps/{app}/slugs/{id}', (call) => {
+      const slug = store.slugOf(app(call).id, call.params.id) ?? raise(notFound('slug'));
+      return ok(slugJson(slug));
+    })
+    .on('GET', '/apps/{app}/formation', (call) =>
+      page(call, store.formationsOf(app(call).id), (formation) => formationJson(store, formation), [uuidField()], 'id'),
+    )
+    .on('GET', '/apps/{app}/formation/{formation}', (call) => {
+      // By id or type; an app whose slug declares no such process type has none (404).
+      const formation = store.formation(app(call).id, call.params.formation) ?? raise(notFound('formation'));
+      return ok(formationJson(store, formation));
+    })
+    .on('GET', '/apps/{app}/features', (call) => {
+      const found = app(call);
+      return page(call, FEATURES, (feature) => appFeatureJson(store, found, feature), [uuidField()], 'id');
+    })
+    .on('GET', '/apps/{app}/features/{feature}', (call) => {
+      const found = app(call);
+      const wanted = call.params.feature.toLowerCase();
+      const feature =
+        FEATURES.find((f) => f.name === call.params.feature || f.id === wanted) ?? raise(notFound('feature'));
+      return ok(appFeatureJson(store, found, feature));
+    })
+    .on('POST', '/apps/{app}/webhooks', (call) => {
+      const target = app(call);
+      const body = parseBody(call, webhookRequest);
+      const url = URL.canParse(body.url) ? new URL(body.url) : undefined;
+      if (!url || !/^https?:$/.test(url.protocol))
+        throw invalidParams('Invalid params: url: must be an http or https URL.');
+      if (!LOOPBACK.test(url.hostname))
+        throw invalidParams(
+          'Invalid params: url: the sandbox only delivers to loopback addresses (127.0.0.1, localhost, [::1]).',
+        );
+      const now = timestamp();
+      const webhook: WebhookRecord = {
+        id: newId(),
+        appId: target.id,
+        include: body.include,
+        level: body.level,
+        url: body.url,
+        secret: body.secret ?? randomHex(30),
+        authorization: body.authorization ?? null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      store.state.webhooks[webhook.id] = webhook;
+      // As Heroku does, a secret the client did not choose is told once, in a header.
+      return created(
+        webhookJson(store, webhook),
+        body.secret ? undefined : { 'Heroku-Webhook-Secret': webhook.secret },
+      );
+    })
+    .on('GET', '/pipelines/{id_or_name}', (call) => {
+      const pipeline = store.pipeline(call.params.id_or_name) ?? raise(notFound('pipeline'));
+      return ok(pipelineJson(store, pipeline));
+    })
+    .on('GET', '/pipelines/{id}/pipeline-couplings', (call) =>
+      page(call, store.couplingsOf(pipelineById(call).id), couplingJson, [uuidField()], 'id'),
+    )
+    .on('GET', '/pipelines/{id}/latest-releases', (call) => {
+      const latest = store.couplingsOf(pipelineById(call).id).flatMap((c) => store.latestRelease(c.appId) ?? []);
+      return page(call, latest, releaseView, [uuidField()], 'id');
+    })
+    .on('POST', '/pipeline-promotions', (call) => {
+      const order = promotionOrder(store, parseBody(call, promotionRequest));
+      return created(promotionJson(startPromotion(platform, order)));
+    })
+    .on('GET', '/pipeline-promotions/{id}', (call) => {
+      const promotion = store.promotion(call.params.id) ?? raise(notFound('pipeline_promotion'));
+      return ok(promotionJson(promotion));
+    })
+    .on('GET', '/pipeline-promotions/{id}/promotion-targets', (call) => {
+      const promotion = store.promotion(call.params.id) ?? raise(notFound('pipeline_promotion'));
+      return page(call, store.targetsOf(promotion.id), promotionTargetJson, [uuidField()], 'id');
+    });
+}

@@ -1,0 +1,372 @@
+import { setCheck, setStatus, type CheckInput, type StatusInput } from '../github/ci';
+import { commitOn, newRepo, resolveRef, type CommitRecord, type RepoRecord } from '../github/commit-graph';
+import { featureNamed, FEATURES, provisionApp, scale, setAppFeature } from '../heroku/formation';
+import { newId, randomHex, timestamp } from '../ids';
+import type { Platform, Timing } from '../heroku/platform';
+import type { RateLimitChange, RateLimiter, RateLimitSettings } from '../heroku/rate-limit';
+import { createRelease, recordLiveRelease } from '../heroku/releases';
+import {
+  checked,
+  checkInput,
+  formationInput,
+  handDeployInput,
+  ScenarioError,
+  scenarioFile,
+  serviceInput,
+  statusInput,
+  type ScenarioFile,
+  type ServiceInput,
+} from './input';
+import { buildSlug, buildTarballSlug } from '../heroku/slugs';
+import type { AppRecord, CouplingStage, ReleaseRecord, ReleaseStatus, SandboxState, ServiceRecord } from '../store';
+
+export interface CreatedService {
+  pipelineId: string;
+  /** In stage order. */
+  apps: { name: string; id: string }[];
+  /** The initial commit every app runs. */
+  commit: string;
+}
+
+/** A commit built into a slug and released on one app (pending until its release phase ends). */
+export interface Deployed {
+  sha: string;
+  version: number;
+  releaseId: string;
+  slugId: string;
+}
+
+/** A release made by hand from a tarball or an image: no commit known, and for an image no slug. */
+export interface HandDeployed {
+  sha: null;
+  version: number;
+  releaseId: string;
+  slugId: string | null;
+}
+
+export interface ScenarioRelease {
+  id: string;
+  app: string;
+  version: number;
+  status: ReleaseStatus;
+  current: boolean;
+  description: string;
+  slugId: string | null;
+  commit: string | null;
+  /** The release phase's error message, once it failed. */
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ScenarioPromotion {
+  id: string;
+  pipeline: string;
+  /** Source app name. */
+  source: string;
+  sourceRelease: { id: string; version: number };
+  commit: string | null;
+  status: 'pending' | 'completed';
+  createdAt: string;
+  updatedAt: string;
+  targets: {
+    id: string;
+    app: string;
+    status: 'pending' | 'succeeded' | 'failed';
+    releaseId: string | null;
+    errorMessage: string | null;
+  }[];
+}
+
+export interface SandboxSnapshot extends SandboxState {
+  timing: Timing;
+  rateLimit: RateLimitSettings;
+}
+
+/**
+ * Coupling stages: the first two apps are `staging` and the rest `production`; with only two apps
+ * the first is `staging` and the second `production` (a pipeline always ends in production).
+ */
+export const couplingStage = (index: number, count: number): CouplingStage =>
+  index < Math.min(2, count - 1) ? 'staging' : 'production';
+
+/**
+ * The scenario API: how a test or the demo makes things happen on "Heroku" and "GitHub" (services,
+ * merges, hotfixes, failing release phases, rate limits) and observes what a client did.
+ * Services are named by their pipeline name.
+ */
+export class Scenario {
+  constructor(
+    private readonly platform: Platform,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  private get state(): SandboxState {
+    return this.platform.store.state;
+  }
+
+  /**
+   * A pipeline named `name` with the `stages` apps coupled in order, a repository with an initial
+   * commit on `branch`, and that commit's slug released (succeeded) on every app.
+   */
+  async createService(input: ServiceInput): Promise<CreatedService> {
+    const spec = checked(serviceInput, input);
+    const { store } = this.platform;
+    if (store.pipeline(spec.name)) throw new ScenarioError(`pipeline ${spec.name} already exists`);
+    const taken = spec.stages.find((name) => store.app(name));
+    if (taken) throw new ScenarioError(`app ${taken} already exists`);
+
+    const now = timestamp();
+    const pipeline = { id: newId(), name: spec.name, createdAt: now, updatedAt: now };
+    this.state.pipelines[pipeline.id] = pipeline;
+    const apps = spec.stages.map((name): AppRecord => ({
+      id: newId(),
+      name,
+      webSuffix: randomHex(6),
+      createdAt: now,
+      updatedAt: now,
+    }));
+    apps.forEach((app, i) => {
+      this.state.apps[app.id] = app;
+      const coupling = {
+        id: newId(),
+        pipelineId: pipeline.id,
+        appId: app.id,
+        stage: couplingStage(i, apps.length),
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.state.couplings[coupling.id] = coupling;
+      provisionApp(store, app, coupling.stage);
+    });
+
+    const repo = this.repoWithBranch(spec.repo, spec.branch);
+    const head = repo.commits[repo.branches[spec.branch]];
+    const slug = buildSlug(store, apps[0].id, head);
+    for (const app of apps)
+      recordLiveRelease(this.platform, app.id, { slugId: slug.id, description: deployDescription(head) });
+    this.state.services[spec.name] = {
+      name: spec.name,
+      pipelineId: pipeline.id,
+      stageAppIds: apps.map((a) => a.id),
+      repo: spec.repo,
+      branch: spec.branch,
+    };
+    return { pipelineId: pipeline.id, apps: apps.map(({ name, id }) => ({ name, id })), commit: head.sha };
+  }
+
+  /** A merge: a new commit on the service's branch, built and released on its first stage. */
+  async merge(service: string, options: { message?: string } = {}): Promise<Deployed> {
+    const found = this.service(service);
+    const repo = this.repoOf(found);
+    const commit = commitOn(
+      repo,
+      found.branch,
+      options.message ?? `Merge pull request #${Object.keys(repo.commits).length}`,
+    );
+    return this.deploy(found.stageAppIds[0], commit);
+  }
+
+  /**
+   * A hotfix: a commit on a new branch `hotfix/<n>` whose parent is the commit `app` runs (not the
+   * branch head), released directly on `app`.
+   */
+  async hotfix(service: string, app: string, options: { message?: string } = {}): Promise<Deployed> {
+    const found = this.service(service);
+    const target = this.stageOf(found, app);
+    const running = this.platform.store.currentRelease(target.id);
+    const base = running?.slugId ? this.state.slugs[running.slugId]?.commit : null;
+    if (!base) throw new ScenarioError(`${app} runs no commit to hotfix`);
+    const repo = this.repoOf(found);
+    const n = Object.keys(repo.branches).filter((branch) => branch.startsWith('hotfix/')).length + 1;
+    const commit = commitOn(repo, `hotfix/${n}`, options.message ?? `Hotfix ${n}`, base);
+    return this.deploy(target.id, commit);
+  }
+
+  /**
+   * A release whose commit nobody can know, made by hand on `app` (a stage of `service`) and pending
+   * until its release phase ends: `artifact: 'tarball'` runs a slug built from a tarball with no
+   * commit (`POST /apps/{app}/slugs` without `commit`, then `POST /apps/{app}/releases {slug}`);
+   * `'image'` runs an OCI image, so the release has no slug at all (`slug` null, one `oci-image`
+   * artifact). `commit` in the answer is null; `slugId` is null for an image.
+   */
+  async handDeploy(
+    service: string,
+    app: string,
+    options: { artifact: 'tarball' | 'image'; description?: string },
+  ): Promise<HandDeployed> {
+    const spec = checked(handDeployInput, options);
+    const target = this.stageOf(this.service(service), app);
+    if (spec.artifact === 'tarball') {
+      const slug = buildTarballSlug(this.platform.store, target.id);
+      const release = createRelease(this.platform, target.id, {
+        slugId: slug.id,
+        description: spec.description ?? 'Deploy hand-built slug',
+      });
+      return { sha: null, version: release.version, releaseId: release.id, slugId: slug.id };
+    }
+    const release = createRelease(this.platform, target.id, {
+      slugId: null,
+      ociImageId: newId(),
+      description: spec.description ?? 'Deploy image',
+    });
+    return { sha: null, version: release.version, releaseId: release.id, slugId: null };
+  }
+
+  /** A commit on a feature branch (branched off the service's branch head), released on the first stage. */
+  async pushBranch(service: string, branch: string, options: { message?: string } = {}): Promise<Deployed> {
+    const found = this.service(service);
+    if (branch === found.branch) throw new ScenarioError(`${branch} is the service's branch: use merge`);
+    const repo = this.repoOf(found);
+    const commit = commitOn(repo, branch, options.message ?? `Work on ${branch}`, repo.branches[found.branch]);
+    return this.deploy(found.stageAppIds[0], commit);
+  }
+
+  /** Makes the release phase of the app's next releases fail with `fail`; `{}` makes them succeed again. */
+  setReleasePhase(app: string, phase: { fail?: string }): void {
+    const found = this.app(app);
+    if (phase.fail) this.state.releasePhases[found.id] = { fail: phase.fail };
+    else delete this.state.releasePhases[found.id];
+  }
+
+  /** Scales the app's process types, e.g. {web: 2}; null removes a type (as if its slug declared none). */
+  setFormation(app: string, quantities: Record<string, number | null>): void {
+    scale(this.platform.store, this.app(app), checked(formationInput, quantities));
+  }
+
+  /** Turns a Heroku Labs feature of the app on or off, e.g. ('api-eu01', 'preboot', true). */
+  setFeature(app: string, feature: string, enabled: boolean): void {
+    const found = this.app(app);
+    if (!featureNamed(feature))
+      throw new ScenarioError(`no feature ${feature} (there are: ${FEATURES.map((f) => f.name).join(', ')})`);
+    if (typeof enabled !== 'boolean') throw new ScenarioError('enabled: must be true or false');
+    setAppFeature(this.platform.store, found, feature, enabled);
+  }
+
+  /** Reports a check run on a commit (a sha, a 7+ prefix or a branch) of `repo` ("owner/name"); the same name again updates it. */
+  setCheck(repo: string, commit: string, check: CheckInput): void {
+    const spec = checked(checkInput, check);
+    setCheck(this.platform.store, repo, this.commitIn(repo, commit).sha, spec);
+  }
+
+  /** Posts a commit status on a commit of `repo`; the same context again replaces it. */
+  setStatus(repo: string, commit: string, status: StatusInput): void {
+    const spec = checked(statusInput, status);
+    setStatus(this.platform.store, repo, this.commitIn(repo, commit).sha, spec);
+  }
+
+  /** The app's releases, oldest first. */
+  releases(app: string): ScenarioRelease[] {
+    const { store } = this.platform;
+    const found = this.app(app);
+    const current = store.currentRelease(found.id);
+    return store.releasesOf(found.id).map((release) => ({
+      id: release.id,
+      app: found.name,
+      version: release.version,
+      status: release.status,
+      current: release.id === current?.id,
+      description: release.description,
+      slugId: release.slugId,
+      commit: this.commitOf(release),
+      error: release.status === 'failed' ? release.phaseError : null,
+      createdAt: release.createdAt,
+      updatedAt: release.updatedAt,
+    }));
+  }
+
+  /** Every promotion posted so far, oldest first, with its targets. */
+  promotions(): ScenarioPromotion[] {
+    const { store } = this.platform;
+    const appName = (id: string) => this.state.apps[id].name;
+    return Object.values(this.state.promotions).map((promotion) => {
+      const source = this.state.releases[promotion.sourceReleaseId];
+      return {
+        id: promotion.id,
+        pipeline: this.state.pipelines[promotion.pipelineId].name,
+        source: appName(promotion.sourceAppId),
+        sourceRelease: { id: source.id, version: source.version },
+        commit: this.commitOf(source),
+        status: promotion.status,
+        createdAt: promotion.createdAt,
+        updatedAt: promotion.updatedAt,
+        targets: store.targetsOf(promotion.id).map((t) => ({
+          id: t.id,
+          app: appName(t.appId),
+          status: t.status,
+          releaseId: t.releaseId,
+          errorMessage: t.errorMessage,
+        })),
+      };
+    });
+  }
+
+  /** Changes the Heroku rate limit: the bucket's size, its refill rate, and/or the tokens left now. */
+  setRateLimit(change: RateLimitChange): void {
+    try {
+      this.limiter.change(change);
+    } catch (error) {
+      throw new ScenarioError((error as Error).message);
+    }
+  }
+
+  /** A deep copy of the whole state, with the timing and rate-limit settings. */
+  snapshot(): SandboxSnapshot {
+    return { ...structuredClone(this.state), timing: { ...this.platform.timing }, rateLimit: this.limiter.current() };
+  }
+
+  /** Creates every service of a scenario file, in order. */
+  async load(file: ScenarioFile): Promise<CreatedService[]> {
+    const { services } = checked(scenarioFile, file);
+    const created: CreatedService[] = [];
+    for (const service of services) created.push(await this.createService(service));
+    return created;
+  }
+
+  private deploy(appId: string, commit: CommitRecord): Deployed {
+    const slug = buildSlug(this.platform.store, appId, commit);
+    const release = createRelease(this.platform, appId, { slugId: slug.id, description: deployDescription(commit) });
+    return { sha: commit.sha, version: release.version, releaseId: release.id, slugId: slug.id };
+  }
+
+  private repoWithBranch(fullName: string, branch: string): RepoRecord {
+    const existing = this.platform.store.repo(fullName);
+    if (!existing) return (this.state.repos[fullName.toLowerCase()] = newRepo(fullName, branch, 'Initial commit'));
+    existing.branches[branch] ??= existing.branches[existing.defaultBranch];
+    return existing;
+  }
+
+  private commitOf(release: ReleaseRecord): string | null {
+    return release.slugId ? (this.state.slugs[release.slugId]?.commit ?? null) : null;
+  }
+
+  private service(name: string): ServiceRecord {
+    return this.platform.store.service(name) ?? raiseScenario(`no service ${name}: createService it first`);
+  }
+
+  private app(name: string): AppRecord {
+    return this.platform.store.app(name) ?? raiseScenario(`no app ${name}`);
+  }
+
+  private stageOf(service: ServiceRecord, app: string): AppRecord {
+    const found = this.app(app);
+    if (!service.stageAppIds.includes(found.id)) throw new ScenarioError(`${app} is not a stage of ${service.name}`);
+    return found;
+  }
+
+  private commitIn(repo: string, ref: string): CommitRecord {
+    const found = this.platform.store.repo(repo) ?? raiseScenario(`no repository ${repo}: createService it first`);
+    return resolveRef(found, ref) ?? raiseScenario(`no commit ${ref} in ${repo}`);
+  }
+
+  private repoOf(service: ServiceRecord): RepoRecord {
+    return this.platform.store.repo(service.repo) ?? raiseScenario(`no repository ${service.repo}`);
+  }
+}
+
+/** Heroku's description of a build's release: "Deploy" and the commit's first 8 hex digits. */
+const deployDescription = (commit: CommitRecord) => `Deploy ${commit.sha.slice(0, 8)}`;
+
+function raiseScenario(message: string): never {
+  throw new ScenarioError(message);
+}
