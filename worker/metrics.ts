@@ -118,6 +118,12 @@ export class ConveyorMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'conveyor_webhook_deliveries_total',
+    help: 'Heroku webhook deliveries the receiver answered, by result (signalled, duplicate, bad-signature, malformed, unknown-app, ignored, failed, too-large)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
 
   /** Per service: slug id -> when its release landed on the first stage. */
   private readonly mergedAt = new Map<string, Map<string, number>>();

@@ -7,6 +7,7 @@ import { createLogger, logLevel, PinoTemporalLogger } from './logging';
 import { ConveyorMetrics, serveMetrics } from './metrics';
 import { productionSettings, type WorkerSettings } from './settings';
 import { closeWorkerConnections, createWorker } from './worker';
+import { startReceiver, type Receiver } from './receiver';
 
 const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
@@ -56,6 +57,21 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
       production.statusIntervalMs,
     );
   }
+  // Heroku's release webhooks, received in this process when CONVEYOR_RECEIVER_ADDRESS is set.
+  let receiver: Receiver | undefined;
+  let receiverConnection: Connection | undefined;
+  if (settings.receiver) {
+    receiverConnection = await Connection.connect({ ...settings.connectionOptions?.(), address: settings.address });
+    receiver = await startReceiver({
+      client: new Client({ connection: receiverConnection, namespace: settings.namespace }),
+      secret: settings.receiver.secret,
+      taskQueue: settings.taskQueue,
+      host: settings.receiver.host,
+      port: settings.receiver.port,
+      metrics,
+      log: (level, message, fields) => logger[level](message, fields),
+    });
+  }
   const onSignal = (signal: NodeJS.Signals) =>
     logger.info('draining: no new tasks; running activities may finish', {
       signal,
@@ -77,11 +93,14 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
     buildId: version?.buildId,
     versioning: production.versioning,
     ...(endpoint ? { metrics: endpoint.url } : {}),
+    ...(receiver ? { webhookReceiver: receiver.url } : {}),
   });
   try {
     await worker.run();
   } finally {
     stopReader();
+    await receiver?.stop();
+    await receiverConnection?.close().catch(() => undefined);
     await readerConnection?.close().catch(() => undefined);
     await endpoint?.close();
     await closeWorkerConnections(worker);

@@ -23,7 +23,20 @@ export interface WorkerSettings {
   notify?: { slackWebhookUrl?: string; webhookUrl?: string };
   /** Production options (see productionSettings); absent in tests and the demo. */
   production?: ProductionSettings;
+  /** The Heroku webhook receiver, run in the worker process when CONVEYOR_RECEIVER_ADDRESS is set. */
+  receiver?: ReceiverSettings;
 }
+
+/** Where the webhook receiver listens and the secret Heroku signs its deliveries with. */
+export interface ReceiverSettings {
+  host: string;
+  port: number;
+  /** CONVEYOR_HEROKU_WEBHOOK_SECRET; never logged. */
+  secret: string;
+}
+
+export const DEFAULT_RECEIVER_PORT = 8235;
+export const WEBHOOK_SECRET_ENV = 'CONVEYOR_HEROKU_WEBHOOK_SECRET';
 
 export type Versioning = 'off' | 'pinned' | 'auto-upgrade';
 
@@ -72,6 +85,36 @@ export function productionSettings(env: NodeJS.ProcessEnv = process.env): Produc
   };
 }
 
+/** `host:port` (or `:port`, loopback) of CONVEYOR_RECEIVER_ADDRESS, or a one-line error naming it. */
+function hostPort(name: string, text: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^\s:]*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port > 65_535)
+    throw new SettingsError(`${name} '${text}' is not host:port (e.g. 127.0.0.1:${DEFAULT_RECEIVER_PORT})`);
+  return { host: match[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port };
+}
+
+/**
+ * The webhook receiver's settings: in the worker only when CONVEYOR_RECEIVER_ADDRESS is set
+ * (`required` false answers undefined otherwise); `conveyor receiver` always (127.0.0.1:8235 by default).
+ */
+export function receiverSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { required?: boolean; host?: string; port?: number } = {},
+): ReceiverSettings | undefined {
+  const address = env.CONVEYOR_RECEIVER_ADDRESS || undefined;
+  if (!address && !options.required) return undefined;
+  const bound = address
+    ? hostPort('CONVEYOR_RECEIVER_ADDRESS', address)
+    : { host: '127.0.0.1', port: DEFAULT_RECEIVER_PORT };
+  const secret = env[WEBHOOK_SECRET_ENV];
+  if (!secret)
+    throw new SettingsError(
+      `${WEBHOOK_SECRET_ENV} must be set for the webhook receiver: it is the secret Heroku signs deliveries with (conveyor webhooks install uses the same)`,
+    );
+  return { host: options.host ?? bound.host, port: options.port ?? bound.port, secret };
+}
+
 /** The Temporal connection (flags, environment, profile file: see resolveTemporalTarget) and the task queue. */
 export function temporalSettings(
   env: NodeJS.ProcessEnv = process.env,
@@ -88,6 +131,7 @@ export function temporalSettings(
 export function workerSettings(env: NodeJS.ProcessEnv = process.env, flags: ConnectionFlags = {}): WorkerSettings {
   const missing = ['HEROKU_API_KEY', 'GITHUB_TOKEN'].filter((name) => !env[name]);
   if (missing.length) throw new SettingsError(`${missing.join(' and ')} must be set in the worker's environment`);
+  const receiver = receiverSettings(env);
   return {
     ...temporalSettings(env, flags),
     herokuUrl: env.HEROKU_API_URL || 'https://api.heroku.com',
@@ -97,5 +141,6 @@ export function workerSettings(env: NodeJS.ProcessEnv = process.env, flags: Conn
     librato: { email: env.LIBRATO_EMAIL, token: env.LIBRATO_TOKEN },
     notify: { slackWebhookUrl: env.CONVEYOR_SLACK_WEBHOOK_URL, webhookUrl: env.CONVEYOR_NOTIFY_WEBHOOK_URL },
     production: productionSettings(env),
+    ...(receiver ? { receiver } : {}),
   };
 }

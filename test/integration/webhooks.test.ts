@@ -1,0 +1,175 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { AppDirectory } from '../../worker/app-directory';
+import { herokuClient } from '../../worker/clients';
+import { ConveyorMetrics } from '../../worker/metrics';
+import { signatureOf, startReceiver, type DeliveryResult, type Receiver } from '../../worker/receiver';
+import { lookSignal } from '../../workflows/messages';
+import type { Service } from '../../domain/service';
+import { commitsByStage, startStack, status, type Stack } from '../support/stack';
+import { eventually } from '../support/temporal';
+
+const SECRET = 'receiver-test-secret';
+
+/** Heroku's envelope of an api:release event about `app`. */
+const releaseEvent = (app: string, eventId = randomUUID()) =>
+  JSON.stringify({
+    id: eventId,
+    action: 'update',
+    resource: 'release',
+    data: { id: randomUUID(), app: { id: randomUUID(), name: app }, status: 'succeeded', version: 2 },
+    previous_data: { status: 'pending' },
+    webhook_metadata: {
+      attempt: { id: randomUUID() },
+      delivery: { id: randomUUID() },
+      event: { id: eventId, include: 'api:release' },
+      webhook: { id: randomUUID() },
+    },
+    version: 'application/vnd.heroku+json; version=3',
+  });
+
+describe('Heroku release webhooks wake pipelines', () => {
+  let stack: Stack;
+  let receiver: Receiver;
+  let metrics: ConveyorMetrics;
+  let directory: AppDirectory;
+  let known: Service;
+
+  before(async () => {
+    stack = await startStack();
+    metrics = new ConveyorMetrics();
+    directory = new AppDirectory(stack.client, { taskQueue: stack.taskQueue, minGapMs: 0 });
+    receiver = await startReceiver({
+      client: stack.client,
+      secret: SECRET,
+      taskQueue: stack.taskQueue,
+      metrics,
+      directory,
+    });
+    known = await stack.launch('hooked', { tick: '1h' });
+    await eventually(() => directory.workflowFor({ name: known.stages[0] }), 30_000, 'the pipeline in the directory');
+  });
+  after(async () => {
+    await receiver?.stop();
+    await stack?.stop();
+  });
+
+  const post = (body: string, signature: string | null = signatureOf(SECRET, body)) =>
+    fetch(receiver.url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(signature === null ? {} : { 'Heroku-Webhook-Hmac-SHA256': signature }),
+      },
+      body,
+    });
+  const counted = async (result: DeliveryResult) =>
+    (await metrics.webhookDeliveries.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+  /** `look` signals in the pipeline's history, by source. */
+  const looks = async (service: Service, source = 'webhook') => {
+    const history = await stack.client.workflow.getHandle(`conveyor/${service.name}`).fetchHistory();
+    return (history.events ?? []).filter((event) => {
+      const signal = event.workflowExecutionSignaledEventAttributes;
+      if (signal?.signalName !== 'look') return false;
+      const payload = signal.input?.payloads?.[0]?.data;
+      return payload ? JSON.parse(Buffer.from(payload).toString('utf8'))?.source === source : false;
+    }).length;
+  };
+  const subscribe = async (service: Service, url: string) => {
+    const heroku = herokuClient(stack.sandbox.herokuUrl, stack.sandbox.token);
+    for (const app of service.stages)
+      await heroku.post(`/apps/${app}/webhooks`, {
+        body: { include: ['api:release'], level: 'notify', url, secret: SECRET },
+      });
+  };
+  const confirmSubscription = (service: Service) =>
+    stack.client.workflow.getHandle(`conveyor/${service.name}`).signal(lookSignal, { source: 'subscription' });
+
+  test('a delivery with a bad signature is refused with 401, counted, and signals nothing', async () => {
+    const body = releaseEvent(known.stages[0]);
+    const before = await counted('bad-signature');
+    const wrong = await post(body, signatureOf('another secret', body));
+    const missing = await post(body, null);
+    assert.deepEqual([wrong.status, missing.status], [401, 401]);
+    assert.equal((await counted('bad-signature')) - before, 2);
+    assert.equal(await looks(known), 0);
+  });
+
+  test('a signed body that is not a release event is refused with 400, counted, and signals nothing', async () => {
+    const before = await counted('malformed');
+    const notJson = await post('{"resource": "release", ');
+    const noApp = await post(JSON.stringify({ id: randomUUID(), resource: 'release', data: {} }));
+    assert.deepEqual([notJson.status, noApp.status], [400, 400]);
+    assert.match(((await noApp.json()) as { error: string }).error, /no app/);
+    assert.equal((await counted('malformed')) - before, 2);
+    assert.equal(await looks(known), 0);
+  });
+
+  test('a delivery for an app no pipeline runs is answered 202, counted, and signals nothing', async () => {
+    const before = await counted('unknown-app');
+    const answer = await post(releaseEvent('nobody-runs-this-app'));
+    assert.equal(answer.status, 202);
+    assert.match(((await answer.json()) as { unknown: string }).unknown, /no running pipeline has app nobody-runs/);
+    assert.equal((await counted('unknown-app')) - before, 1);
+    assert.equal(await looks(known), 0);
+  });
+
+  test('a delivery sent twice signals its pipeline once', async () => {
+    const service = await stack.launch('twice', { tick: '1h' });
+    await eventually(() => directory.workflowFor({ name: service.stages[1] }), 30_000, 'the pipeline in the directory');
+    const body = releaseEvent(service.stages[1]);
+    const first = await post(body);
+    const again = await post(body);
+    assert.deepEqual([first.status, again.status], [200, 200]);
+    assert.deepEqual(await again.json(), { duplicate: JSON.parse(body).id });
+    assert.equal(await looks(service), 1);
+  });
+
+  test('a release webhook wakes a pipeline whose poll has slowed, and the merge is promoted', async () => {
+    const service = await stack.launch('woken', { tick: '2s', minAge: '1s' });
+    await subscribe(service, receiver.url);
+    await confirmSubscription(service);
+    // Webhooks reach it: the next look is the slow fallback poll (10 minutes), not the 2 s tick.
+    await eventually(
+      async () => {
+        const s = await status(stack, service);
+        return s.nextCheckAt && s.observedAt && Date.parse(s.nextCheckAt) - Date.parse(s.observedAt) > 5 * 60_000;
+      },
+      30_000,
+      'the slow fallback poll',
+    );
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => (await commitsByStage(stack, service))[1] === merged.sha,
+      60_000,
+      'the merge promoted into the second stage',
+    );
+    assert.ok((await looks(service)) >= 1, 'woken by a webhook');
+  });
+
+  test('a lost delivery is caught by the fallback poll', async () => {
+    const service = await stack.launch('lost', { tick: '1s', minAge: '1s', webhookTickMs: 3_000 });
+    // Deliveries go to a port nobody listens on: every one is lost (notify level: one attempt).
+    const stopped = await startReceiver({ client: stack.client, secret: SECRET, taskQueue: stack.taskQueue });
+    const nowhere = stopped.url;
+    await stopped.stop();
+    await subscribe(service, nowhere);
+    await confirmSubscription(service);
+    await eventually(
+      async () => {
+        const s = await status(stack, service);
+        return s.nextCheckAt && s.observedAt && Date.parse(s.nextCheckAt) - Date.parse(s.observedAt) > 2_000;
+      },
+      30_000,
+      'the slow fallback poll',
+    );
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => (await commitsByStage(stack, service))[1] === merged.sha,
+      60_000,
+      'the merge promoted by the fallback poll',
+    );
+    assert.equal(await looks(service), 0, 'no delivery arrived');
+  });
+});
