@@ -42,6 +42,8 @@ export interface Sandbox {
   /** Requests per endpoint, e.g. {"GET /pipelines/{id}/latest-releases": 3, "GET /github/repos/{owner}/{repo}/compare/{basehead}": 1}. */
   requestCounts(): Record<string, number>;
   resetCounts(): void;
+  /** Heroku's answers by status since the last `resetCounts()`, e.g. {"200": 40, "429": 3} (benchmarks count 429s). */
+  answerCounts(): Record<string, number>;
   /**
    * Calls `listener` with every Heroku and GitHub request as it arrives, before rate limit, auth,
    * faults or handler (so a POST delayed by a latency fault is seen when it was sent). Answers a
@@ -81,6 +83,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const counts = new Map<string, number>();
   const listeners = new Set<(request: ArrivedRequest) => void>();
+  const answers = new Map<string, number>();
+  const answered = (status: number) => answers.set(String(status), (answers.get(String(status)) ?? 0) + 1);
   const count = (endpoint: string, request: ApiRequest) => {
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
     if (listeners.size === 0) return;
@@ -92,7 +96,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ['/_sandbox/faults', faultsApi(faults)],
     ['/_sandbox', scenarioApi(scenario)],
     ['/github', githubApi({ store, token, baseUrl: () => `${origin}/github`, faults: faults.hook, count })],
-    ['', herokuApi({ platform, token, limiter, faults: faults.hook, count })],
+    ['', herokuApi({ platform, token, limiter, faults: faults.hook, count, answered })],
   ];
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -125,7 +129,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     scenario,
     faults,
     requestCounts: () => Object.fromEntries(counts),
-    resetCounts: () => counts.clear(),
+    resetCounts: () => {
+      counts.clear();
+      answers.clear();
+    },
+    answerCounts: () => Object.fromEntries(answers),
     onRequest(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

@@ -15,6 +15,8 @@ export interface HerokuApiOptions {
   faults: FaultHook;
   /** Counts one request to an endpoint ("GET /apps/{app}/releases") as it arrives (the request itself for `onRequest` listeners). */
   count(endpoint: string, request: ApiRequest): void;
+  /** Told the status of every answer (429 included), for `answerCounts()`. */
+  answered?(status: number): void;
 }
 
 /** Unauthenticated calls share one bucket, as Heroku limits them apart from any account. */
@@ -48,6 +50,7 @@ export function herokuApi(options: HerokuApiOptions): (request: ApiRequest) => P
         reply = error instanceof HttpError ? error.reply : internalError(error);
       }
     }
+    options.answered?.(reply.status);
     return {
       ...reply,
       headers: { ...reply.headers, 'RateLimit-Remaining': String(bucket.remaining()), 'Request-Id': newId() },

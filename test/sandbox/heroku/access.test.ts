@@ -103,6 +103,17 @@ describe('the Heroku rate limit', () => {
     assert.equal((await heroku.get('/account/rate-limits')).remaining, 0);
   });
 
+  test("answerCounts() counts Heroku's answers by status, 429 included; resetCounts() starts over", async () => {
+    sandbox.scenario.setRateLimit({ remaining: 1 });
+    sandbox.resetCounts();
+    await heroku.get('/apps/limited-qa01');
+    await herokuFailure(heroku.get('/apps/limited-qa01'));
+    await herokuFailure(heroku.get('/apps/no-such-app'));
+    assert.deepEqual(sandbox.answerCounts(), { '200': 1, '429': 2 });
+    sandbox.resetCounts();
+    assert.deepEqual(sandbox.answerCounts(), {});
+  });
+
   test('the bucket refills at its rate, and calls go through again', async () => {
     sandbox.scenario.setRateLimit({ remaining: 0, refillPerMinute: 6_000 }); // 100 a second
     await until(
