@@ -1,6 +1,6 @@
 import type { CommitAnswers, CommitQuestion } from './commits';
 import { questionKey } from './commits';
-import { ancestryQuestions, chooseSoaked, soakRuns } from './soak';
+import { ancestryQuestions, chooseSoaked, soakRuns, type Soak } from './soak';
 import type { FailedPromotion } from './promotion';
 
 export type { FailedPromotion } from './promotion';
@@ -42,6 +42,15 @@ function describe(release: ReleaseFact): string {
   return `v${release.version} (${shortSha(release.commit)})`;
 }
 
+/** Two releases of one known commit: the same code, whichever build it came from. */
+const sameCode = (a: ReleaseFact, b: ReleaseFact): boolean => !!a.commit && a.commit === b.commit;
+
+/** The soak runs newer than the first one that runs the target's code (all of them when none does). */
+function untilCode(runs: Soak[], target: ReleaseFact | null): Soak[] {
+  const index = target ? runs.findIndex((run) => sameCode(run.release, target)) : -1;
+  return index < 0 ? runs : runs.slice(0, index);
+}
+
 function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, memory: PlanMemory): PairPlan {
   if (memory.inFlight.includes(pair.to))
     return { pair, kind: 'promoting', reason: `a promotion into ${pair.to} is in flight` };
@@ -55,10 +64,18 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
   if (!newest?.slugId) return { pair, kind: 'waiting', reason: `${pair.from} runs no release with a slug` };
   const target = to.current;
   if (target?.slugId === newest.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };
+  // One commit built twice (apps built one by one before they were coupled): the same code, nothing to move.
+  if (target && sameCode(target, newest))
+    return {
+      pair,
+      kind: 'in-sync',
+      reason: `both run ${shortSha(newest.commit)} (same commit, another build: v${newest.version} and v${target.version})`,
+    };
   if (to.latest?.status === 'pending' && to.latest.slugId === newest.slugId) {
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(newest.commit)}` };
   }
-  const runs = memory.soak ? soakRuns(from, target) : [];
+  // Older releases of the source running the target's commit bring nothing the target lacks.
+  const runs = memory.soak ? untilCode(soakRuns(from, target), target) : [];
   const chosen = memory.soak ? chooseSoaked(runs, service.minAgeMs, memory.soak.now, memory.soak.commits) : null;
   const source = chosen?.release ?? newest;
   if (to.latest?.status === 'pending' && to.latest.slugId === source.slugId) {
@@ -157,7 +174,8 @@ export function currentStage(
   if (!newest) return null;
   let index = 0;
   facts.forEach((stage, i) => {
-    if (stage?.current?.slugId && stage.current.slugId === newest.slugId) index = i;
+    const current = stage?.current;
+    if (current?.slugId && (current.slugId === newest.slugId || sameCode(current, newest))) index = i;
   });
   return {
     stage: service.stages[index],
