@@ -434,6 +434,75 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('receiver')
+    .description(
+      "receive Heroku's release webhooks and wake the pipeline of each app, until Ctrl-C (needs CONVEYOR_HEROKU_WEBHOOK_SECRET)",
+    )
+    .option('--host <host>', 'address to bind (default 127.0.0.1, or the host of CONVEYOR_RECEIVER_ADDRESS)')
+    .option('--port <port>', 'port (default 8235, or the port of CONVEYOR_RECEIVER_ADDRESS; 0 = any free one)', (v) => {
+      const port = Number(v);
+      if (!/^\d+$/.test(v.trim()) || port > 65535) throw new UsageError(`--port: "${v}" is not a port number`);
+      return port;
+    })
+    .action(async (opts: { host?: string; port?: number }) => {
+      const { runReceiver } = await import('./receiver');
+      await runReceiver(temporalSettings(), opts);
+    });
+
+  const webhooks = program
+    .command('webhooks')
+    .description("Heroku's release webhooks of every stage app: install the subscriptions, show their deliveries");
+  webhooks
+    .command('install')
+    .description(
+      'subscribe every stage app to api:release at the receiver (level sync, signed with CONVEYOR_HEROKU_WEBHOOK_SECRET); an existing subscription to the same URL is updated, never doubled',
+    )
+    .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
+    .option(
+      '--url <url>',
+      'public URL of the receiver (env CONVEYOR_RECEIVER_URL), e.g. https://conveyor.example.com/webhooks/heroku',
+    )
+    .action(async (opts: { file: string; url?: string }) => {
+      const services = servicesOf(opts.file);
+      const { installWebhooks, receiverUrl, tellPipelines } = await import('./webhooks');
+      const url = receiverUrl(opts.url);
+      const result = await slow(`subscribing the stage apps of ${services.length} services`, () =>
+        installWebhooks(services, url),
+      );
+      try {
+        const { client } = await connect();
+        result.told = await tellPipelines(client, services, result.apps);
+      } catch (error) {
+        note(
+          `subscribed, but the pipelines could not be told (${(error as Error).message.split('\n')[0]}): each slows its poll at its first delivery`,
+        );
+      }
+      print({ file: opts.file, ...result }, () =>
+        [
+          ...result.apps.map((a) => `${a.app}: subscribed to ${url} (${a.action})`),
+          ...result.problems,
+          ...(result.told.length ? [`told ${result.told.join(', ')}: webhooks on, fallback poll slowed`] : []),
+        ].join('\n'),
+      );
+      if (result.problems.length) process.exitCode = EXIT.refused;
+    });
+  webhooks
+    .command('status')
+    .description("each stage app's api:release subscription and its last delivery (Heroku's webhook-deliveries)")
+    .requiredOption('-f, --file <file>', 'services file (.yaml, .yml or .json)')
+    .option('--url <url>', 'only the subscription to this receiver URL (env CONVEYOR_RECEIVER_URL)')
+    .action(async (opts: { file: string; url?: string }) => {
+      const services = servicesOf(opts.file);
+      const { formatWebhookStatus, receiverUrl, webhookStatus, RECEIVER_URL_ENV } = await import('./webhooks');
+      const url = opts.url || process.env[RECEIVER_URL_ENV] ? receiverUrl(opts.url) : undefined;
+      const apps = await slow(`reading the webhooks of ${services.length} services`, () =>
+        webhookStatus(services, url),
+      );
+      print({ file: opts.file, apps }, () => formatWebhookStatus(apps));
+      if (apps.some((a) => a.problem)) process.exitCode = EXIT.refused;
+    });
+
+  program
     .command('demo')
     .description(
       'the whole thing on this machine: dev server, sandbox, worker, example services and merges (npm start)',
