@@ -12,6 +12,7 @@ const invoke: { [M in Method]: (scenario: Scenario, body: ReturnType<Requests[M]
   hotfix: (s, { service, app, message }) => s.hotfix(service, app, { message }),
   pushBranch: (s, { service, branch, message }) => s.pushBranch(service, branch, { message }),
   handDeploy: (s, { service, app, ...options }) => s.handDeploy(service, app, options),
+  rebuild: (s, { service, app }) => s.rebuild(service, app),
   setReleasePhase: (s, { app, fail }) => s.setReleasePhase(app, { fail }),
   releases: (s, { app }) => s.releases(app),
   promotions: (s) => s.promotions(),

@@ -105,6 +105,7 @@ export const scenarioRequests = {
   hotfix: z.object({ service: z.string(), app: z.string(), message }).strict(),
   pushBranch: z.object({ service: z.string(), branch: branchName, message }).strict(),
   handDeploy: z.object({ service: z.string(), app: z.string(), ...handDeployFields }).strict(),
+  rebuild: z.object({ service: z.string(), app: z.string() }).strict(),
   setReleasePhase: z.object({ app: z.string(), fail: z.string().min(1).optional() }).strict(),
   releases: z.object({ app: z.string() }).strict(),
   promotions: z.object({}).strict(),

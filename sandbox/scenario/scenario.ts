@@ -184,6 +184,20 @@ export class Scenario {
   }
 
   /**
+   * The commit `app` runs, built again into a new slug and released on `app` (pending until its
+   * release phase ends): one commit from two builds, as when apps were built one by one before they
+   * were coupled into a pipeline.
+   */
+  async rebuild(service: string, app: string): Promise<Deployed> {
+    const found = this.service(service);
+    const target = this.stageOf(found, app);
+    const running = this.platform.store.currentRelease(target.id);
+    const sha = running ? this.commitOf(running) : null;
+    if (!sha) throw new ScenarioError(`${app} runs no commit to build again`);
+    return this.deploy(target.id, this.commitIn(found.repo, sha));
+  }
+
+  /**
    * A release whose commit nobody can know, made by hand on `app` (a stage of `service`) and pending
    * until its release phase ends: `artifact: 'tarball'` runs a slug built from a tarball with no
    * commit (`POST /apps/{app}/slugs` without `commit`, then `POST /apps/{app}/releases {slug}`);
