@@ -3,6 +3,7 @@ import { questionKey, type CommitAnswers, type CommitQuestion, type CommitRelati
 import { classify, jsonAnswer } from './errors';
 import { Lru } from './lru';
 
+const SHA = /^[0-9a-f]{40}$/;
 const RELATIONS = new Set<CommitRelation>(['ahead', 'behind', 'identical', 'diverged']);
 
 /** GitHub adapter: answers how commits relate, through octokit's compare endpoint. */
@@ -23,7 +24,8 @@ export function githubActivities(github: Octokit) {
       });
       jsonAnswer('GitHub', `compare ${owner}/${repo} ${questionKey(q)}`, data);
       const status = RELATIONS.has(data.status) ? (data.status as CommitRelation) : 'unknown';
-      if (/^[0-9a-f]{40}$/.test(q.base)) settled.set(key, status);
+      // Two fixed commits relate the same way for ever; a branch moves.
+      if (SHA.test(q.base) && SHA.test(q.head)) settled.set(key, status);
       return status;
     } catch (error) {
       if ((error as { status?: number }).status === 404) return 'unknown';

@@ -47,8 +47,10 @@ export type ConfirmDecision = (
 ) => Promise<ConfirmAnswer>;
 
 export interface HerokuActivityOptions {
-  /** How often a running promotion is polled. */
+  /** The first wait between two polls of a running promotion or release phase (default 2 s)... */
   pollIntervalMs?: number;
+  /** ...growing by half each poll up to this (default 15 x the first: 30 s). */
+  pollMaxIntervalMs?: number;
   /** Sends the POSTs that must happen at most once (see herokuPoster); heroku-client when absent. */
   post?: HerokuPost;
   /** Confirms a decision before its POST; without it a decided promotion is posted unconfirmed. */
@@ -70,7 +72,21 @@ const RECENT_RELEASES = 20;
 
 /** Heroku adapter: observes pipelines and promotes releases. Every call goes through heroku-client. */
 export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions = {}) {
-  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  const pollMaxIntervalMs = Math.max(pollIntervalMs, options.pollMaxIntervalMs ?? 15 * pollIntervalMs);
+  /** Waits between polls, 2 s growing to 30 s (by default), heartbeating `details` at least every few seconds. */
+  function backoff(details: () => unknown) {
+    let next = pollIntervalMs;
+    return async () => {
+      const context = Context.current();
+      const beat = Math.max(250, (context.info.heartbeatTimeoutMs ?? 20_000) / 4);
+      for (let left = next; left > 0; left -= beat) {
+        context.heartbeat(details());
+        await context.sleep(Math.min(beat, left));
+      }
+      next = Math.min(pollMaxIntervalMs, Math.ceil(next * 1.5));
+    };
+  }
   const ambiguousPostWaitMs = options.ambiguousPostWaitMs ?? AMBIGUOUS_POST_WAIT_MS;
   // An app's recent releases, read again only when its newest release changes.
   const recentReleases = new Map<string, { newestId: string; releases: HerokuRelease[] }>();
@@ -227,6 +243,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   }
 
   async function settleRelease(app: string, releaseId: string, promotionId: string | null): Promise<PromotionOutcome> {
+    const pause = backoff(() => ({ promotionId }));
     for (;;) {
       const release = await call<HerokuRelease>('GET', `/apps/${encodeURIComponent(app)}/releases/${releaseId}`);
       if (release.status !== 'pending') {
@@ -239,8 +256,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
               error: `release v${release.version} ${release.status} on ${app}`,
             };
       }
-      Context.current().heartbeat({ promotionId });
-      await Context.current().sleep(pollIntervalMs);
+      await pause();
     }
   }
 
@@ -288,6 +304,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       context.heartbeat({ promotionId });
     }
 
+    const pause = backoff(() => ({ promotionId }));
     for (;;) {
       const targets = await call<PromotionTarget[]>('GET', `/pipeline-promotions/${promotionId}/promotion-targets`);
       const mine = targets.find((t) => t.app.id === request.targetAppId);
@@ -306,8 +323,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       }
       if (mine.status === 'succeeded' && mine.release)
         return settleRelease(request.targetApp, mine.release.id, promotionId);
-      context.heartbeat({ promotionId });
-      await context.sleep(pollIntervalMs);
+      await pause();
     }
 
     /** Everything before the POST: adopt an earlier attempt's effect, notice a changed target, confirm. */

@@ -3,38 +3,47 @@ import Heroku from 'heroku-client';
 import { Octokit } from 'octokit';
 import type { HttpObserver } from './metrics';
 import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-post';
+import { budgetHeroku, budgetOctokit, headerCount, type ApiBudget } from '../activities/api-budget';
 
 /**
  * heroku-client with a Bearer token (its default is Basic) against any Platform API base URL.
  * `observe` sees every answer (method, path, status, RateLimit-Remaining), through heroku-client's
- * own `middleware` option.
+ * own `middleware` option. With a `budget`, every request waits its turn in it and every answer's
+ * `RateLimit-Remaining` is its count (see activities/api-budget.ts).
  */
-export function herokuClient(baseUrl: string, token: string, observe?: HttpObserver): Heroku {
-  const middleware = observe
-    ? (response: IncomingMessage & { req?: { method?: string; path?: string } }, next: () => void) => {
-        try {
-          observe({
-            method: response.req?.method ?? 'GET',
-            path: response.req?.path ?? '/',
-            status: response.statusCode ?? 'error',
-            rateLimitRemaining: header(response.headers['ratelimit-remaining']),
-          });
-        } finally {
-          next();
+export function herokuClient(baseUrl: string, token: string, observe?: HttpObserver, budget?: ApiBudget): Heroku {
+  const middleware =
+    observe || budget
+      ? (response: IncomingMessage & { req?: { method?: string; path?: string } }, next: () => void) => {
+          try {
+            const count = headerCount(header(response.headers['ratelimit-remaining']));
+            if (budget && count) budget.counted(count);
+            observe?.({
+              method: response.req?.method ?? 'GET',
+              path: response.req?.path ?? '/',
+              status: response.statusCode ?? 'error',
+              rateLimitRemaining: header(response.headers['ratelimit-remaining']),
+            });
+          } finally {
+            next();
+          }
         }
-      }
-    : undefined;
-  return new Heroku({
+      : undefined;
+  const heroku = new Heroku({
     host: baseUrl,
     headers: { Authorization: `Bearer ${token}` },
     ...(middleware ? { middleware } : {}),
   } as ConstructorParameters<typeof Heroku>[0]);
+  return budget ? budgetHeroku(heroku, budget) : heroku;
 }
 
 const header = (value: string | string[] | undefined | null) => (Array.isArray(value) ? value[0] : value) ?? null;
 
-/** octokit against any GitHub REST base URL; retries are Temporal's job, not octokit's. `observe` sees every answer. */
-export function githubClient(baseUrl: string, token: string, observe?: HttpObserver): Octokit {
+/**
+ * octokit against any GitHub REST base URL; retries are Temporal's job, not octokit's. `observe` sees
+ * every answer; with a `budget` every request waits its turn in it.
+ */
+export function githubClient(baseUrl: string, token: string, observe?: HttpObserver, budget?: ApiBudget): Octokit {
   const octokit = new Octokit({
     baseUrl,
     auth: token,
@@ -62,7 +71,7 @@ export function githubClient(baseUrl: string, token: string, observe?: HttpObser
       throw error;
     });
   }
-  return octokit;
+  return budget ? budgetOctokit(octokit, budget) : octokit;
 }
 
 export { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-post';
@@ -72,8 +81,10 @@ export { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-po
  * heroku-client re-sends a request whose socket died, even a POST the server already acted on,
  * which would promote twice. A failed POST here fails once; the activity's retry decides again.
  */
-export function herokuPoster(baseUrl: string, token: string, observe?: HttpObserver): HerokuPost {
+export function herokuPoster(baseUrl: string, token: string, observe?: HttpObserver, budget?: ApiBudget): HerokuPost {
   return async (path, body) => {
+    // A decided, confirmed POST never waits for its turn (it would go stale); it is counted all the same.
+    budget?.take();
     const response = await fetch(new URL(path, baseUrl), {
       method: 'POST',
       headers: {
@@ -83,10 +94,15 @@ export function herokuPoster(baseUrl: string, token: string, observe?: HttpObser
       },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(HEROKU_POST_TIMEOUT_MS),
-    }).catch((error) => {
-      observe?.({ method: 'POST', path, status: 'error' });
-      throw error;
-    });
+    })
+      .catch((error) => {
+        observe?.({ method: 'POST', path, status: 'error' });
+        throw error;
+      })
+      .finally(() => budget?.finished());
+    const count = headerCount(response.headers.get('ratelimit-remaining'));
+    if (budget && count) budget.counted(count);
+    const wait = budget && response.status === 429 ? budget.limited('promotion') : undefined;
     observe?.({
       method: 'POST',
       path,
@@ -104,6 +120,8 @@ export function herokuPoster(baseUrl: string, token: string, observe?: HttpObser
       throw Object.assign(new Error(`Expected response to be successful, got ${response.status}`), {
         statusCode: response.status,
         body: parsed,
+        // A 429 waits for the bucket: classify reads this as the activity's nextRetryDelay.
+        ...(wait !== undefined ? { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } } : {}),
       });
     return parsed;
   };

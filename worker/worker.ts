@@ -12,6 +12,8 @@ import {
 import { createActivities } from '../activities';
 import type { HerokuActivityOptions } from '../activities/heroku';
 import { githubClient, herokuClient, herokuPoster } from './clients';
+import { sharedBudget, type ApiBudget } from '../activities/api-budget';
+import { budgetSettings, type BudgetPair } from './budget-settings';
 import type { ConveyorMetrics } from './metrics';
 import type { WorkerSettings } from './settings';
 
@@ -23,6 +25,10 @@ export interface WorkerOptions extends HerokuActivityOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Where conveyor's metrics are recorded (activity interceptor, Heroku/GitHub requests). */
   metrics?: ConveyorMetrics;
+  /** The API budgets' settings (default: from the environment, see worker/budget-settings.ts). */
+  budgets?: BudgetPair;
+  /** The budgets themselves (default: one per token in this process); a test gives each worker its own. */
+  budget?: { heroku: ApiBudget; github: ApiBudget };
 }
 
 const connections = new WeakMap<Worker, () => Promise<void>>();
@@ -58,16 +64,26 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   const clientConnection = await Connection.connect(connect);
   const temporal = new Client({ connection: clientConnection, namespace: settings.namespace });
   const metrics = options.metrics;
+  // One budget per token, shared by every Heroku (GitHub) call this process makes with it.
+  const budgets = options.budgets ?? budgetSettings(process.env);
+  const herokuBudget =
+    options.budget?.heroku ?? sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgets.heroku);
+  const githubBudget =
+    options.budget?.github ?? sharedBudget('GitHub', settings.githubUrl, settings.githubToken, budgets.github);
   const activities = createActivities(
     {
-      heroku: herokuClient(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku')),
-      herokuPost: herokuPoster(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku')),
-      github: githubClient(settings.githubUrl, settings.githubToken, metrics?.http('github')),
+      heroku: herokuClient(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku'), herokuBudget),
+      herokuPost: herokuPoster(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku'), herokuBudget),
+      github: githubClient(settings.githubUrl, settings.githubToken, metrics?.http('github'), githubBudget),
       temporal,
       librato: settings.librato,
       notify: settings.notify,
     },
-    { pollIntervalMs: options.pollIntervalMs },
+    {
+      pollIntervalMs: options.pollIntervalMs ?? budgets.pollIntervalMs,
+      pollMaxIntervalMs:
+        options.pollMaxIntervalMs ?? (options.pollIntervalMs === undefined ? budgets.pollMaxIntervalMs : undefined),
+    },
   );
   const production = settings.production;
   const production_options: Partial<SdkWorkerOptions> = {};

@@ -1,0 +1,217 @@
+/**
+ * One API token's request budget, as pure policy (no timers, no I/O; the clock is passed in).
+ *
+ * The API counts what is left (`RateLimit-Remaining`, `X-RateLimit-Remaining`) across everyone using
+ * the token: every worker, people, CI. Each answer tells the budget that count; in between it adds the
+ * refill and takes off what is in flight. Calls wait their turn:
+ * - nothing automatic takes the pool below the **reserve** (people's share); a person's own command
+ *   (`conveyor apply`) may use the reserve, never the last token;
+ * - a person's command first, then promotions (their polls, rollbacks, release watches), then routine
+ *   calls (observations, formation and CI checks);
+ * - among calls of one rank, the one whose pipeline was served longest ago goes first (a pipeline
+ *   never served goes before all), so when the budget is short every pipeline is observed in turn
+ *   and none starves; a pipeline whose call gave up keeps its place for when it comes back;
+ * - a 429 says the pool is empty now: nothing goes until it has refilled above the floor again;
+ * - short (near the reserve), one call at a time: every answer's count, which includes what other
+ *   workers and people spent, decides the next; so several workers on one token overshoot the reserve
+ *   by at most about one call each, whatever their number of pipelines.
+ */
+
+/** Who asks: a person's own command, a promotion, or a routine look. */
+export type Priority = 'person' | 'promotion' | 'routine';
+
+const RANK: Record<Priority, number> = { person: 0, promotion: 1, routine: 2 };
+
+export interface BudgetSettings {
+  /** The pool's size: Heroku 4,500 per token, GitHub 5,000 an hour. */
+  pool: number;
+  /** Continuous refill (Heroku: 75 a minute); absent for a window that refills at once at its reset (GitHub). */
+  refillPerMinute?: number;
+  /** Requests kept for people: no automatic call takes the pool below this. */
+  reserve: number;
+  /** When the budget is short and the last count is older than this, count again (free) before spending. */
+  staleMs: number;
+}
+
+/** A count the API gave: what is left, when, and (a window) when it is full again. */
+export interface Count {
+  remaining: number;
+  resetAt?: number;
+}
+
+interface Waiter {
+  id: number;
+  priority: Priority;
+  key: string;
+  since: number;
+}
+
+/** How many pipelines' last service the budget remembers (more than any fleet's pipelines per token). */
+const REMEMBERED = 20_000;
+
+export class Budget {
+  private count?: Count & { at: number };
+  /** Calls granted and not ended. */
+  private inFlight = 0;
+  /** Calls the last count may not include yet: granted since it, and those in flight when it came. */
+  private spent = 0;
+  private readonly waiting: Waiter[] = [];
+  private readonly served = new Map<string, number>();
+  private ids = 0;
+
+  constructor(readonly settings: BudgetSettings) {
+    if (!(settings.pool > 0)) throw new Error(`a budget's pool must be more than 0 (got ${settings.pool})`);
+    if (!(settings.reserve >= 0 && settings.reserve < settings.pool))
+      throw new Error(
+        `a budget's reserve must be at least 0 and less than its pool ${settings.pool} (got ${settings.reserve})`,
+      );
+  }
+
+  /** The lowest the pool may go for a call of this priority. */
+  floor(priority: Priority): number {
+    return priority === 'person' ? 0 : this.settings.reserve;
+  }
+
+  /** Whether a count has been seen yet. */
+  get known(): boolean {
+    return this.count !== undefined;
+  }
+
+  /** What is left now, by the last count, the refill since and the calls made since (the whole pool before any count). */
+  estimate(now: number): number {
+    return this.refilled(now) - this.spent;
+  }
+
+  /** Calls waiting for their turn. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Short: close enough to the reserve that a stale count could spend other workers' share. */
+  short(now: number): boolean {
+    return this.estimate(now) < this.settings.reserve + Math.max(10, this.settings.pool / 100);
+  }
+
+  /** Whether to count again (free) before spending: no count yet, or short on one that is stale. */
+  needsCount(now: number): boolean {
+    if (!this.count) return true;
+    return this.waiting.length > 0 && this.short(now) && now - this.count.at >= this.settings.staleMs;
+  }
+
+  /** A call that waits its turn; answers its ticket. */
+  enqueue(priority: Priority, key: string, now: number): number {
+    const id = ++this.ids;
+    this.waiting.push({ id, priority, key, since: now });
+    return id;
+  }
+
+  /** A waiting call that gave up (it keeps its pipeline's place: see `served`). */
+  cancel(id: number): void {
+    const at = this.waiting.findIndex((w) => w.id === id);
+    if (at >= 0) this.waiting.splice(at, 1);
+  }
+
+  /** A call that does not wait (a promotion's POST, once decided and confirmed): counted, granted. */
+  take(): void {
+    this.inFlight++;
+    this.spent++;
+  }
+
+  /** The waiting calls the pool allows now, best first; they are in flight from here. */
+  grant(now: number): number[] {
+    const granted: number[] = [];
+    for (const waiter of this.ordered()) {
+      // Floors only rise down the order, so once one must wait every later one must too.
+      if (this.estimate(now) - this.floor(waiter.priority) < 1) break;
+      // Short: one call at a time, so each answer's count (other workers' spending in it) decides the next.
+      if (this.inFlight > 0 && this.short(now)) break;
+      this.cancel(waiter.id);
+      this.take();
+      this.served.delete(waiter.key);
+      this.served.set(waiter.key, now);
+      if (this.served.size > REMEMBERED) this.served.delete(this.served.keys().next().value!);
+      granted.push(waiter.id);
+    }
+    return granted;
+  }
+
+  /** One granted call ended (answered or not: one that got no answer stays spent until the next count). */
+  finished(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+
+  /** The API's count, from an answer or a free count. Calls still in flight may not be in it: they stay spent. */
+  counted(count: Count, now: number): void {
+    this.count = { ...count, at: now };
+    this.spent = this.inFlight;
+  }
+
+  /** A 429: the pool is empty now (a window: until `resetAt`). */
+  limited(now: number, resetAt?: number): void {
+    this.counted({ remaining: 0, ...(resetAt !== undefined ? { resetAt } : {}) }, now);
+  }
+
+  /** When the first waiting call can go (undefined: none waits). Answers in flight may make it sooner. */
+  nextGrantAt(now: number): number | undefined {
+    const [first] = this.ordered();
+    return first ? now + this.waitMs(this.floor(first.priority) + 1, now) : undefined;
+  }
+
+  /**
+   * How long until a call of this priority would get its turn, `ahead` calls being served first: the
+   * wait a call that gives up is told (the activity's `nextRetryDelay`), and a 429's.
+   */
+  retryDelayMs(priority: Priority, now: number, ahead = 0): number {
+    return this.waitMs(this.floor(priority) + 1 + ahead, now);
+  }
+
+  /** How many waiting calls are served before the call with this ticket. */
+  ahead(id: number): number {
+    const at = this.ordered().findIndex((w) => w.id === id);
+    return at < 0 ? 0 : at;
+  }
+
+  /** Until the estimate reaches `level`, by the refill (a window: its reset). */
+  private waitMs(level: number, now: number): number {
+    const missing = level - this.estimate(now);
+    if (missing <= 0) return 0;
+    const { refillPerMinute } = this.settings;
+    if (refillPerMinute !== undefined && refillPerMinute > 0) return Math.ceil((missing * 60_000) / refillPerMinute);
+    const resetAt = this.count?.resetAt;
+    return resetAt !== undefined && resetAt > now ? resetAt - now : this.settings.staleMs;
+  }
+
+  private refilled(now: number): number {
+    const { pool, refillPerMinute } = this.settings;
+    const count = this.count;
+    if (!count) return pool;
+    const cap = Math.max(pool, count.remaining);
+    if (refillPerMinute === undefined)
+      return count.resetAt !== undefined && now >= count.resetAt ? cap : count.remaining;
+    return Math.min(cap, count.remaining + (Math.max(0, now - count.at) * refillPerMinute) / 60_000);
+  }
+
+  private ordered(): Waiter[] {
+    const lastServed = (key: string) => this.served.get(key) ?? -Infinity;
+    const earlier = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
+    return [...this.waiting].sort(
+      (a, b) =>
+        RANK[a.priority] - RANK[b.priority] ||
+        earlier(lastServed(a.key), lastServed(b.key)) ||
+        a.since - b.since ||
+        a.id - b.id,
+    );
+  }
+}
+
+/** "20%" of the pool, or a number of requests; a clear error naming the setting otherwise. */
+export function parseReserve(text: string, pool: number, name: string): number {
+  const trimmed = text.trim();
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(trimmed);
+  const value = percent ? Math.floor((Number(percent[1]) / 100) * pool) : /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (!Number.isFinite(value) || value < 0 || value >= pool)
+    throw new Error(
+      `${name} '${text}' is not a reserve: a share of the pool such as 20% or a number of requests below ${pool}`,
+    );
+  return value;
+}

@@ -1,0 +1,230 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Budget, parseReserve, type BudgetSettings, type Priority } from '../../domain/budget';
+import { FAILED_CI_TTL_MS, keepFor } from '../../activities/ci';
+
+/** Heroku's pool, refill and the default reserve (20 %). */
+const HEROKU: BudgetSettings = { pool: 4_500, refillPerMinute: 75, reserve: 900, staleMs: 2_000 };
+const MS_PER_TOKEN = 800;
+
+/** The API's side: a token bucket like Heroku's, which every caller of the token draws from. */
+class Bucket {
+  level: number;
+  at = 0;
+  constructor(
+    level: number,
+    readonly settings: BudgetSettings,
+  ) {
+    this.level = level;
+  }
+  take(now: number): boolean {
+    this.level = Math.min(this.settings.pool, this.level + ((now - this.at) * this.settings.refillPerMinute!) / 60_000);
+    this.at = now;
+    if (this.level < 1) return false;
+    this.level -= 1;
+    return true;
+  }
+}
+
+/** Grants at `now` as the calls' answers come back one by one (near the reserve the budget lets one go at a time). */
+function grantAll(budget: Budget, now: number): number[] {
+  const granted: number[] = [];
+  for (let next = budget.grant(now); next.length > 0; next = budget.grant(now)) {
+    granted.push(...next);
+    for (const _ of next) budget.finished();
+  }
+  return granted;
+}
+
+/**
+ * Every `tickMs` the budget grants what it may; each granted call takes a token from the bucket and
+ * its answer tells the budget the count. `wants(key)` says how many calls a pipeline has waiting:
+ * a pipeline asks again as soon as one of its calls is answered (it is always behind).
+ */
+function run(
+  budget: Budget,
+  bucket: Bucket,
+  callers: { key: string; priority: Priority; parallel: number }[],
+  untilMs: number,
+  tickMs = 100,
+) {
+  const served = new Map<string, number>(callers.map((c) => [c.key, 0]));
+  const owner = new Map<number, (typeof callers)[number]>();
+  let refused = 0;
+  let lowest = Infinity;
+  for (const caller of callers)
+    for (let i = 0; i < caller.parallel; i++) owner.set(budget.enqueue(caller.priority, caller.key, 0), caller);
+  for (let now = 0; now <= untilMs; now += tickMs) {
+    for (const id of budget.grant(now)) {
+      const caller = owner.get(id)!;
+      if (!bucket.take(now)) refused++;
+      else served.set(caller.key, served.get(caller.key)! + 1);
+      lowest = Math.min(lowest, Math.floor(bucket.level));
+      budget.counted({ remaining: Math.floor(bucket.level) }, now);
+      budget.finished();
+      owner.set(budget.enqueue(caller.priority, caller.key, now), caller);
+    }
+  }
+  return { served, refused, lowest };
+}
+
+describe('API budget: one pool per token', () => {
+  test('when the budget is short, every pipeline is observed in turn and a busy one takes no more than its share', () => {
+    const budget = new Budget(HEROKU);
+    const bucket = new Bucket(HEROKU.reserve, HEROKU);
+    budget.counted({ remaining: HEROKU.reserve }, 0);
+    // 12 pipelines, one of them with 5 calls waiting at once; 60 s of refill is 75 tokens.
+    const callers = Array.from({ length: 12 }, (_, i) => ({
+      key: `conveyor/p${i}`,
+      priority: 'routine' as const,
+      parallel: i === 0 ? 5 : 1,
+    }));
+    const { served, refused } = run(budget, bucket, callers, 60_000);
+    const counts = [...served.values()];
+    assert.equal(refused, 0, 'no call was sent into an empty bucket');
+    assert.ok(Math.min(...counts) >= 5, `every pipeline was served about 6 times: ${counts.join(' ')}`);
+    assert.ok(
+      Math.max(...counts) - Math.min(...counts) <= 1,
+      `no pipeline got more than one call over another: ${counts.join(' ')}`,
+    );
+  });
+
+  test('routine calls never take the pool below the reserve; a person’s own command may use it', () => {
+    const budget = new Budget(HEROKU);
+    const bucket = new Bucket(HEROKU.reserve + 30, HEROKU);
+    budget.counted({ remaining: HEROKU.reserve + 30 }, 0);
+    const { served, lowest } = run(budget, bucket, [{ key: 'conveyor/a', priority: 'routine', parallel: 50 }], 5_000);
+    const refilled = Math.floor(5_000 / MS_PER_TOKEN);
+    const went = served.get('conveyor/a')!;
+    assert.ok(
+      went >= 30 && went <= 30 + refilled,
+      `the 30 requests above the reserve went, then about the refill: ${went}`,
+    );
+    assert.ok(lowest >= HEROKU.reserve, `the pool stayed at or above ${HEROKU.reserve}: ${lowest}`);
+    budget.enqueue('person', 'person', 0);
+    assert.equal(budget.grant(0).length, 1, 'a person’s command goes inside the reserve');
+  });
+
+  test('a promotion’s call goes before routine observations that waited longer', () => {
+    const budget = new Budget(HEROKU);
+    budget.counted({ remaining: HEROKU.reserve }, 0);
+    const routine = [budget.enqueue('routine', 'conveyor/a', 0), budget.enqueue('routine', 'conveyor/b', 0)];
+    const promotion = budget.enqueue('promotion', 'conveyor/c', 500);
+    assert.deepEqual(budget.grant(500), [], 'nothing above the reserve yet');
+    assert.deepEqual(budget.grant(MS_PER_TOKEN), [promotion], 'the first token back goes to the promotion');
+    budget.finished();
+    assert.deepEqual(grantAll(budget, 3 * MS_PER_TOKEN), routine, 'then the observations, oldest first');
+  });
+
+  test('a 429 waits until the bucket has refilled above the reserve, not sooner', () => {
+    const budget = new Budget(HEROKU);
+    budget.counted({ remaining: 4_000 }, 0);
+    budget.limited(1_000);
+    budget.enqueue('routine', 'conveyor/a', 1_000);
+    const wait = budget.retryDelayMs('routine', 1_000);
+    assert.equal(
+      wait,
+      (HEROKU.reserve + 1) * MS_PER_TOKEN,
+      'the retry is told when 901 tokens are back (12 min at 75/min)',
+    );
+    assert.deepEqual(budget.grant(1_000 + wait - MS_PER_TOKEN), [], 'one token short: still waiting');
+    assert.equal(budget.grant(1_000 + wait).length, 1, 'granted once the bucket is above the reserve');
+  });
+
+  test('a pipeline whose call gave up keeps its place: it goes first when it comes back', () => {
+    const budget = new Budget(HEROKU);
+    budget.counted({ remaining: HEROKU.reserve + 2 }, 0);
+    budget.enqueue('routine', 'conveyor/a', 0);
+    budget.enqueue('routine', 'conveyor/b', 0);
+    grantAll(budget, 0); // a and b were served at 0
+    const late = budget.enqueue('routine', 'conveyor/late', 10);
+    budget.cancel(late); // gave up (its activity retries later)
+    budget.counted({ remaining: HEROKU.reserve }, 20);
+    const a = budget.enqueue('routine', 'conveyor/a', 30);
+    const back = budget.enqueue('routine', 'conveyor/late', 40);
+    assert.equal(budget.ahead(back), 0, 'the pipeline never served is ahead of one served a moment ago');
+    assert.equal(budget.ahead(a), 1);
+    assert.ok(budget.retryDelayMs('routine', 40, budget.ahead(a)) > budget.retryDelayMs('routine', 40, 0));
+  });
+
+  test('a window budget (GitHub) below its reserve waits for the reset', () => {
+    const github = new Budget({ pool: 5_000, reserve: 1_000, staleMs: 60_000 });
+    github.counted({ remaining: 1_000, resetAt: 600_000 }, 0);
+    github.enqueue('routine', 'conveyor/a', 0);
+    assert.deepEqual(github.grant(300_000), [], 'at the reserve: nothing goes');
+    assert.equal(github.retryDelayMs('routine', 300_000), 300_000, 'told to come back at the reset');
+    assert.equal(github.grant(600_000).length, 1, 'the window reset refills the pool');
+  });
+
+  test('short and counted a while ago: count again (free) before spending', () => {
+    const budget = new Budget(HEROKU);
+    assert.equal(budget.needsCount(0), true, 'nothing known yet');
+    budget.counted({ remaining: 4_000 }, 0);
+    budget.enqueue('routine', 'conveyor/a', 0);
+    assert.equal(budget.needsCount(10_000), false, 'plenty left: the estimate will do');
+    budget.counted({ remaining: HEROKU.reserve + 5 }, 10_000);
+    assert.equal(budget.needsCount(11_000), false, 'short but counted a moment ago');
+    assert.equal(budget.needsCount(12_500), true, 'short and the count is stale: other workers may have spent it');
+  });
+
+  test('two workers on one token, each with its own budget, keep the reserve between them', () => {
+    const bucket = new Bucket(HEROKU.reserve + 20, HEROKU);
+    const workers = [new Budget(HEROKU), new Budget(HEROKU)];
+    for (const w of workers) w.counted({ remaining: HEROKU.reserve + 20 }, 0);
+    let lowest = Infinity;
+    workers.forEach((w, i) => {
+      for (let j = 0; j < 30; j++) w.enqueue('routine', `conveyor/w${i}-${j}`, 0);
+    });
+    let served = 0;
+    for (let now = 0; now <= 60_000; now += 100) {
+      for (const w of workers) {
+        // Each worker grants on what it knows; the answers tell it what the other spent.
+        for (let granted = w.grant(now).length; granted > 0; granted--) {
+          if (bucket.take(now)) served++;
+          lowest = Math.min(lowest, Math.floor(bucket.level));
+          w.counted({ remaining: Math.floor(bucket.level) }, now);
+          w.finished();
+        }
+      }
+    }
+    assert.ok(served >= 60, `the refill was used: ${served} calls answered`);
+    // Each may overshoot by the calls it made on a count the other had already spent: a few, never the reserve.
+    assert.ok(lowest >= HEROKU.reserve - 2, `the pool went no lower than a call each below the reserve: ${lowest}`);
+  });
+
+  test('the reserve is a share of the pool or a number, and a bad one names its setting', () => {
+    assert.equal(parseReserve('20%', 4_500, 'CONVEYOR_HEROKU_RESERVE'), 900);
+    assert.equal(parseReserve('500', 4_500, 'CONVEYOR_HEROKU_RESERVE'), 500);
+    assert.throws(
+      () => parseReserve('lots', 4_500, 'CONVEYOR_HEROKU_RESERVE'),
+      /CONVEYOR_HEROKU_RESERVE 'lots' is not a reserve/,
+    );
+    assert.throws(() => parseReserve('100%', 4_500, 'CONVEYOR_HEROKU_RESERVE'), /below 4500/);
+  });
+});
+
+describe('CI answers kept where they cannot change', () => {
+  const run = (status: 'queued' | 'in_progress' | 'completed', conclusion: string | null = null) => ({
+    name: 'build',
+    status,
+    conclusion,
+  });
+  test('a commit whose checks all passed is kept for good', () => {
+    assert.equal(
+      keepFor({
+        commit: 'a',
+        checkRuns: [run('completed', 'success')],
+        statuses: [{ context: 'ci', state: 'success' }],
+      }),
+      Infinity,
+    );
+  });
+  test('a completed failure is kept a few minutes only: a re-run can turn it green', () => {
+    assert.equal(keepFor({ commit: 'a', checkRuns: [run('completed', 'failure')], statuses: [] }), FAILED_CI_TTL_MS);
+  });
+  test('a check still running, a pending status, or no report yet is asked again', () => {
+    assert.equal(keepFor({ commit: 'a', checkRuns: [run('in_progress')], statuses: [] }), 0);
+    assert.equal(keepFor({ commit: 'a', checkRuns: [], statuses: [{ context: 'ci', state: 'pending' }] }), 0);
+    assert.equal(keepFor({ commit: 'a', checkRuns: [], statuses: [] }), 0);
+  });
+});
