@@ -13,7 +13,7 @@ import { HEROKU_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './heroku
 import { Scenario } from './scenario/scenario';
 import { scenarioApi } from './scenario/api';
 import { Store } from './store';
-import { WebhookDeliveries } from './heroku/webhooks';
+import { WebhookDeliveries, webhooksApi } from './heroku/webhooks';
 
 export interface SandboxOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -39,6 +39,8 @@ export interface Sandbox {
   scenario: Scenario;
   /** Fault injection per endpoint: `inject(rule)`, `clear(id?)`, `list()`, `totals()` (see faults.ts and the README). */
   faults: Faults;
+  /** Webhook deliveries: `configure({lost, duplicated, lateMs, retryDelaysMs})` makes them lost, doubled or late (seeded). */
+  webhooks: Pick<WebhookDeliveries, 'configure' | 'current'>;
   /** Requests per endpoint, e.g. {"GET /pipelines/{id}/latest-releases": 3, "GET /github/repos/{owner}/{repo}/compare/{basehead}": 1}. */
   requestCounts(): Record<string, number>;
   resetCounts(): void;
@@ -75,11 +77,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     releasePhaseMs: options.releasePhaseMs ?? 500,
   });
   followPromotionTargets(platform);
-  const webhooks = new WebhookDeliveries(platform);
   const limiter = new RateLimiter({ ...HEROKU_RATE_LIMIT, ...options.rateLimit });
   limiter.bucket(token); // exists from the start, so setRateLimit({remaining}) applies before the first call
   const scenario = new Scenario(platform, limiter);
   const faults = new Faults({ limiter, seed: options.seed });
+  const webhooks = new WebhookDeliveries(platform, { seed: faults.seed });
 
   const counts = new Map<string, number>();
   const listeners = new Set<(request: ArrivedRequest) => void>();
@@ -94,6 +96,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let origin = '';
   const apis: [prefix: string, api: Api][] = [
     ['/_sandbox/faults', faultsApi(faults)],
+    ['/_sandbox/webhooks', webhooksApi(webhooks)],
     ['/_sandbox', scenarioApi(scenario)],
     ['/github', githubApi({ store, token, baseUrl: () => `${origin}/github`, faults: faults.hook, count })],
     ['', herokuApi({ platform, token, limiter, faults: faults.hook, count, answered })],
@@ -128,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     token,
     scenario,
     faults,
+    webhooks,
     requestCounts: () => Object.fromEntries(counts),
     resetCounts: () => {
       counts.clear();

@@ -103,6 +103,46 @@ export interface WebhookRecord {
   updatedAt: string;
 }
 
+/** One event of an app (a release created or changed), as GET /apps/{app}/webhook-events shows it. */
+export interface WebhookEventRecord {
+  id: string;
+  appId: string;
+  include: string;
+  /** {action, actor, data, previous_data, resource, version}: what every delivery of it carries. */
+  payload: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'scheduled' | 'retrying' | 'failed' | 'succeeded';
+
+/** One attempt to deliver an event to a webhook. */
+export interface DeliveryAttempt {
+  id: string;
+  /** The receiver's HTTP status; null when it did not answer. */
+  code: number | null;
+  errorClass: string | null;
+  status: 'scheduled' | 'succeeded' | 'failed';
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An event's delivery to one webhook, with its attempts (`sync` webhooks retry). */
+export interface WebhookDeliveryRecord {
+  id: string;
+  /** Creation order across the sandbox, for `Range: seq ..` (as Heroku's CLI lists deliveries). */
+  seq: number;
+  appId: string;
+  webhookId: string;
+  eventId: string;
+  status: DeliveryStatus;
+  numAttempts: number;
+  nextAttemptAt: string | null;
+  lastAttempt: DeliveryAttempt | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** What the next releases of an app do in their release phase (set by the scenario). */
 export interface ReleasePhase {
   /** Fail with this message; null to succeed. */
@@ -186,6 +226,8 @@ export interface SandboxState {
   promotions: Record<string, PromotionRecord>;
   promotionTargets: Record<string, PromotionTargetRecord>;
   webhooks: Record<string, WebhookRecord>;
+  webhookEvents: Record<string, WebhookEventRecord>;
+  webhookDeliveries: Record<string, WebhookDeliveryRecord>;
   /** By app id; an app without an entry succeeds. */
   releasePhases: Record<string, ReleasePhase>;
   /** By service (pipeline) name. */
@@ -211,6 +253,8 @@ export function emptyState(): SandboxState {
     promotions: {},
     promotionTargets: {},
     webhooks: {},
+    webhookEvents: {},
+    webhookDeliveries: {},
     releasePhases: {},
     services: {},
     repos: {},
@@ -304,6 +348,20 @@ export class Store {
 
   webhooksOf(appId: string): WebhookRecord[] {
     return Object.values(this.state.webhooks).filter((w) => w.appId === appId);
+  }
+
+  /** The app's webhook by id (an id of another app's webhook is not found). */
+  webhook(appId: string, id: string): WebhookRecord | undefined {
+    const found = isUuid(id) ? this.state.webhooks[id.toLowerCase()] : undefined;
+    return found?.appId === appId ? found : undefined;
+  }
+
+  deliveriesOf(appId: string): WebhookDeliveryRecord[] {
+    return Object.values(this.state.webhookDeliveries).filter((d) => d.appId === appId);
+  }
+
+  eventsOf(appId: string): WebhookEventRecord[] {
+    return Object.values(this.state.webhookEvents).filter((e) => e.appId === appId);
   }
 
   /** The app's process types, in type order. */

@@ -8,6 +8,8 @@ import type {
   ReleaseRecord,
   SlugRecord,
   Store,
+  WebhookDeliveryRecord,
+  WebhookEventRecord,
   WebhookRecord,
 } from '../store';
 
@@ -134,6 +136,42 @@ export function promotionTargetJson(target: PromotionTargetRecord): Json {
     pipeline_promotion: { id: target.promotionId },
     release: target.releaseId ? { id: target.releaseId } : null,
     status: target.status,
+  };
+}
+
+export function webhookDeliveryJson(delivery: WebhookDeliveryRecord, store: Store): Json {
+  const event = store.state.webhookEvents[delivery.eventId];
+  const webhook = store.state.webhooks[delivery.webhookId];
+  const attempt = delivery.lastAttempt;
+  return {
+    created_at: delivery.createdAt,
+    event: { id: delivery.eventId, include: event?.include ?? 'api:release' },
+    id: delivery.id,
+    num_attempts: delivery.numAttempts,
+    next_attempt_at: delivery.nextAttemptAt,
+    last_attempt: attempt
+      ? {
+          id: attempt.id,
+          code: attempt.code,
+          error_class: attempt.errorClass,
+          status: attempt.status,
+          created_at: attempt.createdAt,
+          updated_at: attempt.updatedAt,
+        }
+      : null,
+    status: delivery.status,
+    updated_at: delivery.updatedAt,
+    webhook: { id: delivery.webhookId, level: webhook?.level ?? 'notify' },
+  };
+}
+
+export function webhookEventJson(event: WebhookEventRecord): Json {
+  return {
+    created_at: event.createdAt,
+    id: event.id,
+    include: event.include,
+    payload: event.payload,
+    updated_at: event.updatedAt,
   };
 }
 

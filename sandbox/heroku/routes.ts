@@ -8,6 +8,8 @@ import {
   promotionTargetJson,
   releaseJson,
   slugJson,
+  webhookDeliveryJson,
+  webhookEventJson,
   webhookJson,
   type Json,
 } from './json';
@@ -71,7 +73,22 @@ const webhookRequest = z
   })
   .strict();
 
+/** PATCH takes any of the fields POST takes. */
+const webhookChange = webhookRequest.partial();
+
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** A receiver URL the sandbox can deliver to (http or https on loopback), or 422. */
+function deliverableUrl(text: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (!url || !/^https?:$/.test(url.protocol))
+    throw invalidParams('Invalid params: url: must be an http or https URL.');
+  if (!LOOPBACK.test(url.hostname))
+    throw invalidParams(
+      'Invalid params: url: the sandbox only delivers to loopback addresses (127.0.0.1, localhost, [::1]).',
+    );
+  return text;
+}
 
 /**
  * A promotion request checked as Heroku does: the pipeline, the source app and every target app exist
@@ -117,6 +134,8 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
   const pipelineById = (call: RoutedCall): PipelineRecord =>
     store.pipelineById(call.params.id) ?? raise(notFound('pipeline'));
   const releaseView = (release: ReleaseRecord) => releaseJson(store, release);
+  const webhookOf = (call: RoutedCall): WebhookRecord =>
+    store.webhook(app(call).id, call.params.id) ?? raise(notFound('webhook'));
   const releaseFields: RangeField<ReleaseRecord>[] = [uuidField(), integerField('version', (r) => r.version)];
 
   return new Router()
@@ -169,13 +188,7 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
     .on('POST', '/apps/{app}/webhooks', (call) => {
       const target = app(call);
       const body = parseBody(call, webhookRequest);
-      const url = URL.canParse(body.url) ? new URL(body.url) : undefined;
-      if (!url || !/^https?:$/.test(url.protocol))
-        throw invalidParams('Invalid params: url: must be an http or https URL.');
-      if (!LOOPBACK.test(url.hostname))
-        throw invalidParams(
-          'Invalid params: url: the sandbox only delivers to loopback addresses (127.0.0.1, localhost, [::1]).',
-        );
+      deliverableUrl(body.url);
       const now = timestamp();
       const webhook: WebhookRecord = {
         id: newId(),
@@ -194,6 +207,51 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
         webhookJson(store, webhook),
         body.secret ? undefined : { 'Heroku-Webhook-Secret': webhook.secret },
       );
+    })
+    .on('GET', '/apps/{app}/webhooks', (call) =>
+      page(call, store.webhooksOf(app(call).id), (webhook) => webhookJson(store, webhook), [uuidField()], 'id'),
+    )
+    .on('GET', '/apps/{app}/webhooks/{id}', (call) => ok(webhookJson(store, webhookOf(call))))
+    .on('PATCH', '/apps/{app}/webhooks/{id}', (call) => {
+      const webhook = webhookOf(call);
+      const change = parseBody(call, webhookChange);
+      if (change.url !== undefined) webhook.url = deliverableUrl(change.url);
+      if (change.include !== undefined) webhook.include = change.include;
+      if (change.level !== undefined) webhook.level = change.level;
+      if (change.secret) webhook.secret = change.secret;
+      if (change.authorization !== undefined) webhook.authorization = change.authorization;
+      webhook.updatedAt = timestamp();
+      return ok(webhookJson(store, webhook));
+    })
+    .on('DELETE', '/apps/{app}/webhooks/{id}', (call) => {
+      const webhook = webhookOf(call);
+      const answer = webhookJson(store, webhook);
+      delete store.state.webhooks[webhook.id];
+      return ok(answer);
+    })
+    .on('GET', '/apps/{app}/webhook-deliveries', (call) =>
+      page(
+        call,
+        store.deliveriesOf(app(call).id),
+        (delivery) => webhookDeliveryJson(delivery, store),
+        [uuidField(), integerField('seq', (d) => d.seq)],
+        'id',
+      ),
+    )
+    .on('GET', '/apps/{app}/webhook-deliveries/{id}', (call) => {
+      const found = app(call);
+      const delivery = store.state.webhookDeliveries[call.params.id.toLowerCase()];
+      if (delivery?.appId !== found.id) throw notFound('webhook_delivery');
+      return ok(webhookDeliveryJson(delivery, store));
+    })
+    .on('GET', '/apps/{app}/webhook-events', (call) =>
+      page(call, store.eventsOf(app(call).id), webhookEventJson, [uuidField()], 'id'),
+    )
+    .on('GET', '/apps/{app}/webhook-events/{id}', (call) => {
+      const found = app(call);
+      const event = store.state.webhookEvents[call.params.id.toLowerCase()];
+      if (event?.appId !== found.id) throw notFound('webhook_event');
+      return ok(webhookEventJson(event));
     })
     .on('GET', '/pipelines/{id_or_name}', (call) => {
       const pipeline = store.pipeline(call.params.id_or_name) ?? raise(notFound('pipeline'));

@@ -20,7 +20,7 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
   const [qa, st, va] = ['conform-qa01', 'conform-st01', 'conform-va01'];
 
   /** GETs or POSTs through heroku-client and asserts the answer conforms; answers the body. */
-  async function conforming<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function conforming<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const answer = (await heroku.request({ method, path, body })) as T;
     assert.deepEqual(
       schema.problems(method, path, answer),
@@ -114,6 +114,44 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
       url: 'http://127.0.0.1:9/hooks',
       secret: 'shh',
     });
+  });
+
+  test('GET, PATCH and DELETE /apps/{app}/webhooks[/{id}]', async () => {
+    const { id } = await conforming<{ id: string }>('POST', `/apps/${va}/webhooks`, {
+      include: ['api:release'],
+      level: 'notify',
+      url: 'http://127.0.0.1:9/other',
+    });
+    await conforming('GET', `/apps/${va}/webhooks`);
+    await conforming('GET', `/apps/${va}/webhooks/${id}`);
+    await conforming('PATCH', `/apps/${va}/webhooks/${id}`, { level: 'sync', secret: 'new' });
+    await conforming('DELETE', `/apps/${va}/webhooks/${id}`);
+  });
+
+  test('GET /apps/{app}/webhook-deliveries and webhook-events, listed and one by id, attempted or not', async () => {
+    sandbox.webhooks.configure({ lateMs: 60_000 });
+    try {
+      await heroku.post(`/apps/${va}/webhooks`, {
+        body: { include: ['api:release'], level: 'sync', url: 'http://127.0.0.1:9/nobody' },
+      });
+      await sandbox.scenario.hotfix('conform', va);
+      const [scheduled] = await conforming<{ id: string; event: { id: string } }[]>(
+        'GET',
+        `/apps/${va}/webhook-deliveries`,
+      );
+      await conforming('GET', `/apps/${va}/webhook-deliveries/${scheduled.id}`);
+      await conforming('GET', `/apps/${va}/webhook-events`);
+      await conforming('GET', `/apps/${va}/webhook-events/${scheduled.event.id}`);
+    } finally {
+      sandbox.webhooks.configure({ lateMs: 0 });
+    }
+    // Attempted: the receiver on port 9 does not answer, so the delivery is retrying with its failed attempt.
+    await sandbox.scenario.hotfix('conform', va);
+    const attempted = await until('an attempted delivery', async () => {
+      const list = (await heroku.get(`/apps/${va}/webhook-deliveries`)) as { id: string; num_attempts: number }[];
+      return list.find((d) => d.num_attempts > 0);
+    });
+    await conforming('GET', `/apps/${va}/webhook-deliveries/${attempted.id}`);
   });
 
   test('GET /apps/{app}/formation, and one process type by type and by id', async () => {
