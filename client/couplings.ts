@@ -1,6 +1,8 @@
 import { herokuActivities } from '../activities/heroku';
 import type { Service } from '../domain/service';
 import { githubClient, herokuClient } from '../worker/clients';
+import { sharedBudget } from '../activities/api-budget';
+import { budgetSettings } from '../worker/budget-settings';
 import { UnreachableError, UsageError } from './errors';
 
 const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|fetch failed|socket hang up/;
@@ -20,7 +22,9 @@ export async function checkCouplings(services: Service[], env: NodeJS.ProcessEnv
       'HEROKU_API_KEY is not set: it is needed to check the stage apps (or pass --skip-coupling-check)',
     );
   const url = env.HEROKU_API_URL || 'https://api.heroku.com';
-  const client = herokuClient(url, env.HEROKU_API_KEY);
+  // The token's budget: a person's command may use the reserve, never the last request (see README, API budget).
+  const budget = sharedBudget('Heroku', url, env.HEROKU_API_KEY, budgetSettings(env).heroku);
+  const client = herokuClient(url, env.HEROKU_API_KEY, undefined, budget);
   // A refused token is the same answer for every service: say it once (exit 3), not per service.
   try {
     await client.request({ method: 'GET', path: '/account/rate-limits' });
