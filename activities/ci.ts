@@ -13,26 +13,22 @@ const runStatus = (status: string): CheckRunStatus =>
 /** Conclusions of a completed run that let a promotion through. */
 const GREEN = new Set(['success', 'neutral', 'skipped']);
 
-/** How long a completed answer with a failure is kept: a re-run can still turn it green. */
-export const FAILED_CI_TTL_MS = 5 * 60_000;
-
 /**
- * Whether an answer can no longer change, and for how long to keep it: every check run completed and
- * every status final. Green for good; with a failure a few minutes (re-runs); none at all (CI may not have
- * reported yet) or anything still running is never kept.
+ * Whether an answer can no longer change, so it is kept: every check run completed and every status
+ * final, and all green. A failure is asked again (a re-run turns it green, and the release should go
+ * at once); so is a commit with no report at all (CI may not have started) or anything still running.
  */
-export function keepFor(facts: CiFacts): number {
-  if (facts.error || facts.checkRuns.length + facts.statuses.length === 0) return 0;
-  if (facts.checkRuns.some((r) => r.status !== 'completed') || facts.statuses.some((s) => s.state === 'pending'))
-    return 0;
-  const green =
-    facts.checkRuns.every((r) => GREEN.has(r.conclusion ?? '')) && facts.statuses.every((s) => s.state === 'success');
-  return green ? Infinity : FAILED_CI_TTL_MS;
+export function settledGreen(facts: CiFacts): boolean {
+  if (facts.error || facts.checkRuns.length + facts.statuses.length === 0) return false;
+  return (
+    facts.checkRuns.every((r) => r.status === 'completed' && GREEN.has(r.conclusion ?? '')) &&
+    facts.statuses.every((s) => s.state === 'success')
+  );
 }
 
 /** GitHub adapter for the CI gate: check runs and commit statuses of one commit; completed answers are kept. */
 export function ciActivities(github: Octokit) {
-  const completed = new Lru<string, { facts: CiFacts; until: number }>(5_000);
+  const completed = new Lru<string, CiFacts>(5_000);
   async function checkRuns(owner: string, repo: string, ref: string): Promise<CiFacts['checkRuns']> {
     const runs: CiFacts['checkRuns'] = [];
     for (let page = 1; ; page++) {
@@ -70,12 +66,11 @@ export function ciActivities(github: Octokit) {
     const { commit } = input;
     const key = `${input.repo}@${commit}`;
     const known = completed.get(key);
-    if (known && Date.now() < known.until) return known.facts;
+    if (known) return known;
     try {
       const [runs, found] = await Promise.all([checkRuns(owner, repo, commit), statuses(owner, repo, commit)]);
       const facts = { commit, checkRuns: runs, statuses: found };
-      const keep = keepFor(facts);
-      if (keep > 0) completed.set(key, { facts, until: Date.now() + keep });
+      if (settledGreen(facts)) completed.set(key, facts);
       return facts;
     } catch (error) {
       // GitHub answers an unknown sha with 404, or 422 "No commit found for SHA".

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Budget, parseReserve, type BudgetSettings, type Priority } from '../../domain/budget';
-import { FAILED_CI_TTL_MS, keepFor } from '../../activities/ci';
+import { settledGreen } from '../../activities/ci';
 
 /** Heroku's pool, refill and the default reserve (20 %). */
 const HEROKU: BudgetSettings = { pool: 4_500, refillPerMinute: 75, reserve: 900, staleMs: 2_000 };
@@ -211,20 +211,20 @@ describe('CI answers kept where they cannot change', () => {
   });
   test('a commit whose checks all passed is kept for good', () => {
     assert.equal(
-      keepFor({
+      settledGreen({
         commit: 'a',
-        checkRuns: [run('completed', 'success')],
+        checkRuns: [run('completed', 'success'), run('completed', 'skipped')],
         statuses: [{ context: 'ci', state: 'success' }],
       }),
-      Infinity,
+      true,
     );
   });
-  test('a completed failure is kept a few minutes only: a re-run can turn it green', () => {
-    assert.equal(keepFor({ commit: 'a', checkRuns: [run('completed', 'failure')], statuses: [] }), FAILED_CI_TTL_MS);
+  test('a completed failure is asked again: a re-run can turn it green', () => {
+    assert.equal(settledGreen({ commit: 'a', checkRuns: [run('completed', 'failure')], statuses: [] }), false);
   });
   test('a check still running, a pending status, or no report yet is asked again', () => {
-    assert.equal(keepFor({ commit: 'a', checkRuns: [run('in_progress')], statuses: [] }), 0);
-    assert.equal(keepFor({ commit: 'a', checkRuns: [], statuses: [{ context: 'ci', state: 'pending' }] }), 0);
-    assert.equal(keepFor({ commit: 'a', checkRuns: [], statuses: [] }), 0);
+    assert.equal(settledGreen({ commit: 'a', checkRuns: [run('in_progress')], statuses: [] }), false);
+    assert.equal(settledGreen({ commit: 'a', checkRuns: [], statuses: [{ context: 'ci', state: 'pending' }] }), false);
+    assert.equal(settledGreen({ commit: 'a', checkRuns: [], statuses: [] }), false);
   });
 });
