@@ -53,6 +53,14 @@ export class AppDirectory {
     return found;
   }
 
+  /** Every running pipeline and its stage apps, as last read. */
+  pipelines(): Map<string, string[]> {
+    const byWorkflow = new Map<string, string[]>();
+    for (const [app, workflowId] of this.byName)
+      byWorkflow.set(workflowId, [...(byWorkflow.get(workflowId) ?? []), app]);
+    return byWorkflow;
+  }
+
   /** Forgets what it read, e.g. after a signal found the workflow gone. */
   invalidate(): void {
     this.readAt = 0;

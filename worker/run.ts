@@ -7,7 +7,10 @@ import { createLogger, logLevel, PinoTemporalLogger } from './logging';
 import { ConveyorMetrics, serveMetrics } from './metrics';
 import { productionSettings, type WorkerSettings } from './settings';
 import { closeWorkerConnections, createWorker } from './worker';
-import { startReceiver, type Receiver } from './receiver';
+import { AppDirectory } from './app-directory';
+import { herokuClient } from './clients';
+import { startReceiver, type Receiver, type ReceiverLog } from './receiver';
+import { startConfirmer } from './subscriptions';
 
 const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
@@ -60,17 +63,31 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
   // Heroku's release webhooks, received in this process when CONVEYOR_RECEIVER_ADDRESS is set.
   let receiver: Receiver | undefined;
   let receiverConnection: Connection | undefined;
+  let stopConfirmer = () => {};
   if (settings.receiver) {
     receiverConnection = await Connection.connect({ ...settings.connectionOptions?.(), address: settings.address });
+    const client = new Client({ connection: receiverConnection, namespace: settings.namespace });
+    const directory = new AppDirectory(client, { taskQueue: settings.taskQueue });
+    const log: ReceiverLog = (level, message, fields) => logger[level](message, fields);
     receiver = await startReceiver({
-      client: new Client({ connection: receiverConnection, namespace: settings.namespace }),
+      client,
       secret: settings.receiver.secret,
       taskQueue: settings.taskQueue,
       host: settings.receiver.host,
       port: settings.receiver.port,
       metrics,
-      log: (level, message, fields) => logger[level](message, fields),
+      log,
+      directory,
     });
+    if (settings.receiver.publicUrl)
+      stopConfirmer = startConfirmer({
+        client,
+        heroku: herokuClient(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku')),
+        directory,
+        url: settings.receiver.publicUrl,
+        intervalMs: settings.receiver.confirmIntervalMs,
+        log,
+      });
   }
   const onSignal = (signal: NodeJS.Signals) =>
     logger.info('draining: no new tasks; running activities may finish', {
@@ -99,6 +116,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
     await worker.run();
   } finally {
     stopReader();
+    stopConfirmer();
     await receiver?.stop();
     await receiverConnection?.close().catch(() => undefined);
     await readerConnection?.close().catch(() => undefined);

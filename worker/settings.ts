@@ -33,6 +33,10 @@ export interface ReceiverSettings {
   port: number;
   /** CONVEYOR_HEROKU_WEBHOOK_SECRET; never logged. */
   secret: string;
+  /** CONVEYOR_RECEIVER_URL, the URL Heroku delivers to: with it the worker confirms the subscriptions every `confirmIntervalMs`. */
+  publicUrl?: string;
+  /** CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL (1h). */
+  confirmIntervalMs: number;
 }
 
 export const DEFAULT_RECEIVER_PORT = 8235;
@@ -112,7 +116,18 @@ export function receiverSettings(
     throw new SettingsError(
       `${WEBHOOK_SECRET_ENV} must be set for the webhook receiver: it is the secret Heroku signs deliveries with (conveyor webhooks install uses the same)`,
     );
-  return { host: options.host ?? bound.host, port: options.port ?? bound.port, secret };
+  const publicUrl = env.CONVEYOR_RECEIVER_URL || undefined;
+  if (publicUrl && !URL.canParse(publicUrl))
+    throw new SettingsError(
+      `CONVEYOR_RECEIVER_URL '${publicUrl}' is not a URL (e.g. https://conveyor.example.com/webhooks/heroku)`,
+    );
+  return {
+    host: options.host ?? bound.host,
+    port: options.port ?? bound.port,
+    secret,
+    ...(publicUrl ? { publicUrl } : {}),
+    confirmIntervalMs: durationSetting(env, 'CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL', '1h'),
+  };
 }
 
 /** The Temporal connection (flags, environment, profile file: see resolveTemporalTarget) and the task queue. */

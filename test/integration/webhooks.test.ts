@@ -5,6 +5,7 @@ import { AppDirectory } from '../../worker/app-directory';
 import { herokuClient } from '../../worker/clients';
 import { ConveyorMetrics } from '../../worker/metrics';
 import { signatureOf, startReceiver, type DeliveryResult, type Receiver } from '../../worker/receiver';
+import { confirmSubscriptions } from '../../worker/subscriptions';
 import { lookSignal } from '../../workflows/messages';
 import type { Service } from '../../domain/service';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
@@ -171,5 +172,22 @@ describe('Heroku release webhooks wake pipelines', () => {
       'the merge promoted by the fallback poll',
     );
     assert.equal(await looks(service), 0, 'no delivery arrived');
+  });
+
+  test('the receiver confirms the pipelines whose every app is subscribed to it, and no other', async () => {
+    const url = `${receiver.url}?confirm`;
+    const whole = await stack.launch('whole', { tick: '1h' });
+    const partial = await stack.launch('partial', { tick: '1h' });
+    await subscribe(whole, url);
+    const heroku = herokuClient(stack.sandbox.herokuUrl, stack.sandbox.token);
+    await heroku.post(`/apps/${partial.stages[0]}/webhooks`, {
+      body: { include: ['api:release'], level: 'notify', url, secret: SECRET },
+    });
+    await eventually(() => directory.workflowFor({ name: partial.stages[0] }), 30_000, 'both in the directory');
+    const told = await confirmSubscriptions({ client: stack.client, heroku, directory, url });
+    assert.ok(told.includes(`conveyor/${whole.name}`));
+    assert.ok(!told.includes(`conveyor/${partial.name}`));
+    assert.equal(await looks(whole, 'subscription'), 1);
+    assert.equal(await looks(partial, 'subscription'), 0);
   });
 });
