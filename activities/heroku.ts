@@ -326,61 +326,75 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       await pause();
     }
 
-    /** Everything before the POST: adopt an earlier attempt's effect, notice a changed target, confirm. */
+    /**
+     * Everything before the POST: adopt an earlier attempt's effect, notice a changed target, confirm.
+     * When an earlier attempt may have posted (its heartbeat said so, or the workflow recorded its
+     * confirmation, which survives a heartbeat that never reached the server), its effect is awaited
+     * while the target stays as it was decided on; then the decision is confirmed afresh.
+     */
     async function beforePost(
       request: PromotionRequest,
       earlier: { postedAt?: string } | undefined,
     ): Promise<{ outcome: PromotionOutcome } | { adopt: string } | { post: true }> {
-      const adoptable = async (): Promise<HerokuRelease | undefined> => {
-        const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
-        return newest?.slug?.id === request.slugId && (newest.status === 'pending' || newest.status === 'succeeded')
-          ? newest
+      const newestOfTarget = async (): Promise<HerokuRelease | undefined> =>
+        (await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) }))[0];
+      // The target's newest release carries the slug: an earlier attempt's effect (or an identical
+      // promotion). A failed one counts when it appeared after the decision: that POST acted, and failed.
+      const ours = (release: HerokuRelease | undefined): release is HerokuRelease =>
+        release?.slug?.id === request.slugId &&
+        (release.status !== 'failed' ||
+          (request.targetReleaseId !== undefined && release.id !== request.targetReleaseId));
+      const moved = (release: HerokuRelease | undefined): boolean =>
+        request.targetReleaseId !== undefined && (release?.id ?? null) !== request.targetReleaseId;
+      const superseded = (release: HerokuRelease | undefined) => ({
+        outcome: {
+          status: 'superseded' as const,
+          promotionId: null,
+          targetVersion: null,
+          error: `${request.targetApp} changed (now v${release?.version}) since the promotion was decided`,
+        },
+      });
+      const workflow = context.info.workflowExecution;
+      const { decision } = request;
+      const { confirm: ask } = options;
+      const confirm =
+        decision && ask && workflow
+          ? () => ask(workflow, { to: request.targetApp, id: decision.id, now: Date.now() })
           : undefined;
-      };
-      let found = await adoptable();
-      // An earlier attempt posted and never heard back (a lost answer): Heroku may still be
-      // creating the target's release, so wait for it a while before posting again.
-      if (!found && earlier?.postedAt) {
-        const deadline = Date.parse(earlier.postedAt) + ambiguousPostWaitMs;
-        while (!found && Date.now() < deadline) {
-          context.heartbeat(earlier);
-          await context.sleep(pollIntervalMs);
-          found = await adoptable();
-        }
-      }
-      if (found) return { adopt: found.id };
+
+      let newest = await newestOfTarget();
+      if (ours(newest)) return { adopt: newest.id };
       // The target moved on since the decision (a hotfix, another promotion): posting now could
       // overwrite it. Nothing is posted; the workflow decides again on what it sees next.
-      if (request.targetReleaseId !== undefined) {
-        const [newest] = await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) });
-        if ((newest?.id ?? null) !== request.targetReleaseId) {
-          return {
-            outcome: {
-              status: 'superseded',
-              promotionId: null,
-              targetVersion: null,
-              error: `${request.targetApp} changed (now v${newest?.version}) since the promotion was decided`,
-            },
-          };
+      if (moved(newest)) return superseded(newest);
+      let answer = confirm ? await confirm() : undefined;
+      const postedAt = [earlier?.postedAt, answer?.postedAt]
+        .filter((t): t is string => !!t)
+        .sort()
+        .at(-1);
+      if (postedAt) {
+        // An earlier attempt posted and never heard back (a lost answer): Heroku may still be
+        // creating the target's release, so wait for it a while before posting again.
+        const deadline = Date.parse(postedAt) + ambiguousPostWaitMs;
+        while (Date.now() < deadline) {
+          context.heartbeat({ postedAt });
+          await context.sleep(pollIntervalMs);
+          newest = await newestOfTarget();
+          if (ours(newest)) return { adopt: newest.id };
+          if (moved(newest)) return superseded(newest);
         }
+        // Nothing came of it: the earlier POST did not act. Whether to post is decided on today's facts.
+        if (confirm) answer = await confirm();
       }
-      const workflow = context.info.workflowExecution;
-      if (request.decision && options.confirm && workflow) {
-        const answer = await options.confirm(workflow, {
-          to: request.targetApp,
-          id: request.decision.id,
-          now: Date.now(),
-        });
-        if (!answer.stands)
-          return {
-            outcome: {
-              status: 'withdrawn',
-              promotionId: null,
-              targetVersion: null,
-              error: answer.reason ?? 'the decision no longer stands',
-            },
-          };
-      }
+      if (answer && !answer.stands)
+        return {
+          outcome: {
+            status: 'withdrawn',
+            promotionId: null,
+            targetVersion: null,
+            error: answer.reason ?? 'the decision no longer stands',
+          },
+        };
       return { post: true };
     }
   }

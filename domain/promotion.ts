@@ -122,6 +122,11 @@ export interface ConfirmAnswer {
   stands: boolean;
   /** Why not, when it does not. */
   reason?: string;
+  /**
+   * When an earlier attempt of this promotion was confirmed (and so may have posted): the activity
+   * then waits for that POST's effect before it posts again. Durable, unlike a heartbeat.
+   */
+  postedAt?: string;
 }
 
 export const CONFIRM_PROMOTION_UPDATE = 'confirm-promotion';

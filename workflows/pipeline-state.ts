@@ -485,14 +485,15 @@ export class PipelineState {
     const decision = this.decisions.get(request.to);
     if (!record || !decision || decision.id !== request.id)
       return { stands: false, reason: `no promotion into ${request.to} is waiting for its POST` };
+    const earlier = record.phase === 'posted' && record.postedAt ? { postedAt: record.postedAt } : {};
     const reason = this.withdrawal(decision, request.now, ttlMs);
-    if (reason) return { stands: false, reason };
+    if (reason) return { stands: false, reason, ...earlier };
     this.inFlight.set(request.to, { ...record, phase: 'posted', postedAt: iso(request.now) });
     // An approval is spent by the promotion it let through, once posted, never by one withdrawn.
     this.approvals = this.approvals.filter((a) => a.stage !== request.to);
     delete this.waiting[request.to];
     delete this.retry[request.to];
-    return { stands: true };
+    return { stands: true, ...earlier };
   }
 
   /** Why a decision no longer stands, or undefined when it does. */

@@ -213,6 +213,17 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   state.refuseManual(
     'the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds',
   );
+  // A promotion can take minutes (a release phase, a slow Heroku): until the last one ends the
+  // pipeline keeps looking at its stages, starting nothing, so it never stops reconciling.
+  if (patched('observe-while-draining')) {
+    while (inFlight.length > 0) {
+      run.wake = false;
+      await condition(() => run.wake || inFlight.length === 0, state.service.tickMs, {
+        summary: 'handing over: waiting for promotions in flight',
+      });
+      if (inFlight.length > 0) await look(state);
+    }
+  }
   await Promise.all(inFlight);
   sendNotices();
   await Promise.all(notifying);
@@ -223,6 +234,21 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     carried: state.carry(),
     ...(run.webhookSeenAt !== undefined ? { webhooks: { seenAt: run.webhookSeenAt } } : {}),
   });
+}
+
+/** An observation and nothing more: while a run hands over, status stays current and nothing starts. */
+async function look(state: PipelineState): Promise<void> {
+  const { service, config } = state;
+  try {
+    const observation = await observePipeline.executeWithOptions(
+      { summary: `observe ${service.pipeline} (handing over)` },
+      [{ pipeline: service.pipeline, stages: service.stages, soakMs: service.minAgeMs }],
+    );
+    if (state.config === config) state.observed(observation);
+  } catch (error) {
+    const { reason, permanent } = explain(error);
+    state.blockedBy(`cannot observe pipeline ${service.pipeline}: ${reason}`, permanent, Date.now());
+  }
 }
 
 /**

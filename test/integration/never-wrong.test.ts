@@ -199,4 +199,26 @@ describe('a manual promotion while the run hands over (continue-as-new)', () => 
     );
     assert.ok(later.observedAt);
   });
+
+  test('a run waiting for a slow promotion to hand over keeps observing its stages', async () => {
+    const service = await stack.launch('drain-looks', { minAge: '0s', tick: '300ms' }, { maxHistoryEvents: 30 });
+    await stack.sandbox.scenario.merge(service.pipeline);
+    const first = await eventually(
+      async () => (await status(stack, service)).inFlight[0],
+      30_000,
+      'a slow promotion in flight',
+    );
+    const seen = new Set<string>();
+    const deadline = Date.now() + 4_000;
+    while (Date.now() < deadline) {
+      const now = await status(stack, service);
+      if (now.inFlight[0]?.decisionId !== first.decisionId) break;
+      if (now.observedAt) seen.add(now.observedAt);
+      await pause(200);
+    }
+    assert.ok(
+      seen.size >= 2,
+      `observations while promotion ${first.decisionId} was in flight: ${[...seen].join(', ')}`,
+    );
+  });
 });

@@ -44,6 +44,21 @@ describe('a decided promotion is confirmed right before its POST', () => {
     assert.equal(state.status().inFlight[0].phase, 'posted');
   });
 
+  test('a second confirmation tells when the first was posted, so a retry whose heartbeat was lost waits for that POST', () => {
+    const { state } = decided();
+    confirm(state, T0 + 1_000);
+    assert.deepEqual(confirm(state, T0 + 3_000), { stands: true, postedAt: new Date(T0 + 1_000).toISOString() });
+  });
+
+  test('a posted promotion whose reason has gone since is withdrawn, still saying when it was posted', () => {
+    const { state } = decided();
+    confirm(state, T0 + 1_000);
+    state.pauseBy({ reason: 'incident', by: 'ana' }, T0 + 2_000);
+    const answer = confirm(state, T0 + 3_000);
+    assert.equal(answer.stands, false);
+    assert.equal(answer.postedAt, new Date(T0 + 1_000).toISOString());
+  });
+
   const withdrawals: { name: string; change: (state: PipelineState) => void; reason: RegExp; now?: number }[] = [
     {
       name: 'a pause that began after the decision',
