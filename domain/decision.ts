@@ -2,6 +2,13 @@ import type { Approval, WaitingApproval } from './approval';
 import type { CommitAnswers } from './commits';
 import type { Freeze } from './freeze';
 import { judge, type Candidate, type Judgement, type TargetHealth } from './gates';
+import { ageGate } from './gates/age';
+import { allowGate } from './gates/allow';
+import { branchGate } from './gates/branch';
+import { forwardGate } from './gates/forward';
+import type { Gate } from './gates/gate';
+import { windowGate } from './gates/window';
+import { hold } from './verdict';
 import { shortSha } from './observation';
 import { manualCandidate, overrule, type ManualPromotion } from './override';
 import type { Pause } from './pause';
@@ -36,6 +43,53 @@ export interface DecisionInput {
   waiting: Readonly<Record<string, WaitingApproval>>;
   /** Operators' requests waiting for this decision, per target stage. */
   manual: ReadonlyMap<string, ManualPromotion>;
+  /**
+   * Target stages whose costly facts (CI, formation, incident, alerts, URLs, webhook) this pass did
+   * not gather because a gate that needs no I/O held them (costlyFactsNeeded). Such a candidate never
+   * goes on this pass: if those gates opened meanwhile, it is judged whole on the next.
+   */
+  deferred?: ReadonlySet<string>;
+}
+
+/**
+ * The gates that need no I/O: a pause or freeze, the window, the age, and branch and forward on the
+ * commit answers already known (compare answers about fixed commits are kept for good). A candidate
+ * one of them holds would not move whatever CI, formation, incident, alerts, URLs or a webhook said.
+ */
+export const cheapGates: readonly Gate[] = [allowGate, windowGate, ageGate, branchGate, forwardGate];
+
+/** What costlyFactsNeeded looks at: the plan, the clock, the holds and the commit answers known. */
+export type FactsInput = Pick<DecisionInput, 'service' | 'plans' | 'now' | 'pause' | 'freeze' | 'commits'> & {
+  /** Target stages an operator's request waits on: judged whole, since a request may overrule the cheap gates. */
+  manual: Iterable<string>;
+};
+
+/**
+ * Which candidates' target stages need their costly facts this pass, pure: those every cheap gate
+ * lets through, and those an operator's request waits on. The rest are held by what costs nothing
+ * to know, so nothing is fetched for them until that changes.
+ */
+export function costlyFactsNeeded(input: FactsInput): string[] {
+  const manual = new Set(input.manual);
+  const context = {
+    service: input.service,
+    now: input.now,
+    pause: input.pause,
+    freeze: input.service.ignoreFreeze ? null : input.freeze,
+    commits: input.commits,
+    health: {},
+  };
+  return input.plans.flatMap((plan) =>
+    plan.kind === 'candidate' && (manual.has(plan.pair.to) || judge(plan.candidate, context, cheapGates).ok)
+      ? [plan.pair.to]
+      : [],
+  );
+}
+
+/** A candidate judged without its costly facts (the cheap gates held when they were gathered) waits for the next pass. */
+function unread(judgement: Judgement, now: number): Judgement {
+  const verdict = hold('checks', 'CI and health checks not read yet: the gates that held opened meanwhile', now);
+  return { verdicts: [...judgement.verdicts, verdict], ok: false, recheckAt: verdict.recheckAt };
 }
 
 /** What one pass decided; the pipeline state applies it, nothing else changes anything. */
@@ -104,14 +158,19 @@ export function decide(input: DecisionInput): Decision {
         answers[plan.pair.to] = { started: false, message: `nothing to promote into ${plan.pair.to}: ${plan.reason}` };
       return { from: plan.pair.from, to: plan.pair.to, reason: plan.reason, state: plan.kind, verdicts: [] };
     }
-    const judgement = judge(plan.candidate, context);
+    // Without its costly facts a candidate is never let through, by the gates or by hand.
+    const whole = (candidate: Candidate) => {
+      const judged = judge(candidate, context);
+      return input.deferred?.has(plan.pair.to) && (judged.ok || manual) ? unread(judged, input.now) : judged;
+    };
+    const judgement = whole(plan.candidate);
     if (manual) {
       // Refused requests change nothing else: what the gates allow still goes.
       const asked = manualCandidate(plan.candidate, manual);
       const ruling =
         typeof asked === 'string'
           ? null
-          : overrule(asked === plan.candidate ? judgement.verdicts : judge(asked, context).verdicts, manual);
+          : overrule(asked === plan.candidate ? judgement.verdicts : whole(asked).verdicts, manual);
       if (typeof asked === 'string') answers[plan.pair.to] = { started: false, message: asked };
       else if (ruling?.ok) {
         start.push({ candidate: asked, manual: { ...manual, skippedGates: ruling.skipped } });

@@ -29,6 +29,11 @@ export interface PlanMemory {
   soak?: { now: number; commits: CommitAnswers };
   /** Per target stage, a slug whose failure there an operator asked to retry (`retry` update). */
   retry?: Readonly<Record<string, string>>;
+  /**
+   * Pairs compared by slug only, as workflows recorded before `pay-for-change` did: one commit from
+   * two builds was then a candidate (held by forward). Absent: it is in sync.
+   */
+  slugOnly?: boolean;
 }
 
 export type PairPlan =
@@ -65,7 +70,7 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
   const target = to.current;
   if (target?.slugId === newest.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };
   // One commit built twice (apps built one by one before they were coupled): the same code, nothing to move.
-  if (target && sameCode(target, newest))
+  if (target && !memory.slugOnly && sameCode(target, newest))
     return {
       pair,
       kind: 'in-sync',
@@ -75,7 +80,7 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(newest.commit)}` };
   }
   // Older releases of the source running the target's commit bring nothing the target lacks.
-  const runs = memory.soak ? untilCode(soakRuns(from, target), target) : [];
+  const runs = memory.soak ? untilCode(soakRuns(from, target), memory.slugOnly ? null : target) : [];
   const chosen = memory.soak ? chooseSoaked(runs, service.minAgeMs, memory.soak.now, memory.soak.commits) : null;
   const source = chosen?.release ?? newest;
   if (to.latest?.status === 'pending' && to.latest.slugId === source.slugId) {

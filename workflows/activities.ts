@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NOT_POSTED } from '../domain/promotion';
 
@@ -15,6 +15,13 @@ export const {
   ciFacts,
   webhookCheck,
 } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
+});
+
+// The observation as a local activity (`pay-for-change`): one marker in history per look, instead of
+// an activity's three events and a second workflow task.
+export const { observePipeline: observeLocally } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });

@@ -1,4 +1,5 @@
 import type { CommitAnswers } from '../domain/commits';
+import { costlyFactsNeeded } from '../domain/decision';
 import type { TargetHealth } from '../domain/gates';
 import type { PairPlan } from '../domain/plan';
 import type { Service } from '../domain/service';
@@ -24,6 +25,12 @@ export interface PassFeatures {
   soak: boolean;
   /** A decided promotion confirms its decision before its POST (and its facts are kept fresh). */
   confirm: boolean;
+  /**
+   * Pay only for what can change the answer (`pay-for-change`): one commit from two builds is in
+   * sync, and the costly facts (CI, formation, incident, alerts, URLs, webhook) are gathered only for
+   * candidates the gates that need no I/O let through (domain/decision.ts costlyFactsNeeded).
+   */
+  cheapFirst?: boolean;
 }
 
 /** What a pass knows once it has asked GitHub and the health sources: the plan and the facts its gates judge. */
@@ -31,6 +38,8 @@ export interface PassFacts {
   plans: PairPlan[];
   answers: CommitAnswers;
   health: Record<string, TargetHealth>;
+  /** Candidates' target stages whose costly facts were not gathered: a cheap gate held them. */
+  deferred: Set<string>;
 }
 
 /**
@@ -41,7 +50,9 @@ export interface PassFacts {
 export async function gatherFacts(state: PipelineState, service: Service, features: PassFeatures): Promise<PassFacts> {
   let answers: CommitAnswers = {};
   let health: Record<string, TargetHealth> = {};
-  let plans = state.plan(features.waitForPendingTargets, features.soak ? Date.now() : undefined, service);
+  const slugOnly = !features.cheapFirst;
+  const plan = (now?: number) => state.plan(features.waitForPendingTargets, now, service, slugOnly);
+  let plans = plan(features.soak ? Date.now() : undefined);
   if (features.soak) {
     // Soak ancestry answers can change which release is the candidate: ask, then plan once more.
     for (let round = 0; round < 2; round++) {
@@ -50,9 +61,10 @@ export async function gatherFacts(state: PipelineState, service: Service, featur
       const asked = await compareCommits({ repo: service.repo, questions });
       state.learn(questions, asked);
       answers = { ...answers, ...asked };
-      plans = state.plan(features.waitForPendingTargets, Date.now(), service);
+      plans = plan(Date.now());
     }
   }
+  if (features.cheapFirst) return gatherCostly(state, service, features, plans, answers);
   // Workflows recorded before the CI, zero-downtime and webhook gates asked for none of them.
   const requests = state.healthRequests(plans, features.platformChecks, features.confirm);
   const questions = features.soak ? [] : state.questions(plans);
@@ -64,7 +76,52 @@ export async function gatherFacts(state: PipelineState, service: Service, featur
   state.learn(questions, asked);
   answers = { ...answers, ...asked };
   state.learnHealth(health);
-  return { plans, answers, health };
+  return { plans, answers, health, deferred: new Set() };
+}
+
+/**
+ * Cheapest first: the commit answers, then the costly facts of the candidates the cheap gates let
+ * through (and of decided promotions waiting for their POST). A signal or request that lands while
+ * they are read can let another candidate through: its facts are read at once, in a second round.
+ */
+async function gatherCostly(
+  state: PipelineState,
+  service: Service,
+  features: PassFeatures,
+  plans: PairPlan[],
+  known: CommitAnswers,
+): Promise<PassFacts> {
+  const questions = state.questions(plans);
+  const asked = questions.length > 0 ? await compareCommits({ repo: service.repo, questions }) : {};
+  state.learn(questions, asked);
+  const answers = { ...known, ...asked };
+  const wanted = new Set(state.healthRequests(plans, features.platformChecks, false).map((r) => r.stage));
+  const health: Record<string, TargetHealth> = {};
+  const gathered = new Set<string>();
+  for (let round = 0; round < 2; round++) {
+    const { pause, freeze, commits, manual } = state.cheapFacts();
+    const needed = new Set(
+      costlyFactsNeeded({
+        service,
+        plans,
+        now: Date.now(),
+        pause,
+        freeze,
+        commits: { ...commits, ...answers },
+        manual,
+      }),
+    );
+    const candidates = plans.filter((p) => p.kind === 'candidate' && needed.has(p.pair.to));
+    // Decided promotions are asked about on the first round only: their confirmation reads the newest.
+    const requests = state
+      .healthRequests(candidates, features.platformChecks, features.confirm && round === 0)
+      .filter((r) => !gathered.has(r.stage));
+    if (requests.length === 0) break;
+    Object.assign(health, await gatherHealth(requests));
+    for (const request of requests) gathered.add(request.stage);
+  }
+  state.learnHealth(health);
+  return { plans, answers, health, deferred: new Set([...wanted].filter((stage) => !gathered.has(stage))) };
 }
 
 /** Health facts per target stage; a source that cannot be read is a fact too (the gate fails closed). */

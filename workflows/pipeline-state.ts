@@ -253,7 +253,7 @@ export class PipelineState {
    * The reconcile plan over the last observation. With `now`, the candidate of a pair is the newest
    * source release that has soaked (domain/soak.ts); without, the one the source runs.
    */
-  plan(waitForPendingTargets = true, now?: number, service: Service = this.service): PairPlan[] {
+  plan(waitForPendingTargets = true, now?: number, service: Service = this.service, slugOnly = false): PairPlan[] {
     if (!this.observation) return [];
     return planPairs(service, this.observation, {
       inFlight: [...this.inFlight.keys()],
@@ -262,7 +262,13 @@ export class PipelineState {
       waitForPendingTargets,
       retry: this.retry,
       ...(now === undefined ? {} : { soak: { now, commits: this.commitCache } }),
+      ...(slugOnly ? { slugOnly } : {}),
     });
+  }
+
+  /** What the gates that need no I/O look at (facts.ts gathers costly facts only where they let a candidate through). */
+  cheapFacts(): { pause: Pause | null; freeze: Freeze | null; commits: CommitAnswers; manual: string[] } {
+    return { pause: this.pause, freeze: this.freeze, commits: this.commitCache, manual: [...this.manual.keys()] };
   }
 
   /** GitHub questions the plan needs that are not answered for good already. */
@@ -379,9 +385,11 @@ export class PipelineState {
     answers: CommitAnswers,
     now: number,
     health: Record<string, TargetHealth> = {},
+    deferred: ReadonlySet<string> = new Set(),
   ): Go[] {
     const commits = { ...this.commitCache, ...answers };
     const decision = decide({
+      deferred,
       service: this.service,
       plans,
       now,

@@ -32,7 +32,7 @@ import {
 } from './messages';
 import { currentDetails, fleetSummary } from '../domain/fleet';
 import { PipelineState, type CarriedState, type Go } from './pipeline-state';
-import { awaitRelease, explain, notify, observePipeline, readCurrentFreeze } from './activities';
+import { awaitRelease, explain, notify, observeLocally, observePipeline, readCurrentFreeze } from './activities';
 import { gatherFacts, type PassFacts, type PassFeatures } from './facts';
 import { promotionSaga, type Launch } from './promotion-saga';
 import { Operations, type Run } from './operations';
@@ -61,6 +61,8 @@ export interface PipelineInput {
 /** The fallback poll while webhooks reach the pipeline, unless the service sets `webhookTickMs`. */
 const WEBHOOK_TICK_MS = 10 * 60_000;
 const WEBHOOK_TRUST_MS = 24 * 60 * 60_000;
+/** How stale the fleet memo's observedAt may get while nothing else changes (pay-for-change). */
+const MEMO_REFRESH_MS = 10 * 60_000;
 
 /** One service's pipeline, reconciled for ever: observe, judge, promote, sleep until something changes. */
 export async function pipeline(input: PipelineInput): Promise<void> {
@@ -132,14 +134,19 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   let published = '';
   let memo = '';
-  const publish = (fleetMemo: boolean) => {
+  let memoAt = 0;
+  const publish = (fleetMemo: boolean, quiet: boolean) => {
     const status = state.safeStatus();
     setCurrentDetails(currentDetails(status));
     if (fleetMemo) {
       const fleet = fleetSummary(status, state.service.repo);
-      const text = JSON.stringify(fleet);
-      if (text !== memo) {
+      // Quiet: a look that changed nothing but observedAt costs no history event; observedAt is
+      // brought up to date with the next real change, or every MEMO_REFRESH_MS.
+      const text = JSON.stringify(quiet ? { ...fleet, observedAt: null } : fleet);
+      const now = Date.now();
+      if (text !== memo || (quiet && now - memoAt >= MEMO_REFRESH_MS)) {
         memo = text;
+        memoAt = now;
         upsertMemo({ fleet });
       }
     }
@@ -191,7 +198,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     await reconcile(state, startPromotion, nudge);
     if (patched('watch-pending-releases')) watchReleases();
     run.passes++;
-    publish(patched('fleet-memo'));
+    publish(patched('fleet-memo'), patched('pay-for-change'));
     sendNotices();
     const now = Date.now();
     // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
@@ -263,6 +270,8 @@ async function reconcile(
 ): Promise<void> {
   const { service, config } = state;
   const soak = patched('soak-from-start');
+  // Pay only for what can change the answer: a local observation, costly facts after the cheap gates.
+  const cheapFirst = patched('pay-for-change');
   const changed = () => {
     if (state.config === config) return false;
     again();
@@ -270,9 +279,10 @@ async function reconcile(
   };
   let observation;
   try {
-    observation = await observePipeline.executeWithOptions({ summary: `observe ${service.pipeline}` }, [
-      { pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) },
-    ]);
+    observation = await (cheapFirst ? observeLocally : observePipeline).executeWithOptions(
+      { summary: `observe ${service.pipeline}` },
+      [{ pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) }],
+    );
   } catch (error) {
     const { reason, permanent } = explain(error);
     state.blockedBy(`cannot observe pipeline ${service.pipeline}: ${reason}`, permanent, Date.now());
@@ -285,6 +295,7 @@ async function reconcile(
     platformChecks: patched('platform-checks'),
     soak,
     confirm: patched('confirm-before-post'),
+    cheapFirst,
   };
   let facts: PassFacts;
   try {
@@ -301,5 +312,6 @@ async function reconcile(
     observation.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as [string, string]] : [])),
   );
   const launch: Launch = { pipelineId: observation.pipelineId, appIds, latestIds, confirm: features.confirm };
-  for (const go of state.decide(facts.plans, facts.answers, Date.now(), facts.health)) startPromotion(go, launch);
+  for (const go of state.decide(facts.plans, facts.answers, Date.now(), facts.health, facts.deferred))
+    startPromotion(go, launch);
 }
