@@ -151,11 +151,7 @@ describe('Heroku release webhooks wake pipelines', () => {
 
   test('a lost delivery is caught by the fallback poll', async () => {
     const service = await stack.launch('lost', { tick: '1s', minAge: '1s', webhookTickMs: 3_000 });
-    // Deliveries go to a port nobody listens on: every one is lost (notify level: one attempt).
-    const stopped = await startReceiver({ client: stack.client, secret: SECRET, taskQueue: stack.taskQueue });
-    const nowhere = stopped.url;
-    await stopped.stop();
-    await subscribe(service, nowhere);
+    await subscribe(service, receiver.url);
     await confirmSubscription(service);
     await eventually(
       async () => {
@@ -165,13 +161,42 @@ describe('Heroku release webhooks wake pipelines', () => {
       30_000,
       'the slow fallback poll',
     );
-    const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(
-      async () => (await commitsByStage(stack, service))[1] === merged.sha,
-      60_000,
-      'the merge promoted by the fallback poll',
-    );
+    // Every delivery is lost on the way (the sandbox's seeded fault; notify level: one attempt).
+    stack.sandbox.webhooks.configure({ lost: 1 });
+    try {
+      const merged = await stack.sandbox.scenario.merge(service.pipeline);
+      await eventually(
+        async () => (await commitsByStage(stack, service))[1] === merged.sha,
+        60_000,
+        'the merge promoted by the fallback poll',
+      );
+    } finally {
+      stack.sandbox.webhooks.configure({ lost: 0 });
+    }
     assert.equal(await looks(service), 0, 'no delivery arrived');
+  });
+
+  test('Heroku delivering every event twice wakes the pipeline once per event', async () => {
+    const service = await stack.launch('doubled', { tick: '1h', minAge: '1h' });
+    await eventually(() => directory.workflowFor({ name: service.stages[0] }), 30_000, 'the pipeline in the directory');
+    await subscribe(service, receiver.url);
+    const heroku = herokuClient(stack.sandbox.herokuUrl, stack.sandbox.token);
+    const duplicates = await counted('duplicate');
+    stack.sandbox.webhooks.configure({ duplicated: 1 });
+    try {
+      await stack.sandbox.scenario.merge(service.pipeline);
+      // A merge is two events on the first app: the release created, and its release phase done.
+      await eventually(
+        async () => (await counted('duplicate')) - duplicates >= 2,
+        30_000,
+        'both events delivered twice',
+      );
+    } finally {
+      stack.sandbox.webhooks.configure({ duplicated: 0 });
+    }
+    const events = (await heroku.get(`/apps/${service.stages[0]}/webhook-events`)) as unknown[];
+    assert.equal(events.length, 2);
+    assert.equal(await looks(service), 2);
   });
 
   test('the receiver confirms the pipelines whose every app is subscribed to it, and no other', async () => {
