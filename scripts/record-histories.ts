@@ -3,6 +3,8 @@
 //   npx tsx scripts/record-histories.ts [name]            a pipeline: pause, merge, resume, roll out
 //   npx tsx scripts/record-histories.ts NAME --control     conveyor/control: freeze, unfreeze 1 s later
 //                                                        (inside the second-pass wait), freeze again
+//   npx tsx scripts/record-histories.ts NAME --webhooks    a pipeline told its apps are subscribed (slow
+//                                                        fallback poll), woken by a webhook look, rolling out
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freezeAll, pausePipeline, resumePipeline, unfreezeAll } from '../client/pipelines';
@@ -12,8 +14,10 @@ import { commitsByStage, startStack, type Stack } from '../test/support/stack';
 import { ensureDevServer } from '../temporal/dev-server';
 import { freePort } from '../temporal/free-port';
 import { eventually } from '../test/support/temporal';
+import { lookSignal } from '../workflows/messages';
 
 const control = process.argv.includes('--control');
+const webhooks = process.argv.includes('--webhooks');
 const name =
   process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? (control ? 'control-freeze' : 'pipeline-rollout');
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,6 +28,17 @@ async function recordPipeline(stack: Stack): Promise<string> {
   const merged = await stack.sandbox.scenario.merge(service.pipeline, { message: 'recorded change' });
   await pause(2_000);
   await resumePipeline(stack.client, service.name, 'recorder');
+  await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000);
+  return `conveyor/${service.name}`;
+}
+
+async function recordWebhooks(stack: Stack): Promise<string> {
+  const service = await stack.launch('hooked', { minAge: '1s', tick: '1s', webhookTickMs: 2_000 });
+  const handle = stack.client.workflow.getHandle(`conveyor/${service.name}`);
+  await handle.signal(lookSignal, { source: 'subscription' });
+  await pause(3_000);
+  const merged = await stack.sandbox.scenario.merge(service.pipeline, { message: 'recorded change' });
+  await handle.signal(lookSignal, { source: 'webhook', app: service.stages[0] });
   await eventually(async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha), 60_000);
   return `conveyor/${service.name}`;
 }
@@ -42,7 +57,11 @@ const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`,
 process.env.CONVEYOR_TEST_TEMPORAL_ADDRESS = server.address;
 const stack = await startStack();
 try {
-  const workflowId = control ? await recordControl(stack) : await recordPipeline(stack);
+  const workflowId = control
+    ? await recordControl(stack)
+    : webhooks
+      ? await recordWebhooks(stack)
+      : await recordPipeline(stack);
   // The temporal CLI writes the JSON form the SDK's replayer reads.
   const history = await stack.temporal('workflow', 'show', '--workflow-id', workflowId, '--output', 'json');
   const file = join(projectRoot, 'test', 'histories', `${name}.json`);
