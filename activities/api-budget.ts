@@ -105,7 +105,8 @@ export class ApiBudget {
     const delay = clampRetry(this.budget.retryDelayMs(caller.priority, now, ahead));
     const { reserve } = this.budget.settings;
     throw ApplicationFailure.create({
-      message: `${this.api} budget short: about ${Math.max(0, Math.floor(this.budget.estimate(now)))} requests left, ${reserve} kept for people, ${ahead} calls ahead; trying again in ${Math.ceil(delay / 1000)} s`,
+      // The same words every time (status and the 'blocked' notice compare them); the wait is in nextRetryDelay.
+      message: `${this.api} API budget short: the token's pool is down to the ${reserve} requests kept for people; waiting for this pipeline's turn`,
       type: `${this.api}RateLimited`,
       nonRetryable: false,
       nextRetryDelay: delay,

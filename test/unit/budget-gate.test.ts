@@ -1,0 +1,84 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type Heroku from 'heroku-client';
+import { ApplicationFailure } from '@temporalio/activity';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApiBudget, budgetHeroku } from '../../activities/api-budget';
+import { classify } from '../../activities/errors';
+
+const SETTINGS = { pool: 4_500, refillPerMinute: 75, reserve: 900, staleMs: 2_000 };
+
+/** A heroku-client stand-in: answers `answer` (or throws it when it is an Error-like failure). */
+function fakeHeroku(answer: () => unknown): Heroku {
+  return {
+    request: () => {
+      const value = answer();
+      return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
+    },
+  } as unknown as Heroku;
+}
+
+describe('API budget in a worker: waiting calls and 429s', () => {
+  test('a call that would wait longer than its activity may fails retryable, told to come back when its turn comes', async () => {
+    const budget = new ApiBudget('Heroku', SETTINGS);
+    budget.counted({ remaining: SETTINGS.reserve });
+    const refused = await budget.acquire({ priority: 'routine', key: 'conveyor/a', waitCapMs: 20 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.ok(refused instanceof ApplicationFailure, 'refused with an ApplicationFailure');
+    assert.equal(refused.type, 'HerokuRateLimited');
+    assert.equal(refused.nonRetryable, false);
+    assert.match(refused.message, /Heroku API budget short: .* 900 requests kept for people/);
+    const delay = Number(refused.nextRetryDelay);
+    assert.ok(delay > 0 && delay <= 1_000, `the next token is about a second away: ${delay} ms`);
+  });
+
+  test('a 429 from Heroku is retried when the bucket is back above the reserve, not sooner', async () => {
+    const budget = new ApiBudget('Heroku', SETTINGS);
+    budget.counted({ remaining: 3_000 });
+    const limited = Object.assign(new Error('Expected response to be successful, got 429'), {
+      statusCode: 429,
+      body: { id: 'rate_limit', message: 'Your account reached the API rate limit' },
+    });
+    const heroku = budgetHeroku(
+      fakeHeroku(() => limited),
+      budget,
+    );
+    // An observation's call, as a worker runs it.
+    const observing = new MockActivityEnvironment({ activityType: 'observePipeline', startToCloseTimeoutMs: 30_000 });
+    const error = await observing.run(() =>
+      heroku.request({ method: 'GET', path: '/apps/a' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
+    let failure: unknown;
+    try {
+      classify('Heroku', 'GET /apps/a', error);
+    } catch (e) {
+      failure = e;
+    }
+    assert.ok(failure instanceof ApplicationFailure);
+    assert.equal(failure.type, 'HerokuRateLimited');
+    // 901 tokens at 75 a minute is 12 minutes: the retry waits for the refill above the reserve.
+    const delay = Number(failure.nextRetryDelay);
+    assert.ok(delay >= 11 * 60_000 && delay <= 15 * 60_000, `told to wait about 12 minutes: ${delay} ms`);
+  });
+
+  test('a person’s command is not held by the reserve, and the free count is asked before the first call', async () => {
+    const asked: string[] = [];
+    const heroku = budgetHeroku(
+      {
+        request: (options: { path: string }) => {
+          asked.push(options.path);
+          return Promise.resolve(options.path === '/account/rate-limits' ? { remaining: 100 } : { id: 'x' });
+        },
+      } as unknown as Heroku,
+      new ApiBudget('Heroku', SETTINGS),
+    );
+    // Outside any activity the caller is a person: 100 left is inside the reserve, and still it goes.
+    assert.deepEqual(await heroku.request({ method: 'GET', path: '/apps/a' }), { id: 'x' });
+    assert.deepEqual(asked, ['/account/rate-limits', '/apps/a']);
+  });
+});
