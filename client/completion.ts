@@ -14,7 +14,8 @@ function entries(program: Command): { global: string[]; commands: Entry[] } {
     commands: program.commands.map((c) => ({
       name: c.name(),
       description: c.description().split('\n')[0],
-      options: [...flags(c), '--help'],
+      // A command with subcommands (`webhooks install|status`) completes its subcommands' flags too.
+      options: [...new Set([...flags(c), ...c.commands.flatMap(flags), '--help'])],
     })),
   };
 }
