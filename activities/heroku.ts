@@ -299,6 +299,16 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
           source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
           targets: [{ app: { id: request.targetAppId } }],
         },
+      }).catch((error: unknown) => {
+        // Refused (4xx, e.g. a pipeline recreated since it was observed): Heroku did not act.
+        if (error instanceof ApplicationFailure && error.type === 'HerokuRejected')
+          throw ApplicationFailure.create({
+            message: error.message,
+            type: NOT_POSTED,
+            nonRetryable: true,
+            cause: error,
+          });
+        throw error;
       });
       promotionId = promotion.id;
       context.heartbeat({ promotionId });

@@ -13,6 +13,7 @@ const invoke: { [M in Method]: (scenario: Scenario, body: ReturnType<Requests[M]
   pushBranch: (s, { service, branch, message }) => s.pushBranch(service, branch, { message }),
   handDeploy: (s, { service, app, ...options }) => s.handDeploy(service, app, options),
   rebuild: (s, { service, app }) => s.rebuild(service, app),
+  recreatePipeline: (s, { service }) => s.recreatePipeline(service),
   setReleasePhase: (s, { app, fail }) => s.setReleasePhase(app, { fail }),
   releases: (s, { app }) => s.releases(app),
   promotions: (s) => s.promotions(),

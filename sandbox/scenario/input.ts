@@ -106,6 +106,7 @@ export const scenarioRequests = {
   pushBranch: z.object({ service: z.string(), branch: branchName, message }).strict(),
   handDeploy: z.object({ service: z.string(), app: z.string(), ...handDeployFields }).strict(),
   rebuild: z.object({ service: z.string(), app: z.string() }).strict(),
+  recreatePipeline: z.object({ service: z.string() }).strict(),
   setReleasePhase: z.object({ app: z.string(), fail: z.string().min(1).optional() }).strict(),
   releases: z.object({ app: z.string() }).strict(),
   promotions: z.object({}).strict(),

@@ -61,7 +61,9 @@ export interface ScenarioRelease {
 
 export interface ScenarioPromotion {
   id: string;
+  /** Name of the pipeline (which may have been destroyed since), and its id. */
   pipeline: string;
+  pipelineId: string;
   /** Source app name. */
   source: string;
   sourceRelease: { id: string; version: number };
@@ -100,6 +102,9 @@ export class Scenario {
     private readonly platform: Platform,
     private readonly limiter: RateLimiter,
   ) {}
+
+  /** Names of pipelines destroyed by `recreatePipeline`, by id: their promotions still name them. */
+  private readonly destroyedPipelines = new Map<string, string>();
 
   private get state(): SandboxState {
     return this.platform.store.state;
@@ -195,6 +200,29 @@ export class Scenario {
     const sha = running ? this.commitOf(running) : null;
     if (!sha) throw new ScenarioError(`${app} runs no commit to build again`);
     return this.deploy(target.id, this.commitIn(found.repo, sha));
+  }
+
+  /**
+   * The service's pipeline destroyed and created again under the same name, its apps coupled again
+   * in the same stages (what a person does to start a pipeline over): a new pipeline id; the old one
+   * answers 404. Releases on the apps are untouched.
+   */
+  recreatePipeline(service: string): { pipelineId: string } {
+    const found = this.service(service);
+    const old = this.state.pipelines[found.pipelineId];
+    const couplings = this.platform.store.couplingsOf(old.id);
+    const now = timestamp();
+    const pipeline = { id: newId(), name: old.name, createdAt: now, updatedAt: now };
+    delete this.state.pipelines[old.id];
+    this.destroyedPipelines.set(old.id, old.name);
+    this.state.pipelines[pipeline.id] = pipeline;
+    for (const coupling of couplings) {
+      delete this.state.couplings[coupling.id];
+      const again = { ...coupling, id: newId(), pipelineId: pipeline.id, createdAt: now, updatedAt: now };
+      this.state.couplings[again.id] = again;
+    }
+    found.pipelineId = pipeline.id;
+    return { pipelineId: pipeline.id };
   }
 
   /**
@@ -297,7 +325,11 @@ export class Scenario {
       const source = this.state.releases[promotion.sourceReleaseId];
       return {
         id: promotion.id,
-        pipeline: this.state.pipelines[promotion.pipelineId].name,
+        pipeline:
+          this.state.pipelines[promotion.pipelineId]?.name ??
+          this.destroyedPipelines.get(promotion.pipelineId) ??
+          '(destroyed pipeline)',
+        pipelineId: promotion.pipelineId,
         source: appName(promotion.sourceAppId),
         sourceRelease: { id: source.id, version: source.version },
         commit: this.commitOf(source),

@@ -44,6 +44,46 @@ describe('never promote wrongly, never get stuck', () => {
     assert.equal((await status(stack, service)).inFlight.length, 0);
   });
 
+  test('a promotion POST refused (403) is recorded as not posted, and the release goes once the refusal is gone', async () => {
+    const service = await stack.launch('post-refused', { minAge: '0s', tick: '300ms' }, { blockedRecheckMs: 500 });
+    stack.sandbox.faults.inject({ endpoint: 'POST /pipeline-promotions', kind: 'error', status: 403, count: 1 });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    const refused = await eventually(
+      async () => (await status(stack, service)).history.find((h) => h.to === service.stages[1]),
+      30_000,
+      'the refused promotion in history',
+    );
+    assert.deepEqual([refused.outcome, /403/.test(refused.error ?? '')], ['not-posted', true]);
+    await eventually(
+      async () => ((await commitsByStage(stack, service))[1] === merged.sha ? true : undefined),
+      30_000,
+      'the merge on the second stage',
+    );
+  });
+
+  test('a pipeline destroyed and created again under its name goes on promoting (its new id is looked up)', async () => {
+    const service = await stack.launch('recreated', { minAge: '0s', tick: '300ms' });
+    const first = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => ((await commitsByStage(stack, service))[1] === first.sha ? true : undefined),
+      30_000,
+      'the first merge on the second stage',
+    );
+    const { pipelineId } = stack.sandbox.scenario.recreatePipeline(service.pipeline);
+    const second = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => ((await commitsByStage(stack, service))[1] === second.sha ? true : undefined),
+      30_000,
+      'the merge made after the pipeline was recreated, on the second stage',
+    );
+    const promoted = stack.sandbox.scenario.promotions().filter((p) => p.commit === second.sha);
+    assert.deepEqual(
+      promoted.map((p) => [p.pipeline, p.pipelineId]),
+      [[service.pipeline, pipelineId]],
+      'posted once, into the pipeline as it is now',
+    );
+  });
+
   for (const artifact of ['tarball', 'image'] as const) {
     test(`a target running a release whose commit is unknown (${artifact}) is never overwritten automatically`, async () => {
       const service = await stack.launch(`unknown-${artifact}`, { minAge: '0s' });
