@@ -1,396 +1,646 @@
-// `npm run bench`: what conveyor costs and how fast it is, on a Temporal dev server of its own (in
-// memory, headless, on a free loopback port) with the sandbox standing in for Heroku and GitHub.
-//   npx tsx bench/run.ts [--json] [--sizes 50,200] [--runs 5] [--window-s 30]
-// (a) Heroku requests per reconcile cycle per service at steady state;
-// (b) time from a merge to the release running on the last of 4 stages (minAge 0s and 1s), median of runs;
-// (c) scale: N pipelines (4 stages, tick 5s): workflow start time, time until each made its first
-//     observation, steady-state requests per minute, and the worker's CPU and memory (the worker runs
-//     in a process of its own, bench/worker.ts, so the sandbox's work is not counted as the worker's).
-// It only reports; nothing here is an assertion. Everything it starts, it stops.
+// `npm run bench`: conveyor against what a team writes without it, side by side in one run, on one
+// Temporal dev server of its own (in memory, headless, on a free loopback port) and the sandbox
+// standing in for Heroku and GitHub. Everything it starts, it stops; it only reports, nothing here is
+// an assertion. Writes bench/results.md (the tables) and bench/results.png (the chart).
+//   npx tsx bench/run.ts [--quick] [--sizes 10,50] [--pool 50] [--factor 60] [--hours 0.5]
+//                        [--pool-hours 1] [--soak-s 2] [--cost 5] [--out bench] [--json]
+//
+// Contenders, each on a fresh sandbox and namespace of the same server:
+//   baseline  a cedar-style poller (bench/cedar.ts): every tick, for every pipeline, every stage app's
+//             releases through heroku-client; promotes what differs once it is minAge old
+//   conveyor  as it is: polling every tick
+//   webhooks  conveyor with Heroku's release webhooks on (when this checkout has them)
+// Time is compressed by --factor F: tick 60 s, minAge 30 min and a merge every 10 min become
+// 60/F s, 1800/F s and 600/F s, and an hour of pipeline time is 3600/F s of the run.
+// Runs:
+//   cost   --cost pipelines (12 stages), unlimited Heroku budget: requests and history events per
+//          pipeline-hour, idle and with a merge every 10 minutes
+//   scale  each of --sizes (12 stages), unlimited budget: requests per hour, the lead time (merge to
+//          the 12th stage minus 11 soaks of --soak-s), gate opening (age, resume, unfreeze) to the
+//          promotion POST, worker CPU and RSS
+//   pool   --pool pipelines sharing one Heroku pool of 4,500 tokens refilled at 75 a minute, both
+//          scaled by pool/1000 (their share of one account with 1,000 pipelines), the refill also by
+//          F: 429 answers and promotions delivered with a merge every 10 minutes
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { applyServices } from '../client/pipelines';
+import { applyServices, freezeAll, pausePipeline, resumePipeline, unfreezeAll } from '../client/pipelines';
 import type { Service } from '../domain/service';
 import { ensureDevServer, type DevServer } from '../temporal/dev-server';
+import { freePort } from '../temporal/free-port';
 import { projectRoot } from '../temporal/paths';
 import { statusQuery } from '../workflows/messages';
-import type { PipelineStatus } from '../workflows/status';
-import { startStack, status, type Stack } from '../test/support/stack';
+import { startStack, type Stack } from '../test/support/stack';
 import { workflowBundle } from '../test/support/temporal';
+import type { ArrivedRequest } from '../sandbox/server';
+import type { CedarConfig, CedarUsage } from './cedar-process';
+import { writeChart } from './chart';
+import { resultsMarkdown, type BenchReport, type ContenderReport, type Dist, type ScaleRun } from './results';
+import { installBenchWebhooks, webhooksEnv } from './webhooks';
 import type { WorkerUsage } from './worker';
-import { freePort } from '../temporal/free-port';
 
 const { values } = parseArgs({
   options: {
+    quick: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
+    pool: { type: 'string' },
+    cost: { type: 'string' },
+    factor: { type: 'string' },
+    hours: { type: 'string' },
+    'pool-hours': { type: 'string' },
+    'soak-s': { type: 'string' },
+    contenders: { type: 'string', default: 'baseline,conveyor,webhooks' },
+    out: { type: 'string', default: join(projectRoot, 'bench') },
     json: { type: 'boolean', default: false },
-    sizes: { type: 'string', default: '50,200' },
-    runs: { type: 'string', default: '5' },
-    'window-s': { type: 'string', default: '30' },
   },
 });
-const sizes = values.sizes
-  .split(',')
-  .map(Number)
-  .filter((n) => Number.isInteger(n) && n > 0);
-const runs = Math.max(1, Number(values.runs) || 5);
-const windowMs = Math.max(5, Number(values['window-s']) || 30) * 1000;
+const quick = values.quick;
+const numbers = (text: string) =>
+  text
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+const positive = (text: string | undefined, fallback: number) => {
+  const n = Number(text);
+  return text !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
+};
+const SIZES = numbers(values.sizes ?? (quick ? '5,10' : '10,50'));
+const POOL = positive(values.pool, quick ? 10 : 50);
+const COST = positive(values.cost, quick ? 3 : 5);
+const FACTOR = positive(values.factor, 60);
+const HOURS = positive(values.hours, quick ? 0.25 : 0.5);
+const POOL_HOURS = positive(values['pool-hours'], quick ? 0.5 : 1);
+const SOAK_MS = positive(values['soak-s'], 2) * 1000;
+const CONTENDERS = values.contenders.split(',').filter((c) => ['baseline', 'conveyor', 'webhooks'].includes(c));
+const STAGES = 12;
 const PROMOTION_DELAY_MS = 200;
 const RELEASE_PHASE_MS = 100;
+/** Compressed: 60 s, 30 min, 10 min of pipeline time. */
+const TICK_MS = 60_000 / FACTOR;
+const MIN_AGE_MS = 1_800_000 / FACTOR;
+const MERGE_EVERY_MS = 600_000 / FACTOR;
+const hourMs = (hours: number) => (hours * 3_600_000) / FACTOR;
 
-const log = (line: string) => console.error(line);
+const log = (line: string) => console.error(`bench: ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function until<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  what: string,
-  everyMs = 100,
-): Promise<T> {
+function dist(xs: number[]): Dist | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return { n: sorted.length, p50: round(at(0.5), 3), p99: round(at(0.99), 3), max: round(sorted.at(-1)!, 3) };
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, everyMs = 100) {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-/** A pipeline at rest: observed, nothing in flight, every pair in sync. */
-const atRest = (st: PipelineStatus) =>
-  st.observedAt !== null &&
-  st.inFlight.length === 0 &&
-  st.pairs.length > 0 &&
-  st.pairs.every((p) => p.state === 'in-sync');
-
-/** Per endpoint, divided by `per`. */
-const perUnit = (counts: Record<string, number>, per: number) =>
-  Object.fromEntries(
-    Object.entries(counts)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([endpoint, n]) => [endpoint, round(n / per, 3)]),
-  );
-
-const sum = (counts: Record<string, number>, api: 'heroku' | 'github') =>
-  Object.entries(counts).reduce(
-    (total, [endpoint, n]) =>
-      total + ((endpoint.split(' ')[1]?.startsWith('/github/') ? 'github' : 'heroku') === api ? n : 0),
-    0,
-  );
-
-// ---------------------------------------------------------------------------------------------
-// (a) requests per cycle, (b) merge to the last stage
-
-interface SteadyState {
-  services: number;
-  tickMs: number;
-  windowMs: number;
-  /** Requests per endpoint per tick per service. */
-  perCycle: Record<string, number>;
-  herokuPerCycle: number;
-  githubPerCycle: number;
-}
-
-async function steadyState(stack: Stack): Promise<SteadyState> {
-  const services = [
-    await stack.launch('bench-steady', { minAge: '1s', tick: '1s' }),
-    await stack.launch('bench-steady', { minAge: '1s', tick: '1s' }),
-  ];
-  // A merge first, so the steady state is after a roll-out, not before any.
-  const merged = await Promise.all(services.map((s) => stack.sandbox.scenario.merge(s.pipeline)));
-  await until(
-    async () =>
-      (await Promise.all(services.map((s) => status(stack, s)))).every(
-        (st, i) => atRest(st) && st.stages.every((g) => g.commit === merged[i].sha),
-      ),
-    60_000,
-    'the roll-out',
-  );
-  await sleep(3_000);
-  const window = 15_000;
-  stack.sandbox.resetCounts();
-  await sleep(window);
-  const counts = stack.sandbox.requestCounts();
-  const cycles = (window / 1_000) * services.length;
-  return {
-    services: services.length,
-    tickMs: 1_000,
-    windowMs: window,
-    perCycle: perUnit(counts, cycles),
-    herokuPerCycle: round(sum(counts, 'heroku') / cycles, 3),
-    githubPerCycle: round(sum(counts, 'github') / cycles, 3),
-  };
-}
-
-interface MergeToLast {
-  minAge: string;
-  runsMs: number[];
-  medianMs: number;
-}
-
-async function mergeToLast(stack: Stack, minAge: string): Promise<MergeToLast> {
-  const service = await stack.launch('bench-latency', { minAge, tick: '1s' });
-  const last = service.stages.at(-1)!;
-  const { scenario } = stack.sandbox;
-  const running = () => scenario.releases(last).find((r) => r.current)?.commit;
-  await until(async () => atRest(await status(stack, service)), 30_000, 'a pipeline at rest');
-  const runsMs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const merged = await scenario.merge(service.pipeline);
-    const start = Date.now();
-    await until(() => running() === merged.sha, 60_000, `merge ${i + 1} on ${last}`, 10);
-    runsMs.push(Date.now() - start);
-    await until(async () => atRest(await status(stack, service)), 30_000, 'the pipeline at rest again');
-    await sleep(500);
-  }
-  return { minAge, runsMs, medianMs: median(runsMs) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// (c) scale
-
-interface Scale {
-  services: number;
-  tickMs: number;
-  /** applyServices for all of them, as `conveyor apply` does. */
-  startMs: number;
-  /** From the start until every pipeline has observed Heroku once. */
-  firstObservationMs: number;
-  windowMs: number;
-  herokuPerMinute: number;
-  githubPerMinute: number;
-  latestReleasesPerTickPerService: number;
-  /** Of one core: 100 = one core busy. */
-  workerCpuPercent: number;
-  workerRssMb: number;
-  workerHeapMb: number;
-  /** This process: the sandbox answering the worker (and the bench itself). */
-  sandboxCpuPercent: number;
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  usage(): Promise<WorkerUsage>;
-  stop(): Promise<void>;
-}
-
-async function workerProcess(stack: Stack, bundlePath: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', 'worker.ts')], {
-    env: { ...stack.workerEnv, BENCH_WORKFLOW_BUNDLE: bundlePath },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`worker said ${JSON.stringify(m)}`))));
-    child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
-  });
-  return {
-    child,
-    usage: () =>
-      new Promise<WorkerUsage>((resolve) => {
-        child.once('message', (m) => resolve(m as WorkerUsage));
-        child.send('usage');
-      }),
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.send('stop');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
-async function scale(server: DevServer, count: number, bundlePath: string): Promise<Scale> {
-  const tickMs = 5_000;
-  const stack = await startStack({
-    server,
-    worker: false,
-    promotionDelayMs: PROMOTION_DELAY_MS,
-    releasePhaseMs: RELEASE_PHASE_MS,
-  });
-  let worker: WorkerProcess | undefined;
-  const services: Service[] = [];
-  try {
-    // Heroku's real limit (4,500 an hour per token) is far below what hundreds of pipelines ask; the
-    // bench measures what they ask, so the sandbox's bucket is made bottomless.
-    stack.sandbox.scenario.setRateLimit({ bucket: 1e9, refillPerMinute: 1e9, remaining: 1e9 });
-    for (let i = 0; i < count; i++) services.push(await stack.prepare(`s${count}x${i}`, { minAge: '1s', tick: '5s' }));
-    worker = await workerProcess(stack, bundlePath);
+const herokuTotal = (counts: Record<string, number>) =>
+  Object.entries(counts).reduce((t, [endpoint, n]) => t + (endpoint.split(' ')[1]?.startsWith('/github') ? 0 : n), 0);
+const githubTotal = (counts: Record<string, number>) =>
+  Object.values(counts).reduce((t, n) => t + n, 0) - herokuTotal(counts);
 
-    const started = Date.now();
-    await applyServices(stack.client, services, stack.taskQueue);
-    const startMs = Date.now() - started;
-    const waiting = new Set(services.map((s) => s.name));
-    await until(
-      async () => {
-        await inBatches([...waiting], 25, async (name) => {
-          const st = await query(stack.client, name);
-          if (st?.observedAt) waiting.delete(name);
-        });
-        return waiting.size === 0;
-      },
-      180_000,
-      `first observations (${waiting.size} left)`,
-      200,
-    );
-    const firstObservationMs = Date.now() - started;
+// ---------------------------------------------------------------------------------------------
+// A contender running against one stack: a child process (conveyor's worker, or the baseline poller).
 
-    await sleep(tickMs);
-    stack.sandbox.resetCounts();
-    const before = await worker.usage();
-    const mainBefore = process.cpuUsage();
-    const t0 = Date.now();
-    await sleep(windowMs);
-    const elapsed = Date.now() - t0;
-    const after = await worker.usage();
-    const mainAfter = process.cpuUsage(mainBefore);
-    const counts = stack.sandbox.requestCounts();
-    const cpu = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => b.user + b.system - (a.user + a.system);
-    const latest = counts['GET /pipelines/{id}/latest-releases'] ?? 0;
-    return {
-      services: count,
-      tickMs,
-      startMs,
-      firstObservationMs,
-      windowMs: elapsed,
-      herokuPerMinute: round((sum(counts, 'heroku') / elapsed) * 60_000, 1),
-      githubPerMinute: round((sum(counts, 'github') / elapsed) * 60_000, 1),
-      latestReleasesPerTickPerService: round(latest / ((elapsed / tickMs) * count), 3),
-      workerCpuPercent: round((cpu(before.cpu, after.cpu) / (elapsed * 1000)) * 100, 1),
-      workerRssMb: round(after.memory.rss / 2 ** 20, 1),
-      workerHeapMb: round(after.memory.heapUsed / 2 ** 20, 1),
-      sandboxCpuPercent: round(((mainAfter.user + mainAfter.system) / (elapsed * 1000)) * 100, 1),
-    };
-  } finally {
-    await inBatches(services, 25, (s) =>
-      stack.client.workflow
-        .getHandle(`conveyor/${s.name}`)
-        .terminate('bench finished')
-        .catch(() => undefined),
-    );
-    await worker?.stop();
-    await stack.stop();
-  }
+interface Usage {
+  cpu: NodeJS.CpuUsage;
+  memory: NodeJS.MemoryUsage;
 }
 
-async function query(client: Client, service: string): Promise<PipelineStatus | undefined> {
-  return client.workflow
-    .getHandle(`conveyor/${service}`)
-    .query(statusQuery)
-    .catch(() => undefined);
+interface Running {
+  usage(): Promise<Usage>;
+  /** Every pipeline observed Heroku at least once. */
+  observed(): Promise<boolean>;
+  pause(services: Service[]): Promise<void>;
+  resume(services: Service[]): Promise<Map<string, number>>;
+  freeze(): Promise<void>;
+  /** Answers when the unfreeze was sent. */
+  unfreeze(services: Service[]): Promise<Map<string, number>>;
+  /** Workflow history events of these pipelines so far, every run counted (undefined: no workflows). */
+  historyEvents(services: Service[]): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+function child(script: string, env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; exited: Promise<void> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', script)], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    proc.once('message', (m) =>
+      m === 'ready' ? resolve({ process: proc, exited }) : reject(new Error(`${script} said ${JSON.stringify(m)}`)),
+    );
+    proc.once('exit', (code, signal) => reject(new Error(`${script} exited before it was ready (${signal ?? code})`)));
+  });
+}
+
+function ask<T>(proc: ChildProcess): Promise<T> {
+  return new Promise<T>((resolve) => {
+    proc.once('message', (m) => resolve(m as T));
+    proc.send('usage');
+  });
+}
+
+async function ended(proc: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (proc.exitCode !== null) return;
+  proc.send('stop');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startBaseline(stack: Stack, services: Service[], minAgeMs: number): Promise<Running> {
+  const config: CedarConfig = {
+    herokuUrl: stack.sandbox.herokuUrl,
+    token: stack.sandbox.token,
+    pipelines: services.map((s) => ({ name: s.pipeline, stages: s.stages })),
+    minAgeMs,
+    tickMs: TICK_MS,
+  };
+  const { process: proc, exited } = await child('cedar-process.ts', {
+    ...process.env,
+    BENCH_CEDAR: JSON.stringify(config),
+  });
+  const now = (services: Service[]) => new Map(services.map((s) => [s.name, Date.now()]));
+  return {
+    usage: () => ask<CedarUsage>(proc),
+    observed: async () => (await ask<CedarUsage>(proc)).counters.ticks >= 2,
+    pause: async () => void proc.send({ paused: true }),
+    resume: async (s) => {
+      proc.send({ paused: false });
+      return now(s);
+    },
+    freeze: async () => void proc.send({ paused: true }),
+    unfreeze: async (s) => {
+      proc.send({ paused: false });
+      return now(s);
+    },
+    historyEvents: async () => undefined,
+    stop: () => ended(proc, exited),
+  };
+}
+
+async function historyEvents(client: Client, services: Service[]): Promise<number> {
+  let total = 0;
+  await inBatches(services, 10, async (s) => {
+    for await (const run of client.workflow.list({ query: `WorkflowId = "conveyor/${s.name}"` })) {
+      // A running run's visibility record lags; describe() reads its history length as it is now.
+      const length =
+        run.status.name === 'RUNNING'
+          ? (await client.workflow.getHandle(run.workflowId, run.runId).describe()).historyLength
+          : run.historyLength;
+      total += length;
+    }
+  });
+  return total;
+}
+
+async function startConveyor(
+  stack: Stack,
+  services: Service[],
+  bundlePath: string,
+  webhooks: boolean,
+): Promise<Running> {
+  const extraEnv = webhooks ? await webhooksEnv() : {};
+  const { process: proc, exited } = await child('worker.ts', {
+    ...stack.workerEnv,
+    ...extraEnv,
+    BENCH_WORKFLOW_BUNDLE: bundlePath,
+  });
+  await applyServices(stack.client, services, stack.taskQueue);
+  if (webhooks) {
+    const problems = await installBenchWebhooks(stack, services, extraEnv);
+    if (problems.length > 0) throw new Error(`bench: webhooks install: ${problems.join('; ')}`);
+  }
+  const sendAll = async (services: Service[], send: (s: Service) => Promise<void>) => {
+    const sent = new Map<string, number>();
+    await inBatches(services, 25, async (s) => {
+      sent.set(s.name, Date.now());
+      await send(s);
+    });
+    return sent;
+  };
+  return {
+    usage: () => ask<WorkerUsage>(proc),
+    async observed() {
+      let all = true;
+      await inBatches(services, 25, async (s) => {
+        const st = await stack.client.workflow
+          .getHandle(`conveyor/${s.name}`)
+          .query(statusQuery)
+          .catch(() => undefined);
+        if (!st?.observedAt) all = false;
+      });
+      return all;
+    },
+    pause: async (s) =>
+      void (await sendAll(s, (x) => pausePipeline(stack.client, x.name, { reason: 'bench', by: 'bench' }))),
+    resume: (s) => sendAll(s, (x) => resumePipeline(stack.client, x.name, 'bench')),
+    freeze: () => freezeAll(stack.client, stack.taskQueue, { reason: 'bench', by: 'bench' }),
+    async unfreeze(s) {
+      const at = Date.now();
+      await unfreezeAll(stack.client, stack.taskQueue, 'bench');
+      return new Map(s.map((x) => [x.name, at]));
+    },
+    historyEvents: (s) => historyEvents(stack.client, s),
+    async stop() {
+      await inBatches(services, 25, (s) =>
+        stack.client.workflow
+          .getHandle(`conveyor/${s.name}`)
+          .terminate('bench finished')
+          .catch(() => undefined),
+      );
+      await ended(proc, exited);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 
-interface BenchReport {
-  sandbox: { promotionDelayMs: number; releasePhaseMs: number };
-  steadyState: SteadyState;
-  mergeToLast: MergeToLast[];
-  scale: Scale[];
+interface Env {
+  server: DevServer;
+  bundlePath: string;
+}
+
+interface Prepared {
+  stack: Stack;
+  services: Service[];
+  running: Running;
+  /** Promotion POSTs as they arrived. */
+  posts: ArrivedRequest[];
+  stop(): Promise<void>;
+}
+
+async function prepare(
+  env: Env,
+  contender: string,
+  count: number,
+  base: string,
+  config: { minAgeMs: number; tickMs: number },
+): Promise<Prepared> {
+  const stack = await startStack({
+    server: env.server,
+    worker: false,
+    promotionDelayMs: PROMOTION_DELAY_MS,
+    releasePhaseMs: RELEASE_PHASE_MS,
+  });
+  const posts: ArrivedRequest[] = [];
+  const off = stack.sandbox.onRequest((r) => {
+    if (r.endpoint === 'POST /pipeline-promotions') posts.push(r);
+  });
+  let running: Running | undefined;
+  try {
+    stack.sandbox.scenario.setRateLimit({ bucket: 1e12, refillPerMinute: 1e12, remaining: 1e12 });
+    const services: Service[] = [];
+    const stageNames = (name: string) =>
+      Array.from({ length: STAGES }, (_, i) => `${name}-s${String(i + 1).padStart(2, '0')}`);
+    for (let i = 0; i < count; i++) {
+      const name = `${base}${i}`;
+      services.push(
+        await stack.prepare(name, {
+          stages: stageNames(name),
+          minAgeMs: config.minAgeMs,
+          tickMs: config.tickMs,
+          // conveyor's fallback poll while webhooks reach a pipeline (10 minutes), compressed like the tick.
+          webhookTickMs: Math.max(config.tickMs, 600_000 / FACTOR),
+        }),
+      );
+    }
+    running =
+      contender === 'baseline'
+        ? await startBaseline(stack, services, config.minAgeMs)
+        : await startConveyor(stack, services, env.bundlePath, contender === 'webhooks');
+    await until(() => running!.observed(), 180_000, `${contender}: every pipeline observed`, 250);
+    const r = running;
+    return {
+      stack,
+      services,
+      running: r,
+      posts,
+      async stop() {
+        off();
+        await r.stop();
+        await stack.stop();
+      },
+    };
+  } catch (error) {
+    off();
+    await running?.stop().catch(() => undefined);
+    await stack.stop();
+    throw error;
+  }
+}
+
+interface Window {
+  heroku: number;
+  github: number;
+  http429: number;
+  cpuPercent: number;
+  rssMb: number;
+  historyEvents: number | undefined;
   elapsedMs: number;
 }
 
-function print(report: BenchReport): void {
-  const { steadyState: a, mergeToLast: b, scale: c } = report;
-  console.log(
-    `conveyor bench (sandbox: promotion ${report.sandbox.promotionDelayMs} ms, release phase ${report.sandbox.releasePhaseMs} ms; ${(report.elapsedMs / 1000).toFixed(0)} s)`,
-  );
-  console.log('');
-  console.log(
-    `(a) requests per reconcile cycle per service at steady state (${a.services} services, tick ${a.tickMs / 1000}s, ${a.windowMs / 1000} s)`,
-  );
-  for (const [endpoint, n] of Object.entries(a.perCycle)) console.log(`    ${endpoint.padEnd(58)} ${n.toFixed(3)}`);
-  console.log(`    ${'Heroku, all endpoints'.padEnd(58)} ${a.herokuPerCycle.toFixed(3)}`);
-  console.log(`    ${'GitHub, all endpoints'.padEnd(58)} ${a.githubPerCycle.toFixed(3)}`);
-  console.log('');
-  console.log(`(b) merge -> running on the last of 4 stages (tick 1s), ${b[0]?.runsMs.length ?? 0} runs`);
-  for (const m of b)
-    console.log(
-      `    minAge ${m.minAge.padEnd(3)} median ${(m.medianMs / 1000).toFixed(2)} s   (${m.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`,
-    );
-  console.log('');
-  console.log(`(c) scale: 4 stages, tick 5s, steady state over ${((c[0]?.windowMs ?? windowMs) / 1000) | 0} s`);
-  const header = [
-    'services',
-    'start',
-    'all observed',
-    'Heroku req/min',
-    'GitHub req/min',
-    'latest/tick/svc',
-    'worker CPU',
-    'worker RSS',
-    'worker heap',
-    'sandbox CPU',
-  ];
-  const rows = c.map((s) => [
-    String(s.services),
-    `${s.startMs} ms`,
-    `${(s.firstObservationMs / 1000).toFixed(1)} s`,
-    s.herokuPerMinute.toFixed(0),
-    s.githubPerMinute.toFixed(0),
-    s.latestReleasesPerTickPerService.toFixed(2),
-    `${s.workerCpuPercent.toFixed(1)} %`,
-    `${s.workerRssMb.toFixed(0)} MB`,
-    `${s.workerHeapMb.toFixed(0)} MB`,
-    `${s.sandboxCpuPercent.toFixed(1)} %`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `    ${cells.map((cell, i) => cell.padStart(widths[i])).join('  ')}`;
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-  console.log('    (CPU: % of one core; Heroku allows 75 requests/min per token: at tick 5s that is ~6 services)');
+/** Counts what happens while `during` runs (or for `ms`). */
+async function measure(p: Prepared, during: number | (() => Promise<void>)): Promise<Window> {
+  const history0 = await p.running.historyEvents(p.services.slice(0, 10));
+  p.stack.sandbox.resetCounts();
+  const u0 = await p.running.usage();
+  const t0 = Date.now();
+  if (typeof during === 'number') await sleep(during);
+  else await during();
+  const elapsedMs = Date.now() - t0;
+  const u1 = await p.running.usage();
+  const counts = p.stack.sandbox.requestCounts();
+  const answers = p.stack.sandbox.answerCounts();
+  const history1 = await p.running.historyEvents(p.services.slice(0, 10));
+  const cpu = u1.cpu.user + u1.cpu.system - (u0.cpu.user + u0.cpu.system);
+  return {
+    heroku: herokuTotal(counts),
+    github: githubTotal(counts),
+    http429: answers['429'] ?? 0,
+    cpuPercent: round((cpu / (elapsedMs * 1000)) * 100, 1),
+    rssMb: round(u1.memory.rss / 2 ** 20, 0),
+    // Per pipeline of the sample (at most 10).
+    historyEvents:
+      history0 === undefined || history1 === undefined
+        ? undefined
+        : (history1 - history0) / Math.min(10, p.services.length),
+    elapsedMs,
+  };
 }
+
+/** Merges each pipeline every `everyMs` (staggered) while `ms` passes; answers the merges made. */
+async function mergeEvery(p: Prepared, everyMs: number, ms: number): Promise<number> {
+  const end = Date.now() + ms;
+  let merges = 0;
+  const offset = everyMs / p.services.length;
+  await Promise.all(
+    p.services.map(async (s, i) => {
+      await sleep(i * offset);
+      while (Date.now() < end) {
+        await p.stack.sandbox.scenario.merge(s.pipeline);
+        merges++;
+        await sleep(everyMs);
+      }
+    }),
+  );
+  return merges;
+}
+
+const running12th = (p: Prepared, s: Service) =>
+  p.stack.sandbox.scenario.releases(s.stages.at(-1)!).find((r) => r.current)?.commit;
+
+/** Merges every pipeline at once; answers each one's merge-to-12th-stage time minus the soaks, in s. */
+async function leadTimes(p: Prepared, soakMs: number): Promise<{ overheadS: number[]; missed: number }> {
+  const merged = new Map<string, { sha: string; at: number }>();
+  await Promise.all(
+    p.services.map(async (s) => {
+      const at = Date.now();
+      merged.set(s.name, { sha: (await p.stack.sandbox.scenario.merge(s.pipeline)).sha, at });
+    }),
+  );
+  const arrived = new Map<string, number>();
+  const deadline = Date.now() + 11 * soakMs + 120_000;
+  while (arrived.size < p.services.length && Date.now() < deadline) {
+    for (const s of p.services)
+      if (!arrived.has(s.name) && running12th(p, s) === merged.get(s.name)!.sha) arrived.set(s.name, Date.now());
+    await sleep(25);
+  }
+  const overheadS = [...arrived].map(([name, at]) => (at - merged.get(name)!.at - 11 * soakMs) / 1000);
+  return { overheadS, missed: p.services.length - arrived.size };
+}
+
+/** Age gate: each promotion POST since `from`, less the moment its source release had run for minAge. */
+function ageLatencies(p: Prepared, from: number, minAgeMs: number): number[] {
+  const { releases } = p.stack.sandbox.scenario.snapshot();
+  return p.posts
+    .filter((post) => post.at >= from)
+    .flatMap((post) => {
+      const id = (JSON.parse(post.body) as { source?: { release?: { id?: string } } }).source?.release?.id;
+      const release = id ? releases[id] : undefined;
+      return release ? [post.at - (Date.parse(release.updatedAt) + minAgeMs)] : [];
+    });
+}
+
+/** The first promotion POST of each pipeline after its gate opened (resume or unfreeze sent). */
+function openingLatencies(p: Prepared, opened: Map<string, number>): number[] {
+  const { pipelines } = p.stack.sandbox.scenario.snapshot();
+  const first = new Map<string, number>();
+  for (const post of p.posts) {
+    const id = (JSON.parse(post.body) as { pipeline?: { id?: string } }).pipeline?.id;
+    const name = id ? pipelines[id]?.name : undefined;
+    const at = name ? opened.get(name) : undefined;
+    if (name && at !== undefined && post.at >= at && !first.has(name)) first.set(name, post.at - at);
+  }
+  return [...first.values()];
+}
+
+/** Holds (pause or freeze), merges everywhere, waits until stage 1 runs it and has soaked, opens. */
+async function heldThenOpened(
+  p: Prepared,
+  soakMs: number,
+  hold: () => Promise<void>,
+  open: () => Promise<Map<string, number>>,
+): Promise<number[]> {
+  await hold();
+  await sleep(TICK_MS * 2);
+  const shas = new Map<string, string>();
+  await Promise.all(
+    p.services.map(async (s) => shas.set(s.name, (await p.stack.sandbox.scenario.merge(s.pipeline)).sha)),
+  );
+  await until(
+    () =>
+      p.services.every(
+        (s) => p.stack.sandbox.scenario.releases(s.stages[0]).find((r) => r.current)?.commit === shas.get(s.name),
+      ),
+    60_000,
+    'the merges running on the first stage',
+  );
+  // Whole-second timestamps: a release phase ending now reads as up to a second ago; then a tick more.
+  await sleep(soakMs + 1_000 + TICK_MS);
+  const opened = await open();
+  await sleep(Math.max(3_000, TICK_MS * 3));
+  return openingLatencies(p, opened);
+}
+
+async function scaleRun(env: Env, contender: string, count: number): Promise<ScaleRun> {
+  log(`${contender}: scale, ${count} pipelines...`);
+  const p = await prepare(env, contender, count, `k${count}`, { minAgeMs: SOAK_MS, tickMs: TICK_MS });
+  try {
+    await sleep(TICK_MS * 2);
+    const idle = await measure(p, hourMs(HOURS));
+    const leadFrom = Date.now();
+    let lead = { overheadS: [] as number[], missed: 0 };
+    const busy = await measure(p, async () => {
+      lead = await leadTimes(p, SOAK_MS);
+    });
+    const age = ageLatencies(p, leadFrom, SOAK_MS);
+    const resume = await heldThenOpened(
+      p,
+      SOAK_MS,
+      () => p.running.pause(p.services),
+      () => p.running.resume(p.services),
+    );
+    const unfreeze = await heldThenOpened(
+      p,
+      SOAK_MS,
+      () => p.running.freeze(),
+      () => p.running.unfreeze(p.services),
+    );
+    return {
+      pipelines: count,
+      herokuPerHour: round(idle.heroku / HOURS, 0),
+      githubPerHour: round(idle.github / HOURS, 0),
+      leadOverheadS: dist(lead.overheadS),
+      leadMissed: lead.missed,
+      ageToPostMs: dist(age),
+      resumeToPostMs: dist(resume),
+      unfreezeToPostMs: dist(unfreeze),
+      idleCpuPercent: idle.cpuPercent,
+      busyCpuPercent: busy.cpuPercent,
+      rssMb: busy.rssMb,
+      idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / HOURS, 1),
+    };
+  } finally {
+    await p.stop();
+  }
+}
+
+async function costRun(env: Env, contender: string): Promise<ContenderReport['cost']> {
+  log(`${contender}: cost, ${COST} pipelines...`);
+  const p = await prepare(env, contender, COST, 'c', { minAgeMs: MIN_AGE_MS, tickMs: TICK_MS });
+  try {
+    await sleep(TICK_MS * 2);
+    const idle = await measure(p, hourMs(HOURS));
+    let merges = 0;
+    const busy = await measure(p, async () => {
+      merges = await mergeEvery(p, MERGE_EVERY_MS, hourMs(HOURS));
+    });
+    const perPipelineHour = (n: number) => round(n / COST / HOURS, 1);
+    return {
+      pipelines: COST,
+      idleHerokuPerPipelineHour: perPipelineHour(idle.heroku),
+      mergingHerokuPerPipelineHour: perPipelineHour(busy.heroku),
+      idleGithubPerPipelineHour: perPipelineHour(idle.github),
+      mergingGithubPerPipelineHour: perPipelineHour(busy.github),
+      idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / HOURS, 1),
+      mergingHistoryPerPipelineHour: busy.historyEvents === undefined ? null : round(busy.historyEvents / HOURS, 1),
+      merges,
+    };
+  } finally {
+    await p.stop();
+  }
+}
+
+async function poolRun(env: Env, contender: string): Promise<ContenderReport['pool']> {
+  const share = POOL / 1000;
+  const bucket = Math.max(1, Math.round(4500 * share));
+  const refillPerMinute = 75 * share * FACTOR;
+  log(`${contender}: shared pool, ${POOL} pipelines, bucket ${bucket}, refill ${round(refillPerMinute, 1)}/min...`);
+  const p = await prepare(env, contender, POOL, 'p', { minAgeMs: MIN_AGE_MS, tickMs: TICK_MS });
+  try {
+    p.stack.sandbox.scenario.setRateLimit({ bucket, refillPerMinute, remaining: bucket });
+    const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    let merges = 0;
+    const w = await measure(p, async () => {
+      merges = await mergeEvery(p, MERGE_EVERY_MS, hourMs(POOL_HOURS));
+    });
+    // Promotions delivered: promotion targets that succeeded, of promotions posted in the window.
+    const delivered = p.stack.sandbox.scenario
+      .promotions()
+      .filter((x) => x.createdAt >= since)
+      .reduce((n, x) => n + x.targets.filter((t) => t.status === 'succeeded').length, 0);
+    return {
+      pipelines: POOL,
+      bucket,
+      refillPerMinute: round(refillPerMinute, 2),
+      hours: POOL_HOURS,
+      herokuRequests: w.heroku,
+      http429: w.http429,
+      merges,
+      promotionsDelivered: delivered,
+      cpuPercent: w.cpuPercent,
+      rssMb: w.rssMb,
+    };
+  } finally {
+    await p.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const began = Date.now();
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
 const bundleDir = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
 let code = 0;
 try {
-  log(`bench: Temporal dev server at ${server.address}`);
+  log(`Temporal dev server at ${server.address}`);
   const bundlePath = join(bundleDir, 'workflows.js');
   writeFileSync(bundlePath, (await workflowBundle()).code);
-
-  const stack = await startStack({ server, promotionDelayMs: PROMOTION_DELAY_MS, releasePhaseMs: RELEASE_PHASE_MS });
-  let steady: SteadyState;
-  const latencies: MergeToLast[] = [];
-  try {
-    log('bench: (a) steady state...');
-    steady = await steadyState(stack);
-    for (const minAge of ['0s', '1s']) {
-      log(`bench: (b) merge to the last stage, minAge ${minAge}...`);
-      latencies.push(await mergeToLast(stack, minAge));
+  const env: Env = { server, bundlePath };
+  const contenders: ContenderReport[] = [];
+  for (const name of CONTENDERS) {
+    const report: ContenderReport = { name, available: true, scale: [], failures: [] };
+    report.cost = await attempt(report, 'cost', () => costRun(env, name));
+    for (const n of SIZES) {
+      const run = await attempt(report, `scale ${n}`, () => scaleRun(env, name, n));
+      if (run) report.scale.push(run);
     }
-  } finally {
-    await stack.stop();
-  }
-  const scaled: Scale[] = [];
-  for (const n of sizes) {
-    log(`bench: (c) ${n} pipelines...`);
-    scaled.push(await scale(server, n, bundlePath));
+    report.pool = await attempt(report, 'pool', () => poolRun(env, name));
+    contenders.push(report);
   }
   const report: BenchReport = {
-    sandbox: { promotionDelayMs: PROMOTION_DELAY_MS, releasePhaseMs: RELEASE_PHASE_MS },
-    steadyState: steady,
-    mergeToLast: latencies,
-    scale: scaled,
-    elapsedMs: Date.now() - began,
+    settings: {
+      factor: FACTOR,
+      tickS: TICK_MS / 1000,
+      minAgeS: MIN_AGE_MS / 1000,
+      mergeEveryS: MERGE_EVERY_MS / 1000,
+      hours: HOURS,
+      poolHours: POOL_HOURS,
+      soakS: SOAK_MS / 1000,
+      stages: STAGES,
+      sizes: SIZES,
+      pool: POOL,
+      cost: COST,
+      promotionDelayMs: PROMOTION_DELAY_MS,
+      releasePhaseMs: RELEASE_PHASE_MS,
+      machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), shared`,
+      budget: budgetNote(),
+    },
+    contenders,
+    elapsedS: 0,
   };
+  report.elapsedS = Math.round((Date.now() - began) / 1000);
+  const markdown = resultsMarkdown(report);
+  writeFileSync(join(values.out, 'results.md'), markdown);
+  const series = (pick: (s: ScaleRun) => number | null) =>
+    contenders
+      .filter((c) => c.available)
+      .map((c) => ({ label: c.name, points: c.scale.map((s): [number, number | null] => [s.pipelines, pick(s)]) }));
+  await writeChart(join(values.out, 'results.png'), {
+    title: 'conveyor vs a cedar-style poller (12-stage pipelines, sandbox Heroku)',
+    note: `time compressed x${FACTOR} (tick ${TICK_MS / 1000} s = 60 s); lead time: merge to the 12th stage minus 11 soaks of ${SOAK_MS / 1000} s, median; ${report.settings.machine}`,
+    requestsPerHour: series((s) => s.herokuPerHour),
+    leadTimeS: series((s) => s.leadOverheadS?.p50 ?? null),
+  });
   if (values.json) console.log(JSON.stringify(report, null, 2));
-  else print(report);
+  else console.log(markdown);
+  log(`wrote ${join(values.out, 'results.md')} and results.png in ${report.elapsedS} s`);
 } catch (error) {
   console.error(error);
   code = 1;
@@ -399,3 +649,26 @@ try {
   rmSync(bundleDir, { recursive: true, force: true });
 }
 process.exit(code);
+
+/** One run, tried twice (this machine is shared: a run can lose its worker); a run that fails twice is reported as such. */
+async function attempt<T>(report: ContenderReport, what: string, run: () => Promise<T>): Promise<T | undefined> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (error) {
+      const message = `${what}: ${(error as Error).message}`;
+      log(`${report.name}: ${message}${i < 2 ? ' (trying again)' : ''}`);
+      if (i >= 2) {
+        report.failures!.push(message);
+        return undefined;
+      }
+    }
+  }
+}
+
+/** Whether this checkout's worker holds a shared Heroku request budget (issue 12.3): createWorker sets it up. */
+function budgetNote(): string {
+  return existsSync(join(projectRoot, 'worker', 'budget-settings.ts'))
+    ? 'on: the worker shares one Heroku request budget per token (worker/budget-settings.ts)'
+    : 'n/a (not available): this checkout has no shared Heroku request budget';
+}

@@ -1,6 +1,10 @@
 // A conveyor worker in a process of its own, for bench/run.ts: its CPU and memory are measured apart
 // from the sandbox serving it. Answers "usage" messages with process.cpuUsage() and memoryUsage().
+// With CONVEYOR_RECEIVER_ADDRESS and CONVEYOR_HEROKU_WEBHOOK_SECRET set it also runs the webhook
+// receiver in this process, as `conveyor worker` does (worker/run.ts), so its cost is counted too.
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { startReceiver } from '../worker/receiver';
 import { workerSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
 
@@ -9,8 +13,20 @@ Runtime.install({
   logger: new DefaultLogger('ERROR'),
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
 });
+const settings = workerSettings();
 const bundle = process.env.BENCH_WORKFLOW_BUNDLE;
-const worker = await createWorker(workerSettings(), bundle ? { workflowBundle: { codePath: bundle } } : {});
+const worker = await createWorker(settings, bundle ? { workflowBundle: { codePath: bundle } } : {});
+const connection = settings.receiver ? await Connection.connect({ address: settings.address }) : undefined;
+const receiver =
+  settings.receiver && connection
+    ? await startReceiver({
+        client: new Client({ connection, namespace: settings.namespace }),
+        secret: settings.receiver.secret,
+        taskQueue: settings.taskQueue,
+        host: settings.receiver.host,
+        port: settings.receiver.port,
+      })
+    : undefined;
 
 export interface WorkerUsage {
   cpu: NodeJS.CpuUsage;
@@ -24,4 +40,6 @@ process.on('message', (message) => {
 });
 process.send!('ready');
 await worker.run();
+await receiver?.stop();
+await connection?.close();
 process.disconnect();

@@ -1,0 +1,266 @@
+// The bench's report as markdown (bench/results.md): one side-by-side table of the figures, each
+// contender against the baseline as a ratio, and one table per size (the chart's data).
+
+export interface Dist {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface ScaleRun {
+  pipelines: number;
+  /** All pipelines together, idle, per hour of (compressed) pipeline time. */
+  herokuPerHour: number;
+  githubPerHour: number;
+  /** Merge to the 12th stage minus 11 soaks, seconds. */
+  leadOverheadS: Dist | null;
+  /** Pipelines whose merge did not reach the 12th stage in time. */
+  leadMissed: number;
+  ageToPostMs: Dist | null;
+  resumeToPostMs: Dist | null;
+  unfreezeToPostMs: Dist | null;
+  /** Of one core. */
+  idleCpuPercent: number;
+  busyCpuPercent: number;
+  rssMb: number;
+  idleHistoryPerPipelineHour: number | null;
+}
+
+export interface ContenderReport {
+  name: string;
+  available: boolean;
+  note?: string;
+  /** Runs that failed twice, with their error. */
+  failures?: string[];
+  cost?: {
+    pipelines: number;
+    idleHerokuPerPipelineHour: number;
+    mergingHerokuPerPipelineHour: number;
+    idleGithubPerPipelineHour: number;
+    mergingGithubPerPipelineHour: number;
+    idleHistoryPerPipelineHour: number | null;
+    mergingHistoryPerPipelineHour: number | null;
+    merges: number;
+  };
+  scale: ScaleRun[];
+  pool?: {
+    pipelines: number;
+    bucket: number;
+    refillPerMinute: number;
+    hours: number;
+    herokuRequests: number;
+    http429: number;
+    merges: number;
+    promotionsDelivered: number;
+    cpuPercent: number;
+    rssMb: number;
+  };
+}
+
+export interface BenchReport {
+  settings: {
+    factor: number;
+    tickS: number;
+    minAgeS: number;
+    mergeEveryS: number;
+    hours: number;
+    poolHours: number;
+    soakS: number;
+    stages: number;
+    sizes: number[];
+    pool: number;
+    cost: number;
+    promotionDelayMs: number;
+    releasePhaseMs: number;
+    machine: string;
+    budget: string;
+  };
+  contenders: ContenderReport[];
+  elapsedS: number;
+}
+
+const LABELS: Record<string, string> = {
+  baseline: 'baseline (cedar-style poller)',
+  conveyor: 'conveyor (polling)',
+  webhooks: 'conveyor + webhooks',
+};
+
+const num = (n: number | null | undefined, digits = 1): string =>
+  n === null || n === undefined ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+const ratio = (a: number | null | undefined, b: number | null | undefined): string => {
+  if (a === null || a === undefined || b === null || b === undefined) return '—';
+  if (b === 0) return a === 0 ? '1 (both 0)' : '∞ (baseline 0)';
+  const r = a / b;
+  return `${r < 0.01 ? r.toPrecision(2) : num(r, 2)}x`;
+};
+
+const ms = (d: Dist | null) => (d ? `${num(d.p50, 0)} / ${num(d.p99, 0)} ms` : '—');
+const s = (d: Dist | null) => (d ? `${num(d.p50, 2)} / ${num(d.p99, 2)} s` : '—');
+
+/** One row: a figure per contender, and each contender but the baseline as a ratio to it. */
+type Figure = { label: string; of: (c: ContenderReport) => string; value?: (c: ContenderReport) => number | null };
+
+export function resultsMarkdown(report: BenchReport): string {
+  const { settings: st } = report;
+  const available = report.contenders.filter((c) => c.available);
+  const baseline = available.find((c) => c.name === 'baseline');
+  const others = report.contenders.filter((c) => c.name !== 'baseline');
+  const largest = (c: ContenderReport) => c.scale.at(-1);
+  const poolOf = (c: ContenderReport) => c.pool;
+
+  const figures: Figure[] = [
+    {
+      label: `Heroku requests per pipeline-hour, idle (${st.cost} pipelines)`,
+      of: (c) => num(c.cost?.idleHerokuPerPipelineHour),
+      value: (c) => c.cost?.idleHerokuPerPipelineHour ?? null,
+    },
+    {
+      label: 'Heroku requests per pipeline-hour, a merge every 10 min',
+      of: (c) => num(c.cost?.mergingHerokuPerPipelineHour),
+      value: (c) => c.cost?.mergingHerokuPerPipelineHour ?? null,
+    },
+    {
+      label: 'GitHub requests per pipeline-hour, idle / merging',
+      of: (c) => `${num(c.cost?.idleGithubPerPipelineHour)} / ${num(c.cost?.mergingGithubPerPipelineHour)}`,
+    },
+    {
+      label: `Shared pool, ${st.pool} pipelines as 1,000: 429 answers in ${num(st.poolHours)} h`,
+      of: (c) => num(poolOf(c)?.http429, 0),
+      value: (c) => poolOf(c)?.http429 ?? null,
+    },
+    {
+      label: 'Shared pool: Heroku requests sent (429s included)',
+      of: (c) => num(poolOf(c)?.herokuRequests, 0),
+      value: (c) => poolOf(c)?.herokuRequests ?? null,
+    },
+    {
+      label: 'Shared pool: promotions delivered (merges made)',
+      of: (c) => (poolOf(c) ? `${num(poolOf(c)!.promotionsDelivered, 0)} (${num(poolOf(c)!.merges, 0)})` : '—'),
+      value: (c) => poolOf(c)?.promotionsDelivered ?? null,
+    },
+    {
+      label: 'Age gate opens -> promotion POST, p50 / p99',
+      of: (c) => ms(largest(c)?.ageToPostMs ?? null),
+      value: (c) => largest(c)?.ageToPostMs?.p50 ?? null,
+    },
+    {
+      label: 'Resume -> promotion POST, p50 / p99',
+      of: (c) => ms(largest(c)?.resumeToPostMs ?? null),
+      value: (c) => largest(c)?.resumeToPostMs?.p50 ?? null,
+    },
+    {
+      label: 'Unfreeze -> promotion POST, p50 / p99',
+      of: (c) => ms(largest(c)?.unfreezeToPostMs ?? null),
+      value: (c) => largest(c)?.unfreezeToPostMs?.p50 ?? null,
+    },
+    {
+      label: 'Merge -> 12th stage minus 11 soaks, p50 / p99',
+      of: (c) => s(largest(c)?.leadOverheadS ?? null),
+      value: (c) => largest(c)?.leadOverheadS?.p50 ?? null,
+    },
+    {
+      label: 'History events per pipeline-hour, idle / merging',
+      of: (c) =>
+        c.name === 'baseline'
+          ? 'none (no workflow)'
+          : `${num(c.cost?.idleHistoryPerPipelineHour)} / ${num(c.cost?.mergingHistoryPerPipelineHour)}`,
+    },
+    {
+      label: `Worker CPU (% of a core), idle / rolling out, ${Math.max(...st.sizes)} pipelines`,
+      of: (c) => (largest(c) ? `${num(largest(c)!.idleCpuPercent)} / ${num(largest(c)!.busyCpuPercent)}` : '—'),
+      value: (c) => largest(c)?.idleCpuPercent ?? null,
+    },
+    {
+      label: `Worker RSS, ${Math.max(...st.sizes)} pipelines`,
+      of: (c) => (largest(c) ? `${num(largest(c)!.rssMb, 0)} MB` : '—'),
+      value: (c) => largest(c)?.rssMb ?? null,
+    },
+  ];
+
+  const cell = (c: ContenderReport, f: Figure) => (c.available ? f.of(c) : `n/a (${c.note ?? 'not available'})`);
+  const header = ['figure', ...(baseline ? [LABELS.baseline] : [])];
+  for (const c of others) header.push(LABELS[c.name] ?? c.name, ...(baseline ? [`${c.name} / baseline`] : []));
+  const rows = figures.map((f) => {
+    const row = [f.label, ...(baseline ? [cell(baseline, f)] : [])];
+    for (const c of others) {
+      row.push(cell(c, f));
+      if (baseline)
+        row.push(c.available && f.value ? ratio(f.value(c), f.value(baseline)) : c.available ? '' : 'n/a');
+    }
+    return row;
+  });
+
+  const perSize = [
+    [
+      'pipelines',
+      'contender',
+      'Heroku req/hour (all, idle)',
+      'GitHub req/hour',
+      'lead time minus soaks p50 / p99',
+      'reached 12th stage',
+      'age -> POST p50 / p99',
+      'resume -> POST',
+      'unfreeze -> POST',
+      'CPU idle / busy',
+      'RSS',
+      'history events / pipeline-hour',
+    ],
+  ];
+  for (const size of st.sizes)
+    for (const c of available) {
+      const r = c.scale.find((x) => x.pipelines === size);
+      if (!r) continue;
+      perSize.push([
+        String(size),
+        c.name,
+        num(r.herokuPerHour, 0),
+        num(r.githubPerHour, 0),
+        s(r.leadOverheadS),
+        `${size - r.leadMissed} of ${size}`,
+        ms(r.ageToPostMs),
+        ms(r.resumeToPostMs),
+        ms(r.unfreezeToPostMs),
+        `${num(r.idleCpuPercent)} / ${num(r.busyCpuPercent)} %`,
+        `${num(r.rssMb, 0)} MB`,
+        r.idleHistoryPerPipelineHour === null ? '—' : num(r.idleHistoryPerPipelineHour),
+      ]);
+    }
+
+  const pool = available.find((c) => c.pool)?.pool;
+  return [
+    '# Bench: conveyor against a cedar-style poller',
+    '',
+    `\`npm run bench\`, ${report.elapsedS} s on ${st.machine}; one Temporal dev server and one sandbox per run.`,
+    `Pipelines of ${st.stages} stages. Time compressed x${st.factor}: tick ${num(st.tickS, 2)} s (60 s), minAge ${num(st.minAgeS, 2)} s (30 min),`,
+    `a merge every ${num(st.mergeEveryS, 2)} s (10 min); a pipeline-hour is ${num(3600 / st.factor, 1)} s of the run, each window ${num(st.hours, 2)} h.`,
+    `Sandbox promotions take ${st.promotionDelayMs} ms and release phases ${st.releasePhaseMs} ms (not compressed).`,
+    pool
+      ? `Shared pool: ${st.pool} pipelines stand for 1,000 (the largest count this 2-core machine runs in minutes): Heroku's pool of 4,500 tokens and 75 a minute scaled by ${st.pool}/1000 to ${num(pool.bucket, 0)} tokens and ${num(pool.refillPerMinute / st.factor, 3)} a minute, the refill also x${st.factor} for the compressed time (${num(pool.refillPerMinute, 2)} per real minute), for ${num(st.poolHours)} h.`
+      : '',
+    `Lead time and gate latencies: merges on every pipeline at once with a soak (minAge) of ${st.soakS} s; gate latencies and CPU at ${Math.max(...st.sizes)} pipelines.`,
+    `Shared Heroku request budget in conveyor's worker: ${st.budget}.`,
+    'Ratios are contender / baseline (below 1: conveyor spends or waits less).',
+    '',
+    table(header, rows),
+    '',
+    '## By number of pipelines (unlimited budget)',
+    '',
+    table(perSize[0], perSize.slice(1)),
+    '',
+    ...failuresOf(report),
+    '![requests per hour and lead time against the number of pipelines](results.png)',
+    '',
+  ].join('\n');
+}
+
+function failuresOf(report: BenchReport): string[] {
+  const lines = report.contenders.flatMap((c) => (c.failures ?? []).map((f) => `- ${c.name}: ${f}`));
+  return lines.length > 0 ? ['Runs that failed (twice) and are missing above:', '', ...lines, ''] : [];
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
