@@ -1,4 +1,5 @@
 import { shortSha } from './observation';
+import { sameCommit } from './commits';
 import { hold, pass, type Verdict } from './verdict';
 
 /** Who may approve promotions into a stage; empty = anyone. */
@@ -93,7 +94,7 @@ export function readApproval(input: unknown, stages: ApprovalStage[], now: numbe
   if (commitInput !== undefined && commitInput !== null) {
     const commit = typeof commitInput === 'string' ? commitInput.trim() : '';
     if (!SHA.test(commit)) return `${JSON.stringify(commitInput)} is not a commit sha (7 to 40 hex digits)`;
-    if (!waiting.toLowerCase().startsWith(commit.toLowerCase()))
+    if (!sameCommit(waiting, commit))
       return `commit ${shortSha(commit)} is not the one waiting for approval into ${stageName} (${shortSha(waiting)} is)`;
   }
 
