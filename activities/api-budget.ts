@@ -80,11 +80,11 @@ export class ApiBudget {
    * Waits for this call's turn. A call that would wait longer than its caller may fails with a
    * retryable `<Api>RateLimited` whose `nextRetryDelay` is when its turn comes; its pipeline keeps its place.
    */
-  async acquire(caller: Caller = currentCaller()): Promise<void> {
+  async acquire(caller: Caller = currentCaller()): Promise<number> {
     const id = this.budget.enqueue(caller.priority, caller.key, this.now());
     const granted = new Promise<void>((resolve) => this.grants.set(id, resolve));
     this.pump();
-    if (!this.grants.has(id)) return;
+    if (!this.grants.has(id)) return id;
     const signal = safeSignal();
     let timeout: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -96,7 +96,10 @@ export class ApiBudget {
     const outcome = await Promise.race([granted.then(() => 'granted' as const), gaveUp]);
     clearTimeout(timeout);
     if (onAbort) signal?.removeEventListener('abort', onAbort);
-    if (outcome === 'granted') return;
+    // Granted in the same moment it gave up: the turn is taken, so the call goes (or, cancelled, gives it back).
+    const grantedMeanwhile = !this.grants.has(id);
+    if (outcome === 'granted' || (grantedMeanwhile && outcome === 'timeout')) return id;
+    if (grantedMeanwhile) this.finished(id);
     const now = this.now();
     const ahead = this.budget.ahead(id);
     this.budget.cancel(id);
@@ -114,8 +117,8 @@ export class ApiBudget {
   }
 
   /** A call that does not wait for its turn (a confirmed promotion's POST): it is counted all the same. */
-  take(): void {
-    this.budget.take();
+  take(): number {
+    return this.budget.take(this.now());
   }
 
   /** An answer's count (`RateLimit-Remaining`, `X-RateLimit-Remaining`). */
@@ -124,9 +127,9 @@ export class ApiBudget {
     this.pump();
   }
 
-  /** A granted (or taken) call ended. */
-  finished(): void {
-    this.budget.finished();
+  /** The granted (or taken) call with this ticket ended. */
+  finished(ticket: number): void {
+    this.budget.finished(ticket);
     this.pump();
   }
 
@@ -223,8 +226,7 @@ export function budgetHeroku(heroku: Heroku, budget: ApiBudget): Heroku {
   heroku.request = (async (options: Parameters<HerokuRequest>[0]) => {
     if (FREE.has(String(options.path))) return request(options);
     const caller = currentCaller();
-    if ((options.method ?? 'GET').toUpperCase() === 'POST') budget.take();
-    else await budget.acquire(caller);
+    const ticket = (options.method ?? 'GET').toUpperCase() === 'POST' ? budget.take() : await budget.acquire(caller);
     try {
       return await request(options);
     } catch (error) {
@@ -235,7 +237,7 @@ export function budgetHeroku(heroku: Heroku, budget: ApiBudget): Heroku {
       }
       throw error;
     } finally {
-      budget.finished();
+      budget.finished(ticket);
     }
   }) as HerokuRequest;
   return heroku;
@@ -260,7 +262,7 @@ export function headerCount(remaining: string | null | undefined, resetSeconds?:
  */
 export function budgetOctokit(octokit: Octokit, budget: ApiBudget): Octokit {
   octokit.hook.wrap('request', async (request, options) => {
-    await budget.acquire();
+    const ticket = await budget.acquire();
     try {
       const response = await request(options);
       const count = headerCount(response.headers['x-ratelimit-remaining'], response.headers['x-ratelimit-reset']);
@@ -274,7 +276,7 @@ export function budgetOctokit(octokit: Octokit, budget: ApiBudget): Octokit {
       else if (count) budget.counted(count);
       throw error;
     } finally {
-      budget.finished();
+      budget.finished(ticket);
     }
   });
   return octokit;

@@ -46,13 +46,16 @@ interface Waiter {
   since: number;
 }
 
+/** A call in flight longer than this no longer holds the one-at-a-time rule (its socket may never answer). */
+const STUCK_MS = 10_000;
+
 /** How many pipelines' last service the budget remembers (more than any fleet's pipelines per token). */
 const REMEMBERED = 20_000;
 
 export class Budget {
   private count?: Count & { at: number };
-  /** Calls granted and not ended. */
-  private inFlight = 0;
+  /** Calls granted and not ended: ticket -> when it went. */
+  private readonly flying = new Map<number, number>();
   /** Calls the last count may not include yet: granted since it, and those in flight when it came. */
   private spent = 0;
   private readonly waiting: Waiter[] = [];
@@ -98,7 +101,7 @@ export class Budget {
     return this.waiting.length > 0 && this.short(now) && now - this.count.at >= this.settings.staleMs;
   }
 
-  /** A call that waits its turn; answers its ticket. */
+  /** A call that waits its turn; answers its ticket (the same once granted). */
   enqueue(priority: Priority, key: string, now: number): number {
     const id = ++this.ids;
     this.waiting.push({ id, priority, key, since: now });
@@ -111,10 +114,23 @@ export class Budget {
     if (at >= 0) this.waiting.splice(at, 1);
   }
 
-  /** A call that does not wait (a promotion's POST, once decided and confirmed): counted, granted. */
-  take(): void {
-    this.inFlight++;
+  /** A call that does not wait (a promotion's POST, once decided and confirmed): counted, granted; answers its ticket. */
+  take(now: number): number {
+    const id = ++this.ids;
+    this.fly(id, now);
+    return id;
+  }
+
+  private fly(id: number, now: number): void {
+    this.flying.set(id, now);
     this.spent++;
+  }
+
+  /** Calls in flight for less than STUCK_MS: one that never answers must not hold the budget for ever. */
+  private flyingNow(now: number): number {
+    let young = 0;
+    for (const since of this.flying.values()) if (now - since < STUCK_MS) young++;
+    return young;
   }
 
   /** The waiting calls the pool allows now, best first; they are in flight from here. */
@@ -124,9 +140,9 @@ export class Budget {
       // Floors only rise down the order, so once one must wait every later one must too.
       if (this.estimate(now) - this.floor(waiter.priority) < 1) break;
       // Short: one call at a time, so each answer's count (other workers' spending in it) decides the next.
-      if (this.inFlight > 0 && this.short(now)) break;
+      if (this.flyingNow(now) > 0 && this.short(now)) break;
       this.cancel(waiter.id);
-      this.take();
+      this.fly(waiter.id, now);
       this.served.delete(waiter.key);
       this.served.set(waiter.key, now);
       if (this.served.size > REMEMBERED) this.served.delete(this.served.keys().next().value!);
@@ -135,15 +151,15 @@ export class Budget {
     return granted;
   }
 
-  /** One granted call ended (answered or not: one that got no answer stays spent until the next count). */
-  finished(): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
+  /** The call with this ticket ended (answered or not: one that got no answer stays spent until the next count). */
+  finished(id: number): void {
+    this.flying.delete(id);
   }
 
   /** The API's count, from an answer or a free count. Calls still in flight may not be in it: they stay spent. */
   counted(count: Count, now: number): void {
     this.count = { ...count, at: now };
-    this.spent = this.inFlight;
+    this.spent = this.flying.size;
   }
 
   /** A 429: the pool is empty now (a window: until `resetAt`). */

@@ -84,22 +84,25 @@ export { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-po
 export function herokuPoster(baseUrl: string, token: string, observe?: HttpObserver, budget?: ApiBudget): HerokuPost {
   return async (path, body) => {
     // A decided, confirmed POST never waits for its turn (it would go stale); it is counted all the same.
-    budget?.take();
-    const response = await fetch(new URL(path, baseUrl), {
-      method: 'POST',
-      headers: {
-        Accept: 'application/vnd.heroku+json; version=3',
-        Authorization: `Bearer ${token}`,
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(HEROKU_POST_TIMEOUT_MS),
-    })
+    const ticket = budget?.take();
+    const response = await Promise.resolve()
+      .then(() =>
+        fetch(new URL(path, baseUrl), {
+          method: 'POST',
+          headers: {
+            Accept: 'application/vnd.heroku+json; version=3',
+            Authorization: `Bearer ${token}`,
+            'Content-Type': 'application/json',
+          },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(HEROKU_POST_TIMEOUT_MS),
+        }),
+      )
       .catch((error) => {
         observe?.({ method: 'POST', path, status: 'error' });
         throw error;
       })
-      .finally(() => budget?.finished());
+      .finally(() => ticket !== undefined && budget?.finished(ticket));
     const count = headerCount(response.headers.get('ratelimit-remaining'));
     if (budget && count) budget.counted(count);
     const wait = budget && response.status === 429 ? budget.limited('promotion') : undefined;

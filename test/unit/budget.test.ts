@@ -31,7 +31,7 @@ function grantAll(budget: Budget, now: number): number[] {
   const granted: number[] = [];
   for (let next = budget.grant(now); next.length > 0; next = budget.grant(now)) {
     granted.push(...next);
-    for (const _ of next) budget.finished();
+    for (const id of next) budget.finished(id);
   }
   return granted;
 }
@@ -61,7 +61,7 @@ function run(
       else served.set(caller.key, served.get(caller.key)! + 1);
       lowest = Math.min(lowest, Math.floor(bucket.level));
       budget.counted({ remaining: Math.floor(bucket.level) }, now);
-      budget.finished();
+      budget.finished(id);
       owner.set(budget.enqueue(caller.priority, caller.key, now), caller);
     }
   }
@@ -112,7 +112,7 @@ describe('API budget: one pool per token', () => {
     const promotion = budget.enqueue('promotion', 'conveyor/c', 500);
     assert.deepEqual(budget.grant(500), [], 'nothing above the reserve yet');
     assert.deepEqual(budget.grant(MS_PER_TOKEN), [promotion], 'the first token back goes to the promotion');
-    budget.finished();
+    budget.finished(promotion);
     assert.deepEqual(grantAll(budget, 3 * MS_PER_TOKEN), routine, 'then the observations, oldest first');
   });
 
@@ -147,6 +147,15 @@ describe('API budget: one pool per token', () => {
     assert.ok(budget.retryDelayMs('routine', 40, budget.ahead(a)) > budget.retryDelayMs('routine', 40, 0));
   });
 
+  test('near the reserve one call goes at a time, and one that never answers does not hold the others for ever', () => {
+    const budget = new Budget(HEROKU);
+    budget.counted({ remaining: HEROKU.reserve + 5 }, 0);
+    const [hung] = [budget.enqueue('routine', 'conveyor/a', 0), budget.enqueue('routine', 'conveyor/b', 0)];
+    assert.deepEqual(budget.grant(0), [hung], 'one at a time: the next waits for its answer');
+    assert.deepEqual(budget.grant(5_000), [], 'still waiting for that answer');
+    assert.equal(budget.grant(10_000).length, 1, 'a call silent for 10 s no longer holds the next');
+  });
+
   test('a window budget (GitHub) below its reserve waits for the reset', () => {
     const github = new Budget({ pool: 5_000, reserve: 1_000, staleMs: 60_000 });
     github.counted({ remaining: 1_000, resetAt: 600_000 }, 0);
@@ -179,11 +188,11 @@ describe('API budget: one pool per token', () => {
     for (let now = 0; now <= 60_000; now += 100) {
       for (const w of workers) {
         // Each worker grants on what it knows; the answers tell it what the other spent.
-        for (let granted = w.grant(now).length; granted > 0; granted--) {
+        for (const id of w.grant(now)) {
           if (bucket.take(now)) served++;
           lowest = Math.min(lowest, Math.floor(bucket.level));
           w.counted({ remaining: Math.floor(bucket.level) }, now);
-          w.finished();
+          w.finished(id);
         }
       }
     }
