@@ -170,7 +170,12 @@ export class Budget {
   /** When the first waiting call can go (undefined: none waits). Answers in flight may make it sooner. */
   nextGrantAt(now: number): number | undefined {
     const [first] = this.ordered();
-    return first ? now + this.waitMs(this.floor(first.priority) + 1, now) : undefined;
+    if (!first) return undefined;
+    const refilled = now + this.waitMs(this.floor(first.priority) + 1, now);
+    if (!this.short(now) || this.flyingNow(now) === 0) return refilled;
+    // One at a time: the next goes when the call in flight answers, or once it counts as stuck.
+    const young = [...this.flying.values()].filter((since) => now - since < STUCK_MS);
+    return Math.max(refilled, Math.min(...young) + STUCK_MS);
   }
 
   /**

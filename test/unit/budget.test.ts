@@ -153,6 +153,7 @@ describe('API budget: one pool per token', () => {
     const [hung] = [budget.enqueue('routine', 'conveyor/a', 0), budget.enqueue('routine', 'conveyor/b', 0)];
     assert.deepEqual(budget.grant(0), [hung], 'one at a time: the next waits for its answer');
     assert.deepEqual(budget.grant(5_000), [], 'still waiting for that answer');
+    assert.equal(budget.nextGrantAt(5_000), 10_000, 'nothing to do before its answer, or 10 s');
     assert.equal(budget.grant(10_000).length, 1, 'a call silent for 10 s no longer holds the next');
   });
 
