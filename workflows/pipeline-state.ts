@@ -1,9 +1,8 @@
 import { isImmutable, questionKey, type CommitAnswers, type CommitQuestion } from '../domain/commits';
 import type { Freeze } from '../domain/freeze';
 import { judge, type TargetHealth } from '../domain/gates';
-import type { AlertPolicy, IncidentPolicy, UrlPolicy } from '../domain/health';
+import { healthRequests, type HealthRequest } from '../domain/health-requests';
 import type { Approval, ApprovalPolicy, WaitingApproval } from '../domain/approval';
-import type { WebhookBody, WebhookPolicy, ZeroDowntimeMode } from '../domain/checks';
 import type { Observation } from '../domain/observation';
 import { overrule, type ManualPromotion } from '../domain/override';
 import { readPause, type Pause } from '../domain/pause';
@@ -39,16 +38,7 @@ export interface CarriedState {
   retry?: Record<string, string>;
 }
 
-/** What the health checks of one target stage need gathered this cycle. */
-export interface HealthRequest {
-  stage: string;
-  incident?: IncidentPolicy;
-  alerts?: AlertPolicy;
-  urls?: UrlPolicy;
-  zeroDowntime?: { app: string; mode: ZeroDowntimeMode };
-  ci?: { repo: string; commit: string };
-  webhook?: { policy: WebhookPolicy; body: WebhookBody };
-}
+export type { HealthRequest } from '../domain/health-requests';
 
 export type { Go, ManualOutcome } from '../domain/decision';
 
@@ -73,7 +63,6 @@ const COMMIT_CACHE_LIMIT = 500;
 export const BLOCKED_RECHECK_MS = 5 * 60_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const configured = (policy: object | undefined) => !!policy && Object.keys(policy).length > 0;
 
 /**
  * One service's pipeline as the workflow sees it: what was observed, what each gate said, what is
@@ -298,34 +287,7 @@ export class PipelineState {
     for (const decision of decided ? this.decisions.values() : []) {
       if (this.inFlight.get(decision.go.candidate.pair.to)?.phase === 'decided') candidates.push(decision.go.candidate);
     }
-    const requests: HealthRequest[] = [];
-    for (const { pair, source } of candidates) {
-      const { alerts, urls } = stagePolicy(this.service, pair.to);
-      const request: HealthRequest = { stage: pair.to };
-      if (configured(this.service.incident)) request.incident = this.service.incident;
-      if (configured(alerts)) request.alerts = alerts;
-      if (urls?.urls.length) request.urls = urls;
-      const { zeroDowntime, webhook } = stagePolicy(this.service, pair.to);
-      const coupledAsProduction = (this.observation && stageOf(this.observation, pair.to)?.coupling) === 'production';
-      const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
-      if (platformChecks && mode !== 'off') request.zeroDowntime = { app: pair.to, mode };
-      if (platformChecks && this.service.ci !== false && source.commit)
-        request.ci = { repo: this.service.repo, commit: source.commit };
-      if (platformChecks && webhook)
-        request.webhook = {
-          policy: webhook,
-          body: {
-            service: this.service.name,
-            source: pair.from,
-            target: pair.to,
-            release: source.version,
-            commit: source.commit,
-          },
-        };
-      if (request.incident || request.alerts || request.urls || request.zeroDowntime || request.ci || request.webhook)
-        requests.push(request);
-    }
-    return requests;
+    return healthRequests(this.service, this.observation, candidates, platformChecks);
   }
 
   /** Keeps the newest health facts per target stage (decisions are confirmed against them). */
