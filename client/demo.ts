@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { temporalBinary } from '../temporal/binary';
 import { loadServices } from '../config/load';
@@ -8,9 +9,11 @@ import { ensureDevServer } from '../temporal/dev-server';
 import { projectRoot } from '../temporal/paths';
 import { temporalSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
+import { startReceiver } from '../worker/receiver';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from './connection';
 import { applyServices, listPipelines } from './pipelines';
+import { installWebhooks, tellPipelines } from './webhooks';
 import { startDemoDashboard } from '../dashboard/demo';
 
 const MERGE_EVERY_MS = 30_000;
@@ -49,6 +52,17 @@ export async function runDemo(): Promise<void> {
   for (const applied of await applyServices(client, services, settings.taskQueue))
     say(`${applied.action} ${applied.workflowId}`);
 
+  // Heroku's release webhooks, as `conveyor webhooks install` sets them up: the sandbox delivers each
+  // release to a receiver here, which wakes its pipeline; the tick becomes a slow fallback poll.
+  const secret = randomBytes(24).toString('hex');
+  const receiver = await startReceiver({ client, secret, taskQueue: settings.taskQueue });
+  const hooked = await installWebhooks(services, receiver.url, {
+    HEROKU_API_KEY: sandbox.token,
+    HEROKU_API_URL: sandbox.herokuUrl,
+    CONVEYOR_HEROKU_WEBHOOK_SECRET: secret,
+  });
+  await tellPipelines(client, services, hooked.apps);
+
   const [first] = services;
   say('');
   say(`Web UI:   ${server.uiUrl ?? '(the reused server has its own UI)'}/namespaces/${settings.namespace}/workflows`);
@@ -60,6 +74,9 @@ export async function runDemo(): Promise<void> {
     say,
   });
   say(`Sandbox:  HEROKU_API_URL=${sandbox.herokuUrl} GITHUB_API_URL=${sandbox.githubUrl}`);
+  say(
+    `Webhooks: ${hooked.apps.length} stage apps deliver api:release to ${receiver.url} (each release wakes its pipeline)`,
+  );
   say('Try, in another terminal:');
   say(`  npx conveyor status ${first.name}        npx conveyor why ${first.name}`);
   say(`  npx conveyor plan -f examples/services.demo.json`);
@@ -114,6 +131,7 @@ export async function runDemo(): Promise<void> {
   clearInterval(progress);
   say('stopping');
   await dashboard.stop();
+  await receiver.stop();
   await client.connection.close();
   await sandbox.stop();
   await server.stop();
