@@ -74,6 +74,15 @@ describe('reconcile plan: one commit from different builds', () => {
     });
   }
 
+  test('workflows recorded before pay-for-change compare slugs only: a rebuilt stage stays a candidate (replay)', () => {
+    const observation = observe(built('aaa', 'qa'), built('aaa', 'st'), built('aaa', 'st'), built('aaa', 'st'));
+    assert.deepEqual(summary(planPairs(service, observation, { ...quiet, slugOnly: true })), [
+      'candidate qa-v1',
+      'in-sync: both run v1 (aaa0000)',
+      'in-sync: both run v1 (aaa0000)',
+    ]);
+  });
+
   test('nothing is asked of GitHub for a pair running one commit from two builds', () => {
     const plans = planPairs(
       service,
