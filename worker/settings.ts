@@ -35,7 +35,7 @@ export interface ReceiverSettings {
   secret: string;
   /** CONVEYOR_RECEIVER_URL, the URL Heroku delivers to: with it the worker confirms the subscriptions every `confirmIntervalMs`. */
   publicUrl?: string;
-  /** CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL (1h). */
+  /** CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL (6h). */
   confirmIntervalMs: number;
 }
 
@@ -126,7 +126,7 @@ export function receiverSettings(
     port: options.port ?? bound.port,
     secret,
     ...(publicUrl ? { publicUrl } : {}),
-    confirmIntervalMs: durationSetting(env, 'CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL', '1h'),
+    confirmIntervalMs: durationSetting(env, 'CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL', '6h'),
   };
 }
 

@@ -1,4 +1,4 @@
-// The receiver's own check that Heroku will deliver: every so often (1 h) it reads each running
+// The receiver's own check that Heroku will deliver: every so often (6 h by default) it reads each running
 // pipeline's stage apps' webhooks (GET /apps/{app}/webhooks, one request per app) and tells each
 // pipeline whose every app is subscribed to `api:release` at the receiver's public URL (signal
 // `look`, source `subscription`), so an idle pipeline keeps its slow fallback poll without deliveries.
