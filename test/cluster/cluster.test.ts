@@ -80,7 +80,15 @@ describe('conveyor on Temporal on PostgreSQL', () => {
     );
     for (const stage of service.stages.slice(1))
       assert.equal(promotionsInto(s, stage).length, 1, `one promotion into ${stage}`);
-    const history = (await status(s, service)).history;
+    // A promotion is recorded when its activity sees the target's release settle (its next poll).
+    const history = await eventually(
+      async () => {
+        const recorded = (await status(s, service)).history;
+        return recorded.length >= service.stages.length - 1 ? recorded : undefined;
+      },
+      30_000,
+      'every promotion recorded',
+    );
     assert.deepEqual(
       history.map((p) => [p.to, p.outcome]).reverse(),
       service.stages.slice(1).map((stage) => [stage, 'succeeded']),

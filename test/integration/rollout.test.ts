@@ -29,7 +29,16 @@ describe('a release rolls through the pipeline', () => {
         `${service.stages[2]}->${service.stages[3]}`,
       ],
     );
-    const history = (await status(stack, service)).history;
+    // A promotion is recorded when its activity sees the target's release settle (its next poll),
+    // which may come a moment after an observation already shows the commit there.
+    const history = await eventually(
+      async () => {
+        const recorded = (await status(stack, service)).history;
+        return recorded.length >= service.stages.length - 1 ? recorded : undefined;
+      },
+      30_000,
+      'every promotion recorded',
+    );
     assert.deepEqual(
       history.map((h) => [h.to, h.outcome]).reverse(),
       service.stages.slice(1).map((s) => [s, 'succeeded']),

@@ -110,6 +110,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       HEROKU_API_KEY: sandbox.token,
       GITHUB_API_URL: sandbox.githubUrl,
       GITHUB_TOKEN: sandbox.token,
+      // Promotions and release phases polled as quickly as the in-process worker does (production: 2s to 30s).
+      CONVEYOR_POLL_INTERVAL: '100ms',
+      CONVEYOR_POLL_MAX_INTERVAL: '1500ms',
     },
     async temporal(...args) {
       return (await run(temporalBinary(), [...args, '--address', server.address, '--namespace', namespace])).stdout;
