@@ -61,6 +61,10 @@ export interface PipelineStatus {
   pairs: PairStatus[];
   inFlight: PromotionRecord[];
   history: PromotionRecord[];
+  /** Who resumed the pipeline last (while it is not paused). */
+  resumedBy?: string;
+  /** Releases that failed in a stage and that an operator allowed to be tried there again. */
+  retries?: { stage: string; slugId: string; by: string; reason: string }[];
   observedAt: string | null;
   nextCheckAt: string | null;
   /** Set when the status could not be computed whole (it is then partial). */

@@ -61,7 +61,9 @@ export class Operations {
     private readonly options: OperationsOptions = {},
   ) {}
 
+  /** A message changed something: its notices are what the status shows changed; the loop looks again. */
   private nudge(): void {
+    this.state.noticeChanges();
     this.run.wake = true;
   }
 

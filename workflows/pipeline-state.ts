@@ -9,7 +9,7 @@ import { readPause, type Pause } from '../domain/pause';
 import { commitQuestions, currentStage, planPairs, stageOf, type FailedPromotion, type PairPlan } from '../domain/plan';
 import { stagePolicy } from '../domain/service';
 import { rejects, sameCommit, type Rejection } from '../domain/rejection';
-import { holdingKey, type Notice, type NoticeKind } from '../domain/notice';
+import { holdingKey, noticesBetween, type Notice, type NoticeBasis, type NoticeDraft } from '../domain/notice';
 import { shortSha } from '../domain/observation';
 import type { Service } from '../domain/service';
 import { decide, type Go, type ManualOutcome } from '../domain/decision';
@@ -33,9 +33,10 @@ export interface CarriedState {
   approvals?: Approval[];
   waiting?: Record<string, WaitingApproval>;
   /** Notices raised while the run handed over, sent by the next run. */
-  outbox?: Omit<Notice, 'at'>[];
+  outbox?: NoticeDraft[];
   /** Per target stage, the slug whose failure there an operator asked to retry. */
   retry?: Record<string, string>;
+  retriedBy?: Record<string, { by: string; reason: string }>;
 }
 
 export type { HealthRequest } from '../domain/health-requests';
@@ -90,9 +91,12 @@ export class PipelineState {
   private configVersion = 0;
   /** The commit answers of the last decide(). */
   private decidedOn: CommitAnswers = {};
-  /** Per target stage, the gates that held it last time, to notify changes only. */
-  private holding: Record<string, string>;
-  private outbox: Omit<Notice, 'at'>[] = [];
+  /** The status as last told in notices: the next notices are what changed since. */
+  private told: NoticeBasis;
+  private outbox: NoticeDraft[] = [];
+  /** Who resumed last, and who allowed each retry (status shows them; notices tell them). */
+  private resumedBy?: string;
+  private retriedBy: Record<string, { by: string; reason: string }>;
   private approvals: Approval[];
   private waiting: Record<string, WaitingApproval>;
 
@@ -108,11 +112,13 @@ export class PipelineState {
     this.commitCache = carried?.commitCache ?? {};
     this.observation = carried?.observation ?? null;
     this.rejected = carried?.rejected ?? [];
-    this.holding = carried?.holding ?? {};
     this.approvals = carried?.approvals ?? [];
     this.waiting = carried?.waiting ?? {};
     this.outbox = carried?.outbox ?? [];
     this.retry = carried?.retry ?? {};
+    this.retriedBy = carried?.retriedBy ?? {};
+    // A continued run tells nothing the run before it told: pairs are not carried, the gates holding them are.
+    this.told = { ...this.noticeBasis(), pairs: pairsHeldBy(carried?.holding ?? {}) };
   }
 
   /** Stages whose promotions need approval, with the commit waiting for it (for the approve validator). */
@@ -126,19 +132,27 @@ export class PipelineState {
 
   approve(approval: Approval): void {
     this.approvals = [...this.approvals.filter((a) => a.stage !== approval.stage), approval];
-    this.tell(
-      'released',
-      `${approval.commit.slice(0, 7)} approved into ${approval.stage} by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}`,
-      { stage: approval.stage, commit: approval.commit },
-    );
   }
 
-  private tell(kind: NoticeKind, text: string, extra: Pick<Notice, 'stage' | 'commit'> = {}): void {
-    this.outbox.push({ kind, service: this.service.name, text: `${this.service.name}: ${text}`, ...extra });
+  /** What the notices are derived from: the status as it is now. */
+  private noticeBasis(): NoticeBasis {
+    const { service, paused, frozen, blocked, approvals, pairs, inFlight, history, resumedBy, retries } = this.status();
+    return { service, paused, frozen, blocked, approvals, pairs, inFlight, history, resumedBy, retries };
+  }
+
+  /**
+   * Queues a notice for every difference between the status last told and the status now
+   * (domain/notice.ts noticesBetween). Called after each message and before notices are drained.
+   */
+  noticeChanges(): void {
+    const now = this.noticeBasis();
+    this.outbox.push(...noticesBetween(this.told, now));
+    this.told = now;
   }
 
   /** Notices since the last call, oldest first; the workflow drains them as soon as they happen. */
   drainNotices(now: number): Notice[] {
+    this.noticeChanges();
     const notices = this.outbox.map((n) => ({ ...n, at: iso(now) }));
     this.outbox = [];
     return notices;
@@ -159,19 +173,17 @@ export class PipelineState {
   pauseBy(input: unknown, now: number): void {
     const was = this.pause;
     this.pause = readPause(input, now);
-    if (!was) this.tell('paused', `paused by ${this.pause.by}: ${this.pause.reason}`);
+    if (!was) delete this.resumedBy;
   }
 
   resume(by = 'unknown'): void {
-    if (this.pause) this.tell('resumed', `resumed by ${by}`);
+    if (this.pause) this.resumedBy = by;
     this.pause = null;
     // A person asked for action: a permanent block is worth checking again right now.
     if (this.blocked) this.blocked = { ...this.blocked, permanent: false };
   }
 
   frozen(freeze: Freeze | null): void {
-    if (freeze && !this.freeze) this.tell('frozen', `frozen by ${freeze.by}: ${freeze.reason}`);
-    if (!freeze && this.freeze) this.tell('unfrozen', 'freeze lifted');
     this.freeze = freeze;
   }
 
@@ -215,12 +227,10 @@ export class PipelineState {
 
   /** A pass went through observation and fact gathering: whatever blocked the pipeline is gone. */
   passCompleted(): void {
-    if (this.blocked) this.tell('unblocked', `no longer blocked (was: ${this.blocked.reason})`);
     this.blocked = null;
   }
 
   blockedBy(reason: string, permanent: boolean, now: number): void {
-    if (this.blocked?.reason !== reason) this.tell('blocked', `blocked: ${reason}`);
     const since = this.blocked?.reason === reason ? this.blocked.since : iso(now);
     this.blocked = {
       reason,
@@ -369,28 +379,7 @@ export class PipelineState {
     this.waiting = decision.waiting;
     for (const [stage, outcome] of Object.entries(decision.answers)) this.manualOutcomes.set(stage, outcome);
     this.manual.clear();
-    this.noticeHolds();
     return decision.start;
-  }
-
-  /** Tells when the gates holding a pair change: once, not at every pass while they keep holding. */
-  private noticeHolds(): void {
-    for (const pair of this.pairs) {
-      const gates = pair.state === 'gated' ? pair.verdicts.filter((v) => !v.ok) : [];
-      const key = holdingKey(gates.map((v) => v.gate));
-      const before = this.holding[pair.to] ?? '';
-      if (key === before) continue;
-      if (key)
-        this.tell(
-          'held',
-          `${pair.from} -> ${pair.to} held by ${gates.map((v) => `${v.gate} (${v.reason})`).join('; ')}`,
-          { stage: pair.to },
-        );
-      else if (pair.state !== 'ready')
-        this.tell('released', `${pair.from} -> ${pair.to} no longer held`, { stage: pair.to });
-      if (key) this.holding[pair.to] = key;
-      else delete this.holding[pair.to];
-    }
   }
 
   /**
@@ -429,15 +418,6 @@ export class PipelineState {
       overruled: { pause: this.pause, freeze: this.freeze },
       commits: this.decidedOn,
     });
-    delete this.holding[record.to];
-    const by = manual
-      ? ` by hand (${manual.by}: ${manual.reason}${manual.skippedGates.length ? `; skipped ${manual.skippedGates.join(', ')}` : ''})`
-      : '';
-    this.tell(
-      'promotion-started',
-      `promoting v${record.sourceVersion} (${shortSha(record.commit)}) ${record.from} -> ${record.to}${by}`,
-      { stage: record.to, commit: record.commit },
-    );
     this.pairs = this.pairs.map((p) =>
       p.to === record.to ? { ...p, state: 'promoting', reason: `promoting v${record.sourceVersion}` } : p,
     );
@@ -463,6 +443,7 @@ export class PipelineState {
     this.approvals = this.approvals.filter((a) => a.stage !== request.to);
     delete this.waiting[request.to];
     delete this.retry[request.to];
+    delete this.retriedBy[request.to];
     return { stands: true, ...earlier };
   }
 
@@ -510,12 +491,6 @@ export class PipelineState {
         { ...started, finishedAt: iso(now), outcome: outcome.status, error: outcome.error },
         ...this.history,
       ].slice(0, HISTORY_LIMIT);
-      if (outcome.status === 'withdrawn')
-        this.tell(
-          'promotion-withdrawn',
-          `promotion of ${shortSha(started.commit)} ${started.from} -> ${started.to} withdrawn before it was posted: ${outcome.error}`,
-          { stage: to, commit: started.commit },
-        );
       return;
     }
     const record: PromotionRecord = {
@@ -527,17 +502,6 @@ export class PipelineState {
       ...(outcome.error ? { error: outcome.error } : {}),
     };
     this.history = [record, ...this.history].slice(0, HISTORY_LIMIT);
-    const what = `${shortSha(record.commit)} ${record.from} -> ${record.to}`;
-    if (outcome.status === 'succeeded')
-      this.tell('promotion-succeeded', `promoted ${what} as v${outcome.targetVersion}`, {
-        stage: to,
-        commit: record.commit,
-      });
-    else
-      this.tell('promotion-failed', `promotion ${what} failed: ${outcome.error ?? 'unknown error'}`, {
-        stage: to,
-        commit: record.commit,
-      });
     if (outcome.status === 'failed') {
       // Heroku said the release failed in this stage: it is not tried there again (until `retry`).
       const failure = {
@@ -562,11 +526,6 @@ export class PipelineState {
     this.decisions.delete(to);
     const outcome: PromotionRecord['outcome'] = posted ? 'failed' : 'not-posted';
     this.history = [{ ...started, finishedAt: iso(now), outcome, error }, ...this.history].slice(0, HISTORY_LIMIT);
-    this.tell(
-      'promotion-failed',
-      `promotion ${shortSha(started.commit)} ${started.from} -> ${started.to} ${posted ? 'ended in an error' : 'was not posted'}: ${error}`,
-      { stage: to, commit: started.commit },
-    );
   }
 
   /** Whether `to` holds a failed release an operator could retry, and which slug. */
@@ -583,7 +542,7 @@ export class PipelineState {
     if (!slug) return `nothing failed in ${to}`;
     this.failed[to] = (this.failed[to] ?? []).filter((f) => f.slugId !== slug);
     this.retry[to] = slug;
-    this.tell('released', `retry of the release that failed in ${to} allowed by ${by}: ${reason}`, { stage: to });
+    this.retriedBy[to] = { by, reason };
     return `the release that failed in ${to} may be promoted again (retry by ${by})`;
   }
 
@@ -624,14 +583,6 @@ export class PipelineState {
     const outcome: PromotionRecord['outcome'] = rollback?.version !== undefined ? 'rolled-back' : 'verification-failed';
     this.history = [{ ...record, finishedAt: at, outcome, verification }, ...this.history].slice(0, HISTORY_LIMIT);
     const what = `${shortSha(record.commit)} in ${to}`;
-    this.tell('verification-failed', `verification of ${what} failed: ${problem}`, {
-      stage: to,
-      commit: record.commit,
-    });
-    if (rollback?.version !== undefined)
-      this.tell('rollback', `rolled ${to} back to v${record.previous?.version} (now v${rollback.version})`, {
-        stage: to,
-      });
     if (record.commit)
       this.reject({ commit: record.commit, reason: `verification failed in ${to}: ${problem}`, by: 'conveyor', at });
     const action =
@@ -756,12 +707,24 @@ export class PipelineState {
       pairs: this.pairs,
       inFlight: [...this.inFlight.values()],
       history: this.history,
+      ...(this.resumedBy !== undefined && !this.pause ? { resumedBy: this.resumedBy } : {}),
+      retries: Object.entries(this.retry).map(([stage, slugId]) => ({
+        stage,
+        slugId,
+        ...(this.retriedBy[stage] ?? { by: 'unknown', reason: '' }),
+      })),
       observedAt: this.observation?.observedAt ?? null,
       nextCheckAt: this.nextCheckAt === null ? null : iso(this.nextCheckAt),
     };
   }
 
   carry(): CarriedState {
+    this.noticeChanges();
+    const holding = Object.fromEntries(
+      this.told.pairs.flatMap((p) =>
+        p.state === 'gated' ? [[p.to, holdingKey(p.verdicts.filter((v) => !v.ok).map((v) => v.gate))]] : [],
+      ),
+    );
     return {
       pause: this.pause,
       freeze: this.freeze,
@@ -771,14 +734,25 @@ export class PipelineState {
       commitCache: this.commitCache,
       observation: this.observation,
       rejected: this.rejected,
-      holding: this.holding,
+      holding,
       approvals: this.approvals,
       waiting: this.waiting,
       outbox: this.outbox,
       retry: this.retry,
+      retriedBy: this.retriedBy,
     };
   }
 }
 
 const samePause = (a: Pause, b: Pause | null): boolean =>
   !!b && a.by === b.by && a.since === b.since && a.reason === b.reason;
+
+/** Pairs standing for the gates that held them, as carried across continue-as-new. */
+const pairsHeldBy = (holding: Record<string, string>): PairStatus[] =>
+  Object.entries(holding).map(([to, key]) => ({
+    from: '',
+    to,
+    state: 'gated',
+    reason: '',
+    verdicts: key.split(',').map((gate) => ({ gate, ok: false, reason: '' })),
+  }));

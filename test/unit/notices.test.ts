@@ -9,13 +9,26 @@ const onMainAndAhead = {
   [`${sha('aaa')}...${sha('bbb')}`]: 'ahead' as const,
 };
 
+// The workflow compares the status after every message and every pass (noticeChanges, drainNotices).
+const told = (state: PipelineState, ...steps: ((s: PipelineState) => void)[]) =>
+  steps.flatMap((step) => {
+    step(state);
+    state.noticeChanges();
+    return state.drainNotices(T0);
+  });
+
 test('a pause is told once, however often it is repeated, and so is the resume', () => {
-  const state = new PipelineState(service);
-  state.pauseBy({ reason: 'x', by: 'ana' }, T0);
-  state.pauseBy({ reason: 'y', by: 'ana' }, T0);
-  state.resume('ana');
-  state.resume('ana');
-  assert.deepEqual(kinds(state), ['paused', 'resumed']);
+  const notices = told(
+    new PipelineState(service),
+    (s) => s.pauseBy({ reason: 'x', by: 'ana' }, T0),
+    (s) => s.pauseBy({ reason: 'y', by: 'ana' }, T0),
+    (s) => s.resume('bob'),
+    (s) => s.resume('bob'),
+  );
+  assert.deepEqual(
+    notices.map((n) => n.text),
+    ['api: paused by ana: x', 'api: resumed by bob'],
+  );
 });
 
 test('a gate that keeps holding is told once, not at every pass', () => {
@@ -31,12 +44,19 @@ test('a gate that keeps holding is told once, not at every pass', () => {
 });
 
 test('a blocked pipeline is told once per cause, and when it recovers', () => {
-  const state = new PipelineState(service);
-  state.blockedBy('Heroku answered 401', true, T0);
-  state.blockedBy('Heroku answered 401', true, T0 + 1);
-  state.observed(observe('aaa', 'aaa', 'aaa', 'aaa'));
-  state.passCompleted();
-  assert.deepEqual(kinds(state), ['blocked', 'unblocked']);
+  const notices = told(
+    new PipelineState(service),
+    (s) => s.blockedBy('Heroku answered 401', true, T0),
+    (s) => s.blockedBy('Heroku answered 401', true, T0 + 1),
+    (s) => {
+      s.observed(observe('aaa', 'aaa', 'aaa', 'aaa'));
+      s.passCompleted();
+    },
+  );
+  assert.deepEqual(
+    notices.map((n) => n.text),
+    ['api: blocked: Heroku answered 401', 'api: no longer blocked (was: Heroku answered 401)'],
+  );
 });
 
 test('a permanent block re-checked while observation works is told once and keeps its "since"', () => {
@@ -76,4 +96,25 @@ test('a promotion is told when it starts and when it ends', () => {
     ['promotion-started', 'promotion-failed'],
   );
   assert.equal(notices[1].text, 'api: promotion bbb0000 api-qa01 -> api-st01 failed: Release command failed');
+});
+
+test('a gate holding a pair before continue-as-new is not told again by the next run', () => {
+  const state = new PipelineState(service);
+  state.observed(observe(release('bbb', { createdAt: new Date(T0).toISOString() }), 'aaa', 'aaa', 'aaa'));
+  state.decide(state.plan(), onMainAndAhead, T0);
+  assert.deepEqual(kinds(state), ['held']);
+  const next = new PipelineState(service, JSON.parse(JSON.stringify(state.carry())));
+  next.decide(next.plan(), onMainAndAhead, T0 + 1_000);
+  assert.deepEqual(kinds(next), []);
+});
+
+test('a verification that failed is told, with its rollback and the pause that follows', () => {
+  const state = new PipelineState(service);
+  state.observed(observe(release('bbb', { createdAt: new Date(T0 - 3_600_000).toISOString() }), 'aaa', 'aaa', 'aaa'));
+  const [go] = state.decide(state.plan(), onMainAndAhead, T0);
+  state.promotionStarted(go, T0);
+  state.drainNotices(T0);
+  state.promotionVerifying('api-st01', { status: 'succeeded', promotionId: 'p', targetVersion: 2 });
+  state.verificationFailed('api-st01', 'alert HighErrorRate fired', { version: 3 }, T0 + 60_000);
+  assert.deepEqual(kinds(state), ['verification-failed', 'rollback', 'paused']);
 });
