@@ -140,6 +140,10 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
     for (const p of status.history) lines.push(`  ${promotionLine(p, now)}`);
   }
   lines.push('', `observed ${when(status.observedAt, now)}; next look ${nextLook(status.nextCheckAt, now)}`);
+  if (status.webhooks?.on)
+    lines.push(
+      `webhooks on (last heard ${when(status.webhooks.seenAt, now)}): a release wakes it, fallback poll every ${formatDuration(status.webhooks.fallbackPollMs)}`,
+    );
   return lines.join('\n');
 }
 

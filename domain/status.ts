@@ -67,6 +67,12 @@ export interface PipelineStatus {
   retries?: { stage: string; slugId: string; by: string; reason: string }[];
   observedAt: string | null;
   nextCheckAt: string | null;
+  /**
+   * Heroku's release webhooks: `on` while they reach the pipeline (a delivery or a confirmed
+   * subscription since `seenAt`, within 24 h), when the tick is only a fallback poll every
+   * `fallbackPollMs`. Absent for a pipeline that never heard of them.
+   */
+  webhooks?: { on: boolean; seenAt: string; fallbackPollMs: number };
   /** Set when the status could not be computed whole (it is then partial). */
   error?: string;
 }

@@ -36,6 +36,7 @@ import { awaitRelease, explain, notify, observeLocally, observePipeline, readCur
 import { gatherFacts, type PassFacts, type PassFeatures } from './facts';
 import { promotionSaga, type Launch } from './promotion-saga';
 import { Operations, type Run } from './operations';
+import type { PipelineStatus } from './status';
 
 export interface PipelineOptions {
   /** Continue-as-new once history has this many events (tests use a small number). */
@@ -79,6 +80,20 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     run.wake = true;
   };
   const ops = new Operations(state, run, options);
+  const webhooksOn = (now: number) =>
+    run.webhookSeenAt !== undefined && now - run.webhookSeenAt < (options.webhookTrustMs ?? WEBHOOK_TRUST_MS);
+  const fallbackPollMs = () => Math.max(state.service.tickMs, state.service.webhookTickMs ?? WEBHOOK_TICK_MS);
+  const withWebhooks = (status: PipelineStatus): PipelineStatus =>
+    run.webhookSeenAt === undefined
+      ? status
+      : {
+          ...status,
+          webhooks: {
+            on: webhooksOn(Date.now()),
+            seenAt: new Date(run.webhookSeenAt).toISOString(),
+            fallbackPollMs: fallbackPollMs(),
+          },
+        };
 
   setHandler(pauseSignal, (request) => ops.pause(request));
   setHandler(resumeSignal, (request) => ops.resume(request));
@@ -90,7 +105,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     validator: (service) => ops.validateReconfigure(service),
   });
   setHandler(currentStageQuery, () => state.currentStage());
-  setHandler(statusQuery, () => state.safeStatus());
+  setHandler(statusQuery, () => withWebhooks(state.safeStatus()));
   setHandler(previewQuery, (service, now) => ops.preview(service, now));
   setHandler(promoteUpdate, (request) => ops.promote(request), {
     validator: (request) => ops.validatePromote(request),
@@ -202,11 +217,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     sendNotices();
     const now = Date.now();
     // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
-    const slow =
-      run.webhookSeenAt !== undefined &&
-      now - run.webhookSeenAt < (options.webhookTrustMs ?? WEBHOOK_TRUST_MS) &&
-      patched('webhook-slow-poll');
-    const tick = slow ? Math.max(state.service.tickMs, state.service.webhookTickMs ?? WEBHOOK_TICK_MS) : undefined;
+    const slow = webhooksOn(now) && patched('webhook-slow-poll');
+    const tick = slow ? fallbackPollMs() : undefined;
     const wakeAt = state.nextWakeAt(now, options.blockedRecheckMs, tick);
     const reason = state.nextWakeReason();
     await condition(() => run.wake, Math.max(1, wakeAt - now), {

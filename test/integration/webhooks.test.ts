@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { formatStatus } from '../../client/format';
 import { AppDirectory } from '../../worker/app-directory';
 import { herokuClient } from '../../worker/clients';
 import { ConveyorMetrics } from '../../worker/metrics';
@@ -146,6 +147,9 @@ describe('Heroku release webhooks wake pipelines', () => {
       30_000,
       'the slow fallback poll',
     );
+    const shown = await status(stack, service);
+    assert.deepEqual(shown.webhooks && [shown.webhooks.on, shown.webhooks.fallbackPollMs], [true, 10 * 60_000]);
+    assert.match(formatStatus(shown), /webhooks on \(last heard .*\): a release wakes it, fallback poll every 10m/);
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     await eventually(
       async () => (await commitsByStage(stack, service))[1] === merged.sha,
