@@ -8,6 +8,12 @@ import { branchGate } from './gates/branch';
 import { forwardGate } from './gates/forward';
 import type { Gate } from './gates/gate';
 import { windowGate } from './gates/window';
+import { alertsGate } from './gates/alerts';
+import { ciGate } from './gates/ci';
+import { incidentGate } from './gates/incident';
+import { urlsGate } from './gates/urls';
+import { webhookGate } from './gates/webhook';
+import { zeroDowntimeGate } from './gates/zero-downtime';
 import { hold } from './verdict';
 import { shortSha } from './observation';
 import { manualCandidate, overrule, type ManualPromotion } from './override';
@@ -84,6 +90,22 @@ export function costlyFactsNeeded(input: FactsInput): string[] {
       ? [plan.pair.to]
       : [],
   );
+}
+
+/** The gates that judge the costly facts gathered for a target stage. */
+export const costlyGates: readonly Gate[] = [ciGate, incidentGate, alertsGate, urlsGate, zeroDowntimeGate, webhookGate];
+
+/**
+ * How many ticks the costly facts of a candidate are kept while they hold it: a target that runs
+ * one web dyno, a red CI or an open incident do not change by the second. A change of the candidate
+ * (another source or target release) reads them again at once; facts that let it through are never kept.
+ */
+export const HELD_FACTS_TICKS = 5;
+
+/** Whether the costly facts gathered for a candidate's target hold it (one of the costly gates says no). */
+export function heldByCostlyFacts(candidate: Candidate, health: TargetHealth, service: Service): boolean {
+  const context = { service, now: 0, pause: null, freeze: null, commits: {}, health: { [candidate.pair.to]: health } };
+  return judge(candidate, context, costlyGates).verdicts.some((v) => !v.ok);
 }
 
 /** A candidate judged without its costly facts (the cheap gates held when they were gathered) waits for the next pass. */

@@ -1,5 +1,6 @@
 import type { CommitAnswers } from '../domain/commits';
-import { costlyFactsNeeded } from '../domain/decision';
+import { costlyFactsNeeded, HELD_FACTS_TICKS, heldByCostlyFacts } from '../domain/decision';
+import type { Candidate } from '../domain/gates';
 import type { TargetHealth } from '../domain/gates';
 import type { PairPlan } from '../domain/plan';
 import type { Service } from '../domain/service';
@@ -79,6 +80,10 @@ export async function gatherFacts(state: PipelineState, service: Service, featur
   return { plans, answers, health, deferred: new Set() };
 }
 
+/** Costly facts that held a candidate, per pipeline and target stage, until `until`: rebuilt alike on replay. */
+const kept = new WeakMap<PipelineState, Map<string, { key: string; until: number; health: TargetHealth }>>();
+const candidateKey = (config: number, { source, target }: Candidate) => `${config}:${source.id}>${target?.id ?? ''}`;
+
 /**
  * Cheapest first: the commit answers, then the costly facts of the candidates the cheap gates let
  * through (and of decided promotions waiting for their POST). A signal or request that lands while
@@ -98,6 +103,8 @@ async function gatherCostly(
   const wanted = new Set(state.healthRequests(plans, features.platformChecks, false).map((r) => r.stage));
   const health: Record<string, TargetHealth> = {};
   const gathered = new Set<string>();
+  const stages = kept.get(state) ?? new Map<string, { key: string; until: number; health: TargetHealth }>();
+  kept.set(state, stages);
   for (let round = 0; round < 2; round++) {
     const { pause, freeze, commits, manual } = state.cheapFacts();
     const needed = new Set(
@@ -111,7 +118,16 @@ async function gatherCostly(
         manual,
       }),
     );
-    const candidates = plans.filter((p) => p.kind === 'candidate' && needed.has(p.pair.to));
+    const now = Date.now();
+    const candidates = plans.flatMap((p) => (p.kind === 'candidate' && needed.has(p.pair.to) ? [p] : []));
+    // Facts that held a candidate are kept for a few ticks, unless a person's request waits on it.
+    for (const { pair, candidate } of candidates) {
+      const held = stages.get(pair.to);
+      if (held?.key !== candidateKey(state.config, candidate) || now >= held.until || manual.includes(pair.to))
+        continue;
+      health[pair.to] = held.health;
+      gathered.add(pair.to);
+    }
     // Decided promotions are asked about on the first round only: their confirmation reads the newest.
     const requests = state
       .healthRequests(candidates, features.platformChecks, features.confirm && round === 0)
@@ -119,6 +135,16 @@ async function gatherCostly(
     if (requests.length === 0) break;
     Object.assign(health, await gatherHealth(requests));
     for (const request of requests) gathered.add(request.stage);
+    for (const { pair, candidate } of candidates) {
+      if (!requests.some((r) => r.stage === pair.to)) continue;
+      if (heldByCostlyFacts(candidate, health[pair.to], service))
+        stages.set(pair.to, {
+          key: candidateKey(state.config, candidate),
+          until: Date.now() + HELD_FACTS_TICKS * service.tickMs,
+          health: health[pair.to],
+        });
+      else stages.delete(pair.to);
+    }
   }
   state.learnHealth(health);
   return { plans, answers, health, deferred: new Set([...wanted].filter((stage) => !gathered.has(stage))) };

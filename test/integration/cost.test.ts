@@ -6,6 +6,7 @@ import { measureIdleTicks, type TickCost } from '../support/cost';
 import { startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
 import { pausePipeline, resumePipeline } from '../../client/pipelines';
+import { HELD_FACTS_TICKS } from '../../domain/decision';
 import type { Service } from '../../domain/service';
 
 /** At most this many history events per idle tick (a timer, one workflow task, one observation). */
@@ -92,5 +93,25 @@ describe('cost of an idle pipeline', () => {
     );
     await stop(service);
     assert.ok((stack.sandbox.requestCounts()['GET /github/repos/{owner}/{repo}/commits/{ref}/check-runs'] ?? 0) > 0);
+  });
+  test('a target held by its formation is read again only every few ticks, not at every one', async (t) => {
+    const service = await stack.launch('formation', { tick: '1s', minAge: '0s' });
+    const production = service.stages[2];
+    stack.sandbox.scenario.setFormation(production, { web: 1 });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    const held = async () => {
+      const s = await status(stack, service);
+      const pair = s.pairs.find((p) => p.to === production);
+      return (
+        s.stages[1].commit === merged.sha &&
+        pair?.state === 'gated' &&
+        pair.verdicts.filter((v) => !v.ok).every((v) => v.gate === 'zeroDowntime')
+      );
+    };
+    const cost = await measureIdleTicks(stack, service, held, HELD_FACTS_TICKS);
+    report(t, 'held by zeroDowntime', cost);
+    await stop(service);
+    const formationReads = (cost.requestsPerTick['GET /apps/{app}/formation/{formation}'] ?? 0) * HELD_FACTS_TICKS;
+    assert.ok(formationReads <= 1.01, `formation read ${formationReads} times in ${HELD_FACTS_TICKS} ticks`);
   });
 });

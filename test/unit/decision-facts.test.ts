@@ -3,7 +3,14 @@
 // were not read may do. Pure: domain/decision.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { costlyFactsNeeded, decide, type DecisionInput, type FactsInput } from '../../domain/decision';
+import {
+  costlyFactsNeeded,
+  decide,
+  heldByCostlyFacts,
+  type DecisionInput,
+  type FactsInput,
+} from '../../domain/decision';
+import type { TargetHealth } from '../../domain/gates';
 import type { ManualPromotion } from '../../domain/override';
 import { planPairs } from '../../domain/plan';
 import type { ReleaseFact } from '../../domain/observation';
@@ -160,4 +167,38 @@ describe('a candidate whose costly facts were not read', () => {
       ['api-st01'],
     );
   });
+});
+
+describe('costly facts kept while they hold a candidate', () => {
+  const [plan] = planPairs(service, observe(soaked, 'aaa', 'aaa', 'aaa'), { inFlight: [], failed: {} });
+  const candidate = plan.kind === 'candidate' ? plan.candidate : undefined;
+  const ci = (conclusion: string | null, status: 'completed' | 'in_progress' = 'completed') => ({
+    commit: sha('bbb'),
+    checkRuns: [{ name: 'test', status, conclusion }],
+    statuses: [],
+  });
+  const dynos = (webDynos: number, mode: 'block' | 'warn') => ({ app: 'api-st01', webDynos, preboot: true, mode });
+  const rows: { name: string; health: TargetHealth; kept: boolean }[] = [
+    { name: 'a red CI holds: kept', health: { ci: ci('failure') }, kept: true },
+    { name: 'a CI still running holds: kept', health: { ci: ci(null, 'in_progress') }, kept: true },
+    { name: 'a green CI lets it through: read fresh every pass', health: { ci: ci('success') }, kept: false },
+    { name: 'one web dyno in block mode holds: kept', health: { zeroDowntime: dynos(1, 'block') }, kept: true },
+    {
+      name: 'one web dyno in warn mode lets it through: not kept',
+      health: { zeroDowntime: dynos(1, 'warn') },
+      kept: false,
+    },
+    {
+      name: 'an unreadable source holds (fails closed): kept',
+      health: { alerts: [{ source: 'librato', firing: [], error: 'timeout' }] },
+      kept: true,
+    },
+    { name: 'no costly facts at all: nothing to keep', health: {}, kept: false },
+  ];
+  for (const row of rows) {
+    test(row.name, () => {
+      assert.ok(candidate);
+      assert.equal(heldByCostlyFacts(candidate, row.health, service), row.kept);
+    });
+  }
 });
