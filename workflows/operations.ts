@@ -16,6 +16,8 @@ import type {
 } from './messages';
 import type { ManualOutcome, PipelineState } from './pipeline-state';
 import { validService } from './valid-service';
+import { gatherHealth } from './facts';
+import { explain } from './activities';
 
 const MANUAL_DECISION_MS = 60_000;
 
@@ -203,8 +205,19 @@ export class Operations {
       refuse('a confirmation names {to, id, now}');
   }
 
-  /** The promote activity, right before its POST: does the decision still stand? */
-  confirm(request: ConfirmRequest): ConfirmAnswer {
+  /**
+   * The promote activity, right before its POST: does the decision still stand? The facts that turn
+   * in seconds (an incident opened, an alert firing) are read afresh for it, not taken from the last pass.
+   */
+  async confirm(request: ConfirmRequest): Promise<ConfirmAnswer> {
+    const fresh = this.state.confirmHealthRequests(request.to);
+    if (fresh.length > 0 && patched('fresh-health-at-confirm')) {
+      try {
+        this.state.learnHealth(await gatherHealth(fresh));
+      } catch (error) {
+        return { stands: false, reason: `could not read the target's health afresh: ${explain(error).reason}` };
+      }
+    }
     return this.state.confirmPost(request, this.options.decisionTtlMs);
   }
 

@@ -300,9 +300,19 @@ export class PipelineState {
     return healthRequests(this.service, this.observation, candidates, platformChecks);
   }
 
+  /** For confirming the decided promotion into `to`: its target's incident and alert facts, read afresh. */
+  confirmHealthRequests(to: string): HealthRequest[] {
+    const decision = this.decisions.get(to);
+    if (!decision || this.inFlight.get(to)?.phase !== 'decided') return [];
+    return healthRequests(this.service, this.observation, [decision.go.candidate], false).flatMap(
+      ({ stage, incident, alerts }) =>
+        incident || alerts ? [{ stage, ...(incident ? { incident } : {}), ...(alerts ? { alerts } : {}) }] : [],
+    );
+  }
+
   /** Keeps the newest health facts per target stage (decisions are confirmed against them). */
   learnHealth(health: Record<string, TargetHealth>): void {
-    this.health = { ...this.health, ...health };
+    for (const [stage, facts] of Object.entries(health)) this.health[stage] = { ...this.health[stage], ...facts };
   }
 
   /** Queues an operator's promotion into `manual.to`; the next reconcile pass decides it. */

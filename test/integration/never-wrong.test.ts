@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { pausePipeline, promoteManually, resumePipeline } from '../../client/pipelines';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
+import { startHealthSandbox } from '../../sandbox/health';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,6 +83,39 @@ describe('never promote wrongly, never get stuck', () => {
       [[service.pipeline, pipelineId]],
       'posted once, into the pipeline as it is now',
     );
+  });
+
+  test('an incident that opens while a decided promotion waits for its POST withdraws it (read afresh at the POST)', async () => {
+    const health = await startHealthSandbox();
+    try {
+      // A long tick: no pass runs between the decision and the POST, only the confirmation reads the incident.
+      const service = await stack.launch('incident-at-post', {
+        minAge: '0s',
+        tick: '1h',
+        incident: { herokuStatus: { url: health.herokuStatusUrl, systems: [] } },
+      });
+      const reads = ['GET /apps/{app}/releases', 'GET /apps/{app}/releases/{id}'];
+      reads.forEach((endpoint, i) =>
+        stack.sandbox.faults.inject({ id: `slow-${i}`, endpoint, kind: 'error', status: 503 }),
+      );
+      await stack.sandbox.scenario.merge(service.pipeline);
+      await eventually(
+        async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined),
+        30_000,
+        'a promotion decided',
+      );
+      health.controls.openIncident({ source: 'heroku-status', title: 'Elevated API errors' });
+      reads.forEach((_, i) => stack.sandbox.faults.clear(`slow-${i}`));
+      const withdrawn = await eventually(
+        async () => (await status(stack, service)).history.find((h) => h.outcome === 'withdrawn'),
+        60_000,
+        'the promotion withdrawn',
+      );
+      assert.match(withdrawn.error ?? '', /Elevated API errors/);
+      assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0);
+    } finally {
+      await health.stop();
+    }
   });
 
   for (const artifact of ['tarball', 'image'] as const) {
