@@ -26,7 +26,7 @@
 //   commit is posted, by hand or not. A promotion by hand posted during a pause, freeze or blackout
 //   is allowed (it overrules them); one decided before the hold began is a note.
 // - config: every promotion goes between adjacent stages of the configuration in force when posted
-//   (or in force GRACE_MS before).
+//   (or in force GRACE_MS before); a configuration is in force once its reconfigure update was answered.
 // - in-flight: never two promotions into one target at once (the second appeared before the first's
 //   target release settled).
 // - exactly-once: never the same slug into the same target twice, the second not by hand.
@@ -803,6 +803,16 @@ class Run {
   }
 
   /** Every configuration in force at some moment of [from, to]. */
+  /**
+   * Applies a configuration (the `reconfigure` update, through `conveyor apply`'s code) and records it
+   * as in force from its answer: the moment the workflow has it. `apply` makes several calls before
+   * its update, so the moment it was sent says nothing of what the workflow knew.
+   */
+  private async applyConfig(s: ChaosService, service: Service, why: string): Promise<void> {
+    await applyServices(this.stack.client, [service], this.stack.taskQueue);
+    s.configs.push({ at: Date.now(), service, why });
+  }
+
   private configsDuring(s: ChaosService, from: number, to: number): Service[] {
     return [this.configAt(s, from), ...s.configs.filter((c) => c.at > from && c.at <= to).map((c) => c.service)];
   }
@@ -995,8 +1005,7 @@ class Run {
       }
     }
     if (change.kind !== 'drop-stage') {
-      s.configs.push({ at: now, service: next, why });
-      await applyServices(this.stack.client, [next], this.stack.taskQueue);
+      await this.applyConfig(s, next, why);
       return;
     }
     // A middle stage removed while an observation is in flight: the pipeline's latest-releases read is
@@ -1012,8 +1021,7 @@ class Run {
     this.injected.latency = (this.injected.latency ?? 0) + 1;
     try {
       await sleep(this.tickMs + 300);
-      s.configs.push({ at: Date.now(), service: next, why });
-      await applyServices(this.stack.client, [next], this.stack.taskQueue);
+      await this.applyConfig(s, next, why);
       await sleep(1_500);
     } finally {
       this.clearFault(slow);
@@ -1100,8 +1108,7 @@ class Run {
     const before = this.configAt(s, Date.now());
     if (minAgeMs !== before.minAgeMs) {
       const soak = { ...before, minAgeMs };
-      s.configs.push({ at: Date.now(), service: soak, why: `storm: minAge ${minAgeMs} ms` });
-      await applyServices(this.stack.client, [soak], this.stack.taskQueue);
+      await this.applyConfig(s, soak, `storm: minAge ${minAgeMs} ms`);
     }
     const start = Date.now();
     const releases = new Set<string>();
@@ -1138,8 +1145,7 @@ class Run {
       pairAtEnd,
     });
     if (minAgeMs !== before.minAgeMs) {
-      s.configs.push({ at: Date.now(), service: before, why: 'storm over' });
-      await applyServices(this.stack.client, [before], this.stack.taskQueue);
+      await this.applyConfig(s, before, 'storm over');
     }
   }
 
