@@ -202,6 +202,46 @@ describe('API budget: one pool per token', () => {
     assert.ok(lowest >= HEROKU.reserve - 2, `the pool went no lower than a call each below the reserve: ${lowest}`);
   });
 
+  test('a thousand pipelines on one Heroku pool: each observed about every 13 minutes, none starved, the reserve kept', () => {
+    // Each pipeline asks to observe 60 s after its last observation (its tick); the pool allows 75 a minute.
+    const budget = new Budget(HEROKU);
+    const bucket = new Bucket(HEROKU.pool, HEROKU);
+    budget.counted({ remaining: HEROKU.pool }, 0);
+    const pipelines = 1_000;
+    const owner = new Map<number, number>();
+    let due: [number, number][] = Array.from({ length: pipelines }, (_, p) => [p, p * 60]);
+    const last = new Array<number>(pipelines).fill(-1);
+    let longestGap = 0;
+    const observedLate = new Set<number>();
+    let refused = 0;
+    let lowest = Infinity;
+    const settled = 30 * 60_000; // the first burst spends the pool down to the reserve; then the steady state
+    for (let now = 0; now <= 75 * 60_000; now += 400) {
+      const ready = due.filter(([, at]) => at <= now);
+      due = due.filter(([, at]) => at > now);
+      for (const [p] of ready) owner.set(budget.enqueue('routine', `conveyor/p${p}`, now), p);
+      for (const id of budget.grant(now)) {
+        const p = owner.get(id)!;
+        if (!bucket.take(now)) refused++;
+        lowest = Math.min(lowest, Math.floor(bucket.level));
+        budget.counted({ remaining: Math.floor(bucket.level) }, now);
+        budget.finished(id);
+        if (now > settled) observedLate.add(p);
+        if (now > settled && last[p] >= 0) longestGap = Math.max(longestGap, now - last[p]);
+        last[p] = now;
+        due.push([p, now + 60_000]);
+      }
+    }
+    assert.equal(refused, 0, 'no request met an empty bucket');
+    assert.equal(observedLate.size, pipelines, 'every pipeline was observed in the last 45 minutes');
+    assert.ok(lowest >= HEROKU.reserve, `the pool never went below the reserve: ${lowest}`);
+    const fair = (pipelines / HEROKU.refillPerMinute!) * 60_000;
+    assert.ok(
+      longestGap > 0 && longestGap <= fair + 60_000,
+      `no pipeline waited much over ${fair / 60_000} min: ${longestGap / 60_000} min`,
+    );
+  });
+
   test('the reserve is a share of the pool or a number, and a bad one names its setting', () => {
     assert.equal(parseReserve('20%', 4_500, 'CONVEYOR_HEROKU_RESERVE'), 900);
     assert.equal(parseReserve('500', 4_500, 'CONVEYOR_HEROKU_RESERVE'), 500);
