@@ -6,14 +6,9 @@ import type { Rejection } from './rejection';
 import type { Approval, WaitingApproval } from './approval';
 import type { ReleaseStatus } from './observation';
 import type { Verdict } from './verdict';
+import type { Blocked, Hold } from './hold';
 
-/** Why the pipeline cannot observe or act, as the last attempt found it. */
-export interface Blocked {
-  reason: string;
-  since: string;
-  /** Permanent causes (bad token, unknown app) are re-checked at a slow cadence. */
-  permanent: boolean;
-}
+export type { Blocked } from './hold';
 
 export interface StageStatus {
   stage: string;
@@ -61,6 +56,8 @@ export interface PipelineStatus {
   pairs: PairStatus[];
   inFlight: PromotionRecord[];
   history: PromotionRecord[];
+  /** Everything holding releases back, in one shape (pause, freeze, blocked, rejected, failed). */
+  holds?: Hold[];
   /** Who resumed the pipeline last (while it is not paused). */
   resumedBy?: string;
   /** Releases that failed in a stage and that an operator allowed to be tried there again. */

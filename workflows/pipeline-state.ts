@@ -2,6 +2,7 @@ import { isImmutable, questionKey, type CommitAnswers, type CommitQuestion } fro
 import type { Freeze } from '../domain/freeze';
 import { judge, type TargetHealth } from '../domain/gates';
 import { healthRequests, type HealthRequest } from '../domain/health-requests';
+import { holdsOf } from '../domain/hold';
 import type { Approval, ApprovalPolicy, WaitingApproval } from '../domain/approval';
 import type { Observation } from '../domain/observation';
 import { overrule, type ManualPromotion } from '../domain/override';
@@ -718,6 +719,14 @@ export class PipelineState {
       inFlight: [...this.inFlight.values()],
       history: this.history,
       ...(this.resumedBy !== undefined && !this.pause ? { resumedBy: this.resumedBy } : {}),
+      holds: holdsOf({
+        pause: this.pause,
+        freeze: this.freeze,
+        ignoreFreeze: this.service.ignoreFreeze,
+        blocked: this.blocked,
+        rejected: this.rejected,
+        failed: this.failed,
+      }),
       retries: Object.entries(this.retry).map(([stage, slugId]) => ({
         stage,
         slugId,
