@@ -26,13 +26,18 @@ export interface Caller {
   waitCapMs: number;
 }
 
-/** The caller of the code running now: the activity's workflow and type, or a person's command outside any activity. */
-export function currentCaller(): Caller {
+/** Outside any activity: a person's command (apply), unless the client says it works in the background. */
+const PERSON: Caller = { priority: 'person', key: 'person', waitCapMs: PERSON_WAIT_MS };
+/** A worker's own background chore (re-confirming webhook subscriptions): routine, never inside the reserve. */
+export const BACKGROUND: Caller = { priority: 'routine', key: 'background', waitCapMs: PERSON_WAIT_MS };
+
+/** The caller of the code running now: the activity's workflow and type, or `outside` when no activity runs. */
+export function currentCaller(outside: Caller = PERSON): Caller {
   let context: Context;
   try {
     context = Context.current();
   } catch {
-    return { priority: 'person', key: 'person', waitCapMs: PERSON_WAIT_MS };
+    return outside;
   }
   const info = context.info;
   // A waiting call must not outlive its activity's heartbeat timeout or deadline: a third of either at most.
@@ -216,7 +221,7 @@ const FREE = new Set(['/account/rate-limits']);
  * pool is empty and its error carries `Retry-After` from the bucket (classify turns that into the
  * activity's `nextRetryDelay`). POSTs never wait. Counts come from the answers (the client's middleware).
  */
-export function budgetHeroku(heroku: Heroku, budget: ApiBudget): Heroku {
+export function budgetHeroku(heroku: Heroku, budget: ApiBudget, outside?: Caller): Heroku {
   const request: HerokuRequest = heroku.request.bind(heroku);
   budget.countWith(async () => {
     const answer: { remaining?: unknown } | undefined = await request({ method: 'GET', path: '/account/rate-limits' });
@@ -225,7 +230,7 @@ export function budgetHeroku(heroku: Heroku, budget: ApiBudget): Heroku {
   });
   heroku.request = (async (options: Parameters<HerokuRequest>[0]) => {
     if (FREE.has(String(options.path))) return request(options);
-    const caller = currentCaller();
+    const caller = currentCaller(outside);
     const ticket = (options.method ?? 'GET').toUpperCase() === 'POST' ? budget.take() : await budget.acquire(caller);
     try {
       return await request(options);

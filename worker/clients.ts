@@ -3,7 +3,7 @@ import Heroku from 'heroku-client';
 import { Octokit } from 'octokit';
 import type { HttpObserver } from './metrics';
 import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-post';
-import { budgetHeroku, budgetOctokit, headerCount, type ApiBudget } from '../activities/api-budget';
+import { budgetHeroku, budgetOctokit, headerCount, type ApiBudget, type Caller } from '../activities/api-budget';
 
 /**
  * heroku-client with a Bearer token (its default is Basic) against any Platform API base URL.
@@ -11,7 +11,14 @@ import { budgetHeroku, budgetOctokit, headerCount, type ApiBudget } from '../act
  * own `middleware` option. With a `budget`, every request waits its turn in it and every answer's
  * `RateLimit-Remaining` is its count (see activities/api-budget.ts).
  */
-export function herokuClient(baseUrl: string, token: string, observe?: HttpObserver, budget?: ApiBudget): Heroku {
+export function herokuClient(
+  baseUrl: string,
+  token: string,
+  observe?: HttpObserver,
+  budget?: ApiBudget,
+  /** Who calls outside any activity (default: a person's command, which may use the reserve). */
+  outside?: Caller,
+): Heroku {
   const middleware =
     observe || budget
       ? (response: IncomingMessage & { req?: { method?: string; path?: string } }, next: () => void) => {
@@ -34,7 +41,7 @@ export function herokuClient(baseUrl: string, token: string, observe?: HttpObser
     headers: { Authorization: `Bearer ${token}` },
     ...(middleware ? { middleware } : {}),
   } as ConstructorParameters<typeof Heroku>[0]);
-  return budget ? budgetHeroku(heroku, budget) : heroku;
+  return budget ? budgetHeroku(heroku, budget, outside) : heroku;
 }
 
 const header = (value: string | string[] | undefined | null) => (Array.isArray(value) ? value[0] : value) ?? null;

@@ -11,6 +11,8 @@ import { AppDirectory } from './app-directory';
 import { herokuClient } from './clients';
 import { startReceiver, type Receiver, type ReceiverLog } from './receiver';
 import { startConfirmer } from './subscriptions';
+import { BACKGROUND, sharedBudget } from '../activities/api-budget';
+import { budgetSettings } from './budget-settings';
 
 const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
@@ -40,6 +42,8 @@ export function installRuntime(env: NodeJS.ProcessEnv = process.env, sdkMetricsA
 
 export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const production = settings.production ?? productionSettings(env);
+  // The API budgets' settings, checked before anything starts (a bad one is a one-line error).
+  const budgets = budgetSettings(env);
   // The SDK's metrics are exported by Core on a private loopback port and served through conveyor's endpoint.
   const sdkMetricsAddress = production.metricsAddress ? `127.0.0.1:${await freePort()}` : undefined;
   const logger = installRuntime(env, sdkMetricsAddress);
@@ -49,7 +53,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
       ? await serveMetrics(production.metricsAddress, metrics, `http://${sdkMetricsAddress}/metrics`)
       : undefined;
 
-  const worker = await createWorker({ ...settings, production }, { metrics });
+  const worker = await createWorker({ ...settings, production }, { metrics, budgets });
   let stopReader = () => {};
   let readerConnection: Connection | undefined;
   if (metrics) {
@@ -82,7 +86,14 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
     if (settings.receiver.publicUrl)
       stopConfirmer = startConfirmer({
         client,
-        heroku: herokuClient(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku')),
+        // The token's budget, as a routine caller: re-confirming subscriptions never uses the reserve.
+        heroku: herokuClient(
+          settings.herokuUrl,
+          settings.herokuToken,
+          metrics?.http('heroku'),
+          sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgets.heroku),
+          BACKGROUND,
+        ),
         directory,
         url: settings.receiver.publicUrl,
         intervalMs: settings.receiver.confirmIntervalMs,

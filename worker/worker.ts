@@ -58,6 +58,8 @@ async function workflowCode(bundle?: WorkflowBundleOption): Promise<{ bundle: Wo
 
 /** A worker that runs conveyor's workflows and activities, with clients made from the settings. */
 export async function createWorker(settings: WorkerSettings, options: WorkerOptions = {}): Promise<Worker> {
+  // A bad budget setting is told before anything connects.
+  const budgets = options.budgets ?? budgetSettings(process.env);
   const connect = { ...settings.connectionOptions?.(), address: settings.address };
   const connection = options.connection ?? (await NativeConnection.connect(connect));
   // Activities that pass the freeze on talk to Temporal as a client.
@@ -65,7 +67,6 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   const temporal = new Client({ connection: clientConnection, namespace: settings.namespace });
   const metrics = options.metrics;
   // One budget per token, shared by every Heroku (GitHub) call this process makes with it.
-  const budgets = options.budgets ?? budgetSettings(process.env);
   const herokuBudget =
     options.budget?.heroku ?? sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgets.heroku);
   const githubBudget =
