@@ -1133,6 +1133,7 @@ class Run {
           .map((v) => `; ${v.gate}: ${v.reason}`)
           .join('')})`
       : 'unknown';
+    const waitingOn = pair?.state === 'promoting' ? `; pending ${await this.pendingActivities(s.service.name)}` : '';
     this.storms.push({
       service: s.service.name,
       from: before.stages[0],
@@ -1142,7 +1143,7 @@ class Run {
       releases,
       step: this.step,
       faultsFired,
-      pairAtEnd,
+      pairAtEnd: pairAtEnd + waitingOn,
     });
     if (minAgeMs !== before.minAgeMs) {
       await this.applyConfig(s, before, 'storm over');
@@ -1172,7 +1173,28 @@ class Run {
       if (quietPolls >= 3) return true;
       await sleep(500);
     }
+    // What the pipelines still moving wait on: their pending activities, as Temporal sees them.
+    for (const s of this.services) {
+      if (!this.stillMoving.some((line) => line.startsWith(`${s.service.name}:`))) continue;
+      this.stillMoving.push(`${s.service.name}: pending ${await this.pendingActivities(s.service.name)}`);
+    }
     return false;
+  }
+
+  /** A pipeline's pending activities in one line: type, attempt, state, last failure. */
+  private async pendingActivities(name: string): Promise<string> {
+    const described = await this.stack.client.workflow
+      .getHandle(`conveyor/${name}`)
+      .describe()
+      .catch(() => undefined);
+    const pending = described?.raw.pendingActivities ?? [];
+    if (pending.length === 0) return 'no activity';
+    return pending
+      .map(
+        (a) =>
+          `${a.activityType?.name} attempt ${a.attempt} ${String(a.state)}${a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message.slice(0, 160)})` : ''}`,
+      )
+      .join(', ');
   }
 
   /** What still moves: promotions in flight, pairs about to move. */
