@@ -60,7 +60,7 @@ export async function writeChart(path: string, input: ChartInput): Promise<numbe
   ctx.fillText(input.note, 20, 52);
   const half = width / 2;
   const panels = [
-    panel('Heroku requests per hour (all pipelines)', 'requests / hour (log)', input.requestsPerHour, true),
+    panel('Heroku requests per hour (all pipelines, idle)', 'requests / hour', input.requestsPerHour, false),
     panel('Lead time: merge to the 12th stage, minus the soaks', 'seconds', input.leadTimeS, false),
   ];
   for (const [i, config] of panels.entries()) {

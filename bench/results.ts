@@ -53,6 +53,7 @@ export interface ContenderReport {
     http429: number;
     merges: number;
     promotionsDelivered: number;
+    promotionPosts: number;
     cpuPercent: number;
     rssMb: number;
   };
@@ -67,9 +68,13 @@ export interface BenchReport {
     hours: number;
     poolHours: number;
     soakS: number;
+    scaleTickS: number;
+    idleS: number;
     stages: number;
     sizes: number[];
     pool: number;
+    /** The account size the pool run's pipelines stand for (1,000 unless --pool-of). */
+    poolOf?: number;
     cost: number;
     promotionDelayMs: number;
     releasePhaseMs: number;
@@ -126,7 +131,7 @@ export function resultsMarkdown(report: BenchReport): string {
       of: (c) => `${num(c.cost?.idleGithubPerPipelineHour)} / ${num(c.cost?.mergingGithubPerPipelineHour)}`,
     },
     {
-      label: `Shared pool, ${st.pool} pipelines as 1,000: 429 answers in ${num(st.poolHours)} h`,
+      label: `Shared pool, ${st.pool} pipelines as ${num(st.poolOf ?? 1000, 0)}: 429 answers in ${num(st.poolHours)} h`,
       of: (c) => num(poolOf(c)?.http429, 0),
       value: (c) => poolOf(c)?.http429 ?? null,
     },
@@ -233,14 +238,14 @@ export function resultsMarkdown(report: BenchReport): string {
     '# Bench: conveyor against a cedar-style poller',
     '',
     `\`npm run bench\`, ${report.elapsedS} s on ${st.machine}; one Temporal dev server and one sandbox per run.`,
-    `Pipelines of ${st.stages} stages. Time compressed x${st.factor}: tick ${num(st.tickS, 2)} s (60 s), minAge ${num(st.minAgeS, 2)} s (30 min),`,
+    `Pipelines of ${st.stages} stages. Cost and pool runs: time compressed x${st.factor}, tick ${num(st.tickS, 2)} s (60 s), minAge ${num(st.minAgeS, 2)} s (30 min),`,
     `a merge every ${num(st.mergeEveryS, 2)} s (10 min); a pipeline-hour is ${num(3600 / st.factor, 1)} s of the run, each window ${num(st.hours, 2)} h.`,
     `Sandbox promotions take ${st.promotionDelayMs} ms and release phases ${st.releasePhaseMs} ms (not compressed).`,
     pool
-      ? `Shared pool: ${st.pool} pipelines stand for 1,000 (the largest count this 2-core machine runs in minutes): Heroku's pool of 4,500 tokens and 75 a minute scaled by ${st.pool}/1000 to ${num(pool.bucket, 0)} tokens and ${num(pool.refillPerMinute / st.factor, 3)} a minute, the refill also x${st.factor} for the compressed time (${num(pool.refillPerMinute, 2)} per real minute), for ${num(st.poolHours)} h.`
+      ? `Shared pool: ${st.pool} pipelines stand for ${num(st.poolOf ?? 1000, 0)} (1,000 pipelines do not run on this 2-core machine in minutes): Heroku's pool of 4,500 tokens and 75 a minute scaled by ${st.pool}/${st.poolOf ?? 1000} to ${num(pool.bucket, 0)} tokens and ${num(pool.refillPerMinute / st.factor, 3)} a minute, the refill also x${st.factor} for the compressed time (${num(pool.refillPerMinute, 2)} per real minute), for ${num(st.poolHours)} h.`
       : '',
-    `Lead time and gate latencies: merges on every pipeline at once with a soak (minAge) of ${st.soakS} s; gate latencies and CPU at ${Math.max(...st.sizes)} pipelines.`,
-    `Shared Heroku request budget in conveyor's worker: ${st.budget}.`,
+    `By number of pipelines (and the gate and lead-time rows): tick ${num(st.scaleTickS, 2)} s standing for 60 s (time x${num(60 / st.scaleTickS, 2)}: a poller's wait for its next tick is then ${num(st.scaleTickS / 2, 2)} s on average, where at 60 s it is 30 s), ${st.idleS} s idle, then a merge on every pipeline at once with a soak (minAge) of ${st.soakS} s, then a pause and a freeze, each released once the merge has soaked; gate latencies, CPU and RSS at ${Math.max(...st.sizes)} pipelines.`,
+    `conveyor's Heroku request budget: ${st.budget}.`,
     'Ratios are contender / baseline (below 1: conveyor spends or waits less).',
     '',
     table(header, rows),

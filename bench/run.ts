@@ -22,7 +22,7 @@
 //          scaled by pool/1000 (their share of one account with 1,000 pipelines), the refill also by
 //          F: 429 answers and promotions delivered with a merge every 10 minutes
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import { ensureDevServer, type DevServer } from '../temporal/dev-server';
 import { freePort } from '../temporal/free-port';
 import { projectRoot } from '../temporal/paths';
 import { statusQuery } from '../workflows/messages';
+import { budgetSettings } from '../worker/budget-settings';
 import { startStack, type Stack } from '../test/support/stack';
 import { workflowBundle } from '../test/support/temporal';
 import type { ArrivedRequest } from '../sandbox/server';
@@ -47,14 +48,19 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     sizes: { type: 'string' },
     pool: { type: 'string' },
+    'pool-of': { type: 'string' },
     cost: { type: 'string' },
     factor: { type: 'string' },
     hours: { type: 'string' },
     'pool-hours': { type: 'string' },
     'soak-s': { type: 'string' },
+    'scale-tick-s': { type: 'string' },
+    'idle-s': { type: 'string' },
     contenders: { type: 'string', default: 'baseline,conveyor,webhooks' },
+    runs: { type: 'string', default: 'cost,scale,pool' },
     out: { type: 'string', default: join(projectRoot, 'bench') },
     json: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -67,14 +73,21 @@ const positive = (text: string | undefined, fallback: number) => {
   const n = Number(text);
   return text !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
 };
-const SIZES = numbers(values.sizes ?? (quick ? '5,10' : '10,50'));
-const POOL = positive(values.pool, quick ? 10 : 50);
+const SIZES = numbers(values.sizes ?? (quick ? '3,10' : '5,25'));
+const POOL = positive(values.pool, quick ? 10 : 30);
 const COST = positive(values.cost, quick ? 3 : 5);
+/** How many pipelines share the account the pool run's pipelines stand for. */
+const POOL_OF = positive(values['pool-of'], 1000);
 const FACTOR = positive(values.factor, 60);
-const HOURS = positive(values.hours, quick ? 0.25 : 0.5);
-const POOL_HOURS = positive(values['pool-hours'], quick ? 0.5 : 1);
-const SOAK_MS = positive(values['soak-s'], 2) * 1000;
+const HOURS = positive(values.hours, 0.25);
+const POOL_HOURS = positive(values['pool-hours'], 1);
+const SOAK_MS = positive(values['soak-s'], 3) * 1000;
+/** The scale runs' tick (60 s of pipeline time): longer than the cost runs' so a poller's wait for its next tick shows. */
+const SCALE_TICK_MS = positive(values['scale-tick-s'], 5) * 1000;
+const SCALE_FACTOR = 60_000 / SCALE_TICK_MS;
+const IDLE_MS = positive(values['idle-s'], quick ? 15 : 20) * 1000;
 const CONTENDERS = values.contenders.split(',').filter((c) => ['baseline', 'conveyor', 'webhooks'].includes(c));
+const RUNS = new Set(values.runs.split(','));
 const STAGES = 12;
 const PROMOTION_DELAY_MS = 200;
 const RELEASE_PHASE_MS = 100;
@@ -163,13 +176,13 @@ async function ended(proc: ChildProcess, exited: Promise<void>): Promise<void> {
   clearTimeout(timer);
 }
 
-async function startBaseline(stack: Stack, services: Service[], minAgeMs: number): Promise<Running> {
+async function startBaseline(stack: Stack, services: Service[], minAgeMs: number, tickMs: number): Promise<Running> {
   const config: CedarConfig = {
     herokuUrl: stack.sandbox.herokuUrl,
     token: stack.sandbox.token,
     pipelines: services.map((s) => ({ name: s.pipeline, stages: s.stages })),
     minAgeMs,
-    tickMs: TICK_MS,
+    tickMs,
   };
   const { process: proc, exited } = await child('cedar-process.ts', {
     ...process.env,
@@ -214,8 +227,9 @@ async function startConveyor(
   services: Service[],
   bundlePath: string,
   webhooks: boolean,
+  workerEnv: NodeJS.ProcessEnv,
 ): Promise<Running> {
-  const extraEnv = webhooks ? await webhooksEnv() : {};
+  const extraEnv = { ...workerEnv, ...(webhooks ? await webhooksEnv() : {}) };
   const { process: proc, exited } = await child('worker.ts', {
     ...stack.workerEnv,
     ...extraEnv,
@@ -290,7 +304,7 @@ async function prepare(
   contender: string,
   count: number,
   base: string,
-  config: { minAgeMs: number; tickMs: number },
+  config: { minAgeMs: number; tickMs: number; factor: number; workerEnv?: NodeJS.ProcessEnv },
 ): Promise<Prepared> {
   const stack = await startStack({
     server: env.server,
@@ -316,14 +330,14 @@ async function prepare(
           minAgeMs: config.minAgeMs,
           tickMs: config.tickMs,
           // conveyor's fallback poll while webhooks reach a pipeline (10 minutes), compressed like the tick.
-          webhookTickMs: Math.max(config.tickMs, 600_000 / FACTOR),
+          webhookTickMs: Math.max(config.tickMs, 600_000 / config.factor),
         }),
       );
     }
     running =
       contender === 'baseline'
-        ? await startBaseline(stack, services, config.minAgeMs)
-        : await startConveyor(stack, services, env.bundlePath, contender === 'webhooks');
+        ? await startBaseline(stack, services, config.minAgeMs, config.tickMs)
+        : await startConveyor(stack, services, env.bundlePath, contender === 'webhooks', config.workerEnv ?? {});
     await until(() => running!.observed(), 180_000, `${contender}: every pipeline observed`, 250);
     const r = running;
     return {
@@ -454,11 +468,12 @@ function openingLatencies(p: Prepared, opened: Map<string, number>): number[] {
 async function heldThenOpened(
   p: Prepared,
   soakMs: number,
+  tickMs: number,
   hold: () => Promise<void>,
   open: () => Promise<Map<string, number>>,
 ): Promise<number[]> {
   await hold();
-  await sleep(TICK_MS * 2);
+  await sleep(1_000);
   const shas = new Map<string, string>();
   await Promise.all(
     p.services.map(async (s) => shas.set(s.name, (await p.stack.sandbox.scenario.merge(s.pipeline)).sha)),
@@ -471,19 +486,24 @@ async function heldThenOpened(
     60_000,
     'the merges running on the first stage',
   );
-  // Whole-second timestamps: a release phase ending now reads as up to a second ago; then a tick more.
-  await sleep(soakMs + 1_000 + TICK_MS);
+  // Whole-second timestamps; and a tick more, so a polling contender has seen the merge before it opens.
+  await sleep(soakMs + 1_000 + tickMs);
   const opened = await open();
-  await sleep(Math.max(3_000, TICK_MS * 3));
+  await sleep(Math.max(3_000, tickMs * 1.5));
   return openingLatencies(p, opened);
 }
 
 async function scaleRun(env: Env, contender: string, count: number): Promise<ScaleRun> {
   log(`${contender}: scale, ${count} pipelines...`);
-  const p = await prepare(env, contender, count, `k${count}`, { minAgeMs: SOAK_MS, tickMs: TICK_MS });
+  const p = await prepare(env, contender, count, `k${count}`, {
+    minAgeMs: SOAK_MS,
+    tickMs: SCALE_TICK_MS,
+    factor: SCALE_FACTOR,
+  });
   try {
-    await sleep(TICK_MS * 2);
-    const idle = await measure(p, hourMs(HOURS));
+    await sleep(SCALE_TICK_MS);
+    const idle = await measure(p, IDLE_MS);
+    const idleHours = (idle.elapsedMs * SCALE_FACTOR) / 3_600_000;
     const leadFrom = Date.now();
     let lead = { overheadS: [] as number[], missed: 0 };
     const busy = await measure(p, async () => {
@@ -493,19 +513,21 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
     const resume = await heldThenOpened(
       p,
       SOAK_MS,
+      SCALE_TICK_MS,
       () => p.running.pause(p.services),
       () => p.running.resume(p.services),
     );
     const unfreeze = await heldThenOpened(
       p,
       SOAK_MS,
+      SCALE_TICK_MS,
       () => p.running.freeze(),
       () => p.running.unfreeze(p.services),
     );
     return {
       pipelines: count,
-      herokuPerHour: round(idle.heroku / HOURS, 0),
-      githubPerHour: round(idle.github / HOURS, 0),
+      herokuPerHour: round(idle.heroku / idleHours, 0),
+      githubPerHour: round(idle.github / idleHours, 0),
       leadOverheadS: dist(lead.overheadS),
       leadMissed: lead.missed,
       ageToPostMs: dist(age),
@@ -514,7 +536,7 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
       idleCpuPercent: idle.cpuPercent,
       busyCpuPercent: busy.cpuPercent,
       rssMb: busy.rssMb,
-      idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / HOURS, 1),
+      idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / idleHours, 1),
     };
   } finally {
     await p.stop();
@@ -523,7 +545,7 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
 
 async function costRun(env: Env, contender: string): Promise<ContenderReport['cost']> {
   log(`${contender}: cost, ${COST} pipelines...`);
-  const p = await prepare(env, contender, COST, 'c', { minAgeMs: MIN_AGE_MS, tickMs: TICK_MS });
+  const p = await prepare(env, contender, COST, 'c', { minAgeMs: MIN_AGE_MS, tickMs: TICK_MS, factor: FACTOR });
   try {
     await sleep(TICK_MS * 2);
     const idle = await measure(p, hourMs(HOURS));
@@ -548,14 +570,22 @@ async function costRun(env: Env, contender: string): Promise<ContenderReport['co
 }
 
 async function poolRun(env: Env, contender: string): Promise<ContenderReport['pool']> {
-  const share = POOL / 1000;
+  const share = POOL / POOL_OF;
   const bucket = Math.max(1, Math.round(4500 * share));
-  const refillPerMinute = 75 * share * FACTOR;
+  const refillPerMinute = Math.max(1, Math.round(75 * share * FACTOR));
   log(`${contender}: shared pool, ${POOL} pipelines, bucket ${bucket}, refill ${round(refillPerMinute, 1)}/min...`);
-  const p = await prepare(env, contender, POOL, 'p', { minAgeMs: MIN_AGE_MS, tickMs: TICK_MS });
+  // conveyor's budget is told the same pool (a whole number of tokens and of tokens a minute), as an
+  // operator sets CONVEYOR_HEROKU_POOL and CONVEYOR_HEROKU_REFILL_PER_MINUTE for their account.
+  const p = await prepare(env, contender, POOL, 'p', {
+    minAgeMs: MIN_AGE_MS,
+    tickMs: TICK_MS,
+    factor: FACTOR,
+    workerEnv: { CONVEYOR_HEROKU_POOL: String(bucket), CONVEYOR_HEROKU_REFILL_PER_MINUTE: String(refillPerMinute) },
+  });
   try {
     p.stack.sandbox.scenario.setRateLimit({ bucket, refillPerMinute, remaining: bucket });
     const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const postsBefore = p.posts.length;
     let merges = 0;
     const w = await measure(p, async () => {
       merges = await mergeEvery(p, MERGE_EVERY_MS, hourMs(POOL_HOURS));
@@ -574,6 +604,7 @@ async function poolRun(env: Env, contender: string): Promise<ContenderReport['po
       http429: w.http429,
       merges,
       promotionsDelivered: delivered,
+      promotionPosts: p.posts.length - postsBefore,
       cpuPercent: w.cpuPercent,
       rssMb: w.rssMb,
     };
@@ -583,6 +614,31 @@ async function poolRun(env: Env, contender: string): Promise<ContenderReport['po
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** results.md and results.png from a report. */
+async function write(report: BenchReport): Promise<string> {
+  const markdown = resultsMarkdown(report);
+  writeFileSync(join(values.out, 'results.md'), markdown);
+  const series = (pick: (s: ScaleRun) => number | null) =>
+    report.contenders
+      .filter((c) => c.available)
+      .map((c) => ({ label: c.name, points: c.scale.map((s): [number, number | null] => [s.pipelines, pick(s)]) }));
+  const st = report.settings;
+  await writeChart(join(values.out, 'results.png'), {
+    title: 'conveyor vs a cedar-style poller (12-stage pipelines, sandbox Heroku)',
+    note: `tick ${st.scaleTickS} s standing for 60 s (time x${60 / st.scaleTickS}), requests per hour of pipeline time while idle (${st.idleS} s); lead time: merge to the 12th stage minus 11 soaks of ${st.soakS} s, median; ${st.machine}`,
+    requestsPerHour: series((s) => s.herokuPerHour),
+    leadTimeS: series((s) => s.leadOverheadS?.p50 ?? null),
+  });
+  return markdown;
+}
+
+// --from FILE: write results.md and results.png again from a report saved with --json, running nothing.
+if (values.from) {
+  const saved = JSON.parse(readFileSync(values.from, 'utf8')) as BenchReport;
+  console.log(await write(saved));
+  process.exit(0);
+}
 
 const began = Date.now();
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
@@ -596,12 +652,12 @@ try {
   const contenders: ContenderReport[] = [];
   for (const name of CONTENDERS) {
     const report: ContenderReport = { name, available: true, scale: [], failures: [] };
-    report.cost = await attempt(report, 'cost', () => costRun(env, name));
-    for (const n of SIZES) {
+    if (RUNS.has('cost')) report.cost = await attempt(report, 'cost', () => costRun(env, name));
+    for (const n of RUNS.has('scale') ? SIZES : []) {
       const run = await attempt(report, `scale ${n}`, () => scaleRun(env, name, n));
       if (run) report.scale.push(run);
     }
-    report.pool = await attempt(report, 'pool', () => poolRun(env, name));
+    if (RUNS.has('pool')) report.pool = await attempt(report, 'pool', () => poolRun(env, name));
     contenders.push(report);
   }
   const report: BenchReport = {
@@ -613,9 +669,12 @@ try {
       hours: HOURS,
       poolHours: POOL_HOURS,
       soakS: SOAK_MS / 1000,
+      scaleTickS: SCALE_TICK_MS / 1000,
+      idleS: IDLE_MS / 1000,
       stages: STAGES,
       sizes: SIZES,
       pool: POOL,
+      poolOf: POOL_OF,
       cost: COST,
       promotionDelayMs: PROMOTION_DELAY_MS,
       releasePhaseMs: RELEASE_PHASE_MS,
@@ -626,18 +685,7 @@ try {
     elapsedS: 0,
   };
   report.elapsedS = Math.round((Date.now() - began) / 1000);
-  const markdown = resultsMarkdown(report);
-  writeFileSync(join(values.out, 'results.md'), markdown);
-  const series = (pick: (s: ScaleRun) => number | null) =>
-    contenders
-      .filter((c) => c.available)
-      .map((c) => ({ label: c.name, points: c.scale.map((s): [number, number | null] => [s.pipelines, pick(s)]) }));
-  await writeChart(join(values.out, 'results.png'), {
-    title: 'conveyor vs a cedar-style poller (12-stage pipelines, sandbox Heroku)',
-    note: `time compressed x${FACTOR} (tick ${TICK_MS / 1000} s = 60 s); lead time: merge to the 12th stage minus 11 soaks of ${SOAK_MS / 1000} s, median; ${report.settings.machine}`,
-    requestsPerHour: series((s) => s.herokuPerHour),
-    leadTimeS: series((s) => s.leadOverheadS?.p50 ?? null),
-  });
+  const markdown = await write(report);
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(markdown);
   log(`wrote ${join(values.out, 'results.md')} and results.png in ${report.elapsedS} s`);
@@ -666,9 +714,8 @@ async function attempt<T>(report: ContenderReport, what: string, run: () => Prom
   }
 }
 
-/** Whether this checkout's worker holds a shared Heroku request budget (issue 12.3): createWorker sets it up. */
+/** The worker's shared Heroku request budget (issue 12.3), as worker/budget-settings.ts sets it by default. */
 function budgetNote(): string {
-  return existsSync(join(projectRoot, 'worker', 'budget-settings.ts'))
-    ? 'on: the worker shares one Heroku request budget per token (worker/budget-settings.ts)'
-    : 'n/a (not available): this checkout has no shared Heroku request budget';
+  const { heroku } = budgetSettings({});
+  return `one per token, shared by every Heroku call of the worker: pool ${heroku.pool}, ${heroku.refillPerMinute} a minute, ${heroku.reserve} kept for people (set to the sandbox's pool in the pool run)`;
 }
