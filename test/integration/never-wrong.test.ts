@@ -184,6 +184,16 @@ describe('never promote wrongly, never get stuck', () => {
     const service = await stack.launch('rotated-token', { minAge: '0s' });
     await pausePipeline(stack.client, service.name, { reason: 'set up', by: 'test' });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    // Once the merge's release phase is over and observed, only the promotion reads an app's releases:
+    // an observation of the pending release would meet the 401 first and block the pipeline instead.
+    await eventually(
+      async () => {
+        const [first] = (await status(stack, service)).stages;
+        return first.commit === merged.sha && first.status === 'succeeded' && !first.latest ? true : undefined;
+      },
+      30_000,
+      'the merge observed, settled',
+    );
     stack.sandbox.faults.inject({ id: 'rotated', endpoint: 'GET /apps/{app}/releases', kind: 'error', status: 401 });
     await resumePipeline(stack.client, service.name, 'test');
     const erred = await eventually(
