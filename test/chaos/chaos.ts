@@ -1218,6 +1218,8 @@ class Run {
         const settledPair =
           pair.state === 'in-sync' ||
           pair.state === 'held' ||
+          // A stage running an image (no slug) stays so until a person deploys over it.
+          (pair.state === 'waiting' && pair.reason.includes('runs no release with a slug')) ||
           (pair.state === 'gated' && pair.verdicts.filter((v) => !v.ok).every((v) => permanent.has(v.gate)));
         if (!settledPair)
           moving.push(
