@@ -42,6 +42,7 @@ export interface ContenderReport {
     idleHistoryPerPipelineHour: number | null;
     mergingHistoryPerPipelineHour: number | null;
     merges: number;
+    promotionPosts?: number;
   };
   scale: ScaleRun[];
   pool?: {
@@ -80,6 +81,8 @@ export interface BenchReport {
     releasePhaseMs: number;
     machine: string;
     budget: string;
+    /** Added by hand to a report merged from runs (bench --from): where its rows come from. */
+    notes?: string[];
   };
   contenders: ContenderReport[];
   elapsedS: number;
@@ -122,9 +125,15 @@ export function resultsMarkdown(report: BenchReport): string {
       value: (c) => c.cost?.idleHerokuPerPipelineHour ?? null,
     },
     {
-      label: 'Heroku requests per pipeline-hour, a merge every 10 min',
+      label: 'Heroku requests per pipeline-hour, a merge every 10 min (1 h)',
       of: (c) => num(c.cost?.mergingHerokuPerPipelineHour),
       value: (c) => c.cost?.mergingHerokuPerPipelineHour ?? null,
+    },
+    {
+      label: 'Promotions posted in that hour (merges made), unlimited pool',
+      of: (c) =>
+        c.cost?.promotionPosts === undefined ? '—' : `${num(c.cost.promotionPosts, 0)} (${num(c.cost.merges, 0)})`,
+      value: (c) => c.cost?.promotionPosts ?? null,
     },
     {
       label: 'GitHub requests per pipeline-hour, idle / merging',
@@ -246,6 +255,7 @@ export function resultsMarkdown(report: BenchReport): string {
       : '',
     `By number of pipelines (and the gate and lead-time rows): tick ${num(st.scaleTickS, 2)} s standing for 60 s (time x${num(60 / st.scaleTickS, 2)}: a poller's wait for its next tick is then ${num(st.scaleTickS / 2, 2)} s on average, where at 60 s it is 30 s), ${st.idleS} s idle, then a merge on every pipeline at once with a soak (minAge) of ${st.soakS} s, then a pause and a freeze, each released once the merge has soaked; gate latencies, CPU and RSS at ${Math.max(...st.sizes)} pipelines.`,
     `conveyor's Heroku request budget: ${st.budget}.`,
+    ...(st.notes ?? []),
     'Ratios are contender / baseline (below 1: conveyor spends or waits less).',
     '',
     table(header, rows),

@@ -550,18 +550,22 @@ async function costRun(env: Env, contender: string): Promise<ContenderReport['co
     await sleep(TICK_MS * 2);
     const idle = await measure(p, hourMs(HOURS));
     let merges = 0;
+    // At least an hour, so that merges soak (30 min) and move on within the window.
+    const mergingHours = Math.max(1, HOURS);
     const busy = await measure(p, async () => {
-      merges = await mergeEvery(p, MERGE_EVERY_MS, hourMs(HOURS));
+      merges = await mergeEvery(p, MERGE_EVERY_MS, hourMs(mergingHours));
     });
-    const perPipelineHour = (n: number) => round(n / COST / HOURS, 1);
+    const perPipelineHour = (n: number, hours = HOURS) => round(n / COST / hours, 1);
     return {
       pipelines: COST,
       idleHerokuPerPipelineHour: perPipelineHour(idle.heroku),
-      mergingHerokuPerPipelineHour: perPipelineHour(busy.heroku),
+      mergingHerokuPerPipelineHour: perPipelineHour(busy.heroku, mergingHours),
       idleGithubPerPipelineHour: perPipelineHour(idle.github),
-      mergingGithubPerPipelineHour: perPipelineHour(busy.github),
+      mergingGithubPerPipelineHour: perPipelineHour(busy.github, mergingHours),
       idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / HOURS, 1),
-      mergingHistoryPerPipelineHour: busy.historyEvents === undefined ? null : round(busy.historyEvents / HOURS, 1),
+      mergingHistoryPerPipelineHour:
+        busy.historyEvents === undefined ? null : round(busy.historyEvents / mergingHours, 1),
+      promotionPosts: p.posts.length,
       merges,
     };
   } finally {
