@@ -101,6 +101,7 @@ const ratio = (a: number | null | undefined, b: number | null | undefined): stri
   if (a === null || a === undefined || b === null || b === undefined) return '—';
   if (b === 0) return a === 0 ? '1 (both 0)' : '∞ (baseline 0)';
   const r = a / b;
+  if (r === 0) return '0x';
   return `${r < 0.01 ? r.toPrecision(2) : num(r, 2)}x`;
 };
 
