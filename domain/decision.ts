@@ -6,7 +6,7 @@ import { ageGate } from './gates/age';
 import { allowGate } from './gates/allow';
 import { branchGate } from './gates/branch';
 import { forwardGate } from './gates/forward';
-import type { Gate } from './gates/gate';
+import type { Gate, GateContext } from './gates/gate';
 import { windowGate } from './gates/window';
 import { alertsGate } from './gates/alerts';
 import { ciGate } from './gates/ci';
@@ -70,6 +70,21 @@ export type FactsInput = Pick<DecisionInput, 'service' | 'plans' | 'now' | 'paus
   manual: Iterable<string>;
 };
 
+/** What the gates judge against: the service, the clock, its holds (a freeze unless it ignores them), commits and health. */
+function gateContext(
+  input: { service: Service; now: number; pause: Pause | null; freeze: Freeze | null; commits: CommitAnswers },
+  health: GateContext['health'],
+): GateContext {
+  return {
+    service: input.service,
+    now: input.now,
+    pause: input.pause,
+    freeze: input.service.ignoreFreeze ? null : input.freeze,
+    commits: input.commits,
+    health,
+  };
+}
+
 /**
  * Which candidates' target stages need their costly facts this pass, pure: those every cheap gate
  * lets through, and those an operator's request waits on. The rest are held by what costs nothing
@@ -77,14 +92,7 @@ export type FactsInput = Pick<DecisionInput, 'service' | 'plans' | 'now' | 'paus
  */
 export function costlyFactsNeeded(input: FactsInput): string[] {
   const manual = new Set(input.manual);
-  const context = {
-    service: input.service,
-    now: input.now,
-    pause: input.pause,
-    freeze: input.service.ignoreFreeze ? null : input.freeze,
-    commits: input.commits,
-    health: {},
-  };
+  const context = gateContext(input, {});
   return input.plans.flatMap((plan) =>
     plan.kind === 'candidate' && (manual.has(plan.pair.to) || judge(plan.candidate, context, cheapGates).ok)
       ? [plan.pair.to]
@@ -162,15 +170,7 @@ function waitingFor(input: DecisionInput): Record<string, WaitingApproval> {
 export function decide(input: DecisionInput): Decision {
   const waiting = waitingFor(input);
   const approvals = input.approvals.filter((a) => !waiting[a.stage] || waiting[a.stage].commit === a.commit);
-  const context = {
-    service: input.service,
-    now: input.now,
-    pause: input.pause,
-    freeze: input.service.ignoreFreeze ? null : input.freeze,
-    commits: input.commits,
-    health: input.health,
-    approvals: { given: approvals, waiting },
-  };
+  const context = { ...gateContext(input, input.health), approvals: { given: approvals, waiting } };
   const start: Go[] = [];
   const answers: Record<string, ManualOutcome> = {};
   const pairs = input.plans.map((plan): PairStatus => {
