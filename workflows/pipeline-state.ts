@@ -119,7 +119,7 @@ export class PipelineState {
     this.retry = carried?.retry ?? {};
     this.retriedBy = carried?.retriedBy ?? {};
     // A continued run tells nothing the run before it told: pairs are not carried, the gates holding them are.
-    this.told = { ...this.noticeBasis(), pairs: pairsHeldBy(carried?.holding ?? {}) };
+    this.told = { ...this.safeStatus(), pairs: pairsHeldBy(carried?.holding ?? {}) };
   }
 
   /** Stages whose promotions need approval, with the commit waiting for it (for the approve validator). */
@@ -135,18 +135,14 @@ export class PipelineState {
     this.approvals = [...this.approvals.filter((a) => a.stage !== approval.stage), approval];
   }
 
-  /** What the notices are derived from: the status as it is now. */
-  private noticeBasis(): NoticeBasis {
-    const { service, paused, frozen, blocked, approvals, pairs, inFlight, history, resumedBy, retries } = this.status();
-    return { service, paused, frozen, blocked, approvals, pairs, inFlight, history, resumedBy, retries };
-  }
-
   /**
    * Queues a notice for every difference between the status last told and the status now
    * (domain/notice.ts noticesBetween). Called after each message and before notices are drained.
    */
   noticeChanges(): void {
-    const now = this.noticeBasis();
+    const now = this.safeStatus();
+    // A status that cannot be computed whole tells nothing (the next one that can tells the difference).
+    if (now.error) return;
     this.outbox.push(...noticesBetween(this.told, now));
     this.told = now;
   }

@@ -118,3 +118,12 @@ test('a verification that failed is told, with its rollback and the pause that f
   state.verificationFailed('api-st01', 'alert HighErrorRate fired', { version: 3 }, T0 + 60_000);
   assert.deepEqual(kinds(state), ['verification-failed', 'rollback', 'paused']);
 });
+
+test('a status that cannot be computed whole tells nothing and throws nothing (a handler never fails its task)', () => {
+  const broken = {
+    observation: { pipelineId: 'p', observedAt: null, stages: null },
+  } as unknown as ConstructorParameters<typeof PipelineState>[1];
+  const state = new PipelineState(service, broken);
+  assert.doesNotThrow(() => state.noticeChanges());
+  assert.deepEqual(state.drainNotices(T0), []);
+});
