@@ -34,7 +34,8 @@
 //   success; releases of the same slug before it count) for the minAge in force when it was posted.
 // - flow: during a merge storm on the first stage (merges a third of the soak apart), a release of
 //   the storm reaches the next stage before the storm ends (unless a hold, a fault that fired, an
-//   off-branch or hand-made release on that stage, or a config change explains it: then a note).
+//   off-branch or hand-made release on that stage, a config change, or a rate-limit storm that emptied
+//   Heroku's pool in the 12 minutes before (conveyor keeps off the reserve meanwhile) explains it: then a note).
 // - manual: a promotion by hand only comes from a request that was answered "started".
 // - answered: every update (promote, reject, unreject) is answered within updateBoundMs.
 // - reconciling: every pipeline observes again after the run (its status' observedAt moves on).
@@ -193,6 +194,8 @@ export interface ChaosReport {
 
 /** Grace at the edges of a hold: a signal or incident takes a moment to reach a decision. */
 export const GRACE_MS = 1_000;
+/** How long Heroku's pool takes to refill from empty to conveyor's reserve (20 % of 4,500 at 75 a minute). */
+const RESERVE_REFILL_MS = ((0.2 * 4_500) / 75) * 60_000;
 const POLL_MS = 50;
 /** How often an operator tries to overwrite one hotfix or hand-made release. */
 const MAX_REPAIRS = 8;
@@ -494,7 +497,7 @@ class Run {
   private readonly storms: Storm[] = [];
   private readonly slow = { run: 0, caughtInFlight: 0 };
   /** When each fault rule was in place (for the storms' exemptions). */
-  private readonly faultSpans: { id: string; start: number; end?: number }[] = [];
+  private readonly faultSpans: { id: string; start: number; end?: number; kind?: FaultKind }[] = [];
   private readonly rejections = new Map<number, { service: string; commit: string }>();
   /** Repairs to try again (the last attempt did not start). */
   private readonly repairsDue: { s: ChaosService; stage: number; step: number; attempt: number }[] = [];
@@ -656,7 +659,7 @@ class Run {
       }
       case 'inject-fault': {
         this.stack.sandbox.faults.inject(action.rule);
-        this.faultSpans.push({ id: action.rule.id, start: Date.now() });
+        this.faultSpans.push({ id: action.rule.id, start: Date.now(), kind: action.rule.kind });
         this.injected[action.rule.kind] = (this.injected[action.rule.kind] ?? 0) + 1;
         return;
       }
@@ -1711,6 +1714,14 @@ class Run {
     );
     if (hold) return `held by ${this.describeHold(hold)}`;
     if (storm.faultsFired.length) return `faults fired meanwhile (${storm.faultsFired.join(', ')})`;
+    // After Heroku says its pool is empty, automatic calls keep off the people's reserve until it has
+    // refilled (README, API budget: 900 tokens at 75 a minute, 12 minutes), promotions' retries too.
+    const emptied = this.faultSpans.find(
+      (f) =>
+        f.kind === 'rate-limit-storm' && f.start < storm.end && (f.end ?? Infinity) > storm.start - RESERVE_REFILL_MS,
+    );
+    if (emptied)
+      return `a rate-limit storm (${emptied.id}) emptied Heroku's pool at ${clock(emptied.start)}: conveyor keeps off the reserve until it refills`;
     const s = this.services.find((c) => c.service.name === storm.service)!;
     const running = (this.recorder.byApp.get(storm.to) ?? [])
       .filter((r) => r.firstSeen <= storm.start && r.status === 'succeeded')
