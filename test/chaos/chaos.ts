@@ -529,7 +529,9 @@ class Run {
   }
 
   private get updateBoundMs(): number {
-    return this.options.updateBoundMs ?? 60_000;
+    // A manual request is answered by its pipeline within 60 s at the latest ("nothing will happen"
+    // when no pass decided it), plus the round trip of the answer under load.
+    return this.options.updateBoundMs ?? 75_000;
   }
 
   async go(started: number): Promise<ChaosReport> {
