@@ -10,6 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Observation } from '../domain/observation';
 import type { Service } from '../domain/service';
 import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/search-attributes';
 import {
@@ -255,19 +256,33 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   });
 }
 
-/** An observation and nothing more: while a run hands over, status stays current and nothing starts. */
-async function look(state: PipelineState): Promise<void> {
-  const { service, config } = state;
+/**
+ * One observation of the pipeline, or undefined when it could not be made: the pipeline then shows
+ * itself blocked, with the reason.
+ */
+async function observe(
+  state: PipelineState,
+  activity: typeof observePipeline | typeof observeLocally,
+  summary: string,
+  soak: boolean,
+): Promise<Observation | undefined> {
+  const { service } = state;
   try {
-    const observation = await observePipeline.executeWithOptions(
-      { summary: `observe ${service.pipeline} (handing over)` },
-      [{ pipeline: service.pipeline, stages: service.stages, soakMs: service.minAgeMs }],
-    );
-    if (state.config === config) state.observed(observation);
+    return await activity.executeWithOptions({ summary }, [
+      { pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) },
+    ]);
   } catch (error) {
     const { reason, permanent } = explain(error);
     state.blockedBy(`cannot observe pipeline ${service.pipeline}: ${reason}`, permanent, Date.now());
+    return undefined;
   }
+}
+
+/** An observation and nothing more: while a run hands over, status stays current and nothing starts. */
+async function look(state: PipelineState): Promise<void> {
+  const { config } = state;
+  const observation = await observe(state, observePipeline, `observe ${state.service.pipeline} (handing over)`, true);
+  if (observation && state.config === config) state.observed(observation);
 }
 
 /**
@@ -289,18 +304,13 @@ async function reconcile(
     again();
     return true;
   };
-  let observation;
-  try {
-    observation = await (cheapFirst ? observeLocally : observePipeline).executeWithOptions(
-      { summary: `observe ${service.pipeline}` },
-      [{ pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) }],
-    );
-  } catch (error) {
-    const { reason, permanent } = explain(error);
-    state.blockedBy(`cannot observe pipeline ${service.pipeline}: ${reason}`, permanent, Date.now());
-    return;
-  }
-  if (changed()) return;
+  const observation = await observe(
+    state,
+    cheapFirst ? observeLocally : observePipeline,
+    `observe ${service.pipeline}`,
+    soak,
+  );
+  if (!observation || changed()) return;
   state.observed(observation);
   const features: PassFeatures = {
     waitForPendingTargets: patched('wait-for-pending-targets'),

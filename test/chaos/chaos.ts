@@ -611,17 +611,7 @@ class Run {
         return this.pause(s!, action.via, `chaos step ${this.step}`);
       case 'resume': {
         this.endHold((h) => h.kind === 'pause' && h.service === s!.service.name);
-        if (action.via === 'cli')
-          await this.stack.temporal(
-            'workflow',
-            'signal',
-            '--workflow-id',
-            id,
-            '--name',
-            'resume',
-            '--input',
-            JSON.stringify({ by: 'chaos-cli' }),
-          );
+        if (action.via === 'cli') await this.signalByCli(id, 'resume', { by: 'chaos-cli' });
         else await resumePipeline(this.stack.client, s!.service.name, 'chaos');
         return;
       }
@@ -629,17 +619,7 @@ class Run {
         return this.freeze(action.via);
       case 'unfreeze': {
         this.endHold((h) => h.kind === 'freeze');
-        if (action.via === 'cli')
-          await this.stack.temporal(
-            'workflow',
-            'signal',
-            '--workflow-id',
-            'conveyor/control',
-            '--name',
-            'unfreeze',
-            '--input',
-            JSON.stringify({ by: 'chaos-cli' }),
-          );
+        if (action.via === 'cli') await this.signalByCli('conveyor/control', 'unfreeze', { by: 'chaos-cli' });
         else await unfreezeAll(this.stack.client, this.stack.taskQueue, 'chaos');
         return;
       }
@@ -739,19 +719,23 @@ class Run {
     return merged.releaseId;
   }
 
+  /** A signal sent the way an operator sends it by hand: `temporal workflow signal`, JSON input. */
+  private async signalByCli(workflowId: string, name: string, input: unknown): Promise<void> {
+    await this.stack.temporal(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      workflowId,
+      '--name',
+      name,
+      '--input',
+      JSON.stringify(input),
+    );
+  }
+
   private async pause(s: ChaosService, via: 'client' | 'cli', reason: string): Promise<void> {
     const id = `conveyor/${s.service.name}`;
-    if (via === 'cli')
-      await this.stack.temporal(
-        'workflow',
-        'signal',
-        '--workflow-id',
-        id,
-        '--name',
-        'pause',
-        '--input',
-        JSON.stringify({ reason, by: 'chaos-cli' }),
-      );
+    if (via === 'cli') await this.signalByCli(id, 'pause', { reason, by: 'chaos-cli' });
     else await pausePipeline(this.stack.client, s.service.name, { reason, by: 'chaos' });
     this.holds.push({ kind: 'pause', service: s.service.name, how: `pause via ${via}`, start: Date.now() });
   }
@@ -759,16 +743,7 @@ class Run {
   private async freeze(via: 'client' | 'cli'): Promise<void> {
     const asked = Date.now();
     if (via === 'cli')
-      await this.stack.temporal(
-        'workflow',
-        'signal',
-        '--workflow-id',
-        'conveyor/control',
-        '--name',
-        'freeze',
-        '--input',
-        JSON.stringify({ reason: `chaos step ${this.step}`, by: 'chaos-cli' }),
-      );
+      await this.signalByCli('conveyor/control', 'freeze', { reason: `chaos step ${this.step}`, by: 'chaos-cli' });
     else await freezeAll(this.stack.client, this.stack.taskQueue, { reason: `chaos step ${this.step}`, by: 'chaos' });
     this.holds.push({ kind: 'freeze', how: `freeze via ${via}`, start: Date.now() });
     // How long until every pipeline knows (a figure for the report; bounded).
@@ -958,16 +933,7 @@ class Run {
     if (change.kind === 'malformed') {
       // By hand, as a person would with the temporal CLI: the workflow must refuse it and go on as before.
       const payload = malformedConfig(this.configAt(s, now), change.variant);
-      await this.stack.temporal(
-        'workflow',
-        'signal',
-        '--workflow-id',
-        `conveyor/${s.service.name}`,
-        '--name',
-        'configure',
-        '--input',
-        JSON.stringify(payload),
-      );
+      await this.signalByCli(`conveyor/${s.service.name}`, 'configure', payload);
       return;
     }
     let next: Service;

@@ -4,9 +4,28 @@ import assert from 'node:assert/strict';
 import { pausePipeline, promoteManually, resumePipeline } from '../../client/pipelines';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
+import type { Service } from '../../domain/service';
 import { startHealthSandbox } from '../../sandbox/health';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A merge whose promotion is decided and then stuck before its POST: Heroku answers 503 to the
+ * promote activity's reads. Answers the function that lets Heroku answer again.
+ */
+async function decidedNotPosted(stack: Stack, service: Service): Promise<() => void> {
+  const reads = ['GET /apps/{app}/releases', 'GET /apps/{app}/releases/{id}'];
+  reads.forEach((endpoint, i) =>
+    stack.sandbox.faults.inject({ id: `down-${service.name}-${i}`, endpoint, kind: 'error', status: 503 }),
+  );
+  await stack.sandbox.scenario.merge(service.pipeline);
+  await eventually(
+    async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined),
+    30_000,
+    'a promotion decided',
+  );
+  return () => reads.forEach((_, i) => stack.sandbox.faults.clear(`down-${service.name}-${i}`));
+}
 
 describe('never promote wrongly, never get stuck', () => {
   let stack: Stack;
@@ -17,19 +36,9 @@ describe('never promote wrongly, never get stuck', () => {
 
   test('a promotion decided while Heroku answers 5xx is not posted once the operator paused', async () => {
     const service = await stack.launch('decided-paused', { minAge: '0s' });
-    const reads = ['GET /apps/{app}/releases', 'GET /apps/{app}/releases/{id}'];
-    reads.forEach((endpoint, i) =>
-      stack.sandbox.faults.inject({ id: `down-${i}`, endpoint, kind: 'error', status: 503 }),
-    );
-    await stack.sandbox.scenario.merge(service.pipeline);
-    // Decided: in flight in status, its activity stuck on the failing reads before the POST.
-    await eventually(
-      async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined),
-      30_000,
-      'a promotion decided',
-    );
+    const recover = await decidedNotPosted(stack, service);
     await pausePipeline(stack.client, service.name, { reason: 'stop everything', by: 'ana' });
-    reads.forEach((_, i) => stack.sandbox.faults.clear(`down-${i}`));
+    recover();
     const withdrawn = await eventually(
       async () => (await status(stack, service)).history.find((h) => h.outcome === 'withdrawn'),
       60_000,
@@ -94,18 +103,9 @@ describe('never promote wrongly, never get stuck', () => {
         tick: '1h',
         incident: { herokuStatus: { url: health.herokuStatusUrl, systems: [] } },
       });
-      const reads = ['GET /apps/{app}/releases', 'GET /apps/{app}/releases/{id}'];
-      reads.forEach((endpoint, i) =>
-        stack.sandbox.faults.inject({ id: `slow-${i}`, endpoint, kind: 'error', status: 503 }),
-      );
-      await stack.sandbox.scenario.merge(service.pipeline);
-      await eventually(
-        async () => ((await status(stack, service)).inFlight.length > 0 ? true : undefined),
-        30_000,
-        'a promotion decided',
-      );
+      const recover = await decidedNotPosted(stack, service);
       health.controls.openIncident({ source: 'heroku-status', title: 'Elevated API errors' });
-      reads.forEach((_, i) => stack.sandbox.faults.clear(`slow-${i}`));
+      recover();
       const withdrawn = await eventually(
         async () => (await status(stack, service)).history.find((h) => h.outcome === 'withdrawn'),
         60_000,
