@@ -1,6 +1,7 @@
 /**
  * conveyor's layers, checked by dependency-cruiser in `npm test` (scripts/test.ts runs `npm run deps`).
  * domain/ is pure: it imports only domain/ (and libraries). activities/ never imports workflows/.
+ * workflows/memory/ (the pipeline's memory) imports domain/ and itself only (eslint keeps Temporal out of it).
  * Production code never imports test/ or bench/. No import cycles.
  */
 // scripts/ are developer tools (recording histories, screenshots, the chaos run): they may use test support.
@@ -32,6 +33,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^activities/' },
       to: { path: '^workflows/' },
+    },
+    {
+      name: 'memory-is-plain',
+      comment:
+        "workflows/memory/ is the pipeline's memory as plain objects: no Temporal, nothing of the workflow around it.",
+      severity: 'error',
+      from: { path: '^workflows/memory/' },
+      to: { path: ['^workflows/(?!memory/)', '^(activities|client|worker|sandbox)/'] },
     },
     {
       name: 'no-tests-in-production',

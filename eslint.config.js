@@ -54,6 +54,16 @@ export default tseslint.config(
     },
   },
   {
+    // The pipeline's memory and the decision are plain code: unit-tested without a worker, never Temporal.
+    files: ['workflows/memory/**/*.ts', 'domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@temporalio/*'], message: 'workflows/memory/ and domain/ never import Temporal.' }] },
+      ],
+    },
+  },
+  {
     // node:test's describe() and test() return promises the runner awaits itself.
     files: ['test/**/*.ts'],
     rules: {

@@ -145,6 +145,14 @@ const pairStatus = (plan: PairPlan, judgement: Judgement): PairStatus => {
     : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
 };
 
+/** What each pair would do under `context` (conveyor plan): the gates' verdicts, nothing decided or spent. */
+export const previewPairs = (plans: readonly PairPlan[], context: GateContext): PairStatus[] =>
+  plans.map((plan) =>
+    plan.kind === 'candidate'
+      ? pairStatus(plan, judge(plan.candidate, context))
+      : { from: plan.pair.from, to: plan.pair.to, reason: plan.reason, state: plan.kind, verdicts: [] },
+  );
+
 /** Which commit waits for approval into each stage that needs one (kept since the first pass it waited). */
 function waitingFor(input: DecisionInput): Record<string, WaitingApproval> {
   const waiting: Record<string, WaitingApproval> = {};

@@ -5,7 +5,8 @@ export type { ManualPromotion } from './promotion';
 import { COMMIT_PREFIX, sameCommit } from './rejection';
 import type { Service } from './service';
 import type { Candidate } from './gates/gate';
-import { shortSha } from './observation';
+import { shortSha, type Observation } from './observation';
+import { stageOf } from './plan';
 
 /**
  * Gates that only make a promotion wait (time, a pause, a freeze). A manual promotion overrules
@@ -70,6 +71,21 @@ export function manualCandidate(candidate: Candidate, manual: ManualPromotion): 
   }
   if (running === candidate.source) return candidate;
   return { pair: candidate.pair, source: running, target: candidate.target };
+}
+
+/**
+ * What the operator sees on the source of `to` now: the release a manual request is tied to. Null
+ * when the pipeline was never observed.
+ */
+export function requestedSource(
+  service: Service,
+  observation: Observation | null,
+  to: string,
+): ManualPromotion['expect'] | null {
+  const index = service.stages.indexOf(to);
+  const fact = index > 0 && observation ? stageOf(observation, service.stages[index - 1]) : undefined;
+  const current = fact?.current;
+  return current ? { releaseId: current.id, version: current.version, commit: current.commit } : null;
 }
 
 /** Reads a reject/unreject request's commit; answers the problem in words when it is not a sha. */

@@ -57,10 +57,10 @@ export async function gatherFacts(state: PipelineState, service: Service, featur
   if (features.soak) {
     // Soak ancestry answers can change which release is the candidate: ask, then plan once more.
     for (let round = 0; round < 2; round++) {
-      const questions = state.questions(plans);
+      const questions = state.commits.questions(state.service, plans);
       if (questions.length === 0) break;
       const asked = await compareCommits({ repo: service.repo, questions });
-      state.learn(questions, asked);
+      state.commits.learn(state.service.branch, questions, asked);
       answers = { ...answers, ...asked };
       plans = plan(Date.now());
     }
@@ -68,13 +68,13 @@ export async function gatherFacts(state: PipelineState, service: Service, featur
   if (features.cheapFirst) return gatherCostly(state, service, features, plans, answers);
   // Workflows recorded before the CI, zero-downtime and webhook gates asked for none of them.
   const requests = state.healthRequests(plans, features.platformChecks, features.confirm);
-  const questions = features.soak ? [] : state.questions(plans);
+  const questions = features.soak ? [] : state.commits.questions(state.service, plans);
   let asked = {};
   [asked, health] = await Promise.all([
     questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {},
     requests.length > 0 ? gatherHealth(requests) : {},
   ]);
-  state.learn(questions, asked);
+  state.commits.learn(state.service.branch, questions, asked);
   answers = { ...answers, ...asked };
   state.learnHealth(health);
   return { plans, answers, health, deferred: new Set() };
@@ -96,9 +96,9 @@ async function gatherCostly(
   plans: PairPlan[],
   known: CommitAnswers,
 ): Promise<PassFacts> {
-  const questions = state.questions(plans);
+  const questions = state.commits.questions(state.service, plans);
   const asked = questions.length > 0 ? await compareCommits({ repo: service.repo, questions }) : {};
-  state.learn(questions, asked);
+  state.commits.learn(state.service.branch, questions, asked);
   const answers = { ...known, ...asked };
   const wanted = new Set(state.healthRequests(plans, features.platformChecks, false).map((r) => r.stage));
   const health: Record<string, TargetHealth> = {};

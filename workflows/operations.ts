@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
 import { readApproval } from '../domain/approval';
 import { readFreeze } from '../domain/freeze';
-import { readCommit, readManualPromotion, type ManualPromotion } from '../domain/override';
+import { readCommit, readManualPromotion, requestedSource, type ManualPromotion } from '../domain/override';
 import { readRetry, type Retry } from '../domain/retry';
 import type { Service } from '../domain/service';
 import type { Approval } from '../domain/approval';
@@ -70,7 +70,7 @@ export class Operations {
   }
 
   pause(request?: PauseRequest): void {
-    this.state.pauseBy(request, Date.now());
+    this.state.holds.pauseBy(request, Date.now());
     this.nudge();
   }
 
@@ -85,19 +85,19 @@ export class Operations {
   }
 
   resume(request?: { by?: string }): void {
-    this.state.resume(typeof request?.by === 'string' ? request.by : undefined);
+    this.state.holds.resume(typeof request?.by === 'string' ? request.by : undefined);
     this.nudge();
   }
 
   freeze(request?: PauseRequest): void {
     this.run.freezeSignals++;
-    this.state.frozen(readFreeze(request, Date.now()));
+    this.state.holds.frozen(readFreeze(request, Date.now()));
     this.nudge();
   }
 
   unfreeze(): void {
     this.run.freezeSignals++;
-    this.state.frozen(null);
+    this.state.holds.frozen(null);
     this.nudge();
   }
 
@@ -113,7 +113,7 @@ export class Operations {
   private readConfig(service: Service): { ok: true; service: Service } | { ok: false; problem: string } {
     const valid = validService(service, this.state.service.name);
     if (!valid.ok) return valid;
-    const busy = this.state.promotingStages().find((stage) => !valid.service.stages.includes(stage));
+    const busy = this.state.book.promotingStages().find((stage) => !valid.service.stages.includes(stage));
     if (busy)
       return {
         ok: false,
@@ -152,35 +152,35 @@ export class Operations {
       refuse(
         'the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds',
       );
-    if (this.state.isPromoting(manual.to)) refuse(`a promotion into ${manual.to} is already in flight`);
-    if (this.state.hasManualRequest(manual.to))
+    if (this.state.book.isPromoting(manual.to)) refuse(`a promotion into ${manual.to} is already in flight`);
+    if (this.state.mailbox.has(manual.to))
       refuse(`a request to promote into ${manual.to} is already waiting for its decision`);
   }
 
   /** Answered within the call: decided by the next pass, or told that nothing will happen. */
   async promote(request: ManualPromotionRequest): Promise<ManualOutcome> {
     const manual = this.readPromote(request);
-    const expect = this.state.sourceSeen(manual.to);
+    const expect = requestedSource(this.state.service, this.state.observation, manual.to);
     if (!expect && !manual.commit)
       return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
-    this.state.requestManual({ ...manual, expect });
+    this.state.mailbox.request({ ...manual, expect });
     this.nudge();
     if (patched('manual-request-deadline')) {
       const decided = await condition(
-        () => this.state.hasManualOutcome(manual.to),
+        () => this.state.mailbox.answered(manual.to),
         this.options.manualDecisionMs ?? MANUAL_DECISION_MS,
       );
       if (!decided)
-        this.state.refuseManual(
+        this.state.mailbox.refuse(
           'could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again',
           manual.to,
         );
     } else {
       // Recorded before the deadline: two passes without a decision meant no observation.
       const after = this.run.passes;
-      await condition(() => this.state.hasManualOutcome(manual.to) || this.run.passes > after + 1);
+      await condition(() => this.state.mailbox.answered(manual.to) || this.run.passes > after + 1);
     }
-    return this.state.takeManualOutcome(manual.to) ?? { started: false, message: 'nothing will happen: ask again' };
+    return this.state.mailbox.take(manual.to) ?? { started: false, message: 'nothing will happen: ask again' };
   }
 
   private readRetry(request: RetryRequest): Retry {
@@ -190,12 +190,13 @@ export class Operations {
   validateRetry(request: RetryRequest): void {
     const retry = readRetry(request, this.state.service);
     if (typeof retry === 'string') return refuse(retry);
-    if (!this.state.retryable(retry.to)) refuse(`nothing failed in ${retry.to}: there is nothing to retry`);
+    if (!this.state.book.retryable(retry.to, this.state.observation))
+      refuse(`nothing failed in ${retry.to}: there is nothing to retry`);
   }
 
   retry(request: RetryRequest): string {
     const retry = this.readRetry(request);
-    const answer = this.state.retryFailed(retry.to, retry.by, retry.reason);
+    const answer = this.state.book.retryFailed(retry.to, retry.by, retry.reason, this.state.observation);
     this.nudge();
     return answer;
   }
@@ -229,7 +230,7 @@ export class Operations {
 
   reject(request: RejectRequest): string {
     const commit = readCommit(request) as string;
-    this.state.reject({
+    this.state.holds.reject({
       commit,
       reason: request.reason.trim(),
       by: request.by?.trim() || 'unknown',
@@ -242,27 +243,27 @@ export class Operations {
   validateUnreject(request: { commit: string }): void {
     const commit = readCommit(request);
     if (typeof commit !== 'string') return refuse(commit.problem);
-    if (!this.state.isRejected(commit)) refuse(`${commit} is not rejected`);
+    if (!this.state.holds.isRejected(commit)) refuse(`${commit} is not rejected`);
   }
 
   unreject(request: { commit: string }): string {
-    this.state.unreject(readCommit(request) as string);
+    this.state.holds.unreject(readCommit(request) as string);
     this.nudge();
     return `${request.commit} may be promoted again`;
   }
 
   private readApprove(request: ApproveRequest): Approval {
-    return parsed(readApproval(request, this.state.approvalStages(), Date.now()));
+    return parsed(readApproval(request, this.state.approvals.stages(this.state.service), Date.now()));
   }
 
   validateApprove(request: ApproveRequest): void {
-    const approval = readApproval(request, this.state.approvalStages(), Date.now());
+    const approval = readApproval(request, this.state.approvals.stages(this.state.service), Date.now());
     if (typeof approval === 'string') refuse(approval);
   }
 
   approve(request: ApproveRequest): string {
     const approval = this.readApprove(request);
-    this.state.approve(approval);
+    this.state.approvals.approve(approval);
     this.nudge();
     return `approved ${approval.commit.slice(0, 7)} into ${approval.stage}`;
   }

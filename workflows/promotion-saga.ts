@@ -38,10 +38,10 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
       },
     ]);
     const { bakeMs } = stagePolicy(state.service, record.to);
-    if (outcome.status !== 'succeeded' || !bakeMs) return state.promotionFinished(record.to, outcome, Date.now());
+    if (outcome.status !== 'succeeded' || !bakeMs) return state.book.finished(record.to, outcome, Date.now());
     state.promotionVerifying(record.to, outcome);
     const problem = await verify(state.service, record.to, bakeMs);
-    if (!problem) return state.promotionFinished(record.to, outcome, Date.now());
+    if (!problem) return state.book.finished(record.to, outcome, Date.now());
     let rolledBack: { version?: number; error?: string } | null = null;
     if (state.service.onFailure !== 'pause' && record.previous) {
       rolledBack = record.previous.slugId
@@ -61,7 +61,7 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
   } catch (error) {
     // The activity's own error, not Heroku's verdict on the release: nothing is held against it.
     const { reason, permanent, notPosted } = explain(error);
-    state.promotionErred(record.to, reason, !notPosted, Date.now());
+    state.book.erred(record.to, reason, !notPosted, Date.now());
     if (permanent) state.blockedBy(`cannot promote into ${record.to}: ${reason}`, true, Date.now());
   }
 }

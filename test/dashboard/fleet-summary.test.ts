@@ -40,7 +40,7 @@ describe('fleet summary', () => {
   test('a paused service is marked at the row, and its waiting release is held by the allow gate', () => {
     const state = new PipelineState(service);
     state.observed(observe(old, 'aaa', 'aaa', 'aaa'));
-    state.pauseBy({ reason: 'db migration', by: 'ana' }, T0);
+    state.holds.pauseBy({ reason: 'db migration', by: 'ana' }, T0);
     state.decide(state.plan(), onMainAndAhead, T0);
     const fleet = fleetSummary(state.status());
     assert.deepEqual(fleet.paused, { by: 'ana', reason: 'db migration', since: iso(T0) });
@@ -78,7 +78,7 @@ describe('fleet summary', () => {
   test('a failed promotion shows on the target stage with the error', () => {
     const { state, go } = decided(old, 'aaa', 'aaa', 'aaa');
     state.promotionStarted(go[0], T0);
-    state.promotionFinished(
+    state.book.finished(
       'api-st01',
       { status: 'failed', promotionId: 'p1', targetVersion: 2, error: 'Release command failed' },
       T0 + 1,
@@ -106,7 +106,7 @@ describe('fleet summary', () => {
 
   test('a rejected release is held at its stage by the rejection', () => {
     const state = new PipelineState(service);
-    state.reject({ commit: 'bbb0000', reason: 'breaks billing', by: 'ana', at: iso(T0) });
+    state.holds.reject({ commit: 'bbb0000', reason: 'breaks billing', by: 'ana', at: iso(T0) });
     state.observed(observe(old, 'aaa', 'aaa', 'aaa'));
     state.decide(state.plan(), onMainAndAhead, T0);
     const [cell] = fleetSummary(state.status()).stages;
@@ -116,10 +116,10 @@ describe('fleet summary', () => {
 
   test('a freeze marks the row unless the service ignores freezes', () => {
     const frozen = new PipelineState(service);
-    frozen.frozen({ reason: 'Dreamforce', by: 'cto', since: iso(T0) });
+    frozen.holds.frozen({ reason: 'Dreamforce', by: 'cto', since: iso(T0) });
     assert.equal(fleetSummary(frozen.status()).frozen, true);
     const hotfix = new PipelineState({ ...service, ignoreFreeze: true });
-    hotfix.frozen({ reason: 'Dreamforce', by: 'cto', since: iso(T0) });
+    hotfix.holds.frozen({ reason: 'Dreamforce', by: 'cto', since: iso(T0) });
     assert.equal(fleetSummary(hotfix.status()).frozen, false);
   });
 
@@ -134,7 +134,7 @@ describe('fleet summary', () => {
 
   test('a long reason is cut short, so the memo stays small', () => {
     const state = new PipelineState(service);
-    state.pauseBy({ reason: 'x'.repeat(400), by: 'ana' }, T0);
+    state.holds.pauseBy({ reason: 'x'.repeat(400), by: 'ana' }, T0);
     assert.ok(fleetSummary(state.status()).paused!.reason.length <= 160);
   });
 
@@ -151,7 +151,7 @@ describe('current details', () => {
   test('name every stage with its release and state, and the pause first', () => {
     const state = new PipelineState(service);
     state.observed(observe(young, 'aaa', 'aaa', 'aaa'));
-    state.pauseBy({ reason: 'db migration', by: 'ana' }, T0);
+    state.holds.pauseBy({ reason: 'db migration', by: 'ana' }, T0);
     state.decide(state.plan(), onMainAndAhead, T0);
     const details = currentDetails(state.status());
     const lines = details.split('\n');
@@ -174,7 +174,7 @@ describe('current details', () => {
 
   test('text from people cannot inject markup', () => {
     const state = new PipelineState(service);
-    state.pauseBy({ reason: '<img src=x> **bold**', by: 'ana' }, T0);
+    state.holds.pauseBy({ reason: '<img src=x> **bold**', by: 'ana' }, T0);
     assert.match(currentDetails(state.status()), /: \\<img src=x\\> \\\*\\\*bold\\\*\\\*/);
   });
 

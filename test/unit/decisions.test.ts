@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PipelineState } from '../../workflows/pipeline-state';
+import { requestedSource } from '../../domain/override';
 import type { Service } from '../../domain/service';
 import type { ManualPromotion } from '../../domain/promotion';
 import { observe, release, service, sha, T0 } from '../support/facts';
@@ -15,7 +16,8 @@ const soaked = release('bbb', { version: 2, id: 'r2', createdAt: new Date(T0 - 6
 function decided(config: Service = service) {
   const state = new PipelineState(config);
   state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-  state.learn(
+  state.commits.learn(
+    state.service.branch,
     Object.keys(onMainAndAhead).map((key) => ({ base: key.split('...')[0], head: key.split('...')[1] })),
     onMainAndAhead,
   );
@@ -26,13 +28,13 @@ function decided(config: Service = service) {
 }
 /** An operator's request into api-st01, tied to what the state's source runs now unless told otherwise. */
 const ask = (state: PipelineState, overrides: Partial<ManualPromotion> = {}) =>
-  state.requestManual({
+  state.mailbox.request({
     to: 'api-st01',
     reason: 'go',
     by: 'ana',
     skipGates: true,
     at: new Date(T0).toISOString(),
-    expect: state.sourceSeen('api-st01'),
+    expect: requestedSource(service, state.observation, 'api-st01'),
     ...overrides,
   });
 const confirm = (state: PipelineState, now = T0 + 1_000) => state.confirmPost({ to: 'api-st01', id: 'd1', now });
@@ -53,7 +55,7 @@ describe('a decided promotion is confirmed right before its POST', () => {
   test('a posted promotion whose reason has gone since is withdrawn, still saying when it was posted', () => {
     const { state } = decided();
     confirm(state, T0 + 1_000);
-    state.pauseBy({ reason: 'incident', by: 'ana' }, T0 + 2_000);
+    state.holds.pauseBy({ reason: 'incident', by: 'ana' }, T0 + 2_000);
     const answer = confirm(state, T0 + 3_000);
     assert.equal(answer.stands, false);
     assert.equal(answer.postedAt, new Date(T0 + 1_000).toISOString());
@@ -62,18 +64,18 @@ describe('a decided promotion is confirmed right before its POST', () => {
   const withdrawals: { name: string; change: (state: PipelineState) => void; reason: RegExp; now?: number }[] = [
     {
       name: 'a pause that began after the decision',
-      change: (s) => s.pauseBy({ reason: 'incident', by: 'ana' }, T0 + 500),
+      change: (s) => s.holds.pauseBy({ reason: 'incident', by: 'ana' }, T0 + 500),
       reason: /paused by ana/,
     },
     {
       name: 'a freeze that began after the decision',
-      change: (s) => s.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() }),
+      change: (s) => s.holds.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() }),
       reason: /frozen by ops/,
     },
     {
       name: 'a rejection of its commit',
       change: (s) =>
-        s.reject({ commit: sha('bbb').slice(0, 7), reason: 'bad', by: 'ana', at: new Date(T0).toISOString() }),
+        s.holds.reject({ commit: sha('bbb').slice(0, 7), reason: 'bad', by: 'ana', at: new Date(T0).toISOString() }),
       reason: /rejected by ana/,
     },
     {
@@ -121,13 +123,13 @@ describe('a decided promotion is confirmed right before its POST', () => {
 
   test('a promotion withdrawn is recorded as such and its release is not held against the stage', () => {
     const { state } = decided();
-    state.pauseBy({ reason: 'x', by: 'ana' }, T0 + 500);
-    state.promotionFinished(
+    state.holds.pauseBy({ reason: 'x', by: 'ana' }, T0 + 500);
+    state.book.finished(
       'api-st01',
       { status: 'withdrawn', promotionId: null, targetVersion: null, error: 'paused by ana' },
       T0 + 1_000,
     );
-    state.resume('ana');
+    state.holds.resume('ana');
     assert.equal(state.status().history[0].outcome, 'withdrawn');
     assert.equal(state.plan()[0].kind, 'candidate');
   });
@@ -135,7 +137,7 @@ describe('a decided promotion is confirmed right before its POST', () => {
   test("an operator's promotion over a pause stays overruled, but a newer hold withdraws it", () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    state.pauseBy({ reason: 'maintenance', by: 'ops' }, T0 - 1_000);
+    state.holds.pauseBy({ reason: 'maintenance', by: 'ops' }, T0 - 1_000);
     ask(state, { reason: 'hotfix', skipGates: false });
     const [go] = state.decide(state.plan(), onMainAndAhead, T0);
     assert.deepEqual(go.manual?.skippedGates, ['allow']);
@@ -145,7 +147,7 @@ describe('a decided promotion is confirmed right before its POST', () => {
     other.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     ask(other, { reason: 'hotfix', skipGates: false });
     other.promotionStarted(other.decide(other.plan(), onMainAndAhead, T0)[0], T0, 'd1');
-    other.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() });
+    other.holds.frozen({ reason: 'launch', by: 'ops', since: new Date(T0 + 500).toISOString() });
     assert.equal(confirm(other).stands, false, 'a freeze that began after the request withdraws it');
   });
 
@@ -154,14 +156,14 @@ describe('a decided promotion is confirmed right before its POST', () => {
     const state = new PipelineState(gated);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     state.decide(state.plan(), onMainAndAhead, T0);
-    state.approve({ stage: 'api-st01', commit: sha('bbb'), by: 'ana', at: new Date(T0).toISOString() });
+    state.approvals.approve({ stage: 'api-st01', commit: sha('bbb'), by: 'ana', at: new Date(T0).toISOString() });
     const [go] = state.decide(state.plan(), onMainAndAhead, T0);
     state.promotionStarted(go, T0, 'd1');
-    state.pauseBy({ reason: 'x', by: 'ops' }, T0 + 500);
+    state.holds.pauseBy({ reason: 'x', by: 'ops' }, T0 + 500);
     assert.equal(confirm(state).stands, false);
-    state.promotionFinished('api-st01', { status: 'withdrawn', promotionId: null, targetVersion: null }, T0 + 1_000);
+    state.book.finished('api-st01', { status: 'withdrawn', promotionId: null, targetVersion: null }, T0 + 1_000);
     assert.equal(state.status().approvals.length, 1, 'the approval is still there');
-    state.resume();
+    state.holds.resume();
     const [again] = state.decide(state.plan(), onMainAndAhead, T0 + 2_000);
     state.promotionStarted(again, T0 + 2_000, 'd1');
     assert.equal(state.confirmPost({ to: 'api-st01', id: 'd1', now: T0 + 2_500 }).stands, true);
@@ -172,26 +174,24 @@ describe('a decided promotion is confirmed right before its POST', () => {
 describe("a failure that never reached Heroku's promotion", () => {
   test('does not hold the release out of the stage', () => {
     const { state } = decided();
-    state.promotionErred(
-      'api-st01',
-      'Heroku answered 401 unauthorized to GET /apps/api-st01/releases',
-      false,
-      T0 + 1_000,
-    );
+    state.book.erred('api-st01', 'Heroku answered 401 unauthorized to GET /apps/api-st01/releases', false, T0 + 1_000);
     assert.equal(state.status().history[0].outcome, 'not-posted');
     assert.equal(state.plan()[0].kind, 'candidate');
   });
 
   test('a release that really failed is held until an operator retries it (audited)', () => {
     const { state } = decided();
-    state.promotionFinished(
+    state.book.finished(
       'api-st01',
       { status: 'failed', promotionId: 'p', targetVersion: 3, error: 'Release command failed' },
       T0 + 1_000,
     );
     assert.equal(state.plan()[0].kind, 'held');
     state.drainNotices(T0);
-    assert.match(state.retryFailed('api-st01', 'ana', 'migration fixed'), /may be promoted again/);
+    assert.match(
+      state.book.retryFailed('api-st01', 'ana', 'migration fixed', state.observation),
+      /may be promoted again/,
+    );
     assert.equal(state.plan()[0].kind, 'candidate');
     assert.deepEqual(
       state.drainNotices(T0).map((n) => n.text),
@@ -200,7 +200,7 @@ describe("a failure that never reached Heroku's promotion", () => {
   });
 
   test('a retry where nothing failed is refused', () => {
-    assert.equal(new PipelineState(service).retryable('api-st01'), null);
+    assert.equal(new PipelineState(service).book.retryable('api-st01', null), null);
   });
 });
 
@@ -208,7 +208,7 @@ describe('a manual promotion is tied to what it was asked about', () => {
   test('it is refused when the source runs another release than the one the request saw', () => {
     const state = new PipelineState(service);
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
-    const seen = state.sourceSeen('api-st01');
+    const seen = requestedSource(service, state.observation, 'api-st01');
     state.observed(
       observe(
         release('ccc', { version: 3, id: 'r3', createdAt: new Date(T0 - 60 * 60_000).toISOString() }),
@@ -220,7 +220,7 @@ describe('a manual promotion is tied to what it was asked about', () => {
     ask(state, { expect: seen });
     assert.deepEqual(state.decide(state.plan(), {}, T0), []);
     assert.match(
-      state.takeManualOutcome('api-st01')?.message ?? '',
+      state.mailbox.take('api-st01')?.message ?? '',
       /runs v3 \(ccc0000\) now, not v2 \(bbb0000\) that the request saw; nothing was promoted/,
     );
   });
@@ -230,7 +230,7 @@ describe('a manual promotion is tied to what it was asked about', () => {
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     ask(state, { commit: 'ddddddd' });
     assert.deepEqual(state.decide(state.plan(), {}, T0), []);
-    assert.match(state.takeManualOutcome('api-st01')?.message ?? '', /not ddddddd that was asked for/);
+    assert.match(state.mailbox.take('api-st01')?.message ?? '', /not ddddddd that was asked for/);
   });
 
   test('a request that could not be decided is answered and never fires later', () => {
@@ -238,7 +238,7 @@ describe('a manual promotion is tied to what it was asked about', () => {
     state.observed(observe(soaked, 'aaa', 'aaa', 'aaa'));
     ask(state);
     state.blockedBy('cannot observe pipeline api: Heroku answered 503', false, T0);
-    assert.match(state.takeManualOutcome('api-st01')?.message ?? '', /nothing will happen: cannot observe/);
+    assert.match(state.mailbox.take('api-st01')?.message ?? '', /nothing will happen: cannot observe/);
     assert.deepEqual(
       state.decide(state.plan(), onMainAndAhead, T0).map((go) => go.manual),
       [undefined],

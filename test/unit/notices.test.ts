@@ -20,10 +20,10 @@ const told = (state: PipelineState, ...steps: ((s: PipelineState) => void)[]) =>
 test('a pause is told once, however often it is repeated, and so is the resume', () => {
   const notices = told(
     new PipelineState(service),
-    (s) => s.pauseBy({ reason: 'x', by: 'ana' }, T0),
-    (s) => s.pauseBy({ reason: 'y', by: 'ana' }, T0),
-    (s) => s.resume('bob'),
-    (s) => s.resume('bob'),
+    (s) => s.holds.pauseBy({ reason: 'x', by: 'ana' }, T0),
+    (s) => s.holds.pauseBy({ reason: 'y', by: 'ana' }, T0),
+    (s) => s.holds.resume('bob'),
+    (s) => s.holds.resume('bob'),
   );
   assert.deepEqual(
     notices.map((n) => n.text),
@@ -50,7 +50,7 @@ test('a blocked pipeline is told once per cause, and when it recovers', () => {
     (s) => s.blockedBy('Heroku answered 401', true, T0 + 1),
     (s) => {
       s.observed(observe('aaa', 'aaa', 'aaa', 'aaa'));
-      s.passCompleted();
+      s.holds.unblocked();
     },
   );
   assert.deepEqual(
@@ -72,7 +72,7 @@ test('a permanent block re-checked while observation works is told once and keep
 
 test('notices raised while the run hands over are carried to the next run', () => {
   const state = new PipelineState(service);
-  state.pauseBy({ reason: 'handover', by: 'ana' }, T0);
+  state.holds.pauseBy({ reason: 'handover', by: 'ana' }, T0);
   const next = new PipelineState(service, JSON.parse(JSON.stringify(state.carry())));
   assert.deepEqual(
     next.drainNotices(T0).map((n) => n.kind),
@@ -85,7 +85,7 @@ test('a promotion is told when it starts and when it ends', () => {
   state.observed(observe(release('bbb', { createdAt: new Date(T0 - 3_600_000).toISOString() }), 'aaa', 'aaa', 'aaa'));
   const [go] = state.decide(state.plan(), onMainAndAhead, T0);
   state.promotionStarted(go, T0);
-  state.promotionFinished(
+  state.book.finished(
     'api-st01',
     { status: 'failed', promotionId: 'p', targetVersion: 2, error: 'Release command failed' },
     T0,

@@ -70,7 +70,7 @@ describe('pipeline state: operators', () => {
   test('a manual promotion of a young release goes, recording who, why and what was skipped', () => {
     const state = new PipelineState(service);
     state.observed(observe(young, 'aaa', 'aaa', 'aaa'));
-    state.requestManual({
+    state.mailbox.request({
       to: 'api-st01',
       reason: 'customer fix',
       by: 'ana',
@@ -81,24 +81,24 @@ describe('pipeline state: operators', () => {
     assert.deepEqual(go.manual?.skippedGates, ['age']);
     const record = state.promotionStarted(go, T0 + 1_000);
     assert.deepEqual(record.manual, { by: 'ana', reason: 'customer fix', skippedGates: ['age'] });
-    assert.equal(state.takeManualOutcome('api-st01')?.started, true);
+    assert.equal(state.mailbox.take('api-st01')?.started, true);
   });
 
   test('a manual promotion into a stage already in sync is answered, not started', () => {
     const state = new PipelineState(service);
     state.observed(observe('aaa', 'aaa', 'aaa', 'aaa'));
-    state.requestManual({ to: 'api-st01', reason: 'x', by: 'ana', skipGates: true, at: new Date(T0).toISOString() });
+    state.mailbox.request({ to: 'api-st01', reason: 'x', by: 'ana', skipGates: true, at: new Date(T0).toISOString() });
     assert.deepEqual(state.decide(state.plan(), {}, T0), []);
-    assert.match(state.takeManualOutcome('api-st01')!.message, /nothing to promote into api-st01: both run/);
+    assert.match(state.mailbox.take('api-st01')!.message, /nothing to promote into api-st01: both run/);
   });
 
   test('a rejected commit is held at every stage until unrejected', () => {
     const state = new PipelineState(service);
     state.observed(observe(release('bbb', { createdAt: new Date(T0 - 3_600_000).toISOString() }), 'aaa', 'aaa', 'aaa'));
-    state.reject({ commit: 'bbb0000', reason: 'corrupts caches', by: 'ops', at: new Date(T0).toISOString() });
+    state.holds.reject({ commit: 'bbb0000', reason: 'corrupts caches', by: 'ops', at: new Date(T0).toISOString() });
     assert.deepEqual(state.decide(state.plan(), onMainAndAhead, T0), []);
     assert.match(state.status().pairs[0].reason, /rejected by ops .*corrupts caches/);
-    assert.equal(state.unreject('bbb0000'), true);
+    assert.equal(state.holds.unreject('bbb0000'), true);
     assert.equal(state.decide(state.plan(), onMainAndAhead, T0).length, 1);
   });
 
@@ -107,13 +107,13 @@ describe('pipeline state: operators', () => {
     const freeze = { reason: 'Dreamforce', by: 'cto', since: new Date(T0).toISOString() };
     const frozen = new PipelineState(service);
     frozen.observed(observe(old, 'aaa', 'aaa', 'aaa'));
-    frozen.frozen(freeze);
+    frozen.holds.frozen(freeze);
     assert.deepEqual(frozen.decide(frozen.plan(), onMainAndAhead, T0), []);
     assert.match(frozen.status().pairs[0].verdicts[0].reason, /^frozen by cto .*Dreamforce$/);
 
     const hotfixOnly = new PipelineState({ ...service, ignoreFreeze: true });
     hotfixOnly.observed(observe(old, 'aaa', 'aaa', 'aaa'));
-    hotfixOnly.frozen(freeze);
+    hotfixOnly.holds.frozen(freeze);
     assert.equal(hotfixOnly.decide(hotfixOnly.plan(), onMainAndAhead, T0).length, 1);
   });
 

@@ -28,7 +28,7 @@ describe('pipeline state', () => {
 
   test('a pause holds every candidate and shows who paused', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
-    state.pauseBy({ reason: 'incident drill', by: 'ana' }, T0);
+    state.holds.pauseBy({ reason: 'incident drill', by: 'ana' }, T0);
     assert.deepEqual(state.decide(state.plan(), onMainAndAhead, T0), []);
     const status = state.status();
     assert.equal(status.paused?.by, 'ana');
@@ -37,7 +37,7 @@ describe('pipeline state', () => {
 
   test('a pause with no input at all, as the Web UI sends it, still pauses', () => {
     const state = new PipelineState(service);
-    state.pauseBy(undefined, T0);
+    state.holds.pauseBy(undefined, T0);
     assert.deepEqual(state.status().paused, {
       reason: 'no reason given',
       by: 'unknown',
@@ -47,8 +47,8 @@ describe('pipeline state', () => {
 
   test('resume lets promotions go again', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
-    state.pauseBy({ reason: 'x' }, T0);
-    state.resume();
+    state.holds.pauseBy({ reason: 'x' }, T0);
+    state.holds.resume();
     assert.equal(state.decide(state.plan(), onMainAndAhead, T0).length, 1);
   });
 
@@ -66,7 +66,7 @@ describe('pipeline state', () => {
       const [go] = state.decide(state.plan(), onMainAndAhead, T0);
       state.promotionStarted(go, T0 + i);
       assert.equal(state.status().inFlight.length, 1);
-      state.promotionFinished('api-st01', { status: 'succeeded', promotionId: `p${i}`, targetVersion: 10 + i }, T0 + i);
+      state.book.finished('api-st01', { status: 'succeeded', promotionId: `p${i}`, targetVersion: 10 + i }, T0 + i);
     }
     const { history, inFlight } = state.status();
     assert.equal(inFlight.length, 0);
@@ -78,7 +78,7 @@ describe('pipeline state', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
     const [go] = state.decide(state.plan(), onMainAndAhead, T0);
     state.promotionStarted(go, T0);
-    state.promotionFinished(
+    state.book.finished(
       'api-st01',
       { status: 'failed', promotionId: 'p1', targetVersion: 4, error: 'Release command failed' },
       T0,
@@ -92,13 +92,13 @@ describe('pipeline state', () => {
     const state = new PipelineState(service);
     state.blockedBy('Heroku answered 401 unauthorized', true, T0);
     assert.equal(state.nextWakeAt(T0), T0 + 5 * 60_000);
-    state.resume();
+    state.holds.resume();
     assert.equal(state.nextWakeAt(T0), T0 + service.tickMs);
   });
 
   test('everything carried over continue-as-new comes back', () => {
     const state = stateWith(old, 'aaa', 'aaa', 'aaa');
-    state.pauseBy({ reason: 'freeze for launch', by: 'ops' }, T0);
+    state.holds.pauseBy({ reason: 'freeze for launch', by: 'ops' }, T0);
     const again = new PipelineState(service, JSON.parse(JSON.stringify(state.carry())));
     assert.deepEqual(again.status().paused, state.status().paused);
     assert.deepEqual(again.currentStage(), state.currentStage());

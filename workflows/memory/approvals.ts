@@ -1,0 +1,43 @@
+import type { Approval, ApprovalStage, WaitingApproval } from '../../domain/approval';
+import { stagePolicy, type Service } from '../../domain/service';
+
+/** Approvals given and the commits waiting for one, per stage; an approval is spent by the promotion it let through. */
+export class ApprovalBook {
+  constructor(
+    private given: Approval[] = [],
+    private waitingFor: Record<string, WaitingApproval> = {},
+  ) {}
+
+  get approvals(): Approval[] {
+    return this.given;
+  }
+
+  get waiting(): Record<string, WaitingApproval> {
+    return this.waitingFor;
+  }
+
+  /** Stages whose promotions need approval, with the commit waiting for it (for the approve validator). */
+  stages(service: Service): ApprovalStage[] {
+    return service.stages.map((stage) => ({
+      stage,
+      policy: stagePolicy(service, stage).approval,
+      waitingCommit: this.waitingFor[stage]?.commit ?? null,
+    }));
+  }
+
+  approve(approval: Approval): void {
+    this.given = [...this.given.filter((a) => a.stage !== approval.stage), approval];
+  }
+
+  /** What a decision made of them (domain/decision.ts rewrites both). */
+  decided(given: Approval[], waiting: Record<string, WaitingApproval>): void {
+    this.given = given;
+    this.waitingFor = waiting;
+  }
+
+  /** The promotion into `stage` was posted: its approval is used up, nothing waits there any more. */
+  spend(stage: string): void {
+    this.given = this.given.filter((a) => a.stage !== stage);
+    delete this.waitingFor[stage];
+  }
+}

@@ -1,0 +1,341 @@
+import type { Approval, WaitingApproval } from '../../domain/approval';
+import type { CommitAnswers } from '../../domain/commits';
+import type { Go } from '../../domain/decision';
+import type { Freeze } from '../../domain/freeze';
+import { judge, type TargetHealth } from '../../domain/gates';
+import { allowGate } from '../../domain/gates/allow';
+import { shortSha, type Observation } from '../../domain/observation';
+import { overrule } from '../../domain/override';
+import type { Pause } from '../../domain/pause';
+import { stageOf } from '../../domain/plan';
+import type {
+  ConfirmAnswer,
+  ConfirmRequest,
+  FailedPromotion,
+  PromotionOutcome,
+  PromotionRecord,
+} from '../../domain/promotion';
+import { rejects, type Rejection } from '../../domain/rejection';
+import type { Service } from '../../domain/service';
+
+/** How long a decided promotion may wait for its POST before it is decided again. */
+export const DECISION_TTL_MS = 2 * 60_000;
+
+const HISTORY_LIMIT = 20;
+const FAILED_PER_STAGE_LIMIT = 20;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
+interface Decision {
+  id: string;
+  go: Go;
+  decidedAt: number;
+  configVersion: number;
+  /** The holds an operator's promotion overruled; a hold that began later withdraws it. */
+  overruled: { pause: Pause | null; freeze: Freeze | null };
+  /** The commit answers it was decided on (branch and ancestry do not change in seconds). */
+  commits: CommitAnswers;
+}
+
+/** What a decision is made under, stamped on it: a different one when it is confirmed withdraws it. */
+export type DecisionStamp = Pick<Decision, 'configVersion' | 'overruled' | 'commits'>;
+
+/** The pipeline as it is when a decided promotion asks to be confirmed. */
+export interface Standing {
+  service: Service;
+  configVersion: number;
+  pause: Pause | null;
+  freeze: Freeze | null;
+  rejected: readonly Rejection[];
+  commits: CommitAnswers;
+  health: Record<string, TargetHealth>;
+  approvals: { given: Approval[]; waiting: Record<string, WaitingApproval> };
+}
+
+/** What rolling a stage back after a failed verification did: the version it went back to, or why not. */
+export type Rollback = { version?: number; error?: string };
+
+/** Carried across continue-as-new. */
+export interface CarriedBook {
+  failed: Record<string, FailedPromotion[]>;
+  history: PromotionRecord[];
+  /** Per target stage, the slug whose failure there an operator asked to retry. */
+  retry?: Record<string, string>;
+  retriedBy?: Record<string, { by: string; reason: string }>;
+}
+
+/**
+ * Every promotion of the pipeline: in flight (decided, posted, verifying) with its decision, the
+ * history of those that ended, the releases that failed per stage, and the retries operators allowed.
+ */
+export class PromotionBook {
+  private readonly inFlight = new Map<string, PromotionRecord>();
+  private readonly decisions = new Map<string, Decision>();
+  private history: PromotionRecord[];
+  private failures: Record<string, FailedPromotion[]>;
+  private retry: Record<string, string>;
+  private retriedBy: Record<string, { by: string; reason: string }>;
+
+  constructor(carried?: Partial<CarriedBook>) {
+    this.history = carried?.history ?? [];
+    this.failures = carried?.failed ?? {};
+    this.retry = carried?.retry ?? {};
+    this.retriedBy = carried?.retriedBy ?? {};
+  }
+
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  get failed(): Record<string, FailedPromotion[]> {
+    return this.failures;
+  }
+
+  /** Per target stage, the slug an operator allowed to be tried again. */
+  get retries(): Readonly<Record<string, string>> {
+    return this.retry;
+  }
+
+  isPromoting(stage: string): boolean {
+    return this.inFlight.has(stage);
+  }
+
+  /** The target stages of promotions in flight. */
+  targets(): string[] {
+    return [...this.inFlight.keys()];
+  }
+
+  /** The stages a promotion in flight comes from or goes into. */
+  promotingStages(): string[] {
+    return [...this.inFlight.values()].flatMap((record) => [record.from, record.to]);
+  }
+
+  /** Releases still in their release phase that no promotion of ours is waiting on. */
+  pendingReleases(observation: Observation | null): { app: string; releaseId: string }[] {
+    return (observation?.stages ?? [])
+      .filter((stage) => stage.latest?.status === 'pending' && !this.inFlight.has(stage.app))
+      .map((stage) => ({ app: stage.app, releaseId: stage.latest!.id }));
+  }
+
+  /** Decided promotions not yet posted: their confirmation needs fresh facts of their targets. */
+  awaitingPost(to?: string): Go[] {
+    return [...this.decisions.values()]
+      .filter(
+        (d) =>
+          (to === undefined || d.go.candidate.pair.to === to) &&
+          this.inFlight.get(d.go.candidate.pair.to)?.phase === 'decided',
+      )
+      .map((d) => d.go);
+  }
+
+  /**
+   * Records a decided promotion (phase `decided`): it is in flight from now on, and its activity
+   * confirms the decision with `confirm` right before the POST.
+   */
+  start(go: Go, now: number, id: string, stamp: DecisionStamp): PromotionRecord {
+    const { candidate, manual } = go;
+    const record: PromotionRecord = {
+      from: candidate.pair.from,
+      to: candidate.pair.to,
+      commit: candidate.source.commit,
+      sourceVersion: candidate.source.version,
+      slugId: candidate.source.slugId!,
+      startedAt: iso(now),
+      outcome: 'in-flight',
+      phase: 'decided',
+      decisionId: id,
+      ...(candidate.target
+        ? {
+            previous: {
+              releaseId: candidate.target.id,
+              version: candidate.target.version,
+              slugId: candidate.target.slugId,
+            },
+          }
+        : {}),
+      ...(manual ? { manual: { by: manual.by, reason: manual.reason, skippedGates: manual.skippedGates } } : {}),
+    };
+    this.inFlight.set(record.to, record);
+    this.decisions.set(record.to, { id, go, decidedAt: now, ...stamp });
+    return record;
+  }
+
+  /**
+   * Right before its POST, a promotion asks whether its decision still stands. It does not when a
+   * hold began since (pause, freeze), its commit was rejected, the config changed, a gate closed on
+   * the newest facts (a window, an incident, an alert), or it waited longer than `ttlMs`. When it
+   * stands the promotion is `posted`: past the point of no return, it finishes whatever comes next.
+   */
+  confirm(request: ConfirmRequest, standing: Standing, ttlMs = DECISION_TTL_MS): ConfirmAnswer {
+    const record = this.inFlight.get(request.to);
+    const decision = this.decisions.get(request.to);
+    if (!record || !decision || decision.id !== request.id)
+      return { stands: false, reason: `no promotion into ${request.to} is waiting for its POST` };
+    const earlier = record.phase === 'posted' && record.postedAt ? { postedAt: record.postedAt } : {};
+    const reason = withdrawal(decision, standing, request.now, ttlMs);
+    if (reason) return { stands: false, reason, ...earlier };
+    this.inFlight.set(request.to, { ...record, phase: 'posted', postedAt: iso(request.now) });
+    delete this.retry[request.to];
+    delete this.retriedBy[request.to];
+    return { stands: true, ...earlier };
+  }
+
+  /** The promotion into `to` ended with Heroku's verdict (or was superseded, or withdrawn before its POST). */
+  finished(to: string, outcome: PromotionOutcome, now: number): void {
+    const started = this.settle(to);
+    if (!started) return;
+    if (outcome.status === 'superseded' || outcome.status === 'withdrawn') {
+      // Not a failure of the release: nothing was posted; the next pass decides again.
+      this.remember({ ...started, finishedAt: iso(now), outcome: outcome.status, error: outcome.error });
+      return;
+    }
+    const record: PromotionRecord = {
+      ...started,
+      finishedAt: iso(now),
+      outcome: outcome.status,
+      promotionId: outcome.promotionId,
+      ...(outcome.targetVersion !== null ? { targetVersion: outcome.targetVersion } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    this.remember(record);
+    if (outcome.status === 'failed') {
+      // Heroku said the release failed in this stage: it is not tried there again (until `retry`).
+      const failure = {
+        slugId: record.slugId,
+        commit: record.commit,
+        error: outcome.error ?? 'promotion failed',
+        at: record.finishedAt!,
+      };
+      this.failures[to] = [failure, ...(this.failures[to] ?? [])].slice(0, FAILED_PER_STAGE_LIMIT);
+    }
+  }
+
+  /**
+   * The promote activity gave up with an error of its own (a rotated token, a lost promotion): the
+   * release did not fail in the stage, so nothing is held against it. `posted` says whether the error
+   * came before the POST (nothing reached Heroku's promotion) or after (the next observation tells).
+   */
+  erred(to: string, error: string, posted: boolean, now: number): void {
+    const started = this.settle(to);
+    if (!started) return;
+    this.remember({ ...started, finishedAt: iso(now), outcome: posted ? 'failed' : 'not-posted', error });
+  }
+
+  /** The promotion into `to` succeeded and now bakes: the stage stays busy until verified. */
+  verifying(to: string, outcome: PromotionOutcome): PromotionRecord | undefined {
+    const record = this.inFlight.get(to);
+    if (!record) return undefined;
+    this.inFlight.set(to, {
+      ...record,
+      outcome: 'verifying',
+      promotionId: outcome.promotionId,
+      ...(outcome.targetVersion !== null ? { targetVersion: outcome.targetVersion } : {}),
+    });
+    return record;
+  }
+
+  /** Verification of the release in `to` failed: recorded with its rollback; answers the record, for the holds that follow. */
+  verificationFailed(to: string, problem: string, rollback: Rollback | null, now: number): PromotionRecord | undefined {
+    const record = this.inFlight.get(to);
+    if (!record) return undefined;
+    this.inFlight.delete(to);
+    const verification = {
+      problem,
+      ...(rollback?.version !== undefined ? { rollbackVersion: rollback.version } : {}),
+      ...(rollback?.error ? { rollbackError: rollback.error } : {}),
+    };
+    const outcome: PromotionRecord['outcome'] = rollback?.version !== undefined ? 'rolled-back' : 'verification-failed';
+    this.remember({ ...record, finishedAt: iso(now), outcome, verification });
+    return record;
+  }
+
+  /** Whether `to` holds a failed release an operator could retry, and which slug. */
+  retryable(to: string, observation: Observation | null): string | null {
+    const recorded = this.failures[to]?.[0]?.slugId;
+    if (recorded) return recorded;
+    const fact = observation && stageOf(observation, to);
+    return fact?.latest?.status === 'failed' ? fact.latest.slugId : null;
+  }
+
+  /** An operator's retry of the release that failed in `to` (audited: who, why, in status and notices). */
+  retryFailed(to: string, by: string, reason: string, observation: Observation | null): string {
+    const slug = this.retryable(to, observation);
+    if (!slug) return `nothing failed in ${to}`;
+    this.failures[to] = (this.failures[to] ?? []).filter((f) => f.slugId !== slug);
+    this.retry[to] = slug;
+    this.retriedBy[to] = { by, reason };
+    return `the release that failed in ${to} may be promoted again (retry by ${by})`;
+  }
+
+  /** What status shows: in flight, history (newest first), and the retries allowed with who allowed them. */
+  view(): {
+    inFlight: PromotionRecord[];
+    history: PromotionRecord[];
+    retries: { stage: string; slugId: string; by: string; reason: string }[];
+  } {
+    return {
+      inFlight: [...this.inFlight.values()],
+      history: this.history,
+      retries: Object.entries(this.retry).map(([stage, slugId]) => ({
+        stage,
+        slugId,
+        ...(this.retriedBy[stage] ?? { by: 'unknown', reason: '' }),
+      })),
+    };
+  }
+
+  carry(): CarriedBook {
+    return { failed: this.failures, history: this.history, retry: this.retry, retriedBy: this.retriedBy };
+  }
+
+  private settle(to: string): PromotionRecord | undefined {
+    const started = this.inFlight.get(to);
+    if (!started) return undefined;
+    this.inFlight.delete(to);
+    this.decisions.delete(to);
+    return started;
+  }
+
+  private remember(record: PromotionRecord): void {
+    this.history = [record, ...this.history].slice(0, HISTORY_LIMIT);
+  }
+}
+
+/** Why a decision no longer stands, or undefined when it does. */
+function withdrawal(
+  { go, decidedAt, configVersion, overruled, commits }: Decision,
+  standing: Standing,
+  now: number,
+  ttlMs: number,
+): string | undefined {
+  const { candidate, manual } = go;
+  const { service } = standing;
+  if (now - decidedAt > ttlMs)
+    return `decided ${Math.round((now - decidedAt) / 1000)}s ago, longer than the ${Math.round(ttlMs / 1000)}s a decision stands: deciding again`;
+  if (configVersion !== standing.configVersion) return 'the configuration changed since the decision';
+  const rejection = standing.rejected.find((r) => candidate.source.commit && rejects(r, candidate.source.commit));
+  if (rejection) return `${shortSha(candidate.source.commit)} was rejected by ${rejection.by}: ${rejection.reason}`;
+  // A hold an operator overruled stays overruled; any other hold withdraws the promotion.
+  const pause = standing.pause && !(manual && samePause(standing.pause, overruled.pause)) ? standing.pause : null;
+  const frozen = service.ignoreFreeze ? null : standing.freeze;
+  const freeze = frozen && !(manual && samePause(frozen, overruled.freeze)) ? frozen : null;
+  const allow = allowGate(candidate, { service, now, pause, freeze, commits: {}, health: {} });
+  if (!allow.ok) return allow.reason;
+  const context = {
+    service,
+    now,
+    pause: null,
+    freeze: null,
+    commits: { ...commits, ...standing.commits },
+    health: standing.health,
+    approvals: standing.approvals,
+  };
+  const closed = judge(candidate, context).verdicts.filter((v) => !v.ok && v.gate !== 'allow');
+  // An operator's promotion overrules what it overruled when decided (the waiting gates, or all).
+  const holding = manual ? overrule(closed, manual).holding : closed;
+  return holding.length ? holding.map((v) => `${v.gate}: ${v.reason}`).join('; ') : undefined;
+}
+
+const samePause = (a: Pause, b: Pause | null): boolean =>
+  !!b && a.by === b.by && a.since === b.since && a.reason === b.reason;

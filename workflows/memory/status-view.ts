@@ -1,0 +1,106 @@
+import type { ApprovalBook } from './approvals';
+import type { Holds } from './holds';
+import type { PromotionBook } from './promotion-book';
+import { currentStage, stageOf } from '../../domain/plan';
+import type { Observation } from '../../domain/observation';
+import type { Service } from '../../domain/service';
+import type { Blocked, PairStatus, PipelineStatus } from '../../domain/status';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What the status query is computed from: the pipeline's memory and its last pass. */
+export interface StatusParts {
+  service: Service;
+  observation: Observation | null;
+  holds: Holds;
+  approvals: ApprovalBook;
+  book: PromotionBook;
+  pairs: PairStatus[];
+  nextCheckAt: number | null;
+}
+
+/** The status query's answer, computed once from the parts. */
+export function statusOf({
+  service,
+  observation,
+  holds,
+  approvals,
+  book,
+  pairs,
+  nextCheckAt,
+}: StatusParts): PipelineStatus {
+  const stages = service.stages.map((stage) => {
+    const fact = observation && stageOf(observation, stage);
+    const current = fact?.current ?? null;
+    const latest = fact?.latest;
+    return {
+      stage,
+      version: current?.version ?? null,
+      commit: current?.commit ?? null,
+      status: current?.status ?? null,
+      releasedAt: current ? (current.startedAt ?? current.createdAt) : null,
+      ...(latest && latest.id !== current?.id
+        ? { latest: { version: latest.version, status: latest.status, commit: latest.commit } }
+        : {}),
+    };
+  });
+  const promotions = book.view();
+  return {
+    service: service.name,
+    pipeline: service.pipeline,
+    branch: service.branch,
+    stages,
+    currentStage: observation ? currentStage(service, observation) : null,
+    paused: holds.pause,
+    frozen: holds.freeze,
+    ignoresFreeze: service.ignoreFreeze === true,
+    blocked: holds.blocked,
+    rejected: holds.rejected,
+    approvals: approvals.approvals,
+    waitingForApproval: Object.values(approvals.waiting),
+    pairs,
+    inFlight: promotions.inFlight,
+    history: promotions.history,
+    ...(holds.resumedBy !== undefined ? { resumedBy: holds.resumedBy } : {}),
+    holds: holds.list(book.failed, service.ignoreFreeze),
+    retries: promotions.retries,
+    observedAt: observation?.observedAt ?? null,
+    nextCheckAt: nextCheckAt === null ? null : iso(nextCheckAt),
+  };
+}
+
+/** The status when it cannot be computed whole: the holds and the error, never a throw. */
+export function unavailableStatus(service: Service | undefined, holds: Holds, error: unknown): PipelineStatus {
+  return {
+    service: service?.name ?? 'unknown',
+    pipeline: service?.pipeline ?? 'unknown',
+    branch: service?.branch ?? 'unknown',
+    stages: [],
+    currentStage: null,
+    pairs: [],
+    inFlight: [],
+    history: [],
+    observedAt: null,
+    nextCheckAt: null,
+    paused: holds.pause,
+    frozen: holds.freeze,
+    ignoresFreeze: false,
+    blocked: holds.blocked,
+    rejected: holds.rejected,
+    approvals: [],
+    waitingForApproval: [],
+    error: `status could not be computed: ${error instanceof Error ? error.message : String(error)}`,
+  };
+}
+
+/** Why the loop sleeps until `nextCheckAt`: a timer summary in the Web UI ("age gate opens for ..."). */
+export function wakeReason(blocked: Blocked | null, pairs: readonly PairStatus[], nextCheckAt: number | null): string {
+  if (blocked) return `look again (blocked: ${blocked.reason.slice(0, 80)})`;
+  const due = pairs.filter((p) => p.recheckAt && nextCheckAt !== null && Date.parse(p.recheckAt) <= nextCheckAt);
+  const opening = due.flatMap((p) =>
+    p.verdicts
+      .filter((v) => !v.ok && v.recheckAt === p.recheckAt)
+      .map((v) => `${v.gate} gate opens for ${p.from} -> ${p.to}`),
+  );
+  return opening[0] ?? 'next look (tick)';
+}
