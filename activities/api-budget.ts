@@ -24,12 +24,21 @@ export interface Caller {
   /** Fairness key: the workflow (one pipeline) the call is made for. */
   key: string;
   waitCapMs: number;
+  /** What the call is for, in the budget's tally: the activity's type, or `person` / `background`. */
+  kind?: string;
+  /** The activity attempt the call is part of: its later calls continue it (domain/budget.ts). */
+  attempt?: string;
 }
 
 /** Outside any activity: a person's command (apply), unless the client says it works in the background. */
-const PERSON: Caller = { priority: 'person', key: 'person', waitCapMs: PERSON_WAIT_MS };
+const PERSON: Caller = { priority: 'person', key: 'person', waitCapMs: PERSON_WAIT_MS, kind: 'person' };
 /** A worker's own background chore (re-confirming webhook subscriptions): routine, never inside the reserve. */
-export const BACKGROUND: Caller = { priority: 'routine', key: 'background', waitCapMs: PERSON_WAIT_MS };
+export const BACKGROUND: Caller = {
+  priority: 'routine',
+  key: 'background',
+  waitCapMs: PERSON_WAIT_MS,
+  kind: 'background',
+};
 
 /** The caller of the code running now: the activity's workflow and type, or `outside` when no activity runs. */
 export function currentCaller(outside: Caller = PERSON): Caller {
@@ -50,7 +59,17 @@ export function currentCaller(outside: Caller = PERSON): Caller {
     priority: PROMOTION_ACTIVITIES.has(info.activityType) ? 'promotion' : 'routine',
     key: info.workflowExecution?.workflowId ?? info.activityId,
     waitCapMs: Math.max(0, Math.min(...caps)),
+    kind: info.activityType,
+    attempt: `${info.workflowExecution?.runId ?? ''}/${info.activityId}/${info.attempt}`,
   };
+}
+
+/** What one kind of caller got from the budget: calls sent after waiting their turn, sent at once (POSTs), given up (retried later), answered 429. */
+export interface Tally {
+  granted: number;
+  taken: number;
+  gaveUp: number;
+  limited: number;
 }
 
 const clampRetry = (ms: number) => Math.round(Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, ms)));
@@ -66,6 +85,7 @@ export class ApiBudget {
   private timerAt = Infinity;
   private counting = false;
   private countFailedAt = -Infinity;
+  private readonly tallies = new Map<string, Tally>();
 
   constructor(
     readonly api: Service,
@@ -86,10 +106,10 @@ export class ApiBudget {
    * retryable `<Api>RateLimited` whose `nextRetryDelay` is when its turn comes; its pipeline keeps its place.
    */
   async acquire(caller: Caller = currentCaller()): Promise<number> {
-    const id = this.budget.enqueue(caller.priority, caller.key, this.now());
+    const id = this.budget.enqueue(caller.priority, caller.key, this.now(), caller.attempt);
     const granted = new Promise<void>((resolve) => this.grants.set(id, resolve));
     this.pump();
-    if (!this.grants.has(id)) return id;
+    if (!this.grants.has(id)) return this.tallied(caller, 'granted', id);
     const signal = safeSignal();
     let timeout: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -103,14 +123,16 @@ export class ApiBudget {
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     // Granted in the same moment it gave up: the turn is taken, so the call goes (or, cancelled, gives it back).
     const grantedMeanwhile = !this.grants.has(id);
-    if (outcome === 'granted' || (grantedMeanwhile && outcome === 'timeout')) return id;
+    if (outcome === 'granted' || (grantedMeanwhile && outcome === 'timeout'))
+      return this.tallied(caller, 'granted', id);
     if (grantedMeanwhile) this.finished(id);
     const now = this.now();
-    const ahead = this.budget.ahead(id);
+    const ahead = this.budget.ahead(id, now);
     this.budget.cancel(id);
     this.grants.delete(id);
     if (outcome === 'cancelled') throw signal?.reason ?? new Error('cancelled while waiting for the API budget');
     const delay = clampRetry(this.budget.retryDelayMs(caller.priority, now, ahead));
+    this.tallied(caller, 'gaveUp', id);
     const { reserve } = this.budget.settings;
     throw ApplicationFailure.create({
       // The same words every time (status and the 'blocked' notice compare them); the wait is in nextRetryDelay.
@@ -122,8 +144,21 @@ export class ApiBudget {
   }
 
   /** A call that does not wait for its turn (a confirmed promotion's POST): it is counted all the same. */
-  take(): number {
-    return this.budget.take(this.now());
+  take(caller: Caller = currentCaller()): number {
+    return this.tallied(caller, 'taken', this.budget.take(this.now()));
+  }
+
+  /** What each kind of caller (activity type, `person`, `background`) got from this budget so far. */
+  tally(): Record<string, Tally> {
+    return Object.fromEntries([...this.tallies].map(([kind, t]) => [kind, { ...t }]));
+  }
+
+  private tallied(caller: Caller, what: keyof Tally, id: number): number {
+    const kind = caller.kind ?? caller.priority;
+    let tally = this.tallies.get(kind);
+    if (!tally) this.tallies.set(kind, (tally = { granted: 0, taken: 0, gaveUp: 0, limited: 0 }));
+    tally[what]++;
+    return id;
   }
 
   /** An answer's count (`RateLimit-Remaining`, `X-RateLimit-Remaining`). */
@@ -139,8 +174,9 @@ export class ApiBudget {
   }
 
   /** A 429: the pool is empty; answers how long a call of `priority` should wait before it asks again. */
-  limited(priority: Priority, resetAt?: number): number {
+  limited(priority: Priority, resetAt?: number, caller?: Caller): number {
     const now = this.now();
+    if (caller) this.tallied(caller, 'limited', 0);
     this.budget.limited(now, resetAt);
     this.pump();
     return clampRetry(this.budget.retryDelayMs(priority, now));
@@ -231,13 +267,14 @@ export function budgetHeroku(heroku: Heroku, budget: ApiBudget, outside?: Caller
   heroku.request = (async (options: Parameters<HerokuRequest>[0]) => {
     if (FREE.has(String(options.path))) return request(options);
     const caller = currentCaller(outside);
-    const ticket = (options.method ?? 'GET').toUpperCase() === 'POST' ? budget.take() : await budget.acquire(caller);
+    const ticket =
+      (options.method ?? 'GET').toUpperCase() === 'POST' ? budget.take(caller) : await budget.acquire(caller);
     try {
       return await request(options);
     } catch (error) {
       const e = error as { statusCode?: number; headers?: Record<string, string> };
       if (e?.statusCode === 429) {
-        const wait = budget.limited(caller.priority);
+        const wait = budget.limited(caller.priority, undefined, caller);
         e.headers = { ...e.headers, 'retry-after': String(Math.ceil(wait / 1000)) };
       }
       throw error;

@@ -57,6 +57,26 @@ export interface ContenderReport {
     promotionPosts: number;
     cpuPercent: number;
     rssMb: number;
+    /** After the merges stopped: how long until each pipeline's 12th stage ran its newest merge. */
+    drain?: {
+      /** The longest the run waited (pipeline hours). */
+      maxHours: number;
+      /** How long it waited (pipeline hours): until every pipeline arrived, or maxHours. */
+      hours: number;
+      /** Pipelines whose 12th stage ran their newest merged commit within it. */
+      arrived: number;
+      /** Pipeline hours from the last merge to each arrival. */
+      arrivalHours: Dist | null;
+      herokuRequests: number;
+      http429: number;
+      promotionPosts: number;
+      /** Every Heroku request of window and drain, per promotion posted in them. */
+      requestsPerPromotion: number | null;
+      /** The promotion's own calls (its activity and release watches; conveyor's budget tally), per POST. */
+      promotionRequestsPerPromotion: number | null;
+      /** Promotions posted in the drain, per pipeline and pipeline hour: what the pool carried. */
+      promotionsPerPipelineHour: number;
+    };
   };
 }
 

@@ -42,6 +42,7 @@ import { writeChart } from './chart';
 import { resultsMarkdown, type BenchReport, type ContenderReport, type Dist, type ScaleRun } from './results';
 import { installBenchWebhooks, webhooksEnv } from './webhooks';
 import type { WorkerUsage } from './worker';
+import type { Tally } from '../activities/api-budget';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     factor: { type: 'string' },
     hours: { type: 'string' },
     'pool-hours': { type: 'string' },
+    'drain-hours': { type: 'string' },
     'soak-s': { type: 'string' },
     'scale-tick-s': { type: 'string' },
     'idle-s': { type: 'string' },
@@ -81,6 +83,8 @@ const POOL_OF = positive(values['pool-of'], 1000);
 const FACTOR = positive(values.factor, 60);
 const HOURS = positive(values.hours, 0.25);
 const POOL_HOURS = positive(values['pool-hours'], 1);
+/** After the pool run's merges stop: at most this long (pipeline hours) for the newest merge to reach every 12th stage. */
+const DRAIN_HOURS = positive(values['drain-hours'], quick ? 8 : 24);
 const SOAK_MS = positive(values['soak-s'], 3) * 1000;
 /** The scale runs' tick (60 s of pipeline time): longer than the cost runs' so a poller's wait for its next tick shows. */
 const SCALE_TICK_MS = positive(values['scale-tick-s'], 5) * 1000;
@@ -131,6 +135,8 @@ const githubTotal = (counts: Record<string, number>) =>
 interface Usage {
   cpu: NodeJS.CpuUsage;
   memory: NodeJS.MemoryUsage;
+  /** conveyor's worker: its Heroku calls by activity type, as its budget saw them. */
+  budget?: Record<string, Tally>;
 }
 
 interface Running {
@@ -367,6 +373,29 @@ interface Window {
   rssMb: number;
   historyEvents: number | undefined;
   elapsedMs: number;
+  /** Requests by endpoint, answers by status. */
+  counts: Record<string, number>;
+  answers: Record<string, number>;
+  /** conveyor's Heroku calls by activity type in the window (its budget's tally). */
+  budget?: Record<string, Tally>;
+}
+
+function tallyDelta(before: Record<string, Tally> = {}, after: Record<string, Tally> = {}): Record<string, Tally> {
+  const zero: Tally = { granted: 0, taken: 0, gaveUp: 0, limited: 0 };
+  return Object.fromEntries(
+    Object.entries(after).map(([kind, t]) => {
+      const b = before[kind] ?? zero;
+      return [
+        kind,
+        {
+          granted: t.granted - b.granted,
+          taken: t.taken - b.taken,
+          gaveUp: t.gaveUp - b.gaveUp,
+          limited: t.limited - b.limited,
+        },
+      ];
+    }),
+  );
 }
 
 /** Counts what happens while `during` runs (or for `ms`). */
@@ -395,25 +424,33 @@ async function measure(p: Prepared, during: number | (() => Promise<void>)): Pro
         ? undefined
         : (history1 - history0) / Math.min(10, p.services.length),
     elapsedMs,
+    counts,
+    answers,
+    ...(u1.budget ? { budget: tallyDelta(u0.budget, u1.budget) } : {}),
   };
 }
 
-/** Merges each pipeline every `everyMs` (staggered) while `ms` passes; answers the merges made. */
-async function mergeEvery(p: Prepared, everyMs: number, ms: number): Promise<number> {
+/** Merges each pipeline every `everyMs` (staggered) while `ms` passes; answers the merges made and each pipeline's last. */
+async function mergeEvery(
+  p: Prepared,
+  everyMs: number,
+  ms: number,
+): Promise<{ merges: number; last: Map<string, string> }> {
   const end = Date.now() + ms;
   let merges = 0;
+  const last = new Map<string, string>();
   const offset = everyMs / p.services.length;
   await Promise.all(
     p.services.map(async (s, i) => {
       await sleep(i * offset);
       while (Date.now() < end) {
-        await p.stack.sandbox.scenario.merge(s.pipeline);
+        last.set(s.name, (await p.stack.sandbox.scenario.merge(s.pipeline)).sha);
         merges++;
         await sleep(everyMs);
       }
     }),
   );
-  return merges;
+  return { merges, last };
 }
 
 const running12th = (p: Prepared, s: Service) =>
@@ -553,7 +590,7 @@ async function costRun(env: Env, contender: string): Promise<ContenderReport['co
     // At least an hour, so that merges soak (30 min) and move on within the window.
     const mergingHours = Math.max(1, HOURS);
     const busy = await measure(p, async () => {
-      merges = await mergeEvery(p, MERGE_EVERY_MS, hourMs(mergingHours));
+      merges = (await mergeEvery(p, MERGE_EVERY_MS, hourMs(mergingHours))).merges;
     });
     const perPipelineHour = (n: number, hours = HOURS) => round(n / COST / hours, 1);
     return {
@@ -590,15 +627,51 @@ async function poolRun(env: Env, contender: string): Promise<ContenderReport['po
     p.stack.sandbox.scenario.setRateLimit({ bucket, refillPerMinute, remaining: bucket });
     const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const postsBefore = p.posts.length;
-    let merges = 0;
+    let merged = { merges: 0, last: new Map<string, string>() };
     const w = await measure(p, async () => {
-      merges = await mergeEvery(p, MERGE_EVERY_MS, hourMs(POOL_HOURS));
+      merged = await mergeEvery(p, MERGE_EVERY_MS, hourMs(POOL_HOURS));
     });
-    // Promotions delivered: promotion targets that succeeded, of promotions posted in the window.
+    const windowPosts = p.posts.length - postsBefore;
+    log(
+      `${contender}: merging window: ${windowPosts} promotions posted, ${w.heroku} Heroku requests, ${w.http429} x 429`,
+    );
+    log(`${contender}: requests ${JSON.stringify(w.counts)}`);
+    if (w.budget) log(`${contender}: budget ${JSON.stringify(w.budget)}`);
+    // Drain: no more merges; every change arrived once each pipeline's 12th stage runs its newest merge.
+    const arrived = new Map<string, number>();
+    const drainPostsBefore = p.posts.length;
+    const drain = await measure(p, async () => {
+      const stopped = Date.now();
+      const deadline = stopped + hourMs(DRAIN_HOURS);
+      while (arrived.size < p.services.length && Date.now() < deadline) {
+        for (const s of p.services)
+          if (!arrived.has(s.name) && running12th(p, s) === merged.last.get(s.name))
+            arrived.set(s.name, ((Date.now() - stopped) * FACTOR) / 3_600_000);
+        await sleep(250);
+      }
+    });
+    const drainPosts = p.posts.length - drainPostsBefore;
+    log(
+      `${contender}: drain: ${arrived.size} of ${POOL} arrived in ${round((drain.elapsedMs * FACTOR) / 3_600_000)} h, ${drainPosts} promotions posted, ${drain.heroku} Heroku requests, ${drain.http429} x 429`,
+    );
+    log(`${contender}: requests ${JSON.stringify(drain.counts)}`);
+    if (drain.budget) log(`${contender}: budget ${JSON.stringify(drain.budget)}`);
+    // Promotions delivered: promotion targets that succeeded, of promotions posted since the pool was set.
     const delivered = p.stack.sandbox.scenario
       .promotions()
       .filter((x) => x.createdAt >= since)
       .reduce((n, x) => n + x.targets.filter((t) => t.status === 'succeeded').length, 0);
+    const posts = windowPosts + drainPosts;
+    // What one promotion costs by itself: its activity's calls (and release watches), per POST.
+    const promotionCalls = (t?: Record<string, Tally>) =>
+      t
+        ? ['promote', 'awaitRelease'].reduce(
+            (n, kind) => n + (t[kind]?.granted ?? 0) + (t[kind]?.taken ?? 0) + (t[kind]?.limited ?? 0),
+            0,
+          )
+        : undefined;
+    const [windowCalls, drainCalls] = [promotionCalls(w.budget), promotionCalls(drain.budget)];
+    const drainHours = (drain.elapsedMs * FACTOR) / 3_600_000;
     return {
       pipelines: POOL,
       bucket,
@@ -606,11 +679,26 @@ async function poolRun(env: Env, contender: string): Promise<ContenderReport['po
       hours: POOL_HOURS,
       herokuRequests: w.heroku,
       http429: w.http429,
-      merges,
+      merges: merged.merges,
       promotionsDelivered: delivered,
-      promotionPosts: p.posts.length - postsBefore,
+      promotionPosts: windowPosts,
       cpuPercent: w.cpuPercent,
       rssMb: w.rssMb,
+      drain: {
+        maxHours: DRAIN_HOURS,
+        hours: round(drainHours, 2),
+        arrived: arrived.size,
+        arrivalHours: dist([...arrived.values()]),
+        herokuRequests: drain.heroku,
+        http429: drain.http429,
+        promotionPosts: drainPosts,
+        requestsPerPromotion: posts > 0 ? round((w.heroku + drain.heroku) / posts, 1) : null,
+        promotionRequestsPerPromotion:
+          posts > 0 && windowCalls !== undefined && drainCalls !== undefined
+            ? round((windowCalls + drainCalls) / posts, 1)
+            : null,
+        promotionsPerPipelineHour: round(drainPosts / POOL / Math.max(drainHours, 1e-9), 2),
+      },
     };
   } finally {
     await p.stop();

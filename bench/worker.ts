@@ -4,6 +4,8 @@
 // receiver in this process, as `conveyor worker` does (worker/run.ts), so its cost is counted too.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { sharedBudget, type Tally } from '../activities/api-budget';
+import { budgetSettings } from '../worker/budget-settings';
 import { startReceiver } from '../worker/receiver';
 import { workerSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
@@ -28,14 +30,23 @@ const receiver =
       })
     : undefined;
 
+// The same budget the worker's Heroku calls go through (one per token in the process): its tally says what they were for.
+const herokuBudget = sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgetSettings().heroku);
+
 export interface WorkerUsage {
   cpu: NodeJS.CpuUsage;
   memory: NodeJS.MemoryUsage;
+  /** Heroku calls by activity type so far, as the budget saw them. */
+  budget: Record<string, Tally>;
 }
 
 process.on('message', (message) => {
   if (message === 'usage')
-    process.send!({ cpu: process.cpuUsage(), memory: process.memoryUsage() } satisfies WorkerUsage);
+    process.send!({
+      cpu: process.cpuUsage(),
+      memory: process.memoryUsage(),
+      budget: herokuBudget.tally(),
+    } satisfies WorkerUsage);
   if (message === 'stop') worker.shutdown();
 });
 process.send!('ready');

@@ -11,6 +11,10 @@
  * - among calls of one rank, the one whose pipeline was served longest ago goes first (a pipeline
  *   never served goes before all), so when the budget is short every pipeline is observed in turn
  *   and none starves; a pipeline whose call gave up keeps its place for when it comes back;
+ * - a call that continues an attempt already served (an observation's slug or release history after
+ *   its latest-releases) goes before fresh calls of its rank, oldest attempt first: the tokens its
+ *   attempt spent are wasted if it gives up and starts again, and behind every other pipeline's next
+ *   look it would wait a whole round;
  * - a 429 says the pool is empty now: nothing goes until it has refilled above the floor again;
  * - short (near the reserve), one call at a time: every answer's count, which includes what other
  *   workers and people spent, decides the next; so several workers on one token overshoot the reserve
@@ -44,6 +48,8 @@ interface Waiter {
   priority: Priority;
   key: string;
   since: number;
+  /** The attempt (one activity's one try) the call is part of, when the caller says. */
+  attempt?: string;
 }
 
 /** A call in flight longer than this no longer holds the one-at-a-time rule (its socket may never answer). */
@@ -51,6 +57,8 @@ const STUCK_MS = 10_000;
 
 /** How many pipelines' last service the budget remembers (more than any fleet's pipelines per token). */
 const REMEMBERED = 20_000;
+/** An attempt first served longer ago than this is over (an activity's calls come within seconds): its calls are fresh again. */
+const ATTEMPT_MS = 5 * 60_000;
 
 export class Budget {
   private count?: Count & { at: number };
@@ -60,6 +68,8 @@ export class Budget {
   private spent = 0;
   private readonly waiting: Waiter[] = [];
   private readonly served = new Map<string, number>();
+  /** Attempts with a call granted: when their first one went. */
+  private readonly attempts = new Map<string, number>();
   private ids = 0;
 
   constructor(readonly settings: BudgetSettings) {
@@ -101,10 +111,13 @@ export class Budget {
     return this.waiting.length > 0 && this.short(now) && now - this.count.at >= this.settings.staleMs;
   }
 
-  /** A call that waits its turn; answers its ticket (the same once granted). */
-  enqueue(priority: Priority, key: string, now: number): number {
+  /**
+   * A call that waits its turn; answers its ticket (the same once granted). `attempt` names the
+   * activity attempt it belongs to: once one of its calls went, the others continue it (see above).
+   */
+  enqueue(priority: Priority, key: string, now: number, attempt?: string): number {
     const id = ++this.ids;
-    this.waiting.push({ id, priority, key, since: now });
+    this.waiting.push({ id, priority, key, since: now, ...(attempt !== undefined ? { attempt } : {}) });
     return id;
   }
 
@@ -136,7 +149,7 @@ export class Budget {
   /** The waiting calls the pool allows now, best first; they are in flight from here. */
   grant(now: number): number[] {
     const granted: number[] = [];
-    for (const waiter of this.ordered()) {
+    for (const waiter of this.ordered(now)) {
       // Floors only rise down the order, so once one must wait every later one must too.
       if (this.estimate(now) - this.floor(waiter.priority) < 1) break;
       // Short: one call at a time, so each answer's count (other workers' spending in it) decides the next.
@@ -146,6 +159,10 @@ export class Budget {
       this.served.delete(waiter.key);
       this.served.set(waiter.key, now);
       if (this.served.size > REMEMBERED) this.served.delete(this.served.keys().next().value!);
+      if (waiter.attempt !== undefined && !this.attempts.has(waiter.attempt)) {
+        this.attempts.set(waiter.attempt, now);
+        if (this.attempts.size > REMEMBERED) this.attempts.delete(this.attempts.keys().next().value!);
+      }
       granted.push(waiter.id);
     }
     return granted;
@@ -169,7 +186,7 @@ export class Budget {
 
   /** When the first waiting call can go (undefined: none waits). Answers in flight may make it sooner. */
   nextGrantAt(now: number): number | undefined {
-    const [first] = this.ordered();
+    const [first] = this.ordered(now);
     if (!first) return undefined;
     const refilled = now + this.waitMs(this.floor(first.priority) + 1, now);
     if (!this.short(now) || this.flyingNow(now) === 0) return refilled;
@@ -187,8 +204,8 @@ export class Budget {
   }
 
   /** How many waiting calls are served before the call with this ticket. */
-  ahead(id: number): number {
-    const at = this.ordered().findIndex((w) => w.id === id);
+  ahead(id: number, now?: number): number {
+    const at = this.ordered(now).findIndex((w) => w.id === id);
     return at < 0 ? 0 : at;
   }
 
@@ -212,16 +229,31 @@ export class Budget {
     return Math.min(cap, count.remaining + (Math.max(0, now - count.at) * refillPerMinute) / 60_000);
   }
 
-  private ordered(): Waiter[] {
+  /** When the attempt of this call first went, if it is one that continues (Infinity: a fresh call). */
+  private continues(waiter: Waiter, now: number): number {
+    const at = waiter.attempt === undefined ? undefined : this.attempts.get(waiter.attempt);
+    return at !== undefined && now - at < ATTEMPT_MS ? at : Infinity;
+  }
+
+  private ordered(now = this.latest()): Waiter[] {
     const lastServed = (key: string) => this.served.get(key) ?? -Infinity;
     const earlier = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
     return [...this.waiting].sort(
       (a, b) =>
         RANK[a.priority] - RANK[b.priority] ||
+        earlier(this.continues(a, now), this.continues(b, now)) ||
         earlier(lastServed(a.key), lastServed(b.key)) ||
         a.since - b.since ||
         a.id - b.id,
     );
+  }
+
+  /** The latest moment the budget has heard of (for ordering where no clock is passed). */
+  private latest(): number {
+    let at = this.count?.at ?? 0;
+    for (const since of this.flying.values()) at = Math.max(at, since);
+    for (const w of this.waiting) at = Math.max(at, w.since);
+    return at;
   }
 }
 

@@ -81,4 +81,50 @@ describe('API budget in a worker: waiting calls and 429s', () => {
     assert.deepEqual(await heroku.request({ method: 'GET', path: '/apps/a' }), { id: 'x' });
     assert.deepEqual(asked, ['/account/rate-limits', '/apps/a']);
   });
+  test('an activity’s next call continues its attempt: it goes before another pipeline’s call that waited longer', async () => {
+    let now = 0;
+    const budget = new ApiBudget('Heroku', SETTINGS, undefined, () => now);
+    budget.counted({ remaining: SETTINGS.reserve + 1 });
+    const answered: string[] = [];
+    const heroku = budgetHeroku(
+      fakeHeroku(() => ({})),
+      budget,
+    );
+    const activity = (workflowId: string) =>
+      new MockActivityEnvironment({
+        activityType: 'observePipeline',
+        activityId: '1',
+        attempt: 1,
+        startToCloseTimeoutMs: 30_000,
+        workflowExecution: { workflowId, runId: `${workflowId}-run` },
+      });
+    const a = activity('conveyor/a');
+    let secondCall: Promise<unknown> | undefined;
+    const observingA = a.run(async () => {
+      await heroku.request({ method: 'GET', path: '/pipelines/a/latest-releases' });
+      answered.push('a: latest-releases');
+      secondCall = heroku.request({ method: 'GET', path: '/apps/a1/slugs/s' }).then(() => answered.push('a: slug'));
+      await secondCall;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const observingB = activity('conveyor/b').run(() =>
+      heroku
+        .request({ method: 'GET', path: '/pipelines/b/latest-releases' })
+        .then(() => answered.push('b: latest-releases')),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      answered,
+      ['a: latest-releases'],
+      'the last token above the reserve went to a; b and a’s slug wait',
+    );
+    now += 800; // one token refilled (75 a minute)
+    budget.counted({ remaining: SETTINGS.reserve + 1 });
+    await secondCall;
+    assert.deepEqual(answered, ['a: latest-releases', 'a: slug'], 'the token finished a’s observation first');
+    now += 800;
+    budget.counted({ remaining: SETTINGS.reserve + 1 });
+    await Promise.all([observingA, observingB]);
+    assert.deepEqual(budget.tally(), { observePipeline: { granted: 3, taken: 0, gaveUp: 0, limited: 0 } });
+  });
 });

@@ -253,6 +253,129 @@ describe('API budget: one pool per token', () => {
   });
 });
 
+describe('API budget: an attempt once served is finished first', () => {
+  test('a call that continues an attempt already served goes before other pipelines’ fresh looks', () => {
+    const budget = new Budget(HEROKU);
+    budget.counted({ remaining: HEROKU.reserve + 1 }, 0);
+    const first = budget.enqueue('routine', 'conveyor/a', 0, 'a/observe/1');
+    assert.deepEqual(grantAll(budget, 0), [first], 'the look of a takes the last token above the reserve');
+    const fresh = ['b', 'c', 'd'].map((p) => budget.enqueue('routine', `conveyor/${p}`, 10));
+    const next = budget.enqueue('routine', 'conveyor/a', 20, 'a/observe/1');
+    budget.counted({ remaining: HEROKU.reserve }, 20);
+    assert.equal(budget.ahead(next, 20), 0, 'its slug look-up is next, though a was served last');
+    assert.deepEqual(budget.grant(20 + MS_PER_TOKEN), [next], 'the next token finishes the observation');
+    budget.finished(next);
+    assert.deepEqual(grantAll(budget, 20 + 4 * MS_PER_TOKEN), fresh, 'then the other pipelines, in turn');
+  });
+
+  const cases: { name: string; priority: Priority; attempt?: string; at: number; goesFirst: boolean }[] = [
+    { name: 'a fresh call of the same pipeline waits its turn', priority: 'routine', at: 20, goesFirst: false },
+    {
+      name: 'a call of another attempt waits its turn',
+      priority: 'routine',
+      attempt: 'a/observe/2',
+      at: 20,
+      goesFirst: false,
+    },
+    {
+      name: 'an attempt first served over 5 minutes ago is over',
+      priority: 'routine',
+      attempt: 'a/observe/1',
+      at: 5 * 60_000 + 1,
+      goesFirst: false,
+    },
+    {
+      name: 'a continuing call goes before fresh ones',
+      priority: 'routine',
+      attempt: 'a/observe/1',
+      at: 20,
+      goesFirst: true,
+    },
+  ];
+  for (const c of cases)
+    test(`continuing: ${c.name}`, () => {
+      const budget = new Budget(HEROKU);
+      budget.counted({ remaining: HEROKU.reserve + 1 }, 0);
+      const first = budget.enqueue('routine', 'conveyor/a', 0, 'a/observe/1');
+      grantAll(budget, 0);
+      assert.equal(budget.queued, 0, `a's first call went (${first})`);
+      budget.enqueue('routine', 'conveyor/b', c.at - 10);
+      const call = budget.enqueue(c.priority, 'conveyor/a', c.at, c.attempt);
+      assert.equal(budget.ahead(call, c.at) === 0, c.goesFirst);
+    });
+
+  test('a promotion’s call still goes before a routine call that continues an attempt', () => {
+    const budget = new Budget(HEROKU);
+    budget.counted({ remaining: HEROKU.reserve + 1 }, 0);
+    const first = budget.enqueue('routine', 'conveyor/a', 0, 'a/observe/1');
+    assert.deepEqual(grantAll(budget, 0), [first]);
+    const continuing = budget.enqueue('routine', 'conveyor/a', 10, 'a/observe/1');
+    const promotion = budget.enqueue('promotion', 'conveyor/b', 20, 'b/promote/1');
+    assert.equal(budget.ahead(promotion, 20), 0, 'the promotion first');
+    assert.equal(budget.ahead(continuing, 20), 1, 'then the observation it interrupted');
+  });
+
+  /**
+   * Pipelines whose looks take two calls (latest-releases, then a new slug) on a pool that binds: a
+   * call not granted within 10 s gives up, and its look starts again from the first call. Answers the
+   * looks finished and the tokens spent on looks that gave up half-way.
+   */
+  function looks(withAttempts: boolean) {
+    const settings: BudgetSettings = { pool: 45, refillPerMinute: 45, reserve: 9, staleMs: 2_000 };
+    const budget = new Budget(settings);
+    const bucket = new Bucket(settings.reserve, settings);
+    budget.counted({ remaining: settings.reserve }, 0);
+    type Look = { pipeline: number; step: number; ticket: number; since: number; try: number };
+    const open: Look[] = [];
+    let finished = 0;
+    let wasted = 0;
+    const ask = (pipeline: number, step: number, now: number, attempt: number) => {
+      const key = `conveyor/p${pipeline}`;
+      const ticket = budget.enqueue('routine', key, now, withAttempts ? `${key}/observe/${attempt}` : undefined);
+      open.push({ pipeline, step, ticket, since: now, try: attempt });
+    };
+    const retries: { pipeline: number; at: number; attempt: number }[] = [];
+    for (let p = 0; p < 10; p++) ask(p, 0, 0, 1);
+    for (let now = 0; now <= 10 * 60_000; now += 100) {
+      for (const r of retries.filter((r) => r.at <= now)) ask(r.pipeline, 0, now, r.attempt);
+      retries.splice(0, retries.length, ...retries.filter((r) => r.at > now));
+      const granted = new Set(budget.grant(now));
+      for (const look of [...open]) {
+        if (granted.has(look.ticket)) {
+          open.splice(open.indexOf(look), 1);
+          bucket.take(now);
+          budget.counted({ remaining: Math.floor(bucket.level) }, now);
+          budget.finished(look.ticket);
+          if (look.step === 0) ask(look.pipeline, 1, now, look.try);
+          else {
+            finished++;
+            retries.push({ pipeline: look.pipeline, at: now + 1_000, attempt: look.try + 1 });
+          }
+        } else if (now - look.since >= 10_000) {
+          // Gave up: its activity is retried, and the look starts again from its first call.
+          open.splice(open.indexOf(look), 1);
+          budget.cancel(look.ticket);
+          if (look.step === 1) wasted++;
+          retries.push({ pipeline: look.pipeline, at: now + 1_000, attempt: look.try + 1 });
+        }
+      }
+    }
+    return { finished, wasted };
+  }
+
+  test('on a pool that binds, looks of several calls finish instead of giving up half-way and starting again', () => {
+    const before = looks(false);
+    const after = looks(true);
+    // 10 minutes of refill at 45 a minute is 450 calls: 225 two-call looks at most.
+    assert.ok(
+      before.finished < after.finished / 10 && before.wasted > 0,
+      `without: looks gave up half-way and started again, for ever (${JSON.stringify(before)})`,
+    );
+    assert.equal(after.wasted, 0, `with: no look gave up half-way (${JSON.stringify(after)})`);
+    assert.ok(after.finished >= 200, `with: about every token did useful work (${after.finished} looks of 225)`);
+  });
+});
+
 describe('CI answers kept where they cannot change', () => {
   const run = (status: 'queued' | 'in_progress' | 'completed', conclusion: string | null = null) => ({
     name: 'build',
