@@ -1510,6 +1510,17 @@ class Run {
           this.violate('hold', key, `${what}, ${during}; ${decidedText}: the incident gate did not hold it`);
         continue;
       }
+      // The confirmation is the point of no return: one asked before the hold began let the POST go
+      // (it reaches Heroku a moment later, later still on a loaded machine). Asked after, it must not stand.
+      const confirmed = record?.postedAt ? Date.parse(record.postedAt) : undefined;
+      if (confirmed !== undefined && confirmed < hold.start + GRACE_MS) {
+        this.note(
+          'posted-during-hold',
+          key,
+          `${what}, ${during}; ${decidedText}; confirmed ${clock(confirmed)}, before the hold: the POST reached Heroku ${((posted - confirmed) / 1000).toFixed(1)} s after its confirmation`,
+        );
+        continue;
+      }
       const late =
         decided !== undefined && decided < hold.start + GRACE_MS
           ? `; posted ${((posted - decided) / 1000).toFixed(1)} s after the decision: a decided promotion must not be posted once a hold began`
