@@ -7,8 +7,14 @@ import type { Service } from './errors';
 
 export type { BudgetSettings, Priority } from '../domain/budget';
 
-/** Activities whose calls go ahead of routine looks: a promotion's polls, a rollback, a release phase watched. */
-const PROMOTION_ACTIVITIES = new Set(['promote', 'rollback', 'awaitRelease']);
+/**
+ * Activities whose calls go ahead of routine looks: a promotion's polls, a rollback, a release phase
+ * watched, and the costly facts that decide a promotion (a target's formation and preboot, a commit's
+ * CI): a pass asks them only for a candidate the gates that need no I/O let through, or to confirm a
+ * decided one. Routine, they waited behind every other pipeline's next look right after their own
+ * pipeline's observation was served, gave up, and the pass began again with another observation.
+ */
+const PROMOTION_ACTIVITIES = new Set(['promote', 'rollback', 'awaitRelease', 'zeroDowntimeFacts', 'ciFacts']);
 
 /** The longest a call waits in-process for its turn; then its activity is retried when its turn comes. */
 const MAX_WAIT_MS = 10_000;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type Heroku from 'heroku-client';
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ApiBudget, budgetHeroku } from '../../activities/api-budget';
+import { ApiBudget, budgetHeroku, currentCaller, type Caller } from '../../activities/api-budget';
 import { classify } from '../../activities/errors';
 
 const SETTINGS = { pool: 4_500, refillPerMinute: 75, reserve: 900, staleMs: 2_000 };
@@ -127,4 +127,20 @@ describe('API budget in a worker: waiting calls and 429s', () => {
     await Promise.all([observingA, observingB]);
     assert.deepEqual(budget.tally(), { observePipeline: { granted: 3, taken: 0, gaveUp: 0, limited: 0 } });
   });
+  const ranks: [activityType: string, priority: string][] = [
+    ['observePipeline', 'routine'],
+    ['webhookCheck', 'routine'],
+    ['promote', 'promotion'],
+    ['rollback', 'promotion'],
+    ['awaitRelease', 'promotion'],
+    // Asked only for a candidate the cheap gates let through: the step before its promotion.
+    ['zeroDowntimeFacts', 'promotion'],
+    ['ciFacts', 'promotion'],
+  ];
+  for (const [activityType, priority] of ranks)
+    test(`a call of ${activityType} waits as a ${priority} call`, async () => {
+      const env = new MockActivityEnvironment({ activityType, startToCloseTimeoutMs: 30_000 });
+      const caller = await env.run<[], Caller, () => Promise<Caller>>(() => Promise.resolve(currentCaller()));
+      assert.equal(caller.priority, priority);
+    });
 });
