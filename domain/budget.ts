@@ -11,10 +11,12 @@
  * - among calls of one rank, the one whose pipeline was served longest ago goes first (a pipeline
  *   never served goes before all), so when the budget is short every pipeline is observed in turn
  *   and none starves; a pipeline whose call gave up keeps its place for when it comes back;
- * - a call that continues an attempt already served (an observation's slug or release history after
- *   its latest-releases) goes before fresh calls of its rank, oldest attempt first: the tokens its
- *   attempt spent are wasted if it gives up and starts again, and behind every other pipeline's next
- *   look it would wait a whole round;
+ * - after a person's command, a call that continues an attempt already served (an observation's
+ *   slug or release history after its latest-releases, a promotion's next poll) goes first, oldest
+ *   attempt first, even before a promotion's fresh call: the tokens its attempt spent are wasted if
+ *   it gives up or times out and starts again, and behind every other pipeline's next look it would
+ *   wait a whole round. Near the reserve a fresh call goes only when no continuing call waits, so
+ *   few attempts are open at once and a promotion waits for a few calls at most;
  * - a 429 says the pool is empty now: nothing goes until it has refilled above the floor again;
  * - short (near the reserve), one call at a time: every answer's count, which includes what other
  *   workers and people spent, decides the next; so several workers on one token overshoot the reserve
@@ -238,9 +240,12 @@ export class Budget {
   private ordered(now = this.latest()): Waiter[] {
     const lastServed = (key: string) => this.served.get(key) ?? -Infinity;
     const earlier = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
+    // A person first; then every call that continues an attempt; then fresh calls by priority.
+    const rank = (w: Waiter) =>
+      w.priority === 'person' ? 0 : this.continues(w, now) !== Infinity ? 1 : 1 + RANK[w.priority];
     return [...this.waiting].sort(
       (a, b) =>
-        RANK[a.priority] - RANK[b.priority] ||
+        rank(a) - rank(b) ||
         earlier(this.continues(a, now), this.continues(b, now)) ||
         earlier(lastServed(a.key), lastServed(b.key)) ||
         a.since - b.since ||

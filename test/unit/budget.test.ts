@@ -304,15 +304,17 @@ describe('API budget: an attempt once served is finished first', () => {
       assert.equal(budget.ahead(call, c.at) === 0, c.goesFirst);
     });
 
-  test('a promotion’s call still goes before a routine call that continues an attempt', () => {
+  test('a started observation finishes before a promotion’s fresh call; a person’s command goes before both', () => {
     const budget = new Budget(HEROKU);
     budget.counted({ remaining: HEROKU.reserve + 1 }, 0);
     const first = budget.enqueue('routine', 'conveyor/a', 0, 'a/observe/1');
     assert.deepEqual(grantAll(budget, 0), [first]);
     const continuing = budget.enqueue('routine', 'conveyor/a', 10, 'a/observe/1');
     const promotion = budget.enqueue('promotion', 'conveyor/b', 20, 'b/promote/1');
-    assert.equal(budget.ahead(promotion, 20), 0, 'the promotion first');
-    assert.equal(budget.ahead(continuing, 20), 1, 'then the observation it interrupted');
+    const person = budget.enqueue('person', 'person', 30);
+    assert.equal(budget.ahead(person, 30), 0, 'a person’s command first');
+    assert.equal(budget.ahead(continuing, 30), 1, 'then the observation already under way (its first call spent)');
+    assert.equal(budget.ahead(promotion, 30), 2, 'then the promotion’s first call, before any fresh look');
   });
 
   /**
