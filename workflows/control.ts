@@ -12,6 +12,7 @@ import {
 import type { Activities } from '../activities';
 import { readFreeze, type Freeze } from '../domain/freeze';
 import { freezeQuery, freezeSignal, unfreezeSignal } from './messages';
+import type { PatchId } from './patches';
 
 const { broadcastFreeze } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -39,15 +40,15 @@ export async function control(input: { freeze?: Freeze | null } = {}): Promise<v
   setHandler(freezeQuery, () => freeze);
 
   let told = 0;
-  if (patched('freeze-memo')) upsertMemo({ freeze });
+  if (patched('freeze-memo' satisfies PatchId)) upsertMemo({ freeze });
   while (!workflowInfo().continueAsNewSuggested) {
     await condition(() => changes !== told || workflowInfo().continueAsNewSuggested);
     if (changes === told) break;
     told = changes;
     // Kept in the memo too: a pipeline starting up reads it from the server, with no worker needed.
-    if (patched('freeze-memo')) upsertMemo({ freeze });
+    if (patched('freeze-memo' satisfies PatchId)) upsertMemo({ freeze });
     await broadcastFreeze(freeze);
-    if (patched('freeze-told-at-once')) {
+    if (patched('freeze-told-at-once' satisfies PatchId)) {
       // The second pass must not delay a change that arrives meanwhile: that change is told at once.
       if (!(await condition(() => changes !== told, SECOND_PASS_MS))) await broadcastFreeze(freeze);
     } else {

@@ -18,6 +18,7 @@ import type { ManualOutcome, PipelineState } from './pipeline-state';
 import { validService } from './valid-service';
 import { gatherHealth } from './facts';
 import { explain } from './activities';
+import type { PatchId } from './patches';
 
 const MANUAL_DECISION_MS = 60_000;
 
@@ -165,7 +166,7 @@ export class Operations {
       return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
     this.state.mailbox.request({ ...manual, expect });
     this.nudge();
-    if (patched('manual-request-deadline')) {
+    if (patched('manual-request-deadline' satisfies PatchId)) {
       const decided = await condition(
         () => this.state.mailbox.answered(manual.to),
         this.options.manualDecisionMs ?? MANUAL_DECISION_MS,
@@ -212,7 +213,7 @@ export class Operations {
    */
   async confirm(request: ConfirmRequest): Promise<ConfirmAnswer> {
     const fresh = this.state.confirmHealthRequests(request.to);
-    if (fresh.length > 0 && patched('fresh-health-at-confirm')) {
+    if (fresh.length > 0 && patched('fresh-health-at-confirm' satisfies PatchId)) {
       try {
         this.state.learnHealth(await gatherHealth(fresh));
       } catch (error) {

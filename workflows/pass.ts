@@ -4,6 +4,7 @@ import type { Go, PipelineState } from './pipeline-state';
 import { explain, observeLocally, observePipeline } from './activities';
 import { gatherFacts, type PassFacts, type PassFeatures } from './facts';
 import type { Launch } from './promotion-saga';
+import type { PatchId } from './patches';
 
 /**
  * One observation of the pipeline, or undefined when it could not be made: the pipeline then shows
@@ -46,9 +47,9 @@ export async function reconcile(
 ): Promise<void> {
   const { service, config } = state;
   // Read in the order the recorded histories first asked for them (a marker's place matters on replay).
-  const soak = patched('soak-from-start');
+  const soak = patched('soak-from-start' satisfies PatchId);
   // Pay only for what can change the answer: a local observation, costly facts after the cheap gates.
-  const cheapFirst = patched('pay-for-change');
+  const cheapFirst = patched('pay-for-change' satisfies PatchId);
   const changed = () => {
     if (state.config === config) return false;
     again();
@@ -59,10 +60,10 @@ export async function reconcile(
   if (!observation || changed()) return;
   state.observed(observation);
   const features: PassFeatures = {
-    waitForPendingTargets: patched('wait-for-pending-targets'),
-    platformChecks: patched('platform-checks'),
+    waitForPendingTargets: patched('wait-for-pending-targets' satisfies PatchId),
+    platformChecks: patched('platform-checks' satisfies PatchId),
     soak,
-    confirm: patched('confirm-before-post'),
+    confirm: patched('confirm-before-post' satisfies PatchId),
     cheapFirst,
   };
   let facts: PassFacts;

@@ -34,6 +34,7 @@ import { Operations, type Run } from './operations';
 import { publisher } from './publish';
 import { noticeSender, releaseWatcher } from './outside';
 import { WebhookPoll } from './webhook-poll';
+import type { PatchId } from './patches';
 
 export interface PipelineOptions {
   /** Continue-as-new once history has this many events (tests use a small number). */
@@ -123,7 +124,10 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   // Pipelines learn of a freeze by signal; one that starts fresh during a freeze asks for it once.
   // A run continued from another carries the freeze it was told (a freeze sent straight to it too).
-  if (patched('read-freeze-at-start') && !(input.carried && patched('carried-freeze-stands'))) {
+  if (
+    patched('read-freeze-at-start' satisfies PatchId) &&
+    !(input.carried && patched('carried-freeze-stands' satisfies PatchId))
+  ) {
     const before = run.freezeSignals;
     try {
       const read = await readCurrentFreeze();
@@ -138,13 +142,13 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     run.wake = false;
     notices.send();
     await reconcile(state, startPromotion, nudge);
-    if (patched('watch-pending-releases')) watchReleases();
+    if (patched('watch-pending-releases' satisfies PatchId)) watchReleases();
     run.passes++;
-    publish(patched('fleet-memo'), patched('pay-for-change'));
+    publish(patched('fleet-memo' satisfies PatchId), patched('pay-for-change' satisfies PatchId));
     notices.send();
     const now = Date.now();
     // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
-    const slow = webhooks.on(now) && patched('webhook-slow-poll');
+    const slow = webhooks.on(now) && patched('webhook-slow-poll' satisfies PatchId);
     const tick = slow ? webhooks.fallbackPollMs : undefined;
     const wakeAt = state.nextWakeAt(now, options.blockedRecheckMs, tick);
     const reason = state.nextWakeReason();
@@ -161,7 +165,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   );
   // A promotion can take minutes (a release phase, a slow Heroku): until the last one ends the
   // pipeline keeps looking at its stages, starting nothing, so it never stops reconciling.
-  if (patched('observe-while-draining')) {
+  if (patched('observe-while-draining' satisfies PatchId)) {
     while (inFlight.length > 0) {
       run.wake = false;
       await condition(() => run.wake || inFlight.length === 0, state.service.tickMs, {

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { PATCHES } from '../../workflows/patches';
+
+/** The README's patch table: its rows after the `| patch | since | can be deprecated |` header. */
+function readmePatches(): Map<string, string> {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('| patch | since | can be deprecated |'));
+  const rows = table.split('\n').slice(2);
+  const patches = new Map<string, string>();
+  for (const row of rows) {
+    if (!row.startsWith('|')) break;
+    const [names, since] = row.split('|').slice(1, 3);
+    for (const [, id] of names.matchAll(/`([a-z-]+)`/g)) patches.set(id, since.trim());
+  }
+  return patches;
+}
+
+test('every patch in the code has its row in the README, with the version it came in', () => {
+  const written = readmePatches();
+  for (const [id, { since }] of Object.entries(PATCHES)) assert.equal(written.get(id), since, `README row for ${id}`);
+});
+
+test('the README lists no patch the code does not have', () => {
+  const unknown = [...readmePatches().keys()].filter((id) => !(id in PATCHES));
+  assert.deepEqual(unknown, []);
+});
