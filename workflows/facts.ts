@@ -80,8 +80,6 @@ export async function gatherFacts(state: PipelineState, service: Service, featur
   return { plans, answers, health, deferred: new Set() };
 }
 
-/** Costly facts that held a candidate, per pipeline and target stage, until `until`: rebuilt alike on replay. */
-const kept = new WeakMap<PipelineState, Map<string, { key: string; until: number; health: TargetHealth }>>();
 const candidateKey = (config: number, { source, target }: Candidate) => `${config}:${source.id}>${target?.id ?? ''}`;
 
 /**
@@ -103,8 +101,7 @@ async function gatherCostly(
   const wanted = new Set(state.healthRequests(plans, features.platformChecks, false).map((r) => r.stage));
   const health: Record<string, TargetHealth> = {};
   const gathered = new Set<string>();
-  const stages = kept.get(state) ?? new Map<string, { key: string; until: number; health: TargetHealth }>();
-  kept.set(state, stages);
+  const stages = state.last.heldFacts;
   for (let round = 0; round < 2; round++) {
     const { pause, freeze, commits, manual } = state.cheapFacts();
     const needed = new Set(

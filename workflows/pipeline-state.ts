@@ -57,7 +57,7 @@ export class PipelineState {
   readonly book: PromotionBook;
   readonly commits: CommitCache;
   /** What each pass recomputes (the durable memory is the parts above). */
-  private readonly last: LastPass;
+  readonly last: LastPass;
   /** Counts configuration changes: a decision made under another config is never posted. */
   private configVersion = 0;
   private readonly notices: NoticeOutbox;

@@ -17,6 +17,11 @@ export class LastPass {
   readonly health: Record<string, TargetHealth> = {};
   /** The commit answers of the last decision. */
   decidedOn: CommitAnswers = {};
+  /**
+   * Per target stage, the costly facts that held its candidate, kept until `until` for the candidate
+   * `key` (workflows/facts.ts): not carried, so a continued run reads them again once.
+   */
+  readonly heldFacts = new Map<string, { key: string; until: number; health: TargetHealth }>();
 
   constructor(public observation: Observation | null = null) {}
 
