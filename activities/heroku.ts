@@ -13,6 +13,7 @@ export type { PromotionRequest } from '../domain/promotion';
 import { classify, jsonAnswer } from './errors';
 import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from './heroku-post';
 import { Lru } from './lru';
+import { nextArrival } from './release-arrivals';
 
 /** The parts of Heroku's release object conveyor reads. */
 interface HerokuRelease {
@@ -74,15 +75,25 @@ const RECENT_RELEASES = 20;
 export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions = {}) {
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
   const pollMaxIntervalMs = Math.max(pollIntervalMs, options.pollMaxIntervalMs ?? 15 * pollIntervalMs);
-  /** Waits between polls, 2 s growing to 30 s (by default), heartbeating `details` at least every few seconds. */
-  function backoff(details: () => unknown) {
+  /**
+   * Waits between polls, 2 s growing to 30 s (by default), heartbeating `details` at least every few
+   * seconds; a release webhook for one of `apps` reaching this worker ends the wait at once.
+   */
+  function backoff(details: () => unknown, apps: readonly string[] = []) {
     let next = pollIntervalMs;
     return async () => {
       const context = Context.current();
       const beat = Math.max(250, (context.info.heartbeatTimeoutMs ?? 20_000) / 4);
-      for (let left = next; left > 0; left -= beat) {
-        context.heartbeat(details());
-        await context.sleep(Math.min(beat, left));
+      const webhook = nextArrival(apps);
+      let arrived = false;
+      void webhook.arrived.then(() => (arrived = true));
+      try {
+        for (let left = next; left > 0 && !arrived; left -= beat) {
+          context.heartbeat(details());
+          await Promise.race([context.sleep(Math.min(beat, left)), webhook.arrived]);
+        }
+      } finally {
+        webhook.stop();
       }
       next = Math.min(pollMaxIntervalMs, Math.ceil(next * 1.5));
     };
@@ -243,7 +254,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   }
 
   async function settleRelease(app: string, releaseId: string, promotionId: string | null): Promise<PromotionOutcome> {
-    const pause = backoff(() => ({ promotionId }));
+    const pause = backoff(() => ({ promotionId }), [app]);
     for (;;) {
       const release = await call<HerokuRelease>('GET', `/apps/${encodeURIComponent(app)}/releases/${releaseId}`);
       if (release.status !== 'pending') {
@@ -314,7 +325,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       context.heartbeat({ promotionId });
     }
 
-    const pause = backoff(() => ({ promotionId }));
+    const pause = backoff(() => ({ promotionId }), [request.targetApp, request.targetAppId]);
     for (;;) {
       const targets = await call<PromotionTarget[]>('GET', `/pipeline-promotions/${promotionId}/promotion-targets`);
       const mine = targets.find((t) => t.app.id === request.targetAppId);

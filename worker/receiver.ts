@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { lookSignal } from '../workflows/messages';
+import { releaseArrived } from '../activities/release-arrivals';
 import { AppDirectory, type AppRef } from './app-directory';
 import type { ConveyorMetrics } from './metrics';
 
@@ -182,6 +183,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         return c.json({ duplicate: eventId }, 200);
       }
       inFlight.add(eventId);
+      // A promotion or release phase this worker polls for the app looks now, not at its next backoff.
+      for (const id of [delivery.app.name, delivery.app.id]) if (id) releaseArrived(id);
       try {
         let workflowId = await directory.workflowFor(delivery.app);
         if (!workflowId) {

@@ -8,6 +8,7 @@ import { ConveyorMetrics } from '../../worker/metrics';
 import { signatureOf, startReceiver, type DeliveryResult, type Receiver } from '../../worker/receiver';
 import { confirmSubscriptions } from '../../worker/subscriptions';
 import { lookSignal } from '../../workflows/messages';
+import { nextArrival } from '../../activities/release-arrivals';
 import type { Service } from '../../domain/service';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
@@ -121,6 +122,23 @@ describe('Heroku release webhooks wake pipelines', () => {
     assert.match(((await answer.json()) as { unknown: string }).unknown, /no running pipeline has app nobody-runs/);
     assert.equal((await counted('unknown-app')) - before, 1);
     assert.equal(await looks(known), 0);
+  });
+
+  test('a delivery ends the wait of a promotion or release phase this worker polls for that app, and no other', async () => {
+    const mine = nextArrival([known.stages[1]]);
+    const other = nextArrival(['an-app-nobody-released']);
+    let otherWoken = false;
+    void other.arrived.then(() => (otherWoken = true));
+    const answer = await post(releaseEvent(known.stages[1]));
+    assert.equal(answer.status, 200);
+    const woken = await Promise.race([
+      mine.arrived.then(() => 'woken'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 10_000)),
+    ]);
+    mine.stop();
+    other.stop();
+    assert.equal(woken, 'woken');
+    assert.equal(otherWoken, false);
   });
 
   test('a delivery sent twice signals its pipeline once', async () => {
