@@ -700,8 +700,26 @@ class Run {
         if (!rejection) return;
         this.rejections.delete(action.id);
         this.endHold((h) => h.kind === 'reject' && h.how === `reject #${action.id}`);
-        this.sendUpdate('unreject', `u${action.id}`, s!, `unreject ${short(rejection.commit)}`, () =>
-          unrejectCommit(this.stack.client, s!.service.name, rejection.commit, 'chaos'),
+        // conveyor keeps one rejection per commit: an unreject lifts every rejection of the commit
+        // the workflow had when it took the unreject (answered before it), whichever reject made it.
+        this.sendUpdate(
+          'unreject',
+          `u${action.id}`,
+          s!,
+          `unreject ${short(rejection.commit)}`,
+          () => unrejectCommit(this.stack.client, s!.service.name, rejection.commit, 'chaos'),
+          (update) => {
+            const at = update.answeredAt!;
+            for (const hold of this.holds)
+              if (
+                hold.kind === 'reject' &&
+                hold.service === s!.service.name &&
+                hold.commit === rejection.commit &&
+                hold.start <= at &&
+                (hold.end === undefined || hold.end > at)
+              )
+                hold.end = at;
+          },
         );
         return;
       }
@@ -789,7 +807,16 @@ class Run {
    * its update, so the moment it was sent says nothing of what the workflow knew.
    */
   private async applyConfig(s: ChaosService, service: Service, why: string): Promise<void> {
-    await applyServices(this.stack.client, [service], this.stack.taskQueue);
+    const [applied] = await applyServices(this.stack.client, [service], this.stack.taskQueue);
+    // A config the pipeline refused (a stage it drops has a promotion in flight) is not in force.
+    if (applied?.action === 'refused') {
+      this.note(
+        'action-failed',
+        `config:${this.step}:${s.service.name}`,
+        `step ${this.step}: ${why} refused: ${applied.message}`,
+      );
+      return;
+    }
     s.configs.push({ at: Date.now(), service, why });
   }
 
