@@ -191,7 +191,7 @@ export function resultsMarkdown(report: BenchReport): string {
       value: (c) => poolOf(c)?.drain?.arrivalHours?.p50 ?? null,
     },
     {
-      label: 'Shared pool: Heroku requests per promotion, all / its own',
+      label: 'Shared pool: Heroku requests per promotion posted, all / its promote activity and release watches',
       of: (c) =>
         poolOf(c)?.drain
           ? `${num(poolOf(c)!.drain!.requestsPerPromotion)} / ${num(poolOf(c)!.drain!.promotionRequestsPerPromotion)}`
