@@ -810,11 +810,7 @@ class Run {
     const [applied] = await applyServices(this.stack.client, [service], this.stack.taskQueue);
     // A config the pipeline refused (a stage it drops has a promotion in flight) is not in force.
     if (applied?.action === 'refused') {
-      this.note(
-        'action-failed',
-        `config:${this.step}:${s.service.name}`,
-        `step ${this.step}: ${why} refused: ${applied.message}`,
-      );
+      this.note('action-failed', `config:${this.step}:${s.service.name}`, `${why} refused: ${applied.message}`);
       return;
     }
     s.configs.push({ at: Date.now(), service, why });
