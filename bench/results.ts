@@ -138,7 +138,6 @@ export function resultsMarkdown(report: BenchReport): string {
   const others = report.contenders.filter((c) => c.name !== 'baseline');
   const largest = (c: ContenderReport) => c.scale.at(-1);
   const poolOf = (c: ContenderReport) => c.pool;
-  const drainOf = () => available.find((c) => c.pool?.drain)?.pool?.drain;
   const hours = (d: Dist | null) => (d ? `${num(d.p50)} / ${num(d.p99)} h` : '—');
 
   const figures: Figure[] = [
@@ -181,12 +180,17 @@ export function resultsMarkdown(report: BenchReport): string {
       value: (c) => (poolOf(c) ? poolOf(c)!.promotionPosts + (poolOf(c)!.drain?.promotionPosts ?? 0) : null),
     },
     {
-      label: `Shared pool: every change arrived (12th stage runs the newest merge) within ${num(drainOf()?.maxHours ?? 0, 0)} h of the last merge`,
-      of: (c) => (poolOf(c)?.drain ? `${poolOf(c)!.drain!.arrived} of ${poolOf(c)!.pipelines}` : '—'),
+      label: 'Shared pool: every change arrived (the 12th stage runs the newest merge), drain waited',
+      of: (c) => {
+        const d = poolOf(c)?.drain;
+        if (!d) return '—';
+        const ended = d.arrived === poolOf(c)!.pipelines ? 'all arrived' : `the ${num(d.maxHours, 0)} h cap`;
+        return `${d.arrived} of ${poolOf(c)!.pipelines}, ${num(d.hours)} h (${ended})`;
+      },
       value: (c) => poolOf(c)?.drain?.arrived ?? null,
     },
     {
-      label: 'Shared pool: last merge -> 12th stage, p50 / p99 (pipeline hours; 11 soaks are 5.5 h)',
+      label: 'Shared pool: last merge -> 12th stage, p50 / p99 of those that arrived (pipeline hours; 11 soaks are 5.5 h)',
       of: (c) => hours(poolOf(c)?.drain?.arrivalHours ?? null),
       value: (c) => poolOf(c)?.drain?.arrivalHours?.p50 ?? null,
     },
@@ -305,7 +309,7 @@ export function resultsMarkdown(report: BenchReport): string {
     `a merge every ${num(st.mergeEveryS, 2)} s (10 min); a pipeline-hour is ${num(3600 / st.factor, 1)} s of the run, each window ${num(st.hours, 2)} h.`,
     `Sandbox promotions take ${st.promotionDelayMs} ms and release phases ${st.releasePhaseMs} ms (not compressed).`,
     pool
-      ? `Shared pool: ${st.pool} pipelines stand for ${num(st.poolOf ?? 1000, 0)} (1,000 pipelines do not run on this 2-core machine in minutes): Heroku's pool of 4,500 tokens and 75 a minute scaled by ${st.pool}/${st.poolOf ?? 1000} to ${num(pool.bucket, 0)} tokens and ${num(pool.refillPerMinute / st.factor, 3)} a minute, the refill also x${st.factor} for the compressed time (${num(pool.refillPerMinute, 2)} per real minute), for ${num(st.poolHours)} h of merges (one every 10 min per pipeline), then a drain without merges of up to ${num(pool.drain?.maxHours ?? 0, 0)} h, until every pipeline's 12th stage runs its newest merge.`
+      ? `Shared pool: ${st.pool} pipelines stand for ${num(st.poolOf ?? 1000, 0)} (1,000 pipelines do not run on this 2-core machine in minutes): Heroku's pool of 4,500 tokens and 75 a minute scaled by ${st.pool}/${st.poolOf ?? 1000} to ${num(pool.bucket, 0)} tokens and ${num(pool.refillPerMinute / st.factor, 3)} a minute, the refill also x${st.factor} for the compressed time (${num(pool.refillPerMinute, 2)} per real minute), for ${num(st.poolHours)} h of merges (one every 10 min per pipeline), then a drain without merges until every pipeline's 12th stage runs its newest merge (or a cap).`
       : '',
     `By number of pipelines (and the gate and lead-time rows): tick ${num(st.scaleTickS, 2)} s standing for 60 s (time x${num(60 / st.scaleTickS, 2)}: a poller's wait for its next tick is then ${num(st.scaleTickS / 2, 2)} s on average, where at 60 s it is 30 s), ${st.idleS} s idle, then a merge on every pipeline at once with a soak (minAge) of ${st.soakS} s, then a pause and a freeze, each released once the merge has soaked; gate latencies, CPU and RSS at ${Math.max(...st.sizes)} pipelines.`,
     `conveyor's Heroku request budget: ${st.budget}.`,

@@ -9,7 +9,9 @@
  * - a person's command first, then promotions (their polls, rollbacks, release watches), then routine
  *   calls (observations, formation and CI checks);
  * - among calls of one rank, the one whose pipeline was served longest ago goes first (a pipeline
- *   never served goes before all), so when the budget is short every pipeline is observed in turn
+ *   never served goes before all; served counts per priority: a pipeline's promotion polls and
+ *   release watches do not spend its turn to be observed), so when the budget is short every
+ *   pipeline is observed in turn
  *   and none starves; a pipeline whose call gave up keeps its place for when it comes back;
  * - after a person's command, a call that continues an attempt already served (an observation's
  *   slug or release history after its latest-releases, a promotion's next poll) goes first, oldest
@@ -61,6 +63,9 @@ const STUCK_MS = 10_000;
 const REMEMBERED = 20_000;
 /** An attempt first served longer ago than this is over (an activity's calls come within seconds): its calls are fresh again. */
 const ATTEMPT_MS = 5 * 60_000;
+
+/** A pipeline's turn is kept per priority: its promotion calls served do not put its observations last. */
+const turnOf = (priority: Priority, key: string) => `${priority} ${key}`;
 
 export class Budget {
   private count?: Count & { at: number };
@@ -158,8 +163,9 @@ export class Budget {
       if (this.flyingNow(now) > 0 && this.short(now)) break;
       this.cancel(waiter.id);
       this.fly(waiter.id, now);
-      this.served.delete(waiter.key);
-      this.served.set(waiter.key, now);
+      const turn = turnOf(waiter.priority, waiter.key);
+      this.served.delete(turn);
+      this.served.set(turn, now);
       if (this.served.size > REMEMBERED) this.served.delete(this.served.keys().next().value!);
       if (waiter.attempt !== undefined && !this.attempts.has(waiter.attempt)) {
         this.attempts.set(waiter.attempt, now);
@@ -238,7 +244,7 @@ export class Budget {
   }
 
   private ordered(now = this.latest()): Waiter[] {
-    const lastServed = (key: string) => this.served.get(key) ?? -Infinity;
+    const lastServed = (w: Waiter) => this.served.get(turnOf(w.priority, w.key)) ?? -Infinity;
     const earlier = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
     // A person first; then every call that continues an attempt; then fresh calls by priority.
     const rank = (w: Waiter) =>
@@ -247,7 +253,7 @@ export class Budget {
       (a, b) =>
         rank(a) - rank(b) ||
         earlier(this.continues(a, now), this.continues(b, now)) ||
-        earlier(lastServed(a.key), lastServed(b.key)) ||
+        earlier(lastServed(a), lastServed(b)) ||
         a.since - b.since ||
         a.id - b.id,
     );

@@ -147,6 +147,22 @@ describe('API budget: one pool per token', () => {
     assert.ok(budget.retryDelayMs('routine', 40, budget.ahead(a)) > budget.retryDelayMs('routine', 40, 0));
   });
 
+  test('a pipeline whose release watches keep being served still gets its turn to be observed', () => {
+    // Seen in the bench's shared pool: a pipeline's release watch (a promotion call) was served every
+    // minute, which made it the pipeline served last, so its observation never got a routine turn.
+    const budget = new Budget(HEROKU);
+    budget.counted({ remaining: HEROKU.reserve + 3 }, 0);
+    for (const key of ['conveyor/a', 'conveyor/b']) budget.enqueue('routine', key, 0);
+    grantAll(budget, 0); // a and b observed at 0
+    budget.enqueue('promotion', 'conveyor/starved', 10);
+    grantAll(budget, 10); // its release watch went at 10
+    budget.counted({ remaining: HEROKU.reserve }, 20);
+    const a = budget.enqueue('routine', 'conveyor/a', 30);
+    const starved = budget.enqueue('routine', 'conveyor/starved', 40);
+    assert.equal(budget.ahead(starved, 40), 0, 'never observed: its look goes first');
+    assert.equal(budget.ahead(a, 40), 1);
+  });
+
   test('near the reserve one call goes at a time, and one that never answers does not hold the others for ever', () => {
     const budget = new Budget(HEROKU);
     budget.counted({ remaining: HEROKU.reserve + 5 }, 0);
