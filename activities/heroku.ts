@@ -98,6 +98,17 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       next = Math.min(pollMaxIntervalMs, Math.ceil(next * 1.5));
     };
   }
+  /** Heartbeats `details` every few seconds while `work` runs: waiting for the workflow's answer is being alive. */
+  async function alive<T>(details: unknown, work: () => Promise<T>): Promise<T> {
+    const context = Context.current();
+    const beat = Math.max(250, (context.info.heartbeatTimeoutMs ?? 20_000) / 4);
+    const beating = setInterval(() => context.heartbeat(details), beat);
+    try {
+      return await work();
+    } finally {
+      clearInterval(beating);
+    }
+  }
   const ambiguousPostWaitMs = options.ambiguousPostWaitMs ?? AMBIGUOUS_POST_WAIT_MS;
   // An app's recent releases, read again only when its newest release changes.
   const recentReleases = new Map<string, { newestId: string; releases: HerokuRelease[] }>();
@@ -378,9 +389,12 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       const workflow = context.info.workflowExecution;
       const { decision } = request;
       const { confirm: ask } = options;
+      // The workflow may take a while to answer (it reads the target's incident and alerts afresh):
+      // the attempt is alive meanwhile, and keeps what an earlier attempt told in its heartbeats.
       const confirm =
         decision && ask && workflow
-          ? () => ask(workflow, { to: request.targetApp, id: decision.id, now: Date.now() })
+          ? (details = earlier) =>
+              alive(details, () => ask(workflow, { to: request.targetApp, id: decision.id, now: Date.now() }))
           : undefined;
 
       let newest = await newestOfTarget();
@@ -405,7 +419,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
           if (moved(newest)) return superseded(newest);
         }
         // Nothing came of it: the earlier POST did not act. Whether to post is decided on today's facts.
-        if (confirm) answer = await confirm();
+        if (confirm) answer = await confirm({ postedAt });
       }
       if (answer && !answer.stands)
         return {
