@@ -440,6 +440,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       server: options.server,
       releasePhaseMs: options.releasePhaseMs ?? 300,
       promotionDelayMs: options.promotionDelayMs ?? 200,
+      // As deployed: every Heroku and GitHub call through the API budget, the pool never emptied by conveyor.
+      budget: true,
     });
     stack.sandbox.faults.reseed(options.seed);
     const services: ChaosService[] = [];

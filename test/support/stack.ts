@@ -11,6 +11,8 @@ import type { Service } from '../../domain/service';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
 import { applyServices } from '../../client/pipelines';
 import { githubClient, herokuClient, herokuPoster } from '../../worker/clients';
+import { sharedBudget } from '../../activities/api-budget';
+import { budgetSettings } from '../../worker/budget-settings';
 import type { PipelineOptions } from '../../workflows/pipeline';
 import { connect, createNamespace, testServer, workflowBundle } from './temporal';
 import type { DevServer } from '../../temporal/dev-server';
@@ -52,6 +54,8 @@ export interface StackOptions {
   worker?: boolean;
   /** The Temporal server; the shared test server by default. */
   server?: DevServer;
+  /** Spend Heroku and GitHub through the worker's API budget, as a deployed worker does (default settings). */
+  budget?: boolean;
 }
 
 /** The real thing, small: the sandbox, a worker on the real dev server, real clients over HTTP. */
@@ -72,11 +76,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const namespace = await createNamespace(server.address, uniqueName('test'));
   const { client, native, close } = await connect(server.address, namespace);
   const taskQueue = uniqueName('test');
+  const budgets = options.budget ? budgetSettings({}) : undefined;
+  const herokuBudget = budgets && sharedBudget('Heroku', sandbox.herokuUrl, sandbox.token, budgets.heroku);
+  const githubBudget = budgets && sharedBudget('GitHub', sandbox.githubUrl, sandbox.token, budgets.github);
   const real = createActivities(
     {
-      heroku: herokuClient(sandbox.herokuUrl, sandbox.token),
-      herokuPost: herokuPoster(sandbox.herokuUrl, sandbox.token),
-      github: githubClient(sandbox.githubUrl, sandbox.token),
+      heroku: herokuClient(sandbox.herokuUrl, sandbox.token, undefined, herokuBudget),
+      herokuPost: herokuPoster(sandbox.herokuUrl, sandbox.token, undefined, herokuBudget),
+      github: githubClient(sandbox.githubUrl, sandbox.token, undefined, githubBudget),
       temporal: client,
       notify: options.notify,
     },
