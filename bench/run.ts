@@ -3,7 +3,7 @@
 // standing in for Heroku and GitHub. Everything it starts, it stops; it only reports, nothing here is
 // an assertion. Writes bench/results.md (the tables) and bench/results.png (the chart).
 //   npx tsx bench/run.ts [--quick] [--sizes 10,50] [--pool 50] [--factor 60] [--hours 0.5]
-//                        [--pool-hours 1] [--soak-s 2] [--cost 5] [--out bench] [--json]
+//                        [--pool-hours 1] [--drain-hours 24] [--soak-s 2] [--cost 5] [--out bench] [--json]
 //
 // Contenders, each on a fresh sandbox and namespace of the same server:
 //   baseline  a cedar-style poller (bench/cedar.ts): every tick, for every pipeline, every stage app's
@@ -20,7 +20,9 @@
 //          promotion POST, worker CPU and RSS
 //   pool   --pool pipelines sharing one Heroku pool of 4,500 tokens refilled at 75 a minute, both
 //          scaled by pool/1000 (their share of one account with 1,000 pipelines), the refill also by
-//          F: 429 answers and promotions delivered with a merge every 10 minutes
+//          F: 429 answers and promotions posted with a merge every 10 minutes for --pool-hours; then, merges
+//          stopped, how long until each pipeline's 12th stage runs its newest merge (at most --drain-hours),
+//          the requests per promotion and what conveyor's budget spent them on (its tally, logged)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
