@@ -60,6 +60,9 @@ export interface HerokuActivityOptions {
   ambiguousPostWaitMs?: number;
 }
 
+/** How often an activity waiting on something heartbeats: four times per heartbeat timeout. */
+const heartbeatEvery = (context: Context): number => Math.max(250, (context.info.heartbeatTimeoutMs ?? 20_000) / 4);
+
 const newestFirst = (max: number) => `version ..; max=${max}, order=desc`;
 
 /**
@@ -83,7 +86,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     let next = pollIntervalMs;
     return async () => {
       const context = Context.current();
-      const beat = Math.max(250, (context.info.heartbeatTimeoutMs ?? 20_000) / 4);
+      const beat = heartbeatEvery(context);
       const webhook = nextArrival(apps);
       let arrived = false;
       void webhook.arrived.then(() => (arrived = true));
@@ -101,7 +104,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   /** Heartbeats `details` every few seconds while `work` runs: waiting for the workflow's answer is being alive. */
   async function alive<T>(details: unknown, work: () => Promise<T>): Promise<T> {
     const context = Context.current();
-    const beat = Math.max(250, (context.info.heartbeatTimeoutMs ?? 20_000) / 4);
+    const beat = heartbeatEvery(context);
     const beating = setInterval(() => context.heartbeat(details), beat);
     try {
       return await work();

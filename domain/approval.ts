@@ -1,6 +1,7 @@
 import { shortSha } from './observation';
 import { sameCommit } from './commits';
 import { hold, pass, type Verdict } from './verdict';
+import { iso } from './duration';
 
 /** Who may approve promotions into a stage; empty = anyone. */
 export interface ApprovalPolicy {
@@ -33,8 +34,6 @@ export interface ApprovalStage {
   /** The commit waiting for approval into the stage; null when none waits. */
   waitingCommit: string | null;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const approversText = (policy: ApprovalPolicy | undefined): string =>
   !policy ? '' : policy.approvers.length ? ` (approvers: ${policy.approvers.join(', ')})` : ' (anyone may approve)';

@@ -21,6 +21,7 @@ import type { Pause } from './pause';
 import type { PairPlan } from './plan';
 import { stagePolicy, type Service } from './service';
 import type { PairStatus } from './status';
+import { iso } from './duration';
 
 /** A promotion the gates (or an operator) let through. */
 export interface Go {
@@ -135,8 +136,6 @@ export interface Decision {
   /** Per stage that needs approval, the commit waiting for it, and since when. */
   waiting: Record<string, WaitingApproval>;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const pairStatus = (plan: PairPlan, judgement: Judgement): PairStatus => {
   const base = { from: plan.pair.from, to: plan.pair.to, reason: plan.reason };

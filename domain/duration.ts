@@ -1,6 +1,9 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
+/** A moment in milliseconds as status and history show it (ISO 8601, UTC). */
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
 /**
  * The longest duration any setting may have. Past about 100 million days a Date overflows (a
  * RangeError inside the workflow); a year is far beyond any sane soak, tick or bake.

@@ -5,8 +5,7 @@ import { shortSha } from '../../domain/observation';
 import type { FailedPromotion, PromotionRecord } from '../../domain/promotion';
 import type { Rollback } from './promotion-book';
 import { sameCommit, type Rejection } from '../../domain/rejection';
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { iso } from '../../domain/duration';
 
 /** What holds the pipeline as a whole or a commit everywhere: pause, freeze, blocked, rejections. */
 export class Holds {

@@ -1,7 +1,6 @@
 import { holdingKey, noticesBetween, type Notice, type NoticeBasis, type NoticeDraft } from '../../domain/notice';
 import type { PairStatus, PipelineStatus } from '../../domain/status';
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { iso } from '../../domain/duration';
 
 /**
  * Notices are what changed between the status last told and the status now (domain/notice.ts).

@@ -17,14 +17,13 @@ import type {
 } from '../../domain/promotion';
 import { rejects, type Rejection } from '../../domain/rejection';
 import type { Service } from '../../domain/service';
+import { iso } from '../../domain/duration';
 
 /** How long a decided promotion may wait for its POST before it is decided again. */
 export const DECISION_TTL_MS = 2 * 60_000;
 
 const HISTORY_LIMIT = 20;
 const FAILED_PER_STAGE_LIMIT = 20;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
 interface Decision {

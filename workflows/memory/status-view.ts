@@ -5,8 +5,7 @@ import { currentStage, stageOf } from '../../domain/plan';
 import type { Observation } from '../../domain/observation';
 import type { Service } from '../../domain/service';
 import type { Blocked, PairStatus, PipelineStatus } from '../../domain/status';
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { iso } from '../../domain/duration';
 
 /** What the status query is computed from: the pipeline's memory and its last pass. */
 export interface StatusParts {
