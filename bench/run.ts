@@ -808,7 +808,7 @@ async function attempt<T>(report: ContenderReport, what: string, run: () => Prom
   }
 }
 
-/** The worker's shared Heroku request budget (issue 12.3), as worker/budget-settings.ts sets it by default. */
+/** The worker's shared Heroku request budget, as worker/budget-settings.ts sets it by default. */
 function budgetNote(): string {
   const { heroku } = budgetSettings({});
   return `one per token, shared by every Heroku call of the worker: pool ${heroku.pool}, ${heroku.refillPerMinute} a minute, ${heroku.reserve} kept for people (set to the sandbox's pool in the pool run)`;

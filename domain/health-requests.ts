@@ -28,7 +28,6 @@ export function healthRequests(
   service: Service,
   observation: Observation | null,
   candidates: readonly Candidate[],
-  platformChecks = true,
 ): HealthRequest[] {
   const requests: HealthRequest[] = [];
   for (const { pair, source } of candidates) {
@@ -39,10 +38,9 @@ export function healthRequests(
     if (urls?.urls.length) request.urls = urls;
     const coupledAsProduction = (observation && stageOf(observation, pair.to)?.coupling) === 'production';
     const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
-    if (platformChecks && mode !== 'off') request.zeroDowntime = { app: pair.to, mode };
-    if (platformChecks && service.ci !== false && source.commit)
-      request.ci = { repo: service.repo, commit: source.commit };
-    if (platformChecks && webhook)
+    if (mode !== 'off') request.zeroDowntime = { app: pair.to, mode };
+    if (service.ci !== false && source.commit) request.ci = { repo: service.repo, commit: source.commit };
+    if (webhook)
       request.webhook = {
         policy: webhook,
         body: {

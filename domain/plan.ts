@@ -20,8 +20,6 @@ export interface PlanMemory {
   failed: Readonly<Record<string, readonly FailedPromotion[]>>;
   /** Releases operators declared bad. */
   rejected?: readonly Rejection[];
-  /** Wait while the target is releasing something else (a hotfix in its release phase). */
-  waitForPendingTargets?: boolean;
   /**
    * With the time and known commit answers, the candidate is the newest source release that has
    * soaked (soak.ts), not only the one the source runs now. Absent: the running one.
@@ -29,11 +27,6 @@ export interface PlanMemory {
   soak?: { now: number; commits: CommitAnswers };
   /** Per target stage, a slug whose failure there an operator asked to retry (`retry` update). */
   retry?: Readonly<Record<string, string>>;
-  /**
-   * Pairs compared by slug only, as workflows recorded before `pay-for-change` did: one commit from
-   * two builds was then a candidate (held by forward). Absent: it is in sync.
-   */
-  slugOnly?: boolean;
 }
 
 export type PairPlan =
@@ -70,7 +63,7 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
   const target = to.current;
   if (target?.slugId === newest.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };
   // One commit built twice (apps built one by one before they were coupled): the same code, nothing to move.
-  if (target && !memory.slugOnly && sameCode(target, newest))
+  if (target && sameCode(target, newest))
     return {
       pair,
       kind: 'in-sync',
@@ -80,7 +73,7 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(newest.commit)}` };
   }
   // Older releases of the source running the target's commit bring nothing the target lacks.
-  const runs = memory.soak ? untilCode(soakRuns(from, target), memory.slugOnly ? null : target) : [];
+  const runs = memory.soak ? untilCode(soakRuns(from, target), target) : [];
   const chosen = memory.soak ? chooseSoaked(runs, service.minAgeMs, memory.soak.now, memory.soak.commits) : null;
   const source = chosen?.release ?? newest;
   if (to.latest?.status === 'pending' && to.latest.slugId === source.slugId) {
@@ -93,7 +86,8 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
       kind: 'held',
       reason: `${shortSha(source.commit)} rejected by ${rejection.by} at ${rejection.at}: ${rejection.reason}`,
     };
-  if (memory.waitForPendingTargets && to.latest?.status === 'pending' && to.latest.slugId !== source.slugId) {
+  // The target is releasing something else (a hotfix in its release phase): let it finish first.
+  if (to.latest?.status === 'pending' && to.latest.slugId !== source.slugId) {
     return { pair, kind: 'waiting', reason: `${pair.to} is releasing ${describe(to.latest)}` };
   }
   const retried = memory.retry?.[pair.to] === source.slugId;

@@ -1,11 +1,12 @@
-// Records workflow histories for the replay test (test/replay.test.ts): run after a
-// deliberate change of workflow shape, behind patched(), to add the new shape beside the old ones.
+// Records workflow histories for the replay test (test/replay.test.ts) from the current workflow
+// code: before 1.0.0, run after a change of workflow commands to record the histories anew; from
+// 1.0.0 on, after a change behind patched(), to add the new shape beside the old ones.
 //   npx tsx scripts/record-histories.ts [name]            a pipeline: pause, merge, resume, roll out
 //   npx tsx scripts/record-histories.ts NAME --control     conveyor/control: freeze, unfreeze 1 s later
 //                                                        (inside the second-pass wait), freeze again
 //   npx tsx scripts/record-histories.ts NAME --webhooks    a pipeline told its apps are subscribed (slow
 //                                                        fallback poll), woken by a webhook look, rolling out
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freezeAll, pausePipeline, resumePipeline, unfreezeAll } from '../client/pipelines';
 import { CONTROL_WORKFLOW_ID } from '../domain/service';
@@ -64,7 +65,9 @@ try {
       : await recordPipeline(stack);
   // The temporal CLI writes the JSON form the SDK's replayer reads.
   const history = await stack.temporal('workflow', 'show', '--workflow-id', workflowId, '--output', 'json');
-  const file = join(projectRoot, 'test', 'histories', `${name}.json`);
+  const dir = join(projectRoot, 'test', 'histories');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
   writeFileSync(file, history);
   console.log(`wrote ${file} (${JSON.parse(history).events.length} events)`);
 } finally {

@@ -2,17 +2,14 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   setHandler,
-  sleep,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { readFreeze, type Freeze } from '../domain/freeze';
 import { freezeQuery, freezeSignal, unfreezeSignal } from './messages';
-import type { PatchId } from './patches';
 
 const { broadcastFreeze } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -40,22 +37,16 @@ export async function control(input: { freeze?: Freeze | null } = {}): Promise<v
   setHandler(freezeQuery, () => freeze);
 
   let told = 0;
-  if (patched('freeze-memo' satisfies PatchId)) upsertMemo({ freeze });
+  upsertMemo({ freeze });
   while (!workflowInfo().continueAsNewSuggested) {
     await condition(() => changes !== told || workflowInfo().continueAsNewSuggested);
     if (changes === told) break;
     told = changes;
     // Kept in the memo too: a pipeline starting up reads it from the server, with no worker needed.
-    if (patched('freeze-memo' satisfies PatchId)) upsertMemo({ freeze });
+    upsertMemo({ freeze });
     await broadcastFreeze(freeze);
-    if (patched('freeze-told-at-once' satisfies PatchId)) {
-      // The second pass must not delay a change that arrives meanwhile: that change is told at once.
-      if (!(await condition(() => changes !== told, SECOND_PASS_MS))) await broadcastFreeze(freeze);
-    } else {
-      // Recorded before: deaf for 5 s after each broadcast (test/histories/control-freeze-sleep.json).
-      await sleep(SECOND_PASS_MS);
-      if (changes === told) await broadcastFreeze(freeze);
-    }
+    // The second pass must not delay a change that arrives meanwhile: that change is told at once.
+    if (!(await condition(() => changes !== told, SECOND_PASS_MS))) await broadcastFreeze(freeze);
   }
   await condition(allHandlersFinished);
   await continueAsNew<typeof control>({ freeze });

@@ -15,25 +15,6 @@ import {
   zeroDowntimeFacts,
 } from './activities';
 
-/**
- * Workflow changes behind patched(), read once per pass where the recorded histories first asked for
- * them (a marker's place among the commands matters on replay). Retiring them: see the README.
- */
-export interface PassFeatures {
-  waitForPendingTargets: boolean;
-  platformChecks: boolean;
-  /** Soak counted from when a release started running; the newest soaked release moves on. */
-  soak: boolean;
-  /** A decided promotion confirms its decision before its POST (and its facts are kept fresh). */
-  confirm: boolean;
-  /**
-   * Pay only for what can change the answer (`pay-for-change`): one commit from two builds is in
-   * sync, and the costly facts (CI, formation, incident, alerts, URLs, webhook) are gathered only for
-   * candidates the gates that need no I/O let through (domain/decision.ts costlyFactsNeeded).
-   */
-  cheapFirst?: boolean;
-}
-
 /** What a pass knows once it has asked GitHub and the health sources: the plan and the facts its gates judge. */
 export interface PassFacts {
   plans: PairPlan[];
@@ -44,53 +25,37 @@ export interface PassFacts {
 }
 
 /**
- * Gathers the facts of one pass over the observation the state holds: the GitHub answers the plan
- * needs (soak ancestry first, then branch and forward), and the health of every target stage that has
- * a candidate or a decided promotion waiting for its POST. Throws what an activity threw.
+ * Gathers the facts of one pass over the observation the state holds, cheapest first: the soak
+ * ancestry answers (they can change which release is the candidate), then the branch and forward
+ * answers, then the costly facts (CI, formation, incident, alerts, URLs, webhook) only for the
+ * candidates the gates that need no I/O let through (domain/decision.ts costlyFactsNeeded), and for
+ * decided promotions waiting for their POST. Throws what an activity threw.
  */
-export async function gatherFacts(state: PipelineState, service: Service, features: PassFeatures): Promise<PassFacts> {
+export async function gatherFacts(state: PipelineState, service: Service): Promise<PassFacts> {
   let answers: CommitAnswers = {};
-  let health: Record<string, TargetHealth> = {};
-  const slugOnly = !features.cheapFirst;
-  const plan = (now?: number) => state.plan(features.waitForPendingTargets, now, service, slugOnly);
-  let plans = plan(features.soak ? Date.now() : undefined);
-  if (features.soak) {
-    // Soak ancestry answers can change which release is the candidate: ask, then plan once more.
-    for (let round = 0; round < 2; round++) {
-      const questions = state.commits.questions(state.service, plans);
-      if (questions.length === 0) break;
-      const asked = await compareCommits({ repo: service.repo, questions });
-      state.commits.learn(state.service.branch, questions, asked);
-      answers = { ...answers, ...asked };
-      plans = plan(Date.now());
-    }
+  const plan = () => state.plan(Date.now(), service);
+  let plans = plan();
+  for (let round = 0; round < 2; round++) {
+    const questions = state.commits.questions(state.service, plans);
+    if (questions.length === 0) break;
+    const asked = await compareCommits({ repo: service.repo, questions });
+    state.commits.learn(state.service.branch, questions, asked);
+    answers = { ...answers, ...asked };
+    plans = plan();
   }
-  if (features.cheapFirst) return gatherCostly(state, service, features, plans, answers);
-  // Workflows recorded before the CI, zero-downtime and webhook gates asked for none of them.
-  const requests = state.healthRequests(plans, features.platformChecks, features.confirm);
-  const questions = features.soak ? [] : state.commits.questions(state.service, plans);
-  let asked = {};
-  [asked, health] = await Promise.all([
-    questions.length > 0 ? compareCommits({ repo: service.repo, questions }) : {},
-    requests.length > 0 ? gatherHealth(requests) : {},
-  ]);
-  state.commits.learn(state.service.branch, questions, asked);
-  answers = { ...answers, ...asked };
-  state.learnHealth(health);
-  return { plans, answers, health, deferred: new Set() };
+  return gatherCostly(state, service, plans, answers);
 }
 
 const candidateKey = (config: number, { source, target }: Candidate) => `${config}:${source.id}>${target?.id ?? ''}`;
 
 /**
- * Cheapest first: the commit answers, then the costly facts of the candidates the cheap gates let
- * through (and of decided promotions waiting for their POST). A signal or request that lands while
- * they are read can let another candidate through: its facts are read at once, in a second round.
+ * The commit answers still missing, then the costly facts of the candidates the cheap gates let
+ * through. A signal or request that lands while they are read can let another candidate through: its
+ * facts are read at once, in a second round.
  */
 async function gatherCostly(
   state: PipelineState,
   service: Service,
-  features: PassFeatures,
   plans: PairPlan[],
   known: CommitAnswers,
 ): Promise<PassFacts> {
@@ -98,7 +63,7 @@ async function gatherCostly(
   const asked = questions.length > 0 ? await compareCommits({ repo: service.repo, questions }) : {};
   state.commits.learn(state.service.branch, questions, asked);
   const answers = { ...known, ...asked };
-  const wanted = new Set(state.healthRequests(plans, features.platformChecks, false).map((r) => r.stage));
+  const wanted = new Set(state.healthRequests(plans, false).map((r) => r.stage));
   const health: Record<string, TargetHealth> = {};
   const gathered = new Set<string>();
   const stages = state.last.heldFacts;
@@ -126,9 +91,7 @@ async function gatherCostly(
       gathered.add(pair.to);
     }
     // Decided promotions are asked about on the first round only: their confirmation reads the newest.
-    const requests = state
-      .healthRequests(candidates, features.platformChecks, features.confirm && round === 0)
-      .filter((r) => !gathered.has(r.stage));
+    const requests = state.healthRequests(candidates, round === 0).filter((r) => !gathered.has(r.stage));
     if (requests.length === 0) break;
     Object.assign(health, await gatherHealth(requests));
     for (const request of requests) gathered.add(request.stage);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, log, patched } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log } from '@temporalio/workflow';
 import { readApproval } from '../domain/approval';
 import { readFreeze } from '../domain/freeze';
 import { readCommit, readManualPromotion, requestedSource, type ManualPromotion } from '../domain/override';
@@ -18,7 +18,6 @@ import type { ManualOutcome, PipelineState } from './pipeline-state';
 import { validService } from './valid-service';
 import { gatherHealth } from './facts';
 import { explain } from './activities';
-import type { PatchId } from './patches';
 
 const MANUAL_DECISION_MS = 60_000;
 
@@ -26,8 +25,6 @@ const MANUAL_DECISION_MS = 60_000;
 export interface Run {
   /** Set by every message that may change a decision: the loop makes a pass at once. */
   wake: boolean;
-  /** Reconcile passes made by this run. */
-  passes: number;
   /** Set once the run hands over (continue-as-new): no new request is taken, queued ones are answered. */
   draining: boolean;
   /** Freeze and unfreeze signals received: a freeze read that raced one of them is older than it. */
@@ -166,21 +163,15 @@ export class Operations {
       return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
     this.state.mailbox.request({ ...manual, expect });
     this.nudge();
-    if (patched('manual-request-deadline' satisfies PatchId)) {
-      const decided = await condition(
-        () => this.state.mailbox.answered(manual.to),
-        this.options.manualDecisionMs ?? MANUAL_DECISION_MS,
+    const decided = await condition(
+      () => this.state.mailbox.answered(manual.to),
+      this.options.manualDecisionMs ?? MANUAL_DECISION_MS,
+    );
+    if (!decided)
+      this.state.mailbox.refuse(
+        'could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again',
+        manual.to,
       );
-      if (!decided)
-        this.state.mailbox.refuse(
-          'could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again',
-          manual.to,
-        );
-    } else {
-      // Recorded before the deadline: two passes without a decision meant no observation.
-      const after = this.run.passes;
-      await condition(() => this.state.mailbox.answered(manual.to) || this.run.passes > after + 1);
-    }
     return this.state.mailbox.take(manual.to) ?? { started: false, message: 'nothing will happen: ask again' };
   }
 
@@ -213,7 +204,7 @@ export class Operations {
    */
   async confirm(request: ConfirmRequest): Promise<ConfirmAnswer> {
     const fresh = this.state.confirmHealthRequests(request.to);
-    if (fresh.length > 0 && patched('fresh-health-at-confirm' satisfies PatchId)) {
+    if (fresh.length > 0) {
       try {
         this.state.learnHealth(await gatherHealth(fresh));
       } catch (error) {

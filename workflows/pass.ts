@@ -1,10 +1,8 @@
-import { patched } from '@temporalio/workflow';
 import type { Observation } from '../domain/observation';
 import type { Go, PipelineState } from './pipeline-state';
 import { explain, observeLocally, observePipeline } from './activities';
-import { gatherFacts, type PassFacts, type PassFeatures } from './facts';
+import { gatherFacts, type PassFacts } from './facts';
 import type { Launch } from './promotion-saga';
-import type { PatchId } from './patches';
 
 /**
  * One observation of the pipeline, or undefined when it could not be made: the pipeline then shows
@@ -14,12 +12,11 @@ async function observe(
   state: PipelineState,
   activity: typeof observePipeline | typeof observeLocally,
   summary: string,
-  soak: boolean,
 ): Promise<Observation | undefined> {
   const { service } = state;
   try {
     return await activity.executeWithOptions({ summary }, [
-      { pipeline: service.pipeline, stages: service.stages, ...(soak ? { soakMs: service.minAgeMs } : {}) },
+      { pipeline: service.pipeline, stages: service.stages, soakMs: service.minAgeMs },
     ]);
   } catch (error) {
     const { reason, permanent } = explain(error);
@@ -31,7 +28,7 @@ async function observe(
 /** An observation and nothing more: while a run hands over, status stays current and nothing starts. */
 export async function look(state: PipelineState): Promise<void> {
   const { config } = state;
-  const observation = await observe(state, observePipeline, `observe ${state.service.pipeline} (handing over)`, true);
+  const observation = await observe(state, observePipeline, `observe ${state.service.pipeline} (handing over)`);
   if (observation && state.config === config) state.observed(observation);
 }
 
@@ -46,29 +43,18 @@ export async function reconcile(
   again: () => void,
 ): Promise<void> {
   const { service, config } = state;
-  // Read in the order the recorded histories first asked for them (a marker's place matters on replay).
-  const soak = patched('soak-from-start' satisfies PatchId);
-  // Pay only for what can change the answer: a local observation, costly facts after the cheap gates.
-  const cheapFirst = patched('pay-for-change' satisfies PatchId);
   const changed = () => {
     if (state.config === config) return false;
     again();
     return true;
   };
-  const activity = cheapFirst ? observeLocally : observePipeline;
-  const observation = await observe(state, activity, `observe ${service.pipeline}`, soak);
+  // Pay only for what can change the answer: a local observation, costly facts after the cheap gates.
+  const observation = await observe(state, observeLocally, `observe ${service.pipeline}`);
   if (!observation || changed()) return;
   state.observed(observation);
-  const features: PassFeatures = {
-    waitForPendingTargets: patched('wait-for-pending-targets' satisfies PatchId),
-    platformChecks: patched('platform-checks' satisfies PatchId),
-    soak,
-    confirm: patched('confirm-before-post' satisfies PatchId),
-    cheapFirst,
-  };
   let facts: PassFacts;
   try {
-    facts = await gatherFacts(state, service, features);
+    facts = await gatherFacts(state, service);
   } catch (error) {
     const { reason, permanent } = explain(error);
     state.blockedBy(`cannot check the gates of ${service.name}: ${reason}`, permanent, Date.now());
@@ -82,7 +68,6 @@ export async function reconcile(
     latestIds: new Map(
       observation.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as const] : [])),
     ),
-    confirm: features.confirm,
   };
   for (const go of state.decide(facts.plans, facts.answers, Date.now(), facts.health, facts.deferred))
     startPromotion(go, launch);

@@ -108,16 +108,14 @@ export class PipelineState {
    * The reconcile plan over the last observation. With `now`, the candidate of a pair is the newest
    * source release that has soaked (domain/soak.ts); without, the one the source runs.
    */
-  plan(waitForPendingTargets = true, now?: number, service: Service = this.service, slugOnly = false): PairPlan[] {
+  plan(now?: number, service: Service = this.service): PairPlan[] {
     if (!this.last.observation) return [];
     return planPairs(service, this.last.observation, {
       inFlight: this.book.targets(),
       failed: this.book.failed,
       rejected: this.holds.rejected,
-      waitForPendingTargets,
       retry: this.book.retries,
       ...(now === undefined ? {} : { soak: { now, commits: this.commits.answers } }),
-      ...(slugOnly ? { slugOnly } : {}),
     });
   }
 
@@ -131,18 +129,17 @@ export class PipelineState {
    * The health facts the candidates' target stages need, one request per stage with checks; also
    * for promotions decided and not yet posted, so their confirmation sees a fresh incident or alert.
    */
-  healthRequests(plans: readonly PairPlan[], platformChecks = true, decided = true): HealthRequest[] {
+  healthRequests(plans: readonly PairPlan[], decided = true): HealthRequest[] {
     const candidates = plans.flatMap((plan) => (plan.kind === 'candidate' ? [plan.candidate] : []));
     if (decided) candidates.push(...this.book.awaitingPost().map((go) => go.candidate));
-    return healthRequests(this.service, this.last.observation, candidates, platformChecks);
+    return healthRequests(this.service, this.last.observation, candidates);
   }
 
   /** For confirming the decided promotion into `to`: its target's incident and alert facts, read afresh. */
   confirmHealthRequests(to: string): HealthRequest[] {
     const candidates = this.book.awaitingPost(to).map((go) => go.candidate);
-    return healthRequests(this.service, this.last.observation, candidates, false).flatMap(
-      ({ stage, incident, alerts }) =>
-        incident || alerts ? [{ stage, ...(incident ? { incident } : {}), ...(alerts ? { alerts } : {}) }] : [],
+    return healthRequests(this.service, this.last.observation, candidates).flatMap(({ stage, incident, alerts }) =>
+      incident || alerts ? [{ stage, ...(incident ? { incident } : {}), ...(alerts ? { alerts } : {}) }] : [],
     );
   }
 
@@ -226,7 +223,7 @@ export class PipelineState {
       freeze: service.ignoreFreeze ? null : this.holds.freeze,
       approvals: { given: this.approvals.approvals, waiting: this.approvals.waiting },
     };
-    return { pairs: previewPairs(this.plan(true, now, service), context) };
+    return { pairs: previewPairs(this.plan(now, service), context) };
   }
 
   currentStage(): CurrentStage | null {

@@ -1,12 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  log,
-  patched,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Service } from '../domain/service';
 import {
   approveUpdate,
@@ -34,7 +26,6 @@ import { Operations, type Run } from './operations';
 import { publisher } from './publish';
 import { noticeSender, releaseWatcher } from './outside';
 import { WebhookPoll } from './webhook-poll';
-import type { PatchId } from './patches';
 
 export interface PipelineOptions {
   /** Continue-as-new once history has this many events (tests use a small number). */
@@ -63,7 +54,6 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   const options = input.options ?? {};
   const run: Run = {
     wake: false,
-    passes: 0,
     draining: false,
     freezeSignals: 0,
     ...(typeof input.webhooks?.seenAt === 'number' ? { webhookSeenAt: input.webhooks.seenAt } : {}),
@@ -124,10 +114,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   // Pipelines learn of a freeze by signal; one that starts fresh during a freeze asks for it once.
   // A run continued from another carries the freeze it was told (a freeze sent straight to it too).
-  if (
-    patched('read-freeze-at-start' satisfies PatchId) &&
-    !(input.carried && patched('carried-freeze-stands' satisfies PatchId))
-  ) {
+  if (!input.carried) {
     const before = run.freezeSignals;
     try {
       const read = await readCurrentFreeze();
@@ -142,13 +129,12 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     run.wake = false;
     notices.send();
     await reconcile(state, startPromotion, nudge);
-    if (patched('watch-pending-releases' satisfies PatchId)) watchReleases();
-    run.passes++;
-    publish(patched('fleet-memo' satisfies PatchId), patched('pay-for-change' satisfies PatchId));
+    watchReleases();
+    publish();
     notices.send();
     const now = Date.now();
     // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
-    const slow = webhooks.on(now) && patched('webhook-slow-poll' satisfies PatchId);
+    const slow = webhooks.on(now);
     const tick = slow ? webhooks.fallbackPollMs : undefined;
     const wakeAt = state.nextWakeAt(now, options.blockedRecheckMs, tick);
     const reason = state.nextWakeReason();
@@ -165,14 +151,12 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   );
   // A promotion can take minutes (a release phase, a slow Heroku): until the last one ends the
   // pipeline keeps looking at its stages, starting nothing, so it never stops reconciling.
-  if (patched('observe-while-draining' satisfies PatchId)) {
-    while (inFlight.length > 0) {
-      run.wake = false;
-      await condition(() => run.wake || inFlight.length === 0, state.service.tickMs, {
-        summary: 'handing over: waiting for promotions in flight',
-      });
-      if (inFlight.length > 0) await look(state);
-    }
+  while (inFlight.length > 0) {
+    run.wake = false;
+    await condition(() => run.wake || inFlight.length === 0, state.service.tickMs, {
+      summary: 'handing over: waiting for promotions in flight',
+    });
+    if (inFlight.length > 0) await look(state);
   }
   await Promise.all(inFlight);
   notices.send();

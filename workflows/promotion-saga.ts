@@ -11,8 +11,6 @@ export interface Launch {
   pipelineId: string;
   appIds: Map<string, string>;
   latestIds: Map<string, string>;
-  /** Confirm the decision before the POST (patched 'confirm-before-post'). */
-  confirm: boolean;
 }
 
 /**
@@ -34,7 +32,7 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
         targetApp: record.to,
         targetAppId: launch.appIds.get(record.to)!,
         targetReleaseId: launch.latestIds.get(record.to) ?? null,
-        ...(launch.confirm ? { decision: { id: record.decisionId!, decidedAt } } : {}),
+        decision: { id: record.decisionId!, decidedAt },
       },
     ]);
     const { bakeMs } = stagePolicy(state.service, record.to);

@@ -1,4 +1,4 @@
-// The chaos engine ("safe failure", item 4; issue 9 "never promote wrongly, never get stuck"): a
+// The chaos engine (never promote wrongly, never get stuck): a
 // bounded, seeded run of random operator actions, code changes, config changes, incidents and API
 // faults over one real stack (sandbox + worker + Temporal server), checking conveyor's safety and
 // liveness invariants against the sandbox's own records after every step.

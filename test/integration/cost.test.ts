@@ -1,4 +1,4 @@
-// Pay only for what can change the answer (issue 12.4): what an idle pipeline costs per tick, in
+// Pay only for what can change the answer: what an idle pipeline costs per tick, in
 // history events and in Heroku and GitHub requests, counted by the real server and the sandbox.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Several installations in one namespace, and a control workflow whose worker is down (issue 11.7).
+// Several installations in one namespace, and a control workflow whose worker is down.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freezeAll, unfreezeAll } from '../../client/pipelines';

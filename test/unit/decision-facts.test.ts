@@ -1,4 +1,4 @@
-// Pay only for what can change the answer (issue 12.4): which candidates need their costly facts
+// Pay only for what can change the answer: which candidates need their costly facts
 // (CI, formation, incident, alerts, URLs, webhook) read this pass, and what a candidate whose facts
 // were not read may do. Pure: domain/decision.ts.
 import { describe, test } from 'node:test';

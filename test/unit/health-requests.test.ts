@@ -26,7 +26,6 @@ describe('the health facts a candidate needs', () => {
     name: string;
     service: Service;
     observation?: ReturnType<typeof observe>;
-    platformChecks?: boolean;
     expect: object[];
   }[] = [
     { name: 'none when the target stage has no checks and CI is off', service: plain, expect: [] },
@@ -61,13 +60,6 @@ describe('the health facts a candidate needs', () => {
       ],
     },
     {
-      name: 'platform checks (CI, zero-downtime, custom) left out for a workflow recorded before them',
-      service: { ...service, checks: { '*': { webhook } } },
-      observation: production(),
-      platformChecks: false,
-      expect: [],
-    },
-    {
       name: 'alerts and incidents of the target stage',
       service: { ...plain, incident, checks: { 'api-st01': { alerts } } },
       expect: [{ stage: 'api-st01', incident, alerts }],
@@ -76,12 +68,7 @@ describe('the health facts a candidate needs', () => {
   for (const row of rows)
     test(row.name, () =>
       assert.deepEqual(
-        healthRequests(
-          row.service,
-          row.observation ?? observe('bbb', 'aaa', 'aaa', 'aaa'),
-          [candidate],
-          row.platformChecks,
-        ),
+        healthRequests(row.service, row.observation ?? observe('bbb', 'aaa', 'aaa', 'aaa'), [candidate]),
         row.expect,
       ),
     );

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PATCHES } from '../../workflows/patches';
+import { PATCHES, type Patch } from '../../workflows/patches';
 
 /** The README's patch table: its rows after the `| patch | since | can be deprecated |` header. */
 function readmePatches(): Map<string, string> {
@@ -19,7 +19,8 @@ function readmePatches(): Map<string, string> {
 
 test('every patch in the code has its row in the README, with the version it came in', () => {
   const written = readmePatches();
-  for (const [id, { since }] of Object.entries(PATCHES)) assert.equal(written.get(id), since, `README row for ${id}`);
+  for (const [id, { since }] of Object.entries<Patch>(PATCHES))
+    assert.equal(written.get(id), since, `README row for ${id}`);
 });
 
 test('the README lists no patch the code does not have', () => {

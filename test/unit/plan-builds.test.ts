@@ -1,5 +1,5 @@
 // One commit built more than once (apps built one by one before they were coupled): the stages run
-// the same code, so the pair is in sync and nothing is asked about it (issue 12.4).
+// the same code, so the pair is in sync and nothing is asked about it.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commitQuestions, currentStage, planPairs, type PlanMemory } from '../../domain/plan';
@@ -73,15 +73,6 @@ describe('reconcile plan: one commit from different builds', () => {
       assert.deepEqual(summary(planPairs(service, observe(...row.stages), row.memory)), row.expect);
     });
   }
-
-  test('workflows recorded before pay-for-change compare slugs only: a rebuilt stage stays a candidate (replay)', () => {
-    const observation = observe(built('aaa', 'qa'), built('aaa', 'st'), built('aaa', 'st'), built('aaa', 'st'));
-    assert.deepEqual(summary(planPairs(service, observation, { ...quiet, slugOnly: true })), [
-      'candidate qa-v1',
-      'in-sync: both run v1 (aaa0000)',
-      'in-sync: both run v1 (aaa0000)',
-    ]);
-  });
 
   test('nothing is asked of GitHub for a pair running one commit from two builds', () => {
     const plans = planPairs(

@@ -56,7 +56,7 @@ describe('reconcile plan', () => {
   test('a target still releasing something else (a hotfix) is waited for, not promoted over', () => {
     const observation = observe('bbb', 'aaa', 'aaa', 'aaa');
     observation.stages[1].latest = release('fix', { version: 2, status: 'pending' });
-    const [first] = planPairs(service, observation, { ...quiet, waitForPendingTargets: true });
+    const [first] = planPairs(service, observation, quiet);
     assert.deepEqual([first.kind, first.reason], ['waiting', 'api-st01 is releasing v2 (fix0000)']);
   });
 
