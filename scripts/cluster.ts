@@ -1,5 +1,5 @@
 // `npm run cluster`: a self-hosted Temporal on PostgreSQL on this machine, in the foreground, for
-// trying conveyor the way production runs it (see README "Running in production"). Ctrl-C stops it.
+// trying conveyor the way production runs it (see docs/operating/production.md). Ctrl-C stops it.
 // State is kept in .conveyor/cluster between runs; the frontend is 127.0.0.1:7233 (CONVEYOR_CLUSTER_PORT).
 import { join } from 'node:path';
 import { startCluster } from '../temporal/cluster';
