@@ -2,7 +2,7 @@ import { shortSha } from '../domain/observation';
 import { WAITING_GATES } from '../domain/override';
 import { formatDuration } from '../domain/duration';
 import type { Verdict } from '../domain/verdict';
-import type { PairStatus, PipelineStatus, PromotionRecord } from '../workflows/status';
+import type { PairStatus, PipelineStatus, PromotionRecord } from '../domain/status';
 import type { Applied, ConfigChange, Plan, PipelineSummary } from './pipelines';
 import { painter, type Style } from './terminal';
 

@@ -30,9 +30,9 @@ import {
   type RejectRequest,
 } from '../workflows/messages';
 import type { control } from '../workflows/control';
-import type { ManualOutcome } from '../workflows/pipeline-state';
+import type { ManualOutcome } from '../domain/decision';
 import type { PipelineOptions, pipeline } from '../workflows/pipeline';
-import type { CurrentStage, PairStatus, PipelineStatus } from '../workflows/status';
+import type { CurrentStage, PairStatus, PipelineStatus } from '../domain/status';
 import { noWorkerError, UsageError, UserError } from './errors';
 
 export interface Applied {

@@ -15,7 +15,7 @@ import {
   type ManualPromotionRequest,
   type RejectRequest,
 } from '../workflows/messages';
-import type { ManualOutcome } from '../workflows/pipeline-state';
+import type { ManualOutcome } from '../domain/decision';
 
 /** An action the pipeline (or the dashboard) refused, in words for the person who asked. */
 export class ActionRefused extends Error {}

@@ -7,7 +7,7 @@ import type { Freeze } from '../domain/freeze';
 import { CONTROL_WORKFLOW_ID, workflowIdFor, type Service } from '../domain/service';
 import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/search-attributes';
 import { freezeQuery, statusQuery } from '../workflows/messages';
-import type { PipelineStatus } from '../workflows/status';
+import type { PipelineStatus } from '../domain/status';
 
 /** One row of the fleet: the workflow's memo when it keeps one, what the search attributes say otherwise. */
 export interface FleetRow {

@@ -8,7 +8,7 @@ import { shortSha } from '../domain/observation';
 import { WAITING_GATES } from '../domain/override';
 import type { Service } from '../domain/service';
 import type { Verdict } from '../domain/verdict';
-import type { PairStatus, PipelineStatus, PromotionRecord } from '../workflows/status';
+import type { PairStatus, PipelineStatus, PromotionRecord } from '../domain/status';
 import type { Session } from './access';
 import type { GoingOut } from './github';
 import type { FleetRow } from './source';

@@ -13,7 +13,7 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Observation } from '../domain/observation';
 import type { PromotionOutcome } from '../domain/promotion';
 import type { PromotionRequest } from '../activities/heroku';
-import type { PipelineStatus } from '../workflows/status';
+import type { PipelineStatus } from '../domain/status';
 
 export type Api = 'heroku' | 'github';
 

@@ -4,7 +4,8 @@ import type { Candidate } from '../domain/gates';
 import type { TargetHealth } from '../domain/gates';
 import type { PairPlan } from '../domain/plan';
 import type { Service } from '../domain/service';
-import type { HealthRequest, PipelineState } from './pipeline-state';
+import type { HealthRequest } from '../domain/health-requests';
+import type { PipelineState } from './pipeline-state';
 import {
   alertFacts,
   ciFacts,

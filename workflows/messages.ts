@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Freeze } from '../domain/freeze';
 import type { Service } from '../domain/service';
-import type { ManualOutcome } from './pipeline-state';
-import type { CurrentStage, PairStatus, PipelineStatus } from './status';
+import type { ManualOutcome } from '../domain/decision';
+import type { CurrentStage, PairStatus, PipelineStatus } from '../domain/status';
 import { CONFIRM_PROMOTION_UPDATE, type ConfirmAnswer, type ConfirmRequest } from '../domain/promotion';
 
 /** Input of `pause` and `freeze`; the Web UI may send nothing at all, and that works too. */

@@ -14,7 +14,8 @@ import type {
   RejectRequest,
   RetryRequest,
 } from './messages';
-import type { ManualOutcome, PipelineState } from './pipeline-state';
+import type { ManualOutcome } from '../domain/decision';
+import type { PipelineState } from './pipeline-state';
 import { validService } from './valid-service';
 import { gatherHealth } from './facts';
 import { explain } from './activities';

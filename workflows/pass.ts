@@ -1,5 +1,6 @@
 import type { Observation } from '../domain/observation';
-import type { Go, PipelineState } from './pipeline-state';
+import type { Go } from '../domain/decision';
+import type { PipelineState } from './pipeline-state';
 import { explain, observeLocally, observePipeline } from './activities';
 import { gatherFacts, type PassFacts } from './facts';
 import type { Launch } from './promotion-saga';

@@ -21,11 +21,6 @@ import { NoticeOutbox } from './memory/notice-outbox';
 import { LastPass } from './memory/last-pass';
 import { statusOf, unavailableStatus } from './memory/status-view';
 
-export type { PromotionOutcome } from '../domain/promotion';
-export type { HealthRequest } from '../domain/health-requests';
-export type { Go, ManualOutcome } from '../domain/decision';
-export { DECISION_TTL_MS } from './memory/promotion-book';
-
 /** State that survives continue-as-new. */
 export interface CarriedState extends CarriedBook {
   pause: Pause | null;

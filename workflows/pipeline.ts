@@ -18,7 +18,8 @@ import {
   unfreezeSignal,
   unrejectUpdate,
 } from './messages';
-import { PipelineState, type CarriedState, type Go } from './pipeline-state';
+import type { Go } from '../domain/decision';
+import { PipelineState, type CarriedState } from './pipeline-state';
 import { readCurrentFreeze, explain } from './activities';
 import { look, reconcile } from './pass';
 import { promotionSaga, type Launch } from './promotion-saga';

@@ -4,7 +4,8 @@ import { stagePolicy, type Service } from '../domain/service';
 import { shortSha } from '../domain/observation';
 import { explain, promote, rollback } from './activities';
 import { gatherHealth } from './facts';
-import type { Go, PipelineState } from './pipeline-state';
+import type { Go } from '../domain/decision';
+import type { PipelineState } from './pipeline-state';
 
 /** What starting a promotion needs from the pass that decided it. */
 export interface Launch {

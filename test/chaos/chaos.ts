@@ -56,7 +56,7 @@ import type { FaultKind, FaultTotals } from '../../sandbox/faults/faults';
 import type { ScenarioPromotion } from '../../sandbox/scenario/scenario';
 import { pairsOf, type Service } from '../../domain/service';
 import type { DevServer } from '../../temporal/dev-server';
-import type { PipelineStatus, PromotionRecord } from '../../workflows/status';
+import type { PipelineStatus, PromotionRecord } from '../../domain/status';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
 import {
   describeAction,

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explainWhy, formatStatus } from '../../client/format';
-import type { PipelineStatus } from '../../workflows/status';
+import type { PipelineStatus } from '../../domain/status';
 
 const at = Date.parse('2026-12-01T10:00:00Z');
 const iso = (offsetS: number) => new Date(at + offsetS * 1000).toISOString();

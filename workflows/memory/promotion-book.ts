@@ -1,12 +1,5 @@
-import type { Approval, WaitingApproval } from '../../domain/approval';
-import type { CommitAnswers } from '../../domain/commits';
 import type { Go } from '../../domain/decision';
-import type { Freeze } from '../../domain/freeze';
-import { judge, type TargetHealth } from '../../domain/gates';
-import { allowGate } from '../../domain/gates/allow';
-import { shortSha, type Observation } from '../../domain/observation';
-import { overrule } from '../../domain/override';
-import type { Pause } from '../../domain/pause';
+import type { Observation } from '../../domain/observation';
 import { stageOf } from '../../domain/plan';
 import type {
   ConfirmAnswer,
@@ -15,42 +8,19 @@ import type {
   PromotionOutcome,
   PromotionRecord,
 } from '../../domain/promotion';
-import { rejects, type Rejection } from '../../domain/rejection';
-import type { Service } from '../../domain/service';
+import { DECISION_TTL_MS, withdrawal, type DecidedPromotion, type Standing } from '../../domain/standing';
 import { iso } from '../../domain/duration';
-
-/** How long a decided promotion may wait for its POST before it is decided again. */
-export const DECISION_TTL_MS = 2 * 60_000;
 
 const HISTORY_LIMIT = 20;
 const FAILED_PER_STAGE_LIMIT = 20;
 
 /** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
-interface Decision {
+interface Decision extends DecidedPromotion {
   id: string;
-  go: Go;
-  decidedAt: number;
-  configVersion: number;
-  /** The holds an operator's promotion overruled; a hold that began later withdraws it. */
-  overruled: { pause: Pause | null; freeze: Freeze | null };
-  /** The commit answers it was decided on (branch and ancestry do not change in seconds). */
-  commits: CommitAnswers;
 }
 
 /** What a decision is made under, stamped on it: a different one when it is confirmed withdraws it. */
-export type DecisionStamp = Pick<Decision, 'configVersion' | 'overruled' | 'commits'>;
-
-/** The pipeline as it is when a decided promotion asks to be confirmed. */
-export interface Standing {
-  service: Service;
-  configVersion: number;
-  pause: Pause | null;
-  freeze: Freeze | null;
-  rejected: readonly Rejection[];
-  commits: CommitAnswers;
-  health: Record<string, TargetHealth>;
-  approvals: { given: Approval[]; waiting: Record<string, WaitingApproval> };
-}
+export type DecisionStamp = Pick<DecidedPromotion, 'configVersion' | 'overruled' | 'commits'>;
 
 /** What rolling a stage back after a failed verification did: the version it went back to, or why not. */
 export type Rollback = { version?: number; error?: string };
@@ -302,39 +272,3 @@ export class PromotionBook {
 }
 
 /** Why a decision no longer stands, or undefined when it does. */
-function withdrawal(
-  { go, decidedAt, configVersion, overruled, commits }: Decision,
-  standing: Standing,
-  now: number,
-  ttlMs: number,
-): string | undefined {
-  const { candidate, manual } = go;
-  const { service } = standing;
-  if (now - decidedAt > ttlMs)
-    return `decided ${Math.round((now - decidedAt) / 1000)}s ago, longer than the ${Math.round(ttlMs / 1000)}s a decision stands: deciding again`;
-  if (configVersion !== standing.configVersion) return 'the configuration changed since the decision';
-  const rejection = standing.rejected.find((r) => candidate.source.commit && rejects(r, candidate.source.commit));
-  if (rejection) return `${shortSha(candidate.source.commit)} was rejected by ${rejection.by}: ${rejection.reason}`;
-  // A hold an operator overruled stays overruled; any other hold withdraws the promotion.
-  const pause = standing.pause && !(manual && samePause(standing.pause, overruled.pause)) ? standing.pause : null;
-  const frozen = service.ignoreFreeze ? null : standing.freeze;
-  const freeze = frozen && !(manual && samePause(frozen, overruled.freeze)) ? frozen : null;
-  const allow = allowGate(candidate, { service, now, pause, freeze, commits: {}, health: {} });
-  if (!allow.ok) return allow.reason;
-  const context = {
-    service,
-    now,
-    pause: null,
-    freeze: null,
-    commits: { ...commits, ...standing.commits },
-    health: standing.health,
-    approvals: standing.approvals,
-  };
-  const closed = judge(candidate, context).verdicts.filter((v) => !v.ok && v.gate !== 'allow');
-  // An operator's promotion overrules what it overruled when decided (the waiting gates, or all).
-  const holding = manual ? overrule(closed, manual).holding : closed;
-  return holding.length ? holding.map((v) => `${v.gate}: ${v.reason}`).join('; ') : undefined;
-}
-
-const samePause = (a: Pause, b: Pause | null): boolean =>
-  !!b && a.by === b.by && a.since === b.since && a.reason === b.reason;
