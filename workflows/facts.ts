@@ -3,67 +3,31 @@ import { costlyFactsNeeded, HELD_FACTS_TICKS, heldByCostlyFacts } from '../domai
 import type { Candidate } from '../domain/gates';
 import type { TargetHealth } from '../domain/gates';
 import type { PairPlan } from '../domain/plan';
-import type { Service } from '../domain/service';
 import type { HealthRequest } from '../domain/health-requests';
 import type { PipelineState } from './pipeline-state';
-import {
-  alertFacts,
-  ciFacts,
-  compareCommits,
-  incidentFacts,
-  urlFacts,
-  webhookCheck,
-  zeroDowntimeFacts,
-} from './activities';
+import { alertFacts, ciFacts, incidentFacts, urlFacts, webhookCheck, zeroDowntimeFacts } from './activities';
 
-/** What a pass knows once it has asked GitHub and the health sources: the plan and the facts its gates judge. */
-export interface PassFacts {
-  plans: PairPlan[];
-  answers: CommitAnswers;
+/** The costly facts of one pass, per candidate's target stage. */
+export interface CostlyFacts {
   health: Record<string, TargetHealth>;
   /** Candidates' target stages whose costly facts were not gathered: a cheap gate held them. */
   deferred: Set<string>;
 }
 
-/**
- * Gathers the facts of one pass over the observation the state holds, cheapest first: the soak
- * ancestry answers (they can change which release is the candidate), then the branch and forward
- * answers, then the costly facts (CI, formation, incident, alerts, URLs, webhook) only for the
- * candidates the gates that need no I/O let through (domain/decision.ts costlyFactsNeeded), and for
- * decided promotions waiting for their POST. Throws what an activity threw.
- */
-export async function gatherFacts(state: PipelineState, service: Service): Promise<PassFacts> {
-  let answers: CommitAnswers = {};
-  const plan = () => state.plan(Date.now(), service);
-  let plans = plan();
-  for (let round = 0; round < 2; round++) {
-    const questions = state.commits.questions(state.service, plans);
-    if (questions.length === 0) break;
-    const asked = await compareCommits({ repo: service.repo, questions });
-    state.commits.learn(state.service.branch, questions, asked);
-    answers = { ...answers, ...asked };
-    plans = plan();
-  }
-  return gatherCostly(state, service, plans, answers);
-}
-
 const candidateKey = (config: number, { source, target }: Candidate) => `${config}:${source.id}>${target?.id ?? ''}`;
 
 /**
- * The commit answers still missing, then the costly facts of the candidates the cheap gates let
- * through. A signal or request that lands while they are read can let another candidate through: its
- * facts are read at once, in a second round.
+ * The costly facts (CI, formation, incident, alerts, URLs, webhook) of the candidates the gates that
+ * need no I/O let through (domain/decision.ts costlyFactsNeeded), and of decided promotions waiting
+ * for their POST. A signal or request that lands while they are read can let another candidate
+ * through: its facts are read at once, in a second round. Throws what an activity threw.
  */
-async function gatherCostly(
+export async function gatherCostlyFacts(
   state: PipelineState,
-  service: Service,
   plans: PairPlan[],
-  known: CommitAnswers,
-): Promise<PassFacts> {
-  const questions = state.commits.questions(state.service, plans);
-  const asked = questions.length > 0 ? await compareCommits({ repo: service.repo, questions }) : {};
-  state.commits.learn(state.service.branch, questions, asked);
-  const answers = { ...known, ...asked };
+  answers: CommitAnswers,
+): Promise<CostlyFacts> {
+  const { service } = state;
   const wanted = new Set(state.healthRequests(plans, false).map((r) => r.stage));
   const health: Record<string, TargetHealth> = {};
   const gathered = new Set<string>();
@@ -108,7 +72,7 @@ async function gatherCostly(
     }
   }
   state.learnHealth(health);
-  return { plans, answers, health, deferred: new Set([...wanted].filter((stage) => !gathered.has(stage))) };
+  return { health, deferred: new Set([...wanted].filter((stage) => !gathered.has(stage))) };
 }
 
 /** Health facts per target stage; a source that cannot be read is a fact too (the gate fails closed). */

@@ -1,15 +1,132 @@
-import type { Observation } from '../domain/observation';
+import type { CommitAnswers } from '../domain/commits';
 import type { Go } from '../domain/decision';
+import type { TargetHealth } from '../domain/gates';
+import type { Observation } from '../domain/observation';
+import type { PairPlan } from '../domain/plan';
 import type { PipelineState } from './pipeline-state';
-import { explain, observeLocally, observePipeline } from './activities';
-import { gatherFacts, type PassFacts } from './facts';
+import { compareCommits, explain, observeLocally, observePipeline } from './activities';
+import { gatherCostlyFacts } from './facts';
 import type { Launch } from './promotion-saga';
 
+/** What one pass learns, step by step, about the configuration it judges. */
+interface Pass {
+  readonly state: PipelineState;
+  /** The configuration version this pass judges: a newer one ends the pass, and the next begins at once. */
+  readonly config: number;
+  readonly startPromotion: (go: Go, launch: Launch) => void;
+  observation?: Observation;
+  plans: PairPlan[];
+  answers: CommitAnswers;
+  health: Record<string, TargetHealth>;
+  /** Candidates' target stages whose costly facts were not gathered: a cheap gate held them. */
+  deferred: Set<string>;
+}
+
+/** One step of a pass; false ends the pass there (the state then says why, when it is worth saying). */
+type Step = (pass: Pass) => boolean | Promise<boolean>;
+
 /**
- * One observation of the pipeline, or undefined when it could not be made: the pipeline then shows
- * itself blocked, with the reason.
+ * Observes the pipeline: one look at every stage, with what a soak needs. When it cannot be made the
+ * pipeline shows itself blocked, with the reason.
  */
-async function observe(
+async function observe(pass: Pass): Promise<boolean> {
+  const observation = await observeWith(pass.state, observeLocally, `observe ${pass.state.service.pipeline}`);
+  if (!observation) return false;
+  pass.observation = observation;
+  // Made for the stages of the configuration this pass judges: a newer one is judged on its own look.
+  if (pass.state.config === pass.config) pass.state.observed(observation);
+  return true;
+}
+
+/** Plans every pair over the observation: in sync, waiting, promoting, held, or a candidate. */
+function plan(pass: Pass): boolean {
+  pass.plans = pass.state.plan(Date.now());
+  return true;
+}
+
+/**
+ * Asks GitHub what the plan needs to know of its commits: soak ancestry first, since an answer can
+ * change which release is the candidate (the pair is planned again), then branch and forward.
+ * Answers about fixed commits are kept for good, so a quiet pipeline asks nothing.
+ */
+async function askGitHub(pass: Pass): Promise<boolean> {
+  const { state } = pass;
+  for (let round = 0; round < 3; round++) {
+    const questions = state.commits.questions(state.service, pass.plans);
+    if (questions.length === 0) break;
+    const asked = await checking(pass, () => compareCommits({ repo: state.service.repo, questions }));
+    if (!asked) return false;
+    state.commits.learn(state.service.branch, questions, asked);
+    pass.answers = { ...pass.answers, ...asked };
+    pass.plans = state.plan(Date.now());
+  }
+  return true;
+}
+
+/**
+ * Reads the costly facts (CI, formation, incident, alerts, URLs, webhook) only for the candidates the
+ * gates that need no I/O let through, and for decided promotions waiting for their POST.
+ */
+async function gatherFacts(pass: Pass): Promise<boolean> {
+  const facts = await checking(pass, () => gatherCostlyFacts(pass.state, pass.plans, pass.answers));
+  if (!facts) return false;
+  pass.health = facts.health;
+  pass.deferred = facts.deferred;
+  return true;
+}
+
+/** Judges every candidate by its gates (and operators' requests), and starts what may go. */
+function decideAndStart(pass: Pass): boolean {
+  const { state, observation } = pass;
+  state.holds.unblocked();
+  const launch: Launch = {
+    pipelineId: observation!.pipelineId,
+    appIds: new Map(observation!.stages.map((stage) => [stage.app, stage.appId])),
+    latestIds: new Map(
+      observation!.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as const] : [])),
+    ),
+  };
+  for (const go of state.decide(pass.plans, pass.answers, Date.now(), pass.health, pass.deferred))
+    pass.startPromotion(go, launch);
+  return true;
+}
+
+/** One pass, in order, each step with one job (docs/contributing/architecture.md draws the same list). */
+const steps: readonly Step[] = [observe, plan, askGitHub, gatherFacts, decideAndStart];
+
+/**
+ * One reconcile pass: observe, plan, ask GitHub, gather the costly facts, decide and start. A pass
+ * judges one configuration against the observation made for it: if a new one lands meanwhile, it
+ * starts nothing and the next pass (at once) judges the new one.
+ */
+export async function reconcile(
+  state: PipelineState,
+  startPromotion: (go: Go, launch: Launch) => void,
+  again: () => void,
+): Promise<void> {
+  const pass: Pass = {
+    state,
+    config: state.config,
+    startPromotion,
+    plans: [],
+    answers: {},
+    health: {},
+    deferred: new Set(),
+  };
+  for (const step of steps) {
+    if (!(await step(pass))) return;
+    if (state.config !== pass.config) return again();
+  }
+}
+
+/** An observation and nothing more: while a run hands over, status stays current and nothing starts. */
+export async function look(state: PipelineState): Promise<void> {
+  const { config } = state;
+  const observation = await observeWith(state, observePipeline, `observe ${state.service.pipeline} (handing over)`);
+  if (observation && state.config === config) state.observed(observation);
+}
+
+async function observeWith(
   state: PipelineState,
   activity: typeof observePipeline | typeof observeLocally,
   summary: string,
@@ -26,50 +143,13 @@ async function observe(
   }
 }
 
-/** An observation and nothing more: while a run hands over, status stays current and nothing starts. */
-export async function look(state: PipelineState): Promise<void> {
-  const { config } = state;
-  const observation = await observe(state, observePipeline, `observe ${state.service.pipeline} (handing over)`);
-  if (observation && state.config === config) state.observed(observation);
-}
-
-/**
- * One pass: observe the pipeline, gather what the gates need, start what may go. A pass judges one
- * configuration against the observation made for it: if a new one lands meanwhile, it starts nothing
- * and the next pass (at once) judges the new one.
- */
-export async function reconcile(
-  state: PipelineState,
-  startPromotion: (go: Go, launch: Launch) => void,
-  again: () => void,
-): Promise<void> {
-  const { service, config } = state;
-  const changed = () => {
-    if (state.config === config) return false;
-    again();
-    return true;
-  };
-  // Pay only for what can change the answer: a local observation, costly facts after the cheap gates.
-  const observation = await observe(state, observeLocally, `observe ${service.pipeline}`);
-  if (!observation || changed()) return;
-  state.observed(observation);
-  let facts: PassFacts;
+/** Runs a step's reads; when they fail the pipeline shows itself blocked, with the reason. */
+async function checking<T>(pass: Pass, read: () => Promise<T>): Promise<T | undefined> {
   try {
-    facts = await gatherFacts(state, service);
+    return await read();
   } catch (error) {
     const { reason, permanent } = explain(error);
-    state.blockedBy(`cannot check the gates of ${service.name}: ${reason}`, permanent, Date.now());
-    return;
+    pass.state.blockedBy(`cannot check the gates of ${pass.state.service.name}: ${reason}`, permanent, Date.now());
+    return undefined;
   }
-  if (changed()) return;
-  state.holds.unblocked();
-  const launch: Launch = {
-    pipelineId: observation.pipelineId,
-    appIds: new Map(observation.stages.map((stage) => [stage.app, stage.appId])),
-    latestIds: new Map(
-      observation.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as const] : [])),
-    ),
-  };
-  for (const go of state.decide(facts.plans, facts.answers, Date.now(), facts.health, facts.deferred))
-    startPromotion(go, launch);
 }

@@ -25,7 +25,8 @@ import { look, reconcile } from './pass';
 import { promotionSaga, type Launch } from './promotion-saga';
 import { Operations, type Run } from './operations';
 import { publisher } from './publish';
-import { noticeSender, releaseWatcher } from './outside';
+import { noticeSender } from './notice-sender';
+import { releaseWatcher } from './release-watch';
 import { WebhookPoll } from './webhook-poll';
 
 export interface PipelineOptions {
