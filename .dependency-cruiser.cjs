@@ -1,7 +1,9 @@
 /**
  * conveyor's layers, checked by dependency-cruiser in `npm test` (scripts/test.ts runs `npm run deps`).
  * domain/ is pure: it imports only domain/ (and libraries). activities/ never imports workflows/.
+ * workflows/ is replayed: it imports domain/, itself, the search attributes' names, and only the types of activities/.
  * workflows/memory/ (the pipeline's memory) imports domain/ and itself only (eslint keeps Temporal out of it).
+ * sandbox/ stands alone: it knows Heroku's and GitHub's APIs, nothing of conveyor.
  * Production code never imports test/ or bench/. No import cycles.
  */
 // scripts/ are developer tools (recording histories, screenshots, the chaos run): they may use test support.
@@ -33,6 +35,30 @@ module.exports = {
       severity: 'error',
       from: { path: '^activities/' },
       to: { path: '^workflows/' },
+    },
+    {
+      name: 'workflows-are-deterministic',
+      comment:
+        'Workflow code is replayed: it may import domain/, workflows/, temporal/search-attributes and the types of activities/ (to proxy them), nothing that does I/O.',
+      severity: 'error',
+      from: { path: '^workflows/' },
+      to: {
+        path: '^(?!(domain|workflows)/|temporal/search-attributes\\.ts$|activities/index\\.ts$)[a-z]+/',
+      },
+    },
+    {
+      name: 'workflows-take-activity-types-only',
+      comment: 'Activities run in the worker; workflows know only their types (proxyActivities).',
+      severity: 'error',
+      from: { path: '^workflows/' },
+      to: { path: '^activities/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'sandbox-stands-alone',
+      comment: "The sandbox stands in for Heroku and GitHub: it imports nothing of conveyor's own layers.",
+      severity: 'error',
+      from: { path: '^sandbox/' },
+      to: { path: '^(activities|client|config|dashboard|domain|temporal|worker|workflows|bin)/' },
     },
     {
       name: 'memory-is-plain',

@@ -419,7 +419,12 @@ export function buildProgram(): Command {
     .option('--scenario <file>', 'scenario file (JSON) to load')
     .action(async (opts: { port?: number; scenario?: string }) => {
       const { runSandboxCommand } = await import('../sandbox/main');
-      await runSandboxCommand(opts);
+      const { ScenarioError } = await import('../sandbox/scenario/input');
+      try {
+        await runSandboxCommand(opts);
+      } catch (error) {
+        throw error instanceof ScenarioError ? new UserError(error.message) : error;
+      }
     });
 
   program

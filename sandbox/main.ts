@@ -1,5 +1,4 @@
-import { UserError } from '../client/errors';
-import { EXAMPLE_SCENARIO, readScenarioFile, ScenarioError, type ScenarioFile } from './scenario/input';
+import { EXAMPLE_SCENARIO, readScenarioFile, type ScenarioFile } from './scenario/input';
 import { startSandbox } from './server';
 
 /** An obviously fake token for the standalone sandbox, so the printed env lines stay the same between runs. */
@@ -10,12 +9,8 @@ export const STANDALONE_TOKEN = 'sandbox-token';
  * 'api', 'router' and 'billing' unless a scenario file is given), until SIGINT or SIGTERM.
  */
 export async function runSandboxCommand(opts: { port?: number; scenario?: string } = {}): Promise<void> {
-  let scenario: ScenarioFile;
-  try {
-    scenario = opts.scenario ? readScenarioFile(opts.scenario) : EXAMPLE_SCENARIO;
-  } catch (error) {
-    throw error instanceof ScenarioError ? new UserError(error.message) : error;
-  }
+  // A bad scenario file throws ScenarioError, which the CLI reports as bad input.
+  const scenario: ScenarioFile = opts.scenario ? readScenarioFile(opts.scenario) : EXAMPLE_SCENARIO;
   const sandbox = await startSandbox({ port: opts.port ?? 0, token: STANDALONE_TOKEN });
   try {
     const services = await sandbox.scenario.load(scenario);
@@ -37,8 +32,6 @@ export async function runSandboxCommand(opts: { port?: number; scenario?: string
     say('Ctrl-C stops it.');
     await untilSignalled();
     say('stopping');
-  } catch (error) {
-    throw error instanceof ScenarioError ? new UserError(error.message) : error;
   } finally {
     await sandbox.stop();
   }
