@@ -120,7 +120,7 @@ export async function reconcile(
 }
 
 /** An observation and nothing more: while a run hands over, status stays current and nothing starts. */
-export async function look(state: PipelineState): Promise<void> {
+export async function observeOnly(state: PipelineState): Promise<void> {
   const { config } = state;
   const observation = await observeWith(state, observePipeline, `observe ${state.service.pipeline} (handing over)`);
   if (observation && state.config === config) state.observed(observation);

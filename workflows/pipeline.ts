@@ -21,7 +21,7 @@ import {
 import type { Go } from '../domain/decision';
 import { PipelineState, type CarriedState } from './pipeline-state';
 import { readCurrentFreeze, explain } from './activities';
-import { look, reconcile } from './pass';
+import { observeOnly, reconcile } from './pass';
 import { promotionSaga, type Launch } from './promotion-saga';
 import { Operations, type Run } from './operations';
 import { publisher } from './publish';
@@ -158,7 +158,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     await condition(() => run.wake || inFlight.length === 0, state.service.tickMs, {
       summary: 'handing over: waiting for promotions in flight',
     });
-    if (inFlight.length > 0) await look(state);
+    if (inFlight.length > 0) await observeOnly(state);
   }
   await Promise.all(inFlight);
   notices.send();
