@@ -19,34 +19,36 @@ export const ISSUES_QUERY = `query($accountId: Int!, $filter: AiIssuesFilterIssu
 const answer = z.object({
   data: z
     .object({
-      actor: z.object({
-        account: z
-          .object({
-            aiIssues: z.object({
-              issues: z.object({
-                nextCursor: z.string().nullish(),
-                issues: z
-                  .array(
-                    z.object({
-                      issueId: z.string(),
-                      title: z.union([z.array(z.string()), z.string()]).nullish(),
-                      priority: z.string().nullish(),
-                      state: z.string(),
-                      activatedAt: z.number().nullish(),
-                    }),
-                  )
-                  .nullish(),
+      actor: z
+        .object({
+          account: z
+            .object({
+              aiIssues: z.object({
+                issues: z.object({
+                  nextCursor: z.string().nullish(),
+                  issues: z
+                    .array(
+                      z.object({
+                        issueId: z.string(),
+                        title: z.union([z.array(z.string()), z.string()]).nullish(),
+                        priority: z.string().nullish(),
+                        state: z.string(),
+                        activatedAt: z.number().nullish(),
+                      }),
+                    )
+                    .nullish(),
+                }),
               }),
-            }),
-          })
-          .nullable(),
-      }),
+            })
+            .nullable(),
+        })
+        .nullable(),
     })
     .nullish(),
   errors: z.array(z.object({ message: z.string() })).optional(),
 });
 
-type Account = NonNullable<NonNullable<z.output<typeof answer>['data']>['actor']['account']>;
+type Account = NonNullable<NonNullable<NonNullable<z.output<typeof answer>['data']>['actor']>['account']>;
 type Issue = NonNullable<Account['aiIssues']['issues']['issues']>[number];
 
 const MAX_PAGES = 5;
@@ -92,7 +94,7 @@ export function newRelicSource(http: HealthHttp, env: NodeJS.ProcessEnv, now: ()
       // GraphQL answers 200 with errors: a bad key, an account the key cannot see.
       if (read.value.errors?.length)
         return { ...base, error: `NerdGraph answered: ${read.value.errors.map((e) => e.message).join('; ')}` };
-      const account: Account | null | undefined = read.value.data?.actor.account;
+      const account: Account | null | undefined = read.value.data?.actor?.account;
       if (!account) return { ...base, error: `NerdGraph knows no account ${accountId} for this key` };
       const { issues, nextCursor }: { issues?: Issue[] | null; nextCursor?: string | null } = account.aiIssues.issues;
       for (const issue of issues ?? []) {
