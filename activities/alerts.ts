@@ -42,7 +42,8 @@ export function alertActivities(options: AlertSourceOptions = {}) {
   const fetcher = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
   const env = options.env ?? process.env;
-  const http = options.http ?? new HealthHttp({ fetch: fetcher, timeoutMs });
+  // Without the worker's shared reader, every ask is sent: nothing to share a pass with.
+  const http = options.http ?? new HealthHttp({ fetch: fetcher, timeoutMs, cacheMs: 0 });
   const prometheus = prometheusSource(http, env);
   const datadog = datadogSource(http, env);
   const newRelic = newRelicSource(http, env);

@@ -82,7 +82,7 @@ export function statusActivities(options: HttpSourceOptions & { env?: NodeJS.Pro
   const fetcher = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
   const pagerduty = pagerdutySource(
-    options.http ?? new HealthHttp({ fetch: fetcher, timeoutMs }),
+    options.http ?? new HealthHttp({ fetch: fetcher, timeoutMs, cacheMs: 0 }),
     options.env ?? process.env,
   );
 
