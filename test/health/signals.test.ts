@@ -318,4 +318,25 @@ describe('every source', () => {
     assert.match(text, /conveyor_health_source_calls_total\{source="datadog",result="200"\} 1/);
     assert.match(text, /conveyor_health_source_calls_total\{source="datadog",result="cached"\} 2/);
   });
+
+  test('a server that echoes a key in its error never puts the key in the reason', async () => {
+    const echo: typeof fetch = async (_url, init) => {
+      const key = new Headers(init?.headers).get('dd-api-key');
+      return new Response(JSON.stringify({ errors: [`API key ${key} is invalid`] }), { status: 403 });
+    };
+    const verdict = await alertActivities({ env: env(), http: new HealthHttp({ fetch: echo, cacheMs: 0 }) })
+      .alertFacts({
+        datadog: {
+          url: 'https://api.datadoghq.com',
+          tags: ['a:b'],
+          ids: [],
+          states: ['Alert'],
+          apiKeyEnv: 'SIG_DD_API',
+          appKeyEnv: 'SIG_DD_APP',
+        },
+      })
+      .then(alertsVerdict);
+    assert.match(verdict.reason, /answered 403: API key \*\*\* is invalid$/);
+    assert.ok(!verdict.reason.includes(fakes.keys.datadogApiKey));
+  });
 });
