@@ -9,7 +9,7 @@ export const ISSUES_QUERY = `query($accountId: Int!, $filter: AiIssuesFilterIssu
       aiIssues {
         issues(filter: $filter, timeWindow: $timeWindow, cursor: $cursor) {
           nextCursor
-          issues { issueId title priority state activatedAt policyIds entityGuids }
+          issues { issueId title priority state activatedAt }
         }
       }
     }

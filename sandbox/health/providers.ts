@@ -62,6 +62,19 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
+/** Fields of NerdGraph's AiIssuesIssue the stand-in knows (a subset of New Relic's documented ones). */
+const ISSUE_FIELDS = [
+  'issueId',
+  'title',
+  'priority',
+  'state',
+  'activatedAt',
+  'createdAt',
+  'updatedAt',
+  'accountIds',
+  'entityGuids',
+];
+
 const fingerprint = (labels: Record<string, string>) =>
   createHash('sha256')
     .update(JSON.stringify(Object.entries(labels).sort()))
@@ -198,27 +211,35 @@ export async function startProviderFakes(
         (!filter.policyIds?.length || filter.policyIds.includes(i.policyId)) &&
         (!filter.entityGuids?.length || (i.entityGuid !== undefined && filter.entityGuids.includes(i.entityGuid))),
     );
-    send(res, 200, {
-      data: {
-        actor: {
-          account: {
-            aiIssues: {
-              issues: {
-                nextCursor: null,
-                issues: found.map((i) => ({
-                  issueId: i.id,
-                  title: [i.title],
-                  priority: i.priority,
-                  state: i.state,
-                  activatedAt: i.activatedAt,
-                  policyIds: [i.policyId],
-                  entityGuids: i.entityGuid ? [i.entityGuid] : [],
-                })),
-              },
-            },
+    // GraphQL answers the fields asked for, and refuses a field the type does not have.
+    const asked = /issues\s*\{\s*([^{}]*)\}/.exec(body.query.slice(body.query.lastIndexOf('nextCursor')))?.[1];
+    const fields = (asked ?? '').split(/[\s,]+/).filter(Boolean);
+    const unknown = fields.find((f) => !ISSUE_FIELDS.includes(f));
+    if (unknown)
+      return send(res, 200, {
+        errors: [
+          {
+            message: `Cannot query field "${unknown}" on type "AiIssuesIssue".`,
+            extensions: { classification: 'ValidationError' },
           },
-        },
-      },
+        ],
+      });
+    const render = (i: (typeof found)[number]) => {
+      const all: Record<string, unknown> = {
+        issueId: i.id,
+        title: [i.title],
+        priority: i.priority,
+        state: i.state,
+        activatedAt: i.activatedAt,
+        createdAt: i.activatedAt,
+        updatedAt: i.activatedAt,
+        accountIds: [i.accountId],
+        entityGuids: i.entityGuid ? [i.entityGuid] : [],
+      };
+      return Object.fromEntries(fields.map((f) => [f, all[f] ?? null]));
+    };
+    send(res, 200, {
+      data: { actor: { account: { aiIssues: { issues: { nextCursor: null, issues: found.map(render) } } } } },
     });
   }
 
