@@ -1,12 +1,23 @@
 import { z } from 'zod';
 import type { AlertFacts, AlertPolicy, FiringAlert } from '../domain/health';
 import { DEFAULT_SOURCE_TIMEOUT_MS, joinUrl, readJson, type HttpSourceOptions } from './status';
+import { HealthHttp, secretFrom } from './health-http';
+import { datadogSource } from './sources/datadog';
+import { newRelicSource } from './sources/new-relic';
+import { prometheusSource } from './sources/prometheus';
 
 export interface AlertSourceOptions extends HttpSourceOptions {
   /** Librato credentials come from the worker's environment, never from the (non-secret) policy. */
   libratoEmail?: string;
   libratoToken?: string;
+  /** Where the keys the policies name are read; the worker's environment by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Cache, limits and metrics shared by the health sources; one of its own otherwise. */
+  http?: HealthHttp;
 }
+
+/** Where Grafana serves its own alerts through the Alertmanager API (Grafana-managed alerting). */
+export const GRAFANA_ALERTMANAGER_PATH = '/api/alertmanager/grafana';
 
 export const LIBRATO_CREDENTIALS_MISSING = "LIBRATO_EMAIL/LIBRATO_TOKEN not set in the worker's environment";
 
@@ -14,7 +25,7 @@ const libratoStatus = z.object({
   firing: z.array(z.object({ id: z.union([z.number(), z.string()]), triggered_at: z.number().nullish() })),
 });
 
-const alertmanagerAlerts = z.array(
+const alertmanagerAlertList = z.array(
   z.object({
     labels: z.record(z.string(), z.string()),
     fingerprint: z.string(),
@@ -26,10 +37,16 @@ const alertmanagerAlerts = z.array(
 /** Alertmanager's matcher syntax: the value is quoted, so quotes and backslashes in it are escaped. */
 const matcherText = (name: string, value: string) => `${name}="${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
-/** Alert sources (Librato, Prometheus Alertmanager) read over HTTP. */
+/** Alert sources read over HTTP: Librato, Alertmanager, Grafana, Prometheus, Datadog, New Relic. */
 export function alertActivities(options: AlertSourceOptions = {}) {
   const fetcher = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
+  const env = options.env ?? process.env;
+  // Without the worker's shared reader, every ask is sent: nothing to share a pass with.
+  const http = options.http ?? new HealthHttp({ fetch: fetcher, timeoutMs, cacheMs: 0 });
+  const prometheus = prometheusSource(http, env);
+  const datadog = datadogSource(http, env);
+  const newRelic = newRelicSource(http, env);
 
   async function librato({ url, alertIds }: NonNullable<AlertPolicy['librato']>): Promise<AlertFacts> {
     const { libratoEmail: email, libratoToken: token } = options;
@@ -54,11 +71,29 @@ export function alertActivities(options: AlertSourceOptions = {}) {
     return { source: 'librato', firing };
   }
 
-  async function alertmanager({ url, matchers }: NonNullable<AlertPolicy['alertmanager']>): Promise<AlertFacts> {
+  /** Active, unsilenced, uninhibited alerts matching every matcher: Alertmanager's API v2, or Grafana's copy of it. */
+  async function alertmanagerAlerts(
+    source: 'alertmanager' | 'grafana',
+    base: string,
+    matchers: Record<string, string>,
+    tokenEnv: string | undefined,
+    onUnreachable: 'hold' | 'pass' | undefined,
+  ): Promise<AlertFacts> {
+    const empty = { source, firing: [], ...(onUnreachable === 'pass' ? { onUnreachable } : {}) };
+    const token = tokenEnv ? secretFrom(env, tokenEnv) : undefined;
+    if (token && !token.ok) return { ...empty, error: token.error };
     const query = new URLSearchParams({ active: 'true', silenced: 'false', inhibited: 'false' });
     for (const [name, value] of Object.entries(matchers)) query.append('filter', matcherText(name, value));
-    const read = await readJson(fetcher, joinUrl(url, `/api/v2/alerts?${query}`), alertmanagerAlerts, { timeoutMs });
-    if (!read.ok) return { source: 'alertmanager', firing: [], error: read.error };
+    const read = await http.json(
+      {
+        source,
+        url: joinUrl(base, `/api/v2/alerts?${query}`),
+        ...(token?.ok ? { headers: { authorization: `Bearer ${token.value}` }, secrets: [token.value] } : {}),
+        explain: (body) => (typeof body === 'object' && body && 'message' in body ? String(body.message) : undefined),
+      },
+      alertmanagerAlertList,
+    );
+    if (!read.ok) return { ...empty, error: read.error, ...(read.unreachable ? { unreachable: true } : {}) };
     // Filtered again here: a proxy or an old Alertmanager that ignores `filter` must not widen the gate.
     const matches = (labels: Record<string, string>) =>
       Object.entries(matchers).every(([name, value]) => labels[name] === value);
@@ -69,14 +104,23 @@ export function alertActivities(options: AlertSourceOptions = {}) {
         name: labels.alertname ?? fingerprint,
         ...(startsAt ? { since: startsAt } : {}),
       }));
-    return { source: 'alertmanager', firing };
+    return { ...empty, firing };
   }
+
+  const alertmanager = ({ url, matchers, tokenEnv, onUnreachable }: NonNullable<AlertPolicy['alertmanager']>) =>
+    alertmanagerAlerts('alertmanager', url, matchers, tokenEnv, onUnreachable);
+  const grafana = ({ url, matchers, tokenEnv, onUnreachable }: NonNullable<AlertPolicy['grafana']>) =>
+    alertmanagerAlerts('grafana', joinUrl(url, GRAFANA_ALERTMANAGER_PATH), matchers, tokenEnv, onUnreachable);
 
   /** One facts entry per configured source, Librato first; an unreadable source is a fact with `error`. */
   async function alertFacts(policy: AlertPolicy): Promise<AlertFacts[]> {
     return Promise.all([
       ...(policy.librato ? [librato(policy.librato)] : []),
       ...(policy.alertmanager ? [alertmanager(policy.alertmanager)] : []),
+      ...(policy.grafana ? [grafana(policy.grafana)] : []),
+      ...(policy.prometheus ? [prometheus(policy.prometheus)] : []),
+      ...(policy.datadog ? [datadog(policy.datadog)] : []),
+      ...(policy.newRelic ? [newRelic(policy.newRelic)] : []),
     ]);
   }
 

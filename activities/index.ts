@@ -2,6 +2,7 @@ import type Heroku from 'heroku-client';
 import type { Octokit } from 'octokit';
 import type { Client } from '@temporalio/client';
 import { alertActivities } from './alerts';
+import { HealthHttp, type SourceObserver } from './health-http';
 import { controlActivities } from './control';
 import { notifyActivities, type NotifyTargets } from './notify';
 import { statusActivities } from './status';
@@ -26,6 +27,10 @@ export interface ActivityClients {
   librato?: { email?: string; token?: string };
   /** Where notices go; secrets, from the worker's environment. */
   notify?: NotifyTargets;
+  /** Where the health sources' keys are read (the variables their policies name); the worker's environment by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Counts every call to a health source (worker/metrics.ts). */
+  observeHealth?: SourceObserver;
 }
 
 /** Every activity conveyor registers, over injected clients (real ones, pointed wherever). */
@@ -40,6 +45,8 @@ export function createActivities(clients: ActivityClients, options: HerokuActivi
     ...options,
     post: clients.herokuPost ?? options.post,
   });
+  // One cache and one set of rate limits for every health source this worker asks.
+  const health = new HealthHttp({ ...(clients.observeHealth ? { observe: clients.observeHealth } : {}) });
   return {
     observePipeline,
     promote,
@@ -47,8 +54,13 @@ export function createActivities(clients: ActivityClients, options: HerokuActivi
     awaitRelease,
     ...githubActivities(clients.github),
     ...controlActivities(clients.temporal),
-    ...statusActivities(),
-    ...alertActivities({ libratoEmail: clients.librato?.email, libratoToken: clients.librato?.token }),
+    ...statusActivities({ http: health, ...(clients.env ? { env: clients.env } : {}) }),
+    ...alertActivities({
+      libratoEmail: clients.librato?.email,
+      libratoToken: clients.librato?.token,
+      http: health,
+      ...(clients.env ? { env: clients.env } : {}),
+    }),
     ...urlActivities(),
     ...notifyActivities(clients.notify ?? {}),
     ...platformActivities(clients.heroku),

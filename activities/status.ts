@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { fetchFailure } from './fetch-failure';
+import { joinUrl } from './join-url';
+import { HealthHttp } from './health-http';
+import { pagerdutySource } from './sources/pagerduty';
 import { reachesImpact, type IncidentFacts, type IncidentPolicy, type OpenIncident } from '../domain/health';
 
 export interface HttpSourceOptions {
@@ -10,13 +14,7 @@ export interface HttpSourceOptions {
 
 export const DEFAULT_SOURCE_TIMEOUT_MS = 5_000;
 
-/** What went wrong with a request, in words: timeouts and refused connections are the usual ones. */
-export function fetchFailure(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return `timed out after ${timeoutMs}ms`;
-  // undici hides the socket's reason behind "fetch failed".
-  return e.cause?.message ?? e.cause?.code ?? e.message ?? String(error);
-}
+export { fetchFailure } from './fetch-failure';
 
 export type Read<T> =
   { ok: true; value: T } | { ok: false; error: string; /** The HTTP status, when one came. */ status?: number };
@@ -58,8 +56,7 @@ export async function readJson<S extends z.ZodType>(
   return { ok: false, error: `GET ${url} answered an unexpected document (${where}${issue.message})` };
 }
 
-/** "https://status.x.com/" and "https://status.x.com" name the same base. */
-export const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, '')}${path}`;
+export { joinUrl } from './join-url';
 
 const herokuCurrentStatus = z.object({
   status: z.array(z.object({ system: z.string(), status: z.string() })),
@@ -80,10 +77,14 @@ const statuspageUnresolved = z.object({
 
 const sameName = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
 
-/** Incident sources (Heroku's status site, an Atlassian Statuspage) read over HTTP. */
-export function statusActivities(options: HttpSourceOptions = {}) {
+/** Incident sources (Heroku's status site, an Atlassian Statuspage, PagerDuty) read over HTTP. */
+export function statusActivities(options: HttpSourceOptions & { env?: NodeJS.ProcessEnv; http?: HealthHttp } = {}) {
   const fetcher = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
+  const pagerduty = pagerdutySource(
+    options.http ?? new HealthHttp({ fetch: fetcher, timeoutMs, cacheMs: 0 }),
+    options.env ?? process.env,
+  );
 
   async function herokuStatus({ url, systems }: NonNullable<IncidentPolicy['herokuStatus']>): Promise<IncidentFacts> {
     const read = await readJson(fetcher, joinUrl(url, '/api/v4/current-status'), herokuCurrentStatus, { timeoutMs });
@@ -132,6 +133,7 @@ export function statusActivities(options: HttpSourceOptions = {}) {
     return Promise.all([
       ...(policy.herokuStatus ? [herokuStatus(policy.herokuStatus)] : []),
       ...(policy.statuspage ? [statuspage(policy.statuspage)] : []),
+      ...(policy.pagerduty ? [pagerduty(policy.pagerduty)] : []),
     ]);
   }
 

@@ -214,6 +214,20 @@ export const serviceSpec = z
           message: `"${stage}" is the first stage: nothing is promoted into it`,
         });
     }
+    const incident: Record<string, unknown> = isRecord(service.incident) ? service.incident : {};
+    const pagerduty: Record<string, unknown> = isRecord(incident.pagerduty) ? incident.pagerduty : {};
+    names(pagerduty.stages).forEach((stage, i) => {
+      if (stages.includes(stage) && stage !== stages[0]) return;
+      const near = closest(stage, stages);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['incident', 'pagerduty', 'stages', i],
+        message:
+          stage === stages[0]
+            ? `"${stage}" is the first stage: nothing is promoted into it`
+            : `"${stage}" is not one of this service's stages${near ? ` (did you mean "${near}"?)` : ''}`,
+      });
+    });
   }, ALWAYS)
   .meta({ description: 'One Heroku pipeline and its GitHub repository: one workflow conveyor/<name>.' });
 

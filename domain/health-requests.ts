@@ -1,5 +1,5 @@
 import type { WebhookBody, WebhookPolicy, ZeroDowntimeMode } from './checks';
-import type { AlertPolicy, IncidentPolicy, UrlPolicy } from './health';
+import { concernsStage, type AlertPolicy, type IncidentPolicy, type UrlPolicy } from './health';
 import type { Candidate } from './gates';
 import { stageOf } from './plan';
 import type { Observation } from './observation';
@@ -18,6 +18,14 @@ export interface HealthRequest {
 
 const configured = (policy: object | undefined) => !!policy && Object.keys(policy).length > 0;
 
+/** The incident policy asked for promotions into `stage`: undefined when none of its sources concerns it. */
+function incidentFor(policy: IncidentPolicy | undefined, stage: string): IncidentPolicy | undefined {
+  if (!configured(policy)) return undefined;
+  const { pagerduty, ...others } = policy!;
+  // The whole policy is asked (one read serves every stage); the gate keeps PagerDuty to its stages.
+  return configured(others) || (pagerduty && concernsStage(pagerduty, stage)) ? policy : undefined;
+}
+
 /**
  * The health facts the candidates' target stages need, one request per stage that has checks. The
  * policy defaults live here: zero-downtime readiness blocks by default on a stage coupled as
@@ -33,7 +41,8 @@ export function healthRequests(
   for (const { pair, source } of candidates) {
     const { alerts, urls, zeroDowntime, webhook } = stagePolicy(service, pair.to);
     const request: HealthRequest = { stage: pair.to };
-    if (configured(service.incident)) request.incident = service.incident;
+    const incident = incidentFor(service.incident, pair.to);
+    if (incident) request.incident = incident;
     if (configured(alerts)) request.alerts = alerts;
     if (urls?.urls.length) request.urls = urls;
     const coupledAsProduction = (observation && stageOf(observation, pair.to)?.coupling) === 'production';

@@ -1,4 +1,4 @@
-import type { AlertPolicy, IncidentPolicy, UrlPolicy } from './health';
+import { promQueryFor, type AlertPolicy, type IncidentPolicy, type UrlPolicy } from './health';
 import type { WindowPolicy } from './window';
 import type { ApprovalPolicy } from './approval';
 import type { WebhookPolicy, ZeroDowntimeMode } from './checks';
@@ -72,9 +72,13 @@ export const workflowIdFor = (service: string): string => `conveyor/${service}`;
 /** The singleton workflow holding the company-wide freeze. */
 export const CONTROL_WORKFLOW_ID = 'conveyor/control';
 
-/** The checks for promotions into `stage`: its own, else those for every stage ('*'). */
+/** The checks for promotions into `stage`: its own, else those for every stage ('*'); ${stage} in PromQL is the stage. */
 export function stagePolicy(service: Service, stage: string): StagePolicy {
   const all = service.checks?.['*'] ?? {};
   const own = service.checks?.[stage] ?? {};
-  return { ...all, ...own };
+  const policy = { ...all, ...own };
+  const prometheus = policy.alerts?.prometheus;
+  if (!prometheus?.queries.some((q) => q.query.includes('${stage}'))) return policy;
+  const queries = prometheus.queries.map((q) => ({ ...q, query: promQueryFor(q.query, stage) }));
+  return { ...policy, alerts: { ...policy.alerts, prometheus: { ...prometheus, queries } } };
 }

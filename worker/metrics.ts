@@ -89,6 +89,12 @@ export class ConveyorMetrics {
     labelNames: ['api'] as const,
     registers: [this.registry],
   });
+  readonly healthSourceCalls = new Counter({
+    name: 'conveyor_health_source_calls_total',
+    help: 'Asks of health sources (datadog, pagerduty, prometheus...), by source and result: the HTTP status, error (no answer), cached (answered from this pass), rate-limited (not sent)',
+    labelNames: ['source', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly blocked = new Gauge({
     name: 'conveyor_pipeline_blocked_seconds',
     help: 'How long a pipeline has been blocked (bad token, unknown app...); 0 when it is not',
@@ -140,6 +146,11 @@ export class ConveyorMetrics {
       if (rateLimitRemaining != null && rateLimitRemaining !== '' && Number.isFinite(remaining))
         this.rateLimitRemaining.set({ api }, remaining);
     };
+  }
+
+  /** Records one ask of a health source. */
+  healthSource(): (source: string, result: number | string) => void {
+    return (source, result) => this.healthSourceCalls.inc({ source, result: String(result) });
   }
 
   private rememberMerges(service: string, observation: Observation): void {

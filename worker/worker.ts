@@ -79,6 +79,7 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
       temporal,
       librato: settings.librato,
       notify: settings.notify,
+      ...(metrics ? { observeHealth: metrics.healthSource() } : {}),
     },
     {
       pollIntervalMs: options.pollIntervalMs ?? budgets.pollIntervalMs,
