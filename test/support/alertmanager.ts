@@ -1,16 +1,14 @@
 // A real Prometheus Alertmanager for tests: Debian's package, run as our own process on a free
 // loopback port with clustering off, never the package's service on the default ports.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../temporal/free-port';
+import { debianPackage, tail } from './debian-package';
 
 export const ALERTMANAGER_BINARY = '/usr/bin/prometheus-alertmanager';
 const PACKAGE = 'prometheus-alertmanager';
-/** Debian's hook that tells invoke-rc.d whether a package may start its service; 101 = no. */
-const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 
 export interface Alertmanager {
   url: string;
@@ -22,69 +20,8 @@ export interface Alertmanager {
   stop(): Promise<void>;
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { timeout: timeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({
-          code,
-          output: `${stdout}${stderr}${error && typeof error.code !== 'number' ? `\n${error.message}` : ''}`,
-        });
-      },
-    );
-  });
-}
-
-/** Another install in progress (CI's setup, a parallel test) holds dpkg's lock: wait for it rather than fail. */
-const APT_WAIT = ['-o', 'DPkg::Lock::Timeout=120'];
-
-const tail = (text: string, lines = 15) => text.trim().split('\n').slice(-lines).join('\n');
-
-async function aptInstall(): Promise<{ code: number; output: string }> {
-  return run('apt-get', [...APT_WAIT, 'install', '-y', '--no-install-recommends', PACKAGE], 300_000);
-}
-
-/** Installs the package when its binary is missing, with its service kept from starting. */
-async function installOnce(): Promise<void> {
-  if (existsSync(ALERTMANAGER_BINARY)) return;
-  const hint = `install it by hand: apt-get update && apt-get install -y --no-install-recommends ${PACKAGE}`;
-  if (process.getuid?.() !== 0)
-    throw new Error(`${ALERTMANAGER_BINARY} is missing and only root can install it; ${hint}`);
-  // Only when no policy exists already: the machine's own policy is left as it is.
-  const ownPolicy = !existsSync(POLICY_RC_D);
-  if (ownPolicy)
-    await writeFile(POLICY_RC_D, '#!/bin/sh\n# conveyor tests: keep packages from starting services\nexit 101\n', {
-      mode: 0o755,
-    });
-  try {
-    let result = await aptInstall();
-    if (result.code !== 0) {
-      // Usually stale or missing package lists.
-      const update = await run('apt-get', [...APT_WAIT, 'update'], 300_000);
-      if (update.code !== 0)
-        throw new Error(`apt-get update failed (exit ${update.code}); ${hint}\n${tail(update.output)}`);
-      result = await aptInstall();
-    }
-    if (result.code !== 0 || !existsSync(ALERTMANAGER_BINARY))
-      throw new Error(`could not install ${PACKAGE} (apt-get exit ${result.code}); ${hint}\n${tail(result.output)}`);
-  } finally {
-    if (ownPolicy) await unlink(POLICY_RC_D).catch(() => undefined);
-  }
-}
-
-let installing: Promise<void> | undefined;
-/** One install per process, however many tests ask at once; a failure is retried by the next ask. */
-export function ensureAlertmanager(): Promise<void> {
-  installing ??= installOnce().catch((error: unknown) => {
-    installing = undefined;
-    throw error;
-  });
-  return installing;
-}
+/** One install per process, however many tests ask at once. */
+export const ensureAlertmanager = debianPackage({ name: PACKAGE, binary: ALERTMANAGER_BINARY });
 
 // Alerts go nowhere: the tests read them back through the API.
 const CONFIG = `route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n`;

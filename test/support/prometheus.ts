@@ -1,18 +1,16 @@
 // A real Prometheus for tests: Debian's package, run as our own process on a free loopback port
 // (never the package's service), scraping a tiny exporter the test controls every second.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../temporal/free-port';
+import { debianPackage, tail } from './debian-package';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 const PACKAGE = 'prometheus';
-const POLICY_RC_D = '/usr/sbin/policy-rc.d';
-const APT_WAIT = ['-o', 'DPkg::Lock::Timeout=120'];
 
 export interface Prometheus {
   url: string;
@@ -25,55 +23,8 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { timeout: timeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${stdout}${stderr}` }),
-    );
-  });
-}
-
-const tail = (text: string, lines = 15) => text.trim().split('\n').slice(-lines).join('\n');
-
-/** Installs the package when its binary is missing, with its service kept from starting. */
-async function installOnce(): Promise<void> {
-  if (existsSync(PROMETHEUS_BINARY)) return;
-  const hint = `install it by hand: apt-get update && apt-get install -y --no-install-recommends ${PACKAGE}`;
-  if (process.getuid?.() !== 0)
-    throw new Error(`${PROMETHEUS_BINARY} is missing and only root can install it; ${hint}`);
-  const ownPolicy = !existsSync(POLICY_RC_D);
-  if (ownPolicy)
-    await writeFile(POLICY_RC_D, '#!/bin/sh\n# conveyor tests: keep packages from starting services\nexit 101\n', {
-      mode: 0o755,
-    });
-  const install = () => run('apt-get', [...APT_WAIT, 'install', '-y', '--no-install-recommends', PACKAGE], 300_000);
-  try {
-    let result = await install();
-    if (result.code !== 0) {
-      const update = await run('apt-get', [...APT_WAIT, 'update'], 300_000);
-      if (update.code !== 0)
-        throw new Error(`apt-get update failed (exit ${update.code}); ${hint}\n${tail(update.output)}`);
-      result = await install();
-    }
-    if (result.code !== 0 || !existsSync(PROMETHEUS_BINARY))
-      throw new Error(`could not install ${PACKAGE} (apt-get exit ${result.code}); ${hint}\n${tail(result.output)}`);
-  } finally {
-    if (ownPolicy) await unlink(POLICY_RC_D).catch(() => undefined);
-  }
-}
-
-let installing: Promise<void> | undefined;
-export function ensurePrometheus(): Promise<void> {
-  installing ??= installOnce().catch((error: unknown) => {
-    installing = undefined;
-    throw error;
-  });
-  return installing;
-}
+/** One install per process, however many tests ask at once. */
+export const ensurePrometheus = debianPackage({ name: PACKAGE, binary: PROMETHEUS_BINARY });
 
 const seriesKey = (name: string, labels: Record<string, string>) =>
   `${name}{${Object.keys(labels)
