@@ -61,7 +61,7 @@ export interface PipelineStatus {
   /** Who resumed the pipeline last (while it is not paused). */
   resumedBy?: string;
   /** Releases that failed in a stage and that an operator allowed to be tried there again. */
-  retries?: { stage: string; slugId: string; by: string; reason: string }[];
+  retries?: { stage: string; artifactId: string; by: string; reason: string }[];
   observedAt: string | null;
   nextCheckAt: string | null;
   /**

@@ -30,7 +30,7 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
         sourceApp: record.from,
         sourceAppId: launch.appIds.get(record.from)!,
         sourceReleaseId: go.candidate.source.id,
-        slugId: record.slugId,
+        artifactId: record.artifactId,
         targetApp: record.to,
         targetAppId: launch.appIds.get(record.to)!,
         targetReleaseId: launch.latestIds.get(record.to) ?? null,
@@ -44,18 +44,18 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
     if (!problem) return state.book.finished(record.to, outcome, Date.now());
     let rolledBack: { version?: number; error?: string } | null = null;
     if (state.service.onFailure !== 'pause' && record.previous) {
-      rolledBack = record.previous.slugId
+      rolledBack = record.previous.artifactId
         ? await rollback
             .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [
               {
                 app: record.to,
                 releaseId: record.previous.releaseId,
-                slugId: record.previous.slugId,
+                artifactId: record.previous.artifactId,
                 version: record.previous.version,
               },
             ])
             .catch((error) => ({ error: explain(error).reason }))
-        : { error: `v${record.previous.version} has no slug to roll back to` };
+        : { error: `v${record.previous.version} has no slug or image to roll back to` };
     }
     state.verificationFailed(record.to, problem, rolledBack, Date.now());
   } catch (error) {

@@ -218,7 +218,8 @@ interface SeenRelease {
   version: number;
   status: string;
   commit: string | null;
-  slugId: string | null;
+  /** The slug or (Fir) OCI image it runs. */
+  buildId: string | null;
   description: string;
   updatedAt: string;
   after: number;
@@ -288,7 +289,7 @@ class Recorder {
             version: release.version,
             status: release.status,
             commit: release.commit,
-            slugId: release.slugId,
+            buildId: release.slugId ?? release.ociImageId,
             description: release.description,
             updatedAt: release.updatedAt,
             after: this.last,
@@ -296,7 +297,7 @@ class Recorder {
           };
           this.releases.set(release.id, seen);
           this.byApp.set(app, [...(this.byApp.get(app) ?? []), seen]);
-          if (release.slugId) this.slugCommits.set(release.slugId, release.commit);
+          if (seen.buildId) this.slugCommits.set(seen.buildId, release.commit);
         }
         seen.status = release.status;
         seen.updatedAt = release.updatedAt;
@@ -1565,7 +1566,7 @@ class Run {
       if (posted < since + GRACE_MS) continue; // it landed as the promotion was posted: a race with the operator
       let over: string | undefined;
       if (newest.commit === null)
-        over = `v${newest.version}, whose commit is unknown (${newest.slugId ? 'a hand-built slug' : 'no slug'})`;
+        over = `v${newest.version}, whose commit is unknown (${newest.buildId ? 'a hand-built slug or image' : 'no slug'})`;
       else if (s.off.get(newest.commit) === 'hotfix') over = `hotfix ${short(newest.commit)} (v${newest.version})`;
       else if (
         promotion.commit &&
@@ -1610,10 +1611,10 @@ class Run {
       .filter((r) => r.status !== 'failed')
       .sort((a, b) => a.version - b.version);
     let index = releases.findIndex((r) => r.id === releaseId);
-    if (index < 0 || releases[index].status !== 'succeeded' || !releases[index].slugId) return undefined;
+    if (index < 0 || releases[index].status !== 'succeeded' || !releases[index].buildId) return undefined;
     while (
       index > 0 &&
-      releases[index - 1].slugId === releases[index].slugId &&
+      releases[index - 1].buildId === releases[index].buildId &&
       releases[index - 1].status === 'succeeded'
     )
       index--;
@@ -1635,8 +1636,8 @@ class Run {
           );
         }
         // Exactly once: the same slug into the same target twice, the second not by hand.
-        const slugA = this.recorder.releases.get(a.promotion.sourceRelease.id)?.slugId;
-        const slugB = this.recorder.releases.get(b.promotion.sourceRelease.id)?.slugId;
+        const slugA = this.recorder.releases.get(a.promotion.sourceRelease.id)?.buildId;
+        const slugB = this.recorder.releases.get(b.promotion.sourceRelease.id)?.buildId;
         const retried = this.updates.some(
           (u) =>
             u.kind === 'retry' &&
@@ -1694,7 +1695,7 @@ class Run {
     }
     const previous = record.previous;
     if (!previous) return;
-    const commit = previous.slugId ? this.recorder.slugCommits.get(previous.slugId) : null;
+    const commit = previous.artifactId ? this.recorder.slugCommits.get(previous.artifactId) : null;
     if (commit === undefined) return;
     if (commit === null) {
       this.violate(

@@ -1,4 +1,5 @@
 import type { Approval, WaitingApproval } from '../../domain/approval';
+import { artifactId } from '../../domain/artifact';
 import type { CommitAnswers } from '../../domain/commits';
 import type { Go } from '../../domain/decision';
 import type { Freeze } from '../../domain/freeze';
@@ -59,7 +60,7 @@ export type Rollback = { version?: number; error?: string };
 export interface CarriedBook {
   failed: Record<string, FailedPromotion[]>;
   history: PromotionRecord[];
-  /** Per target stage, the slug whose failure there an operator asked to retry. */
+  /** Per target stage, the artifact (slug or image id) whose failure there an operator asked to retry. */
   retry?: Record<string, string>;
   retriedBy?: Record<string, { by: string; reason: string }>;
 }
@@ -91,7 +92,7 @@ export class PromotionBook {
     return this.failures;
   }
 
-  /** Per target stage, the slug an operator allowed to be tried again. */
+  /** Per target stage, the artifact an operator allowed to be tried again. */
   get retries(): Readonly<Record<string, string>> {
     return this.retry;
   }
@@ -139,7 +140,7 @@ export class PromotionBook {
       to: candidate.pair.to,
       commit: candidate.source.commit,
       sourceVersion: candidate.source.version,
-      slugId: candidate.source.slugId!,
+      artifactId: artifactId(candidate.source)!,
       startedAt: iso(now),
       outcome: 'in-flight',
       phase: 'decided',
@@ -149,7 +150,7 @@ export class PromotionBook {
             previous: {
               releaseId: candidate.target.id,
               version: candidate.target.version,
-              slugId: candidate.target.slugId,
+              artifactId: artifactId(candidate.target),
             },
           }
         : {}),
@@ -201,7 +202,7 @@ export class PromotionBook {
     if (outcome.status === 'failed') {
       // Heroku said the release failed in this stage: it is not tried there again (until `retry`).
       const failure = {
-        slugId: record.slugId,
+        artifactId: record.artifactId,
         commit: record.commit,
         error: outcome.error ?? 'promotion failed',
         at: record.finishedAt!,
@@ -249,19 +250,19 @@ export class PromotionBook {
     return record;
   }
 
-  /** Whether `to` holds a failed release an operator could retry, and which slug. */
+  /** Whether `to` holds a failed release an operator could retry, and which artifact. */
   retryable(to: string, observation: Observation | null): string | null {
-    const recorded = this.failures[to]?.[0]?.slugId;
+    const recorded = this.failures[to]?.[0]?.artifactId;
     if (recorded) return recorded;
     const fact = observation && stageOf(observation, to);
-    return fact?.latest?.status === 'failed' ? fact.latest.slugId : null;
+    return fact?.latest?.status === 'failed' ? artifactId(fact.latest) : null;
   }
 
   /** An operator's retry of the release that failed in `to` (audited: who, why, in status and notices). */
   retryFailed(to: string, by: string, reason: string, observation: Observation | null): string {
     const slug = this.retryable(to, observation);
     if (!slug) return `nothing failed in ${to}`;
-    this.failures[to] = (this.failures[to] ?? []).filter((f) => f.slugId !== slug);
+    this.failures[to] = (this.failures[to] ?? []).filter((f) => f.artifactId !== slug);
     this.retry[to] = slug;
     this.retriedBy[to] = { by, reason };
     return `the release that failed in ${to} may be promoted again (retry by ${by})`;
@@ -271,14 +272,14 @@ export class PromotionBook {
   view(): {
     inFlight: PromotionRecord[];
     history: PromotionRecord[];
-    retries: { stage: string; slugId: string; by: string; reason: string }[];
+    retries: { stage: string; artifactId: string; by: string; reason: string }[];
   } {
     return {
       inFlight: [...this.inFlight.values()],
       history: this.history,
-      retries: Object.entries(this.retry).map(([stage, slugId]) => ({
+      retries: Object.entries(this.retry).map(([stage, id]) => ({
         stage,
-        slugId,
+        artifactId: id,
         ...(this.retriedBy[stage] ?? { by: 'unknown', reason: '' }),
       })),
     };
