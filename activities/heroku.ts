@@ -340,23 +340,20 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       if ('outcome' in posted) return posted.outcome;
       if ('adopt' in posted) return settleRelease(request.targetApp, posted.adopt, null);
       context.heartbeat({ postedAt: new Date().toISOString() });
-      const promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
-        body: {
-          pipeline: { id: request.pipelineId },
-          source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
-          targets: [{ app: { id: request.targetAppId } }],
-        },
-      }).catch((error: unknown) => {
-        // Refused (4xx, e.g. a pipeline recreated since it was observed): Heroku did not act.
-        if (error instanceof ApplicationFailure && error.type === 'HerokuRejected')
-          throw ApplicationFailure.create({
-            message: error.message,
-            type: NOT_POSTED,
-            nonRetryable: true,
-            cause: error,
-          });
+      let promotion: { id: string };
+      try {
+        promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
+          body: {
+            pipeline: { id: request.pipelineId },
+            source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
+            targets: [{ app: { id: request.targetAppId } }],
+          },
+        });
+      } catch (error) {
+        // Refused (4xx: forbidden, a pipeline recreated, a source release expired): Heroku did not act.
+        if (error instanceof ApplicationFailure && error.type === 'HerokuRejected') return refused(error.message);
         throw error;
-      });
+      }
       promotionId = promotion.id;
       context.heartbeat({ promotionId });
     }
@@ -381,6 +378,22 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       if (mine.status === 'succeeded' && mine.release)
         return settleRelease(request.targetApp, mine.release.id, promotionId);
       await pause();
+    }
+
+    /** A refused POST, told as it is: expired when the source release's artifact is gone (Heroku does not publish the refusal). */
+    async function refused(error: string): Promise<PromotionOutcome> {
+      const source = await call<HerokuRelease>(
+        'GET',
+        `/apps/${encodeURIComponent(request.sourceApp)}/releases/${request.sourceReleaseId}`,
+      ).catch(() => undefined);
+      const base = { status: 'refused' as const, promotionId: null, targetVersion: null };
+      if (source?.status !== 'expired') return { ...base, error };
+      const what = artifactKind(readArtifact(source));
+      return {
+        ...base,
+        expired: true,
+        error: `v${source.version} expired on ${request.sourceApp}: Heroku deleted its ${what}`,
+      };
     }
 
     /**

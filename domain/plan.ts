@@ -8,6 +8,7 @@ export type { FailedPromotion } from './promotion';
 import type { Candidate } from './gates';
 import type { Observation, ReleaseFact, StageFact } from './observation';
 import { shortSha } from './observation';
+import { expiredReason, isExpired, refusalHolds, refusalReason, type Refusal } from './refusal';
 import { rejects, type Rejection } from './rejection';
 import { pairsOf, type Pair, type Service } from './service';
 
@@ -35,6 +36,10 @@ export interface PlanMemory {
    * two builds was then a candidate (held by forward). Absent: it is in sync.
    */
   slugOnly?: boolean;
+  /** Source releases a promotion of which Heroku refused as expired: never chosen again. */
+  expired?: readonly string[];
+  /** Per target stage, the refusal its pair backs off from, judged at `now`. */
+  refusals?: { now: number; byStage: Readonly<Record<string, Refusal>> };
 }
 
 export type PairPlan =
@@ -82,12 +87,20 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(newest.commit)}` };
   }
   // Older releases of the source running the target's commit bring nothing the target lacks.
-  const runs = memory.soak ? untilCode(soakRuns(from, target), memory.slugOnly ? null : target) : [];
+  // A release whose artifact Heroku destroyed cannot be promoted: the newest unexpired one moves instead.
+  const expired = (release: ReleaseFact) => isExpired(release, memory.expired);
+  const runs = memory.soak
+    ? untilCode(soakRuns(from, target), memory.slugOnly ? null : target).filter((run) => !expired(run.release))
+    : [];
   const chosen = memory.soak ? chooseSoaked(runs, service.minAgeMs, memory.soak.now, memory.soak.commits) : null;
   const source = chosen?.release ?? newest;
+  if (expired(source)) return { pair, kind: 'held', reason: expiredReason(source, pair.from) };
   if (to.latest?.status === 'pending' && sameBuild(to.latest, source)) {
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(source.commit)}` };
   }
+  const refusal = memory.refusals?.byStage[pair.to];
+  if (memory.refusals && refusalHolds(refusal, memory.refusals.now))
+    return { pair, kind: 'held', reason: refusalReason(refusal) };
   const rejection = memory.rejected?.find((r) => rejects(r, source.commit));
   if (rejection)
     return {

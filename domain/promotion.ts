@@ -96,11 +96,14 @@ export interface PromotionOutcome {
    *   failed in that stage).
    * - superseded: the target changed after the decision, so nothing was posted.
    * - withdrawn: the decision no longer stood when the POST was about to go out; nothing was posted.
+   * - refused: Heroku answered the POST with a 4xx and did not act; the release did not fail.
    */
-  status: 'succeeded' | 'failed' | 'superseded' | 'withdrawn';
+  status: 'succeeded' | 'failed' | 'superseded' | 'withdrawn' | 'refused';
   promotionId: string | null;
   targetVersion: number | null;
   error?: string;
+  /** Refused because the source release expired (Heroku destroyed its slug or image). */
+  expired?: boolean;
 }
 
 /** Where a decided promotion stands: still cancellable, or past its POST. */

@@ -116,6 +116,10 @@ export class PipelineState {
       rejected: this.holds.rejected,
       waitForPendingTargets,
       retry: this.book.retries,
+      ...(this.book.expired.length ? { expired: this.book.expired } : {}),
+      ...(Object.keys(this.book.refusals).length
+        ? { refusals: { now: now ?? Date.now(), byStage: this.book.refusals } }
+        : {}),
       ...(now === undefined ? {} : { soak: { now, commits: this.commits.answers } }),
       ...(slugOnly ? { slugOnly } : {}),
     });

@@ -38,7 +38,8 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
       },
     ]);
     const { bakeMs } = stagePolicy(state.service, record.to);
-    if (outcome.status !== 'succeeded' || !bakeMs) return state.book.finished(record.to, outcome, Date.now());
+    if (outcome.status !== 'succeeded' || !bakeMs)
+      return state.book.finished(record.to, outcome, Date.now(), state.service.tickMs);
     state.promotionVerifying(record.to, outcome);
     const problem = await verify(state.service, record.to, bakeMs);
     if (!problem) return state.book.finished(record.to, outcome, Date.now());

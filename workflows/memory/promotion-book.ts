@@ -16,6 +16,7 @@ import type {
   PromotionOutcome,
   PromotionRecord,
 } from '../../domain/promotion';
+import { nextRefusal, type Refusal } from '../../domain/refusal';
 import { rejects, type Rejection } from '../../domain/rejection';
 import type { Service } from '../../domain/service';
 import { iso } from '../../domain/duration';
@@ -25,6 +26,7 @@ export const DECISION_TTL_MS = 2 * 60_000;
 
 const HISTORY_LIMIT = 20;
 const FAILED_PER_STAGE_LIMIT = 20;
+const EXPIRED_LIMIT = 100;
 
 /** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
 interface Decision {
@@ -63,6 +65,10 @@ export interface CarriedBook {
   /** Per target stage, the artifact (slug or image id) whose failure there an operator asked to retry. */
   retry?: Record<string, string>;
   retriedBy?: Record<string, { by: string; reason: string }>;
+  /** Per target stage, the refusal of Heroku its pair backs off from. */
+  refusals?: Record<string, Refusal>;
+  /** Source releases whose promotion Heroku refused because they expired. */
+  expired?: string[];
 }
 
 /**
@@ -76,8 +82,12 @@ export class PromotionBook {
   private failures: Record<string, FailedPromotion[]>;
   private retry: Record<string, string>;
   private retriedBy: Record<string, { by: string; reason: string }>;
+  private refused: Record<string, Refusal>;
+  private expiredIds: string[];
 
   constructor(carried?: Partial<CarriedBook>) {
+    this.refused = carried?.refusals ?? {};
+    this.expiredIds = carried?.expired ?? [];
     this.history = carried?.history ?? [];
     this.failures = carried?.failed ?? {};
     this.retry = carried?.retry ?? {};
@@ -95,6 +105,16 @@ export class PromotionBook {
   /** Per target stage, the artifact an operator allowed to be tried again. */
   get retries(): Readonly<Record<string, string>> {
     return this.retry;
+  }
+
+  /** Per target stage, the refusal its pair backs off from. */
+  get refusals(): Readonly<Record<string, Refusal>> {
+    return this.refused;
+  }
+
+  /** Source releases Heroku refused to promote because they expired. */
+  get expired(): readonly string[] {
+    return this.expiredIds;
   }
 
   isPromoting(stage: string): boolean {
@@ -181,15 +201,34 @@ export class PromotionBook {
     return { stands: true, ...earlier };
   }
 
-  /** The promotion into `to` ended with Heroku's verdict (or was superseded, or withdrawn before its POST). */
-  finished(to: string, outcome: PromotionOutcome, now: number): void {
+  /**
+   * The promotion into `to` ended with Heroku's verdict (or was superseded, or withdrawn before its
+   * POST, or its POST refused: then the pair backs off for a while, `tickMs` doubling).
+   */
+  finished(to: string, outcome: PromotionOutcome, now: number, tickMs = 60_000): void {
+    const sourceReleaseId = this.decisions.get(to)?.go.candidate.source.id ?? '';
     const started = this.settle(to);
     if (!started) return;
+    if (outcome.status === 'refused') {
+      // Heroku did not act: not a failure of the release, and never posted again at once.
+      this.remember({ ...started, finishedAt: iso(now), outcome: 'not-posted', error: outcome.error });
+      if (outcome.expired) this.expiredIds = [sourceReleaseId, ...this.expiredIds].slice(0, EXPIRED_LIMIT);
+      else
+        this.refused[to] = nextRefusal(
+          this.refused[to],
+          { stage: to, sourceReleaseId, sourceVersion: started.sourceVersion, error: outcome.error ?? 'refused' },
+          now,
+          tickMs,
+        );
+      return;
+    }
     if (outcome.status === 'superseded' || outcome.status === 'withdrawn') {
       // Not a failure of the release: nothing was posted; the next pass decides again.
       this.remember({ ...started, finishedAt: iso(now), outcome: outcome.status, error: outcome.error });
       return;
     }
+    // Heroku acted on the POST: whatever it refused before is gone.
+    delete this.refused[to];
     const record: PromotionRecord = {
       ...started,
       finishedAt: iso(now),
@@ -286,7 +325,14 @@ export class PromotionBook {
   }
 
   carry(): CarriedBook {
-    return { failed: this.failures, history: this.history, retry: this.retry, retriedBy: this.retriedBy };
+    return {
+      failed: this.failures,
+      history: this.history,
+      retry: this.retry,
+      retriedBy: this.retriedBy,
+      ...(Object.keys(this.refused).length ? { refusals: this.refused } : {}),
+      ...(this.expiredIds.length ? { expired: this.expiredIds } : {}),
+    };
   }
 
   private settle(to: string): PromotionRecord | undefined {
