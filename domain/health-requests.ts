@@ -11,7 +11,8 @@ export interface HealthRequest {
   incident?: IncidentPolicy;
   alerts?: AlertPolicy;
   urls?: UrlPolicy;
-  zeroDowntime?: { app: string; mode: ZeroDowntimeMode };
+  /** `generation`: the pipeline's, once observed (what the platform offers differs per generation). */
+  zeroDowntime?: { app: string; mode: ZeroDowntimeMode; generation?: string };
   ci?: { repo: string; commit: string };
   webhook?: { policy: WebhookPolicy; body: WebhookBody };
 }
@@ -39,7 +40,9 @@ export function healthRequests(
     if (urls?.urls.length) request.urls = urls;
     const coupledAsProduction = (observation && stageOf(observation, pair.to)?.coupling) === 'production';
     const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
-    if (platformChecks && mode !== 'off') request.zeroDowntime = { app: pair.to, mode };
+    const generation = observation?.generation;
+    if (platformChecks && mode !== 'off')
+      request.zeroDowntime = { app: pair.to, mode, ...(generation ? { generation } : {}) };
     if (platformChecks && service.ci !== false && source.commit)
       request.ci = { repo: service.repo, commit: source.commit };
     if (platformChecks && webhook)
