@@ -82,6 +82,8 @@ export interface ChaosOptions {
   steps: number;
   /** Services, each with its own pipeline (default 3). */
   services?: number;
+  /** How many of the services (the last ones) run on Heroku's Fir generation, OCI images instead of slugs (default 1). */
+  firServices?: number;
   /** Stages per service (default 4). */
   stages?: number;
   /** The services' minimum age and tick (defaults 1s and 1s). */
@@ -327,6 +329,8 @@ class Recorder {
 
 interface ChaosService {
   index: number;
+  /** On Heroku's Fir generation: releases run OCI images. */
+  fir: boolean;
   /** The service's own configuration (what `restore` sends back). */
   service: Service;
   /** Commits on main, in merge order: the initial one and every merge. */
@@ -449,7 +453,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (let index = 0; index < count; index++) {
       // prepare names four stages itself; other counts get names of their own.
       const prefix = uniqueName(`chaos${index}`);
+      const fir = index >= count - Math.min(count, options.firServices ?? 1);
       const service = await stack.prepare(`chaos${index}`, {
+        ...(fir ? { generation: 'fir' as const } : {}),
         minAge: options.minAge ?? '1s',
         tick: options.tick ?? '1s',
         incident: { herokuStatus: { url: health.herokuStatusUrl, systems: [] } },
@@ -459,6 +465,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       services.push({
         index,
         service,
+        fir,
         main: new Map([[initial, 0]]),
         off: new Map(),
         configs: [{ at: 0, service, why: 'initial' }],
@@ -688,9 +695,11 @@ class Run {
       case 'slow-promote':
         return this.slowPromote(s!, action.id, action.hold, action.holdMs);
       case 'unknown-target': {
+        // A Fir app runs images only: its hand-made release is an image pushed without a commit.
+        const artifact = s!.fir ? 'image' : action.artifact;
         await scenario.handDeploy(s!.service.pipeline, s!.service.stages[action.stage], {
-          artifact: action.artifact,
-          description: `chaos hand-made ${action.artifact}`,
+          artifact,
+          description: `chaos hand-made ${artifact}`,
         });
         return;
       }
@@ -1337,7 +1346,7 @@ class Run {
       actions: this.actions,
       planHash: this.plan.digest('hex').slice(0, 16),
       elapsedMs: Date.now() - started,
-      services: this.services.map((s) => s.service.name),
+      services: this.services.map((s) => (s.fir ? `${s.service.name} (fir)` : s.service.name)),
       faults: {
         injected: Object.values(this.injected).reduce((a, b) => a + (b ?? 0), 0),
         injectedByKind: this.injected,
