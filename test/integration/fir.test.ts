@@ -2,7 +2,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
+import { herokuActivities } from '../../activities/heroku';
 import { pausePipeline, resumePipeline } from '../../client/pipelines';
+import { herokuClient } from '../../worker/clients';
 import type { PromotionRequest } from '../../domain/promotion';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
@@ -202,5 +204,29 @@ describe('Fir pipelines', () => {
     const newest = stack.sandbox.scenario.releases(service.stages[1]).at(-1)!;
     assert.deepEqual([newest.ociImageId, newest.commit], [before.ociImageId, before.commit]);
     assert.match(newest.description, /^Rollback to v1$/);
+  });
+
+  test('a rollback to an expired release fails at once, saying so, and is never retried', async () => {
+    const service = await stack.prepare('fir-gone', { stages: names('fir-gone').slice(0, 2), generation: 'fir' });
+    const [first] = stack.sandbox.scenario.releases(service.stages[1]);
+    await stack.sandbox.scenario.handDeploy(service.pipeline, service.stages[1], { artifact: 'image' });
+    await eventually(
+      async () => stack.sandbox.scenario.releases(service.stages[1]).at(-1)?.status === 'succeeded',
+      10_000,
+      'the newer release running',
+    );
+    stack.sandbox.scenario.expireRelease(service.stages[1], first.version);
+    const heroku = herokuActivities(herokuClient(stack.sandbox.herokuUrl, stack.sandbox.token));
+    await assert.rejects(
+      heroku.rollback({ app: service.stages[1], releaseId: first.id, artifactId: first.ociImageId }),
+      (error: { type?: string; nonRetryable?: boolean; message: string }) => {
+        assert.deepEqual([error.type, error.nonRetryable], ['ReleaseExpired', true]);
+        assert.equal(
+          error.message,
+          `v1 expired on ${service.stages[1]}: Heroku deleted its image, so it cannot be rolled back to`,
+        );
+        return true;
+      },
+    );
   });
 });
