@@ -1,5 +1,6 @@
 import type Heroku from 'heroku-client';
 import { Context, ApplicationFailure } from '@temporalio/activity';
+import { artifactKind, commitOfBuild, readArtifact, type Artifact } from '../domain/artifact';
 import type { Observation, ReleaseFact, ReleaseStatus, StageFact } from '../domain/observation';
 import {
   NOT_POSTED,
@@ -22,6 +23,8 @@ interface HerokuRelease {
   status: ReleaseStatus;
   current: boolean;
   slug: { id: string } | null;
+  /** The slug (Cedar) or OCI image (Fir) it runs; read with readArtifact. */
+  artifacts?: { type: string; id: string }[];
   app: { id: string; name: string };
   description?: string;
   created_at: string;
@@ -113,10 +116,12 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     }
   }
   const ambiguousPostWaitMs = options.ambiguousPostWaitMs ?? AMBIGUOUS_POST_WAIT_MS;
-  // An app's recent releases, read again only when its newest release changes.
+  // An app's recent releases, read again only when its newest release changes, or its status does
+  // (read while the newest was pending, the list would leave it out for good once it succeeded).
   const recentReleases = new Map<string, { newestId: string; releases: HerokuRelease[] }>();
-  const slugCommits = new Lru<string, string | null>(5_000);
-  const pipelineIds = new Map<string, string>();
+  // A slug's or an image's commit never changes: asked once per artifact.
+  const buildCommits = new Lru<string, string | null>(5_000);
+  const pipelines = new Map<string, { id: string; generation?: string }>();
   // Couplings rarely change: asked again after a while, not on every observation.
   const couplingCache = new Map<string, { at: number; couplings: HerokuCoupling[] }>();
   const COUPLINGS_TTL_MS = 5 * 60_000;
@@ -150,37 +155,50 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     }
   }
 
-  async function pipelineId(pipeline: string, fresh = false): Promise<string> {
-    const known = pipelineIds.get(pipeline);
+  /** The pipeline's id and generation, read once (again when `fresh`: a pipeline recreated under its name). */
+  async function pipelineInfo(pipeline: string, fresh = false): Promise<{ id: string; generation?: string }> {
+    const known = pipelines.get(pipeline);
     if (known && !fresh) return known;
-    const { id } = await call<{ id: string }>('GET', `/pipelines/${encodeURIComponent(pipeline)}`);
-    pipelineIds.set(pipeline, id);
-    return id;
+    const { id, generation } = await call<{ id: string; generation?: { name?: string } | null }>(
+      'GET',
+      `/pipelines/${encodeURIComponent(pipeline)}`,
+    );
+    const info = { id, ...(typeof generation?.name === 'string' ? { generation: generation.name } : {}) };
+    pipelines.set(pipeline, info);
+    return info;
   }
 
-  async function commitOf(app: string, slugId: string | null): Promise<string | null> {
-    if (!slugId) return null;
-    const known = slugCommits.get(slugId);
+  const pipelineId = async (pipeline: string, fresh = false): Promise<string> =>
+    (await pipelineInfo(pipeline, fresh)).id;
+
+  /** The commit a slug or OCI image was built from (`GET .../oci-images/{id}` answers an array). */
+  async function commitOf(app: string, artifact: Artifact | null): Promise<string | null> {
+    if (!artifact) return null;
+    const known = buildCommits.get(artifact.id);
     if (known !== undefined) return known;
-    const slug = await call<{ commit: string | null }>('GET', `/apps/${encodeURIComponent(app)}/slugs/${slugId}`);
-    slugCommits.set(slugId, slug.commit);
-    return slug.commit;
+    const kind = artifact.type === 'slug' ? 'slugs' : 'oci-images';
+    const answer = await call<unknown>('GET', `/apps/${encodeURIComponent(app)}/${kind}/${artifact.id}`);
+    const commit = commitOfBuild(artifact.type, answer);
+    buildCommits.set(artifact.id, commit);
+    return commit;
   }
 
   async function releaseFact(app: string, release: HerokuRelease): Promise<ReleaseFact> {
+    const artifact = readArtifact(release);
     return {
       id: release.id,
       version: release.version,
       status: release.status,
-      slugId: release.slug?.id ?? null,
-      commit: await commitOf(app, release.slug?.id ?? null),
+      artifact,
+      commit: await commitOf(app, artifact),
       createdAt: release.created_at,
       // Heroku moves updated_at when the release phase ends: that is when the release started running.
       ...(release.status === 'succeeded' ? { startedAt: release.updated_at ?? release.created_at } : {}),
     };
   }
 
-  async function recentOf(app: string, newestId: string): Promise<HerokuRelease[]> {
+  async function recentOf(app: string, newest: { id: string; status: string }): Promise<HerokuRelease[]> {
+    const newestId = `${newest.id}:${newest.status}`;
     const known = recentReleases.get(app);
     if (known?.newestId === newestId) return known.releases;
     const releases = await call<HerokuRelease[]>('GET', `/apps/${encodeURIComponent(app)}/releases`, {
@@ -195,7 +213,7 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     const current = fact.current;
     if (!current || !fact.latest || Date.now() - Date.parse(current.startedAt ?? current.createdAt) >= soakMs)
       return fact;
-    const releases = (await recentOf(fact.app, fact.latest.id)).filter((r) => r.status === 'succeeded');
+    const releases = (await recentOf(fact.app, fact.latest)).filter((r) => r.status === 'succeeded');
     return { ...fact, recent: await Promise.all(releases.map((r) => releaseFact(fact.app, r))) };
   }
 
@@ -204,14 +222,15 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     const latestFact = await releaseFact(app, latest);
     if (latest.status === 'succeeded') return { app, appId, latest: latestFact, current: latestFact };
     // The newest release is pending or failed: the app still runs an older one.
-    const recent = await recentOf(app, latest.id);
+    const recent = await recentOf(app, latest);
     const running = recent.find((r) => r.current) ?? recent.find((r) => r.status === 'succeeded');
     return { app, appId, latest: latestFact, current: running ? await releaseFact(app, running) : null };
   }
 
   /** One observation of the whole pipeline: GET latest-releases, plus slug look-ups not cached yet. */
   async function observePipeline(input: { pipeline: string; stages: string[]; soakMs?: number }): Promise<Observation> {
-    let id = await pipelineId(input.pipeline);
+    let info = await pipelineInfo(input.pipeline);
+    let id = info.id;
     let latest: HerokuRelease[];
     try {
       latest = await call<HerokuRelease[]>('GET', `/pipelines/${id}/latest-releases`);
@@ -219,9 +238,9 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       // A pipeline deleted and created again under its name has a new id: look it up once more.
       if (!(error instanceof ApplicationFailure) || error.nonRetryable !== true || !/ 404 /.test(error.message))
         throw error;
-      const again = await pipelineId(input.pipeline, true);
-      if (again === id) throw error;
-      id = again;
+      info = await pipelineInfo(input.pipeline, true);
+      if (info.id === id) throw error;
+      id = info.id;
       latest = await call<HerokuRelease[]>('GET', `/pipelines/${id}/latest-releases`);
     }
     const byApp = new Map(latest.map((r) => [r.app.name, r]));
@@ -251,7 +270,12 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
         return coupling ? { ...fact, coupling } : fact;
       }),
     );
-    return { pipelineId: id, observedAt: new Date().toISOString(), stages };
+    return {
+      pipelineId: id,
+      ...(info.generation ? { generation: info.generation } : {}),
+      observedAt: new Date().toISOString(),
+      stages,
+    };
   }
 
   /** The stages of `pipeline` that are not coupled to it (for `conveyor apply`). */
@@ -318,23 +342,20 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       if ('outcome' in posted) return posted.outcome;
       if ('adopt' in posted) return settleRelease(request.targetApp, posted.adopt, null);
       context.heartbeat({ postedAt: new Date().toISOString() });
-      const promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
-        body: {
-          pipeline: { id: request.pipelineId },
-          source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
-          targets: [{ app: { id: request.targetAppId } }],
-        },
-      }).catch((error: unknown) => {
-        // Refused (4xx, e.g. a pipeline recreated since it was observed): Heroku did not act.
-        if (error instanceof ApplicationFailure && error.type === 'HerokuRejected')
-          throw ApplicationFailure.create({
-            message: error.message,
-            type: NOT_POSTED,
-            nonRetryable: true,
-            cause: error,
-          });
+      let promotion: { id: string };
+      try {
+        promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
+          body: {
+            pipeline: { id: request.pipelineId },
+            source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
+            targets: [{ app: { id: request.targetAppId } }],
+          },
+        });
+      } catch (error) {
+        // Refused (4xx: forbidden, a pipeline recreated, a source release expired): Heroku did not act.
+        if (error instanceof ApplicationFailure && error.type === 'HerokuRejected') return refused(error.message);
         throw error;
-      });
+      }
       promotionId = promotion.id;
       context.heartbeat({ promotionId });
     }
@@ -361,6 +382,22 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
       await pause();
     }
 
+    /** A refused POST, told as it is: expired when the source release's artifact is gone (Heroku does not publish the refusal). */
+    async function refused(error: string): Promise<PromotionOutcome> {
+      const source = await call<HerokuRelease>(
+        'GET',
+        `/apps/${encodeURIComponent(request.sourceApp)}/releases/${request.sourceReleaseId}`,
+      ).catch(() => undefined);
+      const base = { status: 'refused' as const, promotionId: null, targetVersion: null };
+      if (source?.status !== 'expired') return { ...base, error };
+      const what = artifactKind(readArtifact(source));
+      return {
+        ...base,
+        expired: true,
+        error: `v${source.version} expired on ${request.sourceApp}: Heroku deleted its ${what}`,
+      };
+    }
+
     /**
      * Everything before the POST: adopt an earlier attempt's effect, notice a changed target, confirm.
      * When an earlier attempt may have posted (its heartbeat said so, or the workflow recorded its
@@ -373,10 +410,11 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     ): Promise<{ outcome: PromotionOutcome } | { adopt: string } | { post: true }> {
       const newestOfTarget = async (): Promise<HerokuRelease | undefined> =>
         (await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) }))[0];
-      // The target's newest release carries the slug: an earlier attempt's effect (or an identical
+      // The target's newest release carries the slug or image: an earlier attempt's effect (or an identical
       // promotion). A failed one counts when it appeared after the decision: that POST acted, and failed.
       const ours = (release: HerokuRelease | undefined): release is HerokuRelease =>
-        release?.slug?.id === request.slugId &&
+        !!release &&
+        readArtifact(release)?.id === request.artifactId &&
         (release.status !== 'failed' ||
           (request.targetReleaseId !== undefined && release.id !== request.targetReleaseId));
       const moved = (release: HerokuRelease | undefined): boolean =>
@@ -438,13 +476,14 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
   }
 
   /**
-   * Puts a release's slug back on an app (Heroku's rollback). Idempotent: when the app's newest
-   * release already runs that slug, the earlier attempt's rollback is answered instead.
+   * Puts a release's slug or image back on an app (Heroku's rollback). Idempotent: when the app's
+   * newest release already runs that artifact, the earlier attempt's rollback is answered instead.
+   * A refusal is final (never retried); when the release expired, the failure says so.
    */
   async function rollback(request: {
     app: string;
     releaseId: string;
-    slugId: string | null;
+    artifactId: string | null;
     version?: number;
   }): Promise<{ version: number }> {
     const app = encodeURIComponent(request.app);
@@ -452,14 +491,25 @@ export function herokuActivities(heroku: Heroku, options: HerokuActivityOptions 
     const done =
       newest &&
       newest.status !== 'failed' &&
-      (request.slugId
-        ? newest.slug?.id === request.slugId
+      (request.artifactId
+        ? readArtifact(newest)?.id === request.artifactId
         : request.version !== undefined && newest.description === `Rollback to v${request.version}`);
     if (done) return { version: newest.version };
-    const created = await call<HerokuRelease>('POST', `/apps/${app}/releases`, {
-      body: { release: request.releaseId },
-    });
-    return { version: created.version };
+    try {
+      const created = await call<HerokuRelease>('POST', `/apps/${app}/releases`, {
+        body: { release: request.releaseId },
+      });
+      return { version: created.version };
+    } catch (error) {
+      if (!(error instanceof ApplicationFailure) || error.type !== 'HerokuRejected') throw error;
+      const to = await call<HerokuRelease>('GET', `/apps/${app}/releases/${request.releaseId}`).catch(() => null);
+      if (to?.status === 'expired')
+        throw ApplicationFailure.nonRetryable(
+          `v${to.version} expired on ${request.app}: Heroku deleted its ${artifactKind(readArtifact(to))}, so it cannot be rolled back to`,
+          'ReleaseExpired',
+        );
+      throw error;
+    }
   }
 
   return { observePipeline, promote, rollback, awaitRelease, uncoupledStages };

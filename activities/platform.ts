@@ -16,8 +16,39 @@ const missing = (error: unknown): string | undefined => {
 
 class AppUnreadable extends Error {}
 
+/** Heroku's 3.sdk variant: the generation answer with `unsupported_features`. */
+const SDK_ACCEPT = 'application/vnd.heroku+json; version=3.sdk';
+
 /** Heroku adapter for the platform checks: how a stage's web process is run. */
 export function platformActivities(heroku: Heroku) {
+  // What a generation lacks does not change: asked once per generation, kept.
+  const unsupported = new Map<string, readonly string[]>();
+
+  /** The features Heroku says `generation` does not support (GET /generations/{name}, 3.sdk variant). */
+  async function unsupportedFeatures(generation: string): Promise<readonly string[]> {
+    const known = unsupported.get(generation);
+    if (known) return known;
+    const path = `/generations/${encodeURIComponent(generation)}`;
+    let answer: { unsupported_features?: unknown };
+    try {
+      answer = jsonAnswer(
+        'Heroku',
+        `GET ${path}`,
+        (await heroku.request({ method: 'GET', path, headers: { Accept: SDK_ACCEPT } })) as typeof answer,
+      );
+    } catch (error) {
+      classify('Heroku', `GET ${path}`, error);
+    }
+    const features = answer.unsupported_features;
+    if (!Array.isArray(features) || !features.every((f) => typeof f === 'string'))
+      throw ApplicationFailure.retryable(
+        `Heroku answered GET ${path} without unsupported_features (the 3.sdk variant)`,
+        'HerokuUnavailable',
+      );
+    unsupported.set(generation, features);
+    return features;
+  }
+
   async function get<T>(path: string): Promise<T> {
     try {
       // Never heroku-client's `timeout`: it re-sends the request after rejecting (see NOTES).
@@ -43,8 +74,24 @@ export function platformActivities(heroku: Heroku) {
    * The web dyno count and preboot of `app`. An app Heroku does not know is a fact with `error`
    * (the gate fails closed); other failures are thrown, classified, as every Heroku call is.
    */
-  async function zeroDowntimeFacts(app: string): Promise<ZeroDowntimeFacts> {
+  async function zeroDowntimeFacts(app: string, generation?: string): Promise<ZeroDowntimeFacts> {
     const name = encodeURIComponent(app);
+    // Cedar's Common Runtime has preboot; another generation is asked what it lacks.
+    if (generation && generation !== 'cedar' && (await unsupportedFeatures(generation)).includes('preboot')) {
+      try {
+        const web = await webDynos(name);
+        if (typeof web !== 'number')
+          throw ApplicationFailure.retryable(
+            `Heroku answered the formation of ${app} without quantity`,
+            'HerokuUnavailable',
+          );
+        return { app, webDynos: web, preboot: null, noPreboot: generation };
+      } catch (error) {
+        if (error instanceof AppUnreadable)
+          return { app, webDynos: null, preboot: null, noPreboot: generation, error: `Heroku: ${error.message}` };
+        classify('Heroku', `GET /apps/${name}/formation/web`, error);
+      }
+    }
     try {
       const [web, preboot] = await Promise.all([
         webDynos(name),

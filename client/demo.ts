@@ -18,8 +18,11 @@ import { startDemoDashboard } from '../dashboard/demo';
 
 const MERGE_EVERY_MS = 30_000;
 
+/** The demo's pipelines on Heroku's Fir generation (OCI images); the others are on Cedar (slugs). */
+const FIR_PIPELINES = new Set(['search']);
+
 /**
- * `npm start`: a Temporal dev server with its Web UI, the sandbox with three example services,
+ * `npm start`: a Temporal dev server with its Web UI, the sandbox with four example services (one on Fir),
  * a worker, the demo config applied, and a merge every ~30 s. Ctrl-C stops what it started.
  */
 export async function runDemo(): Promise<void> {
@@ -38,6 +41,8 @@ export async function runDemo(): Promise<void> {
       repo: service.repo,
       stages: service.stages,
       branch: service.branch,
+      // The generation is Heroku's, not the config's: conveyor reads it from the pipeline.
+      generation: FIR_PIPELINES.has(service.pipeline) ? 'fir' : 'cedar',
     });
 
   const worker = await createWorker({

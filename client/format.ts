@@ -95,7 +95,10 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
   const where = status.currentStage
     ? `newest ${shortSha(status.currentStage.commit)} has reached ${status.currentStage.stage}`
     : 'not observed yet';
-  lines.push(`${paint('bold', status.service)}  (pipeline ${status.pipeline}, branch ${status.branch}): ${where}`);
+  const generation = status.generation ? `, generation ${status.generation}` : '';
+  lines.push(
+    `${paint('bold', status.service)}  (pipeline ${status.pipeline}, branch ${status.branch}${generation}): ${where}`,
+  );
   if (status.paused)
     lines.push(
       paint('red', `PAUSED by ${status.paused.by} ${when(status.paused.since, now)}: ${status.paused.reason}`),
@@ -149,9 +152,15 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
 
 export function formatList(pipelines: PipelineSummary[]): string {
   if (!pipelines.length) return 'no running pipelines (conveyor apply -f FILE starts them)';
+  // The generation column appears once a pipeline's memo tells it (cedar or fir).
+  if (!pipelines.some((p) => p.generation))
+    return table([
+      ['SERVICE', 'STAGE', 'PAUSED', 'WORKFLOW ID'],
+      ...pipelines.map((p) => [p.service, p.stage ?? '-', p.paused ? 'yes' : 'no', p.workflowId]),
+    ]);
   return table([
-    ['SERVICE', 'STAGE', 'PAUSED', 'WORKFLOW ID'],
-    ...pipelines.map((p) => [p.service, p.stage ?? '-', p.paused ? 'yes' : 'no', p.workflowId]),
+    ['SERVICE', 'GENERATION', 'STAGE', 'PAUSED', 'WORKFLOW ID'],
+    ...pipelines.map((p) => [p.service, p.generation ?? '-', p.stage ?? '-', p.paused ? 'yes' : 'no', p.workflowId]),
   ]);
 }
 

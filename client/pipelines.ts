@@ -246,6 +246,8 @@ export interface PipelineSummary {
   paused: boolean;
   stage: string | null;
   startTime: string;
+  /** Heroku's platform generation, from the fleet memo (absent until the pipeline was observed). */
+  generation?: string;
 }
 
 /** The running pipeline workflows, from visibility (search attributes), no query needed. */
@@ -255,7 +257,9 @@ export async function listPipelines(client: Client): Promise<PipelineSummary[]> 
     query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running'`,
   })) {
     const attributes = info.typedSearchAttributes;
+    const generation = (info.memo?.fleet as { generation?: unknown } | undefined)?.generation;
     result.push({
+      ...(typeof generation === 'string' ? { generation } : {}),
       service: attributes.get(ConveyorService) ?? info.workflowId.replace(/^conveyor\//, ''),
       workflowId: info.workflowId,
       paused: attributes.get(ConveyorPaused) ?? false,

@@ -185,7 +185,11 @@ export function fleetRow(row: FleetRow, width: number, links: Links, now: number
         html`<td class="cell" colspan="${Math.max(1, width)}">newest change at <strong>${row.stage ?? 'unknown'}</strong> <span class="why">(this workflow keeps no fleet summary yet)</span></td>`,
       ];
   return html`<tr id="row-${row.service}" data-service="${row.service}" data-facets="${rowFacets(row).join(' ')}">
-<th scope="row" class="svc"><a href="/services/${encodeURIComponent(row.service)}">${row.service}</a><div class="marks">${rowMarks(fleet, row.paused)}</div></th>
+<th scope="row" class="svc"><a href="/services/${encodeURIComponent(row.service)}">${row.service}</a><div class="marks">${rowMarks(fleet, row.paused)}${
+    fleet?.generation && fleet.generation !== 'cedar'
+      ? html`<span class="mark generation" title="Heroku generation">${fleet.generation}</span>`
+      : ''
+  }</div></th>
 ${cells}
 </tr>`;
 }
@@ -540,7 +544,7 @@ export function servicePage(
     frame,
     html`<div data-live="/events/services/${encodeURIComponent(status.service)}?since=${version}">
 <p class="crumb"><a href="/">← Fleet</a></p>
-<div class="titlebar"><h1>${status.service}</h1><p class="meta">pipeline ${status.pipeline} · branch ${status.branch}${repo ? html` · <a href="${links.githubWeb}/${repo}">${repo}</a>` : ''}${
+<div class="titlebar"><h1>${status.service}</h1><p class="meta">pipeline ${status.pipeline} · branch ${status.branch}${status.generation ? html` · generation ${status.generation}` : ''}${repo ? html` · <a href="${links.githubWeb}/${repo}">${repo}</a>` : ''}${
       ui ? html` · <a href="${ui}">workflow in the Temporal Web UI</a>` : ''
     }</p></div>
 ${actionsPanel(status, frame)}

@@ -9,7 +9,13 @@ export interface ZeroDowntimeFacts {
   app: string;
   /** 0 when the app has no web process type; null when it could not be read. */
   webDynos: number | null;
+  /** Null when unknown, or when the generation has no preboot (then `noPreboot` says which). */
   preboot: boolean | null;
+  /**
+   * The app's generation lacks preboot (Heroku's `unsupported_features` of it, e.g. Fir, whose
+   * Private Spaces replace dynos in a rolling way): only the web dynos count.
+   */
+  noPreboot?: string;
   /** The app could not be read; the gate then fails closed (in block mode). */
   error?: string;
 }

@@ -43,6 +43,8 @@ export interface FleetSummary {
   /** GitHub owner/name, when the caller knows it (the status does not carry it). */
   repo?: string;
   branch: string;
+  /** Heroku's platform generation (`cedar`, `fir`), once observed. */
+  generation?: string;
   stages: FleetCell[];
   paused: { by: string; reason: string; since: string } | null;
   /** A company-wide freeze holds this service (false for services that ignore freezes). */
@@ -175,6 +177,7 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
     pipeline: status.pipeline,
     ...(repo ? { repo } : {}),
     branch: status.branch,
+    ...(status.generation ? { generation: status.generation } : {}),
     stages,
     paused: status.paused
       ? { by: status.paused.by, reason: short(status.paused.reason), since: status.paused.since }

@@ -11,7 +11,8 @@ export interface HealthRequest {
   incident?: IncidentPolicy;
   alerts?: AlertPolicy;
   urls?: UrlPolicy;
-  zeroDowntime?: { app: string; mode: ZeroDowntimeMode };
+  /** `generation`: the pipeline's, once observed (what the platform offers differs per generation). */
+  zeroDowntime?: { app: string; mode: ZeroDowntimeMode; generation?: string };
   ci?: { repo: string; commit: string };
   webhook?: { policy: WebhookPolicy; body: WebhookBody };
 }
@@ -47,7 +48,8 @@ export function healthRequests(
     if (urls?.urls.length) request.urls = urls;
     const coupledAsProduction = (observation && stageOf(observation, pair.to)?.coupling) === 'production';
     const mode = zeroDowntime ?? (coupledAsProduction ? 'block' : 'off');
-    if (mode !== 'off') request.zeroDowntime = { app: pair.to, mode };
+    const generation = observation?.generation;
+    if (mode !== 'off') request.zeroDowntime = { app: pair.to, mode, ...(generation ? { generation } : {}) };
     if (service.ci !== false && source.commit) request.ci = { repo: service.repo, commit: source.commit };
     if (webhook)
       request.webhook = {

@@ -28,8 +28,8 @@ export interface Hold {
   since: string;
   commit?: string | null;
   stage?: string;
-  /** The build that failed, for a `failed` hold. */
-  slugId?: string;
+  /** The build (slug or image id) that failed, for a `failed` hold. */
+  artifactId?: string;
   /** A block conveyor re-checks slowly (a person must act). */
   permanent?: boolean;
 }
@@ -65,7 +65,7 @@ export function holdsOf(parts: {
         since: f.at,
         stage,
         commit: f.commit,
-        slugId: f.slugId,
+        artifactId: f.artifactId,
       });
   return holds;
 }

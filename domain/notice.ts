@@ -110,9 +110,9 @@ export function noticesBetween(before: NoticeBasis, after: NoticeBasis): NoticeD
       commit: a.commit,
     });
   }
-  const allowed = new Set((before.retries ?? []).map((r) => `${r.stage}|${r.slugId}`));
+  const allowed = new Set((before.retries ?? []).map((r) => `${r.stage}|${r.artifactId}`));
   for (const r of after.retries ?? []) {
-    if (allowed.has(`${r.stage}|${r.slugId}`)) continue;
+    if (allowed.has(`${r.stage}|${r.artifactId}`)) continue;
     tell('released', `retry of the release that failed in ${r.stage} allowed by ${r.by}: ${r.reason}`, {
       stage: r.stage,
     });

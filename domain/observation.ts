@@ -1,3 +1,5 @@
+import type { Artifact } from './artifact';
+
 /** What conveyor observed of Heroku: facts only, no judgement. */
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed' | 'expired';
@@ -6,8 +8,11 @@ export interface ReleaseFact {
   id: string;
   version: number;
   status: ReleaseStatus;
-  slugId: string | null;
-  /** Git sha of the slug; null when Heroku does not know it. */
+  /** The slug or OCI image it runs (read it with artifactOf: older observations carry `slugId` only). */
+  artifact?: Artifact | null;
+  /** Observations recorded before artifacts: the slug id. */
+  slugId?: string | null;
+  /** Git sha of the artifact (a slug's commit, an image's); null when Heroku does not know it. */
   commit: string | null;
   createdAt: string;
   /**
@@ -36,6 +41,8 @@ export interface StageFact {
 
 export interface Observation {
   pipelineId: string;
+  /** The pipeline's platform generation (`cedar`, `fir`); absent in observations made before it was read. */
+  generation?: string;
   observedAt: string;
   /** In the service's stage order. */
   stages: StageFact[];

@@ -1,3 +1,4 @@
+import { artifactId, sameBuild } from './artifact';
 import type { CommitAnswers, CommitQuestion } from './commits';
 import { questionKey } from './commits';
 import { ancestryQuestions, chooseSoaked, soakRuns, type Soak } from './soak';
@@ -7,6 +8,7 @@ export type { FailedPromotion } from './promotion';
 import type { Candidate } from './gates';
 import type { Observation, ReleaseFact, StageFact } from './observation';
 import { shortSha } from './observation';
+import { expiredReason, isExpired, refusalHolds, refusalReason, type Refusal } from './refusal';
 import { rejects, type Rejection } from './rejection';
 import { pairsOf, type Pair, type Service } from './service';
 
@@ -25,8 +27,12 @@ export interface PlanMemory {
    * soaked (soak.ts), not only the one the source runs now. Absent: the running one.
    */
   soak?: { now: number; commits: CommitAnswers };
-  /** Per target stage, a slug whose failure there an operator asked to retry (`retry` update). */
+  /** Per target stage, an artifact id whose failure there an operator asked to retry (`retry` update). */
   retry?: Readonly<Record<string, string>>;
+  /** Source releases a promotion of which Heroku refused as expired: never chosen again. */
+  expired?: readonly string[];
+  /** Per target stage, the refusal its pair backs off from, judged at `now`. */
+  refusals?: { now: number; byStage: Readonly<Record<string, Refusal>> };
 }
 
 export type PairPlan =
@@ -59,9 +65,10 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
   // there may move on meanwhile (merges faster than release phases must not stop the flow).
   if (from.latest?.status === 'pending' && !memory.soak)
     return { pair, kind: 'waiting', reason: `${pair.from} is releasing ${describe(from.latest)}` };
-  if (!newest?.slugId) return { pair, kind: 'waiting', reason: `${pair.from} runs no release with a slug` };
+  if (!newest || !artifactId(newest))
+    return { pair, kind: 'waiting', reason: `${pair.from} runs no release with a slug` };
   const target = to.current;
-  if (target?.slugId === newest.slugId) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };
+  if (sameBuild(target, newest)) return { pair, kind: 'in-sync', reason: `both run ${describe(newest)}` };
   // One commit built twice (apps built one by one before they were coupled): the same code, nothing to move.
   if (target && sameCode(target, newest))
     return {
@@ -69,16 +76,22 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
       kind: 'in-sync',
       reason: `both run ${shortSha(newest.commit)} (same commit, another build: v${newest.version} and v${target.version})`,
     };
-  if (to.latest?.status === 'pending' && to.latest.slugId === newest.slugId) {
+  if (to.latest?.status === 'pending' && sameBuild(to.latest, newest)) {
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(newest.commit)}` };
   }
   // Older releases of the source running the target's commit bring nothing the target lacks.
-  const runs = memory.soak ? untilCode(soakRuns(from, target), target) : [];
+  // A release whose artifact Heroku destroyed cannot be promoted: the newest unexpired one moves instead.
+  const expired = (release: ReleaseFact) => isExpired(release, memory.expired);
+  const runs = memory.soak ? untilCode(soakRuns(from, target), target).filter((run) => !expired(run.release)) : [];
   const chosen = memory.soak ? chooseSoaked(runs, service.minAgeMs, memory.soak.now, memory.soak.commits) : null;
   const source = chosen?.release ?? newest;
-  if (to.latest?.status === 'pending' && to.latest.slugId === source.slugId) {
+  if (expired(source)) return { pair, kind: 'held', reason: expiredReason(source, pair.from) };
+  if (to.latest?.status === 'pending' && sameBuild(to.latest, source)) {
     return { pair, kind: 'promoting', reason: `${pair.to} is releasing ${shortSha(source.commit)}` };
   }
+  const refusal = memory.refusals?.byStage[pair.to];
+  if (memory.refusals && refusalHolds(refusal, memory.refusals.now))
+    return { pair, kind: 'held', reason: refusalReason(refusal) };
   const rejection = memory.rejected?.find((r) => rejects(r, source.commit));
   if (rejection)
     return {
@@ -87,18 +100,18 @@ function planPair(service: Service, pair: Pair, from: StageFact, to: StageFact, 
       reason: `${shortSha(source.commit)} rejected by ${rejection.by} at ${rejection.at}: ${rejection.reason}`,
     };
   // The target is releasing something else (a hotfix in its release phase): let it finish first.
-  if (to.latest?.status === 'pending' && to.latest.slugId !== source.slugId) {
+  if (to.latest?.status === 'pending' && !sameBuild(to.latest, source)) {
     return { pair, kind: 'waiting', reason: `${pair.to} is releasing ${describe(to.latest)}` };
   }
-  const retried = memory.retry?.[pair.to] === source.slugId;
-  const failed = retried ? undefined : memory.failed[pair.to]?.find((f) => f.slugId === source.slugId);
+  const retried = memory.retry?.[pair.to] === artifactId(source);
+  const failed = retried ? undefined : memory.failed[pair.to]?.find((f) => f.artifactId === artifactId(source));
   if (failed)
     return {
       pair,
       kind: 'held',
       reason: `${shortSha(source.commit)} failed in ${pair.to} at ${failed.at}: ${failed.error}`,
     };
-  if (!retried && to.latest?.status === 'failed' && to.latest.slugId === source.slugId) {
+  if (!retried && to.latest?.status === 'failed' && sameBuild(to.latest, source)) {
     return {
       pair,
       kind: 'held',
@@ -174,7 +187,7 @@ export function currentStage(
   let index = 0;
   facts.forEach((stage, i) => {
     const current = stage?.current;
-    if (current?.slugId && (current.slugId === newest.slugId || sameCode(current, newest))) index = i;
+    if (current && artifactId(current) && (sameBuild(current, newest) || sameCode(current, newest))) index = i;
   });
   return {
     stage: service.stages[index],

@@ -12,7 +12,8 @@ export interface PromotionRecord {
   to: string;
   commit: string | null;
   sourceVersion: number;
-  slugId: string;
+  /** The id of the slug or OCI image promoted. */
+  artifactId: string;
   startedAt: string;
   finishedAt?: string;
   /**
@@ -35,7 +36,7 @@ export interface PromotionRecord {
   decisionId?: string;
   postedAt?: string;
   /** What the target ran before, the release a rollback goes back to. */
-  previous?: { releaseId: string; version: number; slugId: string | null };
+  previous?: { releaseId: string; version: number; artifactId: string | null };
   /** Why verification failed, and the release a rollback created. */
   verification?: { problem: string; rollbackVersion?: number; rollbackError?: string };
   promotionId?: string | null;
@@ -51,7 +52,8 @@ export const isTerminal = (outcome: PromotionRecord['outcome']): boolean =>
 
 /** What a Promotion into a stage left behind when it failed: that release is not tried there again. */
 export interface FailedPromotion {
-  slugId: string;
+  /** The slug or OCI image that failed there. */
+  artifactId: string;
   commit: string | null;
   error: string;
   at: string;
@@ -77,7 +79,8 @@ export interface PromotionRequest {
   sourceApp: string;
   sourceAppId: string;
   sourceReleaseId: string;
-  slugId: string;
+  /** The slug or OCI image promoted: a target release running it is this promotion's effect. */
+  artifactId: string;
   targetApp: string;
   targetAppId: string;
   /** The target's newest release when the promotion was decided (null: none). Absent in older histories. */
@@ -93,11 +96,14 @@ export interface PromotionOutcome {
    *   failed in that stage).
    * - superseded: the target changed after the decision, so nothing was posted.
    * - withdrawn: the decision no longer stood when the POST was about to go out; nothing was posted.
+   * - refused: Heroku answered the POST with a 4xx and did not act; the release did not fail.
    */
-  status: 'succeeded' | 'failed' | 'superseded' | 'withdrawn';
+  status: 'succeeded' | 'failed' | 'superseded' | 'withdrawn' | 'refused';
   promotionId: string | null;
   targetVersion: number | null;
   error?: string;
+  /** Refused because the source release expired (Heroku destroyed its slug or image). */
+  expired?: boolean;
 }
 
 /** Where a decided promotion stands: still cancellable, or past its POST. */

@@ -1,4 +1,5 @@
 import { questionKey, type CommitAnswers, type CommitQuestion } from './commits';
+import { artifactId, sameBuild } from './artifact';
 import type { ReleaseFact, StageFact } from './observation';
 
 /**
@@ -28,27 +29,25 @@ export const startedAt = (release: ReleaseFact): string => release.startedAt ?? 
  */
 export function soakRuns(from: StageFact, target: ReleaseFact | null): Soak[] {
   const current = from.current;
-  if (!current?.slugId) return [];
-  const recent = from.recent?.filter((r) => r.status === 'succeeded' && r.slugId);
+  if (!current || !artifactId(current)) return [];
+  const recent = from.recent?.filter((r) => r.status === 'succeeded' && artifactId(r));
   const list = recent?.length && recent[0].id === current.id ? recent : [current];
   const runs: Soak[] = [];
   for (let i = 0; i < list.length; i++) {
-    if (target?.slugId && list[i].slugId === target.slugId) break;
+    if (sameBuild(list[i], target)) break;
     let oldest = i;
-    while (oldest + 1 < list.length && list[oldest + 1].slugId === list[i].slugId) oldest++;
+    while (oldest + 1 < list.length && sameBuild(list[oldest + 1], list[i])) oldest++;
     runs.push({ release: list[i], since: startedAt(list[oldest]) });
   }
   return runs;
 }
 
 const ancestryQuestion = (release: ReleaseFact, newest: ReleaseFact): CommitQuestion | null =>
-  release.commit && newest.commit && release.slugId !== newest.slugId
-    ? { base: release.commit, head: newest.commit }
-    : null;
+  release.commit && newest.commit && !sameBuild(release, newest) ? { base: release.commit, head: newest.commit } : null;
 
 /** Whether `release`'s code is still running where `newest` runs: same slug, or an ancestor of it. */
 function stillRunning(release: ReleaseFact, newest: ReleaseFact, commits: CommitAnswers): boolean | undefined {
-  if (release.slugId === newest.slugId) return true;
+  if (sameBuild(release, newest)) return true;
   const question = ancestryQuestion(release, newest);
   if (!question) return false;
   const answer = commits[questionKey(question)];

@@ -1,3 +1,4 @@
+import type { Artifact } from './artifact';
 import type { PromotionRecord } from './promotion';
 
 export type { PromotionRecord } from './promotion';
@@ -17,6 +18,8 @@ export interface StageStatus {
   status: ReleaseStatus | null;
   /** When the running release started running there (its release phase ended). */
   releasedAt: string | null;
+  /** The slug (Cedar) or OCI image (Fir) it runs. */
+  artifact?: Artifact | null;
   /** The newest release when it is not the one running (pending or failed). */
   latest?: { version: number; status: ReleaseStatus; commit: string | null };
 }
@@ -42,6 +45,8 @@ export interface PipelineStatus {
   service: string;
   pipeline: string;
   branch: string;
+  /** Heroku's platform generation of the pipeline (`cedar`, `fir`), once observed. */
+  generation?: string;
   stages: StageStatus[];
   currentStage: CurrentStage | null;
   paused: Pause | null;
@@ -61,7 +66,7 @@ export interface PipelineStatus {
   /** Who resumed the pipeline last (while it is not paused). */
   resumedBy?: string;
   /** Releases that failed in a stage and that an operator allowed to be tried there again. */
-  retries?: { stage: string; slugId: string; by: string; reason: string }[];
+  retries?: { stage: string; artifactId: string; by: string; reason: string }[];
   observedAt: string | null;
   nextCheckAt: string | null;
   /**

@@ -17,9 +17,14 @@ export interface Account {
   email: string;
 }
 
+/** Heroku's platform generations: Cedar (slugs, Common Runtime) and Fir (OCI images, Fir Private Spaces). */
+export type GenerationName = 'cedar' | 'fir';
+
 export interface PipelineRecord {
   id: string;
   name: string;
+  /** Every app coupled to the pipeline is of this generation; absent: cedar. */
+  generation?: GenerationName;
   createdAt: string;
   updatedAt: string;
 }
@@ -29,6 +34,8 @@ export interface AppRecord {
   name: string;
   /** Heroku's random web host suffix: https://<name>-<suffix>.herokuapp.com/ */
   webSuffix: string;
+  /** Absent: cedar. */
+  generation?: GenerationName;
   createdAt: string;
   updatedAt: string;
 }
@@ -52,6 +59,23 @@ export interface SlugRecord {
   size: number;
   createdAt: string;
   updatedAt: string;
+  /** When Heroku's retention destroyed it (its releases are then expired). */
+  deletedAt?: string;
+}
+
+/** An OCI image built by Cloud Native Buildpacks (Fir); releases run it instead of a slug. Immutable but for deletion. */
+export interface OciImageRecord {
+  id: string;
+  /** The app the image was built on; promotions run the same image on other apps. */
+  appId: string;
+  /** The git sha it was built from; null for an image pushed by hand. */
+  commit: string | null;
+  commitDescription: string | null;
+  /** "sha256:<hex>" */
+  digest: string;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string;
 }
 
 export interface ReleaseRecord {
@@ -62,7 +86,13 @@ export interface ReleaseRecord {
   /** The OCI image a release without a slug runs (a hand-made image release); absent for slug releases. */
   ociImageId?: string;
   description: string;
+  /**
+   * Its life cycle: pending, then succeeded or failed. Heroku's answers show `expired` instead once
+   * `expiredAt` is set, but the app still runs it if it ran it (the store keeps the life-cycle status).
+   */
   status: ReleaseStatus;
+  /** When retention destroyed its artifact: it can no longer be promoted by id or rolled back to. */
+  expiredAt?: string;
   /** The message its release phase fails with; null when the phase succeeds. Fixed when created. */
   phaseError: string | null;
   createdAt: string;
@@ -222,6 +252,8 @@ export interface SandboxState {
   apps: Record<string, AppRecord>;
   couplings: Record<string, CouplingRecord>;
   slugs: Record<string, SlugRecord>;
+  /** Absent in snapshots taken before Fir. */
+  ociImages?: Record<string, OciImageRecord>;
   releases: Record<string, ReleaseRecord>;
   promotions: Record<string, PromotionRecord>;
   promotionTargets: Record<string, PromotionTargetRecord>;
@@ -249,6 +281,7 @@ export function emptyState(): SandboxState {
     apps: {},
     couplings: {},
     slugs: {},
+    ociImages: {},
     releases: {},
     promotions: {},
     promotionTargets: {},
@@ -336,6 +369,21 @@ export class Store {
     const slug = isUuid(slugId) ? this.state.slugs[slugId.toLowerCase()] : undefined;
     if (!slug) return undefined;
     return slug.appId === appId || this.releasesOf(appId).some((r) => r.slugId === slug.id) ? slug : undefined;
+  }
+
+  /** An OCI image as seen from an app, by id or digest: the app built it, or one of its releases runs it. */
+  ociImageOf(appId: string, idOrDigest: string): OciImageRecord | undefined {
+    const images = Object.values(this.state.ociImages ?? {});
+    const image = isUuid(idOrDigest)
+      ? images.find((i) => i.id === idOrDigest.toLowerCase())
+      : images.find((i) => i.digest === idOrDigest);
+    if (!image) return undefined;
+    return image.appId === appId || this.releasesOf(appId).some((r) => r.ociImageId === image.id) ? image : undefined;
+  }
+
+  /** The app's generation (cedar unless created on Fir). */
+  generationOf(appId: string): GenerationName {
+    return this.state.apps[appId]?.generation ?? 'cedar';
   }
 
   promotion(id: string): PromotionRecord | undefined {

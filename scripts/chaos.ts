@@ -1,8 +1,8 @@
 // `npm run chaos`: a long chaos run (test/chaos/chaos.ts) on a Temporal dev server of its own
 // (in memory, headless, on a free loopback port), which it stops at the end.
-//   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--release-phase-ms 1500] [--settle-ms 60000]
+//   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--fir-services 1] [--release-phase-ms 1500] [--settle-ms 60000]
 //                            [--history-cap 400] [--weight KIND=N ...] [--json] [--plan]
-// Exit 1 when any invariant was violated. --plan prints the seed's plan and runs nothing.
+// The last --fir-services services run on Heroku's Fir generation (OCI images). Exit 1 when any invariant was violated. --plan prints the seed's plan and runs nothing.
 // --weight changes how often a kind of action is chosen (0 leaves it out), e.g. --weight storm=2 --weight fault=0.
 import { parseArgs } from 'node:util';
 import { DEFAULT_WEIGHTS, planText, runChaos, type ChaosReport, type EventKind } from '../test/chaos/chaos';
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '500' },
     seed: { type: 'string' },
     services: { type: 'string', default: '3' },
+    'fir-services': { type: 'string', default: '1' },
     'settle-ms': { type: 'string', default: '60000' },
     'release-phase-ms': { type: 'string', default: '1500' },
     'history-cap': { type: 'string', default: '400' },
@@ -35,6 +36,7 @@ const integer = (name: string, text: string, min: number): number => {
 const steps = integer('steps', values.steps, 1);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer('seed', values.seed, 0);
 const services = integer('services', values.services, 1);
+const firServices = integer('fir-services', values['fir-services'], 0);
 const settleMs = integer('settle-ms', values['settle-ms'], 0);
 // Heroku's release phases take seconds (often minutes): long enough to be seen pending.
 const releasePhaseMs = integer('release-phase-ms', values['release-phase-ms'], 0);
@@ -125,12 +127,13 @@ process.once('SIGINT', () => {
 let code = 0;
 try {
   say(
-    `chaos: seed ${seed}, ${steps} steps, ${services} services, release phase ${releasePhaseMs} ms, Temporal dev server at ${server.address}`,
+    `chaos: seed ${seed}, ${steps} steps, ${services} services (${Math.min(firServices, services)} on Fir), release phase ${releasePhaseMs} ms, Temporal dev server at ${server.address}`,
   );
   const report = await runChaos({
     seed,
     steps,
     services,
+    firServices,
     server,
     settleMs,
     releasePhaseMs,

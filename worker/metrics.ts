@@ -6,6 +6,7 @@
 //   can be seen by one worker and its end by another; every worker reads the same truth, so
 //   aggregate these gauges with max();
 // - Heroku and GitHub requests are counted where the clients are built (worker/clients.ts).
+import { artifactId } from '../domain/artifact';
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Client } from '@temporalio/client';
@@ -131,7 +132,7 @@ export class ConveyorMetrics {
     registers: [this.registry],
   });
 
-  /** Per service: slug id -> when its release landed on the first stage. */
+  /** Per service: artifact (slug or image) id -> when its release landed on the first stage. */
   private readonly mergedAt = new Map<string, Map<string, number>>();
   private readonly heldSince = new Map<string, number>();
 
@@ -159,14 +160,15 @@ export class ConveyorMetrics {
     const known = this.mergedAt.get(service) ?? new Map<string, number>();
     this.mergedAt.set(service, known);
     for (const release of [first.latest, first.current, ...(first.recent ?? [])]) {
-      if (release?.slugId && !known.has(release.slugId)) known.set(release.slugId, Date.parse(release.createdAt));
+      const id = artifactId(release);
+      if (release && id && !known.has(id)) known.set(id, Date.parse(release.createdAt));
     }
     while (known.size > 200) known.delete(known.keys().next().value!);
   }
 
   private promoted(service: string, request: PromotionRequest, outcome: PromotionOutcome): void {
     this.promotions.inc({ service, stage: request.targetApp, outcome: outcome.status });
-    const merged = this.mergedAt.get(service)?.get(request.slugId);
+    const merged = this.mergedAt.get(service)?.get(request.artifactId);
     if (outcome.status === 'succeeded' && merged !== undefined && Number.isFinite(merged)) {
       this.mergeToStage.observe({ service, stage: request.targetApp }, Math.max(0, (Date.now() - merged) / 1000));
     }

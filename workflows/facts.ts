@@ -85,7 +85,10 @@ export async function gatherHealth(requests: HealthRequest[]): Promise<Record<st
       const [alerts, urls, zeroDowntime, ci, webhook] = await Promise.all([
         request.alerts && alertFacts(request.alerts),
         request.urls && urlFacts(request.urls),
-        request.zeroDowntime && zeroDowntimeFacts(request.zeroDowntime.app),
+        request.zeroDowntime &&
+          (request.zeroDowntime.generation
+            ? zeroDowntimeFacts(request.zeroDowntime.app, request.zeroDowntime.generation)
+            : zeroDowntimeFacts(request.zeroDowntime.app)),
         request.ci && ciFacts(request.ci),
         request.webhook && webhookCheck(request.webhook),
       ]);

@@ -110,6 +110,10 @@ export class PipelineState {
       failed: this.book.failed,
       rejected: this.holds.rejected,
       retry: this.book.retries,
+      ...(this.book.expired.length ? { expired: this.book.expired } : {}),
+      ...(Object.keys(this.book.refusals).length
+        ? { refusals: { now: now ?? Date.now(), byStage: this.book.refusals } }
+        : {}),
       ...(now === undefined ? {} : { soak: { now, commits: this.commits.answers } }),
     });
   }

@@ -29,7 +29,7 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
         sourceApp: record.from,
         sourceAppId: launch.appIds.get(record.from)!,
         sourceReleaseId: go.candidate.source.id,
-        slugId: record.slugId,
+        artifactId: record.artifactId,
         targetApp: record.to,
         targetAppId: launch.appIds.get(record.to)!,
         targetReleaseId: launch.latestIds.get(record.to) ?? null,
@@ -37,24 +37,25 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
       },
     ]);
     const { bakeMs } = stagePolicy(state.service, record.to);
-    if (outcome.status !== 'succeeded' || !bakeMs) return state.book.finished(record.to, outcome, Date.now());
+    if (outcome.status !== 'succeeded' || !bakeMs)
+      return state.book.finished(record.to, outcome, Date.now(), state.service.tickMs);
     state.promotionVerifying(record.to, outcome);
     const problem = await verify(state.service, record.to, bakeMs);
     if (!problem) return state.book.finished(record.to, outcome, Date.now());
     let rolledBack: { version?: number; error?: string } | null = null;
     if (state.service.onFailure !== 'pause' && record.previous) {
-      rolledBack = record.previous.slugId
+      rolledBack = record.previous.artifactId
         ? await rollback
             .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [
               {
                 app: record.to,
                 releaseId: record.previous.releaseId,
-                slugId: record.previous.slugId,
+                artifactId: record.previous.artifactId,
                 version: record.previous.version,
               },
             ])
             .catch((error) => ({ error: explain(error).reason }))
-        : { error: `v${record.previous.version} has no slug to roll back to` };
+        : { error: `v${record.previous.version} has no slug or image to roll back to` };
     }
     state.verificationFailed(record.to, problem, rolledBack, Date.now());
   } catch (error) {

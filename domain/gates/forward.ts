@@ -1,3 +1,4 @@
+import { artifactKind, artifactOf } from '../artifact';
 import { questionKey } from '../commits';
 import { shortSha } from '../observation';
 import { hold, pass, type Verdict } from '../verdict';
@@ -5,7 +6,7 @@ import type { Candidate, GateContext } from './gate';
 
 /**
  * A promotion only moves a stage forward in history: a newer target (a hotfix) is never overwritten,
- * and neither is a target whose commit nobody can know (a tarball or hand-built slug, or no slug):
+ * and neither is a target whose commit nobody can know (a tarball slug, an image pushed without a commit):
  * it may be newer than anything upstream. A target running nothing yet may receive its first release.
  */
 export function forwardGate({ pair, source, target }: Candidate, { commits }: GateContext): Verdict {
@@ -16,7 +17,8 @@ export function forwardGate({ pair, source, target }: Candidate, { commits }: Ga
       `${pair.to} runs v${target.version} whose commit is unknown: promote by hand (--skip-gates) to overwrite it`,
     );
   }
-  if (!source.commit) return hold('forward', `v${source.version} has no commit recorded on its slug`);
+  if (!source.commit)
+    return hold('forward', `v${source.version} has no commit recorded on its ${artifactKind(artifactOf(source))}`);
   const [from, to] = [shortSha(source.commit), shortSha(target.commit)];
   switch (commits[questionKey({ base: target.commit, head: source.commit })]) {
     case 'ahead':

@@ -18,6 +18,8 @@ export const notFound = (resource: string): HttpError =>
 
 export const badRequest = (message: string): HttpError => new HttpError(herokuError(400, 'bad_request', message));
 
+export const conflict = (message: string): HttpError => new HttpError(herokuError(409, 'conflict', message));
+
 export const invalidParams = (message: string): HttpError => new HttpError(herokuError(422, 'invalid_params', message));
 
 export const UNAUTHORIZED = herokuError(401, 'unauthorized', 'Invalid credentials provided.');

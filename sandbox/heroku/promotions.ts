@@ -5,7 +5,7 @@ import type { PromotionRecord, PromotionTargetRecord, ReleaseRecord } from '../s
 
 /**
  * Pipeline promotions: accepted as pending; after `promotionDelayMs` every target gets a new release
- * running the source release's slug and the promotion is completed; each target then follows its
+ * running the source release's slug (or OCI image) and the promotion is completed; each target then follows its
  * release's phase (succeeded, or failed with the phase's error message).
  */
 
@@ -47,10 +47,14 @@ function releaseTargets(platform: Platform, promotionId: string): void {
   const { store } = platform;
   const promotion = store.state.promotions[promotionId];
   const source = store.state.releases[promotion.sourceReleaseId];
-  const commit = source.slugId ? store.state.slugs[source.slugId]?.commit : null;
+  const commit = source.slugId
+    ? store.state.slugs[source.slugId]?.commit
+    : store.state.ociImages?.[source.ociImageId ?? '']?.commit;
   const description = `Promote ${store.state.apps[source.appId].name} v${source.version}${commit ? ` ${commit.slice(0, 7)}` : ''}`;
   for (const target of store.targetsOf(promotionId)) {
-    target.releaseId = createRelease(platform, target.appId, { slugId: source.slugId, description }).id;
+    // The target runs the very same slug or OCI image (Fir promotions copy the image).
+    const artifact = { slugId: source.slugId, ...(source.ociImageId ? { ociImageId: source.ociImageId } : {}) };
+    target.releaseId = createRelease(platform, target.appId, { ...artifact, description }).id;
   }
   promotion.status = 'completed';
   promotion.updatedAt = timestamp();

@@ -1,6 +1,6 @@
 import { newId, timestamp } from '../ids';
 import type { Platform } from './platform';
-import type { ReleaseRecord } from '../store';
+import type { ReleaseRecord, Store } from '../store';
 
 /**
  * Release life cycle: a new release is pending while its release phase runs, then succeeded or
@@ -62,11 +62,39 @@ function endReleasePhase(platform: Platform, releaseId: string): void {
   platform.releaseChanged({ action: 'update', release, previous });
 }
 
-/** Heroku's rollback: a new release of the app running an earlier release's slug. */
+/** Heroku's rollback: a new release of the app running an earlier release's slug or OCI image. */
 export function rollback(platform: Platform, to: ReleaseRecord): ReleaseRecord {
-  return createRelease(platform, to.appId, { slugId: to.slugId, description: `Rollback to v${to.version}` });
+  return createRelease(platform, to.appId, {
+    slugId: to.slugId,
+    ...(to.ociImageId ? { ociImageId: to.ociImageId } : {}),
+    description: `Rollback to v${to.version}`,
+  });
 }
 
-/** Heroku lets an app go back to a release that succeeded and has a slug to run. */
-export const eligibleForRollback = (release: ReleaseRecord): boolean =>
-  release.status === 'succeeded' && release.slugId !== null;
+/**
+ * Whether Heroku can build on the release: it has a slug, or it is a Fir release with its OCI image
+ * (on Cedar an image release is a container-registry deploy, which promotions and rollbacks do not take).
+ */
+export const runsBuild = (store: Store, release: ReleaseRecord): boolean =>
+  release.slugId !== null || (!!release.ociImageId && store.generationOf(release.appId) === 'fir');
+
+/** Heroku lets an app go back to a release that succeeded and still has its slug or image to run. */
+export const eligibleForRollback = (store: Store, release: ReleaseRecord): boolean =>
+  release.status === 'succeeded' && !release.expiredAt && runsBuild(store, release);
+
+/**
+ * Heroku's artifact retention: the release's slug or image is destroyed and the release shows
+ * `expired` (an `api:release` update). An app that runs it keeps running it; nothing can be made of
+ * it any more (no promotion by its id, no rollback to it).
+ */
+export function expireRelease(platform: Platform, release: ReleaseRecord): void {
+  const { state } = platform.store;
+  if (release.expiredAt) return;
+  const now = timestamp();
+  const previous = { status: release.status };
+  release.expiredAt = now;
+  release.updatedAt = now;
+  const artifact = release.slugId ? state.slugs[release.slugId] : state.ociImages?.[release.ociImageId ?? ''];
+  if (artifact && !artifact.deletedAt) artifact.deletedAt = now;
+  platform.releaseChanged({ action: 'update', release, previous });
+}

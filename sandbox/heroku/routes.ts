@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { badRequest, invalidParams, notFound } from './errors';
+import { badRequest, conflict, invalidParams, notFound } from './errors';
 import {
   appJson,
   couplingJson,
+  generationJson,
+  GENERATIONS,
+  ociImageJson,
   pipelineJson,
   promotionJson,
   promotionTargetJson,
@@ -19,7 +22,7 @@ import { newId, randomHex, timestamp } from '../ids';
 import type { Platform } from './platform';
 import { startPromotion, type PromotionOrder } from './promotions';
 import { integerField, InvalidRange, paginate, uuidField, type RangeField } from './range';
-import { eligibleForRollback, rollback } from './releases';
+import { eligibleForRollback, rollback, runsBuild } from './releases';
 import type { AppRecord, PipelineRecord, ReleaseRecord, Store, WebhookRecord } from '../store';
 
 /** GET /account/rate-limits: answered without taking a token from the bucket. */
@@ -59,6 +62,12 @@ const promotionRequest = z.object({
   pipeline: idRef,
   source: z.object({ app: idRef, release: idRef.optional() }),
   targets: z.array(z.object({ app: idRef })).min(1),
+});
+
+const couplingRequest = z.object({
+  app: z.string().min(1),
+  pipeline: z.string().min(1),
+  stage: z.enum(['test', 'review', 'development', 'staging', 'production']),
 });
 
 const rollbackRequest = z.object({ release: z.union([z.string().min(1), z.number().int().positive()]) });
@@ -104,11 +113,16 @@ function promotionOrder(store: Store, body: z.output<typeof promotionRequest>): 
     ? (store.release(source.id, body.source.release.id) ?? raise(notFound('release')))
     : (store.currentRelease(source.id) ??
       raise(invalidParams(`Invalid params: source.app: ${source.name} has no release to promote.`)));
+  // Retention destroyed its slug or image: source.release.id must name an unexpired release.
+  if (sourceRelease.expiredAt)
+    throw invalidParams(
+      `Invalid params: source.release: v${sourceRelease.version} of ${source.name} has expired: its build artifact was deleted, so it cannot be promoted.`,
+    );
   if (sourceRelease.status !== 'succeeded')
     throw invalidParams(
       `Invalid params: source.release: v${sourceRelease.version} of ${source.name} is ${sourceRelease.status}, not succeeded.`,
     );
-  if (!sourceRelease.slugId)
+  if (!runsBuild(store, sourceRelease))
     throw invalidParams(`Invalid params: source.release: v${sourceRelease.version} of ${source.name} has no slug.`);
   const targetAppIds = body.targets.map(({ app: { id } }, i) => {
     const target = store.appById(id) ?? raise(notFound('app'));
@@ -156,15 +170,32 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
       const target = app(call);
       const { release: wanted } = parseBody(call, rollbackRequest);
       const to = store.release(target.id, String(wanted)) ?? raise(notFound('release'));
-      if (!eligibleForRollback(to))
+      if (to.expiredAt)
         throw invalidParams(
-          `Release v${to.version} is not eligible for rollback: only a succeeded release with a slug is.`,
+          `Release v${to.version} has expired: its build artifact was deleted, so it cannot be rolled back to.`,
+        );
+      if (!eligibleForRollback(store, to))
+        throw invalidParams(
+          `Release v${to.version} is not eligible for rollback: only a succeeded release with a slug (or, on Fir, an image) is.`,
         );
       return created(releaseView(rollback(platform, to)));
     })
     .on('GET', '/apps/{app}/slugs/{id}', (call) => {
       const slug = store.slugOf(app(call).id, call.params.id) ?? raise(notFound('slug'));
       return ok(slugJson(slug));
+    })
+    .on('GET', '/apps/{app}/oci-images/{id}', (call) => {
+      // An array of one, as Heroku answers (the heroku CLI reads [0].commit); by id or digest.
+      const image = store.ociImageOf(app(call).id, call.params.id) ?? raise(notFound('oci_image'));
+      return ok([ociImageJson(image)]);
+    })
+    .on('GET', '/generations/{name}', (call) => {
+      const wanted = call.params.name.toLowerCase();
+      const found =
+        Object.values(GENERATIONS).find((g) => g.name === wanted || g.id === wanted) ?? raise(notFound('generation'));
+      // `Accept: application/vnd.heroku+json; version=3.sdk` answers the variant with unsupported_features.
+      const sdk = /version=3\.sdk/.test(String(call.headers.accept ?? ''));
+      return ok(generationJson(found.name, sdk));
     })
     .on('GET', '/apps/{app}/formation', (call) =>
       page(call, store.formationsOf(app(call).id), (formation) => formationJson(store, formation), [uuidField()], 'id'),
@@ -256,6 +287,30 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
     .on('GET', '/pipelines/{id_or_name}', (call) => {
       const pipeline = store.pipeline(call.params.id_or_name) ?? raise(notFound('pipeline'));
       return ok(pipelineJson(store, pipeline));
+    })
+    .on('POST', '/pipeline-couplings', (call) => {
+      const body = parseBody(call, couplingRequest);
+      const target = store.app(body.app) ?? raise(notFound('app'));
+      const pipeline = store.pipelineById(body.pipeline) ?? raise(notFound('pipeline'));
+      if (store.couplingOfApp(target.id))
+        throw conflict(`${target.name} is already coupled to a pipeline; remove it from that pipeline first.`);
+      const [app, line] = [store.generationOf(target.id), pipeline.generation ?? 'cedar'];
+      // All apps of a pipeline share one generation, so a promotion never crosses generations.
+      if (app !== line)
+        throw invalidParams(
+          `Invalid params: app: ${target.name} is a ${app} app and pipeline ${pipeline.name} is ${line}: apps in a pipeline must be of the same generation.`,
+        );
+      const now = timestamp();
+      const coupling = {
+        id: newId(),
+        pipelineId: pipeline.id,
+        appId: target.id,
+        stage: body.stage,
+        createdAt: now,
+        updatedAt: now,
+      };
+      store.state.couplings[coupling.id] = coupling;
+      return created(couplingJson(coupling));
     })
     .on('GET', '/pipelines/{id}/pipeline-couplings', (call) =>
       page(call, store.couplingsOf(pipelineById(call).id), couplingJson, [uuidField()], 'id'),

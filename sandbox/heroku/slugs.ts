@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CommitRecord } from '../github/commit-graph';
 import { newId, timestamp } from '../ids';
-import type { Store, SlugRecord } from '../store';
+import type { OciImageRecord, Store, SlugRecord } from '../store';
 
 /** A slug built on `appId` from `commit` (slugs never change once built). */
 export function buildSlug(store: Store, appId: string, commit: CommitRecord): SlugRecord {
@@ -39,4 +39,26 @@ export function buildTarballSlug(store: Store, appId: string): SlugRecord {
   };
   store.state.slugs[slug.id] = slug;
   return slug;
+}
+
+/**
+ * An OCI image built on `appId` by Cloud Native Buildpacks (Fir), from `commit`; null for an image
+ * pushed by hand, which Heroku knows no commit of.
+ */
+export function buildOciImage(store: Store, appId: string, commit: CommitRecord | null): OciImageRecord {
+  const now = timestamp();
+  const id = newId();
+  const image: OciImageRecord = {
+    id,
+    appId,
+    commit: commit?.sha ?? null,
+    commitDescription: commit?.message ?? null,
+    digest: `sha256:${createHash('sha256')
+      .update(commit ? `${commit.sha}:${id}` : id)
+      .digest('hex')}`,
+    createdAt: now,
+    updatedAt: now,
+  };
+  (store.state.ociImages ??= {})[id] = image;
+  return image;
 }

@@ -13,6 +13,8 @@ const invoke: { [M in Method]: (scenario: Scenario, body: ReturnType<Requests[M]
   pushBranch: (s, { service, branch, message }) => s.pushBranch(service, branch, { message }),
   handDeploy: (s, { service, app, ...options }) => s.handDeploy(service, app, options),
   rebuild: (s, { service, app }) => s.rebuild(service, app),
+  createApp: (s, { name, generation }) => s.createApp(name, generation),
+  expireRelease: (s, { app, version }) => s.expireRelease(app, version),
   recreatePipeline: (s, { service }) => s.recreatePipeline(service),
   setReleasePhase: (s, { app, fail }) => s.setReleasePhase(app, { fail }),
   releases: (s, { app }) => s.releases(app),

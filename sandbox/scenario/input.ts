@@ -26,7 +26,13 @@ export const serviceInput = z
       .min(2, 'needs at least 2 apps')
       .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' }),
     branch: branchName.default('main'),
+    /** Heroku's platform generation of the pipeline and its apps: cedar (slugs) or fir (OCI images). */
+    generation: z.enum(['cedar', 'fir'], { error: 'must be cedar or fir' }).default('cedar'),
   })
+  .strict();
+
+export const appInput = z
+  .object({ name: appName, generation: z.enum(['cedar', 'fir'], { error: 'must be cedar or fir' }).default('cedar') })
   .strict();
 
 export type ServiceInput = z.input<typeof serviceInput>;
@@ -106,6 +112,8 @@ export const scenarioRequests = {
   pushBranch: z.object({ service: z.string(), branch: branchName, message }).strict(),
   handDeploy: z.object({ service: z.string(), app: z.string(), ...handDeployFields }).strict(),
   rebuild: z.object({ service: z.string(), app: z.string() }).strict(),
+  createApp: appInput,
+  expireRelease: z.object({ app: z.string(), version: z.number().int().positive() }).strict(),
   recreatePipeline: z.object({ service: z.string() }).strict(),
   setReleasePhase: z.object({ app: z.string(), fail: z.string().min(1).optional() }).strict(),
   releases: z.object({ app: z.string() }).strict(),
@@ -137,7 +145,7 @@ export function checked<T extends z.ZodType>(shape: T, input: unknown): z.output
   throw new ScenarioError(`${issue.path.join('.') || 'input'}: ${issue.message}`);
 }
 
-/** A scenario file ({services:[{name, repo, stages, branch?}]}), checked. */
+/** A scenario file ({services:[{name, repo, stages, branch?, generation?}]}), checked. */
 export function readScenarioFile(path: string): ScenarioFile {
   let text: string;
   try {

@@ -4,8 +4,9 @@ import { featureNamed, FEATURES, provisionApp, scale, setAppFeature } from '../h
 import { newId, randomHex, timestamp } from '../ids';
 import type { Platform, Timing } from '../heroku/platform';
 import type { RateLimitChange, RateLimiter, RateLimitSettings } from '../heroku/rate-limit';
-import { createRelease, recordLiveRelease } from '../heroku/releases';
+import { createRelease, expireRelease, recordLiveRelease } from '../heroku/releases';
 import {
+  appInput,
   checked,
   checkInput,
   formationInput,
@@ -17,7 +18,7 @@ import {
   type ScenarioFile,
   type ServiceInput,
 } from './input';
-import { buildSlug, buildTarballSlug } from '../heroku/slugs';
+import { buildOciImage, buildSlug, buildTarballSlug } from '../heroku/slugs';
 import type { AppRecord, CouplingStage, ReleaseRecord, ReleaseStatus, SandboxState, ServiceRecord } from '../store';
 
 export interface CreatedService {
@@ -28,12 +29,16 @@ export interface CreatedService {
   commit: string;
 }
 
-/** A commit built into a slug and released on one app (pending until its release phase ends). */
+/**
+ * A commit built and released on one app (pending until its release phase ends): into a slug on a
+ * Cedar app, into an OCI image on a Fir app (then `slugId` is null).
+ */
 export interface Deployed {
   sha: string;
   version: number;
   releaseId: string;
-  slugId: string;
+  slugId: string | null;
+  ociImageId: string | null;
 }
 
 /** A release made by hand from a tarball or an image: no commit known, and for an image no slug. */
@@ -42,6 +47,7 @@ export interface HandDeployed {
   version: number;
   releaseId: string;
   slugId: string | null;
+  ociImageId: string | null;
 }
 
 export interface ScenarioRelease {
@@ -52,6 +58,7 @@ export interface ScenarioRelease {
   current: boolean;
   description: string;
   slugId: string | null;
+  ociImageId: string | null;
   commit: string | null;
   /** The release phase's error message, once it failed. */
   error: string | null;
@@ -122,12 +129,14 @@ export class Scenario {
     if (taken) throw new ScenarioError(`app ${taken} already exists`);
 
     const now = timestamp();
-    const pipeline = { id: newId(), name: spec.name, createdAt: now, updatedAt: now };
+    const fir = spec.generation === 'fir' ? ({ generation: 'fir' } as const) : {};
+    const pipeline = { id: newId(), name: spec.name, ...fir, createdAt: now, updatedAt: now };
     this.state.pipelines[pipeline.id] = pipeline;
     const apps = spec.stages.map((name): AppRecord => ({
       id: newId(),
       name,
       webSuffix: randomHex(6),
+      ...fir,
       createdAt: now,
       updatedAt: now,
     }));
@@ -147,9 +156,9 @@ export class Scenario {
 
     const repo = this.repoWithBranch(spec.repo, spec.branch);
     const head = repo.commits[repo.branches[spec.branch]];
-    const slug = buildSlug(store, apps[0].id, head);
+    const artifact = this.build(apps[0], head);
     for (const app of apps)
-      recordLiveRelease(this.platform, app.id, { slugId: slug.id, description: deployDescription(head) });
+      recordLiveRelease(this.platform, app.id, { ...artifact, description: deployDescription(head) });
     this.state.services[spec.name] = {
       name: spec.name,
       pipelineId: pipeline.id,
@@ -158,6 +167,27 @@ export class Scenario {
       branch: spec.branch,
     };
     return { pipelineId: pipeline.id, apps: apps.map(({ name, id }) => ({ name, id })), commit: head.sha };
+  }
+
+  /**
+   * An app in no pipeline (of `generation`, cedar by default), with no release yet: to couple by
+   * hand (POST /pipeline-couplings), e.g. to see a coupling across generations refused.
+   */
+  createApp(name: string, generation: 'cedar' | 'fir' = 'cedar'): { id: string; name: string } {
+    const spec = checked(appInput, { name, generation });
+    if (this.platform.store.app(spec.name)) throw new ScenarioError(`app ${spec.name} already exists`);
+    const now = timestamp();
+    const app: AppRecord = {
+      id: newId(),
+      name: spec.name,
+      webSuffix: randomHex(6),
+      ...(spec.generation === 'fir' ? { generation: 'fir' as const } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.state.apps[app.id] = app;
+    provisionApp(this.platform.store, app, 'production');
+    return { id: app.id, name: app.name };
   }
 
   /** A merge: a new commit on the service's branch, built and released on its first stage. */
@@ -180,7 +210,7 @@ export class Scenario {
     const found = this.service(service);
     const target = this.stageOf(found, app);
     const running = this.platform.store.currentRelease(target.id);
-    const base = running?.slugId ? this.state.slugs[running.slugId]?.commit : null;
+    const base = running ? this.commitOf(running) : null;
     if (!base) throw new ScenarioError(`${app} runs no commit to hotfix`);
     const repo = this.repoOf(found);
     const n = Object.keys(repo.branches).filter((branch) => branch.startsWith('hotfix/')).length + 1;
@@ -212,7 +242,13 @@ export class Scenario {
     const old = this.state.pipelines[found.pipelineId];
     const couplings = this.platform.store.couplingsOf(old.id);
     const now = timestamp();
-    const pipeline = { id: newId(), name: old.name, createdAt: now, updatedAt: now };
+    const pipeline = {
+      id: newId(),
+      name: old.name,
+      ...(old.generation ? { generation: old.generation } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
     delete this.state.pipelines[old.id];
     this.destroyedPipelines.set(old.id, old.name);
     this.state.pipelines[pipeline.id] = pipeline;
@@ -239,20 +275,24 @@ export class Scenario {
   ): Promise<HandDeployed> {
     const spec = checked(handDeployInput, options);
     const target = this.stageOf(this.service(service), app);
+    if (spec.artifact === 'tarball' && target.generation === 'fir')
+      throw new ScenarioError(`${app} is a Fir app: it runs OCI images, not slugs (use artifact: image)`);
     if (spec.artifact === 'tarball') {
       const slug = buildTarballSlug(this.platform.store, target.id);
       const release = createRelease(this.platform, target.id, {
         slugId: slug.id,
         description: spec.description ?? 'Deploy hand-built slug',
       });
-      return { sha: null, version: release.version, releaseId: release.id, slugId: slug.id };
+      return { sha: null, version: release.version, releaseId: release.id, slugId: slug.id, ociImageId: null };
     }
+    // An image pushed by hand (`POST /apps/{app}/oci-images` without a commit): its commit is "".
+    const image = buildOciImage(this.platform.store, target.id, null);
     const release = createRelease(this.platform, target.id, {
       slugId: null,
-      ociImageId: newId(),
+      ociImageId: image.id,
       description: spec.description ?? 'Deploy image',
     });
-    return { sha: null, version: release.version, releaseId: release.id, slugId: null };
+    return { sha: null, version: release.version, releaseId: release.id, slugId: null, ociImageId: image.id };
   }
 
   /** A commit on a feature branch (branched off the service's branch head), released on the first stage. */
@@ -262,6 +302,20 @@ export class Scenario {
     const repo = this.repoOf(found);
     const commit = commitOn(repo, branch, options.message ?? `Work on ${branch}`, repo.branches[found.branch]);
     return this.deploy(found.stageAppIds[0], commit);
+  }
+
+  /**
+   * Heroku's artifact retention applied to release `version` of `app` (older than 30 days and more
+   * than 20 releases old, in life): its slug or image is deleted and the release shows `expired`;
+   * it can no longer be promoted by id or rolled back to. An app running it keeps running it.
+   */
+  expireRelease(app: string, version: number): ScenarioRelease {
+    const found = this.app(app);
+    const release = this.platform.store.release(found.id, String(version));
+    if (!release) throw new ScenarioError(`${app} has no release v${version}`);
+    if (release.status === 'pending') throw new ScenarioError(`v${version} of ${app} is still pending`);
+    expireRelease(this.platform, release);
+    return this.releases(app).find((r) => r.version === version)!;
   }
 
   /** Makes the release phase of the app's next releases fail with `fail`; `{}` makes them succeed again. */
@@ -306,10 +360,11 @@ export class Scenario {
       id: release.id,
       app: found.name,
       version: release.version,
-      status: release.status,
+      status: release.expiredAt ? 'expired' : release.status,
       current: release.id === current?.id,
       description: release.description,
       slugId: release.slugId,
+      ociImageId: release.ociImageId ?? null,
       commit: this.commitOf(release),
       error: release.status === 'failed' ? release.phaseError : null,
       createdAt: release.createdAt,
@@ -370,9 +425,22 @@ export class Scenario {
   }
 
   private deploy(appId: string, commit: CommitRecord): Deployed {
-    const slug = buildSlug(this.platform.store, appId, commit);
-    const release = createRelease(this.platform, appId, { slugId: slug.id, description: deployDescription(commit) });
-    return { sha: commit.sha, version: release.version, releaseId: release.id, slugId: slug.id };
+    const artifact = this.build(this.state.apps[appId], commit);
+    const release = createRelease(this.platform, appId, { ...artifact, description: deployDescription(commit) });
+    return {
+      sha: commit.sha,
+      version: release.version,
+      releaseId: release.id,
+      slugId: artifact.slugId,
+      ociImageId: artifact.ociImageId ?? null,
+    };
+  }
+
+  /** A build of `commit` on `app`: a slug on Cedar, an OCI image (Cloud Native Buildpacks) on Fir. */
+  private build(app: AppRecord, commit: CommitRecord): { slugId: string | null; ociImageId?: string } {
+    if (app.generation === 'fir')
+      return { slugId: null, ociImageId: buildOciImage(this.platform.store, app.id, commit).id };
+    return { slugId: buildSlug(this.platform.store, app.id, commit).id };
   }
 
   private repoWithBranch(fullName: string, branch: string): RepoRecord {
@@ -383,7 +451,8 @@ export class Scenario {
   }
 
   private commitOf(release: ReleaseRecord): string | null {
-    return release.slugId ? (this.state.slugs[release.slugId]?.commit ?? null) : null;
+    if (release.slugId) return this.state.slugs[release.slugId]?.commit ?? null;
+    return this.state.ociImages?.[release.ociImageId ?? '']?.commit ?? null;
   }
 
   private service(name: string): ServiceRecord {

@@ -82,6 +82,8 @@ export interface ChaosOptions {
   steps: number;
   /** Services, each with its own pipeline (default 3). */
   services?: number;
+  /** How many of the services (the last ones) run on Heroku's Fir generation, OCI images instead of slugs (default 1). */
+  firServices?: number;
   /** Stages per service (default 4). */
   stages?: number;
   /** The services' minimum age and tick (defaults 1s and 1s). */
@@ -218,7 +220,8 @@ interface SeenRelease {
   version: number;
   status: string;
   commit: string | null;
-  slugId: string | null;
+  /** The slug or (Fir) OCI image it runs. */
+  buildId: string | null;
   description: string;
   updatedAt: string;
   after: number;
@@ -288,7 +291,7 @@ class Recorder {
             version: release.version,
             status: release.status,
             commit: release.commit,
-            slugId: release.slugId,
+            buildId: release.slugId ?? release.ociImageId,
             description: release.description,
             updatedAt: release.updatedAt,
             after: this.last,
@@ -296,7 +299,7 @@ class Recorder {
           };
           this.releases.set(release.id, seen);
           this.byApp.set(app, [...(this.byApp.get(app) ?? []), seen]);
-          if (release.slugId) this.slugCommits.set(release.slugId, release.commit);
+          if (seen.buildId) this.slugCommits.set(seen.buildId, release.commit);
         }
         seen.status = release.status;
         seen.updatedAt = release.updatedAt;
@@ -326,6 +329,8 @@ class Recorder {
 
 interface ChaosService {
   index: number;
+  /** On Heroku's Fir generation: releases run OCI images. */
+  fir: boolean;
   /** The service's own configuration (what `restore` sends back). */
   service: Service;
   /** Commits on main, in merge order: the initial one and every merge. */
@@ -448,7 +453,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (let index = 0; index < count; index++) {
       // prepare names four stages itself; other counts get names of their own.
       const prefix = uniqueName(`chaos${index}`);
+      const fir = index >= count - Math.min(count, options.firServices ?? 1);
       const service = await stack.prepare(`chaos${index}`, {
+        ...(fir ? { generation: 'fir' as const } : {}),
         minAge: options.minAge ?? '1s',
         tick: options.tick ?? '1s',
         incident: { herokuStatus: { url: health.herokuStatusUrl, systems: [] } },
@@ -458,6 +465,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       services.push({
         index,
         service,
+        fir,
         main: new Map([[initial, 0]]),
         off: new Map(),
         configs: [{ at: 0, service, why: 'initial' }],
@@ -687,9 +695,11 @@ class Run {
       case 'slow-promote':
         return this.slowPromote(s!, action.id, action.hold, action.holdMs);
       case 'unknown-target': {
+        // A Fir app runs images only: its hand-made release is an image pushed without a commit.
+        const artifact = s!.fir ? 'image' : action.artifact;
         await scenario.handDeploy(s!.service.pipeline, s!.service.stages[action.stage], {
-          artifact: action.artifact,
-          description: `chaos hand-made ${action.artifact}`,
+          artifact,
+          description: `chaos hand-made ${artifact}`,
         });
         return;
       }
@@ -1336,7 +1346,7 @@ class Run {
       actions: this.actions,
       planHash: this.plan.digest('hex').slice(0, 16),
       elapsedMs: Date.now() - started,
-      services: this.services.map((s) => s.service.name),
+      services: this.services.map((s) => (s.fir ? `${s.service.name} (fir)` : s.service.name)),
       faults: {
         injected: Object.values(this.injected).reduce((a, b) => a + (b ?? 0), 0),
         injectedByKind: this.injected,
@@ -1565,7 +1575,7 @@ class Run {
       if (posted < since + GRACE_MS) continue; // it landed as the promotion was posted: a race with the operator
       let over: string | undefined;
       if (newest.commit === null)
-        over = `v${newest.version}, whose commit is unknown (${newest.slugId ? 'a hand-built slug' : 'no slug'})`;
+        over = `v${newest.version}, whose commit is unknown (${newest.buildId ? 'a hand-built slug or image' : 'no slug'})`;
       else if (s.off.get(newest.commit) === 'hotfix') over = `hotfix ${short(newest.commit)} (v${newest.version})`;
       else if (
         promotion.commit &&
@@ -1610,10 +1620,10 @@ class Run {
       .filter((r) => r.status !== 'failed')
       .sort((a, b) => a.version - b.version);
     let index = releases.findIndex((r) => r.id === releaseId);
-    if (index < 0 || releases[index].status !== 'succeeded' || !releases[index].slugId) return undefined;
+    if (index < 0 || releases[index].status !== 'succeeded' || !releases[index].buildId) return undefined;
     while (
       index > 0 &&
-      releases[index - 1].slugId === releases[index].slugId &&
+      releases[index - 1].buildId === releases[index].buildId &&
       releases[index - 1].status === 'succeeded'
     )
       index--;
@@ -1635,8 +1645,8 @@ class Run {
           );
         }
         // Exactly once: the same slug into the same target twice, the second not by hand.
-        const slugA = this.recorder.releases.get(a.promotion.sourceRelease.id)?.slugId;
-        const slugB = this.recorder.releases.get(b.promotion.sourceRelease.id)?.slugId;
+        const slugA = this.recorder.releases.get(a.promotion.sourceRelease.id)?.buildId;
+        const slugB = this.recorder.releases.get(b.promotion.sourceRelease.id)?.buildId;
         const retried = this.updates.some(
           (u) =>
             u.kind === 'retry' &&
@@ -1694,7 +1704,7 @@ class Run {
     }
     const previous = record.previous;
     if (!previous) return;
-    const commit = previous.slugId ? this.recorder.slugCommits.get(previous.slugId) : null;
+    const commit = previous.artifactId ? this.recorder.slugCommits.get(previous.artifactId) : null;
     if (commit === undefined) return;
     if (commit === null) {
       this.violate(

@@ -1,7 +1,7 @@
 // What the CLI prints is computed when it is shown: these read the formatting on its own (pure).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explainWhy, formatStatus } from '../../client/format';
+import { explainWhy, formatList, formatStatus } from '../../client/format';
 import type { PipelineStatus } from '../../domain/status';
 
 const at = Date.parse('2026-12-01T10:00:00Z');
@@ -89,4 +89,24 @@ test('why when every pair is in sync says nothing waits', () => {
   const status = gated();
   status.pairs[0] = { from: 'api-qa01', to: 'api-st01', state: 'in-sync', reason: 'both run v2', verdicts: [] };
   assert.match(explainWhy(status, undefined, at).text, /^api: nothing is waiting, every pair is in sync/);
+});
+
+test("status names the pipeline's generation once observed", () => {
+  assert.match(
+    formatStatus({ ...gated(), generation: 'fir' }, at),
+    /^api {2}\(pipeline api, branch main, generation fir\): /,
+  );
+  assert.doesNotMatch(formatStatus(gated(), at), /generation/);
+});
+
+test('list shows a generation column once a pipeline tells its generation', () => {
+  const row = { service: 'api', workflowId: 'conveyor/api', paused: false, stage: 'api-qa01', startTime: iso(0) };
+  assert.doesNotMatch(formatList([row]), /GENERATION/);
+  const text = formatList([
+    { ...row, generation: 'fir' },
+    { ...row, service: 'web', workflowId: 'conveyor/web' },
+  ]);
+  assert.match(text, /^SERVICE +GENERATION +STAGE/);
+  assert.match(text, /^api +fir +api-qa01/m);
+  assert.match(text, /^web +- +api-qa01/m);
 });

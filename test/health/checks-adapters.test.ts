@@ -105,6 +105,29 @@ describe('Heroku and GitHub checks against the sandbox', () => {
         /^Heroku answered 401 unauthorized to GET \/apps\/zd-eu01\/formation\/web and \/features\/preboot/,
       );
     });
+
+    test('on Fir, preboot is not asked for: Heroku says the generation lacks it (asked once), web dynos count', async () => {
+      await sandbox.scenario.createService({
+        name: 'zerof',
+        repo: 'acme/zf',
+        stages: ['zf-qa01', 'zf-eu01'],
+        generation: 'fir',
+      });
+      const platform = platformActivities(herokuClient(sandbox.herokuUrl, sandbox.token));
+      const asked: string[] = [];
+      const stop = sandbox.onRequest(({ path }) => {
+        if (path.startsWith('/generations/') || path.startsWith('/apps/zf-eu01/')) asked.push(path);
+      });
+      try {
+        const facts = await platform.zeroDowntimeFacts('zf-eu01', 'fir');
+        assert.deepEqual(facts, { app: 'zf-eu01', webDynos: 2, preboot: null, noPreboot: 'fir' });
+        assert.equal(zeroDowntimeVerdict('zf-eu01', facts, 'block').ok, true);
+        await platform.zeroDowntimeFacts('zf-eu01', 'fir');
+      } finally {
+        stop();
+      }
+      assert.deepEqual(asked, ['/generations/fir', '/apps/zf-eu01/formation/web', '/apps/zf-eu01/formation/web']);
+    });
   });
 
   describe('ci over octokit', () => {

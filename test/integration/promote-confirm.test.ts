@@ -34,7 +34,7 @@ describe('a promotion waiting for its confirmation', () => {
         sourceApp: source.name,
         sourceAppId: source.id,
         sourceReleaseId: merged.releaseId,
-        slugId: merged.slugId,
+        artifactId: merged.slugId!,
         targetApp: target.name,
         targetAppId: target.id,
         decision: { id: 'd1', decidedAt: Date.now() },

@@ -41,7 +41,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export type ServiceOverrides = Partial<Service> & { minAge?: string; tick?: string };
+/** `generation`: the sandbox pipeline's (Heroku's, not the service's config: conveyor reads it). */
+export type ServiceOverrides = Partial<Service> & { minAge?: string; tick?: string; generation?: 'cedar' | 'fir' };
 
 export interface StackOptions {
   /** Wraps the real activities, e.g. to make one attempt fail after it has acted. */
@@ -132,7 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async prepare(base, overrides = {}) {
       const name = uniqueName(base);
       const stages = overrides.stages ?? ['qa01', 'st01', 'va01', 'eu01'].map((s) => `${name}-${s}`);
-      const { minAge, tick, ...rest } = overrides;
+      const { minAge, tick, generation, ...rest } = overrides;
       const service: Service = {
         name,
         pipeline: name,
@@ -148,6 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         repo: service.repo,
         stages: service.stages,
         branch: service.branch,
+        ...(generation ? { generation } : {}),
       });
       return service;
     },

@@ -222,6 +222,68 @@ describe('zeroDowntime gate', () => {
   });
 });
 
+describe('zeroDowntime gate per generation', () => {
+  const fir = (webDynos: number | null): ZeroDowntimeFacts => ({
+    app: 'eu01',
+    webDynos,
+    preboot: null,
+    noPreboot: 'fir',
+  });
+  const rows: { name: string; facts: ZeroDowntimeFacts; mode: 'block' | 'warn'; ok: boolean; reason: string }[] = [
+    {
+      name: 'Cedar: two web dynos with preboot on pass',
+      facts: { app: 'eu01', webDynos: 2, preboot: true },
+      mode: 'block',
+      ok: true,
+      reason: 'eu01 runs 2 web dynos with preboot on',
+    },
+    {
+      name: 'Fir: two web dynos pass, saying preboot does not apply',
+      facts: fir(2),
+      mode: 'block',
+      ok: true,
+      reason: 'eu01 runs 2 web dynos; preboot does not apply on Fir: Private Spaces replace dynos in a rolling way',
+    },
+    {
+      name: 'Fir: one web dyno holds, never for want of preboot',
+      facts: fir(1),
+      mode: 'block',
+      ok: false,
+      reason: 'eu01 runs 1 web dyno (preboot does not apply on Fir: Private Spaces replace dynos in a rolling way)',
+    },
+    {
+      name: 'Fir: one web dyno in warn mode passes with a warning',
+      facts: fir(1),
+      mode: 'warn',
+      ok: true,
+      reason:
+        'warning: eu01 runs 1 web dyno (preboot does not apply on Fir: Private Spaces replace dynos in a rolling way)',
+    },
+    {
+      name: 'Fir: web dynos unknown hold',
+      facts: fir(null),
+      mode: 'block',
+      ok: false,
+      reason: "eu01's web dynos are unknown",
+    },
+    {
+      name: 'another generation without preboot is named as Heroku names it',
+      facts: { app: 'eu01', webDynos: 3, preboot: null, noPreboot: 'aspen' },
+      mode: 'block',
+      ok: true,
+      reason: 'eu01 runs 3 web dynos; preboot does not apply on aspen',
+    },
+  ];
+  for (const row of rows)
+    test(row.name, () =>
+      assert.deepEqual(zeroDowntimeVerdict('eu01', row.facts, row.mode), {
+        gate: 'zeroDowntime',
+        ok: row.ok,
+        reason: row.reason,
+      }),
+    );
+});
+
 describe('ci gate', () => {
   const SHA = 'abc1234'.padEnd(40, '9');
   const ci = (facts: Partial<CiFacts> = {}): CiFacts => ({ commit: SHA, checkRuns: [], statuses: [], ...facts });

@@ -151,7 +151,7 @@ test('a YAML syntax error or a repeated key is named with its line', () => {
 
 test('the example services files are valid, in JSON and in YAML', () => {
   assert.equal(loadServices(examples('services.json')).length, 3);
-  assert.equal(loadServices(examples('services.demo.json')).length, 3);
+  assert.equal(loadServices(examples('services.demo.json')).length, 4);
   assert.deepEqual(
     loadServices(examples('services.yaml')).map((s) => s.name),
     ['api', 'router', 'billing'],

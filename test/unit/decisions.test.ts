@@ -171,6 +171,40 @@ describe('a decided promotion is confirmed right before its POST', () => {
   });
 });
 
+describe('a promotion Heroku refused (4xx to its POST)', () => {
+  test('is recorded as not posted, never as a failed release, and its pair backs off instead of posting again at once', () => {
+    const { state } = decided();
+    const refused = {
+      status: 'refused' as const,
+      promotionId: null,
+      targetVersion: null,
+      error: 'Heroku answered 403',
+    };
+    state.book.finished('api-st01', refused, T0 + 1_000, 60_000);
+    const { history } = state.status();
+    assert.deepEqual([history[0].outcome, history[0].error], ['not-posted', 'Heroku answered 403']);
+    assert.deepEqual(state.book.failed, {});
+    const [held] = state.plan(T0 + 2_000);
+    assert.deepEqual([held.kind, /Heroku refused promoting v2 into api-st01/.test(held.reason)], ['held', true]);
+    assert.equal(state.plan(T0 + 1_000 + 2 * 60_000)[0].kind, 'candidate', 'tried again after the backoff');
+  });
+
+  test('refused because the source expired: that release is never chosen again, and the pair holds with what to do', () => {
+    const { state } = decided();
+    const expired = {
+      status: 'refused' as const,
+      promotionId: null,
+      targetVersion: null,
+      error: 'v2 expired',
+      expired: true,
+    };
+    state.book.finished('api-st01', expired, T0 + 1_000);
+    const [held] = state.plan(T0 + 2_000);
+    assert.deepEqual([held.kind, held.reason], ['held', 'v2 expired on api-qa01: merge again or promote by hand']);
+    assert.deepEqual(state.carry().expired, ['r2']);
+  });
+});
+
 describe("a failure that never reached Heroku's promotion", () => {
   test('does not hold the release out of the stage', () => {
     const { state } = decided();

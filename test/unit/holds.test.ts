@@ -40,7 +40,7 @@ describe('the holds of a pipeline', () => {
       parts: {
         ...none,
         failed: {
-          'api-st01': [{ slugId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: since }],
+          'api-st01': [{ artifactId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: since }],
         },
       },
       holds: [
@@ -51,7 +51,7 @@ describe('the holds of a pipeline', () => {
           since,
           stage: 'api-st01',
           commit: sha('bbb'),
-          slugId: 'slug-bbb',
+          artifactId: 'slug-bbb',
         },
       ],
     },

@@ -20,7 +20,7 @@ const record: PromotionRecord = {
   to: 'api-st01',
   commit: sha('bbb'),
   sourceVersion: 7,
-  slugId: 'slug-bbb',
+  artifactId: 'slug-bbb',
   startedAt: '2026-11-20T10:00:00.000Z',
   outcome: 'in-flight',
   decisionId: 'api-st01@1',

@@ -35,7 +35,7 @@ describe('reconcile plan', () => {
   test('a release that failed in a target is not tried there again', () => {
     const failed = {
       'api-st01': [
-        { slugId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: '2026-11-20T10:00:00Z' },
+        { artifactId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: '2026-11-20T10:00:00Z' },
       ],
     };
     const [first] = planPairs(service, observe('bbb', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed });
@@ -45,7 +45,7 @@ describe('reconcile plan', () => {
 
   test('a newer release than the one that failed may go', () => {
     const failed = {
-      'api-st01': [{ slugId: 'slug-bbb', commit: sha('bbb'), error: 'boom', at: '2026-11-20T10:00:00Z' }],
+      'api-st01': [{ artifactId: 'slug-bbb', commit: sha('bbb'), error: 'boom', at: '2026-11-20T10:00:00Z' }],
     };
     assert.equal(
       planPairs(service, observe('ccc', 'aaa', 'aaa', 'aaa'), { inFlight: [], failed })[0].kind,

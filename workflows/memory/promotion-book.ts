@@ -1,3 +1,4 @@
+import { artifactId } from '../../domain/artifact';
 import type { Go } from '../../domain/decision';
 import type { Observation } from '../../domain/observation';
 import { stageOf } from '../../domain/plan';
@@ -9,10 +10,12 @@ import type {
   PromotionRecord,
 } from '../../domain/promotion';
 import { DECISION_TTL_MS, withdrawal, type DecidedPromotion, type Standing } from '../../domain/standing';
+import { nextRefusal, type Refusal } from '../../domain/refusal';
 import { iso } from '../../domain/duration';
 
 const HISTORY_LIMIT = 20;
 const FAILED_PER_STAGE_LIMIT = 20;
+const EXPIRED_LIMIT = 100;
 
 /** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
 interface Decision extends DecidedPromotion {
@@ -29,9 +32,13 @@ export type Rollback = { version?: number; error?: string };
 export interface CarriedBook {
   failed: Record<string, FailedPromotion[]>;
   history: PromotionRecord[];
-  /** Per target stage, the slug whose failure there an operator asked to retry. */
+  /** Per target stage, the artifact (slug or image id) whose failure there an operator asked to retry. */
   retry?: Record<string, string>;
   retriedBy?: Record<string, { by: string; reason: string }>;
+  /** Per target stage, the refusal of Heroku its pair backs off from. */
+  refusals?: Record<string, Refusal>;
+  /** Source releases whose promotion Heroku refused because they expired. */
+  expired?: string[];
 }
 
 /**
@@ -45,8 +52,12 @@ export class PromotionBook {
   private failures: Record<string, FailedPromotion[]>;
   private retry: Record<string, string>;
   private retriedBy: Record<string, { by: string; reason: string }>;
+  private refused: Record<string, Refusal>;
+  private expiredIds: string[];
 
   constructor(carried?: Partial<CarriedBook>) {
+    this.refused = carried?.refusals ?? {};
+    this.expiredIds = carried?.expired ?? [];
     this.history = carried?.history ?? [];
     this.failures = carried?.failed ?? {};
     this.retry = carried?.retry ?? {};
@@ -61,9 +72,19 @@ export class PromotionBook {
     return this.failures;
   }
 
-  /** Per target stage, the slug an operator allowed to be tried again. */
+  /** Per target stage, the artifact an operator allowed to be tried again. */
   get retries(): Readonly<Record<string, string>> {
     return this.retry;
+  }
+
+  /** Per target stage, the refusal its pair backs off from. */
+  get refusals(): Readonly<Record<string, Refusal>> {
+    return this.refused;
+  }
+
+  /** Source releases Heroku refused to promote because they expired. */
+  get expired(): readonly string[] {
+    return this.expiredIds;
   }
 
   isPromoting(stage: string): boolean {
@@ -109,7 +130,7 @@ export class PromotionBook {
       to: candidate.pair.to,
       commit: candidate.source.commit,
       sourceVersion: candidate.source.version,
-      slugId: candidate.source.slugId!,
+      artifactId: artifactId(candidate.source)!,
       startedAt: iso(now),
       outcome: 'in-flight',
       phase: 'decided',
@@ -119,7 +140,7 @@ export class PromotionBook {
             previous: {
               releaseId: candidate.target.id,
               version: candidate.target.version,
-              slugId: candidate.target.slugId,
+              artifactId: artifactId(candidate.target),
             },
           }
         : {}),
@@ -150,15 +171,34 @@ export class PromotionBook {
     return { stands: true, ...earlier };
   }
 
-  /** The promotion into `to` ended with Heroku's verdict (or was superseded, or withdrawn before its POST). */
-  finished(to: string, outcome: PromotionOutcome, now: number): void {
+  /**
+   * The promotion into `to` ended with Heroku's verdict (or was superseded, or withdrawn before its
+   * POST, or its POST refused: then the pair backs off for a while, `tickMs` doubling).
+   */
+  finished(to: string, outcome: PromotionOutcome, now: number, tickMs = 60_000): void {
+    const sourceReleaseId = this.decisions.get(to)?.go.candidate.source.id ?? '';
     const started = this.settle(to);
     if (!started) return;
+    if (outcome.status === 'refused') {
+      // Heroku did not act: not a failure of the release, and never posted again at once.
+      this.remember({ ...started, finishedAt: iso(now), outcome: 'not-posted', error: outcome.error });
+      if (outcome.expired) this.expiredIds = [sourceReleaseId, ...this.expiredIds].slice(0, EXPIRED_LIMIT);
+      else
+        this.refused[to] = nextRefusal(
+          this.refused[to],
+          { stage: to, sourceReleaseId, sourceVersion: started.sourceVersion, error: outcome.error ?? 'refused' },
+          now,
+          tickMs,
+        );
+      return;
+    }
     if (outcome.status === 'superseded' || outcome.status === 'withdrawn') {
       // Not a failure of the release: nothing was posted; the next pass decides again.
       this.remember({ ...started, finishedAt: iso(now), outcome: outcome.status, error: outcome.error });
       return;
     }
+    // Heroku acted on the POST: whatever it refused before is gone.
+    delete this.refused[to];
     const record: PromotionRecord = {
       ...started,
       finishedAt: iso(now),
@@ -171,7 +211,7 @@ export class PromotionBook {
     if (outcome.status === 'failed') {
       // Heroku said the release failed in this stage: it is not tried there again (until `retry`).
       const failure = {
-        slugId: record.slugId,
+        artifactId: record.artifactId,
         commit: record.commit,
         error: outcome.error ?? 'promotion failed',
         at: record.finishedAt!,
@@ -219,19 +259,19 @@ export class PromotionBook {
     return record;
   }
 
-  /** Whether `to` holds a failed release an operator could retry, and which slug. */
+  /** Whether `to` holds a failed release an operator could retry, and which artifact. */
   retryable(to: string, observation: Observation | null): string | null {
-    const recorded = this.failures[to]?.[0]?.slugId;
+    const recorded = this.failures[to]?.[0]?.artifactId;
     if (recorded) return recorded;
     const fact = observation && stageOf(observation, to);
-    return fact?.latest?.status === 'failed' ? fact.latest.slugId : null;
+    return fact?.latest?.status === 'failed' ? artifactId(fact.latest) : null;
   }
 
   /** An operator's retry of the release that failed in `to` (audited: who, why, in status and notices). */
   retryFailed(to: string, by: string, reason: string, observation: Observation | null): string {
     const slug = this.retryable(to, observation);
     if (!slug) return `nothing failed in ${to}`;
-    this.failures[to] = (this.failures[to] ?? []).filter((f) => f.slugId !== slug);
+    this.failures[to] = (this.failures[to] ?? []).filter((f) => f.artifactId !== slug);
     this.retry[to] = slug;
     this.retriedBy[to] = { by, reason };
     return `the release that failed in ${to} may be promoted again (retry by ${by})`;
@@ -241,21 +281,28 @@ export class PromotionBook {
   view(): {
     inFlight: PromotionRecord[];
     history: PromotionRecord[];
-    retries: { stage: string; slugId: string; by: string; reason: string }[];
+    retries: { stage: string; artifactId: string; by: string; reason: string }[];
   } {
     return {
       inFlight: [...this.inFlight.values()],
       history: this.history,
-      retries: Object.entries(this.retry).map(([stage, slugId]) => ({
+      retries: Object.entries(this.retry).map(([stage, id]) => ({
         stage,
-        slugId,
+        artifactId: id,
         ...(this.retriedBy[stage] ?? { by: 'unknown', reason: '' }),
       })),
     };
   }
 
   carry(): CarriedBook {
-    return { failed: this.failures, history: this.history, retry: this.retry, retriedBy: this.retriedBy };
+    return {
+      failed: this.failures,
+      history: this.history,
+      retry: this.retry,
+      retriedBy: this.retriedBy,
+      ...(Object.keys(this.refused).length ? { refusals: this.refused } : {}),
+      ...(this.expiredIds.length ? { expired: this.expiredIds } : {}),
+    };
   }
 
   private settle(to: string): PromotionRecord | undefined {

@@ -1,3 +1,4 @@
+import { artifactOf } from '../../domain/artifact';
 import type { ApprovalBook } from './approvals';
 import type { Holds } from './holds';
 import type { PromotionBook } from './promotion-book';
@@ -38,6 +39,7 @@ export function statusOf({
       commit: current?.commit ?? null,
       status: current?.status ?? null,
       releasedAt: current ? (current.startedAt ?? current.createdAt) : null,
+      ...(current ? { artifact: artifactOf(current) } : {}),
       ...(latest && latest.id !== current?.id
         ? { latest: { version: latest.version, status: latest.status, commit: latest.commit } }
         : {}),
@@ -48,6 +50,7 @@ export function statusOf({
     service: service.name,
     pipeline: service.pipeline,
     branch: service.branch,
+    ...(observation?.generation ? { generation: observation.generation } : {}),
     stages,
     currentStage: observation ? currentStage(service, observation) : null,
     paused: holds.pause,

@@ -212,6 +212,55 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
     await conforming('GET', `/apps/${va}/releases/${target.release!.id}`);
   });
 
+  test('Fir: GET /pipelines, /apps, releases with OCI image artifacts, /oci-images/{id} (an array), an expired release', async () => {
+    const fir = await sandbox.scenario.createService({
+      name: 'conform-fir',
+      repo: 'acme/conform-fir',
+      stages: ['conform-fir-qa01', 'conform-fir-st01'],
+      generation: 'fir',
+    });
+    const app = 'conform-fir-qa01';
+    const pipeline = await conforming<{ generation: { name: string } }>('GET', `/pipelines/${fir.pipelineId}`);
+    assert.equal(pipeline.generation.name, 'fir');
+    assert.equal((await conforming<{ generation: { name: string } }>('GET', `/apps/${app}`)).generation.name, 'fir');
+    const merged = await sandbox.scenario.merge('conform-fir');
+    await settledRelease(heroku, app);
+    const release = await conforming<Release & { artifacts: { type: string; id: string }[] }>(
+      'GET',
+      `/apps/${app}/releases/${merged.releaseId}`,
+    );
+    assert.deepEqual([release.slug, release.artifacts], [null, [{ type: 'oci-image', id: merged.ociImageId }]]);
+    const [image] = await conforming<{ commit: string }[]>('GET', `/apps/${app}/oci-images/${merged.ociImageId}`);
+    assert.equal(image.commit, merged.sha);
+    await conforming('GET', `/pipelines/${fir.pipelineId}/latest-releases`);
+    sandbox.scenario.expireRelease(app, 1);
+    assert.equal((await conforming<Release>('GET', `/apps/${app}/releases/1`)).status, 'expired');
+    await conforming('GET', `/apps/${app}/releases`);
+  });
+
+  test('POST /pipeline-couplings', async () => {
+    const spare = sandbox.scenario.createApp('conform-spare-eu01');
+    await conforming('POST', '/pipeline-couplings', {
+      app: spare.id,
+      pipeline: service.pipelineId,
+      stage: 'production',
+    });
+  });
+
+  test("GET /generations/{name}: the plain answer is the schema's; the 3.sdk variant adds unsupported_features", async () => {
+    await conforming('GET', '/generations/fir');
+    await conforming('GET', '/generations/cedar');
+    const sdk = (await heroku.request({
+      method: 'GET',
+      path: '/generations/fir',
+      headers: { Accept: 'application/vnd.heroku+json; version=3.sdk' },
+    })) as { unsupported_features: unknown };
+    // The published v3 schema does not list the 3.sdk field; the rest of the answer must still conform.
+    const { unsupported_features: unsupported, ...plain } = sdk;
+    assert.deepEqual(schema.problems('GET', '/generations/fir', plain), []);
+    assert.ok(Array.isArray(unsupported) && unsupported.every((feature) => typeof feature === 'string'));
+  });
+
   test("a webhook delivery's data is a release as the schema describes it", async () => {
     const received: unknown[] = [];
     const receiver: Server = createServer((req, res) => {

@@ -10,10 +10,10 @@ const record: PromotionRecord = {
   to: 'api-st01',
   commit: 'abcdef1234567890',
   sourceVersion: 7,
-  slugId: 'slug-7',
+  artifactId: 'slug-7',
   startedAt: iso(T0),
   outcome: 'verifying',
-  previous: { releaseId: 'r6', version: 6, slugId: 'slug-6' },
+  previous: { releaseId: 'r6', version: 6, artifactId: 'slug-6' },
 };
 
 describe('holds', () => {
