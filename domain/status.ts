@@ -3,7 +3,7 @@ import type { PromotionRecord } from './promotion';
 export type { PromotionRecord } from './promotion';
 import type { Pause } from './pause';
 import type { Rejection } from './rejection';
-import type { Approval, WaitingApproval } from './approval';
+import type { Approval, ApprovalState, WaitingApproval } from './approval';
 import type { ReleaseStatus } from './observation';
 import type { Verdict } from './verdict';
 import type { Blocked, Hold } from './hold';
@@ -19,6 +19,15 @@ export interface StageStatus {
   releasedAt: string | null;
   /** The newest release when it is not the one running (pending or failed). */
   latest?: { version: number; status: ReleaseStatus; commit: string | null };
+  /** The stage before runs another commit: the release this stage would get next (absent when in step, and on the first stage). */
+  behind?: { stage: string; version: number | null; commit: string | null };
+}
+
+/** A gate configured for the target that gave no verdict: a cheaper gate held first, so its facts were not read. */
+export interface NotChecked {
+  gate: string;
+  /** The first gate (in gate order) that held. */
+  heldFirstBy: string;
 }
 
 export interface PairStatus {
@@ -28,6 +37,8 @@ export interface PairStatus {
   reason: string;
   verdicts: Verdict[];
   recheckAt?: string;
+  /** Gates not checked yet because a cheaper one held (gated pairs only). */
+  notChecked?: NotChecked[];
 }
 
 export interface CurrentStage {
@@ -50,9 +61,12 @@ export interface PipelineStatus {
   ignoresFreeze: boolean;
   blocked: Blocked | null;
   rejected: Rejection[];
-  /** Approvals given and not yet spent. */
+  /** Approvals given, not yet spent and not withdrawn (each is an `approved` entry of approvalStates). */
   approvals: Approval[];
+  /** Commits waiting for an approval nobody gave yet (each is a `waiting` entry of approvalStates). */
   waitingForApproval: WaitingApproval[];
+  /** One state per stage that needs approval: waiting, approved or rejected (the newest decision wins). */
+  approvalStates?: ApprovalState[];
   pairs: PairStatus[];
   inFlight: PromotionRecord[];
   history: PromotionRecord[];

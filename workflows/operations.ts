@@ -231,7 +231,7 @@ export class Operations {
 
   reject(request: RejectRequest): string {
     const commit = readCommit(request) as string;
-    this.state.holds.reject({
+    this.state.reject({
       commit,
       reason: request.reason.trim(),
       by: request.by?.trim() || 'unknown',

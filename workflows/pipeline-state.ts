@@ -102,6 +102,13 @@ export class PipelineState {
   verificationFailed(to: string, problem: string, rollback: Rollback | null, now: number): void {
     const record = this.book.verificationFailed(to, problem, rollback, now);
     if (record) this.holds.afterFailedVerification(record, problem, rollback, now);
+    if (record?.commit) this.approvals.withdraw(record.commit);
+  }
+
+  /** A person declared a release bad: held everywhere, and its approvals withdrawn (the newest decision wins). */
+  reject(rejection: Rejection): void {
+    this.holds.reject(rejection);
+    this.approvals.withdraw(rejection.commit);
   }
 
   /**
