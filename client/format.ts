@@ -155,6 +155,10 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
     for (const p of status.history) lines.push(`  ${promotionLine(p, now)}`);
   }
   lines.push('', `observed ${when(status.observedAt, now)}; next look ${nextLook(status.nextCheckAt, now)}`);
+  if (status.config)
+    lines.push(
+      `config ${status.config.digest} in force ${status.config.appliedAt ? `since ${when(status.config.appliedAt, now)} (conveyor apply)` : 'since the pipeline started'}`,
+    );
   if (status.webhooks?.on)
     lines.push(
       `webhooks on (last heard ${when(status.webhooks.seenAt, now)}): a release wakes it, fallback poll every ${formatDuration(status.webhooks.fallbackPollMs)}`,
@@ -164,21 +168,23 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
 
 export function formatList(pipelines: PipelineSummary[]): string {
   if (!pipelines.length) return 'no running pipelines (conveyor apply -f FILE starts them)';
-  return table([
-    ['SERVICE', 'STAGE', 'PAUSED', 'WORKFLOW ID'],
-    ...pipelines.map((p) => [p.service, p.stage ?? '-', p.paused ? 'yes' : 'no', p.workflowId]),
-  ]);
+  return [
+    table([
+      ['SERVICE', 'NEWEST AT', 'STATE', 'WORKFLOW ID'],
+      ...pipelines.map((p) => [p.service, p.stage ?? '-', p.state ?? (p.paused ? 'paused' : '-'), p.workflowId]),
+    ]),
+    '',
+    'NEWEST AT: the furthest stage the newest commit has reached.',
+    'STATE: paused, frozen or blocked first, then what holds releases (a gate, an approval, a failure),',
+    'else moving, soaking or in sync. conveyor status SERVICE shows every stage; conveyor why SERVICE what to do.',
+  ].join('\n');
 }
 
-/** A config value the way it is written in the file: durations back to "30m". */
-const shown = (key: string, value: unknown): string => {
-  if (value === undefined) return '(none)';
-  if (typeof value === 'number' && key.endsWith('Ms')) return formatDuration(value);
-  return JSON.stringify(value);
-};
-const keyName = (key: string) => key.replace(/Ms$/, '');
+/** A config value the way it is written in the file (configChanges already names and writes it so). */
+const shown = (value: unknown): string =>
+  value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value);
 
-export const formatChange = (c: ConfigChange) => `${keyName(c.key)}: ${shown(c.key, c.from)} -> ${shown(c.key, c.to)}`;
+export const formatChange = (c: ConfigChange) => `${c.key}: ${shown(c.from)} -> ${shown(c.to)}`;
 
 /** `conveyor plan`: what apply would start, change and stop, and how each changed pipeline's pairs would answer. */
 export function formatPlan(plan: Plan, now = Date.now(), paint: Paint = plain): string {

@@ -84,6 +84,11 @@ export interface PipelineStatus {
    * `fallbackPollMs`. Absent for a pipeline that never heard of them.
    */
   webhooks?: { on: boolean; seenAt: string; fallbackPollMs: number };
+  /**
+   * The configuration in force: its digest (domain/service.ts configDigest) and when an apply put it
+   * in force (null: the one the pipeline started with). The Web UI's input shows the start config only.
+   */
+  config?: { digest: string; appliedAt: string | null };
   /** Set when the status could not be computed whole (it is then partial). */
   error?: string;
 }

@@ -8,6 +8,7 @@ import type { Blocked, PairStatus, PipelineStatus } from '../../domain/status';
 import { iso } from '../../domain/duration';
 import { approvalStates, type ApprovalState } from '../../domain/approval';
 import { sameCommit } from '../../domain/commits';
+import { configDigest } from '../../domain/service';
 
 /** What the status query is computed from: the pipeline's memory and its last pass. */
 export interface StatusParts {
@@ -18,6 +19,8 @@ export interface StatusParts {
   book: PromotionBook;
   pairs: PairStatus[];
   nextCheckAt: number | null;
+  /** When the configuration in force was applied; null: it is the one the pipeline started with. */
+  configAppliedAt?: string | null;
 }
 
 /** The status query's answer, computed once from the parts. */
@@ -29,6 +32,7 @@ export function statusOf({
   book,
   pairs,
   nextCheckAt,
+  configAppliedAt = null,
 }: StatusParts): PipelineStatus {
   const running = (stage: string) => (observation && stageOf(observation, stage)?.current) ?? null;
   const stages = service.stages.map((stage, i) => {
@@ -77,6 +81,7 @@ export function statusOf({
     retries: promotions.retries,
     observedAt: observation?.observedAt ?? null,
     nextCheckAt: nextCheckAt === null ? null : iso(nextCheckAt),
+    config: { digest: configDigest(service), appliedAt: configAppliedAt },
   };
 }
 
