@@ -207,8 +207,12 @@ describe('dashboard in a browser', () => {
     );
     await page.getByRole('button', { name: `Approve ${short(merged.sha)} into ${service.stages[1]}` }).click();
     await page.getByText(`approved ${short(merged.sha)} into ${service.stages[1]}`, { exact: true }).waitFor();
-    // Approved, the page never keeps saying it waits.
-    assert.equal(await page.locator('.banner.approval').count(), 0, 'no "Waiting for approval" banner once approved');
+    // Approved, the page stops saying it waits (with the next live update at the latest).
+    await eventually(
+      async () => (await page.locator('.banner.approval').count()) === 0,
+      10_000,
+      'no "Waiting for approval" banner once approved',
+    );
     await eventually(
       async () => (await status(stack, service)).stages[1].commit === merged.sha,
       30_000,
