@@ -24,6 +24,7 @@
 //          stopped, how long until each pipeline's 12th stage runs its newest merge (at most --drain-hours),
 //          the requests per promotion and what conveyor's budget spent them on (its tally, logged)
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writableFolder } from '../client/files';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,13 @@ const { values } = parseArgs({
     from: { type: 'string' },
   },
 });
+// Refused or made now, not after minutes of running (the figures would be lost).
+try {
+  writableFolder(values.out, 'bench --out');
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(2);
+}
 const quick = values.quick;
 const numbers = (text: string) =>
   text

@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { writableFolder } from './files';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadServices } from '../config/load';
 import { servicesJsonSchemaText } from '../config/json-schema';
@@ -7,6 +9,7 @@ import type { Service } from '../domain/service';
 import { SettingsError } from '../worker/settings';
 import { addConnectionOptions, connectClient, temporalSettings, workerSettings } from './connection';
 import {
+  didYouMean,
   EXIT,
   explainTemporalError,
   noWorkerError,
@@ -15,7 +18,7 @@ import {
   UserError,
   type Where,
 } from './errors';
-import { explainWhy, formatApplied, formatList, formatPlan, formatStatus } from './format';
+import { explainWhy, formatApplied, formatList, formatPlan, formatStatus, showTimesIn, when } from './format';
 import { colorsOn, confirm, identity, note, painter, slow } from './terminal';
 import { bashCompletion, zshCompletion } from './completion';
 import {
@@ -74,6 +77,40 @@ const reasonRequired = (reason: string) => {
 const byOption = () =>
   new Option('--by <who>', 'who, for the audit record (default: CONVEYOR_USER, else git config user.email)');
 
+/**
+ * A stage the service promotes into (every stage but the first), or a usage error naming the ones
+ * it has and the one meant. Asked of the running pipeline, so it checks its config in force.
+ */
+async function targetStage(client: Client, service: string, flag: string, stage: string): Promise<void> {
+  const targets = (await pipelineStatus(client, service)).stages.slice(1).map((s) => s.stage);
+  if (!targets.includes(stage))
+    throw new UsageError(
+      `${flag}: "${stage}" is not a stage ${service} promotes into${didYouMean(stage, targets)} (stages: ${targets.join(', ')})`,
+    );
+}
+
+/**
+ * Commander reports a missing required flag before an unknown one, so a misspelt `--reasn` read as
+ * a missing `--reason`, with no hint. The unknown flag is reported first, with commander's suggestion.
+ */
+function unknownFlagsFirst(command: Command): void {
+  // Commander's own reporters (not in its typings; commander 14 calls them from _parseCommand).
+  const internal = command as unknown as {
+    missingMandatoryOptionValue(option: Option): never;
+    unknownOption(flag: string): never;
+  };
+  const reportMissing = internal.missingMandatoryOptionValue.bind(command);
+  internal.missingMandatoryOptionValue = (option) => {
+    const unknown = command.args.find((arg) => {
+      const flag = arg.split('=')[0];
+      return arg.startsWith('-') && arg !== '-' && !command.options.some((o) => o.long === flag || o.short === flag);
+    });
+    if (unknown) internal.unknownOption(unknown);
+    return reportMissing(option);
+  };
+  command.commands.forEach(unknownFlagsFirst);
+}
+
 /** Reads the services file; its problems are exit 2. */
 const servicesOf = (file: string): Service[] => loadServices(file);
 
@@ -82,10 +119,15 @@ export function buildProgram(): Command {
     .description('Continuous delivery for Heroku pipelines: one durable Temporal workflow per service.')
     .version(VERSION, '-v, --version', 'print the version')
     .addOption(new Option('--json', 'print one JSON document (errors too, as {"error": {...}})'))
+    .addOption(new Option('--utc', "show times in UTC (default: this machine's time zone)"))
     .showHelpAfterError('(conveyor --help lists the commands)')
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
-    .configureOutput({ writeErr: (text) => (io.json ? undefined : process.stderr.write(text)) })
+    .configureOutput({
+      writeErr: (text) => (io.json ? undefined : process.stderr.write(text)),
+      // One prefix for every error, commander's included.
+      outputError: (text, write) => write(text.replace(/^error: /, 'conveyor: ')),
+    })
     .addHelpText(
       'after',
       '\nExit codes: 0 done, 1 refused or failed, 2 usage or bad input, 3 cannot reach Temporal or Heroku.\n' +
@@ -96,6 +138,7 @@ export function buildProgram(): Command {
   program.hook('preAction', (root) => {
     io.json = !!root.opts().json;
     io.paint = painter(!io.json && colorsOn());
+    showTimesIn(root.opts().utc ? 'utc' : 'local');
   });
 
   program
@@ -111,8 +154,12 @@ export function buildProgram(): Command {
     .description(
       'print the JSON Schema of the services file (editors complete and check files that name it in $schema)',
     )
-    .action(() => {
-      process.stdout.write(servicesJsonSchemaText());
+    .option('-o, --out <file>', 'write it to this file (its folder is made when missing) instead of stdout')
+    .action((opts: { out?: string }) => {
+      if (!opts.out) return void process.stdout.write(servicesJsonSchemaText());
+      writableFolder(dirname(resolve(opts.out)), 'schema --out');
+      writeFileSync(opts.out, servicesJsonSchemaText());
+      print({ file: opts.out, written: true }, () => `wrote ${opts.out}`);
     });
 
   program
@@ -243,9 +290,10 @@ export function buildProgram(): Command {
     .action(async (service: string, opts: { to?: string }) => {
       const { client } = await connect();
       const status = await pipelineStatus(client, service);
-      if (opts.to && !status.pairs.some((p) => p.to === opts.to)) {
+      const targets = status.stages.slice(1).map((s) => s.stage);
+      if (opts.to && !targets.includes(opts.to)) {
         throw new UsageError(
-          `--to: "${opts.to}" is not a stage ${service} promotes into (${status.pairs.map((p) => p.to).join(', ')})`,
+          `--to: "${opts.to}" is not a stage ${service} promotes into${didYouMean(opts.to, targets)} (stages: ${targets.join(', ')})`,
         );
       }
       const why = explainWhy(status, opts.to);
@@ -306,7 +354,9 @@ export function buildProgram(): Command {
     .action(async () => {
       const { client } = await connect();
       const freeze = await currentFreeze(client);
-      print(freeze, () => (freeze ? `frozen by ${freeze.by} since ${freeze.since}: ${freeze.reason}` : 'not frozen'));
+      print(freeze ? { frozen: true, ...freeze } : { frozen: false }, () =>
+        freeze ? `frozen by ${freeze.by} since ${when(freeze.since, Date.now())}: ${freeze.reason}` : 'not frozen',
+      );
     });
 
   program
@@ -338,6 +388,7 @@ export function buildProgram(): Command {
           throw new UserError('not promoted: --skip-gates was not confirmed');
         }
         const { client } = await connect();
+        await targetStage(client, service, '--to', opts.to);
         const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () =>
           answered(client, () => promoteManually(client, service, request)),
         );
@@ -356,6 +407,7 @@ export function buildProgram(): Command {
     .action(async (service: string, opts: { to: string; reason?: string; by?: string }) => {
       const request = { to: opts.to, by: by(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) };
       const { client } = await connect();
+      await targetStage(client, service, '--to', opts.to);
       const message = await answered(client, () => retryRelease(client, service, request));
       print({ service, retried: true, to: opts.to, message }, () => message);
     });
@@ -403,6 +455,7 @@ export function buildProgram(): Command {
         ...(opts.comment ? { comment: opts.comment } : {}),
       };
       const { client } = await connect();
+      await targetStage(client, service, '--to', opts.to);
       const message = await answered(client, () => approveRelease(client, service, request));
       print({ service, approved: true, stage: opts.to, message }, () => message);
     });
@@ -527,6 +580,7 @@ export function buildProgram(): Command {
       process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
     });
 
+  unknownFlagsFirst(program);
   return program;
 }
 

@@ -22,6 +22,33 @@ const MERGE_EVERY_MS = 30_000;
 const FIR_PIPELINES = new Set(['search']);
 
 /**
+ * A Temporal server already answered (another process keeps it): its demo pipelines of an earlier
+ * run watch a sandbox that is gone, so they are ended and started afresh against this run's, and
+ * the demo says so.
+ */
+async function restartStalePipelines(
+  settings: ReturnType<typeof temporalSettings>,
+  services: { name: string }[],
+  say: (line: string) => void,
+): Promise<void> {
+  const client = await connectClient(settings);
+  try {
+    const names = new Set(services.map((s) => s.name));
+    const stale = (await listPipelines(client)).map((p) => p.service).filter((name) => names.has(name));
+    say(
+      `reusing the Temporal server at ${settings.address} (not started by this demo)` +
+        (stale.length ? `: restarting ${stale.join(', ')} from scratch against this run's sandbox` : ''),
+    );
+    for (const name of stale)
+      await client.workflow
+        .getHandle(workflowIdFor(name))
+        .terminate('conveyor demo: a new run, with a new sandbox, starts it afresh');
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/**
  * `npm start`: a Temporal dev server with its Web UI, the sandbox with four example services (one on Fir),
  * a worker, the demo config applied, and a merge every ~30 s. Ctrl-C stops what it started.
  */
@@ -32,9 +59,12 @@ export async function runDemo(): Promise<void> {
   // The demo's own lines tell the story; the SDK speaks up only when something is wrong.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   say(`Temporal dev server at ${settings.address} ...`);
-  const server = await ensureDevServer({ address: settings.address, namespace: settings.namespace });
+  // Each demo starts clean: the sandbox lives in memory, so the dev server does too. Kept history
+  // would show approvals and promotions of releases this run's sandbox never had.
+  const server = await ensureDevServer({ address: settings.address, namespace: settings.namespace, dbFile: null });
   const sandbox = await startSandbox({ promotionDelayMs: 3_000, releasePhaseMs: 2_000 });
   const services = loadServices(join(projectRoot, 'examples', 'services.demo.json'));
+  if (!server.started) await restartStalePipelines(settings, services, say);
   for (const service of services)
     await sandbox.scenario.createService({
       name: service.pipeline,

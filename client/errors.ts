@@ -110,3 +110,30 @@ export function explainTemporalError(error: unknown, where: Where = {}): UserErr
       return undefined;
   }
 }
+
+/** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
+}
+
+/**
+ * "; did you mean api-eu01?" for a name close to one of `known` (as commander suggests commands and
+ * flags: within 40 % of the name's length in edits), else "".
+ */
+export function didYouMean(name: string, known: readonly string[]): string {
+  const scored = known
+    .map((candidate) => ({ candidate, edits: distance(name.toLowerCase(), candidate.toLowerCase()) }))
+    .filter(({ candidate, edits }) => edits > 0 && edits <= Math.max(1, Math.floor(candidate.length * 0.4)))
+    .sort((a, b) => a.edits - b.edits);
+  const best = scored.filter((s) => s.edits === scored[0]?.edits).map((s) => s.candidate);
+  return best.length ? `; did you mean ${best.join(' or ')}?` : '';
+}

@@ -1,3 +1,5 @@
+import { rowState, type FleetSummary } from '../domain/fleet';
+import { formatDuration } from '../domain/duration';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -33,7 +35,7 @@ import type { control } from '../workflows/control';
 import type { ManualOutcome } from '../domain/decision';
 import type { PipelineOptions, pipeline } from '../workflows/pipeline';
 import type { CurrentStage, PairStatus, PipelineStatus } from '../domain/status';
-import { noWorkerError, UsageError, UserError } from './errors';
+import { didYouMean, noWorkerError, UsageError, UserError } from './errors';
 
 export interface Applied {
   service: string;
@@ -110,12 +112,52 @@ export interface ConfigChange {
   to: unknown;
 }
 
-/** The top-level keys whose values differ between the running config and the file's. */
+/** A config value with the file's names: `bakeMs: 600000` reads `bake: "10m"`, in objects at any depth. */
+function asWritten(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asWritten);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) =>
+      /Ms$/.test(key) && typeof v === 'number' ? [key.slice(0, -2), formatDuration(v)] : [key, asWritten(v)],
+    ),
+  );
+}
+
+/**
+ * A running config shaped as the services file writes it: durations as "30m" under the file's keys,
+ * windows and blackouts at the top, the checks for every stage at the top and the others under
+ * `stageChecks`, so `plan` names what a person edits.
+ */
+function fileView(service: Service): Record<string, unknown> {
+  const { checks, windows, ...rest } = service;
+  const view = asWritten(rest) as Record<string, unknown>;
+  if (windows?.windows.length) view.windows = windows.windows;
+  if (windows?.blackouts.length) view.blackouts = windows.blackouts;
+  const { '*': all, ...stages } = checks ?? {};
+  if (all) Object.assign(view, asWritten(all));
+  if (Object.keys(stages).length) view.stageChecks = asWritten(stages);
+  return view;
+}
+
+/** `{a: {b: 1}}` as `{"a.b": 1}`; arrays stay whole (a list of windows is one value). */
+function leaves(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([key, v]) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.entries(leaves(v as Record<string, unknown>, `${prefix}${key}.`))
+        : [[`${prefix}${key}`, v]],
+    ),
+  );
+}
+
+/** The settings whose values differ between the running config and the file's, named and written as in the file. */
 export function configChanges(running: Service, next: Service): ConfigChange[] {
-  const keys = [...new Set([...Object.keys(running), ...Object.keys(next)])];
+  const before = leaves(fileView(running));
+  const after = leaves(fileView(next));
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   return keys
-    .filter((key) => canonical((running as never)[key]) !== canonical((next as never)[key]))
-    .map((key) => ({ key, from: (running as never)[key], to: (next as never)[key] }));
+    .filter((key) => canonical(before[key]) !== canonical(after[key]))
+    .map((key) => ({ key, from: before[key], to: after[key] }));
 }
 
 const looksLikeService = (value: unknown, name: string): value is Service =>
@@ -248,23 +290,28 @@ export interface PipelineSummary {
   startTime: string;
   /** Heroku's platform generation, from the fleet memo (absent until the pipeline was observed). */
   generation?: string;
+  /** What holds it, in words (domain/fleet.ts rowState), from the workflow's fleet memo; undefined without one. */
+  state?: string;
 }
 
-/** The running pipeline workflows, from visibility (search attributes), no query needed. */
+/** The running pipeline workflows, from visibility (search attributes and the fleet memo), no query needed. */
 export async function listPipelines(client: Client): Promise<PipelineSummary[]> {
   const result: PipelineSummary[] = [];
   for await (const info of client.workflow.list({
     query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running'`,
   })) {
     const attributes = info.typedSearchAttributes;
-    const generation = (info.memo?.fleet as { generation?: unknown } | undefined)?.generation;
+    const fleet = info.memo?.fleet as (FleetSummary & { generation?: unknown }) | undefined;
+    const paused = attributes.get(ConveyorPaused) ?? false;
+    const generation = fleet?.generation;
     result.push({
       ...(typeof generation === 'string' ? { generation } : {}),
       service: attributes.get(ConveyorService) ?? info.workflowId.replace(/^conveyor\//, ''),
       workflowId: info.workflowId,
-      paused: attributes.get(ConveyorPaused) ?? false,
+      paused,
       stage: attributes.get(ConveyorStage) ?? null,
       startTime: info.startTime.toISOString(),
+      ...(fleet && Array.isArray(fleet.stages) ? { state: rowState(fleet) } : paused ? { state: 'paused' } : {}),
     });
   }
   return result.sort((a, b) => a.service.localeCompare(b.service));
@@ -278,10 +325,12 @@ async function pipelineHandle(
 ): Promise<WorkflowHandle<typeof pipeline>> {
   const handle = client.workflow.getHandle<typeof pipeline>(workflowIdFor(service));
   const running = await describeRunning(handle);
-  if (!running)
+  if (!running) {
+    const names = (await listPipelines(client).catch(() => [])).map((p) => p.service);
     throw new UsageError(
-      `no running pipeline for service "${service}" (conveyor list shows them; conveyor apply starts them)`,
+      `no running pipeline for service "${service}"${didYouMean(service, names)} (conveyor list shows them; conveyor apply starts them)`,
     );
+  }
   if (needsWorker) await requireWorker(client, running.taskQueue);
   return handle;
 }

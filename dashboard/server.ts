@@ -29,6 +29,8 @@ import {
   problemPage,
   promoteConfirmPage,
   serviceLive,
+  pauseControl,
+  approveForms,
   servicePage,
   columnNames,
   type Frame,
@@ -323,9 +325,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const send = (facts: ServiceFacts) => {
         void (async () => {
           const live = String(await serviceLive(facts, cellsOf(facts), freeze.value, frame, links, Date.now()));
+          // The actions that depend on the state come along; the page swaps each only when it changed.
+          const controls = {
+            'pause-control': String(await pauseControl(facts.status, frame)),
+            'approve-forms': String(await approveForms(facts.status, frame)),
+          };
           await stream.writeSSE({
             event: 'service',
-            data: JSON.stringify({ html: live, updated: new Date().toISOString() }),
+            data: JSON.stringify({ html: live, controls, updated: new Date().toISOString() }),
           });
         })().catch(() => undefined);
       };

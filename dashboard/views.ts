@@ -6,8 +6,10 @@ import type { CellState, FleetCell, FleetSummary } from '../domain/fleet';
 import type { Freeze } from '../domain/freeze';
 import { shortSha } from '../domain/observation';
 import { WAITING_GATES } from '../domain/override';
+import { moment } from '../domain/moment';
 import type { Service } from '../domain/service';
 import type { Verdict } from '../domain/verdict';
+import type { ApprovalState } from '../domain/approval';
 import type { PairStatus, PipelineStatus, PromotionRecord } from '../domain/status';
 import type { Session } from './access';
 import type { GoingOut } from './github';
@@ -37,9 +39,28 @@ export function span(ms: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 const utc = (iso: string) => `${iso.slice(11, 19)} UTC`;
-/** Reasons name moments as ISO 8601; a person reads "22:41:07 UTC" more easily. */
-const readable = (text: string) => text.replace(/\b\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.\d+)?Z\b/g, '$1 UTC');
 const fullUtc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+
+/**
+ * A moment in the one format of the CLI (domain/moment.ts): rendered in UTC with how far from now,
+ * then shown by the page's script in the viewer's own zone ("2026-12-06 10:26:03 CET (3m ago)").
+ */
+const at = (iso: string, now: number) => html`<time datetime="${iso}" data-moment>${moment(iso, now, 'utc')}</time>`;
+
+const ISO_IN_TEXT = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/g;
+/** A reason with its moments shown as `at` shows them (the window's own opening is left to its recheck time). */
+function readable(text: string, now: number, withoutWindowOpening = false): Html {
+  const plain = withoutWindowOpening ? text.replace(/; opens [A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d \S+$/, '') : text;
+  const parts: (string | Html)[] = [];
+  let last = 0;
+  for (const match of plain.matchAll(ISO_IN_TEXT)) {
+    parts.push(plain.slice(last, match.index));
+    parts.push(at(new Date(match[0]).toISOString(), now));
+    last = match.index + match[0].length;
+  }
+  parts.push(plain.slice(last));
+  return html`${parts}`;
+}
 
 /** A relative time the client script keeps current: `ago` counts up, `left` counts down. */
 const ago = (iso: string | null, now: number) =>
@@ -73,7 +94,25 @@ const STATE_LABEL: Record<CellState, string> = {
   'rolled-back': 'rolled back',
 };
 
+/** The states that describe the release leaving a stage (the pair's), not the stage's own. */
+const LEAVING = new Set<CellState>(['in-sync', 'soaking', 'held', 'waiting', 'ready']);
+
+/**
+ * A cell's badge: the stage's own state (promoting, verifying, failed, rolled back), or the pair's,
+ * marked "→ next:" so it cannot be read as the stage's own; none on the last stage at rest.
+ */
 function badge(cell: FleetCell, now: number): Html {
+  if (LEAVING.has(cell.state) && !cell.next) return html``;
+  const inner = ownBadge(cell, now);
+  return LEAVING.has(cell.state)
+    ? html`<span class="pair-badge" title="the release leaving for ${cell.next}"><span class="to">→ ${shortApp(cell.next!)}</span> ${inner}</span>`
+    : inner;
+}
+
+/** "eu01" of "api-eu01": the column names the service already. */
+const shortApp = (app: string) => app.replace(/^.*-(?=[^-]+$)/, '');
+
+function ownBadge(cell: FleetCell, now: number): Html {
   switch (cell.state) {
     case 'soaking':
       return html`<span class="badge soaking">soaking${cell.until ? html` · ${left(cell.until, now)} left` : ''}</span>`;
@@ -88,10 +127,13 @@ function badge(cell: FleetCell, now: number): Html {
 }
 
 function rowMarks(
-  fleet: { paused: FleetSummary['paused']; frozen: boolean; blocked: FleetSummary['blocked'] } | null,
+  fleet: Pick<FleetSummary, 'paused' | 'frozen' | 'blocked' | 'waitingForApproval'> | null,
   paused: boolean,
 ): Html {
-  return html`${fleet?.paused || paused ? html`<span class="mark paused" title="${fleet?.paused ? `${fleet.paused.by}: ${fleet.paused.reason}` : 'paused'}">paused${fleet?.paused ? ` by ${fleet.paused.by}` : ''}</span>` : ''}${
+  return html`${(fleet?.waitingForApproval ?? []).map(
+    (w) =>
+      html`<span class="mark approval" title="${`${shortSha(w.commit)} waits for approval into ${w.stage} since ${fullUtc(w.since)}`}">approval into ${shortApp(w.stage)}</span>`,
+  )}${fleet?.paused || paused ? html`<span class="mark paused" title="${fleet?.paused ? `${fleet.paused.by}: ${fleet.paused.reason}` : 'paused'}">paused${fleet?.paused ? ` by ${fleet.paused.by}` : ''}</span>` : ''}${
     fleet?.frozen ? html`<span class="mark frozen">frozen</span>` : ''
   }${fleet?.blocked ? html`<span class="mark blocked" title="${fleet.blocked.reason}">blocked</span>` : ''}`;
 }
@@ -157,11 +199,13 @@ export function columnNames(rows: FleetRow[]): string[] {
 }
 
 function cellView(cell: FleetCell, repo: string | undefined, links: Links, now: number): Html {
+  const reason = cell.reason && cell.state !== 'in-sync' && cell.state !== 'soaking' ? cell.reason : undefined;
   return html`<td class="cell s-${cell.state}" data-state="${cell.state}">
 <div class="app">${cell.app}</div>
 <div class="rel">${shaLink(links, repo, cell.commit)} <span class="ver">${cell.version === null ? 'no release' : `v${cell.version}`}</span> <span class="age" title="on this stage">${ago(cell.since, now)}</span></div>
+${cell.behind ? html`<div class="behind" title="${`${cell.behind.stage} runs v${cell.behind.version ?? '?'}: it has not come here yet`}">behind ${shortApp(cell.behind.stage)} (v${cell.behind.version ?? '?'})</div>` : ''}
 <div>${badge(cell, now)}</div>
-${cell.reason && cell.state !== 'in-sync' && cell.state !== 'soaking' ? html`<div class="why" title="${readable(cell.reason)}">${readable(cell.reason)}</div>` : ''}
+${reason ? html`<details class="why"><summary>${readable(reason, now)}</summary><p>${readable(reason, now)}</p></details>` : ''}
 </td>`;
 }
 
@@ -172,6 +216,7 @@ export function rowFacets(row: FleetRow): string[] {
   if (row.fleet?.frozen) facets.add('frozen');
   if (row.fleet?.blocked) facets.add('blocked');
   if (facets.has('promoting') || facets.has('verifying')) facets.add('moving');
+  if (row.fleet?.waitingForApproval?.length) facets.add('approval');
   return [...facets];
 }
 
@@ -205,7 +250,7 @@ export function freezeBanner(freeze: Freeze | null, frame: Frame): Html {
 
 export function fleetCounts(rows: FleetRow[]): string {
   const count = (facet: string) => rows.filter((r) => rowFacets(r).includes(facet)).length;
-  return `${rows.length} service${rows.length === 1 ? '' : 's'} · ${count('moving')} promoting · ${count('held')} held · ${count('soaking')} soaking · ${count('paused')} paused · ${count('blocked')} blocked`;
+  return `${rows.length} service${rows.length === 1 ? '' : 's'} · ${count('moving')} promoting · ${count('held')} held · ${count('approval')} waiting for approval · ${count('soaking')} soaking · ${count('paused')} paused · ${count('blocked')} blocked`;
 }
 
 export function fleetTable(rows: FleetRow[], links: Links, now: number): Html {
@@ -240,12 +285,13 @@ ${freezeBanner(freeze, frame)}
 <label for="search">Search services</label> <input id="search" type="search" placeholder="name…" autocomplete="off">
 <label for="filter">Show</label> <select id="filter">
 <option value="">all</option><option value="moving">promoting</option><option value="held">held by a gate</option><option value="soaking">soaking</option>
-<option value="paused">paused</option><option value="frozen">frozen</option><option value="blocked">blocked</option><option value="failed">failed</option><option value="rolled-back">rolled back</option>
+<option value="approval">waiting for approval</option><option value="paused">paused</option><option value="frozen">frozen</option><option value="blocked">blocked</option><option value="failed">failed</option><option value="rolled-back">rolled back</option>
 </select>
 <span id="shown" class="shown" aria-live="polite"></span>
 ${freezeForm}
 </div>
-<div class="scroll">${fleetTable(rows, links, now)}</div>
+<div class="scroll" tabindex="0" aria-label="the fleet table; scrolls sideways when it is wider than the page">${fleetTable(rows, links, now)}</div>
+<p class="scroll-hint" aria-hidden="true">more stages to the right: scroll sideways →</p>
 <p class="foot">Live: updates by themselves. Read with one visibility call, <span id="updated">${utc(new Date(now).toISOString())}</span>.</p>
 </div>`,
   );
@@ -270,20 +316,22 @@ export interface LeadTime {
 }
 
 function verdictItem(v: Verdict, now: number): Html {
-  return html`<li class="${v.ok ? 'ok' : 'no'}"><span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span><span class="sr">${v.ok ? 'passes:' : 'holds:'}</span> <strong>${v.gate}</strong> ${readable(v.reason)}${
-    v.recheckAt
-      ? html` <span class="recheck">looked at again ${utc(v.recheckAt)} (in ${left(v.recheckAt, now)})</span>`
-      : ''
+  return html`<li class="${v.ok ? 'ok' : 'no'}"><span class="mark-v" aria-hidden="true">${v.ok ? '✓' : '✗'}</span><span class="sr">${v.ok ? 'passes:' : 'holds:'}</span> <strong>${v.gate}</strong> ${readable(v.reason, now, !!v.recheckAt)}${
+    v.recheckAt ? html` <span class="recheck">looked at again ${at(v.recheckAt, now)}</span>` : ''
   }</li>`;
 }
 
 /** The gates that hold first, in full; those that pass folded away. */
 function verdictList(pair: PairStatus, now: number): Html {
-  if (pair.verdicts.length === 0) return html`<p class="pair-reason">${readable(pair.reason)}</p>`;
+  if (pair.verdicts.length === 0) return html`<p class="pair-reason">${readable(pair.reason, now)}</p>`;
   const holding = pair.verdicts.filter((v) => !v.ok);
   const passing = pair.verdicts.filter((v) => v.ok);
   return html`${holding.length ? html`<ul class="verdicts">${holding.map((v) => verdictItem(v, now))}</ul>` : ''}${
-    pair.state !== 'gated' ? html`<p class="pair-reason">${readable(pair.reason)}</p>` : ''
+    pair.state !== 'gated' ? html`<p class="pair-reason">${readable(pair.reason, now)}</p>` : ''
+  }${
+    pair.notChecked?.length
+      ? html`<ul class="verdicts">${pair.notChecked.map((n) => html`<li class="unchecked"><span class="mark-v" aria-hidden="true">?</span> <strong>${n.gate}</strong> not checked yet (held first by ${n.heldFirstBy})</li>`)}</ul>`
+      : ''
   }${passing.length ? html`<details class="passing"><summary>${passing.length} gate${passing.length === 1 ? '' : 's'} pass${passing.length === 1 ? 'es' : ''}</summary><ul class="verdicts">${passing.map((v) => verdictItem(v, now))}</ul></details>` : ''}`;
 }
 
@@ -306,7 +354,8 @@ function pipelineDrawing(facts: ServiceFacts, cells: FleetCell[], links: Links, 
 <h3><a href="${links.herokuApps}/${encodeURIComponent(stage.stage)}" title="${stage.stage} in Heroku">${stage.stage}</a></h3>
 <div class="rel">${shaLink(links, repo, stage.commit)} <span class="ver">${stage.version === null ? 'no release' : `v${stage.version}`}</span></div>
 <div class="age">on this stage ${ago(stage.releasedAt, now)}</div>
-<div>${badge(cell, now)}</div>
+${stage.behind ? html`<div class="behind">behind ${stage.behind.stage} (v${stage.behind.version ?? '?'})</div>` : ''}
+${LEAVING.has(cell.state) ? '' : html`<div>${ownBadge(cell, now)}</div>`}
 ${stage.latest ? html`<div class="why">newest v${stage.latest.version} ${stage.latest.status}</div>` : ''}
 </li>`);
     const pair = status.pairs.find((p) => p.from === stage.stage);
@@ -453,25 +502,33 @@ export function serviceLive(
   const notes: Html[] = [];
   if (status.paused)
     notes.push(
-      html`<p class="banner paused" role="status"><strong>Paused</strong> by ${status.paused.by} since ${fullUtc(status.paused.since)}: ${status.paused.reason}</p>`,
+      html`<p class="banner paused" role="status"><strong>Paused</strong> by ${status.paused.by} since ${at(status.paused.since, now)}: ${status.paused.reason}</p>`,
     );
   if (status.frozen && !status.ignoresFreeze)
     notes.push(
-      html`<p class="banner frozen"><strong>Frozen</strong> by ${status.frozen.by}: ${status.frozen.reason}</p>`,
+      html`<p class="banner frozen"><strong>Frozen</strong> by ${status.frozen.by} since ${at(status.frozen.since, now)}: ${status.frozen.reason}</p>`,
     );
   if (status.blocked)
     notes.push(
-      html`<p class="banner blocked"><strong>Blocked</strong> since ${fullUtc(status.blocked.since)}: ${status.blocked.reason}</p>`,
+      html`<p class="banner blocked"><strong>Blocked</strong> since ${at(status.blocked.since, now)}: ${status.blocked.reason}</p>`,
     );
-  for (const w of status.waitingForApproval)
+  for (const d of approvalStatesOf(status))
     notes.push(
-      html`<p class="banner approval"><strong>Waiting for approval</strong> into ${w.stage} since ${fullUtc(w.since)}: ${shaLink(links, repo, w.commit)}</p>`,
+      d.state === 'waiting'
+        ? html`<p class="banner approval" data-approval="waiting"><strong>Waiting for approval</strong> into ${d.stage} since ${at(d.since, now)}: ${shaLink(links, repo, d.commit)}</p>`
+        : d.state === 'approved'
+          ? html`<p class="banner approved" data-approval="approved"><strong>Approved</strong> ${shaLink(links, repo, d.commit)} into ${d.stage} by ${d.by} ${at(d.since, now)}${d.note ? `: ${d.note}` : ''}</p>`
+          : html``,
     );
   void freeze;
   return html`<div id="live">
 ${notes}
 <section aria-labelledby="h-pipeline"><h2 id="h-pipeline">Pipeline</h2>${pipelineDrawing(facts, cells, links, now)}
-<p class="foot">observed ${ago(status.observedAt, now)} ago · next check ${status.nextCheckAt ? html`in ${left(status.nextCheckAt, now)}` : '–'}</p></section>
+<p class="foot">observed ${status.observedAt ? at(status.observedAt, now) : '–'} · next check ${status.nextCheckAt ? html`in ${left(status.nextCheckAt, now)}` : '–'}${
+    status.config
+      ? html` · config ${status.config.digest} in force ${status.config.appliedAt ? html`since ${at(status.config.appliedAt, now)}` : 'since the pipeline started'}`
+      : ''
+  }</p></section>
 <div class="two">
 <section aria-labelledby="h-out"><h2 id="h-out">What is going out</h2>${goingOutView(facts, links)}</section>
 <section aria-labelledby="h-lead"><h2 id="h-lead">Time from merge to each stage</h2>${leadTimeChart(facts)}</section>
@@ -490,7 +547,7 @@ ${
   status.rejected.length
     ? html`<section aria-labelledby="h-rejected"><h2 id="h-rejected">Rejected releases</h2><ul>${status.rejected.map(
         (r) =>
-          html`<li>${shaLink(links, repo, r.commit)} by ${r.by} at ${fullUtc(r.at)}: ${r.reason}${
+          html`<li>${shaLink(links, repo, r.commit)} by ${r.by} at ${at(r.at, now)}: ${r.reason}${
             frame.session
               ? html` <form method="post" action="/actions/unreject" class="inline"><input type="hidden" name="_csrf" value="${frame.session.csrf}"><input type="hidden" name="service" value="${status.service}"><input type="hidden" name="commit" value="${r.commit}"><button type="submit">Unreject ${shortSha(r.commit)}</button></form>`
               : ''
@@ -499,6 +556,49 @@ ${
     : ''
 }
 </div>`;
+}
+
+/** One state per stage at its approval gate (domain/approval.ts); an older worker's two lists otherwise. */
+function approvalStatesOf(status: PipelineStatus): ApprovalState[] {
+  return (
+    status.approvalStates ?? [
+      ...status.waitingForApproval.map((w) => ({ ...w, state: 'waiting' as const })),
+      ...status.approvals.map((a) => ({
+        stage: a.stage,
+        commit: a.commit,
+        state: 'approved' as const,
+        since: a.at,
+        by: a.by,
+      })),
+    ]
+  );
+}
+
+/**
+ * Pause or Resume, whichever the pipeline's state calls for. A fragment of its own: the page swaps
+ * it when the state changes (app.js), keeping what was typed while it does not.
+ */
+export function pauseControl(status: PipelineStatus, frame: Frame): Html {
+  const session = frame.session;
+  if (!session) return html``;
+  const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}">`;
+  return html`<div id="pause-control" data-key="${status.paused ? 'paused' : 'running'}">${
+    status.paused
+      ? html`<form method="post" action="/actions/resume">${csrf}<button type="submit">Resume ${status.service}</button></form>`
+      : html`<form method="post" action="/actions/pause">${csrf}<label for="pause-reason">Reason to pause</label><input id="pause-reason" name="reason" required maxlength="500"><button type="submit">Pause ${status.service}</button></form>`
+  }</div>`;
+}
+
+/** An Approve form per commit waiting for approval; swapped when the waiting set changes. */
+export function approveForms(status: PipelineStatus, frame: Frame): Html {
+  const session = frame.session;
+  if (!session) return html``;
+  const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}">`;
+  const waiting = approvalStatesOf(status).filter((d) => d.state === 'waiting');
+  return html`<div id="approve-forms" data-key="${waiting.map((w) => `${w.stage}@${w.commit}`).join(' ')}">${waiting.map(
+    (w) =>
+      html`<form method="post" action="/actions/approve">${csrf}<input type="hidden" name="stage" value="${w.stage}"><input type="hidden" name="commit" value="${w.commit}"><label for="approve-${w.stage}">Comment (optional)</label><input id="approve-${w.stage}" name="comment" maxlength="500"><button type="submit">Approve ${shortSha(w.commit)} into ${w.stage}</button></form>`,
+  )}</div>`;
 }
 
 function actionsPanel(status: PipelineStatus, frame: Frame): Html {
@@ -514,16 +614,9 @@ function actionsPanel(status: PipelineStatus, frame: Frame): Html {
   const targets = status.stages.slice(1).map((s) => s.stage);
   return html`<section aria-labelledby="h-act" class="actions"><h2 id="h-act">Actions <span class="who">as ${session.name}</span></h2>
 <div class="forms">
-${
-  status.paused
-    ? html`<form method="post" action="/actions/resume">${csrf}<button type="submit">Resume ${status.service}</button></form>`
-    : html`<form method="post" action="/actions/pause">${csrf}<label for="pause-reason">Reason to pause</label><input id="pause-reason" name="reason" required maxlength="500"><button type="submit">Pause ${status.service}</button></form>`
-}
+${pauseControl(status, frame)}
 <form method="get" action="/services/${encodeURIComponent(status.service)}/promote"><label for="promote-to">Promote by hand into</label><select id="promote-to" name="to">${targets.map((t) => html`<option>${t}</option>`)}</select><button type="submit">Review…</button></form>
-${status.waitingForApproval.map(
-  (w) =>
-    html`<form method="post" action="/actions/approve">${csrf}<input type="hidden" name="stage" value="${w.stage}"><input type="hidden" name="commit" value="${w.commit}"><label for="approve-${w.stage}">Comment (optional)</label><input id="approve-${w.stage}" name="comment" maxlength="500"><button type="submit">Approve ${shortSha(w.commit)} into ${w.stage}</button></form>`,
-)}
+${approveForms(status, frame)}
 <form method="post" action="/actions/reject">${csrf}<label for="reject-commit">Reject commit</label><input id="reject-commit" name="commit" required pattern="[0-9a-fA-F]{7,40}" placeholder="sha" size="10"><label for="reject-reason">Reason</label><input id="reject-reason" name="reason" required maxlength="500"><button type="submit">Reject</button></form>
 </div></section>`;
 }
@@ -561,6 +654,14 @@ export function promoteConfirmPage(status: PipelineStatus, to: string, frame: Fr
   const safety = closed.filter((v) => !WAITING_GATES.includes(v.gate));
   const session = frame.session!;
   const source = status.stages.find((s) => s.stage === pair?.from);
+  // Only a pair with a candidate (gated, ready) has something a promotion by hand would send.
+  const nothing = !pair
+    ? `${to} is not a target stage`
+    : pair.state === 'in-sync'
+      ? `${pair.from} and ${to} run the same release`
+      : pair.state === 'promoting'
+        ? `a promotion into ${to} is under way`
+        : undefined;
   return page(
     frame,
     html`<p class="crumb"><a href="/services/${encodeURIComponent(status.service)}">← ${status.service}</a></p>
@@ -573,8 +674,9 @@ ${safety.length ? html`<ul class="verdicts">${safety.map((v) => html`<li class="
 <form method="post" action="/actions/promote" class="confirm">
 <input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}"><input type="hidden" name="to" value="${to}">
 <label for="promote-reason">Reason (recorded in the history)</label><input id="promote-reason" name="reason" required maxlength="500">
-<label class="check"><input type="checkbox" name="skipGates" value="true"> skip every gate, safety gates included</label>
-<button type="submit">Promote into ${to} as ${session.name}</button>
+<label class="check"><input type="checkbox" name="skipGates" value="true"${nothing ? ' disabled' : ''}> skip every gate, safety gates included</label>
+${nothing ? html`<p class="flash error" role="status">Nothing to promote: ${nothing}.</p>` : ''}
+<button type="submit"${nothing ? ' disabled' : ''}>Promote into ${to} as ${session.name}</button>
 </form>`,
     false,
   );

@@ -108,3 +108,53 @@ export function readApproval(input: unknown, stages: ApprovalStage[], now: numbe
   const comment = text(commentInput);
   return { stage: stageName, commit: waiting, by, ...(comment ? { comment } : {}), at: iso(now) };
 }
+
+/**
+ * Where one commit stands at one stage's approval gate, as every surface shows it: one state per
+ * stage, the newest decision winning. A rejection withdraws the approval of its commit (the pipeline
+ * forgets it when the rejection is recorded), so after an unreject the commit waits for a fresh yes.
+ */
+export interface ApprovalState {
+  stage: string;
+  commit: string;
+  state: 'waiting' | 'approved' | 'rejected';
+  /** When it entered this state (ISO 8601). */
+  since: string;
+  /** approved: who approved; rejected: who rejected. */
+  by?: string;
+  /** approved: the approver's comment; rejected: the rejection's reason. */
+  note?: string;
+}
+
+/**
+ * One state per stage that needs approval, from the approvals given, the commits waiting and the
+ * rejections: rejected beats approved beats waiting for the same commit.
+ */
+export function approvalStates(
+  given: readonly Approval[],
+  waiting: readonly WaitingApproval[],
+  rejected: readonly { commit: string; by: string; reason: string; at: string }[],
+): ApprovalState[] {
+  const stages = [...new Set([...waiting.map((w) => w.stage), ...given.map((a) => a.stage)])];
+  return stages.flatMap((stage): ApprovalState[] => {
+    const wait = waiting.find((w) => w.stage === stage);
+    const approval = given.filter((a) => a.stage === stage && (!wait || sameCommit(a.commit, wait.commit))).at(-1);
+    const commit = wait?.commit ?? approval?.commit;
+    if (!commit) return [];
+    const rejection = rejected.find((r) => sameCommit(r.commit, commit));
+    if (rejection)
+      return [{ stage, commit, state: 'rejected', since: rejection.at, by: rejection.by, note: rejection.reason }];
+    if (approval)
+      return [
+        {
+          stage,
+          commit,
+          state: 'approved',
+          since: approval.at,
+          by: approval.by,
+          ...(approval.comment ? { note: approval.comment } : {}),
+        },
+      ];
+    return [{ stage, commit, state: 'waiting', since: wait!.since }];
+  });
+}

@@ -22,6 +22,7 @@ import type { PairPlan } from './plan';
 import { stagePolicy, type Service } from './service';
 import type { PairStatus } from './status';
 import { iso } from './duration';
+import { healthRequests } from './health-requests';
 
 /** A promotion the gates (or an operator) let through. */
 export interface Go {
@@ -152,6 +153,26 @@ export const previewPairs = (plans: readonly PairPlan[], context: GateContext): 
       : { from: plan.pair.from, to: plan.pair.to, reason: plan.reason, state: plan.kind, verdicts: [] },
   );
 
+/** The facts a target's request carries, named as the gates that judge them. */
+const FACT_GATES = ['ci', 'incident', 'alerts', 'urls', 'zeroDowntime', 'webhook'] as const;
+
+/**
+ * A gated pair names the gates configured for its target that gave no verdict because their facts
+ * were not read (a cheaper gate held first), so a failing check is not first seen when a promotion
+ * is refused.
+ */
+function withNotChecked(status: PairStatus, candidate: Candidate, input: DecisionInput): PairStatus {
+  const heldFirstBy = status.verdicts.find((v) => !v.ok)?.gate;
+  if (status.state !== 'gated' || !heldFirstBy) return status;
+  const [request] = healthRequests(input.service, null, [candidate]);
+  const judged = new Set(status.verdicts.map((v) => v.gate));
+  const notChecked = FACT_GATES.filter((gate) => request?.[gate] && !judged.has(gate)).map((gate) => ({
+    gate,
+    heldFirstBy,
+  }));
+  return notChecked.length ? { ...status, notChecked } : status;
+}
+
 /** Which commit waits for approval into each stage that needs one (kept since the first pass it waited). */
 function waitingFor(input: DecisionInput): Record<string, WaitingApproval> {
   const waiting: Record<string, WaitingApproval> = {};
@@ -224,7 +245,7 @@ export function decide(input: DecisionInput): Decision {
       }
     }
     if (judgement.ok) start.push({ candidate: plan.candidate });
-    return pairStatus(plan, judgement);
+    return withNotChecked(pairStatus(plan, judgement), plan.candidate, input);
   });
   for (const stage of input.manual.keys())
     answers[stage] ??= { started: false, message: 'the pipeline has not been observed yet; nothing will happen' };

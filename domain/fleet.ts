@@ -35,6 +35,14 @@ export interface FleetCell {
   reason?: string;
   /** promoting / verifying: the release coming in and since when. */
   incoming?: { version: number; commit: string | null; since: string; by?: string };
+  /**
+   * The stage the state is about when it describes the release leaving this one (in-sync, soaking,
+   * held, waiting, ready): the pair's state, not the stage's own. Absent on the last stage, and for
+   * the states of the stage itself (promoting, verifying, failed, rolled-back).
+   */
+  next?: string;
+  /** The stage before runs another commit: what would come here next. */
+  behind?: { stage: string; version: number | null };
 }
 
 export interface FleetSummary {
@@ -52,6 +60,8 @@ export interface FleetSummary {
   blocked: { reason: string; since: string } | null;
   /** Releases rejected by hand or by a failed verification. */
   rejected: number;
+  /** Commits waiting for a person's approval into a stage (none approved them yet). */
+  waitingForApproval?: { stage: string; commit: string; since: string }[];
   observedAt: string | null;
 }
 
@@ -157,12 +167,17 @@ function outgoingState(out: PairStatus | undefined): Partial<FleetCell> {
  * `repo` is the service's GitHub repository (not part of the status), for commit links.
  */
 export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummary {
+  const waiting = (status.approvalStates?.filter((d) => d.state === 'waiting') ?? status.waitingForApproval).map(
+    ({ stage, commit, since }) => ({ stage, commit, since }),
+  );
   const stages = status.stages.map((stage, i): FleetCell => {
     const into = status.pairs.find((p) => p.to === stage.stage);
     const out = status.pairs.find((p) => p.from === stage.stage);
+    const last = i === status.stages.length - 1;
+    const incoming = incomingState(stage, into, status);
     const state =
-      incomingState(stage, into, status) ??
-      (i < status.stages.length - 1 ? outgoingState(out) : { state: 'in-sync' as const });
+      incoming ??
+      (last ? { state: 'in-sync' as const } : { ...outgoingState(out), next: out?.to ?? status.stages[i + 1].stage });
     return {
       app: stage.stage,
       version: stage.version,
@@ -170,6 +185,7 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
       since: stage.releasedAt,
       state: 'in-sync',
       ...state,
+      ...(stage.behind ? { behind: { stage: stage.behind.stage, version: stage.behind.version } } : {}),
     };
   });
   return {
@@ -185,8 +201,36 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
     frozen: !!status.frozen && !status.ignoresFreeze,
     blocked: status.blocked ? { reason: short(status.blocked.reason), since: status.blocked.since } : null,
     rejected: status.rejected.length,
+    ...(waiting.length ? { waitingForApproval: waiting } : {}),
     observedAt: status.observedAt,
   };
+}
+
+/**
+ * A pipeline's state in a few words, the most pressing first, for `conveyor list`: paused, frozen,
+ * blocked, then what holds its releases (held by a gate, waiting for approval, failed), else moving,
+ * soaking or in sync.
+ */
+export function rowState(fleet: FleetSummary): string {
+  const marks = [fleet.paused && 'paused', fleet.frozen && 'frozen', fleet.blocked && 'blocked'].filter(
+    (m): m is string => typeof m === 'string',
+  );
+  const approvals = (fleet.waitingForApproval ?? []).map((w) => `waiting for approval into ${w.stage}`);
+  const cells = fleet.stages;
+  const held = cells.filter(
+    (c) => c.state === 'held' && !(c.gates ?? []).every((g) => g === 'allow' || g === 'approval'),
+  );
+  const states = [
+    ...marks,
+    ...approvals,
+    ...held.map((c) => `held at ${c.app} by ${(c.gates ?? []).join(', ')}`),
+    ...cells.filter((c) => c.state === 'failed' || c.state === 'rolled-back').map((c) => `${c.state} at ${c.app}`),
+  ];
+  if (states.length) return states.join('; ');
+  if (cells.some((c) => ['ready', 'promoting', 'verifying'].includes(c.state))) return 'moving';
+  if (cells.some((c) => c.state === 'soaking')) return 'soaking';
+  if (cells.some((c) => c.state === 'waiting')) return 'waiting';
+  return 'in sync';
 }
 
 /** "2026-12-01 10:30:00 UTC": absolute, so a summary read later is still right. */
@@ -195,9 +239,18 @@ const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 const md = (text: string) => text.replace(/([\\`*_[\]<>|#])/g, '\\$1');
 
 function describeCell(cell: FleetCell): string {
+  const behind = cell.behind ? `behind ${md(cell.behind.stage)} (v${cell.behind.version ?? '?'})` : '';
+  const pair = describePair(cell);
+  return (
+    [behind, pair && (cell.next ? `→ ${md(cell.next)}: ${pair}` : pair)].filter(Boolean).join('; ') || 'up to date'
+  );
+}
+
+/** The state a cell carries: the pair leaving it (cell.next) or the stage's own; '' for the last stage at rest. */
+function describePair(cell: FleetCell): string {
   switch (cell.state) {
     case 'in-sync':
-      return 'in sync';
+      return cell.next ? 'in sync' : '';
     case 'soaking':
       return cell.until ? `soaking until ${when(cell.until)}` : 'soaking';
     case 'held':
@@ -233,12 +286,18 @@ export function currentDetails(status: PipelineStatus): string {
       `**Frozen** by ${md(status.frozen.by)} since ${when(status.frozen.since)}: ${md(status.frozen.reason)}`,
     fleet.blocked && `**Blocked** since ${when(fleet.blocked.since)}: ${md(fleet.blocked.reason)}`,
     fleet.rejected > 0 && `${fleet.rejected} rejected release${fleet.rejected === 1 ? '' : 's'}`,
+    ...(fleet.waitingForApproval ?? []).map(
+      (w) => `**Waiting for approval** into ${md(w.stage)} since ${when(w.since)}: \`${shortSha(w.commit)}\``,
+    ),
   ].filter((m): m is string => typeof m === 'string');
   const lines = fleet.stages.map((cell) => {
     const release = cell.version === null ? 'no release' : `v${cell.version} \`${shortSha(cell.commit)}\``;
     return `- **${md(cell.app)}** ${release} — ${describeCell(cell)}`;
   });
   const observed = fleet.observedAt ? `_observed ${when(fleet.observedAt)}_` : '_not observed yet_';
+  const config = status.config
+    ? `_config ${status.config.digest} in force ${status.config.appliedAt ? `since ${when(status.config.appliedAt)} (applied after the start: the input above is older)` : 'since the pipeline started (its input)'}_`
+    : '';
   return [
     `### ${md(fleet.service)}`,
     ...marks.map((m) => `> ${m}`),
@@ -246,5 +305,6 @@ export function currentDetails(status: PipelineStatus): string {
     ...lines,
     '',
     observed,
+    ...(config ? ['', config] : []),
   ].join('\n');
 }

@@ -82,3 +82,29 @@ export function stagePolicy(service: Service, stage: string): StagePolicy {
   const queries = prometheus.queries.map((q) => ({ ...q, query: promQueryFor(q.query, stage) }));
   return { ...policy, alerts: { ...policy.alerts, prometheus: { ...prometheus, queries } } };
 }
+
+/** A config's value with its keys sorted at every depth, so two equal configs read the same. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : value && typeof value === 'object'
+      ? Object.fromEntries(
+          Object.entries(value)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
+      : value;
+
+/**
+ * Eight hex digits naming a configuration (FNV-1a of its canonical JSON): the same config always
+ * reads the same, so the Web UI and `conveyor status` say which one is in force.
+ */
+export function configDigest(service: Service): string {
+  const text = JSON.stringify(canonical(service));
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}

@@ -4,7 +4,7 @@ import type { PromotionRecord } from './promotion';
 export type { PromotionRecord } from './promotion';
 import type { Pause } from './pause';
 import type { Rejection } from './rejection';
-import type { Approval, WaitingApproval } from './approval';
+import type { Approval, ApprovalState, WaitingApproval } from './approval';
 import type { ReleaseStatus } from './observation';
 import type { Verdict } from './verdict';
 import type { Blocked, Hold } from './hold';
@@ -22,6 +22,15 @@ export interface StageStatus {
   artifact?: Artifact | null;
   /** The newest release when it is not the one running (pending or failed). */
   latest?: { version: number; status: ReleaseStatus; commit: string | null };
+  /** The stage before runs another commit: the release this stage would get next (absent when in step, and on the first stage). */
+  behind?: { stage: string; version: number | null; commit: string | null };
+}
+
+/** A gate configured for the target that gave no verdict: a cheaper gate held first, so its facts were not read. */
+export interface NotChecked {
+  gate: string;
+  /** The first gate (in gate order) that held. */
+  heldFirstBy: string;
 }
 
 export interface PairStatus {
@@ -31,6 +40,8 @@ export interface PairStatus {
   reason: string;
   verdicts: Verdict[];
   recheckAt?: string;
+  /** Gates not checked yet because a cheaper one held (gated pairs only). */
+  notChecked?: NotChecked[];
 }
 
 export interface CurrentStage {
@@ -55,9 +66,12 @@ export interface PipelineStatus {
   ignoresFreeze: boolean;
   blocked: Blocked | null;
   rejected: Rejection[];
-  /** Approvals given and not yet spent. */
+  /** Approvals given, not yet spent and not withdrawn (each is an `approved` entry of approvalStates). */
   approvals: Approval[];
+  /** Commits waiting for an approval nobody gave yet (each is a `waiting` entry of approvalStates). */
   waitingForApproval: WaitingApproval[];
+  /** One state per stage that needs approval: waiting, approved or rejected (the newest decision wins). */
+  approvalStates?: ApprovalState[];
   pairs: PairStatus[];
   inFlight: PromotionRecord[];
   history: PromotionRecord[];
@@ -75,6 +89,11 @@ export interface PipelineStatus {
    * `fallbackPollMs`. Absent for a pipeline that never heard of them.
    */
   webhooks?: { on: boolean; seenAt: string; fallbackPollMs: number };
+  /**
+   * The configuration in force: its digest (domain/service.ts configDigest) and when an apply put it
+   * in force (null: the one the pipeline started with). The Web UI's input shows the start config only.
+   */
+  config?: { digest: string; appliedAt: string | null };
   /** Set when the status could not be computed whole (it is then partial). */
   error?: string;
 }

@@ -1,7 +1,7 @@
 // Makes the README's picture of the fleet view from the demo's three services: its own dev server,
 // sandbox and worker on free loopback ports, a few merges and a pause, then headless chromium.
 //   npx tsx scripts/dashboard-screenshot.ts [out.png]     (default dashboard/fleet.png)
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadServices } from '../config/load';
 import { pause } from '../dashboard/actions';
@@ -13,10 +13,18 @@ import { projectRoot } from '../temporal/paths';
 import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/search-attributes';
 import { launchChromium } from '../test/support/browser';
 import { connect } from '../test/support/temporal';
+import { writableFolder } from '../client/files';
 import { githubClient } from '../worker/clients';
 import { createWorker } from '../worker/worker';
 
 const out = process.argv[2] ?? join(projectRoot, 'dashboard', 'fleet.png');
+// The folder is made (or refused) before the stack starts, not after a minute of work.
+try {
+  writableFolder(dirname(resolve(out)), 'dashboard-screenshot');
+} catch (error) {
+  console.error(`[screenshot] ${(error as Error).message}`);
+  process.exit(2);
+}
 /** 1400 px for the README; CONVEYOR_SHOT_WIDTH=1280 shows a laptop's view. */
 const width = Number(process.env.CONVEYOR_SHOT_WIDTH) || 1400;
 const say = (line: string) => console.error(`[screenshot] ${line}`);

@@ -1,7 +1,8 @@
 // `npm test`: type-check, then every test file under test/, against one real Temporal dev server
 // (in memory, headless, on a free loopback port) that this script starts and stops.
 import { spawnSync, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { TEST_LOG_DIR } from '../test/support/test-log-dir';
 import { join, relative, sep } from 'node:path';
 import { ClusterUnavailable, ensureClusterTools } from '../temporal/cluster';
 import { ensureDevServer } from '../temporal/dev-server';
@@ -80,6 +81,8 @@ console.error(`Temporal dev server for tests at ${server.address}`);
 // --test-force-exit: a file whose tests are done ends even if a handle it forgot keeps its event loop
 // alive (a hung file would otherwise hold the whole run, and CI, until its time limit). The timeout
 // bounds any one test the same way.
+// A fresh folder for this run's worker logs (test/support/test-logs.ts).
+rmSync(TEST_LOG_DIR, { recursive: true, force: true });
 const child = spawn(
   process.execPath,
   [
@@ -100,4 +103,6 @@ const child = spawn(
 );
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await server.stop();
+if (code !== 0)
+  console.error(`the workers' warnings and errors of this run (kept out of the output above): ${TEST_LOG_DIR}/`);
 process.exit(code);

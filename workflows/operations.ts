@@ -103,7 +103,7 @@ export class Operations {
   /** The fire-and-forget signal: a refused configuration is logged, never applied, never thrown. */
   configure(service: Service): void {
     const valid = validService(service, this.state.service.name);
-    if (valid.ok) this.state.reconfigure(valid.service);
+    if (valid.ok) this.state.reconfigure(valid.service, Date.now());
     else log.warn('configure signal refused', { service: this.state.service.name, problem: valid.problem });
     this.nudge();
   }
@@ -129,7 +129,7 @@ export class Operations {
   reconfigure(service: Service): string {
     const valid = this.readConfig(service);
     if (!valid.ok) throw ApplicationFailure.nonRetryable(valid.problem, 'InvalidConfig');
-    this.state.reconfigure(valid.service);
+    this.state.reconfigure(valid.service, Date.now());
     this.nudge();
     return `${valid.service.name}: configuration applied (${valid.service.stages.join(' -> ')})`;
   }
@@ -223,7 +223,7 @@ export class Operations {
 
   reject(request: RejectRequest): string {
     const commit = readCommit(request) as string;
-    this.state.holds.reject({
+    this.state.reject({
       commit,
       reason: request.reason.trim(),
       by: request.by?.trim() || 'unknown',

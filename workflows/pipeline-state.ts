@@ -35,6 +35,8 @@ export interface CarriedState extends CarriedBook {
   waiting?: Record<string, WaitingApproval>;
   /** Notices raised while the run handed over, sent by the next run. */
   outbox?: NoticeDraft[];
+  /** When the configuration in force was applied (a reconfigure); absent when it is the one the pipeline started with. */
+  configAppliedAt?: string;
 }
 
 export const BLOCKED_RECHECK_MS = 5 * 60_000;
@@ -55,12 +57,15 @@ export class PipelineState {
   readonly last: LastPass;
   /** Counts configuration changes: a decision made under another config is never posted. */
   private configVersion = 0;
+  /** When the configuration in force was applied by a reconfigure (ISO 8601); null: since the pipeline started. */
+  private configAppliedAt: string | null;
   private readonly notices: NoticeOutbox;
 
   constructor(
     public service: Service,
     carried?: CarriedState,
   ) {
+    this.configAppliedAt = carried?.configAppliedAt ?? null;
     this.holds = new Holds(carried);
     this.approvals = new ApprovalBook(carried?.approvals, carried?.waiting);
     this.book = new PromotionBook(carried);
@@ -78,9 +83,10 @@ export class PipelineState {
     return this.configVersion;
   }
 
-  reconfigure(service: Service): void {
+  reconfigure(service: Service, now: number): void {
     this.service = service;
     this.configVersion++;
+    this.configAppliedAt = new Date(now).toISOString();
   }
 
   observed(observation: Observation): void {
@@ -97,6 +103,13 @@ export class PipelineState {
   verificationFailed(to: string, problem: string, rollback: Rollback | null, now: number): void {
     const record = this.book.verificationFailed(to, problem, rollback, now);
     if (record) this.holds.afterFailedVerification(record, problem, rollback, now);
+    if (record?.commit) this.approvals.withdraw(record.commit);
+  }
+
+  /** A person declared a release bad: held everywhere, and its approvals withdrawn (the newest decision wins). */
+  reject(rejection: Rejection): void {
+    this.holds.reject(rejection);
+    this.approvals.withdraw(rejection.commit);
   }
 
   /**
@@ -232,7 +245,16 @@ export class PipelineState {
   status(): PipelineStatus {
     const { service, holds, approvals, book } = this;
     const { observation, pairs, nextCheckAt } = this.last;
-    return statusOf({ service, observation, holds, approvals, book, pairs, nextCheckAt });
+    return statusOf({
+      service,
+      observation,
+      holds,
+      approvals,
+      book,
+      pairs,
+      nextCheckAt,
+      configAppliedAt: this.configAppliedAt,
+    });
   }
 
   /** The status query's answer; never throws (a query that throws shows an error to every caller). */
@@ -267,6 +289,7 @@ export class PipelineState {
       rejected: this.holds.rejected,
       approvals: this.approvals.approvals,
       waiting: this.approvals.waiting,
+      ...(this.configAppliedAt ? { configAppliedAt: this.configAppliedAt } : {}),
       ...this.notices.carry(),
     };
   }

@@ -14,8 +14,56 @@
     return Math.floor(s / 86400) + 'd';
   }
 
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
+  // The one time format of the CLI: the viewer's wall clock with its zone, and how far from now.
+  function relative(ms) {
+    return ms >= 0 ? 'in ' + span(ms) : span(-ms) + ' ago';
+  }
+  function zoneName(date) {
+    try {
+      var part = new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' }).formatToParts(date).find(function (p) {
+        return p.type === 'timeZoneName';
+      });
+      return part ? part.value : '';
+    } catch (e) {
+      return '';
+    }
+  }
+  function moment(iso, now) {
+    var d = new Date(iso);
+    var clock =
+      d.getFullYear() +
+      '-' +
+      pad(d.getMonth() + 1) +
+      '-' +
+      pad(d.getDate()) +
+      ' ' +
+      pad(d.getHours()) +
+      ':' +
+      pad(d.getMinutes()) +
+      ':' +
+      pad(d.getSeconds());
+    return clock + ' ' + zoneName(d) + ' (' + relative(Date.parse(iso) - now) + ')';
+  }
+
+  // A table wider than its box says so: a shadow at the edge and a hint (the table scrolls sideways).
+  function markOverflow() {
+    document.querySelectorAll('.scroll').forEach(function (box) {
+      var more = box.scrollWidth - box.clientWidth - box.scrollLeft > 1;
+      box.setAttribute('data-overflow', more ? 'true' : 'false');
+      var hint = box.nextElementSibling;
+      if (hint && hint.classList.contains('scroll-hint')) hint.hidden = !more;
+    });
+  }
+
   function tick() {
     var now = Date.now();
+    document.querySelectorAll('time[data-moment]').forEach(function (t) {
+      t.textContent = moment(t.getAttribute('datetime'), now);
+    });
     document.querySelectorAll('time[data-ago]').forEach(function (t) {
       t.textContent = span(now - Date.parse(t.getAttribute('datetime')));
     });
@@ -111,15 +159,27 @@
       var updated = document.getElementById('updated');
       if (updated && data.updated) updated.textContent = data.updated.slice(11, 19) + ' UTC';
       applyFilter();
+      markOverflow();
       tick();
     });
     source.addEventListener('service', function (event) {
       var data = JSON.parse(event.data);
       replace('live', data.html);
+      // Pause or Resume, the Approve forms: swapped when what they act on changed, else left with what was typed.
+      Object.keys(data.controls || {}).forEach(function (id) {
+        var old = document.getElementById(id);
+        var next = fragment(data.controls[id]);
+        if (old && next && old.getAttribute('data-key') !== next.getAttribute('data-key')) old.replaceWith(next);
+      });
       tick();
     });
   }
 
+  document.querySelectorAll('.scroll').forEach(function (box) {
+    box.addEventListener('scroll', markOverflow);
+  });
+  window.addEventListener('resize', markOverflow);
+  markOverflow();
   tick();
   setInterval(tick, 1000);
 })();

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../temporal/paths';
 import { BIN, conveyor } from './support';
@@ -116,6 +117,50 @@ describe('conveyor CLI conventions', () => {
     const run = await conveyor({}, 'completion', 'fish');
     assert.equal(run.code, 2);
     assert.match(run.stderr, /"fish" is not a shell conveyor completes \(bash, zsh\)/);
+  });
+
+  test('a misspelt flag is named with the flag meant, not reported as a missing one: exit 2', async () => {
+    const run = await conveyor(nowhere, 'pause', 'api', '--reasn', 'db migration');
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^conveyor: unknown option '--reasn'\n\(Did you mean --reason\?\)/);
+    assert.doesNotMatch(run.stderr, /required option/);
+  });
+
+  test('every error starts with the one prefix "conveyor: ", commander\'s usage errors too', async () => {
+    const runs = [
+      await conveyor({}, 'stauts'),
+      await conveyor({}, 'status'),
+      await conveyor(nowhere, 'pause', 'api', '--reason', ' '),
+      await conveyor(nowhere, 'status', 'api'),
+    ];
+    for (const run of runs) {
+      assert.match(run.stderr.split('\n')[0], /^conveyor: /, run.stderr);
+      assert.doesNotMatch(run.stderr, /^error:|^Error:/m);
+    }
+  });
+
+  test('schema --out makes the folder it is told to write to', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'conveyor-schema-')), 'new', 'folder');
+    const run = await conveyor({}, 'schema', '--out', join(dir, 'services.schema.json'));
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'services.schema.json'), 'utf8')).type, 'object');
+  });
+
+  test('the tools that write files refuse a folder they cannot write before working: exit 2', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'conveyor-out-')), 'a-file');
+    writeFileSync(file, '');
+    const tsx = join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    for (const [tool, args] of [
+      ['bench', [join(projectRoot, 'bench', 'run.ts'), '--out', join(file, 'bench')]],
+      ['screenshot', [join(projectRoot, 'scripts', 'dashboard-screenshot.ts'), join(file, 'shot.png')]],
+    ] as const) {
+      const run = spawnSync(process.execPath, [tsx, ...args], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 2, `${tool}: ${run.stderr}`);
+      assert.match(run.stderr, /cannot write to .*a-file/, tool);
+    }
+    const schema = await conveyor({}, 'schema', '--out', join(file, 'schema.json'));
+    assert.equal(schema.code, 2);
+    assert.match(schema.stderr, /^conveyor: schema --out: cannot write to/);
   });
 
   test('the binary runs from anywhere, through node', async () => {

@@ -78,7 +78,7 @@ describe('conveyor CLI against a running stack', () => {
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
     const planned = plan.json().services[0];
     assert.equal(planned.action, 'change');
-    assert.deepEqual(planned.changes, [{ key: 'minAgeMs', from: 1_000, to: 3_600_000 }]);
+    assert.deepEqual(planned.changes, [{ key: 'minAge', from: '1s', to: '1h' }], "the file's key and durations");
     assert.equal(planned.would.length, service.stages.length - 1);
     const text = await cli('plan', '-f', file);
     assert.match(text.stdout, new RegExp(`change +conveyor/${service.name}\\n +minAge: 1s -> 1h`));
@@ -205,19 +205,81 @@ describe('conveyor CLI against a running stack', () => {
     assert.match(
       run.stdout,
       new RegExp(
-        `^${service.name}: ${merged.sha.slice(0, 7)} \\(v\\d+\\) has been on ${service.stages[0]} since .* and waits to enter ${service.stages[1]}, held by age`,
+        `^${service.name}: ${merged.sha.slice(0, 7)} \\(v\\d+\\) has been on ${service.stages[0]} since .* and waits to enter ${service.stages[1]}, held by 1 gate:\n {2}age: `,
       ),
     );
-    assert.match(run.stdout, /It opens by itself in (59|60)m/);
     assert.match(
       run.stdout,
-      new RegExp(`To override now: conveyor promote ${service.name} --to ${service.stages[1]} --reason "\\.\\.\\."`),
+      /^ {2}age: .* \| opens with time alone, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ \(in (59|60)m\)/m,
     );
+    assert.match(
+      run.stdout,
+      new RegExp(`run: conveyor promote ${service.name} --to ${service.stages[1]} --reason "\\.\\.\\."`),
+    );
+    const utc = await cli('why', service.name, '--utc');
+    assert.match(utc.stdout, /opens with time alone, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (59|60)m\)/);
     const json = (await cli('why', service.name, '--json')).json();
     assert.deepEqual(json.pair, { from: service.stages[0], to: service.stages[1] });
     assert.equal(json.holding[0].gate, 'age');
     const unknown = await cli('why', service.name, '--to', 'nope-01');
     assert.equal(unknown.code, 2);
+    const misspelt = `${service.stages[1].slice(0, -1)}9`;
+    const near = await cli('why', service.name, '--to', misspelt);
+    assert.equal(near.code, 2);
+    assert.match(
+      near.stderr,
+      new RegExp(`^conveyor: --to: "${misspelt}" is not a stage .*; did you mean ${service.stages[1]}\\?`),
+    );
+  });
+
+  test('promote, approve and retry into a stage the service does not have: exit 2, with the stage meant', async () => {
+    const service = await stack.launch('cli-stage');
+    started.add(`conveyor/${service.name}`);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    const misspelt = `${service.stages[2].slice(0, -1)}9`;
+    for (const args of [
+      ['promote', service.name, '--to', misspelt, '--reason', 'try'],
+      ['approve', service.name, '--to', misspelt],
+      ['retry', service.name, '--to', misspelt],
+    ]) {
+      const run = await cli(...args);
+      assert.equal(run.code, 2, `${args[0]}: ${run.stderr}`);
+      assert.match(
+        lastLine(run.stderr) ?? '',
+        new RegExp(
+          `^conveyor: --to: "${misspelt}" is not a stage ${service.name} promotes into; did you mean ${service.stages[2]}\\?`,
+        ),
+      );
+    }
+    const wrong = await cli('status', `${service.name.slice(0, -1)}`, '--json');
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.json().error.message, new RegExp(`did you mean ${service.name}\\?`));
+  });
+
+  test('frozen --json prints a document, frozen or not', async () => {
+    const run = await cli('frozen', '--json');
+    assert.equal(run.code, 0);
+    assert.deepEqual(run.json(), { frozen: false });
+  });
+
+  test('list explains its columns and shows what holds each pipeline', async () => {
+    const service = await stack.launch('cli-list');
+    started.add(`conveyor/${service.name}`);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    assert.equal((await cli('pause', service.name, '--reason', 'drill')).code, 0);
+    await eventually(
+      async () => {
+        const rows = (await cli('list', '--json')).json<{ service: string; state?: string }[]>();
+        return rows.find((r) => r.service === service.name)?.state === 'paused';
+      },
+      20_000,
+      'the memo shows the pause',
+    );
+    const text = (await cli('list')).stdout;
+    assert.match(text, /^SERVICE +NEWEST AT +STATE +WORKFLOW ID$/m);
+    assert.match(text, new RegExp(`^${service.name} +\\S+ +paused +conveyor/${service.name}$`, 'm'));
+    assert.match(text, /^NEWEST AT: the furthest stage the newest commit has reached\.$/m);
+    assert.match(text, /^STATE: paused, frozen or blocked first/m);
   });
 
   test('promote that starts nothing exits 1 and says why', async () => {
@@ -339,7 +401,7 @@ describe('conveyor CLI against a running stack', () => {
         { service: service.name, rejected: commit },
       ],
       [['unreject', service.name, '--commit', commit], { service: service.name, unrejected: commit }],
-      [['frozen'], {}],
+      [['frozen'], { frozen: false }],
       [['list'], {}],
     ];
     for (const [args, expected] of runs) {

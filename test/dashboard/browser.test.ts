@@ -84,10 +84,13 @@ describe('dashboard in a browser', () => {
       seen.push(stage);
     }
     assert.deepEqual(seen, [0, 1, 2, 3]);
+    // The last stage is behind nobody; the pair leaving the stage before says it is in sync.
     await eventually(
-      async () => /in sync/.test((await cell(page, service.name, 3).textContent()) ?? ''),
+      async () =>
+        (await cell(page, service.name, 3).locator('.behind').count()) === 0 &&
+        /^→ eu01 in sync$/.test((await cell(page, service.name, 2).locator('.pair-badge').textContent()) ?? ''),
       30_000,
-      'the last stage in sync',
+      'the last pair in sync',
     );
     assert.equal(loads, 1, 'the page was never reloaded');
     await page.close();
@@ -203,12 +206,107 @@ describe('dashboard in a browser', () => {
       new RegExp(`Waiting for approval into ${service.stages[1]}`),
     );
     await page.getByRole('button', { name: `Approve ${short(merged.sha)} into ${service.stages[1]}` }).click();
-    await page.getByText(`approved ${short(merged.sha)} into ${service.stages[1]}`).waitFor();
+    await page.getByText(`approved ${short(merged.sha)} into ${service.stages[1]}`, { exact: true }).waitFor();
+    // Approved, the page stops saying it waits (with the next live update at the latest).
+    await eventually(
+      async () => (await page.locator('.banner.approval').count()) === 0,
+      10_000,
+      'no "Waiting for approval" banner once approved',
+    );
     await eventually(
       async () => (await status(stack, service)).stages[1].commit === merged.sha,
       30_000,
       'the approved release in the stage',
     );
+    await page.close();
+  });
+
+  test('a pause from elsewhere turns the Pause button into Resume without a reload', async () => {
+    const service = await stack.launch('pause-live', { minAge: '1s', tick: '1s' });
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000, 'first observation');
+    const page = await signedInPage('ana', `/services/${service.name}`);
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-connected') === 'true');
+    await page.getByRole('button', { name: `Pause ${service.name}` }).waitFor();
+    await stack.client.workflow.getHandle(`conveyor/${service.name}`).signal('pause', { reason: 'drill', by: 'bo' });
+    await page.locator('.banner.paused').waitFor();
+    await page.getByRole('button', { name: `Resume ${service.name}` }).waitFor();
+    assert.equal(await page.getByRole('button', { name: `Pause ${service.name}` }).count(), 0, 'no Pause offered');
+    assert.equal(loads, 0, 'without a reload');
+    // The banner's moment reads as the CLI's: wall clock with its zone, and how far from now.
+    assert.match(
+      (await page.locator('.banner.paused').textContent()) ?? '',
+      /since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ \(\d+s ago\)/,
+    );
+    await page.close();
+  });
+
+  test('the promote confirmation offers no Promote for a pair in sync', async () => {
+    const service = await stack.launch('in-sync', { minAge: '1s', tick: '1s' });
+    await eventually(
+      async () => (await status(stack, service)).pairs[0]?.state === 'in-sync',
+      20_000,
+      'the first pair in sync',
+    );
+    const page = await signedInPage('ana', `/services/${service.name}`);
+    await page.goto(`${dashboard.url}/services/${service.name}/promote?to=${service.stages[1]}`);
+    const promote = page.getByRole('button', { name: `Promote into ${service.stages[1]} as ana` });
+    assert.equal(await promote.isDisabled(), true);
+    assert.match(
+      (await page.locator('form.confirm').textContent()) ?? '',
+      /Nothing to promote: .* run the same release/,
+    );
+    await page.close();
+  });
+
+  test('the fleet shows an approval wait, a stage behind the one before, and the pair state marked with where it goes', async () => {
+    const base = await stack.prepare('fleet-approval', { minAge: '0s', tick: '1s' });
+    const last = base.stages[3];
+    const service = { ...base, checks: { [last]: { approval: { approvers: [] } } } };
+    await stack.start(service);
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => (await status(stack, service)).waitingForApproval.some((w) => w.commit === merged.sha),
+      60_000,
+      'the release waiting for approval into the last stage',
+    );
+    const page = await anonymousPage();
+    await page.goto(`${dashboard.url}/`);
+    const row = page.locator(`tr[data-service="${service.name}"]`);
+    await eventually(
+      async () => /approval into eu01/.test((await row.locator('th .marks').textContent()) ?? ''),
+      20_000,
+      'the approval wait marked on the row',
+    );
+    const lastCell = cell(page, service.name, 3);
+    assert.match((await lastCell.locator('.behind').textContent()) ?? '', /^behind va01 \(v\d+\)$/);
+    assert.doesNotMatch(
+      (await lastCell.textContent()) ?? '',
+      /in sync/,
+      'the last stage is not "in sync" while behind',
+    );
+    const leaving = cell(page, service.name, 2).locator('.pair-badge');
+    assert.match((await leaving.textContent()) ?? '', /^→ eu01 held by approval$/);
+    // The whole reason is one tap away.
+    const why = cell(page, service.name, 2).locator('details.why');
+    await why.locator('summary').click();
+    assert.match((await why.locator('p').textContent()) ?? '', /waiting for approval since .* \(anyone may approve\)$/);
+    await page.selectOption('#filter', 'approval');
+    assert.equal(await row.isVisible(), true);
+    await page.close();
+  });
+
+  test('at 800 px the fleet table shows that it scrolls sideways', async () => {
+    await stack.launch('narrow', { minAge: '1s', tick: '1s' });
+    const page = await anonymousPage();
+    await page.setViewportSize({ width: 800, height: 700 });
+    await page.goto(`${dashboard.url}/`);
+    await page.locator('.scroll[data-overflow="true"]').waitFor();
+    assert.equal(await page.locator('.scroll-hint').isVisible(), true);
+    await page.locator('.scroll').evaluate((box: any) => (box.scrollLeft = box.scrollWidth));
+    await page.locator('.scroll[data-overflow="false"]').waitFor();
+    assert.equal(await page.locator('.scroll-hint').isVisible(), false, 'scrolled to the end: no more to see');
     await page.close();
   });
 

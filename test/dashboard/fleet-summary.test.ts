@@ -23,7 +23,14 @@ describe('fleet summary', () => {
   test('each stage shows its app, version, commit and since when it runs there', () => {
     const { state } = decided('aaa', 'aaa', 'aaa', 'aaa');
     const [first] = fleetSummary(state.status(), 'acme/api').stages;
-    assert.deepEqual(first, { app: 'api-qa01', version: 1, commit: sha('aaa'), since: iso(T0), state: 'in-sync' });
+    assert.deepEqual(first, {
+      app: 'api-qa01',
+      version: 1,
+      commit: sha('aaa'),
+      since: iso(T0),
+      state: 'in-sync',
+      next: 'api-st01',
+    });
   });
 
   test('a young release soaks on its stage until the age gate opens, given as an absolute time', () => {
@@ -159,16 +166,17 @@ describe('current details', () => {
     assert.equal(lines[1], '> **Paused** by ana since 2026-11-20 10:00:00 UTC: db migration');
     assert.match(
       details,
-      /- \*\*api-qa01\*\* v2 `bbb0000` — held by allow, age \(looked at again 2026-11-20 10:20:00 UTC\)/,
+      /- \*\*api-qa01\*\* v2 `bbb0000` — → api-st01: held by allow, age \(looked at again 2026-11-20 10:20:00 UTC\)/,
     );
-    assert.match(details, /- \*\*api-eu01\*\* v1 `aaa0000` — in sync/);
+    assert.match(details, /- \*\*api-va01\*\* v1 `aaa0000` — → api-eu01: in sync/);
+    assert.match(details, /- \*\*api-eu01\*\* v1 `aaa0000` — up to date$/m);
   });
 
   test('a soaking release says when its age gate opens', () => {
     const { state } = decided(young, 'aaa', 'aaa', 'aaa');
     assert.match(
       currentDetails(state.status()),
-      /\*\*api-qa01\*\* v2 `bbb0000` — soaking until 2026-11-20 10:20:00 UTC/,
+      /\*\*api-qa01\*\* v2 `bbb0000` — → api-st01: soaking until 2026-11-20 10:20:00 UTC/,
     );
   });
 
@@ -179,6 +187,42 @@ describe('current details', () => {
   });
 
   test('a pipeline not observed yet says so', () => {
-    assert.match(currentDetails(new PipelineState(service).status()), /_not observed yet_$/);
+    assert.match(currentDetails(new PipelineState(service).status()), /_not observed yet_\n/);
+  });
+
+  test('the configuration in force is named, with when an apply put it in force', () => {
+    const state = new PipelineState(service);
+    assert.match(
+      currentDetails(state.status()),
+      /_config [0-9a-f]{8} in force since the pipeline started \(its input\)_$/,
+    );
+    state.reconfigure({ ...service, minAgeMs: 60_000 }, T0);
+    assert.match(
+      currentDetails(state.status()),
+      /_config [0-9a-f]{8} in force since 2026-11-20 10:00:00 UTC \(applied after the start: the input above is older\)_$/,
+    );
+  });
+
+  test('the last stage says it is behind the stage before, never "in sync" with nothing after it', () => {
+    const state = new PipelineState(service);
+    state.observed(observe(old, old, old, 'aaa'));
+    state.decide(state.plan(), onMainAndAhead, T0);
+    const cells = fleetSummary(state.status()).stages;
+    assert.deepEqual(cells[3].behind, { stage: 'api-va01', version: 2 });
+    assert.equal(cells[3].next, undefined);
+    assert.match(currentDetails(state.status()), /- \*\*api-eu01\*\* v1 `aaa0000` — behind api-va01 \(v2\)$/m);
+  });
+
+  test('a commit waiting for approval shows in the fleet row', () => {
+    const withApproval = { ...service, checks: { 'api-st01': { approval: { approvers: [] } } } };
+    const state = new PipelineState(withApproval);
+    state.observed(observe(old, 'aaa', 'aaa', 'aaa'));
+    state.decide(state.plan(), onMainAndAhead, T0);
+    const fleet = fleetSummary(state.status());
+    assert.deepEqual(fleet.waitingForApproval, [{ stage: 'api-st01', commit: sha('bbb'), since: iso(T0) }]);
+    assert.match(
+      currentDetails(state.status()),
+      /> \*\*Waiting for approval\*\* into api-st01 since 2026-11-20 10:00:00 UTC: `bbb0000`/,
+    );
   });
 });

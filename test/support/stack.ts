@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { temporalBinary } from '../../temporal/binary';
 import type { Client } from '@temporalio/client';
-import { Runtime, DefaultLogger, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { fileLogger } from './test-logs';
 import { createActivities, type Activities } from '../../activities';
 import type { NotifyTargets } from '../../activities/notify';
 import { parseDuration } from '../../domain/duration';
@@ -64,7 +65,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     // Workflows terminated at the end of a file make the core warn about tasks it cannot complete: noise.
     Runtime.install({
-      logger: new DefaultLogger('WARN'),
+      // Warnings (activities failing on purpose, with their stacks) go to a file kept for failures.
+      logger: fileLogger('WARN'),
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
     });
     runtimeInstalled = true;

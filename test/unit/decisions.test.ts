@@ -80,7 +80,7 @@ describe('a decided promotion is confirmed right before its POST', () => {
     },
     {
       name: 'a newer configuration',
-      change: (s) => s.reconfigure({ ...service, minAgeMs: 60_000 }),
+      change: (s) => s.reconfigure({ ...service, minAgeMs: 60_000 }, T0),
       reason: /configuration changed/,
     },
     { name: 'a wait longer than a decision stands', change: () => {}, reason: /deciding again/, now: T0 + 3 * 60_000 },

@@ -1,4 +1,5 @@
 import type { Approval, ApprovalStage, WaitingApproval } from '../../domain/approval';
+import { sameCommit } from '../../domain/commits';
 import { stagePolicy, type Service } from '../../domain/service';
 
 /** Approvals given and the commits waiting for one, per stage; an approval is spent by the promotion it let through. */
@@ -33,6 +34,16 @@ export class ApprovalBook {
   decided(given: Approval[], waiting: Record<string, WaitingApproval>): void {
     this.given = given;
     this.waitingFor = waiting;
+  }
+
+  /**
+   * A rejection of `commit` is the newest decision about it: its approvals are withdrawn and it no
+   * longer waits anywhere, so an unreject leaves it waiting for a fresh approval.
+   */
+  withdraw(commit: string): void {
+    this.given = this.given.filter((a) => !sameCommit(a.commit, commit));
+    for (const [stage, wait] of Object.entries(this.waitingFor))
+      if (sameCommit(wait.commit, commit)) delete this.waitingFor[stage];
   }
 
   /** The promotion into `stage` was posted: its approval is used up, nothing waits there any more. */

@@ -7,6 +7,9 @@ import type { Observation } from '../../domain/observation';
 import type { Service } from '../../domain/service';
 import type { Blocked, PairStatus, PipelineStatus } from '../../domain/status';
 import { iso } from '../../domain/duration';
+import { approvalStates, type ApprovalState } from '../../domain/approval';
+import { sameCommit } from '../../domain/commits';
+import { configDigest } from '../../domain/service';
 
 /** What the status query is computed from: the pipeline's memory and its last pass. */
 export interface StatusParts {
@@ -17,6 +20,8 @@ export interface StatusParts {
   book: PromotionBook;
   pairs: PairStatus[];
   nextCheckAt: number | null;
+  /** When the configuration in force was applied; null: it is the one the pipeline started with. */
+  configAppliedAt?: string | null;
 }
 
 /** The status query's answer, computed once from the parts. */
@@ -28,11 +33,14 @@ export function statusOf({
   book,
   pairs,
   nextCheckAt,
+  configAppliedAt = null,
 }: StatusParts): PipelineStatus {
-  const stages = service.stages.map((stage) => {
+  const running = (stage: string) => (observation && stageOf(observation, stage)?.current) ?? null;
+  const stages = service.stages.map((stage, i) => {
     const fact = observation && stageOf(observation, stage);
     const current = fact?.current ?? null;
     const latest = fact?.latest;
+    const before = i > 0 ? running(service.stages[i - 1]) : null;
     return {
       stage,
       version: current?.version ?? null,
@@ -43,9 +51,16 @@ export function statusOf({
       ...(latest && latest.id !== current?.id
         ? { latest: { version: latest.version, status: latest.status, commit: latest.commit } }
         : {}),
+      ...(before?.commit && before.commit !== current?.commit
+        ? { behind: { stage: service.stages[i - 1], version: before.version, commit: before.commit } }
+        : {}),
     };
   });
   const promotions = book.view();
+  const waiting = Object.values(approvals.waiting);
+  const decisions = approvalStates(approvals.approvals, waiting, holds.rejected);
+  const inState = (state: ApprovalState['state'], stage: string, commit: string) =>
+    decisions.some((d) => d.state === state && d.stage === stage && sameCommit(d.commit, commit));
   return {
     service: service.name,
     pipeline: service.pipeline,
@@ -58,8 +73,9 @@ export function statusOf({
     ignoresFreeze: service.ignoreFreeze === true,
     blocked: holds.blocked,
     rejected: holds.rejected,
-    approvals: approvals.approvals,
-    waitingForApproval: Object.values(approvals.waiting),
+    approvals: approvals.approvals.filter((a) => inState('approved', a.stage, a.commit)),
+    waitingForApproval: waiting.filter((w) => inState('waiting', w.stage, w.commit)),
+    approvalStates: decisions,
     pairs,
     inFlight: promotions.inFlight,
     history: promotions.history,
@@ -68,6 +84,7 @@ export function statusOf({
     retries: promotions.retries,
     observedAt: observation?.observedAt ?? null,
     nextCheckAt: nextCheckAt === null ? null : iso(nextCheckAt),
+    config: { digest: configDigest(service), appliedAt: configAppliedAt },
   };
 }
 
