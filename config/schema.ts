@@ -14,6 +14,7 @@ import {
   zeroDowntimeSpec,
 } from './checks-schema';
 import { closest } from './suggest';
+import { accessSpec, toAccessPolicy } from './access-schema';
 
 const DURATION_FORM = 'a number and a unit (ms, s, m, h, d), such as "30m", "90s" or "1h30m"';
 
@@ -194,6 +195,7 @@ export const serviceSpec = z
       examples: [false],
     }),
     webhook: webhookSpec.optional().meta({ description: "The team's own endpoint, asked before every promotion." }),
+    access: accessSpec.optional(),
   })
   .strict()
   .superRefine((service, ctx) => {
@@ -237,6 +239,7 @@ export const globalSpec = z
     incident: incidentSpec
       .optional()
       .meta({ description: 'Incident sources of every service that has none of its own.' }),
+    access: accessSpec.optional(),
   })
   .strict();
 
@@ -330,6 +333,7 @@ export function toService(
     blackouts: [...global.blackouts, ...spec.blackouts],
   };
   const incident = spec.incident ?? global.incident;
+  const access = toAccessPolicy(spec.access, global.access);
   const checks: Record<string, StagePolicy> = {};
   const policy = (c: Partial<z.output<typeof checksSpec>>): StagePolicy => {
     const zeroDowntime = c.zeroDowntime === undefined ? undefined : (toZeroDowntimeMode(c.zeroDowntime) ?? 'off');
@@ -359,6 +363,7 @@ export function toService(
     ...(spec.ci === false ? { ci: false } : {}),
     ...(incident ? { incident: toIncidentPolicy(incident) } : {}),
     ...(Object.keys(checks).length ? { checks } : {}),
+    ...(access ? { access } : {}),
   };
 }
 
