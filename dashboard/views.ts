@@ -576,17 +576,33 @@ ${safety.length ? html`<ul class="verdicts">${safety.map((v) => html`<li class="
   );
 }
 
-export function loginPage(frame: Frame, next: string, problem?: string): Html {
+export interface LoginOptions {
+  /** The name typed before, kept when the token was wrong. */
+  name?: string;
+  /** The identity provider's issuer: sign-in goes there and no name is typed. */
+  provider?: string;
+}
+
+export function loginPage(frame: Frame, next: string, problem?: string, options: LoginOptions = {}): Html {
+  if (options.provider)
+    return page(
+      frame,
+      html`<h1>Sign in to act</h1>
+<p>Anyone can look. To pause, promote, approve, reject or freeze, sign in through your identity provider (<code>${options.provider}</code>): the identity it confirms is recorded with every action, and the roles in the services file decide what you may do.</p>
+${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
+<p><a class="button" href="/auth/start?next=${encodeURIComponent(next)}">Sign in with your identity provider</a></p>`,
+      false,
+    );
   return page(
     frame,
     html`<h1>Sign in to act</h1>
-<p>Anyone can look. To pause, promote, approve, reject or freeze, give the dashboard's token (<code>CONVEYOR_DASHBOARD_TOKEN</code>) and your name: it is recorded with every action.</p>
+<p>Anyone can look. To pause, promote, approve, reject or freeze, give the dashboard's token (<code>CONVEYOR_DASHBOARD_TOKEN</code>) and your name: it is recorded with every action, marked <strong>unverified</strong>, because the token says nothing about who you are. Stages whose approvers name people cannot be approved this way.</p>
 ${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
 ${
   frame.actionsEnabled
     ? html`<form method="post" action="/login" class="login">
 <input type="hidden" name="next" value="${next}">
-<label for="name">Your name</label><input id="name" name="name" required maxlength="64" autocomplete="username">
+<label for="name">Your name</label><input id="name" name="name" required maxlength="64" autocomplete="username" value="${options.name ?? ''}">
 <label for="token">Token</label><input id="token" name="token" type="password" required autocomplete="current-password">
 <button type="submit">Sign in</button>
 </form>`
@@ -594,6 +610,22 @@ ${
 }`,
     false,
   );
+}
+
+/** After the provider's round trip: a same-site step on to where the person was going. */
+export function signedInPage(frame: Frame, name: string, next: string): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0;url=${next}">
+<title>Signed in · conveyor</title>
+<link rel="stylesheet" href="/static/app.css">
+</head>
+<body>
+<main id="main"><p>Signed in as <strong>${name}</strong>. <a href="${next}">Continue</a></p></main>
+</body>
+</html>`;
 }
 
 export function problemPage(frame: Frame, title: string, text: string): Html {

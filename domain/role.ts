@@ -23,7 +23,9 @@ export const OPERATIONS = ['pause', 'resume', 'promote', 'retry', 'reject', 'unr
 export type Operation = (typeof OPERATIONS)[number];
 
 /** Yes with the rule that allowed it, or no with the rule that refused it and why. */
-export type Grant = { allowed: true; rule: string } | { allowed: false; rule: string; reason: string };
+export type Grant =
+  | { allowed: true; rule: string; member?: string }
+  | { allowed: false; rule: string; reason: string };
 
 /** Facts read at the time of the action. */
 export interface ActionFacts {
@@ -64,7 +66,7 @@ function byMembers(
 ): Grant {
   if (!identity) return { allowed: false, rule, reason: `sign in to ${what}` };
   const member = matchingMember(identity, members, facts);
-  if (member) return { allowed: true, rule: `${rule}: ${member}` };
+  if (member) return { allowed: true, rule: `${rule}: ${member}`, member };
   const who = displayName(identity);
   if (!isVerified(identity) && members.length)
     return {
