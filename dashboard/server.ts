@@ -20,6 +20,7 @@ import { OidcSignIn, SignInFailed, type OidcSettings } from './oidc';
 import { sign, type Attestation, type Claim } from '../domain/attestation';
 import { mayApprove, mayOperate, mayOperateFleet, mayView, type Grant, type Operation } from '../domain/role';
 import { stagePolicy } from '../domain/service';
+import { parseSince, readAudit } from '../client/audit';
 import { GitHubFacts, type GoingOut } from './github';
 import { Poller } from './live';
 import { readFleetRows, readFreeze, readServiceConfig, readStatus, type FleetRow } from './source';
@@ -32,6 +33,7 @@ import {
   loginPage,
   problemPage,
   signedInPage,
+  auditPage,
   promoteConfirmPage,
   serviceLive,
   servicePage,
@@ -328,6 +330,29 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return c.html(
       servicePage(facts, cellsOf(facts), await currentFreeze(), frameOf(c, name), links, Date.now(), version),
     );
+  });
+
+  // Who did what: the pipeline's history, for those who may view the service.
+  app.get('/services/:name/audit', async (c) => {
+    const name = serviceName(c);
+    if (!name) return notFound(c, name);
+    const config = (await readServiceConfig(client, name).catch(() => null))?.service;
+    const view = mayView(sessionOf(c)?.identity, config?.access);
+    if (!view.allowed)
+      return refuse(c, sessionOf(c) ? 403 : 401, `the audit of ${name} refused by ${view.rule}: ${view.reason}`);
+    const since = c.req.query('since') ?? '7d';
+    let sinceMs: number;
+    try {
+      sinceMs = parseSince(since);
+    } catch (error) {
+      return refuse(c, 400, (error as Error).message);
+    }
+    try {
+      const entries = await readAudit(client, name, sinceMs);
+      return c.html(auditPage(frameOf(c, `Audit of ${name}`), name, entries, since));
+    } catch (error) {
+      return notFound(c, name, error);
+    }
   });
 
   app.get('/events/services/:name', (c) => {

@@ -10,6 +10,7 @@ import type { Service } from '../domain/service';
 import type { Verdict } from '../domain/verdict';
 import type { PairStatus, PipelineStatus, PromotionRecord } from '../workflows/status';
 import type { Session } from './access';
+import type { AuditEntry } from '../domain/audit';
 import type { GoingOut } from './github';
 import type { FleetRow } from './source';
 
@@ -542,7 +543,7 @@ export function servicePage(
 <p class="crumb"><a href="/">← Fleet</a></p>
 <div class="titlebar"><h1>${status.service}</h1><p class="meta">pipeline ${status.pipeline} · branch ${status.branch}${repo ? html` · <a href="${links.githubWeb}/${repo}">${repo}</a>` : ''}${
       ui ? html` · <a href="${ui}">workflow in the Temporal Web UI</a>` : ''
-    }</p></div>
+    } · <a href="/services/${encodeURIComponent(status.service)}/audit">audit</a></p></div>
 ${actionsPanel(status, frame)}
 ${serviceLive(facts, cells, freeze, frame, links, now)}
 </div>`,
@@ -626,6 +627,27 @@ export function signedInPage(frame: Frame, name: string, next: string): Html {
 <main id="main"><p>Signed in as <strong>${name}</strong>. <a href="${next}">Continue</a></p></main>
 </body>
 </html>`;
+}
+
+/** Every person's action on the pipeline, from its history (client/audit.ts). */
+export function auditPage(frame: Frame, service: string, entries: AuditEntry[], since: string): Html {
+  return page(
+    frame,
+    html`<p class="crumb"><a href="/services/${encodeURIComponent(service)}">← ${service}</a></p>
+<h1>Audit of ${service}</h1>
+<p>Every action people took in the last ${since}, read from the pipeline's history. <strong>verified</strong>: signed by a dashboard after an identity provider's sign-in; <strong>unverified</strong>: the shared token; <strong>administrator</strong>: sent straight to Temporal, by whoever holds the namespace's credentials.</p>
+${
+  entries.length
+    ? html`<table class="audit"><thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Who</th><th scope="col">Identity</th><th scope="col">Allowed by</th><th scope="col">Asked</th><th scope="col">What followed</th></tr></thead><tbody>
+${entries.map(
+  (e) =>
+    html`<tr class="${e.assurance}"><td>${e.at}</td><td>${e.action}</td><td>${e.by}</td><td>${e.assurance}${e.provider && e.assurance !== 'administrator' ? html` (${e.provider}${e.issuer ? html`: ${e.issuer}` : ''})` : ''}</td><td>${e.rule ?? 'Temporal namespace access'}</td><td>${e.details}</td><td>${e.followed}</td></tr>`,
+)}
+</tbody></table>`
+    : html`<p>No actions by people in this window.</p>`
+}`,
+    false,
+  );
 }
 
 export function problemPage(frame: Frame, title: string, text: string): Html {

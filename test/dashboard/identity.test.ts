@@ -3,7 +3,9 @@
 // counts, and the shared-token mode labelled unverified. In Chromium, against a real worker.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../dashboard/server';
 import { approveRelease } from '../../client/pipelines';
@@ -13,6 +15,9 @@ import { launchChromium, type RunningBrowser } from '../support/browser';
 import { reserveIssuer, startIdentityProvider, type IdentityProvider } from '../support/identity-provider';
 import { startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
+import { projectRoot } from '../../temporal/paths';
+
+const run = promisify(execFile);
 
 const TOKEN = 'identity-test-token-77aa';
 const short = (sha: string) => sha.slice(0, 7);
@@ -192,6 +197,67 @@ describe('signing in through an identity provider; approvals nobody can forge', 
     );
     for (const line of logged) assert.doesNotMatch(line, /eyJ[A-Za-z0-9_-]{10,}\.|test-client-secret/);
     await page.close();
+  });
+  test('the audit lists who did what: verified, unverified and administrator, the rule, and what followed', async () => {
+    // A shared-token session's pause, signed by its dashboard: unverified.
+    const typed = await anonymousPage();
+    await typed.goto(`${viaToken.url}/login?next=${encodeURIComponent(`/services/${service.name}`)}`);
+    await typed.getByLabel('Your name').fill('cy');
+    await typed.getByLabel('Token').fill(TOKEN);
+    await typed.getByRole('button', { name: 'Sign in' }).click();
+    await typed.getByLabel('Reason to pause').fill('db migration');
+    await typed.getByRole('button', { name: `Pause ${service.name}` }).click();
+    await typed.getByText(`paused ${service.name}`, { exact: true }).waitFor();
+    await typed.close();
+    // An administrator's action straight to Temporal: recorded as such.
+    await stack.client.workflow
+      .getHandle(`conveyor/${service.name}`)
+      .signal('pause', { reason: 'maintenance', by: 'ops-bot' });
+    const page = await anonymousPage();
+    await page.goto(`${viaProvider.url}/services/${service.name}/audit`);
+    const rows = page.locator('table.audit tbody tr');
+    const texts = await Promise.all(
+      (await rows.all()).map(async (row) => (await row.locator('td').allTextContents()).join(' | ')),
+    );
+    const approval = texts.find((t) => t.includes('approve') && t.includes('ana@acme.com'));
+    assert.ok(approval, texts.join('\n'));
+    assert.match(approval, /verified \(oidc: http:\/\/127\.0\.0\.1:\d+\)/);
+    assert.match(approval, new RegExp(`stageChecks\\.${service.stages[1]}\\.approval\\.approvers: ana@acme\\.com`));
+    assert.match(
+      approval,
+      new RegExp(
+        `approved ${short(waiting)} into ${service.stages[1]}; promotion ${short(waiting)} .* -> ${service.stages[1]} succeeded`,
+      ),
+    );
+    const pause = texts.find((t) => t.includes('pause') && t.includes('ops-bot'));
+    assert.ok(pause, texts.join('\n'));
+    assert.match(pause, /administrator/);
+    assert.match(pause, /Temporal namespace access/);
+    const typedPause = texts.find((t) => t.includes('pause') && t.includes('db migration'));
+    assert.ok(typedPause, texts.join('\n'));
+    assert.match(
+      typedPause,
+      /pause \| cy \| unverified \(shared-token\) \| access\.operate: not set, everyone signed in may operate \| reason: db migration/,
+    );
+    // Refused attempts never reached the history; the dashboard's log has them, with the rule.
+    assert.ok(!texts.some((t) => t.includes('bo@acme.com')));
+    assert.ok(logged.some((l) => l.startsWith('refused bo@acme.com approve') && l.includes('approval.approvers')));
+    await page.close();
+
+    // The same from the command line, as JSON.
+    const { stdout } = await run(
+      process.execPath,
+      [`${projectRoot}/bin/conveyor.js`, 'audit', service.name, '--since', '1h', '--json'],
+      { env: { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace } },
+    );
+    const { actions } = JSON.parse(stdout) as {
+      actions: { action: string; by: string; assurance: string; provider?: string; rule?: string }[];
+    };
+    assert.deepEqual(
+      actions.filter((a) => a.action === 'approve').map((a) => [a.by, a.assurance, a.provider, a.rule]),
+      [['ana@acme.com', 'verified', 'oidc', `stageChecks.${service.stages[1]}.approval.approvers: ana@acme.com`]],
+    );
+    assert.ok(!stdout.includes('eyJ'), 'no token in the audit');
   });
 });
 
