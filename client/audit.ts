@@ -19,7 +19,7 @@ const decode = (payloads: { payloads?: unknown[] | null } | null | undefined): u
   const first = payloads?.payloads?.[0];
   if (!first) return undefined;
   try {
-    return defaultPayloadConverter.fromPayload(first as never);
+    return defaultPayloadConverter.fromPayload(first);
   } catch {
     return undefined;
   }
@@ -82,7 +82,7 @@ function entriesOfRun(events: HistoryEvent[], service: string): { entries: Audit
           : typeof result === 'string'
             ? result
             : result && typeof result === 'object' && 'message' in result
-              ? String((result as { message: unknown }).message)
+              ? String((result).message)
               : 'done';
       }
     }
