@@ -319,6 +319,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.get('/services/:name', async (c) => {
     const name = serviceName(c);
     if (!name) return notFound(c, name);
+    const view = mayView(sessionOf(c)?.identity, (await serviceConfig(name))?.access);
+    if (!view.allowed) return refuse(c, sessionOf(c) ? 403 : 401, `${name} refused by ${view.rule}: ${view.reason}`);
     let facts: ServiceFacts;
     let version: number;
     try {
@@ -355,9 +357,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
   });
 
-  app.get('/events/services/:name', (c) => {
+  app.get('/events/services/:name', async (c) => {
     const name = serviceName(c);
     if (!name) return c.notFound();
+    if (!mayView(sessionOf(c)?.identity, (await serviceConfig(name))?.access).allowed) return c.body(null, 403);
     return streamSSE(c, async (stream) => {
       const frame = frameOf(c, name);
       const watch = watchOf(name);

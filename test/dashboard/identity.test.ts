@@ -305,6 +305,16 @@ describe('the session cookie behind a TLS-terminating router', () => {
     });
   }
 
+  test('a service whose view role names a group is refused to others, naming the rule', async () => {
+    const hidden = await stack.launch('hidden', { minAge: '1h', access: { view: ['group:sre'] } });
+    const dashboard = await startDashboard({ client: stack.client, taskQueue: stack.taskQueue, log: () => undefined });
+    dashboards.push(dashboard);
+    const response = await fetch(`${dashboard.url}/services/${hidden.name}`);
+    assert.equal(response.status, 401);
+    assert.match(await response.text(), /refused by access\.view: sign in to view this service/);
+    assert.equal((await fetch(`${dashboard.url}/services/${hidden.name}/audit`)).status, 401);
+  });
+
   test('Secure when the deployment trusts the router and it says https', async () => {
     assert.match(await sessionCookie(true, 'https'), /; Secure/);
   });
