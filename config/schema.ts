@@ -286,6 +286,23 @@ export const servicesFile = z
     const byName = new Map<string, number>();
     const pipelines = new Map<string, number>();
     const apps = new Map<string, number>();
+    const globalKeys =
+      isRecord(file.global) && isRecord(file.global.access) ? names(file.global.access.signingKeys) : [];
+    (Array.isArray(file.services) ? file.services : []).forEach((service, i) => {
+      if (!isRecord(service) || !isRecord(service.stageChecks)) return;
+      const ownKeys = isRecord(service.access) ? names(service.access.signingKeys) : [];
+      if (globalKeys.length || ownKeys.length) return;
+      for (const [stage, checks] of Object.entries(service.stageChecks)) {
+        const approvers = isRecord(checks) && isRecord(checks.approval) ? names(checks.approval.approvers) : [];
+        if (approvers.some((a) => a !== '*'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'stageChecks', stage, 'approval', 'approvers'],
+            message:
+              "names people, but no access.signingKeys is set (global or this service's): only an approval a dashboard signed opens such a gate, so none could; add the dashboard's public key (conveyor signing-key)",
+          });
+      }
+    });
     (Array.isArray(file.services) ? file.services : []).forEach((service, i) => {
       if (!isRecord(service)) return;
       const { name, pipeline } = service as Record<string, unknown>;
