@@ -19,7 +19,8 @@ import { Access, SESSION_COOKIE, SESSION_MAX_AGE_S, type Session } from './acces
 import { OidcSignIn, SignInFailed, type OidcSettings } from './oidc';
 import { sign, type Attestation, type Claim } from '../domain/attestation';
 import { mayApprove, mayOperate, mayOperateFleet, mayView, type Grant, type Operation } from '../domain/role';
-import { stagePolicy } from '../domain/service';
+import { stagePolicy, workflowIdFor } from '../domain/service';
+import { runningConfig } from '../client/pipelines';
 import { parseSince, readAudit } from '../client/audit';
 import { GitHubFacts, type GoingOut } from './github';
 import { Poller } from './live';
@@ -573,12 +574,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const policies = await Promise.all(
         rows.map(async (row) => ({
           service: row.service,
-          access: (await readServiceConfig(client, row.service).catch(() => null))?.service.access,
+          access: (await runningConfig(client.workflow.getHandle(workflowIdFor(row.service))).catch(() => undefined))
+            ?.access,
         })),
       );
       return { grant: mayOperateFleet(session.identity, policies, name) };
     }
-    const config = (await readServiceConfig(client, service).catch(() => null))?.service;
+    // The configuration the pipeline runs now, changes applied since its run started included.
+    const config = await runningConfig(client.workflow.getHandle(workflowIdFor(service))).catch(() => undefined);
     const view = mayView(session.identity, config?.access);
     if (!view.allowed) return { grant: view };
     if (name === 'approve') {
