@@ -82,7 +82,7 @@ function entriesOfRun(events: HistoryEvent[], service: string): { entries: Audit
           : typeof result === 'string'
             ? result
             : result && typeof result === 'object' && 'message' in result
-              ? String((result).message)
+              ? String(result.message)
               : 'done';
       }
     }

@@ -23,9 +23,7 @@ export const OPERATIONS = ['pause', 'resume', 'promote', 'retry', 'reject', 'unr
 export type Operation = (typeof OPERATIONS)[number];
 
 /** Yes with the rule that allowed it, or no with the rule that refused it and why. */
-export type Grant =
-  | { allowed: true; rule: string; member?: string }
-  | { allowed: false; rule: string; reason: string };
+export type Grant = { allowed: true; rule: string; member?: string } | { allowed: false; rule: string; reason: string };
 
 /** Facts read at the time of the action. */
 export interface ActionFacts {
