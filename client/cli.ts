@@ -5,6 +5,8 @@ import { writableFolder } from './files';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadServices } from '../config/load';
 import { servicesJsonSchemaText } from '../config/json-schema';
+import { newSigningKey } from '../domain/attestation';
+import { formatAudit, parseSince, readAudit } from './audit';
 import type { Service } from '../domain/service';
 import { SettingsError } from '../worker/settings';
 import { addConnectionOptions, connectClient, temporalSettings, workerSettings } from './connection';
@@ -458,6 +460,35 @@ export function buildProgram(): Command {
       await targetStage(client, service, '--to', opts.to);
       const message = await answered(client, () => approveRelease(client, service, request));
       print({ service, approved: true, stage: opts.to, message }, () => message);
+    });
+
+  program
+    .command('audit')
+    .description(
+      "every person's action on a pipeline from its history: who (verified or not, by which provider), the rule that allowed it, what followed",
+    )
+    .argument('<service>')
+    .option('--since <duration>', 'how far back (7d, 12h, 30m)', '7d')
+    .action(async (service: string, opts: { since?: string }) => {
+      const since = parseSince(opts.since);
+      const { client } = await connect();
+      const entries = await readAudit(client, service, since);
+      print({ service, since: opts.since, actions: entries }, () => formatAudit(entries));
+    });
+
+  program
+    .command('signing-key')
+    .description(
+      "make an Ed25519 key pair for the dashboard: the secret goes in its CONVEYOR_SIGNING_KEY, the public key in the services file's access.signingKeys",
+    )
+    .action(() => {
+      const pair = newSigningKey();
+      print(pair, () =>
+        [
+          `CONVEYOR_SIGNING_KEY=${pair.secretKey}`,
+          `# services file: global.access.signingKeys: ["${pair.publicKey}"]`,
+        ].join('\n'),
+      );
     });
 
   program

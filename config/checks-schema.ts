@@ -22,8 +22,9 @@ export const approvalSpec = z
       })
       .default([])
       .meta({
-        description: 'Who may approve (as they identify with --by); empty: anyone.',
-        examples: [['ana@acme.com', 'bo@acme.com']],
+        description:
+          'Who may approve: emails, "group:NAME" (groups the identity provider sends), "heroku:deployers" (people Heroku lets deploy to the stage app); empty: anyone signed in. Named approvers need a verified sign-in (docs/operating/access.md).',
+        examples: [['ana@acme.com', 'group:release-managers'], ['heroku:deployers']],
       }),
   })
   .strict();

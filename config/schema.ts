@@ -14,6 +14,7 @@ import {
   zeroDowntimeSpec,
 } from './checks-schema';
 import { closest } from './suggest';
+import { accessSpec, toAccessPolicy } from './access-schema';
 
 const DURATION_FORM = 'a number and a unit (ms, s, m, h, d), such as "30m", "90s" or "1h30m"';
 
@@ -194,6 +195,7 @@ export const serviceSpec = z
       examples: [false],
     }),
     webhook: webhookSpec.optional().meta({ description: "The team's own endpoint, asked before every promotion." }),
+    access: accessSpec.optional(),
   })
   .strict()
   .superRefine((service, ctx) => {
@@ -251,6 +253,7 @@ export const globalSpec = z
     incident: incidentSpec
       .optional()
       .meta({ description: 'Incident sources of every service that has none of its own.' }),
+    access: accessSpec.optional(),
   })
   .strict();
 
@@ -297,6 +300,23 @@ export const servicesFile = z
     const byName = new Map<string, number>();
     const pipelines = new Map<string, number>();
     const apps = new Map<string, number>();
+    const globalKeys =
+      isRecord(file.global) && isRecord(file.global.access) ? names(file.global.access.signingKeys) : [];
+    (Array.isArray(file.services) ? file.services : []).forEach((service, i) => {
+      if (!isRecord(service) || !isRecord(service.stageChecks)) return;
+      const ownKeys = isRecord(service.access) ? names(service.access.signingKeys) : [];
+      if (globalKeys.length || ownKeys.length) return;
+      for (const [stage, checks] of Object.entries(service.stageChecks)) {
+        const approvers = isRecord(checks) && isRecord(checks.approval) ? names(checks.approval.approvers) : [];
+        if (approvers.some((a) => a !== '*'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'stageChecks', stage, 'approval', 'approvers'],
+            message:
+              "names people, but no access.signingKeys is set (global or this service's): only an approval a dashboard signed opens such a gate, so none could; add the dashboard's public key (conveyor signing-key)",
+          });
+      }
+    });
     (Array.isArray(file.services) ? file.services : []).forEach((service, i) => {
       if (!isRecord(service)) return;
       const { name, pipeline } = service as Record<string, unknown>;
@@ -344,6 +364,7 @@ export function toService(
     blackouts: [...global.blackouts, ...spec.blackouts],
   };
   const incident = spec.incident ?? global.incident;
+  const access = toAccessPolicy(spec.access, global.access);
   const checks: Record<string, StagePolicy> = {};
   const policy = (c: Partial<z.output<typeof checksSpec>>): StagePolicy => {
     const zeroDowntime = c.zeroDowntime === undefined ? undefined : (toZeroDowntimeMode(c.zeroDowntime) ?? 'off');
@@ -373,6 +394,7 @@ export function toService(
     ...(spec.ci === false ? { ci: false } : {}),
     ...(incident ? { incident: toIncidentPolicy(incident) } : {}),
     ...(Object.keys(checks).length ? { checks } : {}),
+    ...(access ? { access } : {}),
   };
 }
 

@@ -1,13 +1,16 @@
-// Who may act: the page is read-only to everyone; actions need the token from the environment
-// (CONVEYOR_DASHBOARD_TOKEN), exchanged once for a session cookie (HttpOnly, SameSite=Strict).
-// Every action also carries the session's CSRF token. The token itself never reaches a browser.
+// Who may act: a session opened by an identity provider's sign-in (dashboard/oidc.ts, heroku-oauth.ts)
+// or, in the shared-token mode, by the token from the environment (CONVEYOR_DASHBOARD_TOKEN) and a
+// typed name, unverified. A session lives in a cookie (HttpOnly, SameSite=Strict); every action
+// also carries the session's CSRF token. No token or secret ever reaches a browser.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { displayName, isVerified, SHARED_TOKEN_ISSUER, type Identity } from '../domain/identity';
 
 export interface Session {
   id: string;
   csrf: string;
-  /** Who acts: recorded as `by` in the pipeline's history. */
+  /** Who acts, as shown and recorded as `by`: the email, or a typed name marked "(unverified)". */
   name: string;
+  identity: Identity;
   expiresAt: number;
   flash?: { kind: 'ok' | 'error'; text: string };
 }
@@ -44,13 +47,19 @@ export class Access {
     return undefined;
   }
 
-  open(name: string, now = Date.now()): Session {
+  /** A shared-token session: the typed name, unverified. */
+  static typed(name: string): Identity {
+    return { provider: 'shared-token', issuer: SHARED_TOKEN_ISSUER, subject: name.trim(), groups: [] };
+  }
+
+  open(identity: Identity, now = Date.now()): Session {
     this.sweep(now);
     if (this.sessions.size >= SESSION_LIMIT) this.sessions.delete(this.sessions.keys().next().value!);
     const session: Session = {
       id: randomBytes(32).toString('base64url'),
       csrf: randomBytes(32).toString('base64url'),
-      name: name.trim(),
+      name: isVerified(identity) ? displayName(identity) : `${displayName(identity)} (unverified)`,
+      identity,
       expiresAt: now + SESSION_MS,
     };
     this.sessions.set(session.id, session);

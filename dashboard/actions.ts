@@ -16,6 +16,13 @@ import {
   type RejectRequest,
 } from '../workflows/messages';
 import type { ManualOutcome } from '../domain/decision';
+import type { Attestation } from '../domain/attestation';
+
+/** Who asks: the name recorded as `by`, and the dashboard's signed word for it when it has a key. */
+export interface Signing {
+  by: string;
+  attestation?: Attestation;
+}
 
 /** An action the pipeline (or the dashboard) refused, in words for the person who asked. */
 export class ActionRefused extends Error {}
@@ -62,14 +69,14 @@ async function control(client: Client, taskQueue: string): Promise<WorkflowHandl
   });
 }
 
-export const pause = async (client: Client, service: string, request: { reason: string; by: string }) =>
+export const pause = async (client: Client, service: string, request: { reason: string } & Signing) =>
   (await running(client, service)).signal(pauseSignal, request);
-export const resume = async (client: Client, service: string, by: string) =>
-  (await running(client, service)).signal(resumeSignal, { by });
-export const freeze = async (client: Client, taskQueue: string, request: { reason: string; by: string }) =>
+export const resume = async (client: Client, service: string, by: Signing) =>
+  (await running(client, service)).signal(resumeSignal, by);
+export const freeze = async (client: Client, taskQueue: string, request: { reason: string } & Signing) =>
   (await control(client, taskQueue)).signal(freezeSignal, request);
-export const unfreeze = async (client: Client, taskQueue: string, by: string) =>
-  (await control(client, taskQueue)).signal(unfreezeSignal, { by });
+export const unfreeze = async (client: Client, taskQueue: string, by: Signing) =>
+  (await control(client, taskQueue)).signal(unfreezeSignal, by);
 
 export async function promote(
   client: Client,
@@ -87,7 +94,7 @@ export async function reject(client: Client, service: string, request: RejectReq
   const handle = await running(client, service);
   return update(client, () => handle.executeUpdate(rejectUpdate, { args: [request] }));
 }
-export async function unreject(client: Client, service: string, commit: string, by: string): Promise<string> {
+export async function unreject(client: Client, service: string, commit: string, by: Signing): Promise<string> {
   const handle = await running(client, service);
-  return update(client, () => handle.executeUpdate(unrejectUpdate, { args: [{ commit, by }] }));
+  return update(client, () => handle.executeUpdate(unrejectUpdate, { args: [{ commit, ...by }] }));
 }

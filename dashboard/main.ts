@@ -3,6 +3,39 @@ import { connectClient, type TemporalTarget } from '../client/connection';
 import { UsageError, UserError } from '../client/errors';
 import { githubClient } from '../worker/clients';
 import { startDashboard, type Dashboard } from './server';
+import { publicKeyOf } from '../domain/attestation';
+import type { OidcSettings } from './oidc';
+
+/**
+ * How people sign in, from the environment: an OpenID Connect provider (CONVEYOR_OIDC_ISSUER,
+ * CONVEYOR_OIDC_CLIENT_ID, CONVEYOR_OIDC_CLIENT_SECRET), else the shared token. A provider needs the
+ * signing key too, or its verified identities could not be told apart from typed names.
+ */
+export function signInFromEnv(env: NodeJS.ProcessEnv): { oidc?: OidcSettings; signingKey?: string } {
+  const signingKey = env.CONVEYOR_SIGNING_KEY || undefined;
+  if (signingKey && !publicKeyOf(signingKey))
+    throw new UsageError(
+      'CONVEYOR_SIGNING_KEY: not an Ed25519 secret key (32 bytes in base64; conveyor signing-key makes one)',
+    );
+  const issuer = env.CONVEYOR_OIDC_ISSUER || undefined;
+  if (!issuer) return signingKey ? { signingKey } : {};
+  if (!URL.canParse(issuer)) throw new UsageError(`CONVEYOR_OIDC_ISSUER: "${issuer}" is not a URL`);
+  const clientId = env.CONVEYOR_OIDC_CLIENT_ID;
+  if (!clientId) throw new UsageError('CONVEYOR_OIDC_CLIENT_ID: required with CONVEYOR_OIDC_ISSUER');
+  if (!signingKey)
+    throw new UsageError(
+      'CONVEYOR_SIGNING_KEY: required with CONVEYOR_OIDC_ISSUER (conveyor signing-key makes one; its public key goes in the services file under access.signingKeys)',
+    );
+  return {
+    oidc: {
+      issuer,
+      clientId,
+      ...(env.CONVEYOR_OIDC_CLIENT_SECRET ? { clientSecret: env.CONVEYOR_OIDC_CLIENT_SECRET } : {}),
+      ...(env.CONVEYOR_OIDC_SCOPE ? { scope: env.CONVEYOR_OIDC_SCOPE } : {}),
+    },
+    signingKey,
+  };
+}
 
 export interface DashboardCommandOptions {
   host?: string;
@@ -28,6 +61,7 @@ export async function openDashboard(
   env = process.env,
 ): Promise<Dashboard> {
   const port = parsePort(options.port);
+  const signIn = signInFromEnv(env);
   const client = await connectClient(target);
   const github = env.GITHUB_TOKEN
     ? githubClient(env.GITHUB_API_URL || 'https://api.github.com', env.GITHUB_TOKEN)
@@ -37,6 +71,9 @@ export async function openDashboard(
       client,
       taskQueue: target.taskQueue,
       token: env.CONVEYOR_DASHBOARD_TOKEN || undefined,
+      ...signIn,
+      trustProxy: env.CONVEYOR_TRUST_PROXY === '1' || env.CONVEYOR_TRUST_PROXY === 'true',
+      ...(env.CONVEYOR_DASHBOARD_URL ? { publicUrl: env.CONVEYOR_DASHBOARD_URL } : {}),
       host: options.host ?? env.CONVEYOR_DASHBOARD_HOST ?? '127.0.0.1',
       port,
       github,
@@ -63,8 +100,9 @@ export async function runDashboard(
   options: DashboardCommandOptions = {},
 ): Promise<void> {
   const dashboard = await openDashboard(target, options);
+  const env = process.env;
   console.log(
-    `conveyor dashboard at ${dashboard.url}/${process.env.CONVEYOR_DASHBOARD_TOKEN ? ' (actions: sign in with CONVEYOR_DASHBOARD_TOKEN)' : ' (read-only: no CONVEYOR_DASHBOARD_TOKEN set)'}`,
+    `conveyor dashboard at ${dashboard.url}/${env.CONVEYOR_OIDC_ISSUER ? ` (actions: sign in through ${env.CONVEYOR_OIDC_ISSUER})` : env.CONVEYOR_DASHBOARD_TOKEN ? ' (actions: sign in with CONVEYOR_DASHBOARD_TOKEN, unverified)' : ' (read-only: no identity provider, no CONVEYOR_DASHBOARD_TOKEN)'}`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

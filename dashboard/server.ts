@@ -16,6 +16,12 @@ import type { Freeze } from '../domain/freeze';
 import type { Service } from '../domain/service';
 import * as act from './actions';
 import { Access, SESSION_COOKIE, SESSION_MAX_AGE_S, type Session } from './access';
+import { OidcSignIn, SignInFailed, type OidcSettings } from './oidc';
+import { sign, type Attestation, type Claim } from '../domain/attestation';
+import { mayApprove, mayOperate, mayOperateFleet, mayView, type Grant, type Operation } from '../domain/role';
+import { stagePolicy, workflowIdFor } from '../domain/service';
+import { runningConfig } from '../client/pipelines';
+import { parseSince, readAudit } from '../client/audit';
 import { GitHubFacts, type GoingOut } from './github';
 import { Poller } from './live';
 import { readFleetRows, readFreeze, readServiceConfig, readStatus, type FleetRow } from './source';
@@ -27,6 +33,8 @@ import {
   freezeBanner,
   loginPage,
   problemPage,
+  signedInPage,
+  auditPage,
   promoteConfirmPage,
   serviceLive,
   pauseControl,
@@ -58,6 +66,14 @@ export interface DashboardOptions {
   pollMs?: number;
   /** Where refused requests and actions are logged (one line each, never a secret). */
   log?: (line: string) => void;
+  /** Sign-in through an OpenID Connect provider; when set, no name is typed and the token is not offered. */
+  oidc?: OidcSettings;
+  /** CONVEYOR_SIGNING_KEY: each action is signed with it; its public key goes in the services file (access.signingKeys). */
+  signingKey?: string;
+  /** The router in front sets X-Forwarded-Proto truthfully (Heroku's does): CONVEYOR_TRUST_PROXY=1. */
+  trustProxy?: boolean;
+  /** The dashboard's public URL (CONVEYOR_DASHBOARD_URL), for the provider's redirect; default: the request's own. */
+  publicUrl?: string;
 }
 
 export interface Dashboard {
@@ -84,7 +100,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = options.host ?? '127.0.0.1';
   const pollMs = options.pollMs ?? 1_000;
   const log = options.log ?? ((line: string) => console.error(`[dashboard] ${line}`));
-  const access = new Access(options.token);
+  // With a provider configured, nobody signs in by typing a name.
+  const access = new Access(options.oidc ? undefined : options.token);
+  const provider = options.oidc ? new OidcSignIn(options.oidc) : undefined;
+  const actionsEnabled = Boolean(provider) || access.enabled;
   const github = new GitHubFacts(options.github ?? null);
   const links: Links = {
     temporalUi: options.temporalUiUrl?.replace(/\/$/, ''),
@@ -160,7 +179,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const frameOf = (c: Context, title: string): Frame => ({
     title,
     session: sessionOf(c),
-    actionsEnabled: access.enabled,
+    actionsEnabled,
     here: new URL(c.req.url).pathname + new URL(c.req.url).search,
   });
   const who = (c: Context) => {
@@ -303,6 +322,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.get('/services/:name', async (c) => {
     const name = serviceName(c);
     if (!name) return notFound(c, name);
+    const view = mayView(sessionOf(c)?.identity, (await serviceConfig(name))?.access);
+    if (!view.allowed) return refuse(c, sessionOf(c) ? 403 : 401, `${name} refused by ${view.rule}: ${view.reason}`);
     let facts: ServiceFacts;
     let version: number;
     try {
@@ -316,9 +337,33 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     );
   });
 
-  app.get('/events/services/:name', (c) => {
+  // Who did what: the pipeline's history, for those who may view the service.
+  app.get('/services/:name/audit', async (c) => {
+    const name = serviceName(c);
+    if (!name) return notFound(c, name);
+    const config = (await readServiceConfig(client, name).catch(() => null))?.service;
+    const view = mayView(sessionOf(c)?.identity, config?.access);
+    if (!view.allowed)
+      return refuse(c, sessionOf(c) ? 403 : 401, `the audit of ${name} refused by ${view.rule}: ${view.reason}`);
+    const since = c.req.query('since') ?? '7d';
+    let sinceMs: number;
+    try {
+      sinceMs = parseSince(since);
+    } catch (error) {
+      return refuse(c, 400, (error as Error).message);
+    }
+    try {
+      const entries = await readAudit(client, name, sinceMs);
+      return c.html(auditPage(frameOf(c, `Audit of ${name}`), name, entries, since));
+    } catch (error) {
+      return notFound(c, name, error);
+    }
+  });
+
+  app.get('/events/services/:name', async (c) => {
     const name = serviceName(c);
     if (!name) return c.notFound();
+    if (!mayView(sessionOf(c)?.identity, (await serviceConfig(name))?.access).allowed) return c.body(null, 403);
     return streamSSE(c, async (stream) => {
       const frame = frameOf(c, name);
       const watch = watchOf(name);
@@ -366,31 +411,95 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   // ---- signing in ----
   const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[^\s\\]*$/.test(next) ? next : '/');
-  app.get('/login', (c) => c.html(loginPage(frameOf(c, 'Sign in'), safeNext(c.req.query('next')))));
-  app.post('/login', async (c) => {
-    const body = await c.req.parseBody();
-    const next = safeNext(body.next);
-    const cross = crossSite(c);
-    if (cross) return refuse(c, 403, `sign-in refused: ${cross}`);
-    if (!access.enabled) return refuse(c, 403, 'sign-in refused: no CONVEYOR_DASHBOARD_TOKEN is set, actions are off');
-    const name = typeof body.name === 'string' ? body.name : '';
-    const problem = Access.nameProblem(name);
-    if (problem) return c.html(loginPage(frameOf(c, 'Sign in'), next, problem), 400);
-    if (typeof body.token !== 'string' || !access.tokenMatches(body.token)) {
-      log(`refused sign-in as "${name.trim()}" from ${who(c)}: wrong token`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      return c.html(loginPage(frameOf(c, 'Sign in'), next, 'That is not the dashboard token.'), 401);
-    }
-    const session = access.open(name);
+  /** HTTPS as the browser sees it: the request's own scheme, or the router's word when the deployment trusts it. */
+  const overHttps = (c: Context): boolean => {
+    if (new URL(c.req.url).protocol === 'https:') return true;
+    if (!options.trustProxy) return false;
+    return (c.req.header('x-forwarded-proto') ?? '').split(',')[0].trim().toLowerCase() === 'https';
+  };
+  const openSession = (c: Context, session: Session) =>
     setCookie(c, SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
       maxAge: SESSION_MAX_AGE_S,
-      secure: new URL(c.req.url).protocol === 'https:',
+      secure: overHttps(c),
     });
-    log(`${session.name} signed in from ${who(c)}`);
+  const loginOptions = () => (provider ? { provider: provider.issuer } : {});
+  app.get('/login', (c) =>
+    c.html(loginPage(frameOf(c, 'Sign in'), safeNext(c.req.query('next')), undefined, loginOptions())),
+  );
+  app.post('/login', async (c) => {
+    const body = await c.req.parseBody();
+    const next = safeNext(body.next);
+    const cross = crossSite(c);
+    if (cross) return refuse(c, 403, `sign-in refused: ${cross}`);
+    if (provider)
+      return refuse(
+        c,
+        403,
+        `sign-in refused: this dashboard signs people in through ${provider.issuer}, not with a token`,
+      );
+    if (!access.enabled) return refuse(c, 403, 'sign-in refused: no CONVEYOR_DASHBOARD_TOKEN is set, actions are off');
+    const name = typeof body.name === 'string' ? body.name : '';
+    const problem = Access.nameProblem(name);
+    if (problem) return c.html(loginPage(frameOf(c, 'Sign in'), next, problem, { name }), 400);
+    if (typeof body.token !== 'string' || !access.tokenMatches(body.token)) {
+      log(`refused sign-in as "${name.trim()}" from ${who(c)}: wrong token`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // What was typed as the name stays; the token does not.
+      return c.html(loginPage(frameOf(c, 'Sign in'), next, 'That is not the dashboard token.', { name }), 401);
+    }
+    const session = access.open(Access.typed(name));
+    openSession(c, session);
+    log(`${session.name} signed in from ${who(c)} with the shared token`);
     return c.redirect(next, 303);
+  });
+
+  // The provider's round trip: /auth/start sends the browser there, /auth/callback takes it back.
+  const ATTEMPT_COOKIE = 'conveyor_signin';
+  const callbackUrl = (c: Context): string => {
+    if (options.publicUrl) return `${options.publicUrl.replace(/\/$/, '')}/auth/callback`;
+    const url = new URL(c.req.url);
+    if (overHttps(c)) url.protocol = 'https:';
+    return `${url.origin}/auth/callback`;
+  };
+  app.get('/auth/start', async (c) => {
+    if (!provider) return c.notFound();
+    const next = safeNext(c.req.query('next'));
+    try {
+      const { url, attempt } = await provider.start(callbackUrl(c), next);
+      // Lax: the provider sends the browser back with a cross-site navigation.
+      setCookie(c, ATTEMPT_COOKIE, attempt, {
+        httpOnly: true,
+        sameSite: 'Lax',
+        path: '/auth',
+        maxAge: 600,
+        secure: overHttps(c),
+      });
+      return c.redirect(url, 302);
+    } catch (error) {
+      log(`sign-in could not start: ${(error as Error).message}`);
+      return c.html(loginPage(frameOf(c, 'Sign in'), next, (error as Error).message, loginOptions()), 502);
+    }
+  });
+  app.get('/auth/callback', async (c) => {
+    if (!provider) return c.notFound();
+    const attempt = getCookie(c, ATTEMPT_COOKIE);
+    deleteCookie(c, ATTEMPT_COOKIE, { path: '/auth' });
+    try {
+      const { identity, next } = await provider.finish(new URL(c.req.url), attempt);
+      const session = access.open(identity);
+      openSession(c, session);
+      log(`${session.name} signed in from ${who(c)} through ${identity.issuer} (subject ${identity.subject})`);
+      // A page, not a redirect: the SameSite=Strict cookie set after a cross-site navigation is sent
+      // with the next same-site one, which this page makes.
+      return c.html(signedInPage(frameOf(c, 'Signed in'), session.name, next));
+    } catch (error) {
+      const why = error instanceof SignInFailed ? error.message : 'the sign-in failed';
+      log(`refused sign-in from ${who(c)}: ${(error as Error).message}`);
+      return c.html(loginPage(frameOf(c, 'Sign in'), '/', why, loginOptions()), 401);
+    }
   });
   app.post('/logout', async (c) => {
     const session = sessionOf(c);
@@ -403,11 +512,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   // ---- actions: the same signals and updates the CLI sends ----
   type Form = Record<string, string>;
   const text = (form: Form, key: string) => (typeof form[key] === 'string' ? form[key].trim() : '');
-  const actions: Record<string, (form: Form, by: string) => Promise<{ text: string; ok?: boolean; back: string }>> = {
+  type Signing = { by: string; attestation?: Attestation };
+  const actions: Record<string, (form: Form, by: Signing) => Promise<{ text: string; ok?: boolean; back: string }>> = {
     async pause(form, by) {
       const service = text(form, 'service');
       if (!text(form, 'reason')) throw new Error('a reason is required to pause');
-      await act.pause(client, service, { reason: text(form, 'reason'), by });
+      await act.pause(client, service, { reason: text(form, 'reason'), ...by });
       return { text: `paused ${service}`, back: `/services/${encodeURIComponent(service)}` };
     },
     async resume(form, by) {
@@ -417,7 +527,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
     async freeze(form, by) {
       if (!text(form, 'reason')) throw new Error('a reason is required to freeze');
-      await act.freeze(client, options.taskQueue, { reason: text(form, 'reason'), by });
+      await act.freeze(client, options.taskQueue, { reason: text(form, 'reason'), ...by });
       freeze.at = 0;
       return { text: 'frozen: every pipeline holds its promotions', back: '/' };
     },
@@ -431,7 +541,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const outcome = await act.promote(client, service, {
         to: text(form, 'to'),
         reason: text(form, 'reason'),
-        by,
+        ...by,
         skipGates: form.skipGates === 'true',
       });
       return { text: outcome.message, ok: outcome.started, back: `/services/${encodeURIComponent(service)}` };
@@ -442,7 +552,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const message = await act.approve(client, service, {
         stage: text(form, 'stage'),
         commit: text(form, 'commit') || undefined,
-        by,
+        ...by,
         ...(comment ? { comment } : {}),
       });
       return { text: message, back: `/services/${encodeURIComponent(service)}` };
@@ -452,7 +562,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const message = await act.reject(client, service, {
         commit: text(form, 'commit'),
         reason: text(form, 'reason'),
-        by,
+        ...by,
       });
       return { text: message, back: `/services/${encodeURIComponent(service)}` };
     },
@@ -463,13 +573,44 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
   };
 
+  /** Which rule lets this person do this, read from the service's configuration at the time of the action. */
+  const grantFor = async (name: string, session: Session, form: Form): Promise<{ grant: Grant; stage?: string }> => {
+    const service = text(form, 'service');
+    if (name === 'freeze' || name === 'unfreeze') {
+      const rows = (await fleet.current()).rows;
+      const policies = await Promise.all(
+        rows.map(async (row) => ({
+          service: row.service,
+          access: (await runningConfig(client.workflow.getHandle(workflowIdFor(row.service))).catch(() => undefined))
+            ?.access,
+        })),
+      );
+      return { grant: mayOperateFleet(session.identity, policies, name) };
+    }
+    // The configuration the pipeline runs now, changes applied since its run started included.
+    const config = await runningConfig(client.workflow.getHandle(workflowIdFor(service))).catch(() => undefined);
+    const view = mayView(session.identity, config?.access);
+    if (!view.allowed) return { grant: view };
+    if (name === 'approve') {
+      const stage = text(form, 'stage');
+      const approvers = config ? (stagePolicy(config, stage).approval?.approvers ?? []) : [];
+      return { grant: mayApprove(session.identity, stage, approvers), stage };
+    }
+    return { grant: mayOperate(session.identity, config?.access, name as Operation) };
+  };
+
+  /** The dashboard's signed word for this action (nothing when it has no key: the pipeline then sees an unsigned request). */
+  const signed = (claim: Omit<Claim, 'v' | 'at'>): Attestation | undefined =>
+    options.signingKey ? sign({ v: 1, ...claim, at: new Date().toISOString() }, options.signingKey) : undefined;
+
   app.post('/actions/:action', async (c) => {
     const name = c.req.param('action');
     const action = actions[name];
     if (!action) return c.notFound();
     const session = sessionOf(c);
-    if (!access.enabled) return refuse(c, 403, `${name} refused: actions are off (no CONVEYOR_DASHBOARD_TOKEN)`);
-    if (!session) return refuse(c, 401, `${name} refused: not signed in (sign in with the dashboard token)`);
+    if (!actionsEnabled)
+      return refuse(c, 403, `${name} refused: actions are off (no identity provider, no CONVEYOR_DASHBOARD_TOKEN)`);
+    if (!session) return refuse(c, 401, `${name} refused: not signed in`);
     const cross = crossSite(c);
     if (cross) return refuse(c, 403, `${name} refused: ${cross}`);
     const form = await c.req.parseBody<Form>();
@@ -478,9 +619,25 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (service && !SERVICE_NAME.test(service))
       return refuse(c, 400, `${name} refused: "${service}" is not a service name`);
     const back = service ? `/services/${encodeURIComponent(service)}` : '/';
+    const { grant, stage } = await grantFor(name, session, form);
+    if (!grant.allowed) {
+      log(`refused ${session.name} ${name}${service ? ` ${service}` : ''} by ${grant.rule}: ${grant.reason}`);
+      session.flash = { kind: 'error', text: `${name} refused by ${grant.rule}: ${grant.reason}` };
+      return c.redirect(back, 303);
+    }
+    const { member } = grant;
+    const attestation = signed({
+      service,
+      action: name,
+      ...(stage ? { stage } : {}),
+      ...(text(form, 'commit') ? { commit: text(form, 'commit') } : {}),
+      identity: session.identity,
+      rule: grant.rule,
+      ...(member ? { member } : {}),
+    });
     try {
-      const done = await action(form, session.name);
-      log(`${session.name} ${name}${service ? ` ${service}` : ''}: ${done.text}`);
+      const done = await action(form, { by: session.name, ...(attestation ? { attestation } : {}) });
+      log(`${session.name} ${name}${service ? ` ${service}` : ''} (${grant.rule}): ${done.text}`);
       session.flash = { kind: done.ok === false ? 'error' : 'ok', text: done.text };
       watches
         .get(service)

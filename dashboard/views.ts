@@ -12,6 +12,7 @@ import type { Verdict } from '../domain/verdict';
 import type { ApprovalState } from '../domain/approval';
 import type { PairStatus, PipelineStatus, PromotionRecord } from '../domain/status';
 import type { Session } from './access';
+import type { AuditEntry } from '../domain/audit';
 import type { GoingOut } from './github';
 import type { FleetRow } from './source';
 
@@ -639,7 +640,7 @@ export function servicePage(
 <p class="crumb"><a href="/">← Fleet</a></p>
 <div class="titlebar"><h1>${status.service}</h1><p class="meta">pipeline ${status.pipeline} · branch ${status.branch}${status.generation ? html` · generation ${status.generation}` : ''}${repo ? html` · <a href="${links.githubWeb}/${repo}">${repo}</a>` : ''}${
       ui ? html` · <a href="${ui}">workflow in the Temporal Web UI</a>` : ''
-    }</p></div>
+    } · <a href="/services/${encodeURIComponent(status.service)}/audit">audit</a></p></div>
 ${actionsPanel(status, frame)}
 ${serviceLive(facts, cells, freeze, frame, links, now)}
 </div>`,
@@ -682,21 +683,74 @@ ${nothing ? html`<p class="flash error" role="status">Nothing to promote: ${noth
   );
 }
 
-export function loginPage(frame: Frame, next: string, problem?: string): Html {
+export interface LoginOptions {
+  /** The name typed before, kept when the token was wrong. */
+  name?: string;
+  /** The identity provider's issuer: sign-in goes there and no name is typed. */
+  provider?: string;
+}
+
+export function loginPage(frame: Frame, next: string, problem?: string, options: LoginOptions = {}): Html {
+  if (options.provider)
+    return page(
+      frame,
+      html`<h1>Sign in to act</h1>
+<p>Anyone can look. To pause, promote, approve, reject or freeze, sign in through your identity provider (<code>${options.provider}</code>): the identity it confirms is recorded with every action, and the roles in the services file decide what you may do.</p>
+${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
+<p><a class="button" href="/auth/start?next=${encodeURIComponent(next)}">Sign in with your identity provider</a></p>`,
+      false,
+    );
   return page(
     frame,
     html`<h1>Sign in to act</h1>
-<p>Anyone can look. To pause, promote, approve, reject or freeze, give the dashboard's token (<code>CONVEYOR_DASHBOARD_TOKEN</code>) and your name: it is recorded with every action.</p>
+<p>Anyone can look. To pause, promote, approve, reject or freeze, give the dashboard's token (<code>CONVEYOR_DASHBOARD_TOKEN</code>) and your name: it is recorded with every action, marked <strong>unverified</strong>, because the token says nothing about who you are. Stages whose approvers name people cannot be approved this way.</p>
 ${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
 ${
   frame.actionsEnabled
     ? html`<form method="post" action="/login" class="login">
 <input type="hidden" name="next" value="${next}">
-<label for="name">Your name</label><input id="name" name="name" required maxlength="64" autocomplete="username">
+<label for="name">Your name</label><input id="name" name="name" required maxlength="64" autocomplete="username" value="${options.name ?? ''}">
 <label for="token">Token</label><input id="token" name="token" type="password" required autocomplete="current-password">
 <button type="submit">Sign in</button>
 </form>`
     : html`<p>Actions are off: no <code>CONVEYOR_DASHBOARD_TOKEN</code> is set where the dashboard runs.</p>`
+}`,
+    false,
+  );
+}
+
+/** After the provider's round trip: a same-site step on to where the person was going. */
+export function signedInPage(frame: Frame, name: string, next: string): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0;url=${next}">
+<title>Signed in · conveyor</title>
+<link rel="stylesheet" href="/static/app.css">
+</head>
+<body>
+<main id="main"><p>Signed in as <strong>${name}</strong>. <a href="${next}">Continue</a></p></main>
+</body>
+</html>`;
+}
+
+/** Every person's action on the pipeline, from its history (client/audit.ts). */
+export function auditPage(frame: Frame, service: string, entries: AuditEntry[], since: string): Html {
+  return page(
+    frame,
+    html`<p class="crumb"><a href="/services/${encodeURIComponent(service)}">← ${service}</a></p>
+<h1>Audit of ${service}</h1>
+<p>Every action people took in the last ${since}, read from the pipeline's history. <strong>verified</strong>: signed by a dashboard after an identity provider's sign-in; <strong>unverified</strong>: the shared token; <strong>administrator</strong>: sent straight to Temporal, by whoever holds the namespace's credentials.</p>
+${
+  entries.length
+    ? html`<table class="audit"><thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Who</th><th scope="col">Identity</th><th scope="col">Allowed by</th><th scope="col">Asked</th><th scope="col">What followed</th></tr></thead><tbody>
+${entries.map(
+  (e) =>
+    html`<tr class="${e.assurance}"><td>${e.at}</td><td>${e.action}</td><td>${e.by}</td><td>${e.assurance}${e.provider && e.assurance !== 'administrator' ? html` (${e.provider}${e.issuer ? html`: ${e.issuer}` : ''})` : ''}</td><td>${e.rule ?? 'Temporal namespace access'}</td><td>${e.details}</td><td>${e.followed}</td></tr>`,
+)}
+</tbody></table>`
+    : html`<p>No actions by people in this window.</p>`
 }`,
     false,
   );

@@ -2,11 +2,21 @@ import { shortSha } from './observation';
 import { sameCommit } from './commits';
 import { hold, pass, type Verdict } from './verdict';
 import { iso } from './duration';
+import { verify } from './attestation';
+import { displayName, isVerified, type Provider } from './identity';
+import { EVERYONE, matchingMember, HEROKU_DEPLOYERS } from './role';
 
-/** Who may approve promotions into a stage; empty = anyone. */
+/** Who may approve promotions into a stage (emails, "group:NAME", "heroku:deployers"); empty = anyone. */
 export interface ApprovalPolicy {
   approvers: string[];
 }
+
+/**
+ * How sure the pipeline is of who approved: `verified` (signed by the dashboard after a provider's
+ * sign-in), `unverified` (signed by the dashboard for a shared-token session), `administrator`
+ * (a `by` typed and sent straight to Temporal: whoever holds the namespace's credentials).
+ */
+export type Assurance = 'verified' | 'unverified' | 'administrator';
 
 /** A person's yes to one commit entering one stage. Bound to the commit: a newer release needs a new yes. */
 export interface Approval {
@@ -16,6 +26,11 @@ export interface Approval {
   comment?: string;
   /** ISO 8601. */
   at: string;
+  /** Absent on approvals recorded before identities were checked. */
+  assurance?: Assurance;
+  provider?: Provider;
+  /** The rule that allowed it, as the dashboard signed it. */
+  rule?: string;
 }
 
 /** A commit that reached the approval gate of a stage, and since when it waits there. */
@@ -55,7 +70,7 @@ export function approvalVerdict(
   if (approval)
     return pass(
       'approval',
-      `approved by ${approval.by} at ${approval.at}${approval.comment ? `: ${approval.comment}` : ''}`,
+      `approved by ${approval.by}${approval.assurance ? ` (${approval.assurance})` : ''} at ${approval.at}${approval.comment ? `: ${approval.comment}` : ''}`,
     );
   // A waiting record of another commit is stale: this one starts waiting now.
   const since = waiting && waiting.stage === stage && waiting.commit === sourceCommit ? waiting.since : iso(now);
@@ -67,12 +82,31 @@ const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() ? value.trim() : undefined;
 const sameName = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
 
+/** What an approval is checked against besides the stages: whose signatures count. */
+export interface ApprovalContext {
+  service: string;
+  /** Public keys of the dashboards whose signed approvals count (access.signingKeys). */
+  signingKeys: readonly string[];
+}
+
+/** Approvers that name people: anything but an empty list or "*" alone. */
+export const namesApprovers = (policy: ApprovalPolicy): boolean => policy.approvers.some((a) => a !== EVERYONE);
+
 /**
- * An `approve {stage, commit?, by, comment?}` request checked against the service's stages: the
- * Approval to record, or why it cannot be (a sentence for the person who asked). Never throws.
- * `commit` is a full sha or a prefix of 7+ hex digits and defaults to the one waiting.
+ * An `approve {stage, commit?, by, comment?, attestation?}` request checked against the service's
+ * stages: the Approval to record, or why it cannot be (a sentence for the person who asked). Never
+ * throws. `commit` is a full sha or a prefix of 7+ hex digits and defaults to the one waiting.
+ *
+ * Into a stage whose approvers name people, only an approval the dashboard signed for a verified
+ * identity counts: a typed `by` proves nothing. Into a stage anyone may approve, an unsigned
+ * approval is taken and recorded as administrator access (it came straight to Temporal).
  */
-export function readApproval(input: unknown, stages: ApprovalStage[], now: number): Approval | string {
+export function readApproval(
+  input: unknown,
+  stages: ApprovalStage[],
+  now: number,
+  context: ApprovalContext = { service: '', signingKeys: [] },
+): Approval | string {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     return 'an approval is {stage, commit?, by, comment?}';
   const {
@@ -80,6 +114,7 @@ export function readApproval(input: unknown, stages: ApprovalStage[], now: numbe
     commit: commitInput,
     by: byInput,
     comment: commentInput,
+    attestation,
   } = input as Record<string, unknown>;
 
   const stageName = text(stageInput);
@@ -97,16 +132,57 @@ export function readApproval(input: unknown, stages: ApprovalStage[], now: numbe
       return `commit ${shortSha(commit)} is not the one waiting for approval into ${stageName} (${shortSha(waiting)} is)`;
   }
 
-  const by = text(byInput);
-  if (!by) return 'an approval must say who approves ("by")';
-  const { approvers } = stage.policy;
-  if (approvers.length && !approvers.some((name) => sameName(name, by)))
-    return `${by} may not approve promotions into ${stageName} (approvers: ${approvers.join(', ')})`;
-
   if (commentInput !== undefined && commentInput !== null && typeof commentInput !== 'string')
     return 'a comment must be text';
   const comment = text(commentInput);
-  return { stage: stageName, commit: waiting, by, ...(comment ? { comment } : {}), at: iso(now) };
+  const { approvers } = stage.policy;
+  const rule = `stageChecks.${stageName}.approval.approvers`;
+
+  if (attestation === undefined || attestation === null) {
+    const by = text(byInput);
+    if (!by) return 'an approval must say who approves ("by")';
+    if (namesApprovers(stage.policy)) {
+      const listed = approvers.some((name) => sameName(name, by));
+      return `${listed ? `${by} is an approver of ${stageName}, but this` : 'this'} approval is not signed by a dashboard: ${rule} names people (${approvers.join(', ')}), and a name sent straight to Temporal proves nobody (administrator access); approve on the dashboard or with \`conveyor login\` and \`conveyor approve\``;
+    }
+    return {
+      stage: stageName,
+      commit: waiting,
+      by,
+      ...(comment ? { comment } : {}),
+      at: iso(now),
+      assurance: 'administrator',
+    };
+  }
+
+  const checked = verify(attestation, context.signingKeys, now);
+  if (!checked.ok) return `the approval's signature ${checked.problem}`;
+  const { claim } = checked;
+  if (claim.action !== 'approve' || claim.service !== context.service || claim.stage !== stageName)
+    return `the signed claim is for ${claim.action} ${claim.service}${claim.stage ? ` into ${claim.stage}` : ''}, not for approving ${context.service} into ${stageName}`;
+  if (!claim.commit || !sameCommit(waiting, claim.commit))
+    return `the signed approval is for commit ${shortSha(claim.commit ?? '')}, not the one waiting for approval into ${stageName} (${shortSha(waiting)})`;
+  const by = displayName(claim.identity);
+  if (namesApprovers(stage.policy)) {
+    if (!isVerified(claim.identity))
+      return `${by} signed in with the shared token, which verifies nobody; ${rule} names people (${approvers.join(', ')}), so only a provider's sign-in can approve into ${stageName}`;
+    const member = claim.member;
+    const granted =
+      member !== undefined &&
+      approvers.includes(member) &&
+      matchingMember(claim.identity, [member], { herokuDeployer: member === HEROKU_DEPLOYERS }) === member;
+    if (!granted) return `${by} may not approve into ${stageName}: not in ${rule} (${approvers.join(', ')})`;
+  }
+  return {
+    stage: stageName,
+    commit: waiting,
+    by,
+    ...(comment ? { comment } : {}),
+    at: iso(now),
+    assurance: isVerified(claim.identity) ? 'verified' : 'unverified',
+    provider: claim.identity.provider,
+    rule: claim.rule,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import { MAX_DURATION_MS, formatDuration } from './duration';
 import type { Service } from './service';
 import { impacts } from './health';
 import { weekdays } from './window';
+import { publicKeyProblem } from './attestation';
 
 /**
  * A Service as it travels to a running workflow (the `configure` signal, the `reconfigure` update,
@@ -87,6 +88,19 @@ const incidentShape = z
   })
   .strict();
 
+const member = z.string().trim().min(1, 'a member must not be empty');
+const accessShape = z
+  .object({
+    view: z.array(member).optional(),
+    operate: z.array(member).optional(),
+    signingKeys: z
+      .array(
+        z.string().refine((key) => publicKeyProblem(key) === undefined, { message: 'must be an Ed25519 public key' }),
+      )
+      .optional(),
+  })
+  .strict();
+
 export const serviceSchema = z
   .object({
     name: z.string().regex(SERVICE_NAME, 'must be letters, digits, ".", "_" or "-"'),
@@ -109,6 +123,7 @@ export const serviceSchema = z
     ignoreFreeze: z.boolean({ error: 'ignoreFreeze must be true or false' }).optional(),
     onFailure: z.enum(['rollback', 'pause'], { error: 'onFailure must be "rollback" or "pause"' }).optional(),
     ci: z.boolean({ error: 'ci must be true or false' }).optional(),
+    access: accessShape.optional(),
   })
   .strict()
   .superRefine((service, ctx) => {

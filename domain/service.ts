@@ -2,6 +2,7 @@ import { promQueryFor, type AlertPolicy, type IncidentPolicy, type UrlPolicy } f
 import type { WindowPolicy } from './window';
 import type { ApprovalPolicy } from './approval';
 import type { WebhookPolicy, ZeroDowntimeMode } from './checks';
+import type { AccessPolicy } from './role';
 
 /** Checks that apply to promotions into one stage. */
 export interface StagePolicy {
@@ -54,6 +55,8 @@ export interface Service {
   onFailure?: OnFailure;
   /** The CI gate (GitHub checks and statuses of the source commit); on unless false. */
   ci?: boolean;
+  /** Who may view and operate, and whose signatures make an action verified. */
+  access?: AccessPolicy;
 }
 
 /** A Stage pair: stage `index` promotes into stage `index + 1`. */

@@ -4,15 +4,24 @@ import type { Service } from '../domain/service';
 import type { ManualOutcome } from '../domain/decision';
 import type { CurrentStage, PairStatus, PipelineStatus } from '../domain/status';
 import { CONFIRM_PROMOTION_UPDATE, type ConfirmAnswer, type ConfirmRequest } from '../domain/promotion';
+import type { Attestation } from '../domain/attestation';
+
+/**
+ * Every request a dashboard sends carries its signed word for who asked (domain/attestation.ts);
+ * the audit reads it back from history. One sent straight to Temporal carries none: administrator access.
+ */
+export interface Signed {
+  attestation?: Attestation;
+}
 
 /** Input of `pause` and `freeze`; the Web UI may send nothing at all, and that works too. */
-export interface PauseRequest {
+export interface PauseRequest extends Signed {
   reason?: string;
   by?: string;
 }
 
 export const pauseSignal = defineSignal<[PauseRequest?]>('pause');
-export const resumeSignal = defineSignal<[{ by?: string }?]>('resume');
+export const resumeSignal = defineSignal<[({ by?: string } & Signed)?]>('resume');
 /** A running pipeline's changed configuration, fire and forget (a refused one is only logged by the worker). */
 export const configureSignal = defineSignal<[Service]>('configure');
 
@@ -38,13 +47,13 @@ export const previewQuery = defineQuery<{ pairs: PairStatus[] }, [Service, numbe
 
 /** The company-wide freeze: sent to `conveyor/control`, which passes it on to every pipeline. */
 export const freezeSignal = defineSignal<[PauseRequest?]>('freeze');
-export const unfreezeSignal = defineSignal<[{ by?: string }?]>('unfreeze');
+export const unfreezeSignal = defineSignal<[({ by?: string } & Signed)?]>('unfreeze');
 
 export const currentStageQuery = defineQuery<CurrentStage | null>('currentStage');
 export const statusQuery = defineQuery<PipelineStatus>('status');
 export const freezeQuery = defineQuery<Freeze | null>('freeze');
 
-export interface ManualPromotionRequest {
+export interface ManualPromotionRequest extends Signed {
   to: string;
   reason: string;
   by?: string;
@@ -55,13 +64,13 @@ export interface ManualPromotionRequest {
 /** An operator's promotion into a stage now; validated, recorded in status and history. */
 export const promoteUpdate = defineUpdate<ManualOutcome, [ManualPromotionRequest]>('promote');
 
-export interface RejectRequest {
+export interface RejectRequest extends Signed {
   commit: string;
   reason: string;
   by?: string;
 }
 export const rejectUpdate = defineUpdate<string, [RejectRequest]>('reject');
-export interface ApproveRequest {
+export interface ApproveRequest extends Signed {
   stage: string;
   commit?: string;
   by: string;
@@ -70,9 +79,9 @@ export interface ApproveRequest {
 /** A person's yes to the release waiting at a stage's approval gate. */
 export const approveUpdate = defineUpdate<string, [ApproveRequest]>('approve');
 
-export const unrejectUpdate = defineUpdate<string, [{ commit: string; by?: string }]>('unreject');
+export const unrejectUpdate = defineUpdate<string, [{ commit: string; by?: string } & Signed]>('unreject');
 
-export interface RetryRequest {
+export interface RetryRequest extends Signed {
   to: string;
   by?: string;
   reason?: string;

@@ -245,12 +245,21 @@ export class Operations {
     return `${request.commit} may be promoted again`;
   }
 
+  /** An approval checked against the stages and, when it names people, the dashboard's signature (domain/approval.ts). */
+  private checkApproval(request: ApproveRequest): Approval | string {
+    const { service } = this.state;
+    return readApproval(request, this.state.approvals.stages(service), Date.now(), {
+      service: service.name,
+      signingKeys: service.access?.signingKeys ?? [],
+    });
+  }
+
   private readApprove(request: ApproveRequest): Approval {
-    return parsed(readApproval(request, this.state.approvals.stages(this.state.service), Date.now()));
+    return parsed(this.checkApproval(request));
   }
 
   validateApprove(request: ApproveRequest): void {
-    const approval = readApproval(request, this.state.approvals.stages(this.state.service), Date.now());
+    const approval = this.checkApproval(request);
     if (typeof approval === 'string') refuse(approval);
   }
 

@@ -111,7 +111,7 @@ describe('dashboard access', () => {
       10_000,
       'the pause',
     );
-    assert.deepEqual([paused.by, paused.reason], ['ops', 'load test']);
+    assert.deepEqual([paused.by, paused.reason], ['ops (unverified)', 'load test']);
     assert.equal((await post('/actions/resume', form({ _csrf: csrf, service: service.name }), { cookie })).status, 303);
     await eventually(async () => (await status(stack, service)).paused === null, 10_000, 'the resume');
   });

@@ -129,7 +129,7 @@ describe('dashboard in a browser', () => {
       10_000,
       'the pause',
     );
-    assert.deepEqual([paused.by, paused.reason], ['ana', 'db migration']);
+    assert.deepEqual([paused.by, paused.reason], ['ana (unverified)', 'db migration']);
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     // Observed, old enough, and still held: only the pause (the allow gate) keeps it.
     const held = await eventually(
@@ -148,18 +148,27 @@ describe('dashboard in a browser', () => {
     assert.notEqual(held.stages[1].commit, merged.sha);
     assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.source === service.stages[0]).length, 0);
 
-    // The audit trail: the pause signal in the workflow's history names ana, and the dashboard logged it.
+    // The audit trail: the pause signal in the workflow's history names ana, unverified (the shared
+    // token proves nobody), and the dashboard logged it with the rule that allowed it.
     const history = await stack.client.workflow.getHandle(`conveyor/${service.name}`).fetchHistory();
     const signal = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
     const input = JSON.parse(
       Buffer.from(signal!.workflowExecutionSignaledEventAttributes!.input!.payloads![0].data!).toString(),
     );
-    assert.deepEqual(input, { reason: 'db migration', by: 'ana' });
-    assert.ok(logged.includes(`ana pause ${service.name}: paused ${service.name}`), logged.join('\n'));
+    assert.deepEqual(input, { reason: 'db migration', by: 'ana (unverified)' });
+    assert.ok(
+      logged.includes(
+        `ana (unverified) pause ${service.name} (access.operate: not set, everyone signed in may operate): paused ${service.name}`,
+      ),
+      logged.join('\n'),
+    );
 
     // The fleet row says so too.
     await page.goto(`${dashboard.url}/`);
-    assert.match((await page.locator(`tr[data-service="${service.name}"] th`).textContent()) ?? '', /paused by ana/);
+    assert.match(
+      (await page.locator(`tr[data-service="${service.name}"] th`).textContent()) ?? '',
+      /paused by ana \(unverified\)/,
+    );
     await page.close();
   });
 
@@ -186,13 +195,14 @@ describe('dashboard in a browser', () => {
       'the promotion done',
     );
     assert.equal(record.commit, merged.sha);
-    assert.deepEqual(record.manual, { by: 'ana', reason: 'customer waiting', skippedGates: ['age'] });
+    assert.deepEqual(record.manual, { by: 'ana (unverified)', reason: 'customer waiting', skippedGates: ['age'] });
     await page.close();
   });
 
   test('approving from the page lets the waiting release into its stage', async () => {
     const base = await stack.prepare('approve', { minAge: '0s', tick: '1s' });
-    const service = { ...base, checks: { [base.stages[1]]: { approval: { approvers: ['ana'] } } } };
+    // Anyone signed in may approve into it: the shared token cannot approve where approvers are named.
+    const service = { ...base, checks: { [base.stages[1]]: { approval: { approvers: [] } } } };
     await stack.start(service);
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     await eventually(
@@ -331,7 +341,7 @@ describe('dashboard in a browser', () => {
     );
     assert.deepEqual(
       held.rejected.map((r) => [r.by, r.reason]),
-      [['ana', 'breaks billing']],
+      [['ana (unverified)', 'breaks billing']],
     );
     await page.getByRole('button', { name: `Unreject ${short(merged.sha)}` }).click();
     await page.getByText('may be promoted again').waitFor();

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import { verifySignature } from '../../activities/webhook-check';
 import { approveRelease } from '../../client/pipelines';
-import { UserError } from '../../client/errors';
+import { sign, newSigningKey } from '../../domain/attestation';
 import { projectRoot } from '../../temporal/paths';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
@@ -43,41 +43,56 @@ describe('human and platform checks hold a promotion, then let it through', () =
     await new Promise((r) => receiver?.close(r));
   });
 
-  test('approval: waits for a person, rejects a bad approval, goes once approved with the conveyor CLI', async () => {
+  test('approval: waits for a person; a typed name from the CLI does not open a gate with named approvers, a signed approval does', async () => {
     const name = `appr-${Date.now() % 1e6}`;
     const stages = ['qa01', 'st01'].map((s) => `${name}-${s}`);
+    const key = newSigningKey();
     const service = await stack.launch('approval', {
       stages,
-      checks: { [stages[1]]: { approval: { approvers: ['ana'] } } },
+      checks: { [stages[1]]: { approval: { approvers: ['ana@acme.com'] } } },
+      access: { signingKeys: [key.publicKey] },
     });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     const waiting = await eventually(() => held(stack, service, 0, 'approval'), 30_000, 'the approval gate');
-    assert.match(waiting.reason, /^waiting for approval since .* \(approvers: ana\)$/);
+    assert.match(waiting.reason, /^waiting for approval since .* \(approvers: ana@acme\.com\)$/);
     await assert.rejects(
-      approveRelease(stack.client, service.name, { stage: stages[1], by: 'bo' }),
-      (e: Error) => e instanceof UserError && /bo may not approve/.test(e.message),
-    );
-    await assert.rejects(
-      approveRelease(stack.client, service.name, { stage: stages[1], by: 'ana', commit: 'abcdef1' }),
+      approveRelease(stack.client, service.name, { stage: stages[1], by: 'ana@acme.com', commit: 'abcdef1' }),
       /not the one waiting/,
     );
     const env = { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace };
-    const { stdout } = await run(
+    const refused = await run(
       process.execPath,
-      [
-        `${projectRoot}/bin/conveyor.js`,
-        'approve',
-        service.name,
-        '--to',
-        stages[1],
-        '--by',
-        'ana',
-        '--comment',
-        'looks good',
-      ],
+      [`${projectRoot}/bin/conveyor.js`, 'approve', service.name, '--to', stages[1], '--by', 'ana@acme.com'],
       { env },
+    ).catch((error: { stderr: string; code: number }) => error);
+    assert.ok('code' in refused && refused.code !== 0, 'the CLI approval is refused');
+    assert.match(
+      refused.stderr,
+      /ana@acme\.com is an approver of .*, but this approval is not signed by a dashboard: .*administrator access/,
     );
-    assert.match(stdout, /approved .* into/);
+    assert.ok(await held(stack, service, 0, 'approval'), 'the gate still holds');
+
+    const attestation = sign(
+      {
+        v: 1,
+        service: service.name,
+        action: 'approve',
+        stage: stages[1],
+        commit: merged.sha,
+        identity: { provider: 'oidc', issuer: 'https://id.test', subject: 'u-1', email: 'ana@acme.com', groups: [] },
+        rule: `stageChecks.${stages[1]}.approval.approvers: ana@acme.com`,
+        member: 'ana@acme.com',
+        at: new Date().toISOString(),
+      },
+      key.secretKey,
+    );
+    const answer = await approveRelease(stack.client, service.name, {
+      stage: stages[1],
+      by: 'whoever',
+      comment: 'looks good',
+      attestation,
+    });
+    assert.match(answer, /approved .* into/);
     await eventually(
       async () => (await commitsByStage(stack, service))[1] === merged.sha,
       30_000,
