@@ -171,8 +171,8 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
 
 export function formatList(pipelines: PipelineSummary[]): string {
   if (!pipelines.length) return 'no running pipelines (conveyor apply -f FILE starts them)';
-  // The generation column appears once a pipeline's memo tells it (cedar or fir).
-  const generations = pipelines.some((p) => p.generation);
+  // The generation column appears once a pipeline tells it runs on another generation than Cedar.
+  const generations = pipelines.some((p) => p.generation && p.generation !== 'cedar');
   return [
     table([
       ['SERVICE', ...(generations ? ['GENERATION'] : []), 'NEWEST AT', 'STATE', 'WORKFLOW ID'],

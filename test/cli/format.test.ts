@@ -158,14 +158,15 @@ test("status names the pipeline's generation once observed", () => {
   assert.doesNotMatch(formatStatus(gated(), at), /generation/);
 });
 
-test('list shows a generation column once a pipeline tells its generation', () => {
+test('list shows a generation column once a pipeline runs on another generation than Cedar', () => {
   const row = { service: 'api', workflowId: 'conveyor/api', paused: false, stage: 'api-qa01', startTime: iso(0) };
   assert.doesNotMatch(formatList([row]), /GENERATION/);
+  assert.doesNotMatch(formatList([{ ...row, generation: 'cedar' }]), /GENERATION/);
   const text = formatList([
     { ...row, generation: 'fir' },
     { ...row, service: 'web', workflowId: 'conveyor/web' },
   ]);
-  assert.match(text, /^SERVICE +GENERATION +STAGE/);
+  assert.match(text, /^SERVICE +GENERATION +NEWEST AT/);
   assert.match(text, /^api +fir +api-qa01/m);
   assert.match(text, /^web +- +api-qa01/m);
 });
