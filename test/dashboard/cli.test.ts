@@ -32,12 +32,16 @@ describe('conveyor dashboard', () => {
       child.stdout.on('data', (chunk) => {
         output += chunk;
         const found =
-          /conveyor dashboard at (http:\/\/127\.0\.0\.1:\d+)\/ \(read-only: no CONVEYOR_DASHBOARD_TOKEN set\)/.exec(
+          /conveyor dashboard at (http:\/\/127\.0\.0\.1:\d+)\/ \(read-only: no identity provider, no CONVEYOR_DASHBOARD_TOKEN\)/.exec(
             output,
           );
         if (found) resolve(found[1]);
       });
       child.once('exit', (code) => reject(new Error(`exited ${code} before printing its address:\n${output}`)));
+      setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`printed no address within 30 s:\n${output}`));
+      }, 30_000).unref();
     });
     const page = await (await fetch(`${line}/`)).text();
     assert.match(page, new RegExp(`data-service="${service.name}"`));
