@@ -1,4 +1,5 @@
 import { isGrpcServiceError } from '@temporalio/client';
+import { distance } from '../config/suggest';
 
 /**
  * conveyor's exit codes: 0 done; 1 refused or failed (a validator said no, nothing was started);
@@ -109,20 +110,6 @@ export function explainTemporalError(error: unknown, where: Where = {}): UserErr
     default:
       return undefined;
   }
-}
-
-/** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.length][b.length];
 }
 
 /**
