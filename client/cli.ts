@@ -523,6 +523,25 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('web')
+    .description(
+      "serve the dashboard, Heroku's webhooks (/webhooks/heroku), /healthz and /metrics on one port: what a web dyno runs",
+    )
+    .option('--host <host>', 'address to bind (default 127.0.0.1; 0.0.0.0 on a Heroku dyno; env CONVEYOR_WEB_HOST)')
+    .option('--port <port>', 'port (default $PORT, else 8234; 0 = any free one)')
+    .option('--temporal-ui <url>', 'Temporal Web UI to link to (env TEMPORAL_UI_URL)')
+    .addHelpText(
+      'after',
+      '\nEnvironment: PORT, CONVEYOR_HOSTNAMES (the names answered besides loopback, comma-separated; required beyond\n' +
+        'loopback), CONVEYOR_HEROKU_WEBHOOK_SECRET (webhooks on), CONVEYOR_METRICS_TOKEN (/metrics on, as a bearer token),\n' +
+        "and the dashboard's (CONVEYOR_DASHBOARD_TOKEN or CONVEYOR_OIDC_*, CONVEYOR_SIGNING_KEY, GITHUB_TOKEN).",
+    )
+    .action(async (opts: { host?: string; port?: string; temporalUi?: string }) => {
+      const { runWeb } = await import('../dashboard/web');
+      await runWeb(temporalSettings(), opts);
+    });
+
+  program
     .command('receiver')
     .description(
       "receive Heroku's release webhooks and wake the pipeline of each app, until Ctrl-C (needs CONVEYOR_HEROKU_WEBHOOK_SECRET)",

@@ -2,7 +2,7 @@
 import { connectClient, type TemporalTarget } from '../client/connection';
 import { UsageError, UserError } from '../client/errors';
 import { githubClient } from '../worker/clients';
-import { startDashboard, type Dashboard } from './server';
+import { startDashboard, type Dashboard, type DashboardOptions } from './server';
 import { publicKeyOf } from '../domain/attestation';
 import type { OidcSettings } from './oidc';
 
@@ -59,6 +59,8 @@ export async function openDashboard(
   target: TemporalTarget & { taskQueue: string },
   options: DashboardCommandOptions = {},
   env = process.env,
+  /** What `conveyor web` adds: the names it answers, the routes it mounts, its proxy and its log. */
+  web: Pick<DashboardOptions, 'hostnames' | 'routes' | 'trustProxy' | 'log'> = {},
 ): Promise<Dashboard> {
   const port = parsePort(options.port);
   const signIn = signInFromEnv(env);
@@ -77,6 +79,7 @@ export async function openDashboard(
       host: options.host ?? env.CONVEYOR_DASHBOARD_HOST ?? '127.0.0.1',
       port,
       github,
+      ...web,
       temporalUiUrl:
         options.temporalUi ??
         env.TEMPORAL_UI_URL ??
@@ -88,7 +91,9 @@ export async function openDashboard(
     await client.connection.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
-      throw new UserError(`port ${port} on ${options.host ?? '127.0.0.1'} is taken (choose another with --port)`);
+      throw new UserError(
+        `port ${port} on ${options.host ?? '127.0.0.1'} is taken (choose another with --port or PORT)`,
+      );
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
       throw new UsageError(`--host: cannot bind to "${options.host}" on this machine`);
     throw error;

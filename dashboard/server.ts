@@ -74,6 +74,10 @@ export interface DashboardOptions {
   trustProxy?: boolean;
   /** The dashboard's public URL (CONVEYOR_DASHBOARD_URL), for the provider's redirect; default: the request's own. */
   publicUrl?: string;
+  /** Host names answered besides loopback ones (CONVEYOR_HOSTNAMES: the app's herokuapp.com name, a custom domain); every other Host is refused. */
+  hostnames?: string[];
+  /** Routes served beside the dashboard's, behind the same Host check (`conveyor web`: webhooks, health, metrics). */
+  routes?: Hono;
 }
 
 export interface Dashboard {
@@ -220,14 +224,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       referrerPolicy: 'same-origin',
     }),
   );
-  // Bound to loopback, only loopback names are answered (no DNS rebinding onto the dashboard).
-  if (LOOPBACK.has(host)) {
+  // Only its own names are answered: loopback ones, and those it was told (no DNS rebinding onto the dashboard).
+  const hostnames = new Set([...LOOPBACK, ...(options.hostnames ?? []).map((name) => name.toLowerCase())]);
+  if (LOOPBACK.has(host) || options.hostnames?.length) {
     app.use('*', async (c, next) => {
-      const name = (c.req.header('host') ?? '').replace(/:\d+$/, '');
-      if (!LOOPBACK.has(name)) return refuse(c, 400, `host "${name}" is not this dashboard's`);
+      const name = (c.req.header('host') ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (!hostnames.has(name)) return refuse(c, 400, `host "${name}" is not this dashboard's`);
       await next();
     });
   }
+  if (options.routes) app.route('/', options.routes);
 
   app.get('/static/:file', (c) => {
     const file = STATIC[c.req.param('file')];

@@ -136,8 +136,8 @@ export function readDelivery(body: string): Delivery | string {
 const isNotFound = (error: unknown) =>
   (error as Error)?.name === 'WorkflowNotFoundError' || /not found/i.test(String((error as Error)?.message));
 
-/** Starts the receiver; answers its URL and how to stop it. */
-export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
+/** The receiver's routes (`/healthz` and the webhook endpoint), to serve alone or inside `conveyor web`. */
+export function receiverRoutes(options: Omit<ReceiverOptions, 'host' | 'port'>): Hono {
   if (!options.secret) throw new Error('the webhook receiver needs a secret (CONVEYOR_HEROKU_WEBHOOK_SECRET)');
   const seen = new SeenEvents(options.seen?.limit, options.seen?.ttlMs);
   const inFlight = new Set<string>();
@@ -222,6 +222,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       }
     },
   );
+  return app;
+}
+
+/** Starts the receiver; answers its URL and how to stop it. */
+export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
+  const app = receiverRoutes(options);
   app.all('*', (c) => c.json({ error: `POST Heroku's webhooks to ${RECEIVER_PATH}` }, 404));
 
   const host = options.host ?? '127.0.0.1';

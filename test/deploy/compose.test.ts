@@ -17,6 +17,7 @@ import {
 } from '../../temporal/cluster';
 import { projectRoot } from '../../temporal/paths';
 import { conveyorSearchAttributes } from '../../temporal/search-attributes';
+import { procfile } from '../support/heroku-dyno';
 
 interface ComposeService {
   image?: string;
@@ -86,6 +87,7 @@ describe('docker-compose.yml', () => {
       'temporal-schema',
       'temporal-setup',
       'temporal-ui',
+      'web',
       'worker',
     ]);
   });
@@ -153,7 +155,7 @@ describe('docker-compose.yml', () => {
     assert.ok(worker.build, 'built from the Dockerfile');
     // docker-compose 1.x inlines env files into `environment` in its output: env_file is read from the file itself.
     const raw = (parse(composeText) as { services: Record<string, { env_file?: string | string[] }> }).services;
-    for (const name of ['worker', 'apply'])
+    for (const name of ['worker', 'web', 'apply'])
       assert.deepEqual([raw[name].env_file].flat(), ['conveyor.env'], `${name} reads conveyor.env`);
     for (const service of [worker, services.apply]) {
       assert.ok(
@@ -184,6 +186,27 @@ describe('docker-compose.yml', () => {
       'variables the worker reads that compose does not pass',
     );
     assert.match(readFileSync(join(projectRoot, '.gitignore'), 'utf8'), /^conveyor\.env$/m);
+  });
+
+  test("web and worker run the Procfile's commands (the image's entrypoint is node bin/conveyor.js); web publishes its port", () => {
+    const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)![1]) as string[];
+    const processes = procfile();
+    for (const name of ['web', 'worker']) {
+      const command = [entrypoint, services[name].command].flat().join(' ');
+      assert.ok(
+        processes[name].endsWith(command),
+        `${name}: compose runs "${command}", the Procfile "${processes[name]}"`,
+      );
+    }
+    const web = services.web;
+    assert.equal(web.environment?.PORT, '8234');
+    assert.equal(web.environment?.CONVEYOR_WEB_HOST, '0.0.0.0');
+    assert.ok(web.environment?.CONVEYOR_HOSTNAMES, 'the names it answers');
+    assert.match(JSON.stringify((web as { ports?: unknown }).ports), /8234/);
+    assert.match(web.healthcheck!.test.join(' '), /\/healthz/);
+    assert.match(dockerfile, /^EXPOSE .*\b8234\b/m);
+    assert.equal(services.worker.stop_grace_period, '30s', "the worker's 25 s shutdown grace, and a little more");
   });
 
   test('the Dockerfile: multi-stage, npm ci --omit=dev from the lockfile, workflow bundle built at build time, non-root, Node LTS', () => {
