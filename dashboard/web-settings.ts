@@ -1,5 +1,5 @@
 // Where `conveyor web` listens and which names it answers, from the environment (Heroku sets PORT and DYNO).
-import { SettingsError } from '../worker/settings';
+import { SettingsError } from '../config/settings-error';
 
 export interface WebSettings {
   host: string;
