@@ -5,6 +5,7 @@ import { describeTarget } from '../temporal/connection-config';
 import { freePort } from '../temporal/free-port';
 import { createLogger, logLevel, PinoTemporalLogger } from './logging';
 import { ConveyorMetrics, serveMetrics } from './metrics';
+import { shutdownWindow } from './shutdown';
 import { productionSettings, type WorkerSettings } from './settings';
 import { closeWorkerConnections, createWorker } from './worker';
 import { AppDirectory } from './app-directory';
@@ -94,11 +95,19 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
         log,
       });
   }
-  const onSignal = (signal: NodeJS.Signals) =>
-    logger.info('draining: no new tasks; running activities may finish', {
+  const window = shutdownWindow(production.shutdownGraceMs);
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info('draining: no new tasks; running activities may finish, the rest are handed back', {
       signal,
       graceSeconds: production.shutdownGraceMs / 1000,
+      activitiesSeconds: window.activitiesMs / 1000,
     });
+    // Out before the platform's SIGKILL, whatever is left (Heroku: 30 s after SIGTERM).
+    setTimeout(() => {
+      logger.warn('shutdown window over: exiting', { graceSeconds: production.shutdownGraceMs / 1000 });
+      process.exit(process.exitCode ?? 0);
+    }, window.exitMs).unref();
+  };
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
 
   const target = {

@@ -51,7 +51,7 @@ export interface ProductionSettings {
   metricsAddress?: string;
   /** CONVEYOR_METRICS_STATUS_INTERVAL: how often the metrics reader asks each pipeline's status. */
   statusIntervalMs: number;
-  /** CONVEYOR_SHUTDOWN_GRACE: how long SIGTERM waits for running activities before they are cancelled (and retried elsewhere). */
+  /** CONVEYOR_SHUTDOWN_GRACE (25s, inside Heroku's 30 s): the worker exits within it after SIGTERM (see worker/shutdown.ts). */
   shutdownGraceMs: number;
   /** CONVEYOR_DEPLOYMENT_NAME (default conveyor). */
   deploymentName: string;
@@ -81,7 +81,7 @@ export function productionSettings(env: NodeJS.ProcessEnv = process.env): Produc
   return {
     metricsAddress,
     statusIntervalMs: durationSetting(env, 'CONVEYOR_METRICS_STATUS_INTERVAL', '60s'),
-    shutdownGraceMs: durationSetting(env, 'CONVEYOR_SHUTDOWN_GRACE', '60s'),
+    shutdownGraceMs: durationSetting(env, 'CONVEYOR_SHUTDOWN_GRACE', '25s'),
     deploymentName: env.CONVEYOR_DEPLOYMENT_NAME || 'conveyor',
     buildId: env.CONVEYOR_BUILD_ID || undefined,
     versioning,

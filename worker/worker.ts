@@ -16,6 +16,7 @@ import type { ApiBudget } from '../activities/api-budget';
 import { budgetSettings, type BudgetPair } from '../config/budget-settings';
 import type { ConveyorMetrics } from './metrics';
 import type { WorkerSettings } from './settings';
+import { shutdownWindow } from './shutdown';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -106,9 +107,10 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
             useWorkerVersioning: true,
             defaultVersioningBehavior: production.versioning === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE',
           };
-    // SIGTERM (the Runtime's shutdown signals) stops polling at once and lets running activities finish for this long.
-    production_options.shutdownGraceTime = production.shutdownGraceMs;
-    production_options.shutdownForceTime = production.shutdownGraceMs + 30_000;
+    // SIGTERM (the Runtime's shutdown signals) stops polling at once; running activities finish or are handed back in the window.
+    const window = shutdownWindow(production.shutdownGraceMs);
+    production_options.shutdownGraceTime = window.activitiesMs;
+    production_options.shutdownForceTime = window.forceMs;
   }
   const worker = await Worker.create({
     connection,

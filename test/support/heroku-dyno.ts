@@ -21,6 +21,8 @@ export function procfile(): Record<string, string> {
 
 export interface Dyno {
   child: ChildProcess;
+  /** Sends a signal to every process of the dyno. */
+  signal(name: NodeJS.Signals): void;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
   /** Resolves with the exit code (or the signal that ended it). */
@@ -33,13 +35,20 @@ export interface Dyno {
 export function startDyno(type: string, dyno: string, env: NodeJS.ProcessEnv): Dyno {
   const command = procfile()[type];
   if (!command) throw new Error(`the Procfile has no ${type} process`);
-  // Heroku runs the command with bash -c; exec keeps signals going straight to node, as on a dyno
-  // where every process of the dyno receives SIGTERM.
-  const child = spawn('bash', ['-c', `exec ${command}`], {
+  // Heroku runs the command with bash -c and signals every process of the dyno: here, its own process group.
+  const child = spawn('bash', ['-c', command], {
     cwd: projectRoot,
     env: { ...env, DYNO: dyno },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // Already gone.
+    }
+  };
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -48,15 +57,16 @@ export function startDyno(type: string, dyno: string, env: NodeJS.ProcessEnv): D
   );
   return {
     child,
+    signal,
     output: () => output,
     exited,
     async stop(killAfterMs = 30_000) {
       const started = Date.now();
       let killed = false;
-      child.kill('SIGTERM');
+      signal('SIGTERM');
       const timer = setTimeout(() => {
         killed = true;
-        child.kill('SIGKILL');
+        signal('SIGKILL');
       }, killAfterMs);
       const code = await exited;
       clearTimeout(timer);
