@@ -152,6 +152,52 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('setup')
+    .description(
+      "prepare the Temporal namespace (all of conveyor's search attributes at once; the tcld command on Temporal Cloud) and check the tokens",
+    )
+    .option('-f, --file <file>', 'services file: check that the tokens can read each pipeline and repository')
+    .option(
+      '--check',
+      'change nothing: fail, in one line each, on a bad setting, a missing namespace or search attribute, a refused token (the release phase)',
+    )
+    .action(async (opts: { file?: string; check?: boolean }) => {
+      const services = opts.file ? servicesOf(opts.file) : [];
+      if (opts.check) {
+        // Every setting the worker and the web process read, checked before they start.
+        workerSettings();
+        const { webSettings } = await import('../dashboard/web-settings');
+        webSettings();
+      }
+      const { client } = await connect();
+      const { prepareNamespace, checkTokens } = await import('../client/setup');
+      const namespace = client.options.namespace;
+      try {
+        await client.workflowService.describeNamespace({ namespace });
+      } catch (error) {
+        if ((error as { code?: number }).code === 5)
+          throw new UserError(
+            `namespace "${namespace}" does not exist at ${where.address} (TEMPORAL_NAMESPACE; on Temporal Cloud: <name>.<account id>)`,
+          );
+        throw error;
+      }
+      const setup = await prepareNamespace(client, where.address ?? '', { check: opts.check });
+      const tokens = process.env.HEROKU_API_KEY || services.length ? await checkTokens(services) : [];
+      const failed = setup.missing.length > 0 || tokens.some((t) => !t.ok);
+      print({ ...setup, tokens, ready: !failed }, () =>
+        [
+          setup.added.length
+            ? `namespace ${namespace}: added search attributes ${setup.added.join(', ')}`
+            : setup.missing.length
+              ? `namespace ${namespace}: missing search attributes ${setup.missing.join(', ')}: ${setup.tcld ? `add them with\n  ${setup.tcld}` : 'conveyor setup adds them'}`
+              : `namespace ${namespace}: search attributes ${setup.present.join(', ')} are there`,
+          ...tokens.map((t) => `${t.api} ${t.subject}: ${t.ok ? 'ok' : t.problem}`),
+        ].join('\n'),
+      );
+      if (failed) process.exitCode = EXIT.refused;
+    });
+
+  program
     .command('schema')
     .description(
       'print the JSON Schema of the services file (editors complete and check files that name it in $schema)',
@@ -238,6 +284,12 @@ export function buildProgram(): Command {
             throw Object.assign(new UserError(problems.join('\n')), { details: { file: opts.file, problems } });
         }
         const { client, taskQueue } = await connect();
+        // Started with nobody to run them, pipelines would look applied and do nothing: say so first.
+        const workerPolling = await hasWorker(client, taskQueue);
+        if (!workerPolling)
+          note(
+            `warning: no worker polls task queue "${taskQueue}": new pipelines start but nothing runs them, and a changed one waits, until a worker does (conveyor worker; on Heroku: heroku ps:scale worker=1)`,
+          );
         const applied = await slow('starting and reconfiguring pipelines', () =>
           answered(client, () => applyServices(client, services, taskQueue), 600_000),
         );
@@ -255,7 +307,13 @@ export function buildProgram(): Command {
           else note('nothing stopped');
         }
         print(
-          { file: opts.file, services: applied, notInFile: stale.filter((n) => !stopped.includes(n)), stopped },
+          {
+            file: opts.file,
+            services: applied,
+            notInFile: stale.filter((n) => !stopped.includes(n)),
+            stopped,
+            workerPolling,
+          },
           () => formatApplied(applied, stale, stopped, io.paint),
         );
         if (applied.some((a) => a.action === 'refused')) process.exitCode = EXIT.refused;

@@ -17,6 +17,8 @@ export interface DevServerOptions {
   headless?: boolean;
   /** SQLite file that keeps state across restarts; `null` keeps everything in memory. */
   dbFile?: string | null;
+  /** false: a bare namespace, without conveyor's search attributes (what `conveyor setup` meets). */
+  searchAttributes?: boolean;
   /** Extra `--dynamic-config-value KEY=VALUE` settings. */
   dynamicConfig?: string[];
   log?: (line: string) => void;
@@ -91,7 +93,7 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
   const log = options.log ?? ((line: string) => console.error(line));
 
   if (await serverAnswers(address)) {
-    await registerSearchAttributes(address, namespace);
+    if (options.searchAttributes !== false) await registerSearchAttributes(address, namespace);
     return { address, namespace, started: false, stop: async () => undefined };
   }
 
@@ -120,7 +122,8 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
     mkdirSync(dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile);
   }
-  for (const key of conveyorSearchAttributes) args.push('--search-attribute', `${key.name}=${cliTypes[key.type]}`);
+  if (options.searchAttributes !== false)
+    for (const key of conveyorSearchAttributes) args.push('--search-attribute', `${key.name}=${cliTypes[key.type]}`);
   for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
 
   // A throw-away in-memory server (tests) logs to the temp folder, a kept one beside its database.

@@ -13,7 +13,8 @@ import { apiClients } from '../activities/api-clients';
 import { startReceiver, type Receiver, type ReceiverLog } from './receiver';
 import { startSubscriptionSweep } from './subscriptions';
 import { BACKGROUND } from '../activities/api-budget';
-import { budgetSettings } from '../config/budget-settings';
+import { budgetSettings, type BudgetPair } from '../config/budget-settings';
+import { SettingsError } from '../config/settings-error';
 
 const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
@@ -41,10 +42,27 @@ export function installRuntime(env: NodeJS.ProcessEnv = process.env, sdkMetricsA
   return logger;
 }
 
+/**
+ * A worker with a token Heroku rejects would start, poll, and block every pipeline on 401s: it does
+ * not start, in one line. Heroku out of reach is not the token's fault: the worker starts and retries.
+ */
+async function refuseRejectedToken(settings: WorkerSettings, budgets: BudgetPair): Promise<void> {
+  try {
+    await apiClients(settings, { budgets }).heroku.request({ method: 'GET', path: '/account/rate-limits' });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 401 || status === 403)
+      throw new SettingsError(
+        `Heroku refused HEROKU_API_KEY (${status}) at ${settings.herokuUrl}: the worker does not start with a token Heroku rejects (heroku authorizations:create makes one)`,
+      );
+  }
+}
+
 export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const production = settings.production ?? productionSettings(env);
   // The API budgets' settings, checked before anything starts (a bad one is a one-line error).
   const budgets = budgetSettings(env);
+  await refuseRejectedToken(settings, budgets);
   // The SDK's metrics are exported by Core on a private loopback port and served through conveyor's endpoint.
   const sdkMetricsAddress = production.metricsAddress ? `127.0.0.1:${await freePort()}` : undefined;
   const logger = installRuntime(env, sdkMetricsAddress);
