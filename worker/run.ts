@@ -115,7 +115,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
   }
   const window = shutdownWindow(production.shutdownGraceMs);
   const onSignal = (signal: NodeJS.Signals) => {
-    logger.info('draining: no new tasks; running activities may finish, the rest are handed back', {
+    logger.info('draining: no new tasks; running activities may finish', {
       signal,
       graceSeconds: production.shutdownGraceMs / 1000,
       activitiesSeconds: window.activitiesMs / 1000,
