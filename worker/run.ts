@@ -141,6 +141,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
     deploymentName: version?.deploymentName,
     buildId: version?.buildId,
     versioning: production.versioning,
+    ...production.memory,
     ...(endpoint ? { metrics: endpoint.url } : {}),
     ...(receiver ? { webhookReceiver: receiver.url } : {}),
   });

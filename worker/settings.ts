@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration';
+import { workerMemory, type WorkerMemory } from './memory';
 import { SettingsError } from '../config/settings-error';
 import {
   ConnectionConfigError,
@@ -57,6 +58,8 @@ export interface ProductionSettings {
   deploymentName: string;
   /** CONVEYOR_BUILD_ID; by default derived from the workflow bundle's code. */
   buildId?: string;
+  /** The workflow cache's size from the memory the worker has (see worker/memory.ts). */
+  memory: WorkerMemory;
   /** CONVEYOR_VERSIONING: off (default: the version is announced, every worker takes every task), pinned, auto-upgrade. */
   versioning: Versioning;
 }
@@ -85,6 +88,7 @@ export function productionSettings(env: NodeJS.ProcessEnv = process.env): Produc
     deploymentName: env.CONVEYOR_DEPLOYMENT_NAME || 'conveyor',
     buildId: env.CONVEYOR_BUILD_ID || undefined,
     versioning,
+    memory: workerMemory(env),
   };
 }
 

@@ -111,6 +111,8 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
     const window = shutdownWindow(production.shutdownGraceMs);
     production_options.shutdownGraceTime = window.activitiesMs;
     production_options.shutdownForceTime = window.forceMs;
+    if (production.memory.maxCachedWorkflows !== undefined)
+      production_options.maxCachedWorkflows = production.memory.maxCachedWorkflows;
   }
   const worker = await Worker.create({
     connection,
