@@ -17,8 +17,21 @@ import type { Service } from '../domain/service';
 import * as act from './actions';
 import { Access, SESSION_COOKIE, SESSION_MAX_AGE_S, type Session } from './access';
 import { OidcSignIn, SignInFailed, type OidcSettings } from './oidc';
+import { HerokuSignIn, type HerokuOAuthSettings } from './heroku-oauth';
+import { herokuDeployer } from './heroku-deployers';
+import type Heroku from 'heroku-client';
+import type { ActionFacts } from '../domain/role';
+import type { Identity } from '../domain/identity';
 import { sign, type Attestation, type Claim } from '../domain/attestation';
-import { mayApprove, mayOperate, mayOperateFleet, mayView, type Grant, type Operation } from '../domain/role';
+import {
+  HEROKU_DEPLOYERS,
+  mayApprove,
+  mayOperate,
+  mayOperateFleet,
+  mayView,
+  type Grant,
+  type Operation,
+} from '../domain/role';
 import { stagePolicy, workflowIdFor } from '../domain/service';
 import { runningConfig } from '../client/pipelines';
 import { parseSince, readAudit } from '../client/audit';
@@ -68,6 +81,10 @@ export interface DashboardOptions {
   log?: (line: string) => void;
   /** Sign-in through an OpenID Connect provider; when set, no name is typed and the token is not offered. */
   oidc?: OidcSettings;
+  /** Sign-in through Heroku's OAuth (scope identity), when no OpenID provider is set. */
+  herokuOAuth?: HerokuOAuthSettings;
+  /** Conveyor's own Heroku client (HEROKU_API_KEY): reads who may deploy to an app for `heroku:deployers`. */
+  heroku?: Heroku | null;
   /** CONVEYOR_SIGNING_KEY: each action is signed with it; its public key goes in the services file (access.signingKeys). */
   signingKey?: string;
   /** The router in front sets X-Forwarded-Proto truthfully (Heroku's does): CONVEYOR_TRUST_PROXY=1. */
@@ -101,8 +118,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const pollMs = options.pollMs ?? 1_000;
   const log = options.log ?? ((line: string) => console.error(`[dashboard] ${line}`));
   // With a provider configured, nobody signs in by typing a name.
-  const access = new Access(options.oidc ? undefined : options.token);
-  const provider = options.oidc ? new OidcSignIn(options.oidc) : undefined;
+  const provider = options.oidc
+    ? new OidcSignIn(options.oidc)
+    : options.herokuOAuth
+      ? new HerokuSignIn(options.herokuOAuth)
+      : undefined;
+  const access = new Access(provider ? undefined : options.token);
   const actionsEnabled = Boolean(provider) || access.enabled;
   const github = new GitHubFacts(options.github ?? null);
   const links: Links = {
@@ -425,7 +446,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       maxAge: SESSION_MAX_AGE_S,
       secure: overHttps(c),
     });
-  const loginOptions = () => (provider ? { provider: provider.issuer } : {});
+  const loginOptions = () =>
+    provider ? { provider: provider.issuer, ...(provider instanceof HerokuSignIn ? { heroku: true } : {}) } : {};
   app.get('/login', (c) =>
     c.html(loginPage(frameOf(c, 'Sign in'), safeNext(c.req.query('next')), undefined, loginOptions())),
   );
@@ -574,18 +596,37 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 
   /** Which rule lets this person do this, read from the service's configuration at the time of the action. */
+  /**
+   * After a Heroku sign-in: does Heroku let this person deploy to the apps the action can release to,
+   * asked now. Nothing is asked for other sign-ins (heroku:deployers never matches them).
+   */
+  const herokuFacts = async (identity: Identity, apps: string[]): Promise<ActionFacts> => {
+    if (identity.provider !== 'heroku') return {};
+    if (!options.heroku)
+      return { herokuReason: 'this dashboard has no Heroku token (HEROKU_API_KEY) to ask who may deploy' };
+    const verdict = await herokuDeployer(options.heroku, { id: identity.subject, email: identity.email }, apps);
+    return { herokuDeployer: verdict.deployer, ...(verdict.deployer ? {} : { herokuReason: verdict.reason }) };
+  };
+  /** The apps conveyor promotes into (every stage after the first). */
+  const releasedTo = (config: Service | undefined) =>
+    config ? (config.stages.length > 1 ? config.stages.slice(1) : config.stages) : [];
+
   const grantFor = async (name: string, session: Session, form: Form): Promise<{ grant: Grant; stage?: string }> => {
     const service = text(form, 'service');
     if (name === 'freeze' || name === 'unfreeze') {
       const rows = (await fleet.current()).rows;
-      const policies = await Promise.all(
+      const configs = await Promise.all(
         rows.map(async (row) => ({
           service: row.service,
-          access: (await runningConfig(client.workflow.getHandle(workflowIdFor(row.service))).catch(() => undefined))
-            ?.access,
+          config: await runningConfig(client.workflow.getHandle(workflowIdFor(row.service))).catch(() => undefined),
         })),
       );
-      return { grant: mayOperateFleet(session.identity, policies, name) };
+      const facts = await herokuFacts(
+        session.identity,
+        configs.flatMap(({ config }) => releasedTo(config)),
+      );
+      const policies = configs.map(({ service, config }) => ({ service, access: config?.access }));
+      return { grant: mayOperateFleet(session.identity, policies, name, facts) };
     }
     // The configuration the pipeline runs now, changes applied since its run started included.
     const config = await runningConfig(client.workflow.getHandle(workflowIdFor(service))).catch(() => undefined);
@@ -594,9 +635,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (name === 'approve') {
       const stage = text(form, 'stage');
       const approvers = config ? (stagePolicy(config, stage).approval?.approvers ?? []) : [];
-      return { grant: mayApprove(session.identity, stage, approvers), stage };
+      const facts = approvers.includes(HEROKU_DEPLOYERS) ? await herokuFacts(session.identity, [stage]) : {};
+      return { grant: mayApprove(session.identity, stage, approvers, facts), stage };
     }
-    return { grant: mayOperate(session.identity, config?.access, name as Operation) };
+    const to = name === 'promote' ? text(form, 'to') : '';
+    const facts = await herokuFacts(session.identity, to ? [to] : releasedTo(config));
+    return { grant: mayOperate(session.identity, config?.access, name as Operation, facts) };
   };
 
   /** The dashboard's signed word for this action (nothing when it has no key: the pipeline then sees an unsigned request). */

@@ -688,9 +688,20 @@ export interface LoginOptions {
   name?: string;
   /** The identity provider's issuer: sign-in goes there and no name is typed. */
   provider?: string;
+  /** The provider is Heroku's OAuth (id.heroku.com). */
+  heroku?: boolean;
 }
 
 export function loginPage(frame: Frame, next: string, problem?: string, options: LoginOptions = {}): Html {
+  if (options.provider && options.heroku)
+    return page(
+      frame,
+      html`<h1>Sign in to act</h1>
+<p>Anyone can look. To pause, promote, approve, reject or freeze, sign in with your Heroku account (<code>${options.provider}</code>, scope <code>identity</code>: conveyor reads only who you are). The account Heroku confirms is recorded with every action; what you may do is decided by the roles in the services file and, for <code>heroku:deployers</code>, by whether Heroku lets you deploy to the app, asked at the time of the action.</p>
+${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
+<p><a class="button" href="/auth/start?next=${encodeURIComponent(next)}">Sign in with Heroku</a></p>`,
+      false,
+    );
   if (options.provider)
     return page(
       frame,

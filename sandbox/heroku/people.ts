@@ -1,5 +1,4 @@
 import { newId, randomHex, timestamp } from '../ids';
-import type { Json } from './json';
 
 /**
  * The people behind Heroku accounts, as Heroku's documentation describes them (devcenter "OAuth",
@@ -161,7 +160,12 @@ export class People {
   }
 }
 
-export function accountJson(person: { id: string; email: string; name?: string | null; createdAt?: string }): Json {
+export function accountJson(person: {
+  id: string;
+  email: string;
+  name?: string | null;
+  createdAt?: string;
+}): Record<string, unknown> {
   const created = person.createdAt ?? timestamp();
   return {
     allow_tracking: true,
@@ -189,7 +193,7 @@ export function collaboratorJson(
   collaboration: Collaboration,
   app: { id: string; name: string },
   user: { id: string; email: string },
-): Json {
+): Record<string, unknown> {
   return {
     app: { id: app.id, name: app.name },
     created_at: collaboration.createdAt,
