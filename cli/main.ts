@@ -24,6 +24,14 @@ import { explainWhy, formatApplied, formatList, formatPlan, formatStatus, showTi
 import { askYes, colorsOn, identity, note, painter, slow } from '../client/terminal';
 import { bashCompletion, zshCompletion } from '../client/completion';
 import {
+  actThroughDashboard,
+  credentialPath,
+  forgetCredential,
+  login,
+  readCredential,
+  type Credential,
+} from '../client/dashboard-login';
+import {
   applyServices,
   approveRelease,
   currentFreeze,
@@ -72,6 +80,33 @@ const answered = <T>(client: Client, work: () => Promise<T>, ms = 120_000): Prom
   client.connection.withDeadline(Date.now() + ms, work);
 
 const by = (flag: string | undefined) => identity(flag).by;
+
+/**
+ * Logged in (conveyor login): the action goes through the dashboard, as the person it verified,
+ * with their roles checked there. Not logged in: straight to Temporal, administrator access.
+ */
+function viaDashboard(byFlag: string | undefined): Credential | undefined {
+  const credential = readCredential();
+  if (credential && byFlag)
+    throw new UsageError(
+      `--by: you are logged in to ${credential.dashboard} as ${credential.name}, which it records; conveyor logout to act straight on Temporal`,
+    );
+  return credential;
+}
+/** Sends the action through the dashboard and prints its answer; a refusal names the rule (exit 1). */
+async function dashboardAction(
+  credential: Credential,
+  action: string,
+  request: Record<string, string | boolean | undefined>,
+  result: Record<string, unknown>,
+): Promise<void> {
+  const done = await actThroughDashboard(credential, action, request);
+  print(
+    { ...result, by: done.by, rule: done.rule, message: done.message, via: credential.dashboard },
+    () => done.message,
+  );
+  if (!done.ok) process.exitCode = EXIT.refused;
+}
 const reasonRequired = (reason: string) => {
   if (!reason.trim()) throw new UsageError('--reason must not be empty');
   return reason;
@@ -367,6 +402,14 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why; shown in status and the Web UI')
     .addOption(byOption())
     .action(async (service: string, opts: { reason: string; by?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential)
+        return dashboardAction(
+          credential,
+          'pause',
+          { service, reason: reasonRequired(opts.reason) },
+          { service, paused: true },
+        );
       const request = { reason: reasonRequired(opts.reason), by: by(opts.by) };
       const { client } = await connect();
       await pausePipeline(client, service, request);
@@ -379,6 +422,8 @@ export function buildProgram(): Command {
     .argument('<service>')
     .addOption(byOption())
     .action(async (service: string, opts: { by?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential) return dashboardAction(credential, 'resume', { service }, { service, paused: false });
       const who = by(opts.by);
       const { client } = await connect();
       await resumePipeline(client, service, who);
@@ -391,6 +436,9 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why; shown in every status')
     .addOption(byOption())
     .action(async (opts: { reason: string; by?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential)
+        return dashboardAction(credential, 'freeze', { reason: reasonRequired(opts.reason) }, { frozen: true });
       const request = { reason: reasonRequired(opts.reason), by: by(opts.by) };
       const { client, taskQueue } = await connect();
       await freezeAll(client, taskQueue, request);
@@ -402,6 +450,8 @@ export function buildProgram(): Command {
     .description('end the company-wide freeze')
     .addOption(byOption())
     .action(async (opts: { by?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential) return dashboardAction(credential, 'unfreeze', {}, { frozen: false });
       const who = by(opts.by);
       const { client, taskQueue } = await connect();
       await unfreezeAll(client, taskQueue, who);
@@ -447,6 +497,14 @@ export function buildProgram(): Command {
         ) {
           throw new UserError('not promoted: --skip-gates was not confirmed');
         }
+        const credential = viaDashboard(opts.by);
+        if (credential)
+          return dashboardAction(
+            credential,
+            'promote',
+            { service, to: opts.to, reason: request.reason, skipGates: request.skipGates },
+            { service, to: opts.to },
+          );
         const { client } = await connect();
         await targetStage(client, service, '--to', opts.to);
         const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () =>
@@ -465,6 +523,14 @@ export function buildProgram(): Command {
     .option('--reason <text>', 'why it should work now; recorded')
     .addOption(byOption())
     .action(async (service: string, opts: { to: string; reason?: string; by?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential)
+        return dashboardAction(
+          credential,
+          'retry',
+          { service, to: opts.to, reason: opts.reason },
+          { service, retried: true, to: opts.to },
+        );
       const request = { to: opts.to, by: by(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) };
       const { client } = await connect();
       await targetStage(client, service, '--to', opts.to);
@@ -480,6 +546,14 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why')
     .addOption(byOption())
     .action(async (service: string, opts: { commit: string; reason: string; by?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential)
+        return dashboardAction(
+          credential,
+          'reject',
+          { service, commit: opts.commit, reason: reasonRequired(opts.reason) },
+          { service, rejected: opts.commit },
+        );
       const request = { commit: opts.commit, reason: reasonRequired(opts.reason), by: by(opts.by) };
       const { client } = await connect();
       const message = await answered(client, () => rejectCommit(client, service, request));
@@ -493,6 +567,14 @@ export function buildProgram(): Command {
     .requiredOption('--commit <sha>', 'the rejected commit')
     .addOption(byOption())
     .action(async (service: string, opts: { commit: string; by?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential)
+        return dashboardAction(
+          credential,
+          'unreject',
+          { service, commit: opts.commit },
+          { service, unrejected: opts.commit },
+        );
       const who = by(opts.by);
       const { client } = await connect();
       const message = await answered(client, () => unrejectCommit(client, service, opts.commit, who));
@@ -508,6 +590,14 @@ export function buildProgram(): Command {
     .addOption(byOption())
     .option('--comment <text>', 'a note kept with the approval')
     .action(async (service: string, opts: { to: string; commit?: string; by?: string; comment?: string }) => {
+      const credential = viaDashboard(opts.by);
+      if (credential)
+        return dashboardAction(
+          credential,
+          'approve',
+          { service, stage: opts.to, commit: opts.commit, comment: opts.comment },
+          { service, approved: true, stage: opts.to },
+        );
       const request = {
         stage: opts.to,
         by: by(opts.by),
@@ -518,6 +608,45 @@ export function buildProgram(): Command {
       await targetStage(client, service, '--to', opts.to);
       const message = await answered(client, () => approveRelease(client, service, request));
       print({ service, approved: true, stage: opts.to, message }, () => message);
+    });
+
+  program
+    .command('login')
+    .description(
+      'act as yourself from the CLI: sign in through the dashboard (its identity provider) in a browser; actions then go through the dashboard, which checks your roles',
+    )
+    .option('--dashboard <url>', 'the dashboard (default: CONVEYOR_DASHBOARD_URL)')
+    .option('--no-browser', 'print the URL to open instead of opening a browser')
+    .action(async (opts: { dashboard?: string; browser: boolean }) => {
+      const dashboard = opts.dashboard ?? process.env.CONVEYOR_DASHBOARD_URL;
+      if (!dashboard) throw new UsageError('--dashboard: required (or set CONVEYOR_DASHBOARD_URL)');
+      const credential = await login({
+        dashboard,
+        browser: opts.browser,
+        show: (url) =>
+          console.error(`Open this URL in a browser signed in to the dashboard, and allow the CLI:\n  ${url}`),
+      });
+      print(
+        {
+          dashboard: credential.dashboard,
+          name: credential.name,
+          provider: credential.provider,
+          expiresAt: credential.expiresAt,
+          stored: credentialPath(),
+        },
+        () =>
+          `logged in to ${credential.dashboard} as ${credential.name} (${credential.provider}) until ${credential.expiresAt}; actions now go through the dashboard`,
+      );
+    });
+
+  program
+    .command('logout')
+    .description(
+      'forget the credential conveyor login stored; actions then go straight to Temporal (administrator access)',
+    )
+    .action(() => {
+      const forgotten = forgetCredential();
+      print({ loggedOut: forgotten }, () => (forgotten ? `logged out (${credentialPath()} removed)` : 'not logged in'));
     });
 
   program

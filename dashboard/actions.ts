@@ -14,6 +14,8 @@ import {
   type ApproveRequest,
   type ManualPromotionRequest,
   type RejectRequest,
+  retryUpdate,
+  type RetryRequest,
 } from '../workflows/messages';
 import type { ManualOutcome } from '../domain/decision';
 import type { Attestation } from '../domain/attestation';
@@ -89,6 +91,10 @@ export async function promote(
 export async function approve(client: Client, service: string, request: ApproveRequest): Promise<string> {
   const handle = await running(client, service);
   return update(client, () => handle.executeUpdate(approveUpdate, { args: [request] }));
+}
+export async function retry(client: Client, service: string, request: RetryRequest): Promise<string> {
+  const handle = await running(client, service);
+  return update(client, () => handle.executeUpdate(retryUpdate, { args: [request] }));
 }
 export async function reject(client: Client, service: string, request: RejectRequest): Promise<string> {
   const handle = await running(client, service);

@@ -6,19 +6,25 @@ import { budgetSettings } from '../config/budget-settings';
 import { startDashboard, type Dashboard, type DashboardOptions } from './server';
 import { publicKeyOf } from '../domain/attestation';
 import type { OidcSettings } from './oidc';
+import type { HerokuOAuthSettings } from './heroku-oauth';
 
 /**
  * How people sign in, from the environment: an OpenID Connect provider (CONVEYOR_OIDC_ISSUER,
  * CONVEYOR_OIDC_CLIENT_ID, CONVEYOR_OIDC_CLIENT_SECRET), else the shared token. A provider needs the
  * signing key too, or its verified identities could not be told apart from typed names.
  */
-export function signInFromEnv(env: NodeJS.ProcessEnv): { oidc?: OidcSettings; signingKey?: string } {
+export function signInFromEnv(env: NodeJS.ProcessEnv): {
+  oidc?: OidcSettings;
+  herokuOAuth?: HerokuOAuthSettings;
+  signingKey?: string;
+} {
   const signingKey = env.CONVEYOR_SIGNING_KEY || undefined;
   if (signingKey && !publicKeyOf(signingKey))
     throw new UsageError(
       'CONVEYOR_SIGNING_KEY: not an Ed25519 secret key (32 bytes in base64; conveyor signing-key makes one)',
     );
   const issuer = env.CONVEYOR_OIDC_ISSUER || undefined;
+  if (!issuer && env.CONVEYOR_HEROKU_OAUTH_ID) return herokuFromEnv(env, signingKey);
   if (!issuer) return signingKey ? { signingKey } : {};
   if (!URL.canParse(issuer)) throw new UsageError(`CONVEYOR_OIDC_ISSUER: "${issuer}" is not a URL`);
   const clientId = env.CONVEYOR_OIDC_CLIENT_ID;
@@ -33,6 +39,34 @@ export function signInFromEnv(env: NodeJS.ProcessEnv): { oidc?: OidcSettings; si
       clientId,
       ...(env.CONVEYOR_OIDC_CLIENT_SECRET ? { clientSecret: env.CONVEYOR_OIDC_CLIENT_SECRET } : {}),
       ...(env.CONVEYOR_OIDC_SCOPE ? { scope: env.CONVEYOR_OIDC_SCOPE } : {}),
+    },
+    signingKey,
+  };
+}
+
+/** Heroku's OAuth (CONVEYOR_HEROKU_OAUTH_ID, CONVEYOR_HEROKU_OAUTH_SECRET; CONVEYOR_HEROKU_ID_URL elsewhere than id.heroku.com). */
+function herokuFromEnv(
+  env: NodeJS.ProcessEnv,
+  signingKey: string | undefined,
+): { herokuOAuth: HerokuOAuthSettings; signingKey: string } {
+  const clientId = env.CONVEYOR_HEROKU_OAUTH_ID!;
+  const clientSecret = env.CONVEYOR_HEROKU_OAUTH_SECRET;
+  if (!clientSecret)
+    throw new UsageError(
+      'CONVEYOR_HEROKU_OAUTH_SECRET: required with CONVEYOR_HEROKU_OAUTH_ID (heroku clients:create prints both)',
+    );
+  const idUrl = env.CONVEYOR_HEROKU_ID_URL || undefined;
+  if (idUrl && !URL.canParse(idUrl)) throw new UsageError(`CONVEYOR_HEROKU_ID_URL: "${idUrl}" is not a URL`);
+  if (!signingKey)
+    throw new UsageError(
+      'CONVEYOR_SIGNING_KEY: required with CONVEYOR_HEROKU_OAUTH_ID (conveyor signing-key makes one; its public key goes in the services file under access.signingKeys)',
+    );
+  return {
+    herokuOAuth: {
+      clientId,
+      clientSecret,
+      ...(idUrl ? { idUrl } : {}),
+      ...(env.HEROKU_API_URL ? { apiUrl: env.HEROKU_API_URL } : {}),
     },
     signingKey,
   };
@@ -66,7 +100,10 @@ export async function openDashboard(
   const port = parsePort(options.port);
   const signIn = signInFromEnv(env);
   const client = await connectClient(target);
-  const github = env.GITHUB_TOKEN ? apiClients(apiEndpoints(env), { budgets: budgetSettings(env) }).github : null;
+  const clients = apiClients(apiEndpoints(env), { budgets: budgetSettings(env) });
+  const github = env.GITHUB_TOKEN ? clients.github : null;
+  // Who may deploy to an app, for heroku:deployers, is read with conveyor's own token.
+  const heroku = env.HEROKU_API_KEY ? clients.heroku : null;
   try {
     return await startDashboard({
       client,
@@ -79,6 +116,7 @@ export async function openDashboard(
       port,
       github,
       ...web,
+      heroku,
       temporalUiUrl:
         options.temporalUi ??
         env.TEMPORAL_UI_URL ??
@@ -106,7 +144,7 @@ export async function runDashboard(
   const dashboard = await openDashboard(target, options);
   const env = process.env;
   console.log(
-    `conveyor dashboard at ${dashboard.url}/${env.CONVEYOR_OIDC_ISSUER ? ` (actions: sign in through ${env.CONVEYOR_OIDC_ISSUER})` : env.CONVEYOR_DASHBOARD_TOKEN ? ' (actions: sign in with CONVEYOR_DASHBOARD_TOKEN, unverified)' : ' (read-only: no identity provider, no CONVEYOR_DASHBOARD_TOKEN)'}`,
+    `conveyor dashboard at ${dashboard.url}/${env.CONVEYOR_OIDC_ISSUER ? ` (actions: sign in through ${env.CONVEYOR_OIDC_ISSUER})` : env.CONVEYOR_HEROKU_OAUTH_ID ? ` (actions: sign in with Heroku at ${env.CONVEYOR_HEROKU_ID_URL || 'https://id.heroku.com'})` : env.CONVEYOR_DASHBOARD_TOKEN ? ' (actions: sign in with CONVEYOR_DASHBOARD_TOKEN, unverified)' : ' (read-only: no identity provider, no CONVEYOR_DASHBOARD_TOKEN)'}`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

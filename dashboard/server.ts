@@ -1,5 +1,6 @@
 // `conveyor dashboard`: the fleet and each service in a browser, live, with the operators' actions.
 // Hono on node:http; pages are rendered here (views.ts), a small script swaps in what changes.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,8 +18,21 @@ import type { Service } from '../domain/service';
 import * as act from './actions';
 import { Access, SESSION_COOKIE, SESSION_MAX_AGE_S, type Session } from './access';
 import { OidcSignIn, SignInFailed, type OidcSettings } from './oidc';
+import { HerokuSignIn, type HerokuOAuthSettings } from './heroku-oauth';
+import { herokuDeployer } from './heroku-deployers';
+import type Heroku from 'heroku-client';
+import type { ActionFacts } from '../domain/role';
+import type { Identity } from '../domain/identity';
 import { sign, type Attestation, type Claim } from '../domain/attestation';
-import { mayApprove, mayOperate, mayOperateFleet, mayView, type Grant, type Operation } from '../domain/role';
+import {
+  HEROKU_DEPLOYERS,
+  mayApprove,
+  mayOperate,
+  mayOperateFleet,
+  mayView,
+  type Grant,
+  type Operation,
+} from '../domain/role';
 import { stagePolicy, workflowIdFor } from '../domain/service';
 import { runningConfig } from '../client/pipelines';
 import { parseSince, readAudit } from '../client/audit';
@@ -32,6 +46,8 @@ import {
   fleetTable,
   freezeBanner,
   loginPage,
+  cliLoginPage,
+  cliHandOverPage,
   problemPage,
   signedInPage,
   auditPage,
@@ -68,6 +84,10 @@ export interface DashboardOptions {
   log?: (line: string) => void;
   /** Sign-in through an OpenID Connect provider; when set, no name is typed and the token is not offered. */
   oidc?: OidcSettings;
+  /** Sign-in through Heroku's OAuth (scope identity), when no OpenID provider is set. */
+  herokuOAuth?: HerokuOAuthSettings;
+  /** Conveyor's own Heroku client (HEROKU_API_KEY): reads who may deploy to an app for `heroku:deployers`. */
+  heroku?: Heroku | null;
   /** CONVEYOR_SIGNING_KEY: each action is signed with it; its public key goes in the services file (access.signingKeys). */
   signingKey?: string;
   /** The router in front sets X-Forwarded-Proto truthfully (Heroku's does): CONVEYOR_TRUST_PROXY=1. */
@@ -105,8 +125,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const pollMs = options.pollMs ?? 1_000;
   const log = options.log ?? ((line: string) => console.error(`[dashboard] ${line}`));
   // With a provider configured, nobody signs in by typing a name.
-  const access = new Access(options.oidc ? undefined : options.token);
-  const provider = options.oidc ? new OidcSignIn(options.oidc) : undefined;
+  const provider = options.oidc
+    ? new OidcSignIn(options.oidc)
+    : options.herokuOAuth
+      ? new HerokuSignIn(options.herokuOAuth)
+      : undefined;
+  const access = new Access(provider ? undefined : options.token);
   const actionsEnabled = Boolean(provider) || access.enabled;
   const github = new GitHubFacts(options.github ?? null);
   const links: Links = {
@@ -431,7 +455,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       maxAge: SESSION_MAX_AGE_S,
       secure: overHttps(c),
     });
-  const loginOptions = () => (provider ? { provider: provider.issuer } : {});
+  const loginOptions = () =>
+    provider ? { provider: provider.issuer, ...(provider instanceof HerokuSignIn ? { heroku: true } : {}) } : {};
   app.get('/login', (c) =>
     c.html(loginPage(frameOf(c, 'Sign in'), safeNext(c.req.query('next')), undefined, loginOptions())),
   );
@@ -563,6 +588,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       });
       return { text: message, back: `/services/${encodeURIComponent(service)}` };
     },
+    async retry(form, by) {
+      const service = text(form, 'service');
+      const reason = text(form, 'reason');
+      const message = await act.retry(client, service, { to: text(form, 'to'), ...(reason ? { reason } : {}), ...by });
+      return { text: message, back: `/services/${encodeURIComponent(service)}` };
+    },
     async reject(form, by) {
       const service = text(form, 'service');
       const message = await act.reject(client, service, {
@@ -580,18 +611,37 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 
   /** Which rule lets this person do this, read from the service's configuration at the time of the action. */
+  /**
+   * After a Heroku sign-in: does Heroku let this person deploy to the apps the action can release to,
+   * asked now. Nothing is asked for other sign-ins (heroku:deployers never matches them).
+   */
+  const herokuFacts = async (identity: Identity, apps: string[]): Promise<ActionFacts> => {
+    if (identity.provider !== 'heroku') return {};
+    if (!options.heroku)
+      return { herokuReason: 'this dashboard has no Heroku token (HEROKU_API_KEY) to ask who may deploy' };
+    const verdict = await herokuDeployer(options.heroku, { id: identity.subject, email: identity.email }, apps);
+    return { herokuDeployer: verdict.deployer, ...(verdict.deployer ? {} : { herokuReason: verdict.reason }) };
+  };
+  /** The apps conveyor promotes into (every stage after the first). */
+  const releasedTo = (config: Service | undefined) =>
+    config ? (config.stages.length > 1 ? config.stages.slice(1) : config.stages) : [];
+
   const grantFor = async (name: string, session: Session, form: Form): Promise<{ grant: Grant; stage?: string }> => {
     const service = text(form, 'service');
     if (name === 'freeze' || name === 'unfreeze') {
       const rows = (await fleet.current()).rows;
-      const policies = await Promise.all(
+      const configs = await Promise.all(
         rows.map(async (row) => ({
           service: row.service,
-          access: (await runningConfig(client.workflow.getHandle(workflowIdFor(row.service))).catch(() => undefined))
-            ?.access,
+          config: await runningConfig(client.workflow.getHandle(workflowIdFor(row.service))).catch(() => undefined),
         })),
       );
-      return { grant: mayOperateFleet(session.identity, policies, name) };
+      const facts = await herokuFacts(
+        session.identity,
+        configs.flatMap(({ config }) => releasedTo(config)),
+      );
+      const policies = configs.map(({ service, config }) => ({ service, access: config?.access }));
+      return { grant: mayOperateFleet(session.identity, policies, name, facts) };
     }
     // The configuration the pipeline runs now, changes applied since its run started included.
     const config = await runningConfig(client.workflow.getHandle(workflowIdFor(service))).catch(() => undefined);
@@ -600,36 +650,40 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (name === 'approve') {
       const stage = text(form, 'stage');
       const approvers = config ? (stagePolicy(config, stage).approval?.approvers ?? []) : [];
-      return { grant: mayApprove(session.identity, stage, approvers), stage };
+      const facts = approvers.includes(HEROKU_DEPLOYERS) ? await herokuFacts(session.identity, [stage]) : {};
+      return { grant: mayApprove(session.identity, stage, approvers, facts), stage };
     }
-    return { grant: mayOperate(session.identity, config?.access, name as Operation) };
+    const to = name === 'promote' ? text(form, 'to') : '';
+    const facts = await herokuFacts(session.identity, to ? [to] : releasedTo(config));
+    return { grant: mayOperate(session.identity, config?.access, name as Operation, facts) };
   };
 
   /** The dashboard's signed word for this action (nothing when it has no key: the pipeline then sees an unsigned request). */
   const signed = (claim: Omit<Claim, 'v' | 'at'>): Attestation | undefined =>
     options.signingKey ? sign({ v: 1, ...claim, at: new Date().toISOString() }, options.signingKey) : undefined;
 
-  app.post('/actions/:action', async (c) => {
-    const name = c.req.param('action');
+  /** One action by one signed-in person: the rule decides, the dashboard signs, the pipeline answers. */
+  type Performed =
+    | { outcome: 'refused'; status: 400 | 403 | 404; text: string; rule?: string; back: string }
+    | { outcome: 'done'; ok: boolean; text: string; rule: string; back: string }
+    | { outcome: 'failed'; text: string; rule: string; back: string };
+  const perform = async (name: string, session: Session, form: Form): Promise<Performed> => {
     const action = actions[name];
-    if (!action) return c.notFound();
-    const session = sessionOf(c);
-    if (!actionsEnabled)
-      return refuse(c, 403, `${name} refused: actions are off (no identity provider, no CONVEYOR_DASHBOARD_TOKEN)`);
-    if (!session) return refuse(c, 401, `${name} refused: not signed in`);
-    const cross = crossSite(c);
-    if (cross) return refuse(c, 403, `${name} refused: ${cross}`);
-    const form = await c.req.parseBody<Form>();
-    if (!Access.csrfMatches(session, form._csrf)) return refuse(c, 403, `${name} refused: missing or wrong CSRF token`);
     const service = text(form, 'service');
+    const back = service && SERVICE_NAME.test(service) ? `/services/${encodeURIComponent(service)}` : '/';
+    if (!action) return { outcome: 'refused', status: 404, text: `no action "${name}"`, back };
     if (service && !SERVICE_NAME.test(service))
-      return refuse(c, 400, `${name} refused: "${service}" is not a service name`);
-    const back = service ? `/services/${encodeURIComponent(service)}` : '/';
+      return { outcome: 'refused', status: 400, text: `${name} refused: "${service}" is not a service name`, back };
     const { grant, stage } = await grantFor(name, session, form);
     if (!grant.allowed) {
       log(`refused ${session.name} ${name}${service ? ` ${service}` : ''} by ${grant.rule}: ${grant.reason}`);
-      session.flash = { kind: 'error', text: `${name} refused by ${grant.rule}: ${grant.reason}` };
-      return c.redirect(back, 303);
+      return {
+        outcome: 'refused',
+        status: 403,
+        text: `${name} refused by ${grant.rule}: ${grant.reason}`,
+        rule: grant.rule,
+        back,
+      };
     }
     const { member } = grant;
     const attestation = signed({
@@ -644,17 +698,145 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     try {
       const done = await action(form, { by: session.name, ...(attestation ? { attestation } : {}) });
       log(`${session.name} ${name}${service ? ` ${service}` : ''} (${grant.rule}): ${done.text}`);
-      session.flash = { kind: done.ok === false ? 'error' : 'ok', text: done.text };
       watches
         .get(service)
         ?.poller.current()
         .catch(() => undefined);
-      return c.redirect(done.back, 303);
+      return { outcome: 'done', ok: done.ok !== false, text: done.text, rule: grant.rule, back: done.back };
     } catch (error) {
       log(`${session.name} ${name}${service ? ` ${service}` : ''} failed: ${(error as Error).message}`);
-      session.flash = { kind: 'error', text: (error as Error).message };
-      return c.redirect(back, 303);
+      return { outcome: 'failed', text: (error as Error).message, rule: grant.rule, back };
     }
+  };
+
+  app.post('/actions/:action', async (c) => {
+    const name = c.req.param('action');
+    if (!actions[name]) return c.notFound();
+    const session = sessionOf(c);
+    if (!actionsEnabled)
+      return refuse(c, 403, `${name} refused: actions are off (no identity provider, no CONVEYOR_DASHBOARD_TOKEN)`);
+    if (!session) return refuse(c, 401, `${name} refused: not signed in`);
+    const cross = crossSite(c);
+    if (cross) return refuse(c, 403, `${name} refused: ${cross}`);
+    const form = await c.req.parseBody<Form>();
+    if (!Access.csrfMatches(session, form._csrf)) return refuse(c, 403, `${name} refused: missing or wrong CSRF token`);
+    const service = text(form, 'service');
+    if (service && !SERVICE_NAME.test(service))
+      return refuse(c, 400, `${name} refused: "${service}" is not a service name`);
+    const performed = await perform(name, session, form);
+    session.flash = {
+      kind: performed.outcome === 'done' && performed.ok ? 'ok' : 'error',
+      text: performed.text,
+    };
+    return c.redirect(performed.back, 303);
+  });
+
+  // ---- the CLI: `conveyor login` borrows a browser sign-in, then acts through /api ----
+  const cliCodes = new Map<string, { identity: Identity; expiresAt: number }>();
+  const CLI_CODE_MS = 2 * 60_000;
+  const cliLoginParams = (c: Context) => {
+    const port = Number(c.req.query('port'));
+    const state = c.req.query('state') ?? '';
+    if (!Number.isInteger(port) || port < 1024 || port > 65_535 || !/^[A-Za-z0-9_-]{16,128}$/.test(state))
+      return undefined;
+    return { port, state };
+  };
+  app.get('/cli/login', (c) => {
+    if (!actionsEnabled) return refuse(c, 403, 'CLI sign-in refused: actions are off on this dashboard');
+    const params = cliLoginParams(c);
+    if (!params) return refuse(c, 400, 'CLI sign-in refused: start it with conveyor login');
+    const session = sessionOf(c);
+    if (!session) {
+      const here = new URL(c.req.url);
+      return c.redirect(`/login?next=${encodeURIComponent(here.pathname + here.search)}`, 303);
+    }
+    return c.html(cliLoginPage(frameOf(c, 'Sign in the CLI'), session.name, params.port, params.state));
+  });
+  app.post('/cli/login', async (c) => {
+    const session = sessionOf(c);
+    if (!session) return refuse(c, 401, 'CLI sign-in refused: not signed in');
+    const cross = crossSite(c);
+    if (cross) return refuse(c, 403, `CLI sign-in refused: ${cross}`);
+    const form = await c.req.parseBody<Form>();
+    if (!Access.csrfMatches(session, form._csrf))
+      return refuse(c, 403, 'CLI sign-in refused: missing or wrong CSRF token');
+    const port = Number(form.port);
+    const state = text(form, 'state');
+    if (!Number.isInteger(port) || port < 1024 || port > 65_535 || !/^[A-Za-z0-9_-]{16,128}$/.test(state))
+      return refuse(c, 400, 'CLI sign-in refused: start it with conveyor login');
+    const now = Date.now();
+    for (const [code, pending] of cliCodes) if (pending.expiresAt <= now) cliCodes.delete(code);
+    const code = randomBytes(32).toString('base64url');
+    cliCodes.set(code, { identity: session.identity, expiresAt: now + CLI_CODE_MS });
+    log(`${session.name} let a conveyor CLI on 127.0.0.1:${port} sign in`);
+    // Only to this machine's loopback: the code is worth nothing without reaching the CLI that asked.
+    return c.html(
+      cliHandOverPage(
+        frameOf(c, 'CLI signed in'),
+        `http://127.0.0.1:${port}/callback?${new URLSearchParams({ code, state })}`,
+      ),
+    );
+  });
+
+  const bearerSession = (c: Context): Session | undefined => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+([A-Za-z0-9_-]{20,})$/i.exec(header.trim());
+    return match ? access.find(match[1]) : undefined;
+  };
+  const apiError = (c: Context, status: 400 | 401 | 403 | 404 | 502, error: string, rule?: string) => {
+    log(`refused ${c.req.method} ${new URL(c.req.url).pathname} from ${who(c)}: ${error}`);
+    return c.json({ error, ...(rule ? { rule } : {}) }, status);
+  };
+  /** The CLI trades its one-time code for a token: a session of its own, as long as a browser's. */
+  app.post('/api/token', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { code?: unknown };
+    const pending = typeof body.code === 'string' ? cliCodes.get(body.code) : undefined;
+    if (typeof body.code === 'string') cliCodes.delete(body.code);
+    if (!pending || pending.expiresAt <= Date.now())
+      return apiError(c, 400, 'the sign-in code is unknown, used or expired: run conveyor login again');
+    const session = access.open(pending.identity);
+    return c.json({
+      token: session.id,
+      name: session.name,
+      provider: session.identity.provider,
+      issuer: session.identity.issuer,
+      expiresAt: new Date(session.expiresAt).toISOString(),
+    });
+  });
+  app.get('/api/whoami', (c) => {
+    const session = bearerSession(c);
+    if (!session) return apiError(c, 401, 'not signed in (or the sign-in expired): run conveyor login');
+    return c.json({
+      name: session.name,
+      provider: session.identity.provider,
+      issuer: session.identity.issuer,
+      expiresAt: new Date(session.expiresAt).toISOString(),
+    });
+  });
+  app.post('/api/actions/:action', async (c) => {
+    const name = c.req.param('action');
+    if (!actions[name]) return apiError(c, 404, `no action "${name}"`);
+    const session = bearerSession(c);
+    if (!session)
+      return apiError(c, 401, `${name} refused: not signed in (or the sign-in expired): run conveyor login`);
+    const raw = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!raw || typeof raw !== 'object') return apiError(c, 400, `${name} refused: the body is not a JSON object`);
+    const form: Form = Object.fromEntries(
+      Object.entries(raw).flatMap(([key, value]) =>
+        typeof value === 'string' || typeof value === 'boolean' ? [[key, String(value)]] : [],
+      ),
+    );
+    // An approval is signed for one commit: the one waiting, when the CLI named none.
+    if (name === 'approve' && !text(form, 'commit') && SERVICE_NAME.test(text(form, 'service'))) {
+      const waiting = await readStatus(client, text(form, 'service'))
+        .then((status) => status.waitingForApproval.find((w) => w.stage === text(form, 'stage'))?.commit)
+        .catch(() => undefined);
+      if (waiting) form.commit = waiting;
+    }
+    const performed = await perform(name, session, form);
+    if (performed.outcome === 'refused') return apiError(c, performed.status, performed.text, performed.rule);
+    if (performed.outcome === 'failed') return c.json({ error: performed.text, rule: performed.rule }, 409);
+    return c.json({ ok: performed.ok, message: performed.text, rule: performed.rule, by: session.name });
   });
 
   app.onError((error, c) => {

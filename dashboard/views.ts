@@ -688,9 +688,20 @@ export interface LoginOptions {
   name?: string;
   /** The identity provider's issuer: sign-in goes there and no name is typed. */
   provider?: string;
+  /** The provider is Heroku's OAuth (id.heroku.com). */
+  heroku?: boolean;
 }
 
 export function loginPage(frame: Frame, next: string, problem?: string, options: LoginOptions = {}): Html {
+  if (options.provider && options.heroku)
+    return page(
+      frame,
+      html`<h1>Sign in to act</h1>
+<p>Anyone can look. To pause, promote, approve, reject or freeze, sign in with your Heroku account (<code>${options.provider}</code>, scope <code>identity</code>: conveyor reads only who you are). The account Heroku confirms is recorded with every action; what you may do is decided by the roles in the services file and, for <code>heroku:deployers</code>, by whether Heroku lets you deploy to the app, asked at the time of the action.</p>
+${problem ? html`<p class="flash error" role="alert">${problem}</p>` : ''}
+<p><a class="button" href="/auth/start?next=${encodeURIComponent(next)}">Sign in with Heroku</a></p>`,
+      false,
+    );
   if (options.provider)
     return page(
       frame,
@@ -717,6 +728,38 @@ ${
 }`,
     false,
   );
+}
+
+/** `conveyor login` asks: may the CLI on this computer act as the person signed in here? */
+export function cliLoginPage(frame: Frame, name: string, port: number, state: string): Html {
+  return page(
+    frame,
+    html`<h1>Sign in the conveyor CLI</h1>
+<p>A <code>conveyor login</code> on this computer (waiting on 127.0.0.1:${String(port)}) asks to act as <strong>${name}</strong>. Its actions go through this dashboard, which checks your roles for each one and records you with it. Allow only a login you started yourself.</p>
+<form method="post" action="/cli/login">
+<input type="hidden" name="_csrf" value="${frame.session?.csrf ?? ''}">
+<input type="hidden" name="port" value="${String(port)}">
+<input type="hidden" name="state" value="${state}">
+<button type="submit">Allow the CLI to act as ${name}</button>
+</form>`,
+    false,
+  );
+}
+
+/** Hands the one-time code to the CLI listening on loopback (a navigation, which CSP's form-action does not govern). */
+export function cliHandOverPage(frame: Frame, url: string): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0;url=${url}">
+<title>${frame.title} · conveyor</title>
+<link rel="stylesheet" href="/static/app.css">
+</head>
+<body>
+<main id="main"><p>Handing the sign-in to the CLI. <a href="${url}">Continue</a></p></main>
+</body>
+</html>`;
 }
 
 /** After the provider's round trip: a same-site step on to where the person was going. */

@@ -29,6 +29,8 @@ export type Grant = { allowed: true; rule: string; member?: string } | { allowed
 export interface ActionFacts {
   /** Heroku lets this person deploy to the app concerned; undefined when not asked (not a Heroku sign-in). */
   herokuDeployer?: boolean;
+  /** Heroku's answer in words ("bo@acme.com is not a collaborator on api-eu01"), or why it could not be asked. */
+  herokuReason?: string;
 }
 
 export const EVERYONE = '*';
@@ -76,7 +78,13 @@ function byMembers(
     return {
       allowed: false,
       rule: `${rule} (${list(members)})`,
-      reason: `${who} may not ${what}: Heroku does not let them deploy to the app, and ${rule} lists nobody else who matches (${list(members)})`,
+      reason: `${who} may not ${what}: Heroku does not let them deploy to the app${facts.herokuReason ? ` (${facts.herokuReason})` : ''}, and ${rule} lists nobody else who matches (${list(members)})`,
+    };
+  if (members.includes(HEROKU_DEPLOYERS) && identity.provider === 'heroku' && facts.herokuReason)
+    return {
+      allowed: false,
+      rule: `${rule} (${list(members)})`,
+      reason: `${who} may not ${what}: ${facts.herokuReason}, and ${rule} lists nobody else who matches (${list(members)})`,
     };
   return {
     allowed: false,

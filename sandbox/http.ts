@@ -16,6 +16,8 @@ export interface Reply {
   status: number;
   /** Sent as JSON; no body when undefined. */
   body?: unknown;
+  /** Sent as it is instead of `body` (an HTML page), with the Content-Type the headers give. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -112,9 +114,9 @@ export async function readRequest(req: IncomingMessage, prefix: string): Promise
 }
 
 export function send(res: ServerResponse, reply: Reply): void {
-  const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
   const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': Buffer.byteLength(text) };
-  if (reply.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
+  if (reply.body !== undefined && reply.text === undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
   res.writeHead(reply.status, headers);
   res.end(text);
 }

@@ -5,6 +5,7 @@ import { faultsApi } from './faults/api';
 import { Faults } from './faults/faults';
 import { githubApi } from './github/api';
 import { herokuApi } from './heroku/api';
+import { herokuIdentityApi } from './heroku/oauth';
 import { HttpError, readRequest, send, type ApiRequest, type Reply } from './http';
 import { randomHex } from './ids';
 import { Platform } from './heroku/platform';
@@ -35,6 +36,8 @@ export interface Sandbox {
   herokuUrl: string;
   /** The GitHub REST API, e.g. http://127.0.0.1:PORT/github */
   githubUrl: string;
+  /** Heroku's OAuth web flow, standing for https://id.heroku.com: {identityUrl}/oauth/authorize and /oauth/token. */
+  identityUrl: string;
   token: string;
   scenario: Scenario;
   /** Fault injection per endpoint: `inject(rule)`, `clear(id?)`, `list()`, `totals()` (see faults.ts and the README). */
@@ -99,6 +102,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ['/_sandbox/webhooks', webhooksApi(webhooks)],
     ['/_sandbox', scenarioApi(scenario)],
     ['/github', githubApi({ store, token, baseUrl: () => `${origin}/github`, faults: faults.hook, count })],
+    ['/id', herokuIdentityApi(platform.people)],
     ['', herokuApi({ platform, token, limiter, faults: faults.hook, count, answered })],
   ];
 
@@ -128,6 +132,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     herokuUrl: origin,
     githubUrl: `${origin}/github`,
+    identityUrl: `${origin}/id`,
     token,
     scenario,
     faults,

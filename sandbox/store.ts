@@ -36,6 +36,8 @@ export interface AppRecord {
   webSuffix: string;
   /** Absent: cedar. */
   generation?: GenerationName;
+  /** A team app's team; absent: a personal app of the sandbox's account. */
+  team?: { id: string; name: string };
   createdAt: string;
   updatedAt: string;
 }

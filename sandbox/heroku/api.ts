@@ -1,5 +1,5 @@
 import type { FaultHook } from '../faults/faults';
-import { NO_SUCH_ENDPOINT, RATE_LIMITED, UNAUTHORIZED, herokuError } from './errors';
+import { INSUFFICIENT_SCOPE, NO_SUCH_ENDPOINT, RATE_LIMITED, UNAUTHORIZED, herokuError } from './errors';
 import { RATE_LIMITS_ROUTE, herokuRoutes } from './routes';
 import { HttpError, type ApiRequest, type Reply, type RoutedCall } from '../http';
 import { herokuToken } from '../auth';
@@ -28,8 +28,13 @@ const ANONYMOUS = '';
  * then answered. Every answer carries `RateLimit-Remaining`.
  */
 export function herokuApi(options: HerokuApiOptions): (request: ApiRequest) => Promise<Reply> {
-  const authenticated = (call: ApiRequest) => herokuToken(call.headers.authorization) === options.token;
-  const bucketOf = (call: ApiRequest) => options.limiter.bucket(authenticated(call) ? options.token : ANONYMOUS);
+  const { people } = options.platform;
+  const ownToken = (call: ApiRequest) => herokuToken(call.headers.authorization) === options.token;
+  /** A person's token from the OAuth flow (its own rate-limit pool, as each account has one). */
+  const personal = (call: ApiRequest) => people.tokenOwner(herokuToken(call.headers.authorization));
+  const authenticated = (call: ApiRequest) => ownToken(call) || personal(call) !== undefined;
+  const bucketOf = (call: ApiRequest) =>
+    options.limiter.bucket(ownToken(call) ? options.token : (personal(call)?.person.id ?? ANONYMOUS));
   const router = herokuRoutes(options.platform, (call) => bucketOf(call).remaining());
 
   return async (request) => {
@@ -42,6 +47,12 @@ export function herokuApi(options: HerokuApiOptions): (request: ApiRequest) => P
     if (!free && !bucket.take()) reply = RATE_LIMITED;
     else if (!authenticated(request)) reply = UNAUTHORIZED;
     else if (!matched) reply = NO_SUCH_ENDPOINT;
+    else if (
+      !ownToken(request) &&
+      !personal(request)!.scope.includes('global') &&
+      !allowedByScope(request, matched.route.template)
+    )
+      reply = INSUFFICIENT_SCOPE;
     else {
       const call: RoutedCall = { ...request, template: matched.route.template, params: matched.params };
       try {
@@ -56,6 +67,11 @@ export function herokuApi(options: HerokuApiOptions): (request: ApiRequest) => P
       headers: { ...reply.headers, 'RateLimit-Remaining': String(bucket.remaining()), 'Request-Id': newId() },
     };
   };
+}
+
+/** Scope `identity` reads the account and nothing else. */
+function allowedByScope(request: ApiRequest, template: string): boolean {
+  return request.method === 'GET' && (template === '/account' || template === RATE_LIMITS_ROUTE);
 }
 
 function internalError(error: unknown): Reply {

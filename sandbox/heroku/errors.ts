@@ -24,6 +24,13 @@ export const invalidParams = (message: string): HttpError => new HttpError(herok
 
 export const UNAUTHORIZED = herokuError(401, 'unauthorized', 'Invalid credentials provided.');
 
+/** A person's token whose scopes do not reach this endpoint (scope `identity` reads only the account). */
+export const INSUFFICIENT_SCOPE = herokuError(
+  403,
+  'forbidden',
+  'This token does not have the scope this request needs.',
+);
+
 export const RATE_LIMITED = herokuError(
   429,
   'rate_limit',

@@ -1,3 +1,4 @@
+import { People } from './people';
 import type { ReleaseRecord } from '../store';
 import { Scheduler } from './scheduler';
 import { Store } from '../store';
@@ -23,6 +24,8 @@ export type ReleaseListener = (change: ReleaseChange) => void;
 /** Everything the Heroku side's behaviour needs: the state, the clock of delayed work, and who listens. */
 export class Platform {
   readonly scheduler = new Scheduler();
+  /** Accounts besides the sandbox's own, OAuth clients and tokens, collaborators. */
+  readonly people = new People();
   private readonly listeners: ReleaseListener[] = [];
 
   constructor(

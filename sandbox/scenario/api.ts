@@ -26,6 +26,10 @@ const invoke: { [M in Method]: (scenario: Scenario, body: ReturnType<Requests[M]
   setFeature: (s, { app, feature, enabled }) => s.setFeature(app, feature, enabled),
   setCheck: (s, { repo, commit, ...check }) => s.setCheck(repo, commit, check),
   setStatus: (s, { repo, commit, ...status }) => s.setStatus(repo, commit, status),
+  addPerson: (s, { email, name }) => s.addPerson(email, name ?? null),
+  registerOAuthClient: (s, { name, redirectUri }) => s.registerOAuthClient(name, redirectUri),
+  moveAppToTeam: (s, { app, team }) => s.moveAppToTeam(app, team),
+  addCollaborator: (s, { app, email, ...options }) => s.addCollaborator(app, email, options),
 };
 
 const isMethod = (name: string): name is Method => Object.hasOwn(scenarioRequests, name);

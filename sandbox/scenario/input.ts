@@ -135,6 +135,17 @@ export const scenarioRequests = {
     .strict()
     .superRefine(concluded),
   setStatus: z.object({ ...commitRef, ...statusFields }).strict(),
+  addPerson: z.object({ email: z.string(), name: z.string().nullable().optional() }).strict(),
+  registerOAuthClient: z.object({ name: z.string().min(1), redirectUri: z.string() }).strict(),
+  moveAppToTeam: z.object({ app: z.string(), team: z.string().min(1) }).strict(),
+  addCollaborator: z
+    .object({
+      app: z.string(),
+      email: z.string(),
+      permissions: z.array(z.string()).optional(),
+      role: z.enum(['admin', 'member']).optional(),
+    })
+    .strict(),
 };
 
 /** `input` checked against `shape`; a ScenarioError names the first problem ("stages: needs at least 2 apps"). */

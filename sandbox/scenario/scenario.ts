@@ -3,6 +3,7 @@ import { commitOn, newRepo, resolveRef, type CommitRecord, type RepoRecord } fro
 import { featureNamed, FEATURES, provisionApp, scale, setAppFeature } from '../heroku/formation';
 import { newId, randomHex, timestamp } from '../ids';
 import type { Platform, Timing } from '../heroku/platform';
+import { TEAM_APP_PERMISSIONS } from '../heroku/people';
 import type { RateLimitChange, RateLimiter, RateLimitSettings } from '../heroku/rate-limit';
 import { createRelease, expireRelease, recordLiveRelease } from '../heroku/releases';
 import {
@@ -188,6 +189,45 @@ export class Scenario {
     this.state.apps[app.id] = app;
     provisionApp(this.platform.store, app, 'production');
     return { id: app.id, name: app.name };
+  }
+
+  /** A person with a Heroku account of their own (signs in at id.heroku.com by this email). */
+  addPerson(email: string, name: string | null = null): { id: string; email: string } {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ScenarioError(`"${email}" is not an email address`);
+    const person = this.platform.people.addPerson(email, name);
+    return { id: person.id, email: person.email };
+  }
+
+  /** An OAuth client registered with its callback URL, as `heroku clients:create` does: its id and secret. */
+  registerOAuthClient(name: string, redirectUri: string): { id: string; secret: string } {
+    if (!URL.canParse(redirectUri)) throw new ScenarioError(`"${redirectUri}" is not a URL`);
+    const client = this.platform.people.registerClient(name, redirectUri);
+    return { id: client.id, secret: client.secret };
+  }
+
+  /** The app now belongs to a team (created by name when new): its collaborators get permissions. */
+  moveAppToTeam(app: string, team: string): void {
+    const found = this.platform.store.app(app) ?? raiseScenario(`no app ${app}`);
+    const known = Object.values(this.state.apps).find((a) => a.team?.name === team)?.team;
+    found.team = known ?? { id: newId(), name: team };
+  }
+
+  /**
+   * `email` collaborates on `app`: on a personal app with full access (role "collaborator"); on a
+   * team app as a member with `permissions` (view, deploy, operate, manage), or as an admin (all).
+   */
+  addCollaborator(
+    app: string,
+    email: string,
+    options: { permissions?: string[]; role?: 'admin' | 'member' } = {},
+  ): void {
+    const found = this.platform.store.app(app) ?? raiseScenario(`no app ${app}`);
+    const person = this.platform.people.byEmail(email) ?? raiseScenario(`no person ${email} (addPerson first)`);
+    const permissions = options.permissions ?? ['view'];
+    const unknown = permissions.find((p) => !(p in TEAM_APP_PERMISSIONS));
+    if (unknown) throw new ScenarioError(`"${unknown}" is not a team app permission (view, deploy, operate, manage)`);
+    const role = found.team ? (options.role ?? 'member') : 'collaborator';
+    this.platform.people.collaborate(found.id, person.id, Boolean(found.team), role, permissions);
   }
 
   /** A merge: a new commit on the service's branch, built and released on its first stage. */

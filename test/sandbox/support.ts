@@ -36,6 +36,25 @@ export function herokuClient(sandbox: Sandbox, auth: 'basic' | 'bearer' = 'basic
     : new Heroku({ host: sandbox.herokuUrl, headers: { Authorization: `Bearer ${token}` } });
 }
 
+/**
+ * A person's token through id.heroku.com's web flow, as a browser and a client would get it: a
+ * registered client, the person allowing it (scope `identity` by default), the code exchanged.
+ */
+export async function personalToken(sandbox: Sandbox, email: string, scope = 'identity'): Promise<string> {
+  const client = sandbox.scenario.registerOAuthClient('test client', 'http://127.0.0.1:9/callback');
+  const allowed = await fetch(`${sandbox.identityUrl}/oauth/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ client_id: client.id, response_type: 'code', scope, state: 's', email, password: 'x' }),
+  });
+  const code = new URL(allowed.headers.get('location')!).searchParams.get('code')!;
+  const exchanged = await fetch(`${sandbox.identityUrl}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, client_secret: client.secret }),
+  });
+  return ((await exchanged.json()) as { access_token: string }).access_token;
+}
+
 export function octokit(sandbox: Sandbox, token = sandbox.token): Octokit {
   return new Octokit({
     baseUrl: sandbox.githubUrl,

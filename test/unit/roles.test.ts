@@ -100,6 +100,20 @@ describe('role rules', () => {
       'no: access.operate (default after a Heroku sign-in) (heroku:deployers): ana@acme.com may not promote this service: Heroku does not let them deploy to the app, and access.operate (default after a Heroku sign-in) lists nobody else who matches (heroku:deployers)',
     ],
     [
+      'operate: Heroku says why not, naming the app',
+      () =>
+        mayOperate(herokuAna, undefined, 'pause', {
+          herokuDeployer: false,
+          herokuReason: 'ana@acme.com holds view on team app api-eu01, not deploy',
+        }),
+      'no: access.operate (default after a Heroku sign-in) (heroku:deployers): ana@acme.com may not pause this service: Heroku does not let them deploy to the app (ana@acme.com holds view on team app api-eu01, not deploy), and access.operate (default after a Heroku sign-in) lists nobody else who matches (heroku:deployers)',
+    ],
+    [
+      'operate: Heroku could not be asked',
+      () => mayOperate(herokuAna, undefined, 'pause', { herokuReason: 'Heroku could not be asked: HTTP 503' }),
+      'no: access.operate (default after a Heroku sign-in) (heroku:deployers): ana@acme.com may not pause this service: Heroku could not be asked: HTTP 503, and access.operate (default after a Heroku sign-in) lists nobody else who matches (heroku:deployers)',
+    ],
+    [
       'approve: empty approvers take anyone signed in',
       () => mayApprove(typedAna, 'eu01', []),
       'yes: stageChecks.eu01.approval.approvers: empty, anyone signed in may approve',

@@ -25,7 +25,31 @@ describe('sign-in settings from the environment', () => {
       },
     );
   });
+  test("Heroku's OAuth with its client, the Platform API's URL and the signing key", () => {
+    assert.deepEqual(
+      signInFromEnv({
+        CONVEYOR_HEROKU_OAUTH_ID: 'c-1',
+        CONVEYOR_HEROKU_OAUTH_SECRET: 's-1',
+        HEROKU_API_URL: 'http://127.0.0.1:5000',
+        CONVEYOR_SIGNING_KEY: key.secretKey,
+      }),
+      {
+        herokuOAuth: { clientId: 'c-1', clientSecret: 's-1', apiUrl: 'http://127.0.0.1:5000' },
+        signingKey: key.secretKey,
+      },
+    );
+  });
   const refusals: [string, NodeJS.ProcessEnv, RegExp][] = [
+    [
+      "Heroku's OAuth without its secret",
+      { CONVEYOR_HEROKU_OAUTH_ID: 'c-1', CONVEYOR_SIGNING_KEY: key.secretKey },
+      /^CONVEYOR_HEROKU_OAUTH_SECRET: required with CONVEYOR_HEROKU_OAUTH_ID/,
+    ],
+    [
+      "Heroku's OAuth without the signing key",
+      { CONVEYOR_HEROKU_OAUTH_ID: 'c-1', CONVEYOR_HEROKU_OAUTH_SECRET: 's-1' },
+      /^CONVEYOR_SIGNING_KEY: required with CONVEYOR_HEROKU_OAUTH_ID/,
+    ],
     [
       'a provider without the signing key',
       { CONVEYOR_OIDC_ISSUER: 'https://id.acme.com', CONVEYOR_OIDC_CLIENT_ID: 'c' },

@@ -6,7 +6,15 @@ import type Heroku from 'heroku-client';
 import { startSandbox, type Sandbox } from '../../../sandbox/server';
 import type { CreatedService } from '../../../sandbox/scenario/scenario';
 import { PlatformSchema } from './platform-schema';
-import { FAST, herokuClient, settledRelease, until, type PromotionTarget, type Release } from '../support';
+import {
+  FAST,
+  herokuClient,
+  personalToken,
+  settledRelease,
+  until,
+  type PromotionTarget,
+  type Release,
+} from '../support';
 
 /**
  * Every Heroku endpoint the sandbox serves answers what Heroku's published schema describes. A
@@ -259,6 +267,41 @@ describe('every Heroku answer conforms to the published Platform API schema', ()
     const { unsupported_features: unsupported, ...plain } = sdk;
     assert.deepEqual(schema.problems('GET', '/generations/fir', plain), []);
     assert.ok(Array.isArray(unsupported) && unsupported.every((feature) => typeof feature === 'string'));
+  });
+
+  test("GET /account: the sandbox's own account, and a person's through their OAuth token", async () => {
+    await conforming('GET', '/account');
+    sandbox.scenario.addPerson('dee@acme.com', 'Dee');
+    const token = await personalToken(sandbox, 'dee@acme.com');
+    const account = (await herokuClient(sandbox, 'bearer', token).get('/account')) as { email: string };
+    assert.deepEqual(schema.problems('GET', '/account', account), []);
+    assert.equal(account.email, 'dee@acme.com');
+  });
+
+  test('GET /apps/{app}/collaborators of a personal app, and /teams/apps/{app}/collaborators of a team app', async () => {
+    sandbox.scenario.addPerson('eve@acme.com');
+    sandbox.scenario.addCollaborator(qa, 'eve@acme.com');
+    const personal = await conforming<{ role: string; user: { email: string } }[]>('GET', `/apps/${qa}/collaborators`);
+    assert.deepEqual(
+      personal.map((c) => [c.user.email, c.role]),
+      [
+        ['sandbox@example.com', 'owner'],
+        ['eve@acme.com', 'collaborator'],
+      ],
+    );
+    sandbox.scenario.moveAppToTeam(va, 'acme');
+    sandbox.scenario.addCollaborator(va, 'eve@acme.com', { permissions: ['view', 'deploy'] });
+    const team = await conforming<{ permissions: { name: string }[] }[]>('GET', `/teams/apps/${va}/collaborators`);
+    assert.deepEqual(
+      team.map((c) => c.permissions.map((p) => p.name)),
+      [['view', 'deploy']],
+    );
+    await conforming('GET', `/apps/${va}/collaborators`);
+    await conforming('GET', `/apps/${va}`);
+    // "/teams/permissions" also matches the schema's "/teams/{team}": each item is checked by its definition.
+    const permissions = (await heroku.get('/teams/permissions')) as unknown[];
+    for (const permission of permissions)
+      assert.deepEqual(schema.definitionProblems('team-app-permission', permission), []);
   });
 
   test("a webhook delivery's data is a release as the schema describes it", async () => {
