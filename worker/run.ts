@@ -8,11 +8,11 @@ import { ConveyorMetrics, serveMetrics } from './metrics';
 import { productionSettings, type WorkerSettings } from './settings';
 import { closeWorkerConnections, createWorker } from './worker';
 import { AppDirectory } from './app-directory';
-import { herokuClient } from './clients';
+import { apiClients } from '../activities/api-clients';
 import { startReceiver, type Receiver, type ReceiverLog } from './receiver';
 import { startConfirmer } from './subscriptions';
-import { BACKGROUND, sharedBudget } from '../activities/api-budget';
-import { budgetSettings } from './budget-settings';
+import { BACKGROUND } from '../activities/api-budget';
+import { budgetSettings } from '../config/budget-settings';
 
 const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
@@ -87,13 +87,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
       stopConfirmer = startConfirmer({
         client,
         // The token's budget, as a routine caller: re-confirming subscriptions never uses the reserve.
-        heroku: herokuClient(
-          settings.herokuUrl,
-          settings.herokuToken,
-          metrics?.http('heroku'),
-          sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgets.heroku),
-          BACKGROUND,
-        ),
+        heroku: apiClients(settings, { budgets, observe: (api) => metrics?.http(api), caller: BACKGROUND }).heroku,
         directory,
         url: settings.receiver.publicUrl,
         intervalMs: settings.receiver.confirmIntervalMs,

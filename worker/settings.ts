@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration';
+import { SettingsError } from '../config/settings-error';
 import {
   ConnectionConfigError,
   resolveTemporalTarget,
@@ -61,8 +62,6 @@ export interface ProductionSettings {
 }
 
 export const DEFAULT_TASK_QUEUE = 'conveyor';
-
-export class SettingsError extends Error {}
 
 function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
   const text = env[name] || fallback;

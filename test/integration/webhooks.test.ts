@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { formatStatus } from '../../client/format';
 import { AppDirectory } from '../../worker/app-directory';
-import { herokuClient } from '../../worker/clients';
+import { herokuClient } from '../../activities/api-clients';
 import { ConveyorMetrics } from '../../worker/metrics';
 import { signatureOf, startReceiver, type DeliveryResult, type Receiver } from '../../worker/receiver';
 import { confirmSubscriptions } from '../../worker/subscriptions';
