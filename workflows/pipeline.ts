@@ -94,8 +94,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   });
 
   const inFlight: Promise<void>[] = [];
-  const startPromotion = (go: Go, launch: Launch) => {
-    const running = promotionSaga(state, go, launch).finally(() => {
+  const startPromotion = (gos: Go[], launch: Launch) => {
+    const running = promotionSaga(state, gos, launch).finally(() => {
       void inFlight.splice(inFlight.indexOf(running), 1);
       nudge();
     });
