@@ -364,7 +364,7 @@ export function buildProgram(): Command {
   program
     .command('promote')
     .description(
-      'promote into a stage now, by hand: overrules the waiting gates (pause, freeze, window, age); --skip-gates overrules all',
+      'promote into a stage now, by hand: overrules the waiting gates (pause, freeze, window, age, wave); --skip-gates overrules all',
     )
     .argument('<service>')
     .requiredOption('--to <stage>', 'target stage (app name)')

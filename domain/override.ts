@@ -9,10 +9,10 @@ import { shortSha, type Observation } from './observation';
 import { stageOf } from './plan';
 
 /**
- * Gates that only make a promotion wait (time, a pause, a freeze). A manual promotion overrules
+ * Gates that only make a promotion wait (time, a soak on a wave, a pause, a freeze). A manual promotion overrules
  * them; the safety gates (branch, forward, health) still hold unless --skip-gates.
  */
-export const WAITING_GATES: readonly string[] = ['allow', 'window', 'age'];
+export const WAITING_GATES: readonly string[] = ['allow', 'window', 'age', 'wave'];
 
 export interface Overruling {
   ok: boolean;

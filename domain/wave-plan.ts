@@ -136,3 +136,41 @@ export function groupPromotions<G extends Grouped>(service: Service, gos: readon
   }
   return groups;
 }
+
+/** How a wave stands, as every surface shows it: the release its first app runs, soaked on how many apps. */
+export interface WaveStatus {
+  apps: string[];
+  /** The release the wave's first app runs (what leaves the wave next); null before it runs one. */
+  version: number | null;
+  commit: string | null;
+  soaked: number;
+  of: number;
+  /** "2 of 3 soaked". */
+  label: string;
+}
+
+/**
+ * Every wave of a service with several apps in some wave, with the release its first app runs and
+ * on how many of its apps that release has soaked at `now`; empty for a chain. Pure.
+ */
+export function waveStatuses(service: Service, observation: Observation | null, now: number): WaveStatus[] {
+  if (!service.waves?.length) return [];
+  const fact = (app: string) => observation?.stages.find((stage) => stage.app === app);
+  return wavesOf(service).map((apps) => {
+    const lead = fact(apps[0])?.current ?? null;
+    const soaked = lead
+      ? apps.filter((app) => {
+          const at = soakedAtOn(fact(app), lead, lead, service.minAgeMs);
+          return at !== null && Date.parse(at) <= now;
+        }).length
+      : 0;
+    return {
+      apps,
+      version: lead?.version ?? null,
+      commit: lead?.commit ?? null,
+      soaked,
+      of: apps.length,
+      label: `${soaked} of ${apps.length} soaked`,
+    };
+  });
+}
