@@ -21,7 +21,7 @@ import {
   type Where,
 } from '../client/errors';
 import { explainWhy, formatApplied, formatList, formatPlan, formatStatus, showTimesIn, when } from '../client/format';
-import { colorsOn, confirm, identity, note, painter, slow } from '../client/terminal';
+import { askYes, colorsOn, identity, note, painter, slow } from '../client/terminal';
 import { bashCompletion, zshCompletion } from '../client/completion';
 import {
   applyServices,
@@ -246,7 +246,7 @@ export function buildProgram(): Command {
         if (opts.prune && stale.length) {
           const who = by(opts.by);
           if (
-            await confirm(
+            await askYes(
               `stop ${stale.length} pipeline${stale.length === 1 ? '' : 's'} not in ${opts.file} (${stale.join(', ')})?`,
               { yes: opts.yes },
             )
@@ -385,7 +385,7 @@ export function buildProgram(): Command {
         };
         if (
           opts.skipGates &&
-          !(await confirm(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))
+          !(await askYes(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))
         ) {
           throw new UserError('not promoted: --skip-gates was not confirmed');
         }

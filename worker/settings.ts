@@ -34,10 +34,10 @@ export interface ReceiverSettings {
   port: number;
   /** CONVEYOR_HEROKU_WEBHOOK_SECRET; never logged. */
   secret: string;
-  /** CONVEYOR_RECEIVER_URL, the URL Heroku delivers to: with it the worker confirms the subscriptions every `confirmIntervalMs`. */
+  /** CONVEYOR_RECEIVER_URL, the URL Heroku delivers to: with it the worker sweeps the subscriptions every `sweepIntervalMs`. */
   publicUrl?: string;
-  /** CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL (6h). */
-  confirmIntervalMs: number;
+  /** CONVEYOR_WEBHOOKS_SWEEP_INTERVAL (6h). */
+  sweepIntervalMs: number;
 }
 
 export const DEFAULT_RECEIVER_PORT = 8235;
@@ -125,7 +125,7 @@ export function receiverSettings(
     port: options.port ?? bound.port,
     secret,
     ...(publicUrl ? { publicUrl } : {}),
-    confirmIntervalMs: durationSetting(env, 'CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL', '6h'),
+    sweepIntervalMs: durationSetting(env, 'CONVEYOR_WEBHOOKS_SWEEP_INTERVAL', '6h'),
   };
 }
 
