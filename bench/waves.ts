@@ -50,7 +50,7 @@ function percentile(xs: number[], q: number): number {
 }
 
 /** Merges every pipeline at once; answers each one's merge -> every app runs it, in ms (undefined: never). */
-async function leadTimes(stack: Stack, services: Service[]): Promise<(number | undefined)[]> {
+async function leadTimes(stack: Stack, services: Service[]): Promise<{ leads: (number | undefined)[]; posts: number }> {
   const runs = (app: string) => stack.sandbox.scenario.releases(app).find((r) => r.current)?.commit;
   const merged = await Promise.all(
     services.map(async (s) => ({ at: Date.now(), sha: (await stack.sandbox.scenario.merge(s.pipeline)).sha })),
@@ -64,7 +64,9 @@ async function leadTimes(stack: Stack, services: Service[]): Promise<(number | u
     });
     await sleep(25);
   }
-  return arrived;
+  const shas = new Set(merged.map((m) => m.sha));
+  const posts = stack.sandbox.scenario.promotions().filter((p) => p.commit && shas.has(p.commit)).length;
+  return { leads: arrived, posts: posts / services.length };
 }
 
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
@@ -75,6 +77,7 @@ const rows: {
   overheadP50: number;
   overheadP99: number;
   missed: number;
+  posts: number;
 }[] = [];
 try {
   for (const layout of layouts) {
@@ -91,7 +94,7 @@ try {
       }
       await sleep(2 * TICK_MS); // every pipeline has looked once
       log(`${layout.name}: ${PIPELINES} pipelines merging at once`);
-      const leads = await leadTimes(stack, services);
+      const { leads, posts } = await leadTimes(stack, services);
       const done = leads.filter((l): l is number => l !== undefined);
       const overheads = done.map((l) => l - layout.soaks * SOAK_MS);
       rows.push({
@@ -101,6 +104,7 @@ try {
         overheadP50: percentile(overheads, 0.5) / 1000,
         overheadP99: percentile(overheads, 0.99) / 1000,
         missed: leads.length - done.length,
+        posts,
       });
     } finally {
       await stack.stop();
@@ -126,5 +130,6 @@ else {
   console.log(
     `| Merge -> every app (lead time), p50 | ${s(chain.leadP50)} | ${s(waves.leadP50)} | ${ratio(waves.leadP50, chain.leadP50)} |`,
   );
+  console.log(`| Promotions posted per pipeline for the merge | ${chain.posts} | ${waves.posts} | |`);
   console.log(`| Pipelines that did not reach every app | ${chain.missed} | ${waves.missed} | |`);
 }

@@ -108,24 +108,22 @@ export const waveIndexOf = (service: Service, app: string): number =>
 /** What grouping looks at of a decided promotion (decision.ts's Go). */
 interface Grouped {
   candidate: { pair: Pair; source: { id: string } };
-  manual?: unknown;
+  manual?: { by: string };
 }
 
 /**
  * The promotions to post, grouped: targets of one wave that take the same source release go in one
- * Heroku promotion with several targets. An operator's promotion goes alone (its record names who
- * and why), and so does a target whose promotion starts from another release. Order kept.
+ * Heroku promotion with several targets. Promotions by hand go together only with those the same
+ * person asked for at once (`conveyor promote --to a,b`), never with the gates' own; a target whose
+ * promotion starts from another release goes apart. Order kept.
  */
 export function groupPromotions<G extends Grouped>(service: Service, gos: readonly G[]): G[][] {
   const groups: G[][] = [];
   const byKey = new Map<string, G[]>();
   for (const go of gos) {
     const { pair, source } = go.candidate;
-    if (go.manual) {
-      groups.push([go]);
-      continue;
-    }
-    const key = `${waveIndexOf(service, pair.to)} ${pair.from} ${source.id}`;
+    const by = go.manual ? `by ${go.manual.by}` : 'gates';
+    const key = JSON.stringify([waveIndexOf(service, pair.to), pair.from, source.id, by]);
     const group = byKey.get(key);
     if (group) group.push(go);
     else {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pausePipeline, retryRelease } from '../../client/pipelines';
+import { pausePipeline, promoteManually, retryRelease } from '../../client/pipelines';
 import type { Service } from '../../domain/service';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
@@ -86,6 +86,44 @@ describe('waves: the apps of a stage promoted together', () => {
       next.targets.map((t) => t.app),
       [`${name}-va01`, `${name}-va02`, `${name}-eu01`],
     );
+  });
+
+  test('a promotion by hand into the whole wave overrules its soak, per app, in one promotion', async () => {
+    const name = uniqueName('wavehand');
+    const service = await stack.launch(name, { ...threeWaves(name), minAge: '1h' });
+    const [st01, st02] = [`${name}-st01`, `${name}-st02`];
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => {
+      const into = (await status(stack, service)).pairs.find((p) => p.to === st01);
+      return into?.state === 'gated' && into.verdicts.some((v) => v.gate === 'age' && !v.ok);
+    });
+    const asked = { reason: 'hotfix for the incident', by: 'ana', skipGates: false };
+    const outcomes = await Promise.all(
+      [st01, st02].map((to) => promoteManually(stack.client, service.name, { ...asked, to })),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.started, o.skippedGates]),
+      [
+        [true, ['age']],
+        [true, ['age']],
+      ],
+    );
+    await eventually(async () => [st01, st02].every((app) => commitOn(stack, app) === merged.sha));
+    const posted = promotionsOf(stack, service).filter((p) => p.commit === merged.sha);
+    assert.deepEqual(
+      posted.map((p) => p.targets.map((t) => t.app).sort()),
+      [[st01, st02]],
+    );
+    const history = await eventually(async () => {
+      const recorded = (await status(stack, service)).history.filter((h) => h.commit === merged.sha);
+      return recorded.length === 2 ? recorded : undefined;
+    });
+    assert.deepEqual(
+      history.map((h) => h.manual?.by),
+      ['ana', 'ana'],
+    );
+    // The next wave still waits for the soak on every app of this one.
+    assert.equal(commitOn(stack, `${name}-va01`) === merged.sha, false);
   });
 
   test('a pause landing between the decision and the POST of a wave posts nothing into any of its apps', async () => {

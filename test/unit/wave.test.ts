@@ -349,9 +349,9 @@ describe('wave planning', () => {
 });
 
 describe('grouping promotions', () => {
-  const go = (to: string, from: string, source: string, manual = false) => ({
+  const go = (to: string, from: string, source: string, by?: string) => ({
     candidate: { pair: { index: 0, from, to }, source: { id: source } },
-    ...(manual ? { manual: { by: 'ana' } } : {}),
+    ...(by ? { manual: { by } } : {}),
   });
   const rows: { name: string; gos: ReturnType<typeof go>[]; groups: string[][] }[] = [
     {
@@ -370,9 +370,18 @@ describe('grouping promotions', () => {
       groups: [['api-st01'], ['api-va01']],
     },
     {
-      name: "an operator's promotion goes alone",
-      gos: [go('api-va01', 'api-st01', 'r1', true), go('api-va02', 'api-st01', 'r1')],
+      name: "an operator's promotion never shares with the gates' own",
+      gos: [go('api-va01', 'api-st01', 'r1', 'ana'), go('api-va02', 'api-st01', 'r1')],
       groups: [['api-va01'], ['api-va02']],
+    },
+    {
+      name: 'promotions one operator asked for at once, into apps of one wave, go together',
+      gos: [
+        go('api-va01', 'api-st01', 'r1', 'ana'),
+        go('api-va02', 'api-st01', 'r1', 'ana'),
+        go('api-va03', 'api-st01', 'r1', 'bo'),
+      ],
+      groups: [['api-va01', 'api-va02'], ['api-va03']],
     },
   ];
   for (const row of rows)
