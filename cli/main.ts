@@ -472,10 +472,10 @@ export function buildProgram(): Command {
   program
     .command('promote')
     .description(
-      'promote into a stage now, by hand: overrules the waiting gates (pause, freeze, window, age); --skip-gates overrules all',
+      'promote into a stage now, by hand: overrules the waiting gates (pause, freeze, window, age, wave); --skip-gates overrules all',
     )
     .argument('<service>')
-    .requiredOption('--to <stage>', 'target stage (app name)')
+    .requiredOption('--to <stage>', 'target stage (app name); several apps of a wave: comma-separated')
     .requiredOption('--reason <text>', 'why; recorded in status and history')
     .addOption(byOption())
     .option('--skip-gates', 'overrule every gate, safety gates included (asks first; --yes without a terminal)')
@@ -485,15 +485,20 @@ export function buildProgram(): Command {
         service: string,
         opts: { to: string; reason: string; by?: string; skipGates?: boolean; yes?: boolean },
       ) => {
-        const request = {
-          to: opts.to,
+        // A comma-separated list names several apps (the whole wave, or part of it): asked at once, so
+        // one pass decides them together and those that go share one promotion.
+        const targets = [...new Set(opts.to.split(',').map((app) => app.trim()))].filter(Boolean);
+        const request = (to: string) => ({
+          to,
           reason: reasonRequired(opts.reason),
           by: by(opts.by),
           skipGates: !!opts.skipGates,
-        };
+        });
         if (
           opts.skipGates &&
-          !(await askYes(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))
+          !(await askYes(`promote into ${targets.join(', ')} overruling every gate, safety gates included?`, {
+            yes: opts.yes,
+          }))
         ) {
           throw new UserError('not promoted: --skip-gates was not confirmed');
         }
@@ -506,12 +511,17 @@ export function buildProgram(): Command {
             { service, to: opts.to },
           );
         const { client } = await connect();
-        await targetStage(client, service, '--to', opts.to);
-        const outcome = await slow(`waiting for ${service}'s decision on ${opts.to}`, () =>
-          answered(client, () => promoteManually(client, service, request)),
+        for (const to of targets) await targetStage(client, service, '--to', to);
+        const outcomes = await slow(`waiting for ${service}'s decision on ${targets.join(', ')}`, () =>
+          Promise.all(targets.map((to) => answered(client, () => promoteManually(client, service, request(to))))),
         );
-        print(outcome, () => outcome.message);
-        if (!outcome.started) process.exitCode = EXIT.refused;
+        if (outcomes.length === 1) print(outcomes[0], () => outcomes[0].message);
+        else
+          print(
+            targets.map((to, i) => ({ to, ...outcomes[i] })),
+            () => targets.map((to, i) => `${to}: ${outcomes[i].message}`).join('\n'),
+          );
+        if (outcomes.some((outcome) => !outcome.started)) process.exitCode = EXIT.refused;
       },
     );
 

@@ -148,6 +148,14 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
       ]),
     ]),
   );
+  if (status.waves?.some((wave) => wave.apps.length > 1)) {
+    lines.push('', 'Waves (apps promoted together):');
+    status.waves.forEach((wave, i) =>
+      lines.push(
+        `  ${i + 1}. ${wave.apps.join(', ')}: ${wave.version === null ? 'no release' : `v${wave.version} (${shortSha(wave.commit)})`} ${wave.label}`,
+      ),
+    );
+  }
   lines.push('', ...pairLines(status.pairs, now, paint));
   if (status.inFlight.length) {
     lines.push('', 'In flight:');
@@ -295,6 +303,7 @@ const IMPORTANCE = [
   'checks',
   'window',
   'age',
+  'wave',
 ];
 const rank = (gate: string) => {
   const at = IMPORTANCE.indexOf(gate);
@@ -318,12 +327,13 @@ function whyLine(v: Verdict, status: PipelineStatus, to: string, now: number, sa
       return { ...base, opensWith: 'an approval', command: `conveyor approve ${service} --to ${to}` };
     case 'window':
     case 'age':
+    case 'wave':
       return {
         ...base,
         ...timed,
         opensWith: v.recheckAt ? `time alone, ${when(v.recheckAt, now)}` : 'time alone',
         command: goNow,
-        warning: 'overrules the waiting gates (pause, freeze, window, age) only',
+        warning: 'overrules the waiting gates (pause, freeze, window, age, wave) only',
       };
     case 'checks':
       return { ...base, ...timed, opensWith: 'the next look, which reads them' };
@@ -429,7 +439,7 @@ export function explainWhy(status: PipelineStatus, to: string | undefined, now =
     for (const line of personal) commands.push(line.command!);
     if (
       holding.every((v) => WAITING_GATES.includes(v.gate)) &&
-      lines.some((l) => l.gate === 'window' || l.gate === 'age')
+      lines.some((l) => l.gate === 'window' || l.gate === 'age' || l.gate === 'wave')
     )
       commands.push(`conveyor promote ${status.service} --to ${pair.to} --reason "..."`);
     if (safetyHeld.length) commands.push(safetyHeld[0].command!);

@@ -15,6 +15,7 @@ import {
 } from './checks-schema';
 import { closest } from './suggest';
 import { accessSpec, toAccessPolicy } from './access-schema';
+import { waveProblems, waveRuleProblem, wavesOfEntries } from '../domain/wave';
 
 const DURATION_FORM = 'a number and a unit (ms, s, m, h, d), such as "30m", "90s" or "1h30m"';
 
@@ -90,6 +91,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const names = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+/** Every app of a `stages` value, its waves' apps included, in order. */
+const stageApps = (value: unknown): string[] =>
+  Array.isArray(value) ? value.flatMap((entry: unknown) => (Array.isArray(entry) ? names(entry) : names([entry]))) : [];
 
 export const serviceSpec = z
   .object({
@@ -102,12 +106,32 @@ export const serviceSpec = z
       .min(1, 'must name a Heroku pipeline (name or id)')
       .meta({ description: 'Heroku pipeline name or id.', examples: ['api'] }),
     stages: z
-      .array(appName)
+      .array(
+        z.union([
+          appName,
+          z.array(appName).meta({ description: 'A wave: apps promoted together from the stage before.' }),
+        ]),
+      )
       .min(2, 'needs at least 2 apps')
-      .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' })
       .meta({
-        description: 'Heroku app names in promotion order, at least 2, each coupled to the pipeline.',
-        examples: [['api-qa01', 'api-st01', 'api-va01', 'api-eu01']],
+        description:
+          'Heroku apps in promotion order, at least 2 stages, each app coupled to the pipeline. A stage may be a list of apps (a wave), promoted together once the release has soaked on the wave before; the first stage is one app.',
+        examples: [
+          ['api-qa01', 'api-st01', 'api-va01', 'api-eu01'],
+          ['api-qa01', 'api-st01', ['api-va01', 'api-va02'], ['api-eu01', 'api-eu02', 'api-ap01']],
+        ],
+      }),
+    waves: z
+      .string()
+      .default('all')
+      .superRefine((text, ctx) => {
+        const problem = waveRuleProblem(text);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .meta({
+        description:
+          'When a release leaves a wave of several apps: once it has soaked on every app ("all"), on any one ("any"), or on N of every M apps ("2 of 3", counted up). A release that failed or was rolled back on any app of a wave never goes on.',
+        examples: ['all', 'any', '2 of 3'],
       }),
     repo: z
       .string()
@@ -200,7 +224,12 @@ export const serviceSpec = z
   .strict()
   .superRefine((service, ctx) => {
     if (!isRecord(service)) return;
-    const stages = names(service.stages);
+    const stages = stageApps(service.stages);
+    const entries: unknown[] = Array.isArray(service.stages) ? service.stages : [];
+    // Entries of the wrong type are zod's to report; the waves are judged once every entry reads.
+    if (entries.every((entry) => typeof entry === 'string' || Array.isArray(entry)))
+      for (const problem of waveProblems(entries.map((entry) => (typeof entry === 'string' ? entry : names(entry)))))
+        ctx.addIssue({ code: 'custom', path: ['stages', ...problem.path], message: problem.message });
     for (const stage of Object.keys(isRecord(service.stageChecks) ? service.stageChecks : {})) {
       if (!stages.includes(stage)) {
         const near = closest(stage, stages);
@@ -339,12 +368,18 @@ export const servicesFile = z
         else pipelines.set(pipeline, i);
       }
       const own = new Set<string>();
-      names(service.stages).forEach((app, j) => {
+      const entries: unknown[] = Array.isArray(service.stages) ? service.stages : [];
+      const located = entries.flatMap((entry, j) =>
+        Array.isArray(entry)
+          ? names(entry).map((app, k) => ({ app, path: [j, k] }))
+          : names([entry]).map((app) => ({ app, path: [j] })),
+      );
+      located.forEach(({ app, path }) => {
         const other = apps.get(app);
         if (other !== undefined && !own.has(app))
           ctx.addIssue({
             code: 'custom',
-            path: ['services', i, 'stages', j],
+            path: ['services', i, 'stages', ...path],
             message: `"${app}" is already a stage of services[${other}]`,
           });
         own.add(app);
@@ -379,10 +414,13 @@ export function toService(
   };
   if (spec.alerts || spec.urls || spec.bake || spec.webhook) checks['*'] = policy(spec);
   for (const [stage, c] of Object.entries(spec.stageChecks)) checks[stage] = policy(c);
+  const waves = wavesOfEntries(spec.stages);
   return {
     name: spec.name,
     pipeline: spec.pipeline,
-    stages: spec.stages,
+    stages: waves.flat(),
+    ...(waves.some((wave) => wave.length > 1) ? { waves } : {}),
+    ...(spec.waves.trim().toLowerCase() !== 'all' ? { waveRule: spec.waves.trim().toLowerCase() } : {}),
     repo: spec.repo,
     branch: spec.branch,
     minAgeMs: parseDuration(spec.minAge)!,

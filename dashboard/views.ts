@@ -188,15 +188,32 @@ ${body}
 
 // ---- fleet view ------------------------------------------------------------------------------
 
+/** The columns of a row: one per stage, the apps of a wave together in one. */
+export function columnsOf(fleet: FleetSummary): FleetCell[][] {
+  if (!fleet.waves?.length) return fleet.stages.map((cell) => [cell]);
+  return fleet.waves.map((wave) => fleet.stages.filter((cell) => wave.apps.includes(cell.app)));
+}
+
 /** Column names: stages are aligned by position; a column is named when every app in it shares a suffix. */
 export function columnNames(rows: FleetRow[]): string[] {
-  const width = Math.max(0, ...rows.map((r) => r.fleet?.stages.length ?? 0));
+  const columns = rows.map((r) => (r.fleet ? columnsOf(r.fleet) : []));
+  const width = Math.max(0, ...columns.map((c) => c.length));
   return Array.from({ length: width }, (_, i) => {
     const names = new Set(
-      rows.flatMap((r) => (r.fleet?.stages[i] ? [r.fleet.stages[i].app.replace(`${r.service}-`, '')] : [])),
+      rows.flatMap((r, j) =>
+        columns[j][i] ? [columns[j][i].map((cell) => cell.app.replace(`${r.service}-`, '')).join(' + ')] : [],
+      ),
     );
     return names.size === 1 ? [...names][0] : `stage ${i + 1}`;
   });
+}
+
+/** A wave's apps in one column: how far its release has soaked ("2 of 3 soaked"), then each app. */
+function waveView(cells: FleetCell[], label: string, repo: string | undefined, links: Links, now: number): Html {
+  return html`<td class="cell wave" data-state="${cells.map((c) => c.state).join(' ')}">
+<div class="wave-state">wave of ${cells.length}: ${label}</div>
+<table class="wave-apps"><tr>${cells.map((cell) => cellView(cell, repo, links, now))}</tr></table>
+</td>`;
 }
 
 function cellView(cell: FleetCell, repo: string | undefined, links: Links, now: number): Html {
@@ -223,10 +240,16 @@ export function rowFacets(row: FleetRow): string[] {
 
 export function fleetRow(row: FleetRow, width: number, links: Links, now: number): Html {
   const fleet = row.fleet;
+  const columns = fleet ? columnsOf(fleet) : [];
+  const column = (cells: FleetCell[] | undefined, i: number) => {
+    if (!cells) return html`<td class="cell empty"></td>`;
+    const wave = fleet?.waves?.[i];
+    return wave && wave.apps.length > 1
+      ? waveView(cells, wave.label, fleet?.repo, links, now)
+      : cellView(cells[0], fleet?.repo, links, now);
+  };
   const cells = fleet
-    ? Array.from({ length: width }, (_, i) =>
-        fleet.stages[i] ? cellView(fleet.stages[i], fleet.repo, links, now) : html`<td class="cell empty"></td>`,
-      )
+    ? Array.from({ length: width }, (_, i) => column(columns[i], i))
     : [
         html`<td class="cell" colspan="${Math.max(1, width)}">newest change at <strong>${row.stage ?? 'unknown'}</strong> <span class="why">(this workflow keeps no fleet summary yet)</span></td>`,
       ];

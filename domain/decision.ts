@@ -3,6 +3,7 @@ import type { CommitAnswers } from './commits';
 import type { Freeze } from './freeze';
 import { judge, type Candidate, type Judgement, type TargetHealth } from './gates';
 import { ageGate } from './gates/age';
+import { waveGate } from './gates/wave';
 import { allowGate } from './gates/allow';
 import { branchGate } from './gates/branch';
 import { forwardGate } from './gates/forward';
@@ -64,7 +65,7 @@ export interface DecisionInput {
  * commit answers already known (compare answers about fixed commits are kept for good). A candidate
  * one of them holds would not move whatever CI, formation, incident, alerts, URLs or a webhook said.
  */
-export const cheapGates: readonly Gate[] = [allowGate, windowGate, ageGate, branchGate, forwardGate];
+export const cheapGates: readonly Gate[] = [allowGate, windowGate, ageGate, waveGate, branchGate, forwardGate];
 
 /** What costlyFactsNeeded looks at: the plan, the clock, the holds and the commit answers known. */
 export type FactsInput = Pick<DecisionInput, 'service' | 'plans' | 'now' | 'pause' | 'freeze' | 'commits'> & {

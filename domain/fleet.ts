@@ -62,6 +62,8 @@ export interface FleetSummary {
   rejected: number;
   /** Commits waiting for a person's approval into a stage (none approved them yet). */
   waitingForApproval?: { stage: string; commit: string; since: string }[];
+  /** The service's waves (several apps in one stage): the apps of each, in stage order, and "2 of 3 soaked". */
+  waves?: { apps: string[]; label: string }[];
   observedAt: string | null;
 }
 
@@ -140,7 +142,7 @@ function outgoingState(out: PairStatus | undefined): Partial<FleetCell> {
       return { state: 'held', gates: [/rejected/.test(out.reason) ? 'rejected' : 'failed'], reason: short(out.reason) };
     case 'gated': {
       const failing = out.verdicts.filter((v) => !v.ok);
-      if (failing.length > 0 && failing.every((v) => v.gate === 'age')) {
+      if (failing.length > 0 && failing.every((v) => v.gate === 'age' || v.gate === 'wave')) {
         return {
           state: 'soaking',
           ...(failing[0].recheckAt ? { until: failing[0].recheckAt } : {}),
@@ -170,10 +172,13 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
   const waiting = (status.approvalStates?.filter((d) => d.state === 'waiting') ?? status.waitingForApproval).map(
     ({ stage, commit, since }) => ({ stage, commit, since }),
   );
+  // In a wave every app tells the release leaving the wave (the pairs start at its first app).
+  const waveOf = (app: string) => status.waves?.find((wave) => wave.apps.includes(app));
   const stages = status.stages.map((stage, i): FleetCell => {
+    const wave = waveOf(stage.stage);
     const into = status.pairs.find((p) => p.to === stage.stage);
-    const out = status.pairs.find((p) => p.from === stage.stage);
-    const last = i === status.stages.length - 1;
+    const out = status.pairs.find((p) => p.from === (wave?.apps[0] ?? stage.stage));
+    const last = wave ? wave === status.waves!.at(-1) : i === status.stages.length - 1;
     const incoming = incomingState(stage, into, status);
     const state =
       incoming ??
@@ -202,6 +207,7 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
     blocked: status.blocked ? { reason: short(status.blocked.reason), since: status.blocked.since } : null,
     rejected: status.rejected.length,
     ...(waiting.length ? { waitingForApproval: waiting } : {}),
+    ...(status.waves?.length ? { waves: status.waves.map(({ apps, label }) => ({ apps, label })) } : {}),
     observedAt: status.observedAt,
   };
 }
@@ -292,7 +298,9 @@ export function currentDetails(status: PipelineStatus): string {
   ].filter((m): m is string => typeof m === 'string');
   const lines = fleet.stages.map((cell) => {
     const release = cell.version === null ? 'no release' : `v${cell.version} \`${shortSha(cell.commit)}\``;
-    return `- **${md(cell.app)}** ${release} — ${describeCell(cell)}`;
+    const wave = fleet.waves?.find((w) => w.apps.length > 1 && w.apps[0] === cell.app);
+    const heading = wave ? `- _wave ${wave.apps.map(md).join(', ')}: ${wave.label}_\n` : '';
+    return `${heading}- **${md(cell.app)}** ${release} — ${describeCell(cell)}`;
   });
   const observed = fleet.observedAt ? `_observed ${when(fleet.observedAt)}_` : '_not observed yet_';
   const config = status.config

@@ -3,16 +3,16 @@ import type { ManualPromotion } from './promotion';
 
 export type { ManualPromotion } from './promotion';
 import { COMMIT_PREFIX, sameCommit } from './rejection';
-import type { Service } from './service';
+import { pairsOf, type Service } from './service';
 import type { Candidate } from './gates/gate';
 import { shortSha, type Observation } from './observation';
 import { stageOf } from './plan';
 
 /**
- * Gates that only make a promotion wait (time, a pause, a freeze). A manual promotion overrules
+ * Gates that only make a promotion wait (time, a soak on a wave, a pause, a freeze). A manual promotion overrules
  * them; the safety gates (branch, forward, health) still hold unless --skip-gates.
  */
-export const WAITING_GATES: readonly string[] = ['allow', 'window', 'age'];
+export const WAITING_GATES: readonly string[] = ['allow', 'window', 'age', 'wave'];
 
 export interface Overruling {
   ok: boolean;
@@ -82,8 +82,9 @@ export function requestedSource(
   observation: Observation | null,
   to: string,
 ): ManualPromotion['expect'] | null {
-  const index = service.stages.indexOf(to);
-  const fact = index > 0 && observation ? stageOf(observation, service.stages[index - 1]) : undefined;
+  // Into an app of a wave, the source is the first app of the wave before (service.ts pairsOf).
+  const from = pairsOf(service).find((pair) => pair.to === to)?.from;
+  const fact = from && observation ? stageOf(observation, from) : undefined;
   const current = fact?.current;
   return current ? { releaseId: current.id, version: current.version, commit: current.commit } : null;
 }

@@ -11,6 +11,7 @@ import { shortSha } from './observation';
 import { expiredReason, isExpired, refusalHolds, refusalReason, type Refusal } from './refusal';
 import { rejects, type Rejection } from './rejection';
 import { pairsOf, type Pair, type Service } from './service';
+import { waveSoak } from './wave-plan';
 
 export { stagePolicy } from './service';
 
@@ -146,8 +147,27 @@ export function planPairs(service: Service, observation: Observation, memory: Pl
     const to = stageOf(observation, pair.to);
     if (!from || !to)
       return { pair, kind: 'waiting', reason: `${from ? pair.to : pair.from} has not been observed yet` };
-    return planPair(service, pair, from, to, memory);
+    return withWave(service, planPair(service, pair, from, to, memory), observation, memory);
   });
+}
+
+/**
+ * Into an app of a wave after one of several apps: the candidate carries where its release has
+ * soaked on each app of the wave before (the wave gate judges it); a release that failed or was
+ * rolled back on any of them does not go on, whatever an operator asks.
+ */
+function withWave(service: Service, plan: PairPlan, observation: Observation, memory: PlanMemory): PairPlan {
+  if (plan.kind !== 'candidate') return plan;
+  const wave = waveSoak(service, plan.pair, plan.candidate.source, observation, memory);
+  if (!wave) return plan;
+  const failed = wave.apps.find((app) => app.failed);
+  if (failed)
+    return {
+      pair: plan.pair,
+      kind: 'held',
+      reason: `${failed.failed} (a wave goes on only with what held up on every app)`,
+    };
+  return { ...plan, candidate: { ...plan.candidate, wave } };
 }
 
 /** The observed facts of one stage app, if the observation covered it. */

@@ -87,6 +87,19 @@ export interface PromotionRequest {
   targetReleaseId?: string | null;
   /** The decision, confirmed with the workflow right before the POST. Absent in older histories. */
   decision?: PromotionDecision;
+  /**
+   * Other apps of the target's wave taking the same source release: posted in the same Heroku
+   * promotion (one POST, several targets), each confirmed on its own decision. Absent: one target.
+   */
+  together?: TargetOfPromotion[];
+}
+
+/** One more target of a promotion: each keeps its own decision, confirmation and outcome. */
+export interface TargetOfPromotion {
+  targetApp: string;
+  targetAppId: string;
+  targetReleaseId: string | null;
+  decision: PromotionDecision;
 }
 
 /** What the promote activity answers. */
@@ -104,6 +117,8 @@ export interface PromotionOutcome {
   error?: string;
   /** Refused because the source release expired (Heroku destroyed its slug or image). */
   expired?: boolean;
+  /** The outcome for each other target of the promotion (`together` of the request), by app. */
+  together?: Record<string, PromotionOutcome>;
 }
 
 /** Where a decided promotion stands: still cancellable, or past its POST. */
@@ -122,6 +137,8 @@ export interface ConfirmRequest {
   id: string;
   /** The activity's clock, for the time-based gates (a window that closed meanwhile). */
   now: number;
+  /** Other targets of the same POST: confirmed in the same answer, so no message lands between two of them. */
+  together?: { to: string; id: string }[];
 }
 
 export interface ConfirmAnswer {
@@ -133,6 +150,8 @@ export interface ConfirmAnswer {
    * then waits for that POST's effect before it posts again. Durable, unlike a heartbeat.
    */
   postedAt?: string;
+  /** The answer for each other target of the request (`together`), by app. */
+  together?: Record<string, ConfirmAnswer>;
 }
 
 export const CONFIRM_PROMOTION_UPDATE = 'confirm-promotion';

@@ -5,6 +5,7 @@ import type { Service } from './service';
 import { impacts } from './health';
 import { weekdays } from './window';
 import { publicKeyProblem } from './attestation';
+import { waveProblems, waveRuleProblem } from './wave';
 
 /**
  * A Service as it travels to a running workflow (the `configure` signal, the `reconfigure` update,
@@ -109,6 +110,8 @@ export const serviceSchema = z
       .array(z.string().regex(APP_NAME, 'must be a Heroku app name'))
       .min(2, 'needs at least 2 apps')
       .refine((apps) => new Set(apps).size === apps.length, { message: 'must not name an app twice' }),
+    waves: z.array(z.array(z.string().regex(APP_NAME, 'must be a Heroku app name'))).optional(),
+    waveRule: z.string().optional(),
     repo: z.string().regex(REPO, 'must be a GitHub repository "owner/name"'),
     branch: z.string().min(1, 'must name a branch'),
     minAgeMs: soakMs,
@@ -127,6 +130,18 @@ export const serviceSchema = z
   })
   .strict()
   .superRefine((service, ctx) => {
+    if (service.waves) {
+      for (const problem of waveProblems(service.waves))
+        ctx.addIssue({ code: 'custom', path: ['waves', ...problem.path], message: problem.message });
+      if (service.waves.flat().join(',') !== service.stages.join(','))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['waves'],
+          message: 'must hold the stages, in their order, and nothing else',
+        });
+    }
+    const ruleProblem = service.waveRule === undefined ? undefined : waveRuleProblem(service.waveRule);
+    if (ruleProblem) ctx.addIssue({ code: 'custom', path: ['waveRule'], message: ruleProblem });
     for (const stage of Object.keys(service.checks ?? {})) {
       if (stage !== '*' && !service.stages.includes(stage))
         ctx.addIssue({

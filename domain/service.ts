@@ -30,8 +30,15 @@ export interface Service {
   name: string;
   /** Heroku pipeline name or id. */
   pipeline: string;
-  /** Heroku app names, first stage first. */
+  /** Heroku app names, first stage first (every app of every wave, wave by wave). */
   stages: string[];
+  /**
+   * The stages as waves, when one holds several apps (wave.ts): the apps of a wave are promoted
+   * together from the wave before. Absent: every stage is a wave of one (a chain).
+   */
+  waves?: string[][];
+  /** When a release may leave a wave of several apps: "all" (absent), "any" or "N of M" (wave.ts). */
+  waveRule?: string;
   /** GitHub repository, "owner/name". */
   repo: string;
   /** Only commits on this branch are promoted. */
@@ -59,15 +66,38 @@ export interface Service {
   access?: AccessPolicy;
 }
 
-/** A Stage pair: stage `index` promotes into stage `index + 1`. */
+/**
+ * A Stage pair: `from` promotes into `to` (`index`: the position of `to` among the stages, less one).
+ * Into an app of a wave, the pair's source is the first app of the wave before (where that wave's
+ * promotions come from); the wave gate then looks at every app of it.
+ */
 export interface Pair {
   index: number;
   from: string;
   to: string;
 }
 
+/** The service's waves: each a list of apps; a chain is a list of waves of one app. */
+export const wavesOf = (service: Pick<Service, 'stages' | 'waves'>): string[][] =>
+  service.waves?.length ? service.waves : service.stages.map((app) => [app]);
+
+/** The apps of the wave before the one `app` is in (empty for the first stage or an unknown app). */
+export function waveBefore(service: Pick<Service, 'stages' | 'waves'>, app: string): string[] {
+  const waves = wavesOf(service);
+  const index = waves.findIndex((wave) => wave.includes(app));
+  return index > 0 ? waves[index - 1] : [];
+}
+
+/** The apps promoted together with `app` (its wave, itself included). */
+export function waveWith(service: Pick<Service, 'stages' | 'waves'>, app: string): string[] {
+  return wavesOf(service).find((wave) => wave.includes(app)) ?? [app];
+}
+
 export function pairsOf(service: Service): Pair[] {
-  return service.stages.slice(1).map((to, i) => ({ index: i, from: service.stages[i], to }));
+  const waves = wavesOf(service);
+  return waves
+    .slice(1)
+    .flatMap((wave, w) => wave.map((to) => ({ index: service.stages.indexOf(to) - 1, from: waves[w][0], to })));
 }
 
 export const workflowIdFor = (service: string): string => `conveyor/${service}`;

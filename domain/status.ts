@@ -8,6 +8,9 @@ import type { Approval, ApprovalState, WaitingApproval } from './approval';
 import type { ReleaseStatus } from './observation';
 import type { Verdict } from './verdict';
 import type { Blocked, Hold } from './hold';
+import type { WaveStatus } from './wave-plan';
+
+export type { WaveStatus } from './wave-plan';
 
 export type { Blocked } from './hold';
 
@@ -94,6 +97,8 @@ export interface PipelineStatus {
    * in force (null: the one the pipeline started with). The Web UI's input shows the start config only.
    */
   config?: { digest: string; appliedAt: string | null };
+  /** The service's waves, when one holds several apps: each with its release soaked on "2 of 3" apps. */
+  waves?: WaveStatus[];
   /** Set when the status could not be computed whole (it is then partial). */
   error?: string;
 }

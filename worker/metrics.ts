@@ -43,6 +43,12 @@ export class ConveyorMetrics {
     labelNames: ['service', 'stage', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly waveSoaked = new Gauge({
+    name: 'conveyor_wave_apps_soaked',
+    help: 'Apps of a wave (several apps in one stage) on which the release its first app runs has soaked; the wave label lists its apps',
+    labelNames: ['service', 'wave'] as const,
+    registers: [this.registry],
+  });
   readonly rollbacks = new Counter({
     name: 'conveyor_rollbacks_total',
     help: 'Rollbacks made after a failed verification, by service and stage',
@@ -157,11 +163,21 @@ export class ConveyorMetrics {
     while (known.size > 200) known.delete(known.keys().next().value!);
   }
 
+  /** Every target of a promotion counts on its own (the apps of a wave share one promotion). */
   private promoted(service: string, request: PromotionRequest, outcome: PromotionOutcome): void {
-    this.promotions.inc({ service, stage: request.targetApp, outcome: outcome.status });
+    const { together, ...own } = outcome;
+    const targets: [string, PromotionOutcome][] = [
+      [request.targetApp, own],
+      ...(request.together ?? []).map((t): [string, PromotionOutcome] => [
+        t.targetApp,
+        together?.[t.targetApp] ?? { ...own, status: 'failed' },
+      ]),
+    ];
     const merged = this.mergedAt.get(service)?.get(request.artifactId);
-    if (outcome.status === 'succeeded' && merged !== undefined && Number.isFinite(merged)) {
-      this.mergeToStage.observe({ service, stage: request.targetApp }, Math.max(0, (Date.now() - merged) / 1000));
+    for (const [stage, result] of targets) {
+      this.promotions.inc({ service, stage, outcome: result.status });
+      if (result.status === 'succeeded' && merged !== undefined && Number.isFinite(merged))
+        this.mergeToStage.observe({ service, stage }, Math.max(0, (Date.now() - merged) / 1000));
     }
   }
 
@@ -194,11 +210,14 @@ export class ConveyorMetrics {
     this.blocked.reset();
     this.paused.reset();
     this.held.reset();
+    this.waveSoaked.reset();
     const seen = new Set<string>();
     for (const status of statuses) {
       const service = status.service;
       this.blocked.set({ service }, status.blocked ? Math.max(0, (now - Date.parse(status.blocked.since)) / 1000) : 0);
       this.paused.set({ service }, status.paused ? 1 : 0);
+      for (const wave of status.waves ?? [])
+        if (wave.apps.length > 1) this.waveSoaked.set({ service, wave: wave.apps.join(',') }, wave.soaked);
       for (const pair of status.pairs) {
         if (pair.state === 'in-sync' || pair.state === 'promoting') continue;
         for (const verdict of pair.verdicts) {

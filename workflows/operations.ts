@@ -186,22 +186,38 @@ export class Operations {
   validateConfirm(request: ConfirmRequest): void {
     if (!request || typeof request.to !== 'string' || typeof request.id !== 'string' || typeof request.now !== 'number')
       refuse('a confirmation names {to, id, now}');
+    if (
+      request.together !== undefined &&
+      (!Array.isArray(request.together) ||
+        !request.together.every((t) => t && typeof t.to === 'string' && typeof t.id === 'string'))
+    )
+      refuse('together names the other targets of the promotion, each {to, id}');
   }
 
   /**
    * The promote activity, right before its POST: does the decision still stand? The facts that turn
-   * in seconds (an incident opened, an alert firing) are read afresh for it, not taken from the last pass.
+   * in seconds (an incident opened, an alert firing) are read afresh for it, not taken from the last
+   * pass. The targets of one promotion are confirmed in one answer, each on its own decision, with
+   * nothing in between: a pause that lands before the answer holds every one of them.
    */
   async confirm(request: ConfirmRequest): Promise<ConfirmAnswer> {
-    const fresh = this.state.confirmHealthRequests(request.to);
+    const targets = [{ to: request.to, id: request.id }, ...(request.together ?? [])];
+    const fresh = targets.flatMap((t) => this.state.confirmHealthRequests(t.to));
     if (fresh.length > 0) {
       try {
         this.state.learnHealth(await gatherHealth(fresh));
       } catch (error) {
-        return { stands: false, reason: `could not read the target's health afresh: ${explain(error).reason}` };
+        const reason = `could not read the target's health afresh: ${explain(error).reason}`;
+        const together = Object.fromEntries((request.together ?? []).map((t) => [t.to, { stands: false, reason }]));
+        return { stands: false, reason, ...(request.together ? { together } : {}) };
       }
     }
-    return this.state.confirmPost(request, this.options.decisionTtlMs);
+    const [own, ...others] = targets.map((t) =>
+      this.state.confirmPost({ to: t.to, id: t.id, now: request.now }, this.options.decisionTtlMs),
+    );
+    return request.together
+      ? { ...own, together: Object.fromEntries(request.together.map((t, i) => [t.to, others[i]])) }
+      : own;
   }
 
   validateReject(request: RejectRequest): void {

@@ -6,6 +6,7 @@ import type { PairPlan } from '../domain/plan';
 import type { PipelineState } from './pipeline-state';
 import { compareCommits, explain, observeLocally, observePipeline } from './activities';
 import { gatherCostlyFacts } from './facts';
+import { groupPromotions } from '../domain/wave-plan';
 import type { Launch } from './promotion-saga';
 
 /** What one pass learns, step by step, about the configuration it judges. */
@@ -13,7 +14,7 @@ interface Pass {
   readonly state: PipelineState;
   /** The configuration version this pass judges: a newer one ends the pass, and the next begins at once. */
   readonly config: number;
-  readonly startPromotion: (go: Go, launch: Launch) => void;
+  readonly startPromotion: (gos: Go[], launch: Launch) => void;
   observation?: Observation;
   plans: PairPlan[];
   answers: CommitAnswers;
@@ -86,8 +87,9 @@ function decideAndStart(pass: Pass): boolean {
       observation!.stages.flatMap((stage) => (stage.latest ? [[stage.app, stage.latest.id] as const] : [])),
     ),
   };
-  for (const go of state.decide(pass.plans, pass.answers, Date.now(), pass.health, pass.deferred))
-    pass.startPromotion(go, launch);
+  // The apps of a wave taking one release go in one Heroku promotion with several targets.
+  const gos = state.decide(pass.plans, pass.answers, Date.now(), pass.health, pass.deferred);
+  for (const group of groupPromotions(state.service, gos)) pass.startPromotion(group, launch);
   return true;
 }
 
@@ -101,7 +103,7 @@ const steps: readonly Step[] = [observe, plan, askGitHub, gatherFacts, decideAnd
  */
 export async function reconcile(
   state: PipelineState,
-  startPromotion: (go: Go, launch: Launch) => void,
+  startPromotion: (gos: Go[], launch: Launch) => void,
   again: () => void,
 ): Promise<void> {
   const pass: Pass = {

@@ -89,8 +89,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     validator: (request) => ops.validateApprove(request),
   });
 
-  const startPromotion = (go: Go, launch: Launch) => {
-    const running = promotionSaga(state, go, launch).finally(() => {
+  const startPromotion = (gos: Go[], launch: Launch) => {
+    const running = promotionSaga(state, gos, launch).finally(() => {
       void run.inFlight.splice(run.inFlight.indexOf(running), 1);
       nudge();
     });

@@ -5,6 +5,7 @@ import { shortSha } from '../domain/observation';
 import { explain, promote, rollback } from './activities';
 import { gatherHealth } from './facts';
 import type { Go } from '../domain/decision';
+import type { PromotionOutcome, PromotionRecord } from '../domain/promotion';
 import type { PipelineState } from './pipeline-state';
 
 /** What starting a promotion needs from the pass that decided it. */
@@ -15,14 +16,19 @@ export interface Launch {
 }
 
 /**
- * One promotion, start to end: promote (the activity confirms the decision before its POST), then
- * bake and verify, roll back on failure, and record the outcome in the state. Never throws.
+ * One promotion, start to end: promote (the activity confirms each decision before its POST), then
+ * bake and verify, roll back on failure, and record the outcome in the state. `gos` are the targets
+ * of one wave taking the same source release: one Heroku promotion with several targets, each judged,
+ * baked, verified and rolled back on its own. Never throws.
  */
-export async function promotionSaga(state: PipelineState, go: Go, launch: Launch): Promise<void> {
+export async function promotionSaga(state: PipelineState, gos: readonly Go[], launch: Launch): Promise<void> {
   const decidedAt = Date.now();
-  const record = state.promotionStarted(go, decidedAt, uuid4());
+  const records = gos.map((go) => state.promotionStarted(go, decidedAt, uuid4()));
+  const [record, ...others] = records;
+  const go = gos[0];
+  const targets = records.map((r) => r.to).join(', ');
   try {
-    const summary = `promote v${record.sourceVersion} ${shortSha(record.commit)} ${record.from} -> ${record.to}${go.manual ? ` (by hand: ${go.manual.by})` : ''}`;
+    const summary = `promote v${record.sourceVersion} ${shortSha(record.commit)} ${record.from} -> ${targets}${go.manual ? ` (by hand: ${go.manual.by})` : ''}`;
     const outcome = await promote.executeWithOptions({ summary }, [
       {
         pipelineId: launch.pipelineId,
@@ -34,36 +40,62 @@ export async function promotionSaga(state: PipelineState, go: Go, launch: Launch
         targetAppId: launch.appIds.get(record.to)!,
         targetReleaseId: launch.latestIds.get(record.to) ?? null,
         decision: { id: record.decisionId!, decidedAt },
+        ...(others.length
+          ? {
+              together: others.map((r) => ({
+                targetApp: r.to,
+                targetAppId: launch.appIds.get(r.to)!,
+                targetReleaseId: launch.latestIds.get(r.to) ?? null,
+                decision: { id: r.decisionId!, decidedAt },
+              })),
+            }
+          : {}),
       },
     ]);
-    const { bakeMs } = stagePolicy(state.service, record.to);
-    if (outcome.status !== 'succeeded' || !bakeMs)
-      return state.book.finished(record.to, outcome, Date.now(), state.service.tickMs);
-    state.promotionVerifying(record.to, outcome);
-    const problem = await verify(state.service, record.to, bakeMs);
-    if (!problem) return state.book.finished(record.to, outcome, Date.now());
-    let rolledBack: { version?: number; error?: string } | null = null;
-    if (state.service.onFailure !== 'pause' && record.previous) {
-      rolledBack = record.previous.artifactId
-        ? await rollback
-            .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [
-              {
-                app: record.to,
-                releaseId: record.previous.releaseId,
-                artifactId: record.previous.artifactId,
-                version: record.previous.version,
-              },
-            ])
-            .catch((error) => ({ error: explain(error).reason }))
-        : { error: `v${record.previous.version} has no slug or image to roll back to` };
-    }
-    state.verificationFailed(record.to, problem, rolledBack, Date.now());
+    const { together, ...own } = outcome;
+    await Promise.all(
+      records.map((r, i) =>
+        afterPromotion(
+          state,
+          r,
+          i === 0 ? own : (together?.[r.to] ?? { ...own, status: 'failed', error: `no outcome for ${r.to}` }),
+        ),
+      ),
+    );
   } catch (error) {
     // The activity's own error, not Heroku's verdict on the release: nothing is held against it.
     const { reason, permanent, notPosted } = explain(error);
-    state.book.erred(record.to, reason, !notPosted, Date.now());
-    if (permanent) state.blockedBy(`cannot promote into ${record.to}: ${reason}`, true, Date.now());
+    for (const r of records) {
+      state.book.erred(r.to, reason, !notPosted, Date.now());
+      if (permanent) state.blockedBy(`cannot promote into ${r.to}: ${reason}`, true, Date.now());
+    }
   }
+}
+
+/** One target after Heroku's answer: recorded, or baked and verified, and rolled back when it fails. */
+async function afterPromotion(state: PipelineState, record: PromotionRecord, outcome: PromotionOutcome): Promise<void> {
+  const { bakeMs } = stagePolicy(state.service, record.to);
+  if (outcome.status !== 'succeeded' || !bakeMs)
+    return state.book.finished(record.to, outcome, Date.now(), state.service.tickMs);
+  state.promotionVerifying(record.to, outcome);
+  const problem = await verify(state.service, record.to, bakeMs);
+  if (!problem) return state.book.finished(record.to, outcome, Date.now());
+  let rolledBack: { version?: number; error?: string } | null = null;
+  if (state.service.onFailure !== 'pause' && record.previous) {
+    rolledBack = record.previous.artifactId
+      ? await rollback
+          .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [
+            {
+              app: record.to,
+              releaseId: record.previous.releaseId,
+              artifactId: record.previous.artifactId,
+              version: record.previous.version,
+            },
+          ])
+          .catch((error) => ({ error: explain(error).reason }))
+      : { error: `v${record.previous.version} has no slug or image to roll back to` };
+  }
+  state.verificationFailed(record.to, problem, rolledBack, Date.now());
 }
 
 /**

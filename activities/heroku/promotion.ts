@@ -6,6 +6,7 @@ import {
   type ConfirmRequest,
   type PromotionOutcome,
   type PromotionRequest,
+  type TargetOfPromotion,
 } from '../../domain/promotion';
 import { HEROKU_POST_TIMEOUT_MS } from '../heroku-post';
 import { newestFirst, type HerokuCall, type HerokuRelease, type PromotionTarget } from './api';
@@ -32,26 +33,51 @@ export interface PromotionSettings {
   ambiguousPostWaitMs: number;
 }
 
+/** One target of a promotion, as the activity follows it. */
+type Target = Omit<TargetOfPromotion, 'targetReleaseId' | 'decision'> & {
+  /** Absent in older histories: the target's state at the decision was not recorded. */
+  targetReleaseId?: string | null;
+  decision?: TargetOfPromotion['decision'];
+};
+
+/** What happens to one target before the POST: its outcome is known, an earlier effect is adopted, or it is posted. */
+type Step = { outcome: PromotionOutcome } | { adopt: string } | { post: true };
+
 /** The promote activity: a pipeline promotion posted at most once per decision, followed until it settles. */
 export function herokuPromotion(
   call: HerokuCall,
   { poll, wait, confirmDecision, ambiguousPostWaitMs }: PromotionSettings,
 ) {
   /**
-   * Promotes one release into one target and waits until the target's new release settles.
-   * Idempotent under retries: a retry resumes the promotion it already posted (heartbeat details),
-   * or adopts a target release that already carries the slug, and only posts when neither exists.
-   * Before every POST the decision is confirmed with the workflow; a failure before the POST is
-   * typed NOT_POSTED, so the workflow never takes it for a release that failed in the target.
+   * Promotes one release into one target, or into several apps of one wave in one Heroku promotion
+   * (`together`), and waits until every target's new release settles. Each target keeps its own
+   * decision: confirmed with the workflow right before the POST (all in one answer, so no message
+   * lands between two targets), and only the targets whose decision stands go in the POST; none, and
+   * nothing is posted. Idempotent under retries: a retry resumes the promotion it already posted
+   * (heartbeat details), or adopts a target release that already carries the slug, and only posts
+   * when neither exists. A failure before the POST is typed NOT_POSTED, so the workflow never takes
+   * it for a release that failed in a target.
    */
   async function promote(request: PromotionRequest): Promise<PromotionOutcome> {
     const context = Context.current();
-    const target = encodeURIComponent(request.targetApp);
-    const earlier = context.info.heartbeatDetails as { promotionId?: string; postedAt?: string } | undefined;
+    const targets: Target[] = [
+      {
+        targetApp: request.targetApp,
+        targetAppId: request.targetAppId,
+        ...(request.targetReleaseId !== undefined ? { targetReleaseId: request.targetReleaseId } : {}),
+        ...(request.decision ? { decision: request.decision } : {}),
+      },
+      ...(request.together ?? []),
+    ];
+    const earlier = context.info.heartbeatDetails as
+      { promotionId?: string; postedAt?: string; posted?: string[] } | undefined;
     let promotionId = earlier?.promotionId ?? null;
+    // The targets the POST carried (an earlier attempt's heartbeat tells; before waves it carried one).
+    let posted = promotionId ? (earlier?.posted ?? [request.targetApp]) : [];
+    const outcomes = new Map<string, Promise<PromotionOutcome>>();
 
     if (!promotionId) {
-      const posted = await beforePost(request, earlier).catch((error: unknown) => {
+      const before = await beforePost(targets, earlier).catch((error: unknown) => {
         const failure = error instanceof ApplicationFailure ? error : null;
         const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
         throw ApplicationFailure.create({
@@ -62,47 +88,82 @@ export function herokuPromotion(
           cause: error instanceof Error ? error : undefined,
         });
       });
-      if ('outcome' in posted) return posted.outcome;
-      if ('adopt' in posted) return wait(request.targetApp, posted.adopt, null);
-      context.heartbeat({ postedAt: new Date().toISOString() });
-      let promotion: { id: string };
-      try {
-        promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
-          body: {
-            pipeline: { id: request.pipelineId },
-            source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
-            targets: [{ app: { id: request.targetAppId } }],
-          },
-        });
-      } catch (error) {
-        // Refused (4xx: forbidden, a pipeline recreated, a source release expired): Heroku did not act.
-        if (error instanceof ApplicationFailure && error.type === 'HerokuRejected') return refused(error.message);
-        throw error;
+      const toPost = targets.filter((t) => 'post' in before.get(t.targetApp)!);
+      for (const t of targets) {
+        const step = before.get(t.targetApp)!;
+        if ('outcome' in step) outcomes.set(t.targetApp, Promise.resolve(step.outcome));
+        else if ('adopt' in step) outcomes.set(t.targetApp, wait(t.targetApp, step.adopt, null));
       }
-      promotionId = promotion.id;
-      context.heartbeat({ promotionId });
+      if (toPost.length) {
+        posted = toPost.map((t) => t.targetApp);
+        context.heartbeat({ postedAt: new Date().toISOString(), posted });
+        try {
+          const promotion = await call<{ id: string }>('POST', '/pipeline-promotions', {
+            body: {
+              pipeline: { id: request.pipelineId },
+              source: { app: { id: request.sourceAppId }, release: { id: request.sourceReleaseId } },
+              targets: toPost.map((t) => ({ app: { id: t.targetAppId } })),
+            },
+          });
+          promotionId = promotion.id;
+          context.heartbeat({ promotionId, posted });
+        } catch (error) {
+          // Refused (4xx: forbidden, a pipeline recreated, a source release expired): Heroku did not act.
+          if (!(error instanceof ApplicationFailure) || error.type !== 'HerokuRejected') throw error;
+          const answer = refused(error.message);
+          for (const t of toPost) outcomes.set(t.targetApp, answer);
+          posted = [];
+        }
+      }
+    } else {
+      // Resumed after the POST: a target it did not carry was adopted, superseded or withdrawn; told again.
+      for (const t of targets.filter((t) => !posted.includes(t.targetApp))) {
+        const newest = await newestOf(t.targetApp);
+        outcomes.set(
+          t.targetApp,
+          ours(t, newest)
+            ? wait(t.targetApp, newest.id, null)
+            : Promise.resolve(
+                moved(t, newest)
+                  ? superseded(t, newest)
+                  : notPosted(t, 'withdrawn', `not carried by promotion ${promotionId}`),
+              ),
+        );
+      }
     }
 
-    const pause = pollBackoff(poll, () => ({ promotionId }), [request.targetApp, request.targetAppId]);
-    for (;;) {
-      const targets = await call<PromotionTarget[]>('GET', `/pipeline-promotions/${promotionId}/promotion-targets`);
-      const mine = targets.find((t) => t.app.id === request.targetAppId);
-      if (!mine)
-        throw ApplicationFailure.nonRetryable(
-          `promotion ${promotionId} has no target ${request.targetApp}`,
-          'PromotionLost',
-        );
-      if (mine.status === 'failed') {
-        return {
-          status: 'failed',
-          promotionId,
-          targetVersion: null,
-          error: mine.error_message ?? `promotion into ${request.targetApp} failed`,
-        };
+    if (promotionId) {
+      const id = promotionId;
+      const open = new Map(targets.filter((t) => posted.includes(t.targetApp)).map((t) => [t.targetAppId, t]));
+      const apps = [...open.values()].flatMap((t) => [t.targetApp, t.targetAppId]);
+      const pause = pollBackoff(poll, () => ({ promotionId: id, posted }), apps);
+      while (open.size) {
+        const found = await call<PromotionTarget[]>('GET', `/pipeline-promotions/${id}/promotion-targets`);
+        for (const [appId, t] of open) {
+          const mine = found.find((f) => f.app.id === appId);
+          if (!mine)
+            throw ApplicationFailure.nonRetryable(`promotion ${id} has no target ${t.targetApp}`, 'PromotionLost');
+          if (mine.status === 'failed') {
+            const error = mine.error_message ?? `promotion into ${t.targetApp} failed`;
+            outcomes.set(
+              t.targetApp,
+              Promise.resolve({ status: 'failed', promotionId: id, targetVersion: null, error }),
+            );
+            open.delete(appId);
+          } else if (mine.status === 'succeeded' && mine.release) {
+            outcomes.set(t.targetApp, wait(t.targetApp, mine.release.id, id));
+            open.delete(appId);
+          }
+        }
+        if (open.size) await pause();
       }
-      if (mine.status === 'succeeded' && mine.release) return wait(request.targetApp, mine.release.id, promotionId);
-      await pause();
     }
+
+    const settled = await Promise.all(
+      targets.map(async (t) => [t.targetApp, await outcomes.get(t.targetApp)!] as const),
+    );
+    const [[, first], ...rest] = settled;
+    return rest.length ? { ...first, together: Object.fromEntries(rest) } : first;
 
     /** A refused POST, told as it is: expired when the source release's artifact is gone (Heroku does not publish the refusal). */
     async function refused(error: string): Promise<PromotionOutcome> {
@@ -120,80 +181,114 @@ export function herokuPromotion(
       };
     }
 
-    /**
-     * Everything before the POST: adopt an earlier attempt's effect, notice a changed target, confirm.
-     * When an earlier attempt may have posted (its heartbeat said so, or the workflow recorded its
-     * confirmation, which survives a heartbeat that never reached the server), its effect is awaited
-     * while the target stays as it was decided on; then the decision is confirmed afresh.
-     */
-    async function beforePost(
-      request: PromotionRequest,
-      earlier: { postedAt?: string } | undefined,
-    ): Promise<{ outcome: PromotionOutcome } | { adopt: string } | { post: true }> {
-      const newestOfTarget = async (): Promise<HerokuRelease | undefined> =>
-        (await call<HerokuRelease[]>('GET', `/apps/${target}/releases`, { range: newestFirst(1) }))[0];
-      // The target's newest release carries the slug or image: an earlier attempt's effect (or an identical
-      // promotion). A failed one counts when it appeared after the decision: that POST acted, and failed.
-      const ours = (release: HerokuRelease | undefined): release is HerokuRelease =>
+    async function newestOf(app: string): Promise<HerokuRelease | undefined> {
+      return (
+        await call<HerokuRelease[]>('GET', `/apps/${encodeURIComponent(app)}/releases`, { range: newestFirst(1) })
+      )[0];
+    }
+
+    // The target's newest release carries the slug or image: an earlier attempt's effect (or an identical
+    // promotion). A failed one counts when it appeared after the decision: that POST acted, and failed.
+    function ours(t: Target, release: HerokuRelease | undefined): release is HerokuRelease {
+      return (
         !!release &&
         readArtifact(release)?.id === request.artifactId &&
-        (release.status !== 'failed' ||
-          (request.targetReleaseId !== undefined && release.id !== request.targetReleaseId));
-      const moved = (release: HerokuRelease | undefined): boolean =>
-        request.targetReleaseId !== undefined && (release?.id ?? null) !== request.targetReleaseId;
-      const superseded = (release: HerokuRelease | undefined) => ({
-        outcome: {
-          status: 'superseded' as const,
-          promotionId: null,
-          targetVersion: null,
-          error: `${request.targetApp} changed (now v${release?.version}) since the promotion was decided`,
-        },
-      });
+        (release.status !== 'failed' || (t.targetReleaseId !== undefined && release.id !== t.targetReleaseId))
+      );
+    }
+
+    function moved(t: Target, release: HerokuRelease | undefined): boolean {
+      return t.targetReleaseId !== undefined && (release?.id ?? null) !== t.targetReleaseId;
+    }
+
+    function superseded(t: Target, release: HerokuRelease | undefined): PromotionOutcome {
+      return notPosted(
+        t,
+        'superseded',
+        `${t.targetApp} changed (now v${release?.version}) since the promotion was decided`,
+      );
+    }
+
+    function notPosted(_t: Target, status: 'superseded' | 'withdrawn', error: string): PromotionOutcome {
+      return { status, promotionId: null, targetVersion: null, error };
+    }
+
+    /**
+     * Everything before the POST, per target: adopt an earlier attempt's effect, notice a changed
+     * target, confirm. When an earlier attempt may have posted (its heartbeat said so, or the workflow
+     * recorded its confirmation, which survives a heartbeat that never reached the server), its effect
+     * is awaited while the targets stay as they were decided on; then the decisions are confirmed afresh.
+     */
+    async function beforePost(all: Target[], before: { postedAt?: string } | undefined): Promise<Map<string, Step>> {
+      const result = new Map<string, Step>();
+      let open: Target[] = [];
+      const look = async (targetsToLook: Target[]) => {
+        const still: Target[] = [];
+        for (const t of targetsToLook) {
+          const newest = await newestOf(t.targetApp);
+          if (ours(t, newest)) result.set(t.targetApp, { adopt: newest.id });
+          // The target moved on since the decision (a hotfix, another promotion): posting now could
+          // overwrite it. Nothing is posted; the workflow decides again on what it sees next.
+          else if (moved(t, newest)) result.set(t.targetApp, { outcome: superseded(t, newest) });
+          else still.push(t);
+        }
+        return still;
+      };
+      open = await look(all);
+      if (!open.length) return result;
       const workflow = context.info.workflowExecution;
-      const { decision } = request;
       const ask = confirmDecision;
-      // The workflow may take a while to answer (it reads the target's incident and alerts afresh):
+      const decided = open.every((t) => t.decision);
+      // The workflow may take a while to answer (it reads the targets' incident and alerts afresh):
       // the attempt is alive meanwhile, and keeps what an earlier attempt told in its heartbeats.
       const confirm =
-        decision && ask && workflow
-          ? (details = earlier) =>
-              alive(details, () => ask(workflow, { to: request.targetApp, id: decision.id, now: Date.now() }))
+        decided && ask && workflow
+          ? async (details: unknown = before) => {
+              const [first, ...others] = open;
+              const answer = await alive(details, () =>
+                ask(workflow, {
+                  to: first.targetApp,
+                  id: first.decision!.id,
+                  now: Date.now(),
+                  ...(others.length ? { together: others.map((t) => ({ to: t.targetApp, id: t.decision!.id })) } : {}),
+                }),
+              );
+              // A workflow that does not answer for a target has not confirmed it: it is not posted.
+              const unanswered = { stands: false, reason: 'the workflow did not confirm this target' };
+              return new Map<string, ConfirmAnswer>([
+                [first.targetApp, answer],
+                ...others.map((t) => [t.targetApp, answer.together?.[t.targetApp] ?? unanswered] as const),
+              ]);
+            }
           : undefined;
-
-      let newest = await newestOfTarget();
-      if (ours(newest)) return { adopt: newest.id };
-      // The target moved on since the decision (a hotfix, another promotion): posting now could
-      // overwrite it. Nothing is posted; the workflow decides again on what it sees next.
-      if (moved(newest)) return superseded(newest);
-      let answer = confirm ? await confirm() : undefined;
-      const postedAt = [earlier?.postedAt, answer?.postedAt]
+      let answers = confirm ? await confirm() : undefined;
+      const postedAt = [before?.postedAt, ...[...(answers?.values() ?? [])].map((a) => a.postedAt)]
         .filter((t): t is string => !!t)
         .sort()
         .at(-1);
       if (postedAt) {
         // An earlier attempt posted and never heard back (a lost answer): Heroku may still be
-        // creating the target's release, so wait for it a while before posting again.
+        // creating the targets' releases, so wait for them a while before posting again.
         const deadline = Date.parse(postedAt) + ambiguousPostWaitMs;
-        while (Date.now() < deadline) {
+        while (Date.now() < deadline && open.length) {
           context.heartbeat({ postedAt });
           await context.sleep(poll.intervalMs);
-          newest = await newestOfTarget();
-          if (ours(newest)) return { adopt: newest.id };
-          if (moved(newest)) return superseded(newest);
+          open = await look(open);
         }
+        if (!open.length) return result;
         // Nothing came of it: the earlier POST did not act. Whether to post is decided on today's facts.
-        if (confirm) answer = await confirm({ postedAt });
+        if (confirm) answers = await confirm({ postedAt });
       }
-      if (answer && !answer.stands)
-        return {
-          outcome: {
-            status: 'withdrawn',
-            promotionId: null,
-            targetVersion: null,
-            error: answer.reason ?? 'the decision no longer stands',
-          },
-        };
-      return { post: true };
+      for (const t of open) {
+        const answer = answers?.get(t.targetApp);
+        result.set(
+          t.targetApp,
+          answer && !answer.stands
+            ? { outcome: notPosted(t, 'withdrawn', answer.reason ?? 'the decision no longer stands') }
+            : { post: true },
+        );
+      }
+      return result;
     }
   }
 

@@ -11,7 +11,9 @@ const moment = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{
  * when it started running (soak.ts). Reasons name moments, never "n minutes ago", so they cannot go
  * stale between the pass that judged and the person who reads them.
  */
-export function ageGate({ pair, source, soakedSince }: Candidate, { service, now }: GateContext): Verdict {
+export function ageGate({ pair, source, soakedSince, wave }: Candidate, { service, now }: GateContext): Verdict | null {
+  // Out of a wave of several apps the wave gate judges the soak on each of them.
+  if (wave) return null;
   const since = Date.parse(soakedSince ?? startedAt(source));
   const opensAt = since + service.minAgeMs;
   const minimum = formatDuration(service.minAgeMs);

@@ -7,6 +7,7 @@ import type { CiFacts, WebhookAnswer, ZeroDowntimeFacts } from '../checks';
 import type { Approval, WaitingApproval } from '../approval';
 import type { Pair, Service } from '../service';
 import type { Verdict } from '../verdict';
+import type { WaveSoak } from '../wave-plan';
 
 /** A release that could move from one stage into the next, if every Gate agrees. */
 export interface Candidate {
@@ -18,6 +19,8 @@ export interface Candidate {
   soakedSince?: string;
   /** What the source runs now, when an older release of it is the one that has soaked. */
   newest?: ReleaseFact;
+  /** Into an app of a wave after one of several apps: where the release has soaked on that wave (wave-plan.ts). */
+  wave?: WaveSoak;
 }
 
 /** Everything a Gate may look at, observed beforehand: gates do no I/O. */

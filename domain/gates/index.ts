@@ -1,5 +1,6 @@
 import type { Verdict } from '../verdict';
 import { ageGate } from './age';
+import { waveGate } from './wave';
 import { allowGate } from './allow';
 import { branchGate } from './branch';
 import { forwardGate } from './forward';
@@ -20,6 +21,7 @@ export const standardGates: readonly Gate[] = [
   allowGate,
   windowGate,
   ageGate,
+  waveGate,
   branchGate,
   forwardGate,
   ciGate,

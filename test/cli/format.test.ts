@@ -73,7 +73,7 @@ test('why names the gate, since when, when it opens, and the command that overri
       'api: bbbbbbb (v2) has been on api-qa01 since 2026-12-01 09:59:46 UTC (14s ago) and waits to enter api-st01, held by 1 gate:',
       '  age: v2 has run on api-qa01 since 2026-12-01 09:59:46 UTC (14s ago); soaked at 2026-12-01 10:00:06 UTC (in 6s) (minAge 20s)' +
         ' | opens with time alone, 2026-12-01 10:00:06 UTC (in 6s)' +
-        ' | run: conveyor promote api --to api-st01 --reason "..." (overrules the waiting gates (pause, freeze, window, age) only)',
+        ' | run: conveyor promote api --to api-st01 --reason "..." (overrules the waiting gates (pause, freeze, window, age, wave) only)',
       'Every holding gate opens by itself 2026-12-01 10:00:06 UTC (in 6s).',
       'Next look in 6s.',
     ].join('\n'),

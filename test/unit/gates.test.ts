@@ -24,7 +24,7 @@ const context = (overrides: Partial<GateContext> = {}): GateContext => ({
 
 describe('age gate', () => {
   test('holds a release younger than minAge and says when it opens', () => {
-    const verdict = ageGate(candidate(), context({ now: T0 + 10 * 60_000 }));
+    const verdict = ageGate(candidate(), context({ now: T0 + 10 * 60_000 }))!;
     assert.equal(verdict.ok, false);
     assert.equal(
       verdict.reason,
@@ -34,12 +34,12 @@ describe('age gate', () => {
   });
 
   test('opens at exactly minAge', () => {
-    assert.equal(ageGate(candidate(), context({ now: T0 + 30 * 60_000 })).ok, true);
+    assert.equal(ageGate(candidate(), context({ now: T0 + 30 * 60_000 }))!.ok, true);
   });
 
   test('counts the soak from when the release started running, not from its creation', () => {
     const slowPhase = release('bbb', { version: 7, startedAt: new Date(T0 + 20 * 60_000).toISOString() });
-    const verdict = ageGate(candidate(slowPhase), context({ now: T0 + 31 * 60_000 }));
+    const verdict = ageGate(candidate(slowPhase), context({ now: T0 + 31 * 60_000 }))!;
     assert.equal(verdict.ok, false);
     assert.equal(verdict.recheckAt, new Date(T0 + 50 * 60_000).toISOString());
   });
@@ -50,7 +50,7 @@ describe('age gate', () => {
       { ...candidate(configOnly), soakedSince: new Date(T0).toISOString() },
       context({ now: T0 + 31 * 60_000 }),
     );
-    assert.equal(verdict.ok, true);
+    assert.equal(verdict?.ok, true);
   });
 });
 

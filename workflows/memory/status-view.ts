@@ -9,7 +9,8 @@ import type { Blocked, PairStatus, PipelineStatus } from '../../domain/status';
 import { iso } from '../../domain/duration';
 import { approvalStates, type ApprovalState } from '../../domain/approval';
 import { sameCommit } from '../../domain/commits';
-import { configDigest } from '../../domain/service';
+import { configDigest, pairsOf } from '../../domain/service';
+import { waveStatuses } from '../../domain/wave-plan';
 
 /** What the status query is computed from: the pipeline's memory and its last pass. */
 export interface StatusParts {
@@ -22,6 +23,8 @@ export interface StatusParts {
   nextCheckAt: number | null;
   /** When the configuration in force was applied; null: it is the one the pipeline started with. */
   configAppliedAt?: string | null;
+  /** The time the status is told at (a wave's "2 of 3 soaked"); now by default. */
+  now?: number;
 }
 
 /** The status query's answer, computed once from the parts. */
@@ -34,13 +37,16 @@ export function statusOf({
   pairs,
   nextCheckAt,
   configAppliedAt = null,
+  now = Date.now(),
 }: StatusParts): PipelineStatus {
   const running = (stage: string) => (observation && stageOf(observation, stage)?.current) ?? null;
   const stages = service.stages.map((stage, i) => {
     const fact = observation && stageOf(observation, stage);
     const current = fact?.current ?? null;
     const latest = fact?.latest;
-    const before = i > 0 ? running(service.stages[i - 1]) : null;
+    // The stage a release comes from: the one before, or the first app of the wave before.
+    const source = i > 0 ? (pairsOf(service).find((pair) => pair.to === stage)?.from ?? service.stages[i - 1]) : null;
+    const before = source ? running(source) : null;
     return {
       stage,
       version: current?.version ?? null,
@@ -52,7 +58,7 @@ export function statusOf({
         ? { latest: { version: latest.version, status: latest.status, commit: latest.commit } }
         : {}),
       ...(before?.commit && before.commit !== current?.commit
-        ? { behind: { stage: service.stages[i - 1], version: before.version, commit: before.commit } }
+        ? { behind: { stage: source!, version: before.version, commit: before.commit } }
         : {}),
     };
   });
@@ -85,6 +91,7 @@ export function statusOf({
     observedAt: observation?.observedAt ?? null,
     nextCheckAt: nextCheckAt === null ? null : iso(nextCheckAt),
     config: { digest: configDigest(service), appliedAt: configAppliedAt },
+    ...(service.waves?.length ? { waves: waveStatuses(service, observation, now) } : {}),
   };
 }
 

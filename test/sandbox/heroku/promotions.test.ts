@@ -112,6 +112,38 @@ describe('pipeline promotions through heroku-client', () => {
     assert.equal(promotions[2].targets[0].errorMessage, 'Release command failed');
   });
 
+  test('a promotion with several targets gives each its own release of the source slug, each settling on its own', async () => {
+    // Heroku's model: one promotion may target several apps (the apps of a downstream stage).
+    const merged = await sandbox.scenario.merge('promo');
+    sandbox.scenario.setReleasePhase(va, { fail: 'Release command failed' });
+    const promotion = await promote(await settledRelease(heroku, qa), [1, 2]);
+    const targets = await until('both targets to settle', async () => {
+      const found = await targetsOf(promotion);
+      return found.every((t) => t.status !== 'pending') && found;
+    });
+    sandbox.scenario.setReleasePhase(va, {});
+    const byApp = new Map(targets.map((t) => [t.app.id, t]));
+    const [toSt, toVa] = [byApp.get(service.apps[1].id)!, byApp.get(service.apps[2].id)!];
+    assert.deepEqual([toSt.status, toVa.status, toVa.error_message], ['succeeded', 'failed', 'Release command failed']);
+    assert.notEqual(toSt.release!.id, toVa.release!.id);
+    const released: Release = await heroku.get(`/apps/${st}/releases/${toSt.release!.id}`);
+    assert.equal(released.slug?.id, merged.slugId);
+    assert.equal((await heroku.get(`/apps/${va}/releases/${toVa.release!.id}`)).slug?.id, merged.slugId);
+    assert.deepEqual(
+      sandbox.scenario
+        .promotions()
+        .at(-1)!
+        .targets.map((t) => `${t.app}:${t.status}`),
+      [`${st}:succeeded`, `${va}:failed`],
+    );
+  });
+
+  test('a promotion naming one target twice is 422 invalid_params', async () => {
+    const failure = await herokuFailure(promote(await settledRelease(heroku, qa), [1, 1]));
+    assert.equal(failure.statusCode, 422);
+    assert.equal(failure.body.id, 'invalid_params');
+  });
+
   test('a promotion without targets is 422 invalid_params', async () => {
     const source = await settledRelease(heroku, qa);
     const failure = await herokuFailure(promote(source, []));
