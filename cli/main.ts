@@ -503,13 +503,25 @@ export function buildProgram(): Command {
           throw new UserError('not promoted: --skip-gates was not confirmed');
         }
         const credential = viaDashboard(opts.by);
-        if (credential)
-          return dashboardAction(
-            credential,
-            'promote',
-            { service, to: opts.to, reason: request.reason, skipGates: request.skipGates },
-            { service, to: opts.to },
+        if (credential && targets.length === 1) {
+          const { to, reason, skipGates } = request(targets[0]);
+          return dashboardAction(credential, 'promote', { service, to, reason, skipGates }, { service, to });
+        }
+        if (credential) {
+          // Several apps of a wave, asked at once: the pipeline's next pass decides them together.
+          const done = await Promise.all(
+            targets.map((to) => {
+              const { reason, skipGates } = request(to);
+              return actThroughDashboard(credential, 'promote', { service, to, reason, skipGates });
+            }),
           );
+          print(
+            targets.map((to, i) => ({ to, by: done[i].by, rule: done[i].rule, message: done[i].message })),
+            () => targets.map((to, i) => `${to}: ${done[i].message}`).join('\n'),
+          );
+          if (done.some((answer) => !answer.ok)) process.exitCode = EXIT.refused;
+          return;
+        }
         const { client } = await connect();
         for (const to of targets) await targetStage(client, service, '--to', to);
         const outcomes = await slow(`waiting for ${service}'s decision on ${targets.join(', ')}`, () =>
