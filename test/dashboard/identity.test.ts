@@ -181,7 +181,7 @@ describe('signing in through an identity provider; approvals nobody can forge', 
   test("the listed approver's approval, signed by the dashboard, opens the gate", async () => {
     const page = await signInThroughProvider('ana', `/services/${service.name}`);
     await approveButton(page).click();
-    await page.getByText(`approved ${short(waiting)} into ${service.stages[1]}`).waitFor();
+    await page.getByText(`approved ${short(waiting)} into ${service.stages[1]}`, { exact: true }).waitFor();
     await eventually(
       async () => (await status(stack, service)).stages[1].commit === waiting,
       30_000,
