@@ -4,10 +4,13 @@
  * workflows/ is replayed: it imports domain/, itself, the search attributes' names, and only the types of activities/.
  * workflows/memory/ (the pipeline's memory) imports domain/ and itself only (eslint keeps Temporal out of it).
  * sandbox/ stands alone: it knows Heroku's and GitHub's APIs, nothing of conveyor.
+ * cli/ is the top: the commands, composing everything else; only bin/ starts it.
+ * client/ (the Temporal readers and writers the CLI and the dashboard share) never reaches the dashboard or cli/.
+ * Clients of Heroku and GitHub are made in one place, activities/api-clients.ts (eslint checks it).
  * Production code never imports test/ or bench/. No import cycles.
  */
 // scripts/ are developer tools (recording histories, screenshots, the chaos run): they may use test support.
-const production = '^(activities|client|config|dashboard|domain|temporal|worker|workflows|sandbox|bin)/';
+const production = '^(activities|cli|client|config|dashboard|domain|temporal|worker|workflows|sandbox|bin)/';
 module.exports = {
   forbidden: [
     {
@@ -58,7 +61,7 @@ module.exports = {
       comment: "The sandbox stands in for Heroku and GitHub: it imports nothing of conveyor's own layers.",
       severity: 'error',
       from: { path: '^sandbox/' },
-      to: { path: '^(activities|client|config|dashboard|domain|temporal|worker|workflows|bin)/' },
+      to: { path: '^(activities|cli|client|config|dashboard|domain|temporal|worker|workflows|bin)/' },
     },
     {
       name: 'memory-is-plain',
@@ -67,6 +70,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^workflows/memory/' },
       to: { path: ['^workflows/(?!memory/)', '^(activities|client|worker|sandbox)/'] },
+    },
+    {
+      name: 'cli-is-the-top',
+      comment:
+        'cli/ composes the commands (the demo, the worker, the dashboard): nothing but bin/ and cli/ imports it.',
+      severity: 'error',
+      from: { pathNot: '^(bin|cli)/' },
+      to: { path: '^cli/' },
+    },
+    {
+      name: 'client-below-dashboard',
+      comment:
+        'The dashboard uses client/ (its readers of Temporal); client/ never reaches back up into the dashboard.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { path: '^dashboard/' },
     },
     {
       name: 'no-tests-in-production',

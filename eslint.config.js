@@ -64,6 +64,31 @@ export default tseslint.config(
     },
   },
   {
+    // Heroku's and GitHub's clients are made in one place, with their budgets: everyone else asks for them.
+    files: [
+      'activities/**/*.ts',
+      'cli/**/*.ts',
+      'client/**/*.ts',
+      'dashboard/**/*.ts',
+      'worker/**/*.ts',
+      'bench/**/*.ts',
+    ],
+    // The bench's cedar-style baseline stands for another tool: it builds its own heroku-client.
+    ignores: ['activities/api-clients.ts', 'bench/cedar.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['heroku-client', 'octokit'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: 'build clients with apiClients() from activities/api-clients.ts (one budget per token).',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // node:test's describe() and test() return promises the runner awaits itself.
     files: ['test/**/*.ts'],
     rules: {

@@ -15,11 +15,9 @@ import { ciActivities } from './ci';
 import { platformActivities } from './platform';
 import { webhookActivities } from './webhook-check';
 
-export type { PromotionRequest } from './heroku';
-
 export interface ActivityClients {
   heroku: Heroku;
-  /** Sends promotion and rollback POSTs once (see worker/clients.ts herokuPoster). */
+  /** Sends promotion and rollback POSTs once (see api-clients.ts herokuPoster). */
   herokuPost?: HerokuPost;
   github: Octokit;
   temporal: Client;

@@ -39,7 +39,7 @@ import { ensureDevServer, type DevServer } from '../temporal/dev-server';
 import { freePort } from '../temporal/free-port';
 import { projectRoot } from '../temporal/paths';
 import { statusQuery } from '../workflows/messages';
-import { budgetSettings } from '../worker/budget-settings';
+import { budgetSettings } from '../config/budget-settings';
 import { startStack, type Stack } from '../test/support/stack';
 import { workflowBundle } from '../test/support/temporal';
 import type { ArrivedRequest } from '../sandbox/server';
@@ -857,7 +857,7 @@ async function attempt<T>(report: ContenderReport, what: string, run: () => Prom
   }
 }
 
-/** The worker's shared Heroku request budget, as worker/budget-settings.ts sets it by default. */
+/** The worker's shared Heroku request budget, as config/budget-settings.ts sets it by default. */
 function budgetNote(): string {
   const { heroku } = budgetSettings({});
   return `one per token, shared by every Heroku call of the worker: pool ${heroku.pool}, ${heroku.refillPerMinute} a minute, ${heroku.reserve} kept for people (set to the sandbox's pool in the pool run)`;

@@ -4,8 +4,8 @@
 // receiver in this process, as `conveyor worker` does (worker/run.ts), so its cost is counted too.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { sharedBudget, type Tally } from '../activities/api-budget';
-import { budgetSettings } from '../worker/budget-settings';
+import type { Tally } from '../activities/api-budget';
+import { apiClients } from '../activities/api-clients';
 import { startReceiver } from '../worker/receiver';
 import { workerSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
@@ -31,7 +31,7 @@ const receiver =
     : undefined;
 
 // The same budget the worker's Heroku calls go through (one per token in the process): its tally says what they were for.
-const herokuBudget = sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgetSettings().heroku);
+const herokuBudget = apiClients(settings).herokuBudget;
 
 export interface WorkerUsage {
   cpu: NodeJS.CpuUsage;

@@ -5,5 +5,5 @@ import { register } from 'tsx/esm/api';
 // Node's deprecation notices (e.g. grpc-js naming a TLS server by IP) are not for the person at the CLI.
 process.noDeprecation = true;
 register();
-const { main } = await import('../client/cli.ts');
+const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv);

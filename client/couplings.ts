@@ -1,8 +1,7 @@
 import { herokuActivities } from '../activities/heroku';
 import type { Service } from '../domain/service';
-import { githubClient, herokuClient } from '../worker/clients';
-import { sharedBudget } from '../activities/api-budget';
-import { budgetSettings } from '../worker/budget-settings';
+import { apiClients, apiEndpoints } from '../activities/api-clients';
+import { budgetSettings } from '../config/budget-settings';
 import { UnreachableError, UsageError } from './errors';
 
 const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|fetch failed|socket hang up/;
@@ -21,10 +20,10 @@ export async function checkCouplings(services: Service[], env: NodeJS.ProcessEnv
     throw new UsageError(
       'HEROKU_API_KEY is not set: it is needed to check the stage apps (or pass --skip-coupling-check)',
     );
-  const url = env.HEROKU_API_URL || 'https://api.heroku.com';
-  // The token's budget: a person's command may use the reserve, never the last request (see README, API budget).
-  const budget = sharedBudget('Heroku', url, env.HEROKU_API_KEY, budgetSettings(env).heroku);
-  const client = herokuClient(url, env.HEROKU_API_KEY, undefined, budget);
+  const endpoints = apiEndpoints(env);
+  const url = endpoints.herokuUrl;
+  // The token's budget: a person's command may use the reserve, never the last request (see docs, API budget).
+  const client = apiClients(endpoints, { budgets: budgetSettings(env) }).heroku;
   // A refused token is the same answer for every service: say it once (exit 3), not per service.
   try {
     await client.request({ method: 'GET', path: '/account/rate-limits' });
@@ -52,8 +51,9 @@ export async function checkCouplings(services: Service[], env: NodeJS.ProcessEnv
 
 /** Every repository or branch GitHub does not know, one line each; needs GITHUB_TOKEN. */
 export async function checkRepos(services: Service[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const url = env.GITHUB_API_URL || 'https://api.github.com';
-  const github = githubClient(url, env.GITHUB_TOKEN ?? '');
+  const endpoints = apiEndpoints(env);
+  const url = endpoints.githubUrl;
+  const github = apiClients(endpoints, { budgets: budgetSettings(env) }).github;
   const problems: string[] = [];
   for (const service of services) {
     const [owner, repo] = service.repo.split('/');

@@ -40,7 +40,7 @@ export const interactive = () => !!process.stdin.isTTY && !!process.stderr.isTTY
  * Asks before something that cannot be taken back. `--yes` answers for scripts; without a terminal
  * and without `--yes` the command is refused (exit 2), never silently done.
  */
-export async function confirm(question: string, options: { yes?: boolean; flag?: string }): Promise<boolean> {
+export async function askYes(question: string, options: { yes?: boolean; flag?: string }): Promise<boolean> {
   if (options.yes) return true;
   if (!interactive())
     throw new UsageError(`${question.replace(/\?$/, '')}: pass --yes to confirm (there is no terminal to ask)`);

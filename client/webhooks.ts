@@ -3,9 +3,8 @@
 import type { Client } from '@temporalio/client';
 import type Heroku from 'heroku-client';
 import { workflowIdFor, type Service } from '../domain/service';
-import { herokuClient } from '../worker/clients';
-import { sharedBudget } from '../activities/api-budget';
-import { budgetSettings } from '../worker/budget-settings';
+import { apiClients, apiEndpoints } from '../activities/api-clients';
+import { budgetSettings } from '../config/budget-settings';
 import { WEBHOOK_SECRET_ENV } from '../worker/settings';
 import { lookSignal } from '../workflows/messages';
 import { UnreachableError, UsageError } from './errors';
@@ -90,10 +89,9 @@ export function receiverUrl(flag: string | undefined, env: NodeJS.ProcessEnv = p
 function heroku(env: NodeJS.ProcessEnv): { client: Heroku; url: string } {
   if (!env.HEROKU_API_KEY)
     throw new UsageError("HEROKU_API_KEY is not set: it is needed to read and change the apps' webhooks");
-  const url = env.HEROKU_API_URL || 'https://api.heroku.com';
-  // The token's budget, as a person's command (see README, API budget).
-  const budget = sharedBudget('Heroku', url, env.HEROKU_API_KEY, budgetSettings(env).heroku);
-  return { client: herokuClient(url, env.HEROKU_API_KEY, undefined, budget), url };
+  const endpoints = apiEndpoints(env);
+  // The token's budget, as a person's command (see docs, API budget).
+  return { client: apiClients(endpoints, { budgets: budgetSettings(env) }).heroku, url: endpoints.herokuUrl };
 }
 
 const statusOf = (error: unknown) => (error as { statusCode?: number })?.statusCode;

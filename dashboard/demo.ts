@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Sandbox } from '../sandbox/server';
-import { githubClient } from '../worker/clients';
+import { apiClients } from '../activities/api-clients';
 import { DEFAULT_DASHBOARD_PORT } from './main';
 import { startDashboard, type Dashboard } from './server';
 
@@ -27,7 +27,12 @@ export async function startDemoDashboard({
 }: DemoDashboardOptions): Promise<Dashboard> {
   const given = process.env.CONVEYOR_DASHBOARD_TOKEN;
   const token = given || randomBytes(12).toString('base64url');
-  const github = githubClient(sandbox.githubUrl, sandbox.token);
+  const github = apiClients({
+    herokuUrl: '',
+    herokuToken: '',
+    githubUrl: sandbox.githubUrl,
+    githubToken: sandbox.token,
+  }).github;
   const options = { client, taskQueue, token, github, temporalUiUrl };
   let dashboard: Dashboard;
   try {

@@ -1,7 +1,8 @@
 // `conveyor dashboard`: serves the dashboard until Ctrl-C, with this environment's settings.
 import { connectClient, type TemporalTarget } from '../client/connection';
 import { UsageError, UserError } from '../client/errors';
-import { githubClient } from '../worker/clients';
+import { apiClients, apiEndpoints } from '../activities/api-clients';
+import { budgetSettings } from '../config/budget-settings';
 import { startDashboard, type Dashboard } from './server';
 import { publicKeyOf } from '../domain/attestation';
 import type { OidcSettings } from './oidc';
@@ -63,9 +64,7 @@ export async function openDashboard(
   const port = parsePort(options.port);
   const signIn = signInFromEnv(env);
   const client = await connectClient(target);
-  const github = env.GITHUB_TOKEN
-    ? githubClient(env.GITHUB_API_URL || 'https://api.github.com', env.GITHUB_TOKEN)
-    : null;
+  const github = env.GITHUB_TOKEN ? apiClients(apiEndpoints(env), { budgets: budgetSettings(env) }).github : null;
   try {
     return await startDashboard({
       client,

@@ -14,7 +14,7 @@ import { ConveyorPaused, ConveyorService, ConveyorStage } from '../temporal/sear
 import { launchChromium } from '../test/support/browser';
 import { connect } from '../test/support/temporal';
 import { writableFolder } from '../client/files';
-import { githubClient } from '../worker/clients';
+import { apiClients } from '../activities/api-clients';
 import { createWorker } from '../worker/worker';
 
 const out = process.argv[2] ?? join(projectRoot, 'dashboard', 'fleet.png');
@@ -52,7 +52,8 @@ const dashboard = await startDashboard({
   client,
   taskQueue,
   token: 'screenshot',
-  github: githubClient(sandbox.githubUrl, sandbox.token),
+  github: apiClients({ herokuUrl: '', herokuToken: '', githubUrl: sandbox.githubUrl, githubToken: sandbox.token })
+    .github,
   temporalUiUrl: 'http://127.0.0.1:8233',
   log: say,
 });

@@ -37,6 +37,7 @@ check('typescript/bin/tsc', ['--noEmit', '-p', projectRoot]);
 const layers = [
   'activities',
   'bin',
+  'cli',
   'client',
   'config',
   'dashboard',

@@ -1,7 +1,7 @@
 import { pino, type Logger as Pino, type DestinationStream, type Level } from 'pino';
 import pretty from 'pino-pretty';
 import type { Logger as TemporalLogger, LogLevel, LogMetadata } from '@temporalio/common';
-import { SettingsError } from './settings';
+import { SettingsError } from '../config/settings-error';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type ConveyorLogLevel = (typeof LOG_LEVELS)[number];

@@ -5,7 +5,7 @@
 //   reader that asks each running pipeline's `status` query on an interval, since a state change
 //   can be seen by one worker and its end by another; every worker reads the same truth, so
 //   aggregate these gauges with max();
-// - Heroku and GitHub requests are counted where the clients are built (worker/clients.ts).
+// - Heroku and GitHub requests are counted where the clients are built (activities/api-clients.ts).
 import { artifactId } from '../domain/artifact';
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -13,18 +13,9 @@ import type { Client } from '@temporalio/client';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Observation } from '../domain/observation';
 import type { PromotionOutcome } from '../domain/promotion';
-import type { PromotionRequest } from '../activities/heroku';
+import type { PromotionRequest } from '../domain/promotion';
+import type { Api, HttpObserver } from '../activities/api-clients';
 import type { PipelineStatus } from '../domain/status';
-
-export type Api = 'heroku' | 'github';
-
-/** Records one HTTP exchange with Heroku or GitHub. */
-export type HttpObserver = (request: {
-  method: string;
-  path: string;
-  status: number | 'error';
-  rateLimitRemaining?: string | null;
-}) => void;
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;

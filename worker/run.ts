@@ -8,11 +8,11 @@ import { ConveyorMetrics, serveMetrics } from './metrics';
 import { productionSettings, type WorkerSettings } from './settings';
 import { closeWorkerConnections, createWorker } from './worker';
 import { AppDirectory } from './app-directory';
-import { herokuClient } from './clients';
+import { apiClients } from '../activities/api-clients';
 import { startReceiver, type Receiver, type ReceiverLog } from './receiver';
-import { startConfirmer } from './subscriptions';
-import { BACKGROUND, sharedBudget } from '../activities/api-budget';
-import { budgetSettings } from './budget-settings';
+import { startSubscriptionSweep } from './subscriptions';
+import { BACKGROUND } from '../activities/api-budget';
+import { budgetSettings } from '../config/budget-settings';
 
 const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
@@ -67,7 +67,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
   // Heroku's release webhooks, received in this process when CONVEYOR_RECEIVER_ADDRESS is set.
   let receiver: Receiver | undefined;
   let receiverConnection: Connection | undefined;
-  let stopConfirmer = () => {};
+  let stopSweep = () => {};
   if (settings.receiver) {
     receiverConnection = await Connection.connect({ ...settings.connectionOptions?.(), address: settings.address });
     const client = new Client({ connection: receiverConnection, namespace: settings.namespace });
@@ -84,19 +84,13 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
       directory,
     });
     if (settings.receiver.publicUrl)
-      stopConfirmer = startConfirmer({
+      stopSweep = startSubscriptionSweep({
         client,
         // The token's budget, as a routine caller: re-confirming subscriptions never uses the reserve.
-        heroku: herokuClient(
-          settings.herokuUrl,
-          settings.herokuToken,
-          metrics?.http('heroku'),
-          sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgets.heroku),
-          BACKGROUND,
-        ),
+        heroku: apiClients(settings, { budgets, observe: (api) => metrics?.http(api), caller: BACKGROUND }).heroku,
         directory,
         url: settings.receiver.publicUrl,
-        intervalMs: settings.receiver.confirmIntervalMs,
+        intervalMs: settings.receiver.sweepIntervalMs,
         log,
       });
   }
@@ -127,7 +121,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
     await worker.run();
   } finally {
     stopReader();
-    stopConfirmer();
+    stopSweep();
     await receiver?.stop();
     await receiverConnection?.close().catch(() => undefined);
     await readerConnection?.close().catch(() => undefined);

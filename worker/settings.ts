@@ -1,4 +1,5 @@
 import { parseDuration } from '../domain/duration';
+import { SettingsError } from '../config/settings-error';
 import {
   ConnectionConfigError,
   resolveTemporalTarget,
@@ -33,10 +34,10 @@ export interface ReceiverSettings {
   port: number;
   /** CONVEYOR_HEROKU_WEBHOOK_SECRET; never logged. */
   secret: string;
-  /** CONVEYOR_RECEIVER_URL, the URL Heroku delivers to: with it the worker confirms the subscriptions every `confirmIntervalMs`. */
+  /** CONVEYOR_RECEIVER_URL, the URL Heroku delivers to: with it the worker sweeps the subscriptions every `sweepIntervalMs`. */
   publicUrl?: string;
-  /** CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL (6h). */
-  confirmIntervalMs: number;
+  /** CONVEYOR_WEBHOOKS_SWEEP_INTERVAL (6h). */
+  sweepIntervalMs: number;
 }
 
 export const DEFAULT_RECEIVER_PORT = 8235;
@@ -61,8 +62,6 @@ export interface ProductionSettings {
 }
 
 export const DEFAULT_TASK_QUEUE = 'conveyor';
-
-export class SettingsError extends Error {}
 
 function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: string): number {
   const text = env[name] || fallback;
@@ -126,7 +125,7 @@ export function receiverSettings(
     port: options.port ?? bound.port,
     secret,
     ...(publicUrl ? { publicUrl } : {}),
-    confirmIntervalMs: durationSetting(env, 'CONVEYOR_WEBHOOKS_CONFIRM_INTERVAL', '6h'),
+    sweepIntervalMs: durationSetting(env, 'CONVEYOR_WEBHOOKS_SWEEP_INTERVAL', '6h'),
   };
 }
 

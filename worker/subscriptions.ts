@@ -1,4 +1,4 @@
-// The receiver's own check that Heroku will deliver: every so often (6 h by default) it reads each running
+// The subscription sweep, the receiver's own check that Heroku will deliver: every so often (6 h by default) it reads each running
 // pipeline's stage apps' webhooks (GET /apps/{app}/webhooks, one request per app) and tells each
 // pipeline whose every app is subscribed to `api:release` at the receiver's public URL (signal
 // `look`, source `subscription`), so an idle pipeline keeps its slow fallback poll without deliveries.
@@ -8,7 +8,7 @@ import { lookSignal } from '../workflows/messages';
 import type { AppDirectory } from './app-directory';
 import type { ReceiverLog } from './receiver';
 
-export interface ConfirmerOptions {
+export interface SubscriptionSweepOptions {
   client: Client;
   heroku: Heroku;
   directory: AppDirectory;
@@ -27,7 +27,7 @@ const sameUrl = (a: string, b: string) => {
 };
 
 /** One round: answers the pipelines (workflow ids) told. */
-export async function confirmSubscriptions(options: Omit<ConfirmerOptions, 'intervalMs'>): Promise<string[]> {
+export async function sweepSubscriptions(options: Omit<SubscriptionSweepOptions, 'intervalMs'>): Promise<string[]> {
   await options.directory.refresh();
   const told: string[] = [];
   for (const [workflowId, apps] of options.directory.pipelines()) {
@@ -49,16 +49,16 @@ export async function confirmSubscriptions(options: Omit<ConfirmerOptions, 'inte
   return told;
 }
 
-/** Confirms now and every `intervalMs` until stopped; a failed round is logged and tried next time. */
-export function startConfirmer(options: ConfirmerOptions): () => void {
+/** Sweeps now and every `intervalMs` until stopped; a failed round is logged and tried next time. */
+export function startSubscriptionSweep(options: SubscriptionSweepOptions): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const round = async () => {
     try {
-      const told = await confirmSubscriptions(options);
-      options.log?.('debug', 'webhook subscriptions confirmed', { pipelines: told.length });
+      const told = await sweepSubscriptions(options);
+      options.log?.('debug', 'webhook subscriptions swept', { pipelines: told.length });
     } catch (error) {
-      options.log?.('warn', 'could not confirm the webhook subscriptions; trying again later', {
+      options.log?.('warn', 'could not read the webhook subscriptions; trying again later', {
         error: String((error as Error)?.message ?? error).split('\n')[0],
       });
     }

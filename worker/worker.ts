@@ -11,9 +11,9 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { HerokuActivityOptions } from '../activities/heroku';
-import { githubClient, herokuClient, herokuPoster } from './clients';
-import { sharedBudget, type ApiBudget } from '../activities/api-budget';
-import { budgetSettings, type BudgetPair } from './budget-settings';
+import { apiClients } from '../activities/api-clients';
+import type { ApiBudget } from '../activities/api-budget';
+import { budgetSettings, type BudgetPair } from '../config/budget-settings';
 import type { ConveyorMetrics } from './metrics';
 import type { WorkerSettings } from './settings';
 import { traceSettings, tracing, workflowTracingModules, type Tracing } from './traces';
@@ -26,7 +26,7 @@ export interface WorkerOptions extends HerokuActivityOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Where conveyor's metrics are recorded (activity interceptor, Heroku/GitHub requests). */
   metrics?: ConveyorMetrics;
-  /** The API budgets' settings (default: from the environment, see worker/budget-settings.ts). */
+  /** The API budgets' settings (default: from the environment, see config/budget-settings.ts). */
   budgets?: BudgetPair;
   /** The budgets themselves (default: one per token in this process); a test gives each worker its own. */
   budget?: { heroku: ApiBudget; github: ApiBudget };
@@ -83,15 +83,16 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   const temporal = new Client({ connection: clientConnection, namespace: settings.namespace, plugins });
   const metrics = options.metrics;
   // One budget per token, shared by every Heroku (GitHub) call this process makes with it.
-  const herokuBudget =
-    options.budget?.heroku ?? sharedBudget('Heroku', settings.herokuUrl, settings.herokuToken, budgets.heroku);
-  const githubBudget =
-    options.budget?.github ?? sharedBudget('GitHub', settings.githubUrl, settings.githubToken, budgets.github);
+  const apis = apiClients(settings, {
+    budgets,
+    ...(options.budget ? { budget: options.budget } : {}),
+    observe: (api) => metrics?.http(api),
+  });
   const activities = createActivities(
     {
-      heroku: herokuClient(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku'), herokuBudget),
-      herokuPost: herokuPoster(settings.herokuUrl, settings.herokuToken, metrics?.http('heroku'), herokuBudget),
-      github: githubClient(settings.githubUrl, settings.githubToken, metrics?.http('github'), githubBudget),
+      heroku: apis.heroku,
+      herokuPost: apis.herokuPost,
+      github: apis.github,
       temporal,
       librato: settings.librato,
       notify: settings.notify,

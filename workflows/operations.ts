@@ -19,20 +19,9 @@ import type { PipelineState } from './pipeline-state';
 import { validService } from './valid-service';
 import { gatherHealth } from './facts';
 import { explain } from './activities';
+import type { RunScratch } from './run-scratch';
 
 const MANUAL_DECISION_MS = 60_000;
-
-/** What the run shares with its message handlers. */
-export interface Run {
-  /** Set by every message that may change a decision: the loop makes a pass at once. */
-  wake: boolean;
-  /** Set once the run hands over (continue-as-new): no new request is taken, queued ones are answered. */
-  draining: boolean;
-  /** Freeze and unfreeze signals received: a freeze read that raced one of them is older than it. */
-  freezeSignals: number;
-  /** When Heroku's webhooks last showed they reach conveyor (a delivery, or subscriptions confirmed); carried across runs. */
-  webhookSeenAt?: number;
-}
 
 export interface OperationsOptions {
   decisionTtlMs?: number;
@@ -58,7 +47,7 @@ function parsed<T>(value: T | string): T {
 export class Operations {
   constructor(
     private readonly state: PipelineState,
-    private readonly run: Run,
+    private readonly run: RunScratch,
     private readonly options: OperationsOptions = {},
   ) {}
 
@@ -79,7 +68,7 @@ export class Operations {
    */
   look(request?: LookRequest): void {
     const source = request && typeof request === 'object' ? request.source : undefined;
-    if (source === 'webhook' || source === 'subscription') this.run.webhookSeenAt = Date.now();
+    if (source === 'webhook' || source === 'subscription') this.state.webhooks.seen(Date.now());
     if (source !== 'subscription') this.nudge();
   }
 

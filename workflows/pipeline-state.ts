@@ -20,14 +20,24 @@ import { PromotionBook, type CarriedBook, type Rollback } from './memory/promoti
 import { NoticeOutbox } from './memory/notice-outbox';
 import { LastPass } from './memory/last-pass';
 import { statusOf, unavailableStatus } from './memory/status-view';
+import { WebhookReach } from './memory/webhook-reach';
 
-/** State that survives continue-as-new. */
+/**
+ * Everything the pipeline remembers across continue-as-new, carried whole (PipelineState.carry).
+ * Promotions in flight are not in it: a run hands over only once they have ended.
+ */
 export interface CarriedState extends CarriedBook {
+  /** The pipeline's pause, with who and why; null when it runs. */
   pause: Pause | null;
+  /** Why the pipeline cannot observe or judge (Heroku or GitHub refusing), until a pass succeeds. */
   blocked: Blocked | null;
+  /** GitHub's answers that cannot change (a commit on the branch, its checks once final). */
   commitCache: CommitAnswers;
+  /** The last observation of the stages: status shows it until the next pass. */
   observation: Observation | null;
+  /** The fleet's freeze as this pipeline was told it (signals, or read once at the start). */
   freeze?: Freeze | null;
+  /** Commits people declared bad: never promoted until unrejected. */
   rejected?: Rejection[];
   /** The gates holding each pair as last told, so a continued run tells nothing twice. */
   holding?: Record<string, string>;
@@ -37,6 +47,13 @@ export interface CarriedState extends CarriedBook {
   outbox?: NoticeDraft[];
   /** When the configuration in force was applied (a reconfigure); absent when it is the one the pipeline started with. */
   configAppliedAt?: string;
+  /** When Heroku's webhooks last showed they reach the pipeline (ms since the epoch). */
+  webhookSeenAt?: number;
+}
+
+export interface PipelineStateOptions {
+  /** How long a webhook delivery or a confirmed subscription counts as "webhooks reach conveyor" (24 h). */
+  webhookTrustMs?: number;
 }
 
 export const BLOCKED_RECHECK_MS = 5 * 60_000;
@@ -53,9 +70,11 @@ export class PipelineState {
   readonly mailbox = new ManualMailbox();
   readonly book: PromotionBook;
   readonly commits: CommitCache;
+  /** Whether Heroku's release webhooks reach the pipeline, so a slow fallback poll is enough. */
+  readonly webhooks: WebhookReach;
   /** What each pass recomputes (the durable memory is the parts above). */
   readonly last: LastPass;
-  /** Counts configuration changes: a decision made under another config is never posted. */
+  /** Counts this run's configuration changes: a decision made under another config is never posted. */
   private configVersion = 0;
   /** When the configuration in force was applied by a reconfigure (ISO 8601); null: since the pipeline started. */
   private configAppliedAt: string | null;
@@ -64,6 +83,7 @@ export class PipelineState {
   constructor(
     public service: Service,
     carried?: CarriedState,
+    options: PipelineStateOptions = {},
   ) {
     this.configAppliedAt = carried?.configAppliedAt ?? null;
     this.holds = new Holds(carried);
@@ -71,6 +91,10 @@ export class PipelineState {
     this.book = new PromotionBook(carried);
     this.commits = new CommitCache(carried?.commitCache);
     this.last = new LastPass(carried?.observation ?? null);
+    this.webhooks = new WebhookReach(
+      typeof carried?.webhookSeenAt === 'number' ? carried.webhookSeenAt : undefined,
+      options.webhookTrustMs,
+    );
     this.notices = new NoticeOutbox(this.safeStatus(), carried?.holding, carried?.outbox);
   }
 
@@ -257,7 +281,12 @@ export class PipelineState {
     });
   }
 
-  /** The status query's answer; never throws (a query that throws shows an error to every caller). */
+  /** The status query's answer, with what webhooks do for the pipeline. */
+  queriedStatus(now: number): PipelineStatus {
+    return this.webhooks.status(this.safeStatus(), this.service, now);
+  }
+
+  /** The status, never throwing (a query that throws shows an error to every caller). */
   safeStatus(): PipelineStatus {
     try {
       return this.status();
@@ -290,6 +319,7 @@ export class PipelineState {
       approvals: this.approvals.approvals,
       waiting: this.approvals.waiting,
       ...(this.configAppliedAt ? { configAppliedAt: this.configAppliedAt } : {}),
+      ...(this.webhooks.seenAt !== undefined ? { webhookSeenAt: this.webhooks.seenAt } : {}),
       ...this.notices.carry(),
     };
   }

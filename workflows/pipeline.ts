@@ -23,11 +23,11 @@ import { PipelineState, type CarriedState } from './pipeline-state';
 import { readCurrentFreeze, explain } from './activities';
 import { observeOnly, reconcile } from './pass';
 import { promotionSaga, type Launch } from './promotion-saga';
-import { Operations, type Run } from './operations';
+import { Operations } from './operations';
 import { publisher } from './publish';
 import { noticeSender } from './notice-sender';
 import { releaseWatcher } from './release-watch';
-import { WebhookPoll } from './webhook-poll';
+import { newRunScratch } from './run-scratch';
 
 export interface PipelineOptions {
   /** Continue-as-new once history has this many events (tests use a small number). */
@@ -43,28 +43,24 @@ export interface PipelineOptions {
 }
 
 export interface PipelineInput {
+  /** The service's configuration in force. */
   service: Service;
+  /** Timing knobs, kept across continue-as-new (tests shorten them). */
   options?: PipelineOptions;
+  /** The memory of the run before this one, whole (absent on the first run). */
   carried?: CarriedState;
-  /** When Heroku's webhooks last showed they reach this pipeline (carried across continue-as-new). */
-  webhooks?: { seenAt: number };
 }
 
 /** One service's pipeline, reconciled for ever: observe, judge, promote, sleep until something changes. */
 export async function pipeline(input: PipelineInput): Promise<void> {
-  const state = new PipelineState(input.service, input.carried);
   const options = input.options ?? {};
-  const run: Run = {
-    wake: false,
-    draining: false,
-    freezeSignals: 0,
-    ...(typeof input.webhooks?.seenAt === 'number' ? { webhookSeenAt: input.webhooks.seenAt } : {}),
-  };
+  // What lasts (carried whole at continue-as-new), and what this run keeps for itself.
+  const state = new PipelineState(input.service, input.carried, { webhookTrustMs: options.webhookTrustMs });
+  const run = newRunScratch();
   const nudge = () => {
     run.wake = true;
   };
   const ops = new Operations(state, run, options);
-  const webhooks = new WebhookPoll(state, run, options.webhookTrustMs);
 
   setHandler(pauseSignal, (request) => ops.pause(request));
   setHandler(resumeSignal, (request) => ops.resume(request));
@@ -76,7 +72,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     validator: (service) => ops.validateReconfigure(service),
   });
   setHandler(currentStageQuery, () => state.currentStage());
-  setHandler(statusQuery, () => webhooks.status(state.safeStatus()));
+  setHandler(statusQuery, () => state.queriedStatus(Date.now()));
   setHandler(previewQuery, (service, now) => ops.preview(service, now));
   setHandler(promoteUpdate, (request) => ops.promote(request), {
     validator: (request) => ops.validatePromote(request),
@@ -93,13 +89,12 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     validator: (request) => ops.validateApprove(request),
   });
 
-  const inFlight: Promise<void>[] = [];
   const startPromotion = (go: Go, launch: Launch) => {
     const running = promotionSaga(state, go, launch).finally(() => {
-      void inFlight.splice(inFlight.indexOf(running), 1);
+      void run.inFlight.splice(run.inFlight.indexOf(running), 1);
       nudge();
     });
-    inFlight.push(running);
+    run.inFlight.push(running);
   };
 
   const watchReleases = releaseWatcher(state, nudge);
@@ -136,8 +131,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     notices.send();
     const now = Date.now();
     // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
-    const slow = webhooks.on(now);
-    const tick = slow ? webhooks.fallbackPollMs : undefined;
+    const slow = state.webhooks.on(now);
+    const tick = slow ? state.webhooks.fallbackPollMs(state.service) : undefined;
     const wakeAt = state.nextWakeAt(now, options.blockedRecheckMs, tick);
     const reason = state.nextWakeReason();
     await condition(() => run.wake, Math.max(1, wakeAt - now), {
@@ -153,21 +148,16 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   );
   // A promotion can take minutes (a release phase, a slow Heroku): until the last one ends the
   // pipeline keeps looking at its stages, starting nothing, so it never stops reconciling.
-  while (inFlight.length > 0) {
+  while (run.inFlight.length > 0) {
     run.wake = false;
-    await condition(() => run.wake || inFlight.length === 0, state.service.tickMs, {
+    await condition(() => run.wake || run.inFlight.length === 0, state.service.tickMs, {
       summary: 'handing over: waiting for promotions in flight',
     });
-    if (inFlight.length > 0) await observeOnly(state);
+    if (run.inFlight.length > 0) await observeOnly(state);
   }
-  await Promise.all(inFlight);
+  await Promise.all(run.inFlight);
   notices.send();
   await Promise.all(notices.sending);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof pipeline>({
-    service: state.service,
-    options,
-    carried: state.carry(),
-    ...(run.webhookSeenAt !== undefined ? { webhooks: { seenAt: run.webhookSeenAt } } : {}),
-  });
+  await continueAsNew<typeof pipeline>({ service: state.service, options, carried: state.carry() });
 }

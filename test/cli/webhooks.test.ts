@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from '../../domain/service';
-import { herokuClient } from '../../worker/clients';
+import { herokuClient } from '../../activities/api-clients';
 import { startReceiver, type Receiver } from '../../worker/receiver';
 import { startStack, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';

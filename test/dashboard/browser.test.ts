@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../dashboard/server';
-import { githubClient } from '../../worker/clients';
+import { githubClient } from '../../activities/api-clients';
 import { launchChromium, type RunningBrowser } from '../support/browser';
 import { startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';

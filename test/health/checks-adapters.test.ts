@@ -13,7 +13,7 @@ import { ciVerdict } from '../../domain/gates/ci';
 import { webhookVerdict } from '../../domain/gates/webhook';
 import { zeroDowntimeVerdict } from '../../domain/gates/zero-downtime';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { githubClient, herokuClient } from '../../worker/clients';
+import { githubClient, herokuClient } from '../../activities/api-clients';
 
 const FAST = { promotionDelayMs: 50, releasePhaseMs: 50 };
 

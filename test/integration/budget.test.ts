@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Worker } from '@temporalio/worker';
 import { ApiBudget } from '../../activities/api-budget';
 import type { Service } from '../../domain/service';
-import { budgetSettings } from '../../worker/budget-settings';
+import { budgetSettings } from '../../config/budget-settings';
 import { closeWorkerConnections, createWorker } from '../../worker/worker';
 import { commitsByStage, startStack, type Stack } from '../support/stack';
 import { eventually, workflowBundle } from '../support/temporal';

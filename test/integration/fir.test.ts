@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
 import { herokuActivities } from '../../activities/heroku';
 import { pausePipeline, resumePipeline } from '../../client/pipelines';
-import { herokuClient } from '../../worker/clients';
+import { herokuClient } from '../../activities/api-clients';
 import type { PromotionRequest } from '../../domain/promotion';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';

@@ -4,7 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { herokuActivities } from '../../activities/heroku';
 import type { PromotionOutcome } from '../../domain/promotion';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { herokuClient } from '../../worker/clients';
+import { herokuClient } from '../../activities/api-clients';
 import { releaseArrived } from '../../activities/release-arrivals';
 
 const FIRST_MS = 100;

@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { herokuActivities, type ConfirmDecision } from '../../activities/heroku';
 import type { PromotionOutcome } from '../../domain/promotion';
 import { startSandbox, type Sandbox } from '../../sandbox/server';
-import { herokuClient } from '../../worker/clients';
+import { herokuClient } from '../../activities/api-clients';
 
 const HEARTBEAT_TIMEOUT_MS = 2_000;
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { formatStatus } from '../../client/format';
 import { AppDirectory } from '../../worker/app-directory';
-import { herokuClient } from '../../worker/clients';
+import { herokuClient } from '../../activities/api-clients';
 import { ConveyorMetrics } from '../../worker/metrics';
 import { signatureOf, startReceiver, type DeliveryResult, type Receiver } from '../../worker/receiver';
-import { confirmSubscriptions } from '../../worker/subscriptions';
+import { sweepSubscriptions } from '../../worker/subscriptions';
 import { lookSignal } from '../../workflows/messages';
 import { nextArrival } from '../../activities/release-arrivals';
 import type { Service } from '../../domain/service';
@@ -237,7 +237,7 @@ describe('Heroku release webhooks wake pipelines', () => {
       body: { include: ['api:release'], level: 'notify', url, secret: SECRET },
     });
     await eventually(() => directory.workflowFor({ name: partial.stages[0] }), 30_000, 'both in the directory');
-    const told = await confirmSubscriptions({ client: stack.client, heroku, directory, url });
+    const told = await sweepSubscriptions({ client: stack.client, heroku, directory, url });
     assert.ok(told.includes(`conveyor/${whole.name}`));
     assert.ok(!told.includes(`conveyor/${partial.name}`));
     await looked(whole, 1, 'subscription');

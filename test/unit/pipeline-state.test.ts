@@ -103,4 +103,19 @@ describe('pipeline state', () => {
     assert.deepEqual(again.status().paused, state.status().paused);
     assert.deepEqual(again.currentStage(), state.currentStage());
   });
+
+  test('webhooks seen reaching the pipeline keep the slow fallback poll after continue-as-new', () => {
+    const state = new PipelineState(service);
+    state.webhooks.seen(T0);
+    const again = new PipelineState(service, JSON.parse(JSON.stringify(state.carry())));
+    assert.equal(again.webhooks.on(T0 + 60_000), true);
+    assert.equal(again.queriedStatus(T0 + 60_000).webhooks?.seenAt, new Date(T0).toISOString());
+  });
+
+  test('webhooks stop counting as reaching the pipeline once the trust window has passed', () => {
+    const state = new PipelineState(service, undefined, { webhookTrustMs: 60_000 });
+    state.webhooks.seen(T0);
+    assert.equal(state.webhooks.on(T0 + 59_000), true);
+    assert.equal(state.queriedStatus(T0 + 61_000).webhooks?.on, false);
+  });
 });

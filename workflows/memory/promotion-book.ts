@@ -17,8 +17,8 @@ const HISTORY_LIMIT = 20;
 const FAILED_PER_STAGE_LIMIT = 20;
 const EXPIRED_LIMIT = 100;
 
-/** A decided promotion, kept until it settles, to confirm before its POST that it still stands. */
-interface Decision extends DecidedPromotion {
+/** A decided promotion with its id, kept until it settles, to confirm before its POST that it still stands. */
+interface DecidedEntry extends DecidedPromotion {
   id: string;
 }
 
@@ -28,12 +28,15 @@ export type DecisionStamp = Pick<DecidedPromotion, 'configVersion' | 'overruled'
 /** What rolling a stage back after a failed verification did: the version it went back to, or why not. */
 export type Rollback = { version?: number; error?: string };
 
-/** Carried across continue-as-new. */
+/** The promotions' memory carried across continue-as-new (promotions in flight end before a run hands over). */
 export interface CarriedBook {
+  /** Per target stage, the releases whose promotion or verification failed there (not offered again). */
   failed: Record<string, FailedPromotion[]>;
+  /** The newest promotions that ended, newest last. */
   history: PromotionRecord[];
   /** Per target stage, the artifact (slug or image id) whose failure there an operator asked to retry. */
   retry?: Record<string, string>;
+  /** Per target stage, who allowed the retry and why (shown until the retried promotion ends). */
   retriedBy?: Record<string, { by: string; reason: string }>;
   /** Per target stage, the refusal of Heroku its pair backs off from. */
   refusals?: Record<string, Refusal>;
@@ -47,7 +50,7 @@ export interface CarriedBook {
  */
 export class PromotionBook {
   private readonly inFlight = new Map<string, PromotionRecord>();
-  private readonly decisions = new Map<string, Decision>();
+  private readonly decisions = new Map<string, DecidedEntry>();
   private history: PromotionRecord[];
   private failures: Record<string, FailedPromotion[]>;
   private retry: Record<string, string>;

@@ -1,9 +1,100 @@
 import type { IncomingMessage } from 'node:http';
 import Heroku from 'heroku-client';
 import { Octokit } from 'octokit';
-import type { HttpObserver } from './metrics';
-import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-post';
-import { budgetHeroku, budgetOctokit, headerCount, type ApiBudget, type Caller } from '../activities/api-budget';
+import { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from './heroku-post';
+import { budgetHeroku, budgetOctokit, headerCount, sharedBudget, type ApiBudget, type Caller } from './api-budget';
+import { budgetSettings, type BudgetPair } from '../config/budget-settings';
+
+export type Api = 'heroku' | 'github';
+
+/** Records one HTTP exchange with Heroku or GitHub. */
+export type HttpObserver = (request: {
+  method: string;
+  path: string;
+  status: number | 'error';
+  rateLimitRemaining?: string | null;
+}) => void;
+
+/** Where Heroku's Platform API and GitHub's REST API are, and the tokens conveyor uses with them. */
+export interface ApiEndpoints {
+  herokuUrl: string;
+  herokuToken: string;
+  githubUrl: string;
+  githubToken: string;
+}
+
+/** The endpoints from an environment: HEROKU_API_URL, HEROKU_API_KEY, GITHUB_API_URL, GITHUB_TOKEN. */
+export function apiEndpoints(env: NodeJS.ProcessEnv = process.env): ApiEndpoints {
+  return {
+    herokuUrl: env.HEROKU_API_URL || 'https://api.heroku.com',
+    herokuToken: env.HEROKU_API_KEY ?? '',
+    githubUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    githubToken: env.GITHUB_TOKEN ?? '',
+  };
+}
+
+export interface ApiClientOptions {
+  /** The budgets' settings (default: from the environment, see config/budget-settings.ts). */
+  budgets?: BudgetPair;
+  /** The budgets themselves (default: one per token in this process); a test gives each worker its own. */
+  budget?: { heroku?: ApiBudget; github?: ApiBudget };
+  /** Sees every answer from each API (the worker's metrics). */
+  observe?: (api: Api) => HttpObserver | undefined;
+  /** Who calls outside any activity: a person's command (default, may use the reserve) or BACKGROUND. */
+  caller?: Caller;
+}
+
+export interface ApiClients {
+  heroku: Heroku;
+  /** Promotion and rollback POSTs, sent at most once (see herokuPoster). */
+  herokuPost: HerokuPost;
+  github: Octokit;
+  herokuBudget: ApiBudget;
+  githubBudget: ApiBudget;
+}
+
+/**
+ * The one place conveyor's Heroku and GitHub clients are made, for the worker, the CLI, the
+ * dashboard and the bench alike: every request goes through its token's budget, shared by every
+ * caller in the process. Each client is made when first used (a dashboard needs no Heroku client).
+ */
+export function apiClients(endpoints: ApiEndpoints, options: ApiClientOptions = {}): ApiClients {
+  // Read now: a bad budget setting is told before anything connects.
+  const budgets = options.budgets ?? budgetSettings(process.env);
+  const once = <T>(make: () => T): (() => T) => {
+    let made: { value: T } | undefined;
+    return () => (made ??= { value: make() }).value;
+  };
+  const herokuBudget = once(
+    () => options.budget?.heroku ?? sharedBudget('Heroku', endpoints.herokuUrl, endpoints.herokuToken, budgets.heroku),
+  );
+  const githubBudget = once(
+    () => options.budget?.github ?? sharedBudget('GitHub', endpoints.githubUrl, endpoints.githubToken, budgets.github),
+  );
+  const { herokuUrl, herokuToken, githubUrl, githubToken } = endpoints;
+  const heroku = once(() =>
+    herokuClient(herokuUrl, herokuToken, options.observe?.('heroku'), herokuBudget(), options.caller),
+  );
+  const herokuPost = once(() => herokuPoster(herokuUrl, herokuToken, options.observe?.('heroku'), herokuBudget()));
+  const github = once(() => githubClient(githubUrl, githubToken, options.observe?.('github'), githubBudget()));
+  return {
+    get heroku() {
+      return heroku();
+    },
+    get herokuPost() {
+      return herokuPost();
+    },
+    get github() {
+      return github();
+    },
+    get herokuBudget() {
+      return herokuBudget();
+    },
+    get githubBudget() {
+      return githubBudget();
+    },
+  };
+}
 
 /**
  * heroku-client with a Bearer token (its default is Basic) against any Platform API base URL.
@@ -80,8 +171,6 @@ export function githubClient(baseUrl: string, token: string, observe?: HttpObser
   }
   return budget ? budgetOctokit(octokit, budget) : octokit;
 }
-
-export { HEROKU_POST_TIMEOUT_MS, type HerokuPost } from '../activities/heroku-post';
 
 /**
  * POSTs that must not be repeated (a promotion, a rollback) go through this, not heroku-client:

@@ -1,6 +1,6 @@
 import { parseReserve, type BudgetSettings } from '../domain/budget';
 import { parseDuration } from '../domain/duration';
-import { SettingsError } from './settings';
+import { SettingsError } from './settings-error';
 
 /** The worker's API budgets and how often it polls a running promotion or release phase. */
 export interface BudgetPair {

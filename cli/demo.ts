@@ -11,9 +11,9 @@ import { temporalSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
 import { startReceiver } from '../worker/receiver';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { connectClient } from './connection';
-import { applyServices, listPipelines } from './pipelines';
-import { installWebhooks, tellPipelines } from './webhooks';
+import { connectClient } from '../client/connection';
+import { applyServices, listPipelines } from '../client/pipelines';
+import { installWebhooks, tellPipelines } from '../client/webhooks';
 import { startDemoDashboard } from '../dashboard/demo';
 
 const MERGE_EVERY_MS = 30_000;

@@ -1,15 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writableFolder } from './files';
+import { writableFolder } from '../client/files';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadServices } from '../config/load';
 import { servicesJsonSchemaText } from '../config/json-schema';
 import { newSigningKey } from '../domain/attestation';
-import { formatAudit, parseSince, readAudit } from './audit';
+import { formatAudit, parseSince, readAudit } from '../client/audit';
 import type { Service } from '../domain/service';
-import { SettingsError } from '../worker/settings';
-import { addConnectionOptions, connectClient, temporalSettings, workerSettings } from './connection';
+import { SettingsError } from '../config/settings-error';
+import { addConnectionOptions, connectClient, temporalSettings, workerSettings } from '../client/connection';
 import {
   didYouMean,
   EXIT,
@@ -19,10 +19,10 @@ import {
   UsageError,
   UserError,
   type Where,
-} from './errors';
-import { explainWhy, formatApplied, formatList, formatPlan, formatStatus, showTimesIn, when } from './format';
-import { colorsOn, confirm, identity, note, painter, slow } from './terminal';
-import { bashCompletion, zshCompletion } from './completion';
+} from '../client/errors';
+import { explainWhy, formatApplied, formatList, formatPlan, formatStatus, showTimesIn, when } from '../client/format';
+import { askYes, colorsOn, identity, note, painter, slow } from '../client/terminal';
+import { bashCompletion, zshCompletion } from '../client/completion';
 import {
   applyServices,
   approveRelease,
@@ -41,7 +41,7 @@ import {
   stopPipelines,
   unfreezeAll,
   unrejectCommit,
-} from './pipelines';
+} from '../client/pipelines';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -147,7 +147,7 @@ export function buildProgram(): Command {
     .command('worker')
     .description('run a worker: the pipelines execute here, with the Heroku and GitHub tokens of this environment')
     .action(async () => {
-      const { runWorker } = await import('./run-worker');
+      const { runWorker } = await import('../client/run-worker');
       await runWorker(workerSettings());
     });
 
@@ -178,7 +178,7 @@ export function buildProgram(): Command {
         couplings: !opts.offline && !!process.env.HEROKU_API_KEY,
         repos: !opts.offline && !!process.env.GITHUB_TOKEN,
       };
-      const { checkCouplings, checkRepos } = await import('./couplings');
+      const { checkCouplings, checkRepos } = await import('../client/couplings');
       const problems = [
         ...(checked.couplings
           ? await slow(`checking the couplings of ${services.length} services with Heroku`, () =>
@@ -230,7 +230,7 @@ export function buildProgram(): Command {
       async (opts: { file: string; skipCouplingCheck?: boolean; prune?: boolean; yes?: boolean; by?: string }) => {
         const services = servicesOf(opts.file);
         if (!opts.skipCouplingCheck) {
-          const { checkCouplings } = await import('./couplings');
+          const { checkCouplings } = await import('../client/couplings');
           const problems = await slow(`checking the couplings of ${services.length} services with Heroku`, () =>
             checkCouplings(services),
           );
@@ -246,7 +246,7 @@ export function buildProgram(): Command {
         if (opts.prune && stale.length) {
           const who = by(opts.by);
           if (
-            await confirm(
+            await askYes(
               `stop ${stale.length} pipeline${stale.length === 1 ? '' : 's'} not in ${opts.file} (${stale.join(', ')})?`,
               { yes: opts.yes },
             )
@@ -385,7 +385,7 @@ export function buildProgram(): Command {
         };
         if (
           opts.skipGates &&
-          !(await confirm(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))
+          !(await askYes(`promote into ${opts.to} overruling every gate, safety gates included?`, { yes: opts.yes }))
         ) {
           throw new UserError('not promoted: --skip-gates was not confirmed');
         }
@@ -534,7 +534,7 @@ export function buildProgram(): Command {
       return port;
     })
     .action(async (opts: { host?: string; port?: number }) => {
-      const { runReceiver } = await import('./receiver');
+      const { runReceiver } = await import('../client/receiver');
       await runReceiver(temporalSettings(), opts);
     });
 
@@ -553,7 +553,7 @@ export function buildProgram(): Command {
     )
     .action(async (opts: { file: string; url?: string }) => {
       const services = servicesOf(opts.file);
-      const { installWebhooks, receiverUrl, tellPipelines } = await import('./webhooks');
+      const { installWebhooks, receiverUrl, tellPipelines } = await import('../client/webhooks');
       const url = receiverUrl(opts.url);
       const result = await slow(`subscribing the stage apps of ${services.length} services`, () =>
         installWebhooks(services, url),
@@ -582,7 +582,7 @@ export function buildProgram(): Command {
     .option('--url <url>', 'only the subscription to this receiver URL (env CONVEYOR_RECEIVER_URL)')
     .action(async (opts: { file: string; url?: string }) => {
       const services = servicesOf(opts.file);
-      const { formatWebhookStatus, receiverUrl, webhookStatus, RECEIVER_URL_ENV } = await import('./webhooks');
+      const { formatWebhookStatus, receiverUrl, webhookStatus, RECEIVER_URL_ENV } = await import('../client/webhooks');
       const url = opts.url || process.env[RECEIVER_URL_ENV] ? receiverUrl(opts.url) : undefined;
       const apps = await slow(`reading the webhooks of ${services.length} services`, () =>
         webhookStatus(services, url),
