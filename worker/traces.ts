@@ -15,7 +15,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
-import { SettingsError } from './settings';
+import { SettingsError } from '../config/settings-error';
 
 export interface TraceSettings {
   /** OTLP over HTTP (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; the exporter reads the rest of OTEL_*). */
