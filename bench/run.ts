@@ -4,6 +4,9 @@
 // an assertion. Writes bench/results.md (the tables) and bench/results.png (the chart).
 //   npx tsx bench/run.ts [--quick] [--sizes 10,50] [--pool 50] [--factor 60] [--hours 0.5]
 //                        [--pool-hours 1] [--drain-hours 24] [--soak-s 2] [--cost 5] [--out bench] [--json]
+//                        [--traces]
+// --traces: conveyor's workers record their spans (worker/traces.ts) to OUT/traces-CONTENDER-N.jsonl,
+// and each scale run logs where the time went between a gate's opening and its POST (bench/traces.ts).
 //
 // Contenders, each on a fresh sandbox and namespace of the same server:
 //   baseline  a cedar-style poller (bench/cedar.ts): every tick, for every pipeline, every stage app's
@@ -46,6 +49,10 @@ import { resultsMarkdown, type BenchReport, type ContenderReport, type Dist, typ
 import { installBenchWebhooks, webhooksEnv } from './webhooks';
 import type { WorkerUsage } from './worker';
 import type { Tally } from '../activities/api-budget';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowsPath } from '../worker/worker';
+import { workflowTracingModules } from '../worker/traces';
+import { breakdown, describe, readSpans, type Opening } from './traces';
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +73,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(projectRoot, 'bench') },
     json: { type: 'boolean', default: false },
     from: { type: 'string' },
+    traces: { type: 'boolean', default: false },
   },
 });
 // Refused or made now, not after minutes of running (the figures would be lost).
@@ -486,27 +494,39 @@ async function leadTimes(p: Prepared, soakMs: number): Promise<{ overheadS: numb
   return { overheadS, missed: p.services.length - arrived.size };
 }
 
-/** Age gate: each promotion POST since `from`, less the moment its source release had run for minAge. */
-function ageLatencies(p: Prepared, from: number, minAgeMs: number): number[] {
+/** The pipeline (its workflow id) a promotion POST is for. */
+function postWorkflowId(p: Prepared, post: ArrivedRequest): string | undefined {
+  const id = (JSON.parse(post.body) as { pipeline?: { id?: string } }).pipeline?.id;
+  const name = id ? p.stack.sandbox.scenario.snapshot().pipelines[id]?.name : undefined;
+  const service = p.services.find((s) => s.pipeline === name);
+  return service ? `conveyor/${service.name}` : undefined;
+}
+
+const latencies = (events: Opening[]) => events.map((e) => e.postAt - e.at);
+
+/** Age gate: each promotion POST since `from`, and the moment its source release had run for minAge. */
+function ageEvents(p: Prepared, from: number, minAgeMs: number): Opening[] {
   const { releases } = p.stack.sandbox.scenario.snapshot();
   return p.posts
     .filter((post) => post.at >= from)
     .flatMap((post) => {
       const id = (JSON.parse(post.body) as { source?: { release?: { id?: string } } }).source?.release?.id;
       const release = id ? releases[id] : undefined;
-      return release ? [post.at - (Date.parse(release.updatedAt) + minAgeMs)] : [];
+      const at = release ? Date.parse(release.updatedAt) + minAgeMs : undefined;
+      return at !== undefined ? [{ workflowId: postWorkflowId(p, post) ?? '', at, postAt: post.at }] : [];
     });
 }
 
 /** The first promotion POST of each pipeline after its gate opened (resume or unfreeze sent). */
-function openingLatencies(p: Prepared, opened: Map<string, number>): number[] {
+function openingEvents(p: Prepared, opened: Map<string, number>): Opening[] {
   const { pipelines } = p.stack.sandbox.scenario.snapshot();
-  const first = new Map<string, number>();
+  const first = new Map<string, Opening>();
   for (const post of p.posts) {
     const id = (JSON.parse(post.body) as { pipeline?: { id?: string } }).pipeline?.id;
     const name = id ? pipelines[id]?.name : undefined;
     const at = name ? opened.get(name) : undefined;
-    if (name && at !== undefined && post.at >= at && !first.has(name)) first.set(name, post.at - at);
+    if (name && at !== undefined && post.at >= at && !first.has(name))
+      first.set(name, { workflowId: postWorkflowId(p, post) ?? '', at, postAt: post.at });
   }
   return [...first.values()];
 }
@@ -518,7 +538,7 @@ async function heldThenOpened(
   tickMs: number,
   hold: () => Promise<void>,
   open: () => Promise<Map<string, number>>,
-): Promise<number[]> {
+): Promise<Opening[]> {
   await hold();
   await sleep(1_000);
   const shas = new Map<string, string>();
@@ -537,16 +557,21 @@ async function heldThenOpened(
   await sleep(soakMs + 1_000 + tickMs);
   const opened = await open();
   await sleep(Math.max(3_000, tickMs * 1.5));
-  return openingLatencies(p, opened);
+  return openingEvents(p, opened);
 }
 
 async function scaleRun(env: Env, contender: string, count: number): Promise<ScaleRun> {
   log(`${contender}: scale, ${count} pipelines...`);
+  const tracesFile =
+    values.traces && contender !== 'baseline' ? join(values.out, `traces-${contender}-${count}.jsonl`) : undefined;
+  if (tracesFile) rmSync(tracesFile, { force: true });
   const p = await prepare(env, contender, count, `k${count}`, {
     minAgeMs: SOAK_MS,
     tickMs: SCALE_TICK_MS,
     factor: SCALE_FACTOR,
+    ...(tracesFile ? { workerEnv: { CONVEYOR_TRACES_FILE: tracesFile } } : {}),
   });
+  let traced: Record<string, Opening[]> = {};
   try {
     await sleep(SCALE_TICK_MS);
     const idle = await measure(p, IDLE_MS);
@@ -556,21 +581,24 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
     const busy = await measure(p, async () => {
       lead = await leadTimes(p, SOAK_MS);
     });
-    const age = ageLatencies(p, leadFrom, SOAK_MS);
-    const resume = await heldThenOpened(
+    const ageOpenings = ageEvents(p, leadFrom, SOAK_MS);
+    const age = latencies(ageOpenings);
+    const resumeOpenings = await heldThenOpened(
       p,
       SOAK_MS,
       SCALE_TICK_MS,
       () => p.running.pause(p.services),
       () => p.running.resume(p.services),
     );
-    const unfreeze = await heldThenOpened(
+    const unfreezeOpenings = await heldThenOpened(
       p,
       SOAK_MS,
       SCALE_TICK_MS,
       () => p.running.freeze(),
       () => p.running.unfreeze(p.services),
     );
+    const [resume, unfreeze] = [latencies(resumeOpenings), latencies(unfreezeOpenings)];
+    traced = { 'age -> POST': ageOpenings, 'resume -> POST': resumeOpenings, 'unfreeze -> POST': unfreezeOpenings };
     return {
       pipelines: count,
       herokuPerHour: round(idle.heroku / idleHours, 0),
@@ -587,6 +615,12 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
     };
   } finally {
     await p.stop();
+    // The worker has flushed its spans as it stopped.
+    if (tracesFile) {
+      const spans = readSpans(tracesFile);
+      for (const [what, openings] of Object.entries(traced))
+        log(`${contender} ${count} traces: ${describe(what, breakdown(spans, openings))}`);
+    }
   }
 }
 
@@ -749,7 +783,14 @@ let code = 0;
 try {
   log(`Temporal dev server at ${server.address}`);
   const bundlePath = join(bundleDir, 'workflows.js');
-  writeFileSync(bundlePath, (await workflowBundle()).code);
+  // Traced, the bundle carries the OpenTelemetry workflow interceptors (a prebuilt bundle has them only if built with them).
+  const tracedBundle = () =>
+    bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: workflowTracingModules(),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+    });
+  writeFileSync(bundlePath, (await (values.traces ? tracedBundle() : workflowBundle())).code);
   const env: Env = { server, bundlePath };
   const contenders: ContenderReport[] = [];
   for (const name of CONTENDERS) {

@@ -17,6 +17,7 @@ import { budgetSettings, type BudgetPair } from '../config/budget-settings';
 import type { ConveyorMetrics } from './metrics';
 import type { WorkerSettings } from './settings';
 import { shutdownWindow } from './shutdown';
+import { traceSettings, tracing, workflowTracingModules, type Tracing } from './traces';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -30,6 +31,8 @@ export interface WorkerOptions extends HerokuActivityOptions {
   budgets?: BudgetPair;
   /** The budgets themselves (default: one per token in this process); a test gives each worker its own. */
   budget?: { heroku: ApiBudget; github: ApiBudget };
+  /** Traces (default: as the environment says, see worker/traces.ts; none when it says nothing). */
+  traces?: Tracing;
 }
 
 const connections = new WeakMap<Worker, () => Promise<void>>();
@@ -49,10 +52,21 @@ const quiet = {
 } as never;
 
 /** The workflow code, and a build id derived from it: a new id exactly when the workflow code changes. */
-async function workflowCode(bundle?: WorkflowBundleOption): Promise<{ bundle: WorkflowBundleOption; digest: string }> {
+async function workflowCode(
+  bundle: WorkflowBundleOption | undefined,
+  traced: boolean,
+): Promise<{ bundle: WorkflowBundleOption; digest: string }> {
   const env = process.env.CONVEYOR_WORKFLOW_BUNDLE;
-  const chosen: WorkflowBundleOption =
-    bundle ?? (env ? { codePath: env } : { code: (await bundleWorkflowCode({ workflowsPath, logger: quiet })).code });
+  const build = async () =>
+    (
+      await bundleWorkflowCode({
+        workflowsPath,
+        logger: quiet,
+        // Traced workflows need the interceptors in the bundle itself (docs/operating/traces.md).
+        ...(traced ? { workflowInterceptorModules: workflowTracingModules() } : {}),
+      })
+    ).code;
+  const chosen: WorkflowBundleOption = bundle ?? (env ? { codePath: env } : { code: await build() });
   const code = 'code' in chosen ? chosen.code : readFileSync(chosen.codePath, 'utf8');
   return { bundle: chosen, digest: createHash('sha256').update(code).digest('hex').slice(0, 12) };
 }
@@ -65,7 +79,9 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   const connection = options.connection ?? (await NativeConnection.connect(connect));
   // Activities that pass the freeze on talk to Temporal as a client.
   const clientConnection = await Connection.connect(connect);
-  const temporal = new Client({ connection: clientConnection, namespace: settings.namespace });
+  const traces = options.traces ?? tracesFromEnvironment();
+  const plugins = traces ? [traces.plugin] : [];
+  const temporal = new Client({ connection: clientConnection, namespace: settings.namespace, plugins });
   const metrics = options.metrics;
   // One budget per token, shared by every Heroku (GitHub) call this process makes with it.
   const apis = apiClients(settings, {
@@ -93,7 +109,7 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
   const production_options: Partial<SdkWorkerOptions> = {};
   let bundle: WorkflowBundleOption | undefined = options.workflowBundle;
   if (production) {
-    const code = await workflowCode(options.workflowBundle);
+    const code = await workflowCode(options.workflowBundle, !!traces);
     bundle = code.bundle;
     const version = {
       deploymentName: production.deploymentName,
@@ -122,10 +138,22 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
     ...(metrics ? { interceptors: { activity: [metrics.activityInterceptor()] } } : {}),
     ...production_options,
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath }),
+    plugins,
   });
   connections.set(worker, async () => {
+    await traces?.flush().catch(() => undefined);
     await clientConnection.close().catch(() => undefined);
     if (!options.connection) await connection.close().catch(() => undefined);
   });
   return worker;
+}
+
+/** The tracing the environment asks for, made once per process (its spans go through one processor). */
+let fromEnvironment: Tracing | undefined | null = null;
+function tracesFromEnvironment(): Tracing | undefined {
+  if (fromEnvironment === null) {
+    const settings = traceSettings(process.env);
+    fromEnvironment = settings ? tracing(settings) : undefined;
+  }
+  return fromEnvironment;
 }

@@ -13,6 +13,9 @@ export function fileLogger(level: 'WARN' | 'ERROR' = 'WARN'): DefaultLogger {
   const file = join(TEST_LOG_DIR, `worker-${process.pid}.log`);
   return new DefaultLogger(level, (entry: LogEntry) => {
     const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
-    appendFileSync(file, `${at} [${entry.level}] ${entry.message} ${entry.meta ? JSON.stringify(entry.meta) : ''}\n`);
+    const line = `${at} [${entry.level}] ${entry.message} ${entry.meta ? JSON.stringify(entry.meta) : ''}\n`;
+    // Another run in this checkout (a test run clears the folder as it starts) must not end this one.
+    mkdirSync(TEST_LOG_DIR, { recursive: true });
+    appendFileSync(file, line);
   });
 }
