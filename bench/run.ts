@@ -4,6 +4,7 @@
 // an assertion. Writes bench/results.md (the tables) and bench/results.png (the chart).
 //   npx tsx bench/run.ts [--quick] [--sizes 10,50] [--pool 50] [--factor 60] [--hours 0.5]
 //                        [--pool-hours 1] [--drain-hours 24] [--soak-s 2] [--cost 5] [--out bench] [--json]
+//                        [--worker-memory-mb 512]  (the worker told its memory as a Heroku dyno is: MEMORY_AVAILABLE)
 //
 // Contenders, each on a fresh sandbox and namespace of the same server:
 //   baseline  a cedar-style poller (bench/cedar.ts): every tick, for every pipeline, every stage app's
@@ -66,6 +67,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(projectRoot, 'bench') },
     json: { type: 'boolean', default: false },
     from: { type: 'string' },
+    'worker-memory-mb': { type: 'string' },
   },
 });
 // Refused or made now, not after minutes of running (the figures would be lost).
@@ -381,6 +383,8 @@ interface Window {
   http429: number;
   cpuPercent: number;
   rssMb: number;
+  /** The worker's peak RSS so far (conveyor's worker only). */
+  peakRssMb?: number;
   historyEvents: number | undefined;
   elapsedMs: number;
   /** Requests by endpoint, answers by status. */
@@ -428,6 +432,7 @@ async function measure(p: Prepared, during: number | (() => Promise<void>)): Pro
     http429: answers['429'] ?? 0,
     cpuPercent: round((cpu / (elapsedMs * 1000)) * 100, 1),
     rssMb: round(u1.memory.rss / 2 ** 20, 0),
+    ...('maxRssKb' in u1 ? { peakRssMb: round((u1 as WorkerUsage).maxRssKb / 1024, 0) } : {}),
     // Per pipeline of the sample (at most 10).
     historyEvents:
       history0 === undefined || history1 === undefined
@@ -546,6 +551,8 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
     minAgeMs: SOAK_MS,
     tickMs: SCALE_TICK_MS,
     factor: SCALE_FACTOR,
+    // --worker-memory-mb: the worker told its dyno's memory, as Heroku tells it (MEMORY_AVAILABLE).
+    ...(values['worker-memory-mb'] ? { workerEnv: { MEMORY_AVAILABLE: values['worker-memory-mb'] } } : {}),
   });
   try {
     await sleep(SCALE_TICK_MS);
@@ -583,6 +590,7 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
       idleCpuPercent: idle.cpuPercent,
       busyCpuPercent: busy.cpuPercent,
       rssMb: busy.rssMb,
+      ...(busy.peakRssMb !== undefined ? { peakRssMb: busy.peakRssMb } : {}),
       idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / idleHours, 1),
     };
   } finally {
