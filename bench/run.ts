@@ -356,7 +356,13 @@ async function prepare(
       contender === 'baseline'
         ? await startBaseline(stack, services, config.minAgeMs, config.tickMs)
         : await startConveyor(stack, services, env.bundlePath, contender === 'webhooks', config.workerEnv ?? {});
-    await until(() => running!.observed(), 180_000, `${contender}: every pipeline observed`, 250);
+    // Three minutes, or 4 s a pipeline beyond 45 (100 pipelines of 12 stages on a shared 2-core machine).
+    await until(
+      () => running!.observed(),
+      Math.max(180_000, count * 4_000),
+      `${contender}: every pipeline observed`,
+      1_000,
+    );
     const r = running;
     return {
       stack,
