@@ -24,6 +24,8 @@ export interface ScaleRun {
   idleCpuPercent: number;
   busyCpuPercent: number;
   rssMb: number;
+  /** The worker's peak RSS during the run (conveyor only). */
+  peakRssMb?: number;
   idleHistoryPerPipelineHour: number | null;
 }
 
@@ -295,7 +297,7 @@ export function resultsMarkdown(report: BenchReport): string {
         ms(r.resumeToPostMs),
         ms(r.unfreezeToPostMs),
         `${num(r.idleCpuPercent)} / ${num(r.busyCpuPercent)} %`,
-        `${num(r.rssMb, 0)} MB`,
+        `${num(r.rssMb, 0)} MB${r.peakRssMb !== undefined ? ` (peak ${num(r.peakRssMb, 0)})` : ''}`,
         r.idleHistoryPerPipelineHour === null ? '—' : num(r.idleHistoryPerPipelineHour),
       ]);
     }

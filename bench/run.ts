@@ -4,9 +4,10 @@
 // an assertion. Writes bench/results.md (the tables) and bench/results.png (the chart).
 //   npx tsx bench/run.ts [--quick] [--sizes 10,50] [--pool 50] [--factor 60] [--hours 0.5]
 //                        [--pool-hours 1] [--drain-hours 24] [--soak-s 2] [--cost 5] [--out bench] [--json]
-//                        [--traces]
+//                        [--traces] [--worker-memory-mb 512]
 // --traces: conveyor's workers record their spans (worker/traces.ts) to OUT/traces-CONTENDER-N.jsonl,
 // and each scale run logs where the time went between a gate's opening and its POST (bench/traces.ts).
+// --worker-memory-mb: the worker told its memory as a Heroku dyno is (MEMORY_AVAILABLE).
 //
 // Contenders, each on a fresh sandbox and namespace of the same server:
 //   baseline  a cedar-style poller (bench/cedar.ts): every tick, for every pipeline, every stage app's
@@ -74,6 +75,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     from: { type: 'string' },
     traces: { type: 'boolean', default: false },
+    'worker-memory-mb': { type: 'string' },
   },
 });
 // Refused or made now, not after minutes of running (the figures would be lost).
@@ -362,7 +364,13 @@ async function prepare(
       contender === 'baseline'
         ? await startBaseline(stack, services, config.minAgeMs, config.tickMs)
         : await startConveyor(stack, services, env.bundlePath, contender === 'webhooks', config.workerEnv ?? {});
-    await until(() => running!.observed(), 180_000, `${contender}: every pipeline observed`, 250);
+    // Three minutes, or 4 s a pipeline beyond 45 (100 pipelines of 12 stages on a shared 2-core machine).
+    await until(
+      () => running!.observed(),
+      Math.max(180_000, count * 4_000),
+      `${contender}: every pipeline observed`,
+      1_000,
+    );
     const r = running;
     return {
       stack,
@@ -389,6 +397,8 @@ interface Window {
   http429: number;
   cpuPercent: number;
   rssMb: number;
+  /** The worker's peak RSS so far (conveyor's worker only). */
+  peakRssMb?: number;
   historyEvents: number | undefined;
   elapsedMs: number;
   /** Requests by endpoint, answers by status. */
@@ -436,6 +446,7 @@ async function measure(p: Prepared, during: number | (() => Promise<void>)): Pro
     http429: answers['429'] ?? 0,
     cpuPercent: round((cpu / (elapsedMs * 1000)) * 100, 1),
     rssMb: round(u1.memory.rss / 2 ** 20, 0),
+    ...('maxRssKb' in u1 ? { peakRssMb: round((u1 as WorkerUsage).maxRssKb / 1024, 0) } : {}),
     // Per pipeline of the sample (at most 10).
     historyEvents:
       history0 === undefined || history1 === undefined
@@ -569,7 +580,11 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
     minAgeMs: SOAK_MS,
     tickMs: SCALE_TICK_MS,
     factor: SCALE_FACTOR,
-    ...(tracesFile ? { workerEnv: { CONVEYOR_TRACES_FILE: tracesFile } } : {}),
+    // --worker-memory-mb: the worker told its dyno's memory, as Heroku tells it (MEMORY_AVAILABLE).
+    workerEnv: {
+      ...(tracesFile ? { CONVEYOR_TRACES_FILE: tracesFile } : {}),
+      ...(values['worker-memory-mb'] ? { MEMORY_AVAILABLE: values['worker-memory-mb'] } : {}),
+    },
   });
   let traced: Record<string, Opening[]> = {};
   try {
@@ -611,6 +626,7 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
       idleCpuPercent: idle.cpuPercent,
       busyCpuPercent: busy.cpuPercent,
       rssMb: busy.rssMb,
+      ...(busy.peakRssMb !== undefined ? { peakRssMb: busy.peakRssMb } : {}),
       idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / idleHours, 1),
     };
   } finally {

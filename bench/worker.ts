@@ -36,6 +36,8 @@ const herokuBudget = apiClients(settings).herokuBudget;
 export interface WorkerUsage {
   cpu: NodeJS.CpuUsage;
   memory: NodeJS.MemoryUsage;
+  /** The process's peak resident set so far (getrusage), KB. */
+  maxRssKb: number;
   /** Heroku calls by activity type so far, as the budget saw them. */
   budget: Record<string, Tally>;
 }
@@ -45,6 +47,7 @@ process.on('message', (message) => {
     process.send!({
       cpu: process.cpuUsage(),
       memory: process.memoryUsage(),
+      maxRssKb: process.resourceUsage().maxRSS,
       budget: herokuBudget.tally(),
     } satisfies WorkerUsage);
   if (message === 'stop') worker.shutdown();

@@ -7,7 +7,11 @@ import { connectClient, type TemporalTarget } from '../client/connection';
 import { createLogger, logLevel } from '../worker/logging';
 import { ConveyorMetrics } from '../worker/metrics';
 import { receiverRoutes, RECEIVER_PATH } from '../worker/receiver';
-import { WEBHOOK_SECRET_ENV } from '../worker/settings';
+import { receiverSettings, WEBHOOK_SECRET_ENV } from '../worker/settings';
+import { startSubscriptionSweep } from '../worker/subscriptions';
+import { apiClients, apiEndpoints } from '../activities/api-clients';
+import { BACKGROUND } from '../activities/api-budget';
+import { budgetSettings } from '../config/budget-settings';
 import { AppDirectory } from '../worker/app-directory';
 import { openDashboard } from './main';
 import { webSettings, type WebFlags } from './web-settings';
@@ -47,8 +51,20 @@ export async function startWeb(
   // Heroku's webhooks and the metrics' pipeline reader use a client of their own, not the dashboard's.
   const client = await connectClient(target);
   const secret = env[WEBHOOK_SECRET_ENV];
+  let stopSweep = () => {};
   if (secret) {
     const directory = new AppDirectory(client, { taskQueue: target.taskQueue });
+    // With its public URL (CONVEYOR_RECEIVER_URL) and a Heroku token, it keeps the pipelines told which apps are subscribed.
+    const receiver = receiverSettings(env, { required: true });
+    if (receiver?.publicUrl && env.HEROKU_API_KEY)
+      stopSweep = startSubscriptionSweep({
+        client,
+        heroku: apiClients(apiEndpoints(env), { budgets: budgetSettings(env), caller: BACKGROUND }).heroku,
+        directory,
+        url: receiver.publicUrl,
+        intervalMs: receiver.sweepIntervalMs,
+        log: (level, message, fields) => logger[level](fields, message),
+      });
     routes.route(
       '/',
       receiverRoutes({
@@ -63,6 +79,10 @@ export async function startWeb(
   } else {
     routes.post(RECEIVER_PATH, (c) => c.json({ error: `webhooks are off: ${WEBHOOK_SECRET_ENV} is not set` }, 404));
   }
+  const stopAll = () => {
+    stopSweep();
+    stopReader();
+  };
   const stopReader = settings.metricsToken
     ? metrics.startStatusReader(client, target.taskQueue, 60_000)
     : () => undefined;
@@ -91,13 +111,13 @@ export async function startWeb(
     return {
       url: dashboard.url,
       async stop() {
-        stopReader();
+        stopAll();
         await dashboard.stop();
         await client.connection.close().catch(() => undefined);
       },
     };
   } catch (error) {
-    stopReader();
+    stopAll();
     await client.connection.close().catch(() => undefined);
     throw error;
   }

@@ -6,6 +6,7 @@ import { freePort } from '../temporal/free-port';
 import { createLogger, logLevel, PinoTemporalLogger } from './logging';
 import { ConveyorMetrics, serveMetrics } from './metrics';
 import { shutdownWindow } from './shutdown';
+import { otelMetrics } from './telemetry';
 import { productionSettings, type WorkerSettings } from './settings';
 import { closeWorkerConnections, createWorker } from './worker';
 import { AppDirectory } from './app-directory';
@@ -25,6 +26,7 @@ const coreLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN',
  */
 export function installRuntime(env: NodeJS.ProcessEnv = process.env, sdkMetricsAddress?: string): Logger {
   const level = logLevel(env);
+  const otel = otelMetrics(env);
   const logger = new PinoTemporalLogger(createLogger({ level }));
   Runtime.install({
     logger,
@@ -36,7 +38,22 @@ export function installRuntime(env: NodeJS.ProcessEnv = process.env, sdkMetricsA
           core: level === 'debug' || level === 'trace' ? coreLevels[level] : 'WARN',
         }),
       },
-      ...(sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
+      // One exporter for the SDK's metrics: pushed to a collector when one is named, else served for scraping.
+      ...(otel
+        ? {
+            metrics: {
+              otel: {
+                url: otel.url,
+                http: otel.http,
+                headers: otel.headers,
+                metricsExportInterval: otel.intervalMs,
+                useSecondsForDurations: true,
+              },
+            },
+          }
+        : sdkMetricsAddress
+          ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } }
+          : {}),
     },
   });
   return logger;
@@ -63,13 +80,19 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
   // The API budgets' settings, checked before anything starts (a bad one is a one-line error).
   const budgets = budgetSettings(env);
   await refuseRejectedToken(settings, budgets);
-  // The SDK's metrics are exported by Core on a private loopback port and served through conveyor's endpoint.
-  const sdkMetricsAddress = production.metricsAddress ? `127.0.0.1:${await freePort()}` : undefined;
+  // The SDK's metrics are exported by Core on a private loopback port and served through conveyor's endpoint
+  // (unless they are pushed to an OpenTelemetry collector).
+  const sdkMetricsAddress =
+    production.metricsAddress && !otelMetrics(env) ? `127.0.0.1:${await freePort()}` : undefined;
   const logger = installRuntime(env, sdkMetricsAddress);
   const metrics = production.metricsAddress ? new ConveyorMetrics() : undefined;
   const endpoint =
     metrics && production.metricsAddress
-      ? await serveMetrics(production.metricsAddress, metrics, `http://${sdkMetricsAddress}/metrics`)
+      ? await serveMetrics(
+          production.metricsAddress,
+          metrics,
+          sdkMetricsAddress ? `http://${sdkMetricsAddress}/metrics` : undefined,
+        )
       : undefined;
 
   const worker = await createWorker({ ...settings, production }, { metrics, budgets });
@@ -142,6 +165,7 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
     buildId: version?.buildId,
     versioning: production.versioning,
     ...production.memory,
+    ...(otelMetrics(env) ? { otelMetrics: otelMetrics(env)!.url } : {}),
     ...(endpoint ? { metrics: endpoint.url } : {}),
     ...(receiver ? { webhookReceiver: receiver.url } : {}),
   });

@@ -11,6 +11,8 @@ import { projectRoot } from '../../temporal/paths';
 import { freePort } from '../../temporal/free-port';
 import { signatureOf } from '../../worker/receiver';
 import { startStack, type Stack } from '../support/stack';
+import type { Service } from '../../domain/service';
+import { eventually } from '../support/temporal';
 import { http, printed, procfile, startDyno, type Dyno } from '../support/heroku-dyno';
 
 const read = (file: string) => JSON.parse(readFileSync(join(projectRoot, file), 'utf8'));
@@ -98,8 +100,11 @@ describe('the web dyno', () => {
       headers: { host: APP_HOST, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9', ...options.headers },
     });
 
+  let service: Service;
   before(async () => {
     stack = await startStack();
+    // Running before the web dyno starts, as pipelines are when a dyno restarts (its app directory is read once a while).
+    service = await stack.launch('web-dyno');
     port = await freePort();
     web = startDyno('web', 'web.1', {
       ...stack.workerEnv,
@@ -108,6 +113,9 @@ describe('the web dyno', () => {
       CONVEYOR_HEROKU_WEBHOOK_SECRET: SECRET,
       CONVEYOR_METRICS_TOKEN: METRICS_TOKEN,
       CONVEYOR_DASHBOARD_TOKEN: DASHBOARD_TOKEN,
+      // Its public URL: it sweeps the webhook subscriptions (the sandbox's) as the worker would.
+      CONVEYOR_RECEIVER_URL: `https://${APP_HOST}/webhooks/heroku`,
+      CONVEYOR_LOG_LEVEL: 'debug',
     });
     await printed(web, /"msg":"web running"/);
   });
@@ -146,7 +154,6 @@ describe('the web dyno', () => {
   });
 
   test("/webhooks/heroku takes Heroku's signed release webhook and wakes the app's pipeline; a bad signature is 401", async () => {
-    const service = await stack.launch('web-dyno');
     const eventId = randomUUID();
     const body = JSON.stringify({
       id: eventId,
@@ -189,6 +196,11 @@ describe('the web dyno', () => {
     const cookie = [signedIn.headers['set-cookie']].flat().join('\n');
     assert.match(cookie, /conveyor_session=[^;]+;.*Secure/i);
     assert.doesNotMatch(web.output(), /token of the test|webhook secret of the test/, 'no secret in the logs');
+  });
+
+  test('it sweeps the webhook subscriptions with its public URL', async () => {
+    await eventually(() => /"msg":"webhook subscriptions swept"/.test(web.output()), 30_000, 'a sweep');
+    assert.doesNotMatch(web.output(), /could not read the webhook subscriptions/);
   });
 
   test('logs are one JSON object per line on stdout', () => {
