@@ -6,10 +6,18 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { describeRequest, isAudited, whatFollowed, whoSent, type AuditEntry } from '../domain/audit';
+import {
+  describeRequest,
+  freezeFollowed,
+  isAudited,
+  isFleetWide,
+  whatFollowed,
+  whoSent,
+  type AuditEntry,
+} from '../domain/audit';
 import type { PromotionRecord } from '../domain/promotion';
 import type { Service } from '../domain/service';
-import { workflowIdFor } from '../domain/service';
+import { CONTROL_WORKFLOW_ID, workflowIdFor } from '../domain/service';
 import { parseDuration } from '../domain/duration';
 import { UsageError, UserError } from './errors';
 
@@ -34,11 +42,15 @@ export function parseSince(text: string | undefined): number {
 }
 
 /** The requests of one run, in order, with the pipeline's answer to each update. */
-function entriesOfRun(events: HistoryEvent[], service: string): { entries: AuditEntry[]; config?: Service } {
+function entriesOfRun(
+  events: HistoryEvent[],
+  service: string,
+  signingKeys?: readonly string[],
+): { entries: AuditEntry[]; config?: Service } {
   const config = (
     decode(events[0]?.workflowExecutionStartedEventAttributes?.input) as { service?: Service } | undefined
   )?.service;
-  const keys = config?.access?.signingKeys ?? [];
+  const keys = signingKeys ?? config?.access?.signingKeys ?? [];
   const entries: AuditEntry[] = [];
   const byAccepted = new Map<string, AuditEntry>();
   for (const event of events) {
@@ -46,8 +58,10 @@ function entriesOfRun(events: HistoryEvent[], service: string): { entries: Audit
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName && isAudited(signal.signalName)) {
       const input = decode(signal.input);
-      // A signal sent by another workflow (the control workflow's freeze) is not a person's.
+      // A signal sent by another workflow is not a person's; a freeze a pipeline hears is passed on
+      // by the control workflow, whose history has the person's (read from there).
       if (signal.externalWorkflowExecution) continue;
+      if (isFleetWide(signal.signalName) && signingKeys === undefined) continue;
       entries.push({
         at,
         action: signal.signalName,
@@ -104,9 +118,22 @@ export async function readAudit(
     runs.push({ runId: run.runId, closed: run.closeTime?.getTime() });
   if (!runs.length) throw new UserError(`no pipeline for service "${service}" (nothing has run as ${workflowId})`);
   const entries: AuditEntry[] = [];
+  let latest: Service | undefined;
   for (const run of runs.filter((r) => r.closed === undefined || r.closed >= from)) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-    entries.push(...entriesOfRun(history.events ?? [], service).entries);
+    const read = entriesOfRun(history.events ?? [], service);
+    entries.push(...read.entries);
+    latest ??= read.config;
+  }
+  // Freezes stop every pipeline: the control workflow's, checked with this service's keys.
+  const control: { runId: string; closed?: number }[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = '${CONTROL_WORKFLOW_ID}'` }))
+    control.push({ runId: run.runId, closed: run.closeTime?.getTime() });
+  for (const run of control.filter((r) => r.closed === undefined || r.closed >= from)) {
+    const history = await client.workflow.getHandle(CONTROL_WORKFLOW_ID, run.runId).fetchHistory();
+    for (const entry of entriesOfRun(history.events ?? [], service, latest?.access?.signingKeys ?? []).entries)
+      if (isFleetWide(entry.action))
+        entries.push({ ...entry, followed: freezeFollowed(entry.action, latest?.ignoreFreeze === true) });
   }
   // What came of approvals and promotions by hand: the pipeline's own promotion records.
   let promotions: PromotionRecord[] = [];

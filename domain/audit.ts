@@ -26,7 +26,10 @@ export interface AuditEntry {
   followed: string;
 }
 
-/** Messages people send; the others (look, confirmPromotion, the control workflow's freeze) are conveyor's own. */
+/**
+ * Messages people send; the others (look, confirmPromotion) are conveyor's own. Freeze and unfreeze
+ * are sent to the control workflow and stop every pipeline, so each service's audit lists them.
+ */
 export const AUDITED = [
   'pause',
   'resume',
@@ -37,12 +40,24 @@ export const AUDITED = [
   'approve',
   'reconfigure',
   'configure',
+  'freeze',
+  'unfreeze',
 ] as const;
 export type AuditedAction = (typeof AUDITED)[number];
 export const isAudited = (name: string): name is AuditedAction => (AUDITED as readonly string[]).includes(name);
 
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() ? value.trim() : undefined;
+
+export const isFleetWide = (action: string): boolean => action === 'freeze' || action === 'unfreeze';
+
+/** What a freeze did to this service. */
+export function freezeFollowed(action: string, ignoresFreeze: boolean): string {
+  if (action === 'unfreeze') return 'the freeze ended: promotions go again';
+  return ignoresFreeze
+    ? 'every pipeline froze except this one (ignoreFreeze)'
+    : 'every pipeline froze: this one holds its promotions';
+}
 
 /** Who sent a request, as far as its signature shows. */
 export function whoSent(
@@ -55,7 +70,10 @@ export function whoSent(
   const typed = text(request.by) ?? 'unknown';
   if (request.attestation !== undefined) {
     const checked = verify(request.attestation, signingKeys);
-    if (checked.ok && checked.claim.action === action && checked.claim.service === service) {
+    // A fleet-wide action is signed for no one service.
+    const forService =
+      checked.ok && (checked.claim.service === service || (isFleetWide(action) && !checked.claim.service));
+    if (checked.ok && checked.claim.action === action && forService) {
       const { identity, rule } = checked.claim;
       return {
         by: displayName(identity),

@@ -186,6 +186,61 @@ describe('conveyor login: the CLI acts as the person the dashboard verified', ()
     );
   });
 
+  test('freeze and unfreeze from the CLI are in the audit with who, provider, rule and what followed', async () => {
+    const frozen = await conveyor(homes.ana, 'freeze', '--reason', 'quarter close');
+    assert.equal(frozen.code, 0, frozen.stderr);
+    const unfrozen = await conveyor(homes.ana, 'unfreeze');
+    assert.equal(unfrozen.code, 0, unfrozen.stderr);
+    const { stdout } = await execute(process.execPath, [CONVEYOR, 'audit', service.name, '--since', '1h', '--json'], {
+      env: envOf(homes.ana),
+    });
+    const { actions } = JSON.parse(stdout) as {
+      actions: { action: string; by: string; assurance: string; provider?: string; rule?: string; followed: string }[];
+    };
+    assert.deepEqual(
+      actions
+        .filter((a) => a.action === 'freeze' || a.action === 'unfreeze')
+        .map((a) => [a.action, a.by, a.assurance, a.provider, a.rule, a.followed]),
+      [
+        [
+          'freeze',
+          'ana@acme.com',
+          'verified',
+          'oidc',
+          'access.operate of every service',
+          'every pipeline froze: this one holds its promotions',
+        ],
+        [
+          'unfreeze',
+          'ana@acme.com',
+          'verified',
+          'oidc',
+          'access.operate of every service',
+          'the freeze ended: promotions go again',
+        ],
+      ],
+    );
+  });
+
+  test('nothing secret in the workflow histories: no ID token, client secret or CLI token', async () => {
+    const tokens = ['ana', 'bo'].flatMap((who) => {
+      try {
+        return [
+          (JSON.parse(readFileSync(join(homes[who as 'ana'], 'credentials.json'), 'utf8')) as { token: string }).token,
+        ];
+      } catch {
+        return [];
+      }
+    });
+    assert.ok(tokens.length >= 1, 'a CLI token to look for');
+    for (const id of [`conveyor/${service.name}`, 'conveyor/control']) {
+      const history = JSON.stringify(await stack.client.workflow.getHandle(id).fetchHistory());
+      assert.doesNotMatch(history, /eyJ[A-Za-z0-9_-]{10,}\./, `no JWT in ${id}`);
+      assert.ok(!history.includes('test-client-secret-5b1e'), `no client secret in ${id}`);
+      for (const token of tokens) assert.ok(!history.includes(token), `no CLI token in ${id}`);
+    }
+  });
+
   test('after conveyor logout, the CLI acts straight on Temporal, recorded as administrator', async () => {
     const out = await conveyor(homes.bo, 'logout');
     assert.equal(out.code, 0);

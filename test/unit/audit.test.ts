@@ -1,7 +1,7 @@
 // What the audit makes of a request in the history (domain/audit.ts): who, how sure, what, what followed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRequest, whatFollowed, whoSent } from '../../domain/audit';
+import { describeRequest, freezeFollowed, whatFollowed, whoSent } from '../../domain/audit';
 import { newSigningKey, sign, type Claim } from '../../domain/attestation';
 import type { PromotionRecord } from '../../domain/promotion';
 
@@ -61,9 +61,44 @@ describe('whoSent', () => {
       'pause',
       { by: 'ops-bot (signature did not check: does not match any of access.signingKeys)', assurance: 'administrator' },
     ],
+    [
+      'a freeze is signed for no one service: verified in every service it stops',
+      {
+        by: 'typed',
+        attestation: sign(
+          claim({ service: '', action: 'freeze', rule: 'access.operate of every service' }),
+          key.secretKey,
+        ),
+      },
+      'freeze',
+      {
+        by: 'ana@acme.com',
+        assurance: 'verified',
+        provider: 'oidc',
+        issuer: 'https://id.acme.com',
+        subject: 'u-1',
+        rule: 'access.operate of every service',
+      },
+    ],
+    [
+      "a pause signed for no service does not lend its identity to this service's pause",
+      { by: 'ops-bot', attestation: sign(claim({ service: '' }), key.secretKey) },
+      'pause',
+      { by: 'ops-bot (signature did not check: signed for another action)', assurance: 'administrator' },
+    ],
   ];
   for (const [name, input, action, expected] of rows)
     test(name, () => assert.deepEqual(whoSent(action, input, 'api', [key.publicKey]), expected));
+});
+
+describe('freezeFollowed', () => {
+  const rows: [string, string, boolean, string][] = [
+    ['a freeze holds the service', 'freeze', false, 'every pipeline froze: this one holds its promotions'],
+    ['a service that ignores freezes goes on', 'freeze', true, 'every pipeline froze except this one (ignoreFreeze)'],
+    ['an unfreeze', 'unfreeze', false, 'the freeze ended: promotions go again'],
+  ];
+  for (const [name, action, ignores, expected] of rows)
+    test(name, () => assert.equal(freezeFollowed(action, ignores), expected));
 });
 
 describe('describeRequest', () => {
