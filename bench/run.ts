@@ -48,6 +48,7 @@ import type { CedarConfig, CedarUsage } from './cedar-process';
 import { writeChart } from './chart';
 import { resultsMarkdown, type BenchReport, type ContenderReport, type Dist, type ScaleRun } from './results';
 import { installBenchWebhooks, webhooksEnv } from './webhooks';
+import { WAVES_SECTION } from './waves-section';
 import type { WorkerUsage } from './worker';
 import type { Tally } from '../activities/api-budget';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -767,10 +768,24 @@ async function poolRun(env: Env, contender: string): Promise<ContenderReport['po
 
 // ---------------------------------------------------------------------------------------------
 
+/** The section bench/waves.ts wrote into results.md, if any. */
+function keptWavesSection(file: string): string | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const start = text.indexOf(WAVES_SECTION);
+    return start < 0 ? undefined : text.slice(start);
+  } catch {
+    return undefined;
+  }
+}
+
 /** results.md and results.png from a report. */
 async function write(report: BenchReport): Promise<string> {
-  const markdown = resultsMarkdown(report);
-  writeFileSync(join(values.out, 'results.md'), markdown);
+  const file = join(values.out, 'results.md');
+  // The waves section is bench/waves.ts's (another run): kept as it was.
+  const kept = keptWavesSection(file);
+  const markdown = resultsMarkdown(report) + (kept ? `\n${kept}` : '');
+  writeFileSync(file, markdown);
   const series = (pick: (s: ScaleRun) => number | null) =>
     report.contenders
       .filter((c) => c.available)

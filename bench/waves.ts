@@ -1,7 +1,8 @@
 // `npx tsx bench/waves.ts`: one 12-environment service laid out as 4 waves (1, 1, 2 and 8 apps)
 // against the same service as a chain of 12 stages, side by side in one run, with the same soak, on
 // a Temporal dev server of its own and the sandbox. It only reports; nothing here is an assertion.
-//   npx tsx bench/waves.ts [--pipelines 5] [--soak-s 3] [--tick-s 2] [--json]
+//   npx tsx bench/waves.ts [--pipelines 5] [--soak-s 3] [--tick-s 2] [--json] [--write]
+// --write puts the table in bench/results.md, as its last section (bench/run.ts keeps it).
 // The figure: merge -> every app runs it, minus the soaks the layout needs (a chain: 11, the waves:
 // 3), per pipeline; its p50 and p99, and the waves' to the chain's. The lead time itself is told too.
 import { parseArgs } from 'node:util';
@@ -9,6 +10,10 @@ import type { Service } from '../domain/service';
 import { ensureDevServer } from '../temporal/dev-server';
 import { freePort } from '../temporal/free-port';
 import { startStack, type Stack } from '../test/support/stack';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../temporal/paths';
+import { WAVES_SECTION, writeWavesSection } from './waves-section';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +21,7 @@ const { values } = parseArgs({
     'soak-s': { type: 'string', default: '3' },
     'tick-s': { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
   },
 });
 const PIPELINES = Math.max(1, Number(values.pipelines) || 5);
@@ -69,6 +75,7 @@ async function leadTimes(stack: Stack, services: Service[]): Promise<{ leads: (n
   return { leads: arrived, posts: posts / services.length };
 }
 
+const started = Date.now();
 const server = await ensureDevServer({ address: `127.0.0.1:${await freePort()}`, headless: true, dbFile: null });
 const rows: {
   layout: string;
@@ -116,20 +123,23 @@ try {
 
 const [chain, waves] = rows;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : '—');
+const command = `npx tsx bench/waves.ts --pipelines ${PIPELINES} --soak-s ${SOAK_MS / 1000} --tick-s ${TICK_MS / 1000}`;
 if (values.json)
   console.log(JSON.stringify({ pipelines: PIPELINES, soakS: SOAK_MS / 1000, tickS: TICK_MS / 1000, rows }));
 else {
   const s = (n: number) => `${n.toFixed(2)} s`;
-  console.log(
-    `| figure (${PIPELINES} pipelines of 12 apps, soak ${SOAK_MS / 1000} s, tick ${TICK_MS / 1000} s) | chain of 12 | 4 waves (1, 1, 2, 8) | waves / chain |`,
-  );
-  console.log('| --- | --- | --- | --- |');
-  console.log(
+  const lines = [
+    WAVES_SECTION,
+    '',
+    `\`${command}\` (${Math.round((Date.now() - started) / 1000)} s on ${cpus().length} cores, shared): ${PIPELINES} pipelines of 12 apps merging at once, the same soak (minAge ${SOAK_MS / 1000} s) and tick (${TICK_MS / 1000} s), one Temporal dev server, the sandbox's promotions 200 ms and release phases 100 ms. A chain of 12 needs 11 soaks; 4 waves of 1, 1, 2 and 8 apps need 3, and post one promotion per wave.`,
+    '',
+    `| figure | chain of 12 | 4 waves (1, 1, 2, 8) | waves / chain |`,
+    '| --- | --- | --- | --- |',
     `| Merge -> every app minus the soaks (chain 11, waves 3), p50 / p99 | ${s(chain.overheadP50)} / ${s(chain.overheadP99)} | ${s(waves.overheadP50)} / ${s(waves.overheadP99)} | ${ratio(waves.overheadP50, chain.overheadP50)} |`,
-  );
-  console.log(
     `| Merge -> every app (lead time), p50 | ${s(chain.leadP50)} | ${s(waves.leadP50)} | ${ratio(waves.leadP50, chain.leadP50)} |`,
-  );
-  console.log(`| Promotions posted per pipeline for the merge | ${chain.posts} | ${waves.posts} | |`);
-  console.log(`| Pipelines that did not reach every app | ${chain.missed} | ${waves.missed} | |`);
+    `| Promotions posted per pipeline for the merge | ${chain.posts} | ${waves.posts} | |`,
+    `| Pipelines that did not reach every app | ${chain.missed} | ${waves.missed} | |`,
+  ];
+  console.log(lines.join('\n'));
+  if (values.write) writeWavesSection(join(projectRoot, 'bench', 'results.md'), lines.join('\n'));
 }

@@ -1,8 +1,9 @@
 // `npm run chaos`: a long chaos run (test/chaos/chaos.ts) on a Temporal dev server of its own
 // (in memory, headless, on a free loopback port), which it stops at the end.
-//   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--fir-services 1] [--release-phase-ms 1500] [--settle-ms 60000]
+//   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--fir-services 1] [--wave-services 1] [--release-phase-ms 1500] [--settle-ms 60000]
 //                            [--history-cap 400] [--weight KIND=N ...] [--json] [--plan]
-// The last --fir-services services run on Heroku's Fir generation (OCI images). Exit 1 when any invariant was violated. --plan prints the seed's plan and runs nothing.
+// The last --fir-services services run on Heroku's Fir generation (OCI images); the first --wave-services
+// lay their stages out in waves ([s1], [s2, s3], [s4]). Exit 1 when any invariant was violated. --plan prints the seed's plan and runs nothing.
 // --weight changes how often a kind of action is chosen (0 leaves it out), e.g. --weight storm=2 --weight fault=0.
 import { parseArgs } from 'node:util';
 import { DEFAULT_WEIGHTS, planText, runChaos, type ChaosReport, type EventKind } from '../test/chaos/chaos';
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     services: { type: 'string', default: '3' },
     'fir-services': { type: 'string', default: '1' },
+    'wave-services': { type: 'string', default: '1' },
     'settle-ms': { type: 'string', default: '60000' },
     'release-phase-ms': { type: 'string', default: '1500' },
     'history-cap': { type: 'string', default: '400' },
@@ -37,6 +39,7 @@ const steps = integer('steps', values.steps, 1);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer('seed', values.seed, 0);
 const services = integer('services', values.services, 1);
 const firServices = integer('fir-services', values['fir-services'], 0);
+const waveServices = integer('wave-services', values['wave-services'], 0);
 const settleMs = integer('settle-ms', values['settle-ms'], 0);
 // Heroku's release phases take seconds (often minutes): long enough to be seen pending.
 const releasePhaseMs = integer('release-phase-ms', values['release-phase-ms'], 0);
@@ -84,7 +87,7 @@ function print(report: ChaosReport): void {
   line('faults fired', `${report.faults.fired} (${kinds(report.faults.firedByKind)})`);
   line(
     'promotions',
-    `${report.promotions.total} (automatic ${report.promotions.automatic}, by hand ${report.promotions.byHand})`,
+    `${report.promotions.total} (automatic ${report.promotions.automatic}, by hand ${report.promotions.byHand}, into a wave with several targets ${report.promotions.severalTargets})`,
   );
   line('activity failures', `${report.activityFailures} attempts (retried)`);
   line('refused configs', `${report.refusedConfigs} (malformed configure signals the workflows refused)`);
@@ -127,13 +130,14 @@ process.once('SIGINT', () => {
 let code = 0;
 try {
   say(
-    `chaos: seed ${seed}, ${steps} steps, ${services} services (${Math.min(firServices, services)} on Fir), release phase ${releasePhaseMs} ms, Temporal dev server at ${server.address}`,
+    `chaos: seed ${seed}, ${steps} steps, ${services} services (${Math.min(firServices, services)} on Fir, ${Math.min(waveServices, services)} in waves), release phase ${releasePhaseMs} ms, Temporal dev server at ${server.address}`,
   );
   const report = await runChaos({
     seed,
     steps,
     services,
     firServices,
+    waveServices,
     server,
     settleMs,
     releasePhaseMs,

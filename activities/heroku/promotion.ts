@@ -279,15 +279,18 @@ export function herokuPromotion(
         // Nothing came of it: the earlier POST did not act. Whether to post is decided on today's facts.
         if (confirm) answers = await confirm({ postedAt });
       }
+      const standing: Target[] = [];
       for (const t of open) {
         const answer = answers?.get(t.targetApp);
-        result.set(
-          t.targetApp,
-          answer && !answer.stands
-            ? { outcome: notPosted(t, 'withdrawn', answer.reason ?? 'the decision no longer stands') }
-            : { post: true },
-        );
+        if (answer && !answer.stands)
+          result.set(t.targetApp, {
+            outcome: notPosted(t, 'withdrawn', answer.reason ?? 'the decision no longer stands'),
+          });
+        else standing.push(t);
       }
+      // The confirmation may have taken seconds (fresh health reads): a target that moved on meanwhile
+      // (a hotfix landed) is not posted over; one look more per target, right before the POST.
+      for (const t of confirm ? await look(standing) : standing) result.set(t.targetApp, { post: true });
       return result;
     }
   }

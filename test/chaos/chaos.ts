@@ -71,6 +71,10 @@ import {
   type SlowHold,
 } from './plan';
 
+/** Where a promotion into `app` comes from: the stage before, or the first app of the wave before. */
+const sourceOf = (config: Service, app: string): string =>
+  pairsOf(config).find((pair) => pair.to === app)?.from ?? config.stages[config.stages.indexOf(app) - 1];
+
 export { planText, describeAction, malformedConfig, DEFAULT_WEIGHTS, type EventKind } from './plan';
 
 // ---------------------------------------------------------------------------------------------
@@ -86,6 +90,12 @@ export interface ChaosOptions {
   firServices?: number;
   /** Stages per service (default 4). */
   stages?: number;
+  /**
+   * How many of the services (the first ones) lay their stages out in waves: the first app alone,
+   * then waves of two apps ([s1], [s2, s3], [s4] for four), so promotions carry several targets and
+   * a release leaves a wave once soaked on both of its apps (default 0).
+   */
+  waveServices?: number;
   /** The services' minimum age and tick (defaults 1s and 1s). */
   minAge?: string;
   tick?: string;
@@ -168,7 +178,14 @@ export interface ChaosReport {
     firedByKind: FaultTotals['byKind'];
     totals: FaultTotals;
   };
-  promotions: { total: number; automatic: number; byHand: number; perService: Record<string, number> };
+  /** `severalTargets`: promotions into the apps of a wave, one promotion with several targets. */
+  promotions: {
+    total: number;
+    automatic: number;
+    byHand: number;
+    severalTargets: number;
+    perService: Record<string, number>;
+  };
   /** How long a freeze took to reach every pipeline (status.frozen set), per freeze. */
   freezeReachMs: number[];
   manual: { requested: number; started: number };
@@ -461,6 +478,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         incident: { herokuStatus: { url: health.herokuStatusUrl, systems: [] } },
         ...(stageCount === 4 ? {} : { stages: Array.from({ length: stageCount }, (_, i) => `${prefix}-s${i + 1}`) }),
       });
+      if (index < (options.waveServices ?? 0)) {
+        const [first, ...rest] = service.stages;
+        const waves = [[first], ...rest.flatMap((app, i) => (i % 2 === 0 ? [rest.slice(i, i + 2)] : []))];
+        service.waves = waves;
+      }
       const initial = stack.sandbox.scenario.releases(service.stages[0])[0].commit!;
       services.push({
         index,
@@ -887,7 +909,7 @@ class Run {
     if (index < 1) return; // the stage is not in the configuration now
     const running = (name: string) => scenario.releases(name).filter((r) => r.current)[0];
     const target = running(app);
-    const source = running(config.stages[index - 1]);
+    const source = running(sourceOf(config, app));
     const overwritable = !!target && (target.commit === null || s.off.get(target.commit) === 'hotfix');
     const skipGates = overwritable && !!source?.commit && s.main.has(source.commit);
     this.manual.requested++;
@@ -926,7 +948,7 @@ class Run {
     const index = config.stages.indexOf(app);
     const source =
       index > 0
-        ? this.stack.sandbox.scenario.releases(config.stages[index - 1]).find((r) => r.current)?.commit
+        ? this.stack.sandbox.scenario.releases(sourceOf(config, app)).find((r) => r.current)?.commit
         : undefined;
     let commit: string | undefined;
     if (naming === 'current' && source) commit = source;
@@ -978,10 +1000,18 @@ class Run {
         next = { ...original, minAgeMs: change.minAgeMs };
         why = `minAge ${change.minAgeMs} ms`;
         break;
-      case 'drop-stage':
-        next = { ...original, stages: original.stages.filter((_, i) => i !== change.stage) };
-        why = `without ${original.stages[change.stage]}`;
+      case 'drop-stage': {
+        // Out of a wave, the app leaves its wave (a wave left empty goes): the wave changes mid-pass.
+        const app = original.stages[change.stage];
+        const waves = original.waves?.map((wave) => wave.filter((a) => a !== app)).filter((wave) => wave.length);
+        next = {
+          ...original,
+          stages: original.stages.filter((_, i) => i !== change.stage),
+          ...(waves ? { waves } : {}),
+        };
+        why = `without ${app}${original.waves ? ' (out of its wave)' : ''}`;
         break;
+      }
       case 'blackout': {
         const end = Math.floor(now / 60_000) * 60_000 + 120_000;
         next = {
@@ -1325,9 +1355,11 @@ class Run {
     const totals = this.stack.sandbox.faults.totals();
     const perService: Record<string, number> = {};
     let byHand = 0;
+    let severalTargets = 0;
     for (const seen of this.recorder.promotions.values()) {
       perService[seen.promotion.pipeline] = (perService[seen.promotion.pipeline] ?? 0) + 1;
       if (this.recordFor(seen)?.manual) byHand++;
+      if (seen.promotion.targets.length > 1) severalTargets++;
     }
     const total = this.recorder.promotions.size;
     const byKind: Record<string, { sent: number; answered: number }> = {};
@@ -1354,7 +1386,7 @@ class Run {
         firedByKind: totals.byKind,
         totals,
       },
-      promotions: { total, automatic: total - byHand, byHand, perService },
+      promotions: { total, automatic: total - byHand, byHand, severalTargets, perService },
       freezeReachMs: this.freezeReachMs,
       manual: this.manual,
       updates: {

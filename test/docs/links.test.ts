@@ -76,6 +76,10 @@ describe('documentation links', () => {
     const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(example, 'the README shows a services file');
     const [api] = parseServices(example, 'services.yaml');
-    assert.deepEqual(api.stages, ['api-qa01', 'api-st01', 'api-va01', 'api-eu01']);
+    assert.deepEqual(api.stages, ['api-qa01', 'api-st01', 'api-va01', 'api-va02', 'api-eu01', 'api-eu02', 'api-ap01']);
+    assert.deepEqual(api.waves?.slice(2), [
+      ['api-va01', 'api-va02'],
+      ['api-eu01', 'api-eu02', 'api-ap01'],
+    ]);
   });
 });
