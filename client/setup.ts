@@ -5,6 +5,7 @@ import proto from '@temporalio/proto';
 import { conveyorSearchAttributes } from '../temporal/search-attributes';
 import { apiClients, apiEndpoints } from '../activities/api-clients';
 import { budgetSettings } from '../config/budget-settings';
+import { herokuDeployer } from '../activities/heroku/deployers';
 import type { Service } from '../domain/service';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
@@ -88,7 +89,9 @@ const statusOf = (error: unknown): number | undefined =>
 
 /**
  * What conveyor will ask of Heroku and GitHub, asked now with this environment's tokens: Heroku
- * accepts the token and shows each pipeline and its couplings (view); GitHub shows each
+ * accepts the token and shows each pipeline and its couplings (view), and its account may deploy to
+ * every app conveyor promotes into (owner or collaborator of a personal app, deploy on a team app,
+ * as Heroku lists them: promoting cannot be tried without promoting); GitHub shows each
  * repository's commits (Contents: read) and check runs (Checks: read). Nothing is written.
  */
 export async function checkTokens(services: Service[], env: NodeJS.ProcessEnv = process.env): Promise<TokenCheck[]> {
@@ -118,6 +121,18 @@ export async function checkTokens(services: Service[], env: NodeJS.ProcessEnv = 
       })) as { id: string };
       await heroku.request({ method: 'GET', path: `/pipelines/${pipeline.id}/pipeline-couplings` });
       checks.push({ api: 'heroku', subject, ok: true });
+      const account = (await heroku.request({ method: 'GET', path: '/account' })) as { id: string; email?: string };
+      const verdict = await herokuDeployer(heroku, account, service.stages.slice(1));
+      checks.push({
+        api: 'heroku',
+        subject: `promote ${service.pipeline}`,
+        ok: verdict.deployer,
+        ...(verdict.deployer
+          ? {}
+          : {
+              problem: `the token's account may not promote: ${verdict.reason} (it needs deploy on a team app, or to own or collaborate on a personal one)`,
+            }),
+      });
     } catch (error) {
       const status = statusOf(error);
       if (status !== 403 && status !== 404) throw error;

@@ -19,7 +19,7 @@ import * as act from './actions';
 import { Access, SESSION_COOKIE, SESSION_MAX_AGE_S, type Session } from './access';
 import { OidcSignIn, SignInFailed, type OidcSettings } from './oidc';
 import { HerokuSignIn, type HerokuOAuthSettings } from './heroku-oauth';
-import { herokuDeployer } from './heroku-deployers';
+import { herokuDeployer } from '../activities/heroku/deployers';
 import type Heroku from 'heroku-client';
 import type { ActionFacts } from '../domain/role';
 import type { Identity } from '../domain/identity';

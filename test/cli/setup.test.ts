@@ -86,9 +86,10 @@ describe('conveyor setup on Temporal Cloud', () => {
 describe('conveyor setup checks the tokens', () => {
   let stack: Stack;
   let file: string;
+  let service: Awaited<ReturnType<Stack['prepare']>>;
   before(async () => {
     stack = await startStack({ worker: false });
-    const service = await stack.prepare('tokens');
+    service = await stack.prepare('tokens');
     file = tempFile(
       'services.json',
       JSON.stringify({
@@ -123,7 +124,12 @@ describe('conveyor setup checks the tokens', () => {
       lines
         .slice(1)
         .map((line) => line.replace(/ tokens-\w+/, ' tokens-X').replace(/acme\/tokens-\w+/, 'acme/tokens-X')),
-      ['heroku HEROKU_API_KEY: ok', 'heroku pipeline tokens-X: ok', 'github repository acme/tokens-X: ok'],
+      [
+        'heroku HEROKU_API_KEY: ok',
+        'heroku pipeline tokens-X: ok',
+        'heroku promote tokens-X: ok',
+        'github repository acme/tokens-X: ok',
+      ],
     );
   });
 
@@ -142,6 +148,18 @@ describe('conveyor setup checks the tokens', () => {
       tokens.find((t) => t.subject === 'repository acme/ghost')!.problem!,
       /cannot read its commits \(404\)/,
     );
+  });
+
+  test('a token whose account may not deploy to a team app names the app and the permission', async () => {
+    const target = service.stages.at(-1)!;
+    stack.sandbox.scenario.moveAppToTeam(target, 'acme-tokens');
+    const run = await conveyor(env(), 'setup', '-f', file, '--json');
+    assert.equal(run.code, 1);
+    const tokens = run.json().tokens as { subject: string; ok: boolean; problem?: string }[];
+    const promote = tokens.find((t) => t.subject === `promote ${service.pipeline}`)!;
+    assert.equal(promote.ok, false);
+    assert.match(promote.problem!, new RegExp(`not a collaborator on team app ${target}.*needs deploy`));
+    assert.equal(tokens.find((t) => t.subject === `pipeline ${service.pipeline}`)!.ok, true);
   });
 
   test('a Heroku token Heroku refuses is said once', async () => {

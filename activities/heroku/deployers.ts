@@ -3,7 +3,7 @@
 // the person's token would also answer, but would hand the dashboard write power over every app
 // that person can touch; conveyor's token reads only apps conveyor already runs.
 import type Heroku from 'heroku-client';
-import { mayDeploy, type AppCollaborators, type DeployVerdict, type HerokuAccount } from '../domain/deployer';
+import { mayDeploy, type AppCollaborators, type DeployVerdict, type HerokuAccount } from '../../domain/deployer';
 
 interface CollaboratorJson {
   role?: string | null;
