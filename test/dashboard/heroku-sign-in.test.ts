@@ -151,7 +151,7 @@ describe('signing in with Heroku; heroku:deployers asks Heroku who may deploy', 
   test('a collaborator Heroku lets deploy approves, and the gate opens', async () => {
     const page = await signInWithHeroku('ana@acme.com', `/services/${service.name}`);
     await approveButton(page).click();
-    await page.getByText(`approved ${short(waiting)} into ${target}`).waitFor();
+    await page.getByText(`approved ${short(waiting)} into ${target}`, { exact: true }).waitFor();
     await eventually(
       async () => (await status(stack, service)).stages[1].commit === waiting,
       30_000,
