@@ -5,7 +5,7 @@
 import * as oidc from 'openid-client';
 import { herokuClient } from '../activities/api-clients';
 import type { Identity } from '../domain/identity';
-import { SignInFailed } from './oidc';
+import { SignInAttempts, SignInFailed } from './sign-in-attempts';
 
 export const HEROKU_ID_URL = 'https://id.heroku.com';
 
@@ -20,20 +20,11 @@ export interface HerokuOAuthSettings {
   apiUrl?: string;
 }
 
-interface Pending {
-  state: string;
-  next: string;
-  redirectUri: string;
-  expiresAt: number;
-}
-
-const PENDING_MS = 10 * 60_000;
-const PENDING_LIMIT = 1_000;
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 export class HerokuSignIn {
   private readonly configuration: oidc.Configuration;
-  private readonly pending = new Map<string, Pending>();
+  private readonly attempts = new SignInAttempts();
   private readonly idUrl: string;
 
   constructor(private readonly settings: HerokuOAuthSettings) {
@@ -59,11 +50,8 @@ export class HerokuSignIn {
 
   /** Where to send the browser, and the id of this attempt (kept in a short-lived cookie). */
   async start(redirectUri: string, next: string, now = Date.now()): Promise<{ url: string; attempt: string }> {
-    for (const [id, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(id);
-    if (this.pending.size >= PENDING_LIMIT) this.pending.delete(this.pending.keys().next().value!);
-    const attempt = oidc.randomState();
-    const pending: Pending = { state: oidc.randomState(), next, redirectUri, expiresAt: now + PENDING_MS };
-    this.pending.set(attempt, pending);
+    const pending = { state: oidc.randomState(), next, redirectUri };
+    const attempt = this.attempts.start(pending, now);
     // Heroku documents no PKCE: the state (checked on return) and the client secret guard the code.
     const url = oidc.buildAuthorizationUrl(this.configuration, {
       redirect_uri: redirectUri,
@@ -79,12 +67,7 @@ export class HerokuSignIn {
     attempt: string | undefined,
     now = Date.now(),
   ): Promise<{ identity: Identity; next: string }> {
-    const pending = attempt ? this.pending.get(attempt) : undefined;
-    if (!attempt || !pending || pending.expiresAt <= now)
-      throw new SignInFailed('this sign-in was not started here or took too long: sign in again');
-    this.pending.delete(attempt);
-    const error = callbackUrl.searchParams.get('error');
-    if (error) throw new SignInFailed(`Heroku refused: ${callbackUrl.searchParams.get('error_description') ?? error}`);
+    const pending = this.attempts.take(attempt, callbackUrl, 'Heroku', now);
     const current = new URL(pending.redirectUri);
     current.search = callbackUrl.search;
     let token: string;

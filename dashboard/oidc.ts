@@ -3,6 +3,7 @@
 // token are used once, to learn who signed in, and then dropped: a session keeps only the identity.
 import * as oidc from 'openid-client';
 import type { Identity } from '../domain/identity';
+import { SignInAttempts, SignInFailed, type Attempt } from './sign-in-attempts';
 
 export interface OidcSettings {
   /** The issuer URL (CONVEYOR_OIDC_ISSUER); its /.well-known/openid-configuration is read once. */
@@ -14,28 +15,19 @@ export interface OidcSettings {
   scope?: string;
 }
 
-interface Pending {
+interface Pending extends Attempt {
   verifier: string;
   nonce: string;
-  state: string;
-  next: string;
-  redirectUri: string;
-  expiresAt: number;
 }
 
-const PENDING_MS = 10 * 60_000;
-const PENDING_LIMIT = 1_000;
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
-
-/** Why a sign-in failed, in words for the page (never a token). */
-export class SignInFailed extends Error {}
 
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 export class OidcSignIn {
   private configuration: Promise<oidc.Configuration> | undefined;
-  private readonly pending = new Map<string, Pending>();
+  private readonly attempts = new SignInAttempts<Pending>();
 
   constructor(private readonly settings: OidcSettings) {}
 
@@ -66,19 +58,9 @@ export class OidcSignIn {
   /** Where to send the browser, and the id of this attempt (kept in a short-lived cookie). */
   async start(redirectUri: string, next: string, now = Date.now()): Promise<{ url: string; attempt: string }> {
     const config = await this.config();
-    for (const [id, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(id);
-    if (this.pending.size >= PENDING_LIMIT) this.pending.delete(this.pending.keys().next().value!);
     const verifier = oidc.randomPKCECodeVerifier();
-    const attempt = oidc.randomState();
-    const pending: Pending = {
-      verifier,
-      nonce: oidc.randomNonce(),
-      state: oidc.randomState(),
-      next,
-      redirectUri,
-      expiresAt: now + PENDING_MS,
-    };
-    this.pending.set(attempt, pending);
+    const pending: Pending = { verifier, nonce: oidc.randomNonce(), state: oidc.randomState(), next, redirectUri };
+    const attempt = this.attempts.start(pending, now);
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: this.settings.scope ?? 'openid email profile groups',
@@ -96,15 +78,7 @@ export class OidcSignIn {
     attempt: string | undefined,
     now = Date.now(),
   ): Promise<{ identity: Identity; next: string }> {
-    const pending = attempt ? this.pending.get(attempt) : undefined;
-    if (!attempt || !pending || pending.expiresAt <= now)
-      throw new SignInFailed('this sign-in was not started here or took too long: sign in again');
-    this.pending.delete(attempt);
-    const error = callbackUrl.searchParams.get('error');
-    if (error)
-      throw new SignInFailed(
-        `the identity provider refused: ${callbackUrl.searchParams.get('error_description') ?? error}`,
-      );
+    const pending = this.attempts.take(attempt, callbackUrl, 'the identity provider', now);
     const config = await this.config();
     // The URL the provider redirected to, as registered (a proxy may have rewritten the host).
     const current = new URL(pending.redirectUri);
