@@ -28,6 +28,7 @@ import { publisher } from './publish';
 import { noticeSender } from './notice-sender';
 import { releaseWatcher } from './release-watch';
 import { newRunScratch } from './run-scratch';
+import { handoverStep } from '../domain/handover';
 
 export interface PipelineOptions {
   /** Continue-as-new once history has this many events (tests use a small number). */
@@ -101,12 +102,16 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   const publish = publisher(state);
   const notices = noticeSender(state);
 
-  const historyFull = () => {
+  // Once the history is full the run hands over at the first moment no promotion is in flight
+  // (domain/handover.ts): a promotion retrying into one stage must not hold every other pair.
+  let fullAt: number | undefined;
+  const handover = () => {
     const info = workflowInfo();
-    return (
+    const full =
       info.continueAsNewSuggested ||
-      (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents)
-    );
+      (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents);
+    if (full) fullAt ??= info.historyLength;
+    return handoverStep({ full, length: info.historyLength, fullAt, inFlight: run.inFlight.length });
   };
 
   // Pipelines learn of a freeze by signal; one that starts fresh during a freeze asks for it once.
@@ -122,7 +127,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     }
   }
 
-  while (!historyFull()) {
+  while (handover() === 'reconcile') {
     run.wake = false;
     notices.send();
     await reconcile(state, startPromotion, nudge);
@@ -146,8 +151,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   state.mailbox.refuse(
     'the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds',
   );
-  // A promotion can take minutes (a release phase, a slow Heroku): until the last one ends the
-  // pipeline keeps looking at its stages, starting nothing, so it never stops reconciling.
+  // Only once the history's slack is spent can promotions still be in flight here: until the last
+  // one ends the pipeline keeps looking at its stages, starting nothing, so it never stops reconciling.
   while (run.inFlight.length > 0) {
     run.wake = false;
     await condition(() => run.wake || run.inFlight.length === 0, state.service.tickMs, {
