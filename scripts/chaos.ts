@@ -108,6 +108,14 @@ function print(report: ChaosReport): void {
     `${report.slowPromotions.run} (held with a decided promotion in flight: ${report.slowPromotions.caughtInFlight})`,
   );
   line('freeze reached all', report.freezeReachMs.length ? `${report.freezeReachMs.join(', ')} ms` : 'no freeze');
+  line(
+    'workflow tasks',
+    report.workflowTasks.length
+      ? `${report.workflowTasks.length} timed out, failed or retried`
+      : 'all completed at once',
+  );
+  for (const t of report.workflowTasks)
+    console.log(`  ${new Date(t.at).toISOString().slice(11, 23)} ${t.service}: ${t.what}`);
   line('settled', report.settled ? 'yes' : `no: ${report.unsettled.join('; ')}`);
   line('notes', report.notes.length);
   for (const note of report.notes) console.log(`  [${note.kind}] step ${note.step}: ${note.description}`);

@@ -195,6 +195,8 @@ export interface ChaosReport {
   handovers: number;
   /** Merge storms run and how many let a release of the storm through to the next stage. */
   storms: { run: number; flowed: number; exempt: number };
+  /** Pipeline workflow tasks that timed out, failed or were retried (from the histories), oldest first. */
+  workflowTasks: WorkflowTaskTrouble[];
   /** The workflows' promotion records by outcome (succeeded, failed, superseded, withdrawn, ...), as last seen. */
   decisions: Record<string, number>;
   /** Slow promotions: a hold was applied with a decided promotion not yet posted. */
@@ -386,6 +388,13 @@ interface SentUpdate {
   /** started / not-started (a promote's answer), refused (validator or failure), done (reject, unreject, retry). */
   outcome?: 'started' | 'not-started' | 'refused' | 'done';
   message?: string;
+}
+
+/** A workflow task of a pipeline that did not complete (timed out, failed) or was retried, from its history. */
+export interface WorkflowTaskTrouble {
+  service: string;
+  at: number;
+  what: string;
 }
 
 interface Storm {
@@ -590,7 +599,10 @@ class Run {
     await this.check(true);
     await this.checkReconciling();
     await this.checkWorkflowsRunning();
-    return this.report(started, steps, settled, await this.handovers());
+    return {
+      ...this.report(started, steps, settled, await this.handovers()),
+      workflowTasks: await this.workflowTaskTrouble(),
+    };
   }
 
   private progress(started: number): ChaosProgress {
@@ -1170,6 +1182,11 @@ class Run {
           .join('')})`
       : 'unknown';
     const waitingOn = pair?.state === 'promoting' ? `; pending ${await this.pendingActivities(s.service.name)}` : '';
+    // A status whose last look is older than the storm says the pipeline stopped passing, not what a gate decided.
+    const looked =
+      seen && seen !== 'timeout'
+        ? `; last observed ${seen.observedAt ? clock(Date.parse(seen.observedAt)) : 'never'}${seen.blocked ? `; blocked: ${seen.blocked.reason}` : ''}`
+        : '';
     this.storms.push({
       service: s.service.name,
       from: before.stages[0],
@@ -1179,7 +1196,7 @@ class Run {
       releases,
       step: this.step,
       faultsFired,
-      pairAtEnd: pairAtEnd + waitingOn,
+      pairAtEnd: pairAtEnd + waitingOn + looked,
     });
     if (minAgeMs !== before.minAgeMs) {
       await this.applyConfig(s, before, 'storm over');
@@ -1325,6 +1342,52 @@ class Run {
     }
   }
 
+  /**
+   * Workflow tasks that timed out or failed, read from every run's history: a pipeline whose tasks
+   * do not complete stops passing (its status stays as its last completed task left it).
+   */
+  private async workflowTaskTrouble(): Promise<WorkflowTaskTrouble[]> {
+    const trouble: WorkflowTaskTrouble[] = [];
+    for (const s of this.services) {
+      const workflowId = `conveyor/${s.service.name}`;
+      try {
+        for await (const run of this.stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+          const history = await this.stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+          for (const event of history.events ?? []) {
+            const at = event.eventTime?.seconds
+              ? Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6)
+              : 0;
+            if (event.workflowTaskTimedOutEventAttributes)
+              trouble.push({
+                service: s.service.name,
+                at,
+                what: `timed out (${String(event.workflowTaskTimedOutEventAttributes.timeoutType)})`,
+              });
+            else if (event.workflowTaskFailedEventAttributes)
+              trouble.push({
+                service: s.service.name,
+                at,
+                what: `failed (${String(event.workflowTaskFailedEventAttributes.cause)}: ${event.workflowTaskFailedEventAttributes.failure?.message?.slice(0, 160) ?? ''})`,
+              });
+            else if ((event.workflowTaskScheduledEventAttributes?.attempt ?? 1) > 1)
+              trouble.push({
+                service: s.service.name,
+                at,
+                what: `attempt ${event.workflowTaskScheduledEventAttributes!.attempt} scheduled`,
+              });
+          }
+        }
+      } catch (error) {
+        trouble.push({
+          service: s.service.name,
+          at: Date.now(),
+          what: `history unreadable: ${(error as Error).message}`,
+        });
+      }
+    }
+    return trouble.sort((a, b) => a.at - b.at);
+  }
+
   /** Continue-as-new handovers during the run: every run of a pipeline workflow but its first. */
   private async handovers(): Promise<number> {
     let runs = 0;
@@ -1404,6 +1467,7 @@ class Run {
       decisions: this.decisionOutcomes(),
       activityFailures: -1,
       refusedConfigs: -1,
+      workflowTasks: [],
       settled,
       unsettled: settled ? [] : this.stillMoving,
       violations,
