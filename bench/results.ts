@@ -24,6 +24,8 @@ export interface ScaleRun {
   unfreezeToPostMs: Dist | null;
   /** conveyor only: a poller has no approvals. Absent in reports made before it was measured. */
   approvalToPostMs?: Dist | null;
+  /** conveyor only: a poller has no windows. */
+  windowToPostMs?: Dist | null;
   /** Of one core. */
   idleCpuPercent: number;
   busyCpuPercent: number;
@@ -240,6 +242,11 @@ export function resultsMarkdown(report: BenchReport): string {
       value: (c) => largest(c)?.approvalToPostMs?.p50 ?? null,
     },
     {
+      label: 'Window opens (a blackout ends) -> promotion POST, p50 / p99 (a poller has no windows)',
+      of: (c) => ms(largest(c)?.windowToPostMs ?? null),
+      value: (c) => largest(c)?.windowToPostMs?.p50 ?? null,
+    },
+    {
       label: 'Merge -> 12th stage minus 11 soaks, p50 / p99',
       of: (c) => s(largest(c)?.leadOverheadS ?? null),
       value: (c) => largest(c)?.leadOverheadS?.p50 ?? null,
@@ -288,6 +295,7 @@ export function resultsMarkdown(report: BenchReport): string {
       'resume -> POST',
       'unfreeze -> POST',
       'approval -> POST',
+      'window -> POST',
       'CPU idle / busy',
       'RSS',
       'history events / pipeline-hour',
@@ -308,6 +316,7 @@ export function resultsMarkdown(report: BenchReport): string {
         ms(r.resumeToPostMs),
         ms(r.unfreezeToPostMs),
         ms(r.approvalToPostMs ?? null),
+        ms(r.windowToPostMs ?? null),
         `${num(r.idleCpuPercent)} / ${num(r.busyCpuPercent)} %`,
         `${num(r.rssMb, 0)} MB${r.peakRssMb !== undefined ? ` (peak ${num(r.peakRssMb, 0)})` : ''}`,
         r.idleHistoryPerPipelineHour === null ? '—' : num(r.idleHistoryPerPipelineHour),

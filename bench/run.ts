@@ -185,6 +185,8 @@ interface Running {
     /** Answers when each approval was sent. */
     approve(services: Service[]): Promise<Map<string, number>>;
   };
+  /** conveyor only: a blackout until `until` (a whole minute, UTC) keeps every promotion waiting. */
+  blackout?(services: Service[], until: number): Promise<void>;
   /** Workflow history events of these pipelines so far, every run counted (undefined: no workflows). */
   historyEvents(services: Service[]): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -323,6 +325,17 @@ async function startConveyor(
       },
       approve: (s) =>
         sendAll(s, async (x) => void (await approveRelease(stack.client, x.name, { stage: x.stages[1], by: 'bench' }))),
+    },
+    async blackout(s, until) {
+      const minute = new Date(until).toISOString().slice(0, 16);
+      const closed = s.map((x) => ({
+        ...x,
+        windows: {
+          windows: [],
+          blackouts: [{ from: new Date().toISOString().slice(0, 10), to: minute, reason: 'bench' }],
+        },
+      }));
+      await applyServices(stack.client, closed, stack.taskQueue);
     },
     historyEvents: (s) => historyEvents(stack.client, s),
     async stop() {
@@ -660,11 +673,27 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
           () => approval.approve(p.services),
         )
       : undefined;
+    // A window opening: the blackout ends on a whole minute, far enough ahead for the merge to soak.
+    const { blackout } = p.running;
+    const windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 20_000) / 60_000) * 60_000;
+    const windowOpenings = blackout
+      ? await heldThenOpened(
+          p,
+          SOAK_MS,
+          SCALE_TICK_MS,
+          () => blackout(p.services, windowEnd),
+          async () => {
+            await sleep(windowEnd - Date.now());
+            return new Map(p.services.map((x) => [x.name, windowEnd]));
+          },
+        )
+      : undefined;
     traced = {
       'age -> POST': ageOpenings,
       'resume -> POST': resumeOpenings,
       'unfreeze -> POST': unfreezeOpenings,
       ...(approvalOpenings ? { 'approval -> POST': approvalOpenings } : {}),
+      ...(windowOpenings ? { 'window opens -> POST': windowOpenings } : {}),
     };
     return {
       pipelines: count,
@@ -676,6 +705,7 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
       resumeToPostMs: openingLatencies(p, resumeOpenings),
       unfreezeToPostMs: openingLatencies(p, unfreezeOpenings),
       approvalToPostMs: approvalOpenings ? openingLatencies(p, approvalOpenings) : null,
+      windowToPostMs: windowOpenings ? openingLatencies(p, windowOpenings) : null,
       idleCpuPercent: idle.cpuPercent,
       busyCpuPercent: busy.cpuPercent,
       rssMb: busy.rssMb,
