@@ -540,6 +540,8 @@ async function mergeEvery(
 
 const running12th = (p: Prepared, s: Service) =>
   p.stack.sandbox.scenario.releases(s.stages.at(-1)!).find((r) => r.current)?.commit;
+const runningFirst = (p: Prepared, s: Service) =>
+  p.stack.sandbox.scenario.releases(s.stages[0]).find((r) => r.current)?.commit;
 
 /** Merges every pipeline at once; answers each one's merge-to-12th-stage time minus the soaks, in s. */
 async function leadTimes(p: Prepared, soakMs: number): Promise<{ overheadS: number[]; missed: number }> {
@@ -585,12 +587,15 @@ function ageEvents(p: Prepared, from: number, minAgeMs: number): Opening[] {
 }
 
 /** The first promotion POST of each pipeline after its gate opened (resume or unfreeze sent). */
-function openingEvents(p: Prepared, opened: Map<string, number>): Opening[] {
-  const { pipelines } = p.stack.sandbox.scenario.snapshot();
+function openingEvents(p: Prepared, opened: Map<string, number>, into?: (s: Service) => string): Opening[] {
+  const { pipelines, apps } = p.stack.sandbox.scenario.snapshot();
   const first = new Map<string, Opening>();
   for (const post of p.posts) {
-    const id = (JSON.parse(post.body) as { pipeline?: { id?: string } }).pipeline?.id;
+    const body = JSON.parse(post.body) as { pipeline?: { id?: string }; targets?: { app?: { id?: string } }[] };
+    const id = body.pipeline?.id;
     const name = id ? pipelines[id]?.name : undefined;
+    const service = into && p.services.find((s) => s.pipeline === name);
+    if (service && !body.targets?.some((t) => apps[t.app?.id ?? '']?.name === into(service))) continue;
     const at = name ? opened.get(name) : undefined;
     if (name && at !== undefined && post.at >= at && !first.has(name))
       first.set(name, { workflowId: postWorkflowId(p, post) ?? '', at, postAt: post.at });
@@ -605,7 +610,15 @@ async function heldThenOpened(
   tickMs: number,
   hold: () => Promise<void>,
   open: () => Promise<Map<string, number>>,
+  into?: (s: Service) => string,
 ): Promise<Opening[]> {
+  // The merge before has reached every 12th stage: no promotion of it competes with the one measured.
+  await until(
+    () => p.services.every((s) => running12th(p, s) === runningFirst(p, s)),
+    11 * soakMs + 120_000,
+    'the last merge on every 12th stage',
+    250,
+  );
   await hold();
   await sleep(1_000);
   const shas = new Map<string, string>();
@@ -625,8 +638,14 @@ async function heldThenOpened(
   const opened = await open();
   // Until every pipeline posted, or long enough that one that did not is a finding (counted as missed).
   const deadline = Date.now() + Math.max(OPENING_WAIT_MS, tickMs * 3);
-  while (Date.now() < deadline && openingEvents(p, opened).length < p.services.length) await sleep(100);
-  return openingEvents(p, opened);
+  // Each POST read once as it arrives, so the wait costs the sandbox (in this process) little.
+  const posted = new Set<string>();
+  const since = Math.min(...opened.values());
+  for (let read = 0; Date.now() < deadline && posted.size < opened.size; await sleep(250))
+    for (; read < p.posts.length; read++)
+      if (p.posts[read].at >= since)
+        posted.add((JSON.parse(p.posts[read].body) as { pipeline?: { id?: string } }).pipeline?.id ?? '');
+  return openingEvents(p, opened, into);
 }
 
 /** The latency of each opening, and how many pipelines posted nothing after theirs. */
@@ -686,17 +705,22 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
           SCALE_TICK_MS,
           () => approval.require(p.services),
           () => approval.approve(p.services),
+          (s) => s.stages[1],
         )
       : undefined;
-    // A window opening: the blackout ends on a whole minute, far enough ahead for the merge to soak.
+    // A window opening: the blackout ends on a whole minute, set once the merge before has settled,
+    // far enough ahead for the next merge to soak behind it.
     const { blackout } = p.running;
-    const windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 20_000) / 60_000) * 60_000;
+    let windowEnd = 0;
     const windowOpenings = blackout
       ? await heldThenOpened(
           p,
           SOAK_MS,
           SCALE_TICK_MS,
-          () => blackout(p.services, windowEnd),
+          () => {
+            windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 20_000) / 60_000) * 60_000;
+            return blackout(p.services, windowEnd);
+          },
           async () => {
             await sleep(windowEnd - Date.now());
             return new Map(p.services.map((x) => [x.name, windowEnd]));
