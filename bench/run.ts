@@ -184,6 +184,8 @@ interface Running {
     require(services: Service[]): Promise<void>;
     /** Answers when each approval was sent. */
     approve(services: Service[]): Promise<Map<string, number>>;
+    /** The configuration without the approval again (a pipeline whose approval missed is not left stuck). */
+    lift(services: Service[]): Promise<void>;
   };
   /** conveyor only: a blackout until `until` (a whole minute, UTC) keeps every promotion waiting. */
   blackout?(services: Service[], until: number): Promise<void>;
@@ -323,6 +325,7 @@ async function startConveyor(
         }));
         await applyServices(stack.client, asking, stack.taskQueue);
       },
+      lift: async (s) => void (await applyServices(stack.client, s, stack.taskQueue)),
       // A pipeline that has not yet seen its release wait at the gate refuses the approval: asked again
       // for a while (the event is the approval it took), then left out and counted as missed.
       async approve(s) {
@@ -613,12 +616,13 @@ async function heldThenOpened(
   into?: (s: Service) => string,
 ): Promise<Opening[]> {
   // The merge before has reached every 12th stage: no promotion of it competes with the one measured.
+  // One that is stuck (an opening that missed) is logged, not waited for.
   await until(
     () => p.services.every((s) => running12th(p, s) === runningFirst(p, s)),
     11 * soakMs + 120_000,
     'the last merge on every 12th stage',
     250,
-  );
+  ).catch((error: Error) => log(error.message));
   await hold();
   await sleep(1_000);
   const shas = new Map<string, string>();
@@ -638,20 +642,14 @@ async function heldThenOpened(
   const opened = await open();
   // Until every pipeline posted, or long enough that one that did not is a finding (counted as missed).
   const deadline = Date.now() + Math.max(OPENING_WAIT_MS, tickMs * 3);
-  // Each POST read once as it arrives, so the wait costs the sandbox (in this process) little.
-  const posted = new Set<string>();
-  const since = Math.min(...opened.values());
-  for (let read = 0; Date.now() < deadline && posted.size < opened.size; await sleep(250))
-    for (; read < p.posts.length; read++)
-      if (p.posts[read].at >= since)
-        posted.add((JSON.parse(p.posts[read].body) as { pipeline?: { id?: string } }).pipeline?.id ?? '');
+  while (Date.now() < deadline && openingEvents(p, opened, into).length < opened.size) await sleep(1_000);
   return openingEvents(p, opened, into);
 }
 
 /** The latency of each opening, and how many pipelines posted nothing after theirs. */
 function openingLatencies(p: Prepared, openings: Opening[]): Dist | null {
-  const d = dist(latencies(openings));
   const missed = p.services.length - openings.length;
+  const d = dist(latencies(openings)) ?? (missed > 0 ? { n: 0, p50: 0, p99: 0, max: 0 } : null);
   return d && missed > 0 ? { ...d, missed } : d;
 }
 
@@ -706,7 +704,7 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
           () => approval.require(p.services),
           () => approval.approve(p.services),
           (s) => s.stages[1],
-        )
+        ).finally(() => approval.lift(p.services))
       : undefined;
     // A window opening: the blackout ends on a whole minute, set once the merge before has settled,
     // far enough ahead for the next merge to soak behind it.
@@ -718,10 +716,12 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
           SOAK_MS,
           SCALE_TICK_MS,
           () => {
-            windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 20_000) / 60_000) * 60_000;
+            windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 30_000) / 60_000) * 60_000;
             return blackout(p.services, windowEnd);
           },
           async () => {
+            // The merge must have soaked before the window opens, or the wait measured is the soak's.
+            if (Date.now() > windowEnd - 1_000) log(`the window opened before the merge had soaked: raise its margin`);
             await sleep(windowEnd - Date.now());
             return new Map(p.services.map((x) => [x.name, windowEnd]));
           },
