@@ -356,7 +356,18 @@ async function run(server: DevServer, bundlePath: string): Promise<ScaleReport> 
     log(`${WORKERS} worker(s) running; starting ${PIPELINES} pipelines and installing their webhooks...`);
     const startedAt = Date.now();
     await inBatches(services, 100, (s) => applyServices(stack.client, [s], stack.taskQueue));
-    const problems = await installBenchWebhooks(stack, services, { ...env, ...hooks });
+    // As `conveyor webhooks install` does, app by app; four lots of 25 pipelines at a time.
+    const lots = Array.from({ length: Math.ceil(services.length / 25) }, (_, i) => services.slice(i * 25, i * 25 + 25));
+    let installed = 0;
+    const problems: string[] = [];
+    await withProgress(
+      'webhooks install',
+      () => `${installed} of ${PIPELINES} pipelines subscribed`,
+      inBatches(lots, 4, async (lot) => {
+        problems.push(...(await installBenchWebhooks(stack, lot, { ...env, ...hooks })));
+        installed += lot.length;
+      }),
+    );
     if (problems.length > 0) throw new Error(`webhooks install: ${problems.slice(0, 3).join('; ')}`);
     let observed = 0;
     await withProgress(
