@@ -25,7 +25,9 @@ import { startStack, type Stack } from '../test/support/stack';
 import { workflowBundle } from '../test/support/temporal';
 import { statusQuery } from '../workflows/messages';
 import { histogram, observations, quantile, since, total, type Buckets } from './histograms';
-import { installBenchWebhooks, webhooksEnv } from './webhooks';
+import { installWebhooks, tellPipelines } from '../client/webhooks';
+import { RECEIVER_PATH } from '../worker/receiver';
+import { webhooksEnv } from './webhooks';
 import type { WorkerUsage } from './worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -353,22 +355,33 @@ async function run(server: DevServer, bundlePath: string): Promise<ScaleReport> 
     const env = { ...stack.workerEnv, ...UNLIMITED_BUDGET, ...WORKER_ENV };
     // The first worker runs the receiver every app's webhook points at; the others only take tasks.
     for (let i = 0; i < WORKERS; i++) workers.push(await startWorker(i === 0 ? { ...env, ...hooks } : env, bundlePath));
-    log(`${WORKERS} worker(s) running; starting ${PIPELINES} pipelines and installing their webhooks...`);
-    const startedAt = Date.now();
-    await inBatches(services, 100, (s) => applyServices(stack.client, [s], stack.taskQueue));
-    // As `conveyor webhooks install` does, app by app; four lots of 25 pipelines at a time.
+    // Every app subscribed before the pipelines start, as `conveyor webhooks install` does, app by app
+    // (four lots of 25 pipelines at a time): each pipeline is told at once, so none polls every tick
+    // (60 s) while the others are being subscribed.
+    const url = `http://${hooks.CONVEYOR_RECEIVER_ADDRESS}${RECEIVER_PATH}`;
     const lots = Array.from({ length: Math.ceil(services.length / 25) }, (_, i) => services.slice(i * 25, i * 25 + 25));
-    let installed = 0;
+    const subscribed: Awaited<ReturnType<typeof installWebhooks>>['apps'] = [];
     const problems: string[] = [];
     await withProgress(
       'webhooks install',
-      () => `${installed} of ${PIPELINES} pipelines subscribed`,
+      () => `${Math.floor(subscribed.length / STAGES)} of ${PIPELINES} pipelines subscribed`,
       inBatches(lots, 4, async (lot) => {
-        problems.push(...(await installBenchWebhooks(stack, lot, { ...env, ...hooks })));
-        installed += lot.length;
+        const result = await installWebhooks(lot, url, { ...env, ...hooks });
+        subscribed.push(...result.apps);
+        problems.push(...result.problems);
       }),
     );
     if (problems.length > 0) throw new Error(`webhooks install: ${problems.slice(0, 3).join('; ')}`);
+    log(`${WORKERS} worker(s) running; starting ${PIPELINES} pipelines, each told its apps are subscribed...`);
+    const startedAt = Date.now();
+    await inBatches(services, 50, async (s) => {
+      await applyServices(stack.client, [s], stack.taskQueue);
+      await tellPipelines(
+        stack.client,
+        [s],
+        subscribed.filter((a) => a.service === s.name),
+      );
+    });
     let observed = 0;
     await withProgress(
       'first observation',
