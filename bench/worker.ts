@@ -10,10 +10,27 @@ import { startReceiver } from '../worker/receiver';
 import { workerSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
 
+/** Bounds (ms) for Core's workflow-task latencies, finer than its defaults around the 200 ms goal (bench/scale.ts). */
+const TASK_LATENCY_BOUNDS = [
+  1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000, 10000, 30000, 60000,
+];
+const metricsAddress = process.env.BENCH_SDK_METRICS_ADDRESS;
+const overrides = Object.fromEntries(
+  ['schedule_to_start', 'execution', 'replay'].flatMap((what) => [
+    [`workflow_task_${what}_latency`, TASK_LATENCY_BOUNDS],
+    [`temporal_workflow_task_${what}_latency`, TASK_LATENCY_BOUNDS],
+  ]),
+);
 // Workflows terminated at the end make the core warn about tasks it cannot complete: noise.
+// BENCH_SDK_METRICS_ADDRESS: Core's own metrics served for scraping there (task latencies, sticky cache, slots).
 Runtime.install({
   logger: new DefaultLogger('ERROR'),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} },
+    ...(metricsAddress
+      ? { metrics: { prometheus: { bindAddress: metricsAddress, histogramBucketOverrides: overrides } } }
+      : {}),
+  },
 });
 const settings = workerSettings();
 const bundle = process.env.BENCH_WORKFLOW_BUNDLE;
@@ -40,6 +57,8 @@ export interface WorkerUsage {
   maxRssKb: number;
   /** Heroku calls by activity type so far, as the budget saw them. */
   budget: Record<string, Tally>;
+  /** The workflow cache's size the worker was given (undefined: the SDK's own from the heap limit). */
+  maxCachedWorkflows?: number;
 }
 
 process.on('message', (message) => {
@@ -49,6 +68,7 @@ process.on('message', (message) => {
       memory: process.memoryUsage(),
       maxRssKb: process.resourceUsage().maxRSS,
       budget: herokuBudget.tally(),
+      maxCachedWorkflows: worker.options.maxCachedWorkflows,
     } satisfies WorkerUsage);
   if (message === 'stop') worker.shutdown();
 });
