@@ -528,6 +528,10 @@ export function serviceLive(
     notes.push(
       html`<p class="banner paused" role="status"><strong>Paused</strong> by ${status.paused.by} since ${at(status.paused.since, now)}: ${status.paused.reason}</p>`,
     );
+  for (const [app, hold] of Object.entries(status.held ?? {}))
+    notes.push(
+      html`<p class="banner paused" role="status"><strong>${app} held</strong> by ${hold.by} since ${at(hold.since, now)}: ${hold.reason}</p>`,
+    );
   if (status.frozen && !status.ignoresFreeze)
     notes.push(
       html`<p class="banner frozen"><strong>Frozen</strong> by ${status.frozen.by} since ${at(status.frozen.since, now)}: ${status.frozen.reason}</p>`,
@@ -606,11 +610,15 @@ export function pauseControl(status: PipelineStatus, frame: Frame): Html {
   const session = frame.session;
   if (!session) return html``;
   const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}">`;
-  return html`<div id="pause-control" data-key="${status.paused ? 'paused' : 'running'}">${
+  const held = Object.keys(status.held ?? {});
+  return html`<div id="pause-control" data-key="${status.paused ? 'paused' : 'running'}${held.map((app) => ` ${app}`).join('')}">${
     status.paused
       ? html`<form method="post" action="/actions/resume">${csrf}<button type="submit">Resume ${status.service}</button></form>`
       : html`<form method="post" action="/actions/pause">${csrf}<label for="pause-reason">Reason to pause</label><input id="pause-reason" name="reason" required maxlength="500"><button type="submit">Pause ${status.service}</button></form>`
-  }</div>`;
+  }${held.map(
+    (app) =>
+      html`<form method="post" action="/actions/resume">${csrf}<input type="hidden" name="stage" value="${app}"><button type="submit">Resume ${app}</button></form>`,
+  )}</div>`;
 }
 
 /** An Approve form per commit waiting for approval; swapped when the waiting set changes. */
