@@ -117,7 +117,7 @@ describe("the dashboard's service page shows waves", () => {
   const page = async (state: PipelineState, now: number) => {
     const status = state.status();
     const facts = { status, service: waved, goingOut: {}, leadTimes: [] };
-    return String(await serviceLive(facts, fleetSummary(status).stages, null, frame as never, links as never, now));
+    return String(await serviceLive(facts, fleetSummary(status).stages, null, frame, links, now));
   };
 
   test("groups a wave's apps in one step headed by its state, with the pair into each app", async () => {
