@@ -103,7 +103,8 @@ const LEAVING = new Set<CellState>(['in-sync', 'soaking', 'held', 'waiting', 're
  * marked "→ next:" so it cannot be read as the stage's own; none on the last stage at rest.
  */
 function badge(cell: FleetCell, now: number): Html {
-  if (LEAVING.has(cell.state) && !cell.next) return html``;
+  // A held cell with no next stage is an app held alone: its own state, shown as such.
+  if (LEAVING.has(cell.state) && !cell.next) return cell.state === 'held' ? ownBadge(cell, now) : html``;
   const inner = ownBadge(cell, now);
   return LEAVING.has(cell.state)
     ? html`<span class="pair-badge" title="the release leaving for ${cell.next}"><span class="to">→ ${shortApp(cell.next!)}</span> ${inner}</span>`

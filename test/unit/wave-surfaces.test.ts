@@ -154,6 +154,30 @@ describe("the dashboard's service page shows waves", () => {
     );
     assert.match(control, /Pause api</, 'the pipeline itself is not paused');
   });
+
+  test('the fleet board marks the app held alone on its own cell', async () => {
+    const now = Date.now();
+    const state = twoOfThree(now);
+    state.holds.holdApp('api-va02', { reason: 'verification of bbb0000 in api-va02 failed', by: 'conveyor' }, now);
+    const cells = fleetSummary(state.status()).stages;
+    const held = cells.find((c) => c.app === 'api-va02')!;
+    assert.deepEqual(
+      [held.state, held.gates, held.reason],
+      ['held', ['allow'], 'held until resumed: verification of bbb0000 in api-va02 failed'],
+    );
+    assert.equal(cells.find((c) => c.app === 'api-va01')!.state, 'soaking', 'its sibling goes on as before');
+    const row = {
+      service: 'api',
+      workflowId: 'conveyor/api',
+      fleet: fleetSummary(state.status()),
+      paused: false,
+      stage: null,
+    };
+    const html = String(
+      await fleetRow(row, 4, { namespace: 'default', githubWeb: 'https://github.com' } as never, now),
+    );
+    assert.match(html, /<div class="app">api-va02<\/div>[\s\S]*?<span class="badge held">held by allow<\/span>/);
+  });
 });
 
 describe('metrics show waves', () => {
