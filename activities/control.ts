@@ -6,6 +6,8 @@ import { CONTROL_WORKFLOW_ID } from '../domain/service';
 /** How long a pipeline waits for conveyor/control to answer a freeze query (old control workflows only). */
 const QUERY_DEADLINE_MS = 3_000;
 const GRPC_DEADLINE_EXCEEDED = 4;
+/** How many pipelines a freeze or unfreeze is signalled to at once. */
+const SIGNALS_AT_ONCE = 32;
 
 /** Temporal itself as an adapter: the freeze reaches pipelines as signals. */
 export function controlActivities(client: Client) {
@@ -17,10 +19,8 @@ export function controlActivities(client: Client) {
   async function broadcastFreeze(freeze: Freeze | null): Promise<number> {
     let told = 0;
     const taskQueue = Context.current().info.taskQueue.replace(/'/g, '');
-    for await (const workflow of client.workflow.list({
-      query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
-    })) {
-      const handle = client.workflow.getHandle(workflow.workflowId);
+    const tell = async (workflowId: string) => {
+      const handle = client.workflow.getHandle(workflowId);
       try {
         // By name: activities never import workflow code (workflows/messages.ts defines these).
         await (freeze ? handle.signal<[Freeze]>('freeze', freeze) : handle.signal<[object]>('unfreeze', {}));
@@ -29,7 +29,20 @@ export function controlActivities(client: Client) {
         // It ended between the listing and the signal: nothing to tell.
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
+    };
+    // Signalled a page at a time, in parallel: one by one, the last of a thousand pipelines would hear
+    // of an unfreeze seconds after the first.
+    let page: Promise<void>[] = [];
+    for await (const workflow of client.workflow.list({
+      query: `WorkflowType = 'pipeline' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
+    })) {
+      page.push(tell(workflow.workflowId));
+      if (page.length >= SIGNALS_AT_ONCE) {
+        await Promise.all(page);
+        page = [];
+      }
     }
+    await Promise.all(page);
     return told;
   }
 

@@ -6,6 +6,8 @@ export interface Dist {
   p50: number;
   p99: number;
   max: number;
+  /** Events that led to no POST within the bench's wait (left out of the percentiles). */
+  missed?: number;
 }
 
 export interface ScaleRun {
@@ -20,6 +22,10 @@ export interface ScaleRun {
   ageToPostMs: Dist | null;
   resumeToPostMs: Dist | null;
   unfreezeToPostMs: Dist | null;
+  /** conveyor only: a poller has no approvals. Absent in reports made before it was measured. */
+  approvalToPostMs?: Dist | null;
+  /** conveyor only: a poller has no windows. */
+  windowToPostMs?: Dist | null;
   /** Of one core. */
   idleCpuPercent: number;
   busyCpuPercent: number;
@@ -127,7 +133,8 @@ const ratio = (a: number | null | undefined, b: number | null | undefined): stri
   return `${r < 0.01 ? r.toPrecision(2) : num(r, 2)}x`;
 };
 
-const ms = (d: Dist | null) => (d ? `${num(d.p50, 0)} / ${num(d.p99, 0)} ms` : '—');
+const ms = (d: Dist | null) =>
+  d ? `${num(d.p50, 0)} / ${num(d.p99, 0)} ms${d.missed ? ` (${d.missed} posted nothing)` : ''}` : '—';
 const s = (d: Dist | null) => (d ? `${num(d.p50, 2)} / ${num(d.p99, 2)} s` : '—');
 
 /** One row: a figure per contender, and each contender but the baseline as a ratio to it. */
@@ -230,6 +237,16 @@ export function resultsMarkdown(report: BenchReport): string {
       value: (c) => largest(c)?.unfreezeToPostMs?.p50 ?? null,
     },
     {
+      label: 'Approval -> promotion POST, p50 / p99 (a poller has no approvals)',
+      of: (c) => ms(largest(c)?.approvalToPostMs ?? null),
+      value: (c) => largest(c)?.approvalToPostMs?.p50 ?? null,
+    },
+    {
+      label: 'Window opens (a blackout ends) -> promotion POST, p50 / p99 (a poller has no windows)',
+      of: (c) => ms(largest(c)?.windowToPostMs ?? null),
+      value: (c) => largest(c)?.windowToPostMs?.p50 ?? null,
+    },
+    {
       label: 'Merge -> 12th stage minus 11 soaks, p50 / p99',
       of: (c) => s(largest(c)?.leadOverheadS ?? null),
       value: (c) => largest(c)?.leadOverheadS?.p50 ?? null,
@@ -277,6 +294,8 @@ export function resultsMarkdown(report: BenchReport): string {
       'age -> POST p50 / p99',
       'resume -> POST',
       'unfreeze -> POST',
+      'approval -> POST',
+      'window -> POST',
       'CPU idle / busy',
       'RSS',
       'history events / pipeline-hour',
@@ -296,6 +315,8 @@ export function resultsMarkdown(report: BenchReport): string {
         ms(r.ageToPostMs),
         ms(r.resumeToPostMs),
         ms(r.unfreezeToPostMs),
+        ms(r.approvalToPostMs ?? null),
+        ms(r.windowToPostMs ?? null),
         `${num(r.idleCpuPercent)} / ${num(r.busyCpuPercent)} %`,
         `${num(r.rssMb, 0)} MB${r.peakRssMb !== undefined ? ` (peak ${num(r.peakRssMb, 0)})` : ''}`,
         r.idleHistoryPerPipelineHour === null ? '—' : num(r.idleHistoryPerPipelineHour),

@@ -34,8 +34,16 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { applyServices, freezeAll, pausePipeline, resumePipeline, unfreezeAll } from '../client/pipelines';
+import {
+  applyServices,
+  approveRelease,
+  freezeAll,
+  pausePipeline,
+  resumePipeline,
+  unfreezeAll,
+} from '../client/pipelines';
 import type { Service } from '../domain/service';
+import { EVERYONE } from '../domain/role';
 import { ensureDevServer, type DevServer } from '../temporal/dev-server';
 import { freePort } from '../temporal/free-port';
 import { projectRoot } from '../temporal/paths';
@@ -111,6 +119,8 @@ const SOAK_MS = positive(values['soak-s'], 3) * 1000;
 const SCALE_TICK_MS = positive(values['scale-tick-s'], 5) * 1000;
 const SCALE_FACTOR = 60_000 / SCALE_TICK_MS;
 const IDLE_MS = positive(values['idle-s'], quick ? 15 : 20) * 1000;
+/** How long a gate opening (resume, unfreeze) may take to reach its POST before it counts as missed. */
+const OPENING_WAIT_MS = 20_000;
 const CONTENDERS = values.contenders.split(',').filter((c) => ['baseline', 'conveyor', 'webhooks'].includes(c));
 const RUNS = new Set(values.runs.split(','));
 const STAGES = 12;
@@ -169,6 +179,14 @@ interface Running {
   freeze(): Promise<void>;
   /** Answers when the unfreeze was sent. */
   unfreeze(services: Service[]): Promise<Map<string, number>>;
+  /** conveyor only (a poller has no approvals): the second stage asks a person's yes, then it is given. */
+  approval?: {
+    require(services: Service[]): Promise<void>;
+    /** Answers when each approval was sent. */
+    approve(services: Service[]): Promise<Map<string, number>>;
+  };
+  /** conveyor only: a blackout until `until` (a whole minute, UTC) keeps every promotion waiting. */
+  blackout?(services: Service[], until: number): Promise<void>;
   /** Workflow history events of these pipelines so far, every run counted (undefined: no workflows). */
   historyEvents(services: Service[]): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -296,6 +314,43 @@ async function startConveyor(
       const at = Date.now();
       await unfreezeAll(stack.client, stack.taskQueue, 'bench');
       return new Map(s.map((x) => [x.name, at]));
+    },
+    approval: {
+      async require(s) {
+        const asking = s.map((x) => ({
+          ...x,
+          checks: { ...x.checks, [x.stages[1]]: { ...x.checks?.[x.stages[1]], approval: { approvers: [EVERYONE] } } },
+        }));
+        await applyServices(stack.client, asking, stack.taskQueue);
+      },
+      // A pipeline that has not yet seen its release wait at the gate refuses the approval: asked again
+      // for a while (the event is the approval it took), then left out and counted as missed.
+      async approve(s) {
+        const sent = new Map<string, number>();
+        await inBatches(s, 25, async (x) => {
+          for (const deadline = Date.now() + 10_000; ; await sleep(250)) {
+            const at = Date.now();
+            try {
+              await approveRelease(stack.client, x.name, { stage: x.stages[1], by: 'bench' });
+              return void sent.set(x.name, at);
+            } catch (error) {
+              if (Date.now() > deadline) return log(`approve ${x.name}: ${(error as Error).message}`);
+            }
+          }
+        });
+        return sent;
+      },
+    },
+    async blackout(s, until) {
+      const minute = new Date(until).toISOString().slice(0, 16);
+      const closed = s.map((x) => ({
+        ...x,
+        windows: {
+          windows: [],
+          blackouts: [{ from: new Date().toISOString().slice(0, 10), to: minute, reason: 'bench' }],
+        },
+      }));
+      await applyServices(stack.client, closed, stack.taskQueue);
     },
     historyEvents: (s) => historyEvents(stack.client, s),
     async stop() {
@@ -568,8 +623,17 @@ async function heldThenOpened(
   // Whole-second timestamps; and a tick more, so a polling contender has seen the merge before it opens.
   await sleep(soakMs + 1_000 + tickMs);
   const opened = await open();
-  await sleep(Math.max(3_000, tickMs * 1.5));
+  // Until every pipeline posted, or long enough that one that did not is a finding (counted as missed).
+  const deadline = Date.now() + Math.max(OPENING_WAIT_MS, tickMs * 3);
+  while (Date.now() < deadline && openingEvents(p, opened).length < p.services.length) await sleep(100);
   return openingEvents(p, opened);
+}
+
+/** The latency of each opening, and how many pipelines posted nothing after theirs. */
+function openingLatencies(p: Prepared, openings: Opening[]): Dist | null {
+  const d = dist(latencies(openings));
+  const missed = p.services.length - openings.length;
+  return d && missed > 0 ? { ...d, missed } : d;
 }
 
 async function scaleRun(env: Env, contender: string, count: number): Promise<ScaleRun> {
@@ -613,8 +677,39 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
       () => p.running.freeze(),
       () => p.running.unfreeze(p.services),
     );
-    const [resume, unfreeze] = [latencies(resumeOpenings), latencies(unfreezeOpenings)];
-    traced = { 'age -> POST': ageOpenings, 'resume -> POST': resumeOpenings, 'unfreeze -> POST': unfreezeOpenings };
+
+    const { approval } = p.running;
+    const approvalOpenings = approval
+      ? await heldThenOpened(
+          p,
+          SOAK_MS,
+          SCALE_TICK_MS,
+          () => approval.require(p.services),
+          () => approval.approve(p.services),
+        )
+      : undefined;
+    // A window opening: the blackout ends on a whole minute, far enough ahead for the merge to soak.
+    const { blackout } = p.running;
+    const windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 20_000) / 60_000) * 60_000;
+    const windowOpenings = blackout
+      ? await heldThenOpened(
+          p,
+          SOAK_MS,
+          SCALE_TICK_MS,
+          () => blackout(p.services, windowEnd),
+          async () => {
+            await sleep(windowEnd - Date.now());
+            return new Map(p.services.map((x) => [x.name, windowEnd]));
+          },
+        )
+      : undefined;
+    traced = {
+      'age -> POST': ageOpenings,
+      'resume -> POST': resumeOpenings,
+      'unfreeze -> POST': unfreezeOpenings,
+      ...(approvalOpenings ? { 'approval -> POST': approvalOpenings } : {}),
+      ...(windowOpenings ? { 'window opens -> POST': windowOpenings } : {}),
+    };
     return {
       pipelines: count,
       herokuPerHour: round(idle.heroku / idleHours, 0),
@@ -622,8 +717,10 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
       leadOverheadS: dist(lead.overheadS),
       leadMissed: lead.missed,
       ageToPostMs: dist(age),
-      resumeToPostMs: dist(resume),
-      unfreezeToPostMs: dist(unfreeze),
+      resumeToPostMs: openingLatencies(p, resumeOpenings),
+      unfreezeToPostMs: openingLatencies(p, unfreezeOpenings),
+      approvalToPostMs: approvalOpenings ? openingLatencies(p, approvalOpenings) : null,
+      windowToPostMs: windowOpenings ? openingLatencies(p, windowOpenings) : null,
       idleCpuPercent: idle.cpuPercent,
       busyCpuPercent: busy.cpuPercent,
       rssMb: busy.rssMb,

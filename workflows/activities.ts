@@ -2,26 +2,30 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivit
 import type { Activities } from '../activities';
 import { NOT_POSTED } from '../domain/promotion';
 
-// The pipeline's activities, with their timeouts and retries, in one place.
+// The pipeline's activities with side effects or a long life, with their timeouts and retries.
 export const {
   observePipeline,
-  compareCommits,
   readFreeze: readCurrentFreeze,
-  incidentFacts,
-  alertFacts,
-  urlFacts,
   rollback,
-  zeroDowntimeFacts,
-  ciFacts,
-  webhookCheck,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });
 
-// The observation as a local activity (`pay-for-change`): one marker in history per look, instead of
-// an activity's three events and a second workflow task.
-export const { observePipeline: observeLocally } = proxyLocalActivities<Activities>({
+// The reads of a pass (the observation, commits, health facts) are local activities: they run inside
+// the workflow task that needs them, so an event reaches its decision in one workflow task instead of
+// one per read (each a round trip through the server), and each leaves one marker in history instead
+// of an activity's three events and a second workflow task.
+export const {
+  observePipeline: observeLocally,
+  compareCommits,
+  incidentFacts,
+  alertFacts,
+  urlFacts,
+  zeroDowntimeFacts,
+  ciFacts,
+  webhookCheck,
+} = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4 },
 });

@@ -224,14 +224,16 @@ export function herokuPromotion(
       let open: Target[] = [];
       const look = async (targetsToLook: Target[]) => {
         const still: Target[] = [];
-        for (const t of targetsToLook) {
-          const newest = await newestOf(t.targetApp);
-          if (ours(t, newest)) result.set(t.targetApp, { adopt: newest.id });
+        // The targets of a wave are looked at together: one at a time, a wave of eight waits eight reads.
+        const newest = await Promise.all(targetsToLook.map((t) => newestOf(t.targetApp)));
+        targetsToLook.forEach((t, i) => {
+          const release = newest[i];
+          if (ours(t, release)) result.set(t.targetApp, { adopt: release.id });
           // The target moved on since the decision (a hotfix, another promotion): posting now could
           // overwrite it. Nothing is posted; the workflow decides again on what it sees next.
-          else if (moved(t, newest)) result.set(t.targetApp, { outcome: superseded(t, newest) });
+          else if (moved(t, release)) result.set(t.targetApp, { outcome: superseded(t, release) });
           else still.push(t);
-        }
+        });
         return still;
       };
       open = await look(all);
