@@ -158,6 +158,48 @@ describe('waves: the apps of a stage promoted together', () => {
     assert.equal(after.resumedBy, 'ana');
   });
 
+  test('with onFailure rollback, a bake failing on one app of a wave rolls that app back and holds it; its sibling keeps the release', async () => {
+    const name = uniqueName('waveroll');
+    const [st01, st02] = [`${name}-st01`, `${name}-st02`];
+    health.controls.setProbe(st02, { status: 200 });
+    const service = await stack.launch(name, {
+      ...threeWaves(name),
+      minAge: '1s',
+      checks: {
+        [st02]: { urls: { urls: [health.probeUrl(st02)], timeoutMs: 1_000, followRedirects: false }, bakeMs: 3_000 },
+      },
+    });
+    const before = commitOn(stack, st02);
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => (await status(stack, service)).inFlight.some((p) => p.to === st02 && p.outcome === 'verifying'),
+      60_000,
+      `the bake on ${st02}`,
+    );
+    health.controls.setProbe(st02, { status: 503 });
+    const held = await eventually(
+      async () => {
+        const shown = await status(stack, service);
+        return shown.held?.[st02] ? shown : undefined;
+      },
+      30_000,
+      `${st02} held`,
+    );
+    health.controls.setProbe(st02, { status: 200 });
+    assert.equal(held.paused, null, 'the pipeline as a whole is not paused');
+    assert.equal(held.history.find((h) => h.to === st02)?.outcome, 'rolled-back');
+    assert.match(held.held![st02].reason, /rolled back to v\d+/);
+    await eventually(async () => commitOn(stack, st02) === before, 15_000, `${st02} back on its old release`);
+    assert.equal(commitOn(stack, st01), merged.sha, 'its sibling keeps the release');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const nextWave = [`${name}-va01`, `${name}-va02`, `${name}-eu01`];
+    assert.equal(
+      promotionsOf(stack, service).filter((p) => p.targets.some((t) => nextWave.includes(t.app))).length,
+      0,
+      'nothing reached the next wave',
+    );
+  });
+
   test('a promotion by hand into the whole wave overrules its soak, per app, in one promotion', async () => {
     const name = uniqueName('wavehand');
     const service = await stack.launch(name, { ...threeWaves(name), minAge: '1h' });
