@@ -41,6 +41,7 @@ test(
       `${summary}; invariants violated`,
     );
     assert.ok(report.promotions.automatic >= 5, `${summary}: too few promotions to show anything`);
+    assert.ok(report.promotions.severalTargets > 0, `${summary}: no promotion into a wave carried several targets`);
     assert.ok(report.faults.fired > 0, `${summary}: no fault fired`);
     assert.ok(report.handovers > 0, `${summary}: no pipeline continued-as-new, so no request met a handover`);
     assert.ok(report.updates.sent > 0, `${summary}: no update was sent`);
