@@ -134,7 +134,11 @@ const ratio = (a: number | null | undefined, b: number | null | undefined): stri
 };
 
 const ms = (d: Dist | null) =>
-  d ? `${num(d.p50, 0)} / ${num(d.p99, 0)} ms${d.missed ? ` (${d.missed} posted nothing)` : ''}` : '—';
+  !d
+    ? '—'
+    : d.n === 0
+      ? `none (${d.missed ?? 0} posted nothing)`
+      : `${num(d.p50, 0)} / ${num(d.p99, 0)} ms${d.missed ? ` (${d.missed} posted nothing)` : ''}`;
 const s = (d: Dist | null) => (d ? `${num(d.p50, 2)} / ${num(d.p99, 2)} s` : '—');
 
 /** One row: a figure per contender, and each contender but the baseline as a ratio to it. */

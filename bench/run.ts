@@ -184,6 +184,8 @@ interface Running {
     require(services: Service[]): Promise<void>;
     /** Answers when each approval was sent. */
     approve(services: Service[]): Promise<Map<string, number>>;
+    /** The configuration without the approval again (a pipeline whose approval missed is not left stuck). */
+    lift(services: Service[]): Promise<void>;
   };
   /** conveyor only: a blackout until `until` (a whole minute, UTC) keeps every promotion waiting. */
   blackout?(services: Service[], until: number): Promise<void>;
@@ -323,6 +325,7 @@ async function startConveyor(
         }));
         await applyServices(stack.client, asking, stack.taskQueue);
       },
+      lift: async (s) => void (await applyServices(stack.client, s, stack.taskQueue)),
       // A pipeline that has not yet seen its release wait at the gate refuses the approval: asked again
       // for a while (the event is the approval it took), then left out and counted as missed.
       async approve(s) {
@@ -540,6 +543,8 @@ async function mergeEvery(
 
 const running12th = (p: Prepared, s: Service) =>
   p.stack.sandbox.scenario.releases(s.stages.at(-1)!).find((r) => r.current)?.commit;
+const runningFirst = (p: Prepared, s: Service) =>
+  p.stack.sandbox.scenario.releases(s.stages[0]).find((r) => r.current)?.commit;
 
 /** Merges every pipeline at once; answers each one's merge-to-12th-stage time minus the soaks, in s. */
 async function leadTimes(p: Prepared, soakMs: number): Promise<{ overheadS: number[]; missed: number }> {
@@ -585,12 +590,15 @@ function ageEvents(p: Prepared, from: number, minAgeMs: number): Opening[] {
 }
 
 /** The first promotion POST of each pipeline after its gate opened (resume or unfreeze sent). */
-function openingEvents(p: Prepared, opened: Map<string, number>): Opening[] {
-  const { pipelines } = p.stack.sandbox.scenario.snapshot();
+function openingEvents(p: Prepared, opened: Map<string, number>, into?: (s: Service) => string): Opening[] {
+  const { pipelines, apps } = p.stack.sandbox.scenario.snapshot();
   const first = new Map<string, Opening>();
   for (const post of p.posts) {
-    const id = (JSON.parse(post.body) as { pipeline?: { id?: string } }).pipeline?.id;
+    const body = JSON.parse(post.body) as { pipeline?: { id?: string }; targets?: { app?: { id?: string } }[] };
+    const id = body.pipeline?.id;
     const name = id ? pipelines[id]?.name : undefined;
+    const service = into && p.services.find((s) => s.pipeline === name);
+    if (service && !body.targets?.some((t) => apps[t.app?.id ?? '']?.name === into(service))) continue;
     const at = name ? opened.get(name) : undefined;
     if (name && at !== undefined && post.at >= at && !first.has(name))
       first.set(name, { workflowId: postWorkflowId(p, post) ?? '', at, postAt: post.at });
@@ -605,7 +613,16 @@ async function heldThenOpened(
   tickMs: number,
   hold: () => Promise<void>,
   open: () => Promise<Map<string, number>>,
+  into?: (s: Service) => string,
 ): Promise<Opening[]> {
+  // The merge before has reached every 12th stage: no promotion of it competes with the one measured.
+  // One that is stuck (an opening that missed) is logged, not waited for.
+  await until(
+    () => p.services.every((s) => running12th(p, s) === runningFirst(p, s)),
+    11 * soakMs + 120_000,
+    'the last merge on every 12th stage',
+    250,
+  ).catch((error: Error) => log(error.message));
   await hold();
   await sleep(1_000);
   const shas = new Map<string, string>();
@@ -625,14 +642,14 @@ async function heldThenOpened(
   const opened = await open();
   // Until every pipeline posted, or long enough that one that did not is a finding (counted as missed).
   const deadline = Date.now() + Math.max(OPENING_WAIT_MS, tickMs * 3);
-  while (Date.now() < deadline && openingEvents(p, opened).length < p.services.length) await sleep(100);
-  return openingEvents(p, opened);
+  while (Date.now() < deadline && openingEvents(p, opened, into).length < opened.size) await sleep(1_000);
+  return openingEvents(p, opened, into);
 }
 
 /** The latency of each opening, and how many pipelines posted nothing after theirs. */
 function openingLatencies(p: Prepared, openings: Opening[]): Dist | null {
-  const d = dist(latencies(openings));
   const missed = p.services.length - openings.length;
+  const d = dist(latencies(openings)) ?? (missed > 0 ? { n: 0, p50: 0, p99: 0, max: 0 } : null);
   return d && missed > 0 ? { ...d, missed } : d;
 }
 
@@ -686,18 +703,25 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
           SCALE_TICK_MS,
           () => approval.require(p.services),
           () => approval.approve(p.services),
-        )
+          (s) => s.stages[1],
+        ).finally(() => approval.lift(p.services))
       : undefined;
-    // A window opening: the blackout ends on a whole minute, far enough ahead for the merge to soak.
+    // A window opening: the blackout ends on a whole minute, set once the merge before has settled,
+    // far enough ahead for the next merge to soak behind it.
     const { blackout } = p.running;
-    const windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 20_000) / 60_000) * 60_000;
+    let windowEnd = 0;
     const windowOpenings = blackout
       ? await heldThenOpened(
           p,
           SOAK_MS,
           SCALE_TICK_MS,
-          () => blackout(p.services, windowEnd),
+          () => {
+            windowEnd = Math.ceil((Date.now() + SOAK_MS + SCALE_TICK_MS + 30_000) / 60_000) * 60_000;
+            return blackout(p.services, windowEnd);
+          },
           async () => {
+            // The merge must have soaked before the window opens, or the wait measured is the soak's.
+            if (Date.now() > windowEnd - 1_000) log(`the window opened before the merge had soaked: raise its margin`);
             await sleep(windowEnd - Date.now());
             return new Map(p.services.map((x) => [x.name, windowEnd]));
           },

@@ -2,7 +2,8 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivit
 import type { Activities } from '../activities';
 import { NOT_POSTED } from '../domain/promotion';
 
-// The pipeline's activities with side effects or a long life, with their timeouts and retries.
+// The pipeline's ordinary activities: the observation while handing over, the freeze read once at
+// start, and rollback (it acts on Heroku), each visible and retried on its own.
 export const {
   observePipeline,
   readFreeze: readCurrentFreeze,

@@ -192,6 +192,12 @@ describe('metrics: the worker endpoint scraped by Prometheus', () => {
         (r) => r.metric.activity_type === 'promote',
       ),
     );
+    // A pass's reads are local activities, with their own histogram.
+    assert.ok(
+      (await query('sum by (activity_type) (temporal_local_activity_execution_latency_count)')).some(
+        (r) => r.metric.activity_type === 'observePipeline',
+      ),
+    );
     assert.ok((await query('sum by (poller_type) (temporal_num_pollers)')).some((r) => r.metric.poller_type));
   });
 });
