@@ -418,16 +418,34 @@ export function buildProgram(): Command {
 
   program
     .command('resume')
-    .description('let promotions go again')
+    .description('let promotions go again: the pipeline and every app held alone, or with --stage that app only')
     .argument('<service>')
+    .option('--stage <app>', 'lift only the hold of this app (an app of a wave held after its verification failed)')
     .addOption(byOption())
-    .action(async (service: string, opts: { by?: string }) => {
+    .action(async (service: string, opts: { by?: string; stage?: string }) => {
+      const stage = opts.stage?.trim();
+      if (opts.stage !== undefined && !stage) throw new UsageError('--stage must not be empty');
       const credential = viaDashboard(opts.by);
-      if (credential) return dashboardAction(credential, 'resume', { service }, { service, paused: false });
+      if (credential)
+        return dashboardAction(
+          credential,
+          'resume',
+          { service, ...(stage ? { stage } : {}) },
+          { service, ...(stage ? { stage, held: false } : { paused: false }) },
+        );
       const who = by(opts.by);
       const { client } = await connect();
-      await resumePipeline(client, service, who);
-      print({ service, paused: false, by: who }, () => `resumed ${service}`);
+      if (stage) {
+        const held = Object.keys((await pipelineStatus(client, service)).held ?? {});
+        if (!held.includes(stage))
+          throw new UsageError(
+            `--stage: ${stage} is not held alone in ${service}${held.length ? ` (held: ${held.join(', ')})` : ' (no app is)'}`,
+          );
+      }
+      await resumePipeline(client, service, who, stage);
+      print({ service, ...(stage ? { stage, held: false } : { paused: false }), by: who }, () =>
+        stage ? `resumed ${stage} in ${service}` : `resumed ${service}`,
+      );
     });
 
   program

@@ -125,6 +125,8 @@ export function formatStatus(status: PipelineStatus, now = Date.now(), paint: Pa
     lines.push(
       paint('red', `PAUSED by ${status.paused.by} ${when(status.paused.since, now)}: ${status.paused.reason}`),
     );
+  for (const [app, hold] of Object.entries(status.held ?? {}))
+    lines.push(paint('red', `HELD ${app} by ${hold.by} ${when(hold.since, now)}: ${hold.reason}`));
   if (status.frozen)
     lines.push(
       paint('red', `FROZEN by ${status.frozen.by} ${when(status.frozen.since, now)}: ${status.frozen.reason}`) +
@@ -320,8 +322,10 @@ function whyLine(v: Verdict, status: PipelineStatus, to: string, now: number, sa
   const skipWarning = `overrules every gate, safety gates included (${safety.join(', ')})`;
   switch (v.gate) {
     case 'allow':
-      return /^frozen/i.test(v.reason)
-        ? { ...base, opensWith: 'the company-wide freeze ending', command: 'conveyor unfreeze' }
+      if (/^frozen/i.test(v.reason))
+        return { ...base, opensWith: 'the company-wide freeze ending', command: 'conveyor unfreeze' };
+      return status.held?.[to] && !status.paused
+        ? { ...base, opensWith: `a resume of ${to}`, command: `conveyor resume ${service} --stage ${to}` }
         : { ...base, opensWith: 'a resume', command: `conveyor resume ${service}` };
     case 'approval':
       return { ...base, opensWith: 'an approval', command: `conveyor approve ${service} --to ${to}` };

@@ -351,8 +351,9 @@ export async function pausePipeline(
   await (await pipelineHandle(client, service)).signal(pauseSignal, request);
 }
 
-export async function resumePipeline(client: Client, service: string, by: string): Promise<void> {
-  await (await pipelineHandle(client, service)).signal(resumeSignal, { by });
+/** Resumes the pipeline and every app held alone, or with `stage` that app only. */
+export async function resumePipeline(client: Client, service: string, by: string, stage?: string): Promise<void> {
+  await (await pipelineHandle(client, service)).signal(resumeSignal, { by, ...(stage ? { stage } : {}) });
 }
 
 /** Starts conveyor/control, the holder of the company-wide freeze, unless it runs already. */

@@ -73,7 +73,8 @@ async function control(client: Client, taskQueue: string): Promise<WorkflowHandl
 
 export const pause = async (client: Client, service: string, request: { reason: string } & Signing) =>
   (await running(client, service)).signal(pauseSignal, request);
-export const resume = async (client: Client, service: string, by: Signing) =>
+/** Resumes the pipeline and every app held alone, or with `stage` that app only. */
+export const resume = async (client: Client, service: string, by: Signing & { stage?: string }) =>
   (await running(client, service)).signal(resumeSignal, by);
 export const freeze = async (client: Client, taskQueue: string, request: { reason: string } & Signing) =>
   (await control(client, taskQueue)).signal(freezeSignal, request);

@@ -554,8 +554,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
     async resume(form, by) {
       const service = text(form, 'service');
-      await act.resume(client, service, by);
-      return { text: `resumed ${service}`, back: `/services/${encodeURIComponent(service)}` };
+      const stage = text(form, 'stage');
+      await act.resume(client, service, { ...by, ...(stage ? { stage } : {}) });
+      return { text: `resumed ${stage || service}`, back: `/services/${encodeURIComponent(service)}` };
     },
     async freeze(form, by) {
       if (!text(form, 'reason')) throw new Error('a reason is required to freeze');

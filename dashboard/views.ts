@@ -10,7 +10,7 @@ import { moment } from '../domain/moment';
 import type { Service } from '../domain/service';
 import type { Verdict } from '../domain/verdict';
 import type { ApprovalState } from '../domain/approval';
-import type { PairStatus, PipelineStatus, PromotionRecord } from '../domain/status';
+import type { PairStatus, PipelineStatus, PromotionRecord, StageStatus } from '../domain/status';
 import type { Session } from './access';
 import type { AuditEntry } from '../domain/audit';
 import type { GoingOut } from './github';
@@ -103,7 +103,8 @@ const LEAVING = new Set<CellState>(['in-sync', 'soaking', 'held', 'waiting', 're
  * marked "→ next:" so it cannot be read as the stage's own; none on the last stage at rest.
  */
 function badge(cell: FleetCell, now: number): Html {
-  if (LEAVING.has(cell.state) && !cell.next) return html``;
+  // A held cell with no next stage is an app held alone: its own state, shown as such.
+  if (LEAVING.has(cell.state) && !cell.next) return cell.state === 'held' ? ownBadge(cell, now) : html``;
   const inner = ownBadge(cell, now);
   return LEAVING.has(cell.state)
     ? html`<span class="pair-badge" title="the release leaving for ${cell.next}"><span class="to">→ ${shortApp(cell.next!)}</span> ${inner}</span>`
@@ -371,27 +372,45 @@ const PAIR_LABEL: Record<PairStatus['state'], string> = {
 function pipelineDrawing(facts: ServiceFacts, cells: FleetCell[], links: Links, now: number): Html {
   const { status } = facts;
   const repo = facts.service?.repo;
-  const parts: Html[] = [];
-  status.stages.forEach((stage, i) => {
-    const cell = cells[i];
-    parts.push(html`<li class="stage s-${cell.state}">
+  const stageItem = (stage: StageStatus) => {
+    const cell = cells[status.stages.indexOf(stage)];
+    return html`<li class="stage s-${cell.state}">
 <h3><a href="${links.herokuApps}/${encodeURIComponent(stage.stage)}" title="${stage.stage} in Heroku">${stage.stage}</a></h3>
 <div class="rel">${shaLink(links, repo, stage.commit)} <span class="ver">${stage.version === null ? 'no release' : `v${stage.version}`}</span></div>
 <div class="age">on this stage ${ago(stage.releasedAt, now)}</div>
 ${stage.behind ? html`<div class="behind">behind ${stage.behind.stage} (v${stage.behind.version ?? '?'})</div>` : ''}
 ${LEAVING.has(cell.state) ? '' : html`<div>${ownBadge(cell, now)}</div>`}
 ${stage.latest ? html`<div class="why">newest v${stage.latest.version} ${stage.latest.status}</div>` : ''}
-</li>`);
-    const pair = status.pairs.find((p) => p.from === stage.stage);
-    if (pair) {
-      const held = pair.state === 'gated' ? pair.verdicts.filter((v) => !v.ok).map((v) => v.gate) : [];
-      parts.push(html`<li class="pair p-${pair.state}" aria-label="${pair.from} to ${pair.to}">
+</li>`;
+  };
+  const pairState = (pair: PairStatus, into: boolean) => {
+    const held = pair.state === 'gated' ? pair.verdicts.filter((v) => !v.ok).map((v) => v.gate) : [];
+    return html`<div class="pair-state">${into ? html`<span class="into">${pair.to}:</span> ` : ''}${PAIR_LABEL[pair.state]}${held.length ? html`: <strong class="holding">${held.join(', ')}</strong>` : ''}</div>
+${verdictList(pair, now)}`;
+  };
+  // A wave of several apps is one step of the drawing: the pairs into each of its apps, then its apps together.
+  const waves = status.waves?.length ? status.waves : status.stages.map((s) => ({ apps: [s.stage], label: '' }));
+  const parts: Html[] = [];
+  for (const wave of waves) {
+    const pairs = status.pairs.filter((p) => wave.apps.includes(p.to));
+    if (pairs.length === 1)
+      parts.push(html`<li class="pair p-${pairs[0].state}" aria-label="${pairs[0].from} to ${pairs[0].to}">
 <div class="arrow" aria-hidden="true">→</div>
-<div class="pair-state">${PAIR_LABEL[pair.state]}${held.length ? html`: <strong class="holding">${held.join(', ')}</strong>` : ''}</div>
-${verdictList(pair, now)}
+${pairState(pairs[0], false)}
 </li>`);
-    }
-  });
+    else if (pairs.length > 1)
+      parts.push(html`<li class="pair wave-pairs" aria-label="${pairs[0].from} to the wave ${wave.apps.join(', ')}">
+<div class="arrow" aria-hidden="true">→</div>
+${pairs.map((pair) => html`<div class="wave-pair p-${pair.state}">${pairState(pair, true)}</div>`)}
+</li>`);
+    const stages = wave.apps.flatMap((app) => status.stages.filter((s) => s.stage === app));
+    if (stages.length === 1) parts.push(stageItem(stages[0]));
+    else if (stages.length > 1)
+      parts.push(html`<li class="wave" aria-label="wave of ${stages.length}: ${wave.apps.join(', ')}">
+<div class="wave-state">wave of ${stages.length}: ${wave.label}</div>
+<ol class="wave-apps">${stages.map(stageItem)}</ol>
+</li>`);
+  }
   return html`<ol class="pipeline" aria-label="pipeline, first stage first">${parts}</ol>`;
 }
 
@@ -528,6 +547,10 @@ export function serviceLive(
     notes.push(
       html`<p class="banner paused" role="status"><strong>Paused</strong> by ${status.paused.by} since ${at(status.paused.since, now)}: ${status.paused.reason}</p>`,
     );
+  for (const [app, hold] of Object.entries(status.held ?? {}))
+    notes.push(
+      html`<p class="banner paused" role="status"><strong>${app} held</strong> by ${hold.by} since ${at(hold.since, now)}: ${hold.reason}</p>`,
+    );
   if (status.frozen && !status.ignoresFreeze)
     notes.push(
       html`<p class="banner frozen"><strong>Frozen</strong> by ${status.frozen.by} since ${at(status.frozen.since, now)}: ${status.frozen.reason}</p>`,
@@ -606,11 +629,15 @@ export function pauseControl(status: PipelineStatus, frame: Frame): Html {
   const session = frame.session;
   if (!session) return html``;
   const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="service" value="${status.service}">`;
-  return html`<div id="pause-control" data-key="${status.paused ? 'paused' : 'running'}">${
+  const held = Object.keys(status.held ?? {});
+  return html`<div id="pause-control" data-key="${status.paused ? 'paused' : 'running'}${held.map((app) => ` ${app}`).join('')}">${
     status.paused
       ? html`<form method="post" action="/actions/resume">${csrf}<button type="submit">Resume ${status.service}</button></form>`
       : html`<form method="post" action="/actions/pause">${csrf}<label for="pause-reason">Reason to pause</label><input id="pause-reason" name="reason" required maxlength="500"><button type="submit">Pause ${status.service}</button></form>`
-  }</div>`;
+  }${held.map(
+    (app) =>
+      html`<form method="post" action="/actions/resume">${csrf}<input type="hidden" name="stage" value="${app}"><button type="submit">Resume ${app}</button></form>`,
+  )}</div>`;
 }
 
 /** An Approve form per commit waiting for approval; swapped when the waiting set changes. */

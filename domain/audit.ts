@@ -96,7 +96,12 @@ export function describeRequest(action: string, input: unknown): string {
   const r = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
   const commit = text(r.commit);
   const parts = [
-    text(r.stage) ? `into ${text(r.stage)}` : text(r.to) ? `into ${text(r.to)}` : undefined,
+    // A resume names the app it lifts the hold of; the other requests, the stage they go into.
+    text(r.stage)
+      ? `${action === 'resume' ? 'of' : 'into'} ${text(r.stage)}`
+      : text(r.to)
+        ? `into ${text(r.to)}`
+        : undefined,
     commit ? `commit ${shortSha(commit)}` : undefined,
     r.skipGates === true ? 'skipping every gate' : undefined,
     text(r.reason) ? `reason: ${text(r.reason)}` : undefined,

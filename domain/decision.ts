@@ -44,6 +44,8 @@ export interface DecisionInput {
   plans: readonly PairPlan[];
   now: number;
   pause: Pause | null;
+  /** Apps held alone after a failed verification in a wave, until a person resumes them. */
+  held?: Readonly<Record<string, Pause>>;
   freeze: Freeze | null;
   commits: CommitAnswers;
   health: Readonly<Record<string, TargetHealth>>;
@@ -68,20 +70,21 @@ export interface DecisionInput {
 export const cheapGates: readonly Gate[] = [allowGate, windowGate, ageGate, waveGate, branchGate, forwardGate];
 
 /** What costlyFactsNeeded looks at: the plan, the clock, the holds and the commit answers known. */
-export type FactsInput = Pick<DecisionInput, 'service' | 'plans' | 'now' | 'pause' | 'freeze' | 'commits'> & {
+export type FactsInput = Pick<DecisionInput, 'service' | 'plans' | 'now' | 'pause' | 'held' | 'freeze' | 'commits'> & {
   /** Target stages an operator's request waits on: judged whole, since a request may overrule the cheap gates. */
   manual: Iterable<string>;
 };
 
 /** What the gates judge against: the service, the clock, its holds (a freeze unless it ignores them), commits and health. */
 function gateContext(
-  input: { service: Service; now: number; pause: Pause | null; freeze: Freeze | null; commits: CommitAnswers },
+  input: Pick<DecisionInput, 'service' | 'now' | 'pause' | 'held' | 'freeze' | 'commits'>,
   health: GateContext['health'],
 ): GateContext {
   return {
     service: input.service,
     now: input.now,
     pause: input.pause,
+    ...(input.held ? { held: input.held } : {}),
     freeze: input.service.ignoreFreeze ? null : input.freeze,
     commits: input.commits,
     health,

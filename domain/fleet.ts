@@ -183,13 +183,20 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
     const state =
       incoming ??
       (last ? { state: 'in-sync' as const } : { ...outgoingState(out), next: out?.to ?? status.stages[i + 1].stage });
+    // An app held alone says so on its own cell: what failed there stays shown, the hold comes first.
+    const hold = status.held?.[stage.stage];
+    const shown: Partial<FleetCell> = !hold
+      ? state
+      : state.state === 'failed' || state.state === 'rolled-back'
+        ? { ...state, reason: short(`held until resumed; ${state.reason ?? hold.reason}`) }
+        : { state: 'held', gates: ['allow'], reason: short(`held until resumed: ${hold.reason}`) };
     return {
       app: stage.stage,
       version: stage.version,
       commit: stage.commit,
       since: stage.releasedAt,
       state: 'in-sync',
-      ...state,
+      ...shown,
       ...(stage.behind ? { behind: { stage: stage.behind.stage, version: stage.behind.version } } : {}),
     };
   });

@@ -17,8 +17,8 @@ export type HoldKind = 'pause' | 'freeze' | 'blocked' | 'rejected' | 'failed';
 /**
  * One shape for everything that holds releases back: an operator's pause of the service, the
  * company-wide freeze, a block conveyor cannot act through (a bad token, an unknown app), a commit
- * rejected everywhere, a release that failed in one stage. `commit` and `stage` say what it holds;
- * neither means everything.
+ * rejected everywhere, an app held alone (a `pause` with its `stage`), a release that failed in one
+ * stage. `commit` and `stage` say what it holds; neither means everything.
  */
 export interface Hold {
   kind: HoldKind;
@@ -34,9 +34,11 @@ export interface Hold {
   permanent?: boolean;
 }
 
-/** Every hold of a pipeline, in one list: service-wide first, then commits, then stages. */
+/** Every hold of a pipeline, in one list: service-wide first, then commits, then apps held alone, then failed releases. */
 export function holdsOf(parts: {
   pause: Pause | null;
+  /** Apps held alone: a `pause` hold with its `stage`. */
+  held?: Readonly<Record<string, Pause>>;
   freeze: Freeze | null;
   ignoreFreeze?: boolean;
   blocked: Blocked | null;
@@ -56,6 +58,7 @@ export function holdsOf(parts: {
     });
   for (const r of parts.rejected)
     holds.push({ kind: 'rejected', reason: r.reason, by: r.by, since: r.at, commit: r.commit });
+  for (const [stage, pause] of Object.entries(parts.held ?? {})) holds.push({ kind: 'pause', ...pause, stage });
   for (const [stage, failures] of Object.entries(parts.failed))
     for (const f of failures)
       holds.push({

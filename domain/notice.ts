@@ -96,6 +96,11 @@ export function noticesBetween(before: NoticeBasis, after: NoticeBasis): NoticeD
 
   if (!before.paused && after.paused) tell('paused', `paused by ${after.paused.by}: ${after.paused.reason}`);
   if (before.paused && !after.paused) tell('resumed', `resumed by ${after.resumedBy ?? 'unknown'}`);
+  // An app of a wave held alone, and its resume, are told per app.
+  for (const [app, hold] of Object.entries(after.held ?? {}))
+    if (!before.held?.[app]) tell('paused', `${app} held by ${hold.by}: ${hold.reason}`, { stage: app });
+  for (const app of Object.keys(before.held ?? {}))
+    if (!after.held?.[app]) tell('resumed', `${app} resumed by ${after.resumedBy ?? 'unknown'}`, { stage: app });
   if (!before.frozen && after.frozen) tell('frozen', `frozen by ${after.frozen.by}: ${after.frozen.reason}`);
   if (before.frozen && !after.frozen) tell('unfrozen', 'freeze lifted');
   if (after.blocked && after.blocked.reason !== before.blocked?.reason)
@@ -141,5 +146,15 @@ export function noticesBetween(before: NoticeBasis, after: NoticeBasis): NoticeD
 /** The parts of a pipeline's status its notices are derived from. */
 export type NoticeBasis = Pick<
   PipelineStatus,
-  'service' | 'paused' | 'frozen' | 'blocked' | 'approvals' | 'pairs' | 'inFlight' | 'history' | 'resumedBy' | 'retries'
+  | 'service'
+  | 'paused'
+  | 'held'
+  | 'frozen'
+  | 'blocked'
+  | 'approvals'
+  | 'pairs'
+  | 'inFlight'
+  | 'history'
+  | 'resumedBy'
+  | 'retries'
 >;

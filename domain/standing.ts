@@ -19,7 +19,7 @@ export interface DecidedPromotion {
   decidedAt: number;
   configVersion: number;
   /** The holds an operator's promotion overruled; a hold that began later withdraws it. */
-  overruled: { pause: Pause | null; freeze: Freeze | null };
+  overruled: { pause: Pause | null; freeze: Freeze | null; held?: Pause | null };
   /** The commit answers it was decided on (branch and ancestry do not change in seconds). */
   commits: CommitAnswers;
 }
@@ -29,6 +29,8 @@ export interface Standing {
   service: Service;
   configVersion: number;
   pause: Pause | null;
+  /** Apps held alone (a failed verification in a wave). */
+  held?: Readonly<Record<string, Pause>>;
   freeze: Freeze | null;
   rejected: readonly Rejection[];
   commits: CommitAnswers;
@@ -61,7 +63,18 @@ export function withdrawal(
   const pause = standing.pause && !(manual && samePause(standing.pause, overruled.pause)) ? standing.pause : null;
   const frozen = service.ignoreFreeze ? null : standing.freeze;
   const freeze = frozen && !(manual && samePause(frozen, overruled.freeze)) ? frozen : null;
-  const allow = allowGate(candidate, { service, now, pause, freeze, commits: {}, health: {} });
+  const ownHold = standing.held?.[candidate.pair.to];
+  const heldApp = ownHold && !(manual && samePause(ownHold, overruled.held ?? null)) ? ownHold : null;
+  const held = heldApp ? { [candidate.pair.to]: heldApp } : undefined;
+  const allow = allowGate(candidate, {
+    service,
+    now,
+    pause,
+    ...(held ? { held } : {}),
+    freeze,
+    commits: {},
+    health: {},
+  });
   if (!allow.ok) return allow.reason;
   const context = {
     service,

@@ -64,6 +64,8 @@ export interface PipelineStatus {
   stages: StageStatus[];
   currentStage: CurrentStage | null;
   paused: Pause | null;
+  /** Apps held alone (a failed verification in a wave), each until a person resumes it; absent when none. */
+  held?: Record<string, Pause>;
   /** The company-wide freeze, as this pipeline last heard of it. */
   frozen: Pause | null;
   ignoresFreeze: boolean;

@@ -33,13 +33,14 @@ export async function gatherCostlyFacts(
   const gathered = new Set<string>();
   const stages = state.last.heldFacts;
   for (let round = 0; round < 2; round++) {
-    const { pause, freeze, commits, manual } = state.cheapFacts();
+    const { pause, held, freeze, commits, manual } = state.cheapFacts();
     const needed = new Set(
       costlyFactsNeeded({
         service,
         plans,
         now: Date.now(),
         pause,
+        held,
         freeze,
         commits: { ...commits, ...answers },
         manual,

@@ -21,7 +21,8 @@ export interface PauseRequest extends Signed {
 }
 
 export const pauseSignal = defineSignal<[PauseRequest?]>('pause');
-export const resumeSignal = defineSignal<[({ by?: string } & Signed)?]>('resume');
+/** `stage`: lift the hold of that app only (held alone after a failed verification in a wave). */
+export const resumeSignal = defineSignal<[({ by?: string; stage?: string } & Signed)?]>('resume');
 /** A running pipeline's changed configuration, fire and forget (a refused one is only logged by the worker). */
 export const configureSignal = defineSignal<[Service]>('configure');
 

@@ -72,8 +72,9 @@ export class Operations {
     if (source !== 'subscription') this.nudge();
   }
 
-  resume(request?: { by?: string }): void {
-    this.state.holds.resume(typeof request?.by === 'string' ? request.by : undefined);
+  resume(request?: { by?: string; stage?: string }): void {
+    const stage = typeof request?.stage === 'string' && request.stage.trim() ? request.stage.trim() : undefined;
+    this.state.holds.resume(typeof request?.by === 'string' ? request.by : undefined, stage);
     this.nudge();
   }
 

@@ -12,6 +12,7 @@ import { currentStage, planPairs, type PairPlan } from '../domain/plan';
 import type { ConfirmAnswer, ConfirmRequest, PromotionOutcome } from '../domain/promotion';
 import type { Rejection } from '../domain/rejection';
 import type { Service } from '../domain/service';
+import { failureResponse } from '../domain/failed-verification';
 import type { Blocked, CurrentStage, PairStatus, PipelineStatus, PromotionRecord } from '../domain/status';
 import { ApprovalBook } from './memory/approvals';
 import { Holds } from './memory/holds';
@@ -29,6 +30,8 @@ import { WebhookReach } from './memory/webhook-reach';
 export interface CarriedState extends CarriedBook {
   /** The pipeline's pause, with who and why; null when it runs. */
   pause: Pause | null;
+  /** Apps held alone (a failed verification in a wave), each until a person resumes it. */
+  held?: Record<string, Pause>;
   /** Why the pipeline cannot observe or judge (Heroku or GitHub refusing), until a pass succeeds. */
   blocked: Blocked | null;
   /** GitHub's answers that cannot change (a commit on the branch, its checks once final). */
@@ -123,10 +126,14 @@ export class PipelineState {
     this.mailbox.refuse(`nothing will happen: ${reason}`);
   }
 
-  /** Verification failed: recorded, then the release is held everywhere and the pipeline pauses for a person. */
+  /**
+   * Verification failed: recorded, then the release is held everywhere and the pipeline pauses for a
+   * person, or only the app is held when it is one of a wave's (domain/failed-verification.ts).
+   */
   verificationFailed(to: string, problem: string, rollback: Rollback | null, now: number): void {
     const record = this.book.verificationFailed(to, problem, rollback, now);
-    if (record) this.holds.afterFailedVerification(record, problem, rollback, now);
+    const { hold } = failureResponse(this.service, to);
+    if (record) this.holds.afterFailedVerification(record, problem, rollback, now, hold);
     if (record?.commit) this.approvals.withdraw(record.commit);
   }
 
@@ -156,9 +163,15 @@ export class PipelineState {
   }
 
   /** What the gates that need no I/O look at (facts.ts gathers costly facts only where they let a candidate through). */
-  cheapFacts(): { pause: Pause | null; freeze: Freeze | null; commits: CommitAnswers; manual: string[] } {
-    const { pause, freeze } = this.holds;
-    return { pause, freeze, commits: this.commits.answers, manual: [...this.mailbox.waiting.keys()] };
+  cheapFacts(): {
+    pause: Pause | null;
+    held: Readonly<Record<string, Pause>>;
+    freeze: Freeze | null;
+    commits: CommitAnswers;
+    manual: string[];
+  } {
+    const { pause, held, freeze } = this.holds;
+    return { pause, held, freeze, commits: this.commits.answers, manual: [...this.mailbox.waiting.keys()] };
   }
 
   /**
@@ -216,7 +229,12 @@ export class PipelineState {
   /** Records a decided promotion (in flight from now on); its activity confirms it right before the POST. */
   promotionStarted(go: Go, now: number, id = `${go.candidate.pair.to}@${now}`): PromotionRecord {
     const { pause, freeze } = this.holds;
-    const stamp = { configVersion: this.configVersion, overruled: { pause, freeze }, commits: this.last.decidedOn };
+    const held = this.holds.held[go.candidate.pair.to] ?? null;
+    const stamp = {
+      configVersion: this.configVersion,
+      overruled: { pause, freeze, held },
+      commits: this.last.decidedOn,
+    };
     const record = this.book.start(go, now, id, stamp);
     this.last.promoting(record.to, `promoting v${record.sourceVersion}`);
     return record;
@@ -310,6 +328,7 @@ export class PipelineState {
     this.noticeChanges();
     return {
       pause: this.holds.pause,
+      ...(Object.keys(this.holds.held).length ? { held: this.holds.held } : {}),
       freeze: this.holds.freeze,
       blocked: this.holds.blocked,
       ...this.book.carry(),
@@ -326,7 +345,7 @@ export class PipelineState {
 
   /** The facts every gate context starts from: the holds, the commit answers, the newest health. */
   private gateFacts(service: Service, now: number) {
-    const { pause, freeze } = this.holds;
-    return { service, now, pause, freeze, commits: this.commits.answers, health: this.last.health };
+    const { pause, held, freeze } = this.holds;
+    return { service, now, pause, held, freeze, commits: this.commits.answers, health: this.last.health };
   }
 }

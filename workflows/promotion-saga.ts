@@ -1,6 +1,7 @@
 import { sleep, uuid4 } from '@temporalio/workflow';
 import { bakeVerdict } from '../domain/gates/bake';
 import { stagePolicy, type Service } from '../domain/service';
+import { failureResponse } from '../domain/failed-verification';
 import { shortSha } from '../domain/observation';
 import { explain, promote, rollback } from './activities';
 import { gatherHealth } from './facts';
@@ -81,7 +82,7 @@ async function afterPromotion(state: PipelineState, record: PromotionRecord, out
   const problem = await verify(state.service, record.to, bakeMs);
   if (!problem) return state.book.finished(record.to, outcome, Date.now());
   let rolledBack: { version?: number; error?: string } | null = null;
-  if (state.service.onFailure !== 'pause' && record.previous) {
+  if (failureResponse(state.service, record.to).rollBack && record.previous) {
     rolledBack = record.previous.artifactId
       ? await rollback
           .executeWithOptions({ summary: `roll ${record.to} back to v${record.previous.version}` }, [

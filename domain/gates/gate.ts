@@ -28,6 +28,8 @@ export interface GateContext {
   service: Service;
   now: number;
   pause: Pause | null;
+  /** Apps held alone (a failed verification in a wave), each until a person resumes it. */
+  held?: Readonly<Record<string, Pause>>;
   /** The company-wide freeze, unless the service ignores freezes. */
   freeze: Freeze | null;
   commits: CommitAnswers;

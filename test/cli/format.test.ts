@@ -170,3 +170,17 @@ test('list shows a generation column once a pipeline runs on another generation 
   assert.match(text, /^api +fir +api-qa01/m);
   assert.match(text, /^web +- +api-qa01/m);
 });
+
+test('an app held alone shows in status, and why tells the resume of that app only', () => {
+  const hold = { reason: 'verification of bbbbbbb in api-st01 failed (urls: 503); not rolled back', by: 'conveyor' };
+  const held = gated();
+  held.held = { 'api-st01': { ...hold, since: iso(-60) } };
+  held.pairs[0].verdicts = [
+    { gate: 'allow', ok: false, reason: `api-st01 held by conveyor since ${iso(-60)}: ${hold.reason}` },
+  ];
+  assert.match(formatStatus(held, at), /^HELD api-st01 by conveyor .*: verification of bbbbbbb in api-st01 failed/m);
+  assert.match(
+    explainWhy(held, 'api-st01', at).text,
+    /opens with a resume of api-st01 \| run: conveyor resume api --stage api-st01$/m,
+  );
+});

@@ -256,6 +256,53 @@ describe('conveyor CLI against a running stack', () => {
     assert.match(wrong.json().error.message, new RegExp(`did you mean ${service.name}\\?`));
   });
 
+  test('promote --to a,b promotes the whole wave in one promotion, answering per app', async () => {
+    const name = uniqueName('cli-wave');
+    const waves = [[`${name}-qa01`], [`${name}-st01`, `${name}-st02`]];
+    const service = await stack.launch(name, { stages: waves.flat(), waves, minAge: '1h' });
+    started.add(`conveyor/${service.name}`);
+    const [st01, st02] = waves[1];
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(async () => {
+      const into = (await status(stack, service)).pairs.find((p) => p.to === st01);
+      return into?.verdicts.some((v) => v.gate === 'age' && !v.ok);
+    });
+    const run = await cli('promote', service.name, '--to', `${st01},${st02}`, '--reason', 'hotfix', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const answers = run.json<{ to: string; started: boolean; skippedGates: string[] }[]>();
+    assert.deepEqual(
+      answers.map((a) => [a.to, a.started, a.skippedGates]),
+      [
+        [st01, true, ['age']],
+        [st02, true, ['age']],
+      ],
+    );
+    await eventually(
+      async () => (await status(stack, service)).stages.slice(1).every((s) => s.commit === merged.sha),
+      30_000,
+      'the release on both apps of the wave',
+    );
+    const posted = stack.sandbox.scenario.promotions().filter((p) => p.pipeline === service.pipeline);
+    assert.deepEqual(
+      posted.map((p) => p.targets.map((t) => t.app).sort()),
+      [[st01, st02]],
+    );
+  });
+
+  test('resume --stage names an app that is not held: exit 2, and lifts nothing', async () => {
+    const service = await stack.launch('cli-resume');
+    started.add(`conveyor/${service.name}`);
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    assert.equal((await cli('pause', service.name, '--reason', 'drill')).code, 0);
+    const run = await cli('resume', service.name, '--stage', service.stages[1]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(
+      lastLine(run.stderr),
+      `conveyor: --stage: ${service.stages[1]} is not held alone in ${service.name} (no app is)`,
+    );
+    assert.equal((await status(stack, service)).paused?.reason, 'drill');
+  });
+
   test('frozen --json prints a document, frozen or not', async () => {
     const run = await cli('frozen', '--json');
     assert.equal(run.code, 0);

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pausePipeline, promoteManually, retryRelease } from '../../client/pipelines';
+import { pausePipeline, promoteManually, resumePipeline, retryRelease } from '../../client/pipelines';
+import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
 import type { Service } from '../../domain/service';
 import { startStack, status, uniqueName, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
@@ -17,8 +18,11 @@ const promotionsOf = (stack: Stack, service: Service) =>
 
 describe('waves: the apps of a stage promoted together', () => {
   let stack: Stack;
-  before(async () => (stack = await startStack({ promotionDelayMs: 300 })));
-  after(async () => stack?.stop());
+  let health: HealthSandbox;
+  before(
+    async () => ([stack, health] = await Promise.all([startStack({ promotionDelayMs: 300 }), startHealthSandbox()])),
+  );
+  after(async () => Promise.all([stack?.stop(), health?.stop()]));
 
   test('a merge reaches every app of a three-wave service, each wave in one promotion with several targets', async () => {
     const name = uniqueName('waves');
@@ -85,6 +89,114 @@ describe('waves: the apps of a stage promoted together', () => {
     assert.deepEqual(
       next.targets.map((t) => t.app),
       [`${name}-va01`, `${name}-va02`, `${name}-eu01`],
+    );
+  });
+
+  test('a bake failing on one app of a wave holds that app only: its siblings keep the release, the next wave does not get it, earlier stages take a newer one', async () => {
+    const name = uniqueName('wavebake');
+    const [st01, st02] = [`${name}-st01`, `${name}-st02`];
+    health.controls.setProbe(st02, { status: 200 });
+    const service = await stack.launch(name, {
+      ...threeWaves(name),
+      minAge: '1s',
+      onFailure: 'pause',
+      checks: {
+        [st02]: { urls: { urls: [health.probeUrl(st02)], timeoutMs: 1_000, followRedirects: false }, bakeMs: 3_000 },
+      },
+    });
+    const first = await stack.sandbox.scenario.merge(service.pipeline, { message: 'breaks st02' });
+    await eventually(
+      async () => (await status(stack, service)).inFlight.some((p) => p.to === st02 && p.outcome === 'verifying'),
+      60_000,
+      `the bake on ${st02}`,
+    );
+    health.controls.setProbe(st02, { status: 503 });
+    const held = await eventually(
+      async () => {
+        const shown = await status(stack, service);
+        return shown.held?.[st02] ? shown : undefined;
+      },
+      30_000,
+      `${st02} held`,
+    );
+    health.controls.setProbe(st02, { status: 200 });
+    assert.equal(held.paused, null, 'the pipeline as a whole is not paused');
+    assert.match(
+      held.held![st02].reason,
+      new RegExp(`verification of ${first.sha.slice(0, 7)} in ${st02} failed .*not rolled back`),
+    );
+    assert.equal(held.history.find((h) => h.to === st02)?.outcome, 'verification-failed');
+    assert.equal(commitOn(stack, st01), first.sha, 'its sibling keeps the release');
+    assert.equal(commitOn(stack, st02), first.sha, 'onFailure pause: the app keeps the release, held');
+    const holdingNext = held.pairs.find((p) => p.to === `${name}-va01`);
+    assert.notEqual(holdingNext?.state, 'ready', 'the next wave does not take the release');
+
+    const second = await stack.sandbox.scenario.merge(service.pipeline, { message: 'the fix' });
+    await eventually(async () => commitOn(stack, st01) === second.sha, 60_000, `the fix on ${st01}`);
+    const shown = await status(stack, service);
+    const intoHeld = shown.pairs.find((p) => p.to === st02);
+    assert.ok(
+      intoHeld?.verdicts.some((v) => v.gate === 'allow' && !v.ok && v.reason.startsWith(`${st02} held`)),
+      `${st02} is held by its own hold: ${JSON.stringify(intoHeld)}`,
+    );
+    assert.equal(commitOn(stack, st02), first.sha, `nothing goes into ${st02} while it is held`);
+    const nextWave = [`${name}-va01`, `${name}-va02`, `${name}-eu01`];
+    assert.equal(
+      promotionsOf(stack, service).filter((p) => p.targets.some((t) => nextWave.includes(t.app))).length,
+      0,
+      'nothing reached the next wave',
+    );
+
+    await resumePipeline(stack.client, service.name, 'ana', st02);
+    await eventually(
+      async () => service.stages.every((app) => commitOn(stack, app) === second.sha),
+      60_000,
+      'the fix on every app once the app is resumed',
+    );
+    const after = await status(stack, service);
+    assert.equal(after.held, undefined);
+    assert.equal(after.resumedBy, 'ana');
+  });
+
+  test('with onFailure rollback, a bake failing on one app of a wave rolls that app back and holds it; its sibling keeps the release', async () => {
+    const name = uniqueName('waveroll');
+    const [st01, st02] = [`${name}-st01`, `${name}-st02`];
+    health.controls.setProbe(st02, { status: 200 });
+    const service = await stack.launch(name, {
+      ...threeWaves(name),
+      minAge: '1s',
+      checks: {
+        [st02]: { urls: { urls: [health.probeUrl(st02)], timeoutMs: 1_000, followRedirects: false }, bakeMs: 3_000 },
+      },
+    });
+    const before = commitOn(stack, st02);
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => (await status(stack, service)).inFlight.some((p) => p.to === st02 && p.outcome === 'verifying'),
+      60_000,
+      `the bake on ${st02}`,
+    );
+    health.controls.setProbe(st02, { status: 503 });
+    const held = await eventually(
+      async () => {
+        const shown = await status(stack, service);
+        return shown.held?.[st02] ? shown : undefined;
+      },
+      30_000,
+      `${st02} held`,
+    );
+    health.controls.setProbe(st02, { status: 200 });
+    assert.equal(held.paused, null, 'the pipeline as a whole is not paused');
+    assert.equal(held.history.find((h) => h.to === st02)?.outcome, 'rolled-back');
+    assert.match(held.held![st02].reason, /rolled back to v\d+/);
+    await eventually(async () => commitOn(stack, st02) === before, 15_000, `${st02} back on its old release`);
+    assert.equal(commitOn(stack, st01), merged.sha, 'its sibling keeps the release');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const nextWave = [`${name}-va01`, `${name}-va02`, `${name}-eu01`];
+    assert.equal(
+      promotionsOf(stack, service).filter((p) => p.targets.some((t) => nextWave.includes(t.app))).length,
+      0,
+      'nothing reached the next wave',
     );
   });
 

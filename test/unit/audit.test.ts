@@ -110,6 +110,9 @@ describe('describeRequest', () => {
     assert.equal(describeRequest('approve', { stage: 'eu01', comment: 'ok' }), 'into eu01; comment: ok');
     assert.equal(describeRequest('reconfigure', {}), 'a new configuration');
   });
+
+  test('a resume of one app names the app it lifts the hold of', () =>
+    assert.equal(describeRequest('resume', { stage: 'api-va02', by: 'ana' }), 'of api-va02'));
 });
 
 describe('whatFollowed', () => {

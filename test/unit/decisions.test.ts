@@ -73,6 +73,11 @@ describe('a decided promotion is confirmed right before its POST', () => {
       reason: /frozen by ops/,
     },
     {
+      name: 'a hold of its target app alone',
+      change: (s) => s.holds.holdApp('api-st01', { reason: 'verification failed', by: 'conveyor' }, T0 + 500),
+      reason: /api-st01 held by conveyor/,
+    },
+    {
       name: 'a rejection of its commit',
       change: (s) =>
         s.holds.reject({ commit: sha('bbb').slice(0, 7), reason: 'bad', by: 'ana', at: new Date(T0).toISOString() }),

@@ -65,6 +65,18 @@ describe('allow gate', () => {
   });
 
   test('passes when not paused', () => assert.equal(allowGate(candidate(), context()).ok, true));
+
+  test('holds a promotion into an app held alone, naming the app, who and why', () => {
+    const held = { 'api-st01': { reason: 'verification failed', by: 'conveyor', since: '2026-11-20T09:00:00.000Z' } };
+    const verdict = allowGate(candidate(), context({ held }));
+    assert.equal(verdict.ok, false);
+    assert.match(verdict.reason, /^api-st01 held by conveyor .*: verification failed/);
+  });
+
+  test('passes into an app while another app is held alone', () => {
+    const held = { 'api-pr01': { reason: 'verification failed', by: 'conveyor', since: '2026-11-20T09:00:00.000Z' } };
+    assert.equal(allowGate(candidate(), context({ held })).ok, true);
+  });
 });
 
 describe('branch gate', () => {

@@ -31,6 +31,22 @@ test('a pause is told once, however often it is repeated, and so is the resume',
   );
 });
 
+test('an app held alone is told once, with its app, and so is its resume', () => {
+  const notices = told(
+    new PipelineState(service),
+    (s) => s.holds.holdApp('api-va01', { reason: 'verification failed', by: 'conveyor' }, T0),
+    (s) => s.holds.holdApp('api-va01', { reason: 'verification failed', by: 'conveyor' }, T0),
+    (s) => s.holds.resume('bob', 'api-va01'),
+  );
+  assert.deepEqual(
+    notices.map((n) => [n.kind, n.stage, n.text]),
+    [
+      ['paused', 'api-va01', 'api: api-va01 held by conveyor: verification failed'],
+      ['resumed', 'api-va01', 'api: api-va01 resumed by bob'],
+    ],
+  );
+});
+
 test('a gate that keeps holding is told once, not at every pass', () => {
   const state = new PipelineState(service);
   state.observed(observe(release('bbb', { createdAt: new Date(T0).toISOString() }), 'aaa', 'aaa', 'aaa'));

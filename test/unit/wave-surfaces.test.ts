@@ -4,7 +4,7 @@ import { currentDetails, fleetSummary } from '../../domain/fleet';
 import type { Observation, ReleaseFact } from '../../domain/observation';
 import type { Service } from '../../domain/service';
 import { explainWhy, formatStatus } from '../../client/format';
-import { columnNames, fleetRow } from '../../dashboard/views';
+import { columnNames, fleetRow, pauseControl, serviceLive } from '../../dashboard/views';
 import { PipelineState } from '../../workflows/pipeline-state';
 import { release, service as chain, sha, stage } from '../support/facts';
 
@@ -104,6 +104,79 @@ describe('every surface shows waves', () => {
     assert.match(html, /wave of 3: 2 of 3 soaked/);
     for (const app of ['api-va01', 'api-va02', 'api-va03'])
       assert.match(html, new RegExp(`<div class="app">${app}</div>`));
+  });
+});
+
+describe("the dashboard's service page shows waves", () => {
+  const links = {
+    namespace: 'default',
+    githubWeb: 'https://github.com',
+    herokuApps: 'https://dashboard.heroku.com/apps',
+  };
+  const frame = { title: 'api', session: undefined, actionsEnabled: false, here: '/services/api' };
+  const page = async (state: PipelineState, now: number) => {
+    const status = state.status();
+    const facts = { status, service: waved, goingOut: {}, leadTimes: [] };
+    return String(await serviceLive(facts, fleetSummary(status).stages, null, frame, links, now));
+  };
+
+  test("groups a wave's apps in one step headed by its state, with the pair into each app", async () => {
+    const now = Date.now();
+    const html = await page(twoOfThree(now), now);
+    const waves = html.match(/<li class="wave"[^>]*>/g) ?? [];
+    assert.deepEqual(waves, ['<li class="wave" aria-label="wave of 3: api-va01, api-va02, api-va03">']);
+    assert.match(html, /wave of 3: 2 of 3 soaked<\/div>\n<ol class="wave-apps">/);
+    const wave = html.slice(
+      html.indexOf('<ol class="wave-apps">'),
+      html.indexOf('</ol>', html.indexOf('<ol class="wave-apps">')),
+    );
+    for (const app of ['api-va01', 'api-va02', 'api-va03']) assert.match(wave, new RegExp(`>${app}</a></h3>`));
+    assert.match(html, /<li class="pair wave-pairs" aria-label="api-st01 to the wave api-va01, api-va02, api-va03">/);
+    for (const app of ['api-va01', 'api-va02', 'api-va03'])
+      assert.match(html, new RegExp(`<span class="into">${app}:</span>`), `the pair into ${app}`);
+    assert.equal((html.match(/<li class="stage /g) ?? []).length, waved.stages.length, 'every app drawn once');
+  });
+
+  test('an app held alone has its banner and its own Resume button', async () => {
+    const now = Date.now();
+    const state = twoOfThree(now);
+    state.holds.holdApp('api-va02', { reason: 'verification of bbb0000 in api-va02 failed', by: 'conveyor' }, now);
+    const html = await page(state, now);
+    assert.match(
+      html,
+      /<strong>api-va02 held<\/strong> by conveyor since .*: verification of bbb0000 in api-va02 failed/,
+    );
+    const session = { csrf: 'token', name: 'ana' };
+    const control = String(await pauseControl(state.status(), { ...frame, session } as never));
+    assert.match(
+      control,
+      /<input type="hidden" name="stage" value="api-va02"><button type="submit">Resume api-va02<\/button>/,
+    );
+    assert.match(control, /Pause api</, 'the pipeline itself is not paused');
+  });
+
+  test('the fleet board marks the app held alone on its own cell', async () => {
+    const now = Date.now();
+    const state = twoOfThree(now);
+    state.holds.holdApp('api-va02', { reason: 'verification of bbb0000 in api-va02 failed', by: 'conveyor' }, now);
+    const cells = fleetSummary(state.status()).stages;
+    const held = cells.find((c) => c.app === 'api-va02')!;
+    assert.deepEqual(
+      [held.state, held.gates, held.reason],
+      ['held', ['allow'], 'held until resumed: verification of bbb0000 in api-va02 failed'],
+    );
+    assert.equal(cells.find((c) => c.app === 'api-va01')!.state, 'soaking', 'its sibling goes on as before');
+    const row = {
+      service: 'api',
+      workflowId: 'conveyor/api',
+      fleet: fleetSummary(state.status()),
+      paused: false,
+      stage: null,
+    };
+    const html = String(
+      await fleetRow(row, 4, { namespace: 'default', githubWeb: 'https://github.com' } as never, now),
+    );
+    assert.match(html, /<div class="app">api-va02<\/div>[\s\S]*?<span class="badge held">held by allow<\/span>/);
   });
 });
 

@@ -6,10 +6,13 @@ import type { FailedPromotion, PromotionRecord } from '../../domain/promotion';
 import type { Rollback } from './promotion-book';
 import { sameCommit, type Rejection } from '../../domain/rejection';
 import { iso } from '../../domain/duration';
+import type { FailureHoldScope } from '../../domain/failed-verification';
 
-/** What holds the pipeline as a whole or a commit everywhere: pause, freeze, blocked, rejections. */
+/** What holds the pipeline as a whole, one app alone, or a commit everywhere: pause, freeze, blocked, rejections. */
 export class Holds {
   private pauseNow: Pause | null;
+  /** Apps held alone, each until a person resumes it (a failed verification in a wave). */
+  private heldApps: Record<string, Pause>;
   private freezeNow: Freeze | null;
   private blockedNow: Blocked | null;
   private rejections: Rejection[];
@@ -21,8 +24,10 @@ export class Holds {
     freeze?: Freeze | null;
     blocked?: Blocked | null;
     rejected?: Rejection[];
+    held?: Record<string, Pause>;
   }) {
     this.pauseNow = carried?.pause ?? null;
+    this.heldApps = carried?.held ?? {};
     this.freezeNow = carried?.freeze ?? null;
     this.blockedNow = carried?.blocked ?? null;
     this.rejections = carried?.rejected ?? [];
@@ -30,6 +35,11 @@ export class Holds {
 
   get pause(): Pause | null {
     return this.pauseNow;
+  }
+
+  /** The apps held alone, with who held them and why. */
+  get held(): Readonly<Record<string, Pause>> {
+    return this.heldApps;
   }
 
   get freeze(): Freeze | null {
@@ -58,11 +68,31 @@ export class Holds {
     if (!was) this.resumer = undefined;
   }
 
-  resume(by = 'unknown'): void {
-    if (this.pauseNow) this.resumer = by;
+  /** Holds one app alone: nothing is promoted into it until a person resumes it. */
+  holdApp(app: string, input: unknown, now: number): void {
+    this.heldApps = { ...this.heldApps, [app]: readPause(input, now) };
+  }
+
+  /**
+   * Lets promotions go again: the whole pipeline and every app held alone, or with `stage` that app
+   * only. Answers what was lifted, in words.
+   */
+  resume(by = 'unknown', stage?: string): string {
+    if (stage !== undefined) {
+      if (!this.heldApps[stage]) return `${stage} was not held`;
+      const { [stage]: _lifted, ...rest } = this.heldApps;
+      this.heldApps = rest;
+      this.resumer = by;
+      return `resumed ${stage}`;
+    }
+    const apps = Object.keys(this.heldApps);
+    const lifted = [...(this.pauseNow ? ['the pipeline'] : []), ...apps];
+    if (lifted.length) this.resumer = by;
     this.pauseNow = null;
+    this.heldApps = {};
     // A person asked for action: a permanent block is worth checking again right now.
     if (this.blockedNow) this.blockedNow = { ...this.blockedNow, permanent: false };
+    return lifted.length ? `resumed ${lifted.join(', ')}` : 'nothing was paused';
   }
 
   frozen(freeze: Freeze | null): void {
@@ -86,9 +116,16 @@ export class Holds {
 
   /**
    * Verification of `record`'s release failed: the release is held everywhere (a rejection an
-   * operator can lift with unreject), and the pipeline pauses so a person looks before anything moves.
+   * operator can lift with unreject), and the pipeline pauses so a person looks before anything
+   * moves, or with `scope` app (an app of a wave, domain/failed-verification.ts) only that app is held.
    */
-  afterFailedVerification(record: PromotionRecord, problem: string, rollback: Rollback | null, now: number): void {
+  afterFailedVerification(
+    record: PromotionRecord,
+    problem: string,
+    rollback: Rollback | null,
+    now: number,
+    scope: FailureHoldScope = 'pipeline',
+  ): void {
     const { to, commit } = record;
     if (commit)
       this.reject({ commit, reason: `verification failed in ${to}: ${problem}`, by: 'conveyor', at: iso(now) });
@@ -99,7 +136,8 @@ export class Holds {
           ? `rollback failed: ${rollback.error}`
           : 'not rolled back';
     const reason = `verification of ${shortSha(commit)} in ${to} failed (${problem}); ${action}`;
-    this.pauseBy({ reason, by: 'conveyor' }, now);
+    if (scope === 'app') this.holdApp(to, { reason, by: 'conveyor' }, now);
+    else this.pauseBy({ reason, by: 'conveyor' }, now);
   }
 
   /** The pipeline cannot observe or judge; the same reason keeps its `since` (and stays permanent once it was). */
@@ -121,6 +159,7 @@ export class Holds {
   list(failed: Record<string, FailedPromotion[]>, ignoreFreeze: boolean | undefined): Hold[] {
     return holdsOf({
       pause: this.pauseNow,
+      held: this.heldApps,
       freeze: this.freezeNow,
       ignoreFreeze,
       blocked: this.blockedNow,

@@ -75,6 +75,7 @@ export function statusOf({
     stages,
     currentStage: observation ? currentStage(service, observation) : null,
     paused: holds.pause,
+    ...(Object.keys(holds.held).length ? { held: { ...holds.held } } : {}),
     frozen: holds.freeze,
     ignoresFreeze: service.ignoreFreeze === true,
     blocked: holds.blocked,

@@ -63,6 +63,47 @@ describe('holds', () => {
     assert.match(holds.pause?.reason ?? '', /verification of abcdef1 in api-st01 failed .*rolled back to v6/);
   });
 
+  test('a failed verification in an app of a wave holds that app only, not the pipeline', () => {
+    const holds = new Holds();
+    holds.afterFailedVerification(record, 'urls: 503', null, T0, 'app');
+    assert.equal(holds.isRejected('abcdef1'), true);
+    assert.equal(holds.pause, null);
+    assert.equal(holds.held['api-st01']?.by, 'conveyor');
+    assert.match(
+      holds.held['api-st01']?.reason ?? '',
+      /verification of abcdef1 in api-st01 failed \(urls: 503\); not rolled back/,
+    );
+  });
+
+  test('a resume of one app lifts that app only, and says when it was not held', () => {
+    const holds = new Holds();
+    holds.pauseBy({ reason: 'incident', by: 'ana' }, T0);
+    holds.holdApp('api-va01', { reason: 'failed', by: 'conveyor' }, T0);
+    holds.holdApp('api-va02', { reason: 'failed', by: 'conveyor' }, T0);
+    assert.equal(holds.resume('bo', 'api-va01'), 'resumed api-va01');
+    assert.deepEqual(Object.keys(holds.held), ['api-va02']);
+    assert.equal(holds.paused, true);
+    assert.equal(holds.resume('bo', 'api-va01'), 'api-va01 was not held');
+  });
+
+  test('a resume of the service lifts its pause and every app held alone', () => {
+    const holds = new Holds();
+    holds.pauseBy({ reason: 'incident', by: 'ana' }, T0);
+    holds.holdApp('api-va02', { reason: 'failed', by: 'conveyor' }, T0);
+    assert.equal(holds.resume('bo'), 'resumed the pipeline, api-va02');
+    assert.deepEqual(holds.held, {});
+    assert.equal(holds.paused, false);
+  });
+
+  test('an app held alone is listed as a pause of that stage', () => {
+    const holds = new Holds();
+    holds.holdApp('api-va02', { reason: 'failed', by: 'conveyor' }, T0);
+    assert.deepEqual(
+      holds.list({}, false).map((h) => [h.kind, h.stage]),
+      [['pause', 'api-va02']],
+    );
+  });
+
   test('every hold is listed in one shape', () => {
     const holds = new Holds();
     holds.pauseBy({ reason: 'incident', by: 'ana' }, T0);
