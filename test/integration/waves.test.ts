@@ -16,6 +16,26 @@ const commitOn = (stack: Stack, app: string) => stack.sandbox.scenario.releases(
 const promotionsOf = (stack: Stack, service: Service) =>
   stack.sandbox.scenario.promotions().filter((p) => p.pipeline === service.pipeline);
 
+/** Lets the bake on `app` begin, fails its URL until conveyor holds the app, and answers the status then. */
+async function bakeFailsUntilHeld(stack: Stack, health: HealthSandbox, service: Service, app: string) {
+  await eventually(
+    async () => (await status(stack, service)).inFlight.some((p) => p.to === app && p.outcome === 'verifying'),
+    60_000,
+    `the bake on ${app}`,
+  );
+  health.controls.setProbe(app, { status: 503 });
+  const held = await eventually(
+    async () => {
+      const shown = await status(stack, service);
+      return shown.held?.[app] ? shown : undefined;
+    },
+    30_000,
+    `${app} held`,
+  );
+  health.controls.setProbe(app, { status: 200 });
+  return held;
+}
+
 describe('waves: the apps of a stage promoted together', () => {
   let stack: Stack;
   let health: HealthSandbox;
@@ -105,21 +125,7 @@ describe('waves: the apps of a stage promoted together', () => {
       },
     });
     const first = await stack.sandbox.scenario.merge(service.pipeline, { message: 'breaks st02' });
-    await eventually(
-      async () => (await status(stack, service)).inFlight.some((p) => p.to === st02 && p.outcome === 'verifying'),
-      60_000,
-      `the bake on ${st02}`,
-    );
-    health.controls.setProbe(st02, { status: 503 });
-    const held = await eventually(
-      async () => {
-        const shown = await status(stack, service);
-        return shown.held?.[st02] ? shown : undefined;
-      },
-      30_000,
-      `${st02} held`,
-    );
-    health.controls.setProbe(st02, { status: 200 });
+    const held = await bakeFailsUntilHeld(stack, health, service, st02);
     assert.equal(held.paused, null, 'the pipeline as a whole is not paused');
     assert.match(
       held.held![st02].reason,
@@ -171,21 +177,7 @@ describe('waves: the apps of a stage promoted together', () => {
     });
     const before = commitOn(stack, st02);
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
-    await eventually(
-      async () => (await status(stack, service)).inFlight.some((p) => p.to === st02 && p.outcome === 'verifying'),
-      60_000,
-      `the bake on ${st02}`,
-    );
-    health.controls.setProbe(st02, { status: 503 });
-    const held = await eventually(
-      async () => {
-        const shown = await status(stack, service);
-        return shown.held?.[st02] ? shown : undefined;
-      },
-      30_000,
-      `${st02} held`,
-    );
-    health.controls.setProbe(st02, { status: 200 });
+    const held = await bakeFailsUntilHeld(stack, health, service, st02);
     assert.equal(held.paused, null, 'the pipeline as a whole is not paused');
     assert.equal(held.history.find((h) => h.to === st02)?.outcome, 'rolled-back');
     assert.match(held.held![st02].reason, /rolled back to v\d+/);
