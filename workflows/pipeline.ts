@@ -104,14 +104,13 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   // Once the history is full the run hands over at the first moment no promotion is in flight
   // (domain/handover.ts): a promotion retrying into one stage must not hold every other pair.
-  let fullAt: number | undefined;
   const handover = () => {
     const info = workflowInfo();
     const full =
       info.continueAsNewSuggested ||
       (options.maxHistoryEvents !== undefined && info.historyLength >= options.maxHistoryEvents);
-    if (full) fullAt ??= info.historyLength;
-    return handoverStep({ full, length: info.historyLength, fullAt, inFlight: run.inFlight.length });
+    if (full) run.fullAt ??= info.historyLength;
+    return handoverStep({ full, length: info.historyLength, fullAt: run.fullAt, inFlight: run.inFlight.length });
   };
 
   // Pipelines learn of a freeze by signal; one that starts fresh during a freeze asks for it once.

@@ -12,6 +12,8 @@ export interface RunScratch {
   freezeSignals: number;
   /** The promotion sagas running in this run; the run hands over only once every one has ended. */
   inFlight: Promise<void>[];
+  /** The history's length when the run first saw it full (domain/handover.ts); undefined until then. */
+  fullAt?: number;
 }
 
 export const newRunScratch = (): RunScratch => ({ wake: false, draining: false, freezeSignals: 0, inFlight: [] });
