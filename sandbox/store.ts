@@ -302,14 +302,140 @@ export function emptyState(): SandboxState {
 
 const byVersion = (a: ReleaseRecord, b: ReleaseRecord) => a.version - b.version;
 
-/** Look-ups over the state. Each answers undefined for what does not exist; callers decide what that means. */
+/** The kinds of record the store indexes, by their collection in the state. */
+export interface IndexedRecords {
+  apps: AppRecord;
+  pipelines: PipelineRecord;
+  couplings: CouplingRecord;
+  releases: ReleaseRecord;
+  promotionTargets: PromotionTargetRecord;
+  webhooks: WebhookRecord;
+  webhookEvents: WebhookEventRecord;
+  webhookDeliveries: WebhookDeliveryRecord;
+  formations: FormationRecord;
+}
+export type IndexedKind = keyof IndexedRecords;
+
+/**
+ * Records grouped by a field that never changes once stored (an app's name, a release's app), each
+ * group in the order its records were stored, as `Object.values(collection).filter(...)` lists them:
+ * storing an id again keeps its place, removing it and storing it again puts it last.
+ */
+class Grouping<T extends { id: string }> {
+  private readonly groups = new Map<string, Map<string, T>>();
+
+  constructor(private readonly keyOf: (record: T) => string) {}
+
+  /** Stores the record; `replaced`, the one of the same id it replaces (it keeps its place if in the same group). */
+  add(record: T, replaced?: T): void {
+    const key = this.keyOf(record);
+    if (replaced && this.keyOf(replaced) !== key) this.remove(replaced);
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = new Map()));
+    group.set(record.id, record);
+  }
+
+  remove(record: T): void {
+    const key = this.keyOf(record);
+    const group = this.groups.get(key);
+    if (!group?.delete(record.id)) return;
+    if (group.size === 0) this.groups.delete(key);
+  }
+
+  /** A new array: callers may sort or change it. */
+  of(key: string): T[] {
+    const group = this.groups.get(key);
+    return group ? [...group.values()] : [];
+  }
+
+  first(key: string): T | undefined {
+    const group = this.groups.get(key);
+    return group ? group.values().next().value : undefined;
+  }
+}
+
+type Indexes = { [K in IndexedKind]: Grouping<IndexedRecords[K]>[] };
+
+/** Every index, by the kind of record it groups. */
+function newIndexes(): Indexes {
+  return {
+    apps: [new Grouping<AppRecord>((a) => a.name)],
+    pipelines: [new Grouping<PipelineRecord>((p) => p.name)],
+    couplings: [new Grouping<CouplingRecord>((c) => c.pipelineId), new Grouping<CouplingRecord>((c) => c.appId)],
+    releases: [new Grouping<ReleaseRecord>((r) => r.appId)],
+    promotionTargets: [new Grouping<PromotionTargetRecord>((t) => t.promotionId)],
+    webhooks: [new Grouping<WebhookRecord>((w) => w.appId)],
+    webhookEvents: [new Grouping<WebhookEventRecord>((e) => e.appId)],
+    webhookDeliveries: [new Grouping<WebhookDeliveryRecord>((d) => d.appId)],
+    formations: [new Grouping<FormationRecord>((f) => f.appId)],
+  };
+}
+
+/**
+ * Look-ups over the state. Each answers undefined for what does not exist; callers decide what that means.
+ * The state stays plain data, but the kinds in IndexedRecords are stored and removed only through
+ * `put` and `remove`, which keep indexes in step (a pipeline's couplings or an app's releases are found
+ * without reading every record the sandbox holds: at 1,000 pipelines it holds 12,000 apps). A store made
+ * from a state indexes it first, so it answers exactly as the store the state came from.
+ */
 export class Store {
-  constructor(readonly state: SandboxState = emptyState()) {}
+  private readonly indexes = newIndexes();
+  /** Promotion targets by the release the promotion made on them (set by `setTargetRelease`). */
+  private readonly targetsByRelease = new Map<string, PromotionTargetRecord>();
+
+  constructor(readonly state: SandboxState = emptyState()) {
+    for (const kind of Object.keys(this.indexes) as IndexedKind[])
+      for (const record of Object.values(this.table(kind))) this.index(kind, record);
+    for (const target of Object.values(state.promotionTargets))
+      if (target.releaseId !== null && !this.targetsByRelease.has(target.releaseId))
+        this.targetsByRelease.set(target.releaseId, target);
+  }
+
+  /** Stores a record of an indexed kind (a new one, or one of the same id replaced in its place). */
+  put<K extends IndexedKind>(kind: K, record: IndexedRecords[K]): void {
+    const table = this.table(kind);
+    const old = table[record.id];
+    table[record.id] = record;
+    this.index(kind, record, old);
+  }
+
+  /** Removes the record of that id, if there is one. */
+  remove(kind: IndexedKind, id: string): void {
+    const table = this.table(kind);
+    const old = table[id];
+    if (!old) return;
+    delete table[id];
+    this.unindex(kind, old);
+  }
+
+  /** Records the release a promotion made on its target. */
+  setTargetRelease(target: PromotionTargetRecord, releaseId: string): void {
+    if (target.releaseId !== null && this.targetsByRelease.get(target.releaseId) === target)
+      this.targetsByRelease.delete(target.releaseId);
+    target.releaseId = releaseId;
+    if (!this.targetsByRelease.has(releaseId)) this.targetsByRelease.set(releaseId, target);
+  }
+
+  private table<K extends IndexedKind>(kind: K): Record<string, IndexedRecords[K]> {
+    return this.state[kind] as Record<string, IndexedRecords[K]>;
+  }
+
+  private groupings<K extends IndexedKind>(kind: K): Grouping<IndexedRecords[K]>[] {
+    return this.indexes[kind];
+  }
+
+  private index<K extends IndexedKind>(kind: K, record: IndexedRecords[K], replaced?: IndexedRecords[K]): void {
+    for (const grouping of this.groupings(kind)) grouping.add(record, replaced);
+  }
+
+  private unindex<K extends IndexedKind>(kind: K, record: IndexedRecords[K]): void {
+    for (const grouping of this.groupings(kind)) grouping.remove(record);
+  }
 
   /** By id or name, as Heroku's `app_id_or_name`. */
   app(idOrName: string): AppRecord | undefined {
     if (isUuid(idOrName)) return this.state.apps[idOrName.toLowerCase()];
-    return Object.values(this.state.apps).find((app) => app.name === idOrName);
+    return this.indexes.apps[0].first(idOrName);
   }
 
   /** By id only, where Heroku's schema takes `app_id` (promotion bodies). */
@@ -320,7 +446,7 @@ export class Store {
   /** By id or name, as Heroku's `pipeline_id_or_name`. */
   pipeline(idOrName: string): PipelineRecord | undefined {
     if (isUuid(idOrName)) return this.state.pipelines[idOrName.toLowerCase()];
-    return Object.values(this.state.pipelines).find((pipeline) => pipeline.name === idOrName);
+    return this.indexes.pipelines[0].first(idOrName);
   }
 
   /** By id only, where Heroku's href takes `pipeline_id`. */
@@ -329,18 +455,16 @@ export class Store {
   }
 
   couplingsOf(pipelineId: string): CouplingRecord[] {
-    return Object.values(this.state.couplings).filter((c) => c.pipelineId === pipelineId);
+    return this.indexes.couplings[0].of(pipelineId);
   }
 
   couplingOfApp(appId: string): CouplingRecord | undefined {
-    return Object.values(this.state.couplings).find((c) => c.appId === appId);
+    return this.indexes.couplings[1].first(appId);
   }
 
   /** The app's releases, oldest first. */
   releasesOf(appId: string): ReleaseRecord[] {
-    return Object.values(this.state.releases)
-      .filter((r) => r.appId === appId)
-      .sort(byVersion);
+    return this.indexes.releases[0].of(appId).sort(byVersion);
   }
 
   /** By id or version number, as Heroku's `release_id_or_version`. */
@@ -375,10 +499,10 @@ export class Store {
 
   /** An OCI image as seen from an app, by id or digest: the app built it, or one of its releases runs it. */
   ociImageOf(appId: string, idOrDigest: string): OciImageRecord | undefined {
-    const images = Object.values(this.state.ociImages ?? {});
+    const images = this.state.ociImages ?? {};
     const image = isUuid(idOrDigest)
-      ? images.find((i) => i.id === idOrDigest.toLowerCase())
-      : images.find((i) => i.digest === idOrDigest);
+      ? images[idOrDigest.toLowerCase()]
+      : Object.values(images).find((i) => i.digest === idOrDigest);
     if (!image) return undefined;
     return image.appId === appId || this.releasesOf(appId).some((r) => r.ociImageId === image.id) ? image : undefined;
   }
@@ -393,11 +517,16 @@ export class Store {
   }
 
   targetsOf(promotionId: string): PromotionTargetRecord[] {
-    return Object.values(this.state.promotionTargets).filter((t) => t.promotionId === promotionId);
+    return this.indexes.promotionTargets[0].of(promotionId);
+  }
+
+  /** The promotion target a promotion made this release on, if it did. */
+  targetOfRelease(releaseId: string): PromotionTargetRecord | undefined {
+    return this.targetsByRelease.get(releaseId);
   }
 
   webhooksOf(appId: string): WebhookRecord[] {
-    return Object.values(this.state.webhooks).filter((w) => w.appId === appId);
+    return this.indexes.webhooks[0].of(appId);
   }
 
   /** The app's webhook by id (an id of another app's webhook is not found). */
@@ -407,18 +536,16 @@ export class Store {
   }
 
   deliveriesOf(appId: string): WebhookDeliveryRecord[] {
-    return Object.values(this.state.webhookDeliveries).filter((d) => d.appId === appId);
+    return this.indexes.webhookDeliveries[0].of(appId);
   }
 
   eventsOf(appId: string): WebhookEventRecord[] {
-    return Object.values(this.state.webhookEvents).filter((e) => e.appId === appId);
+    return this.indexes.webhookEvents[0].of(appId);
   }
 
   /** The app's process types, in type order. */
   formationsOf(appId: string): FormationRecord[] {
-    return Object.values(this.state.formations)
-      .filter((f) => f.appId === appId)
-      .sort((a, b) => a.type.localeCompare(b.type));
+    return this.indexes.formations[0].of(appId).sort((a, b) => a.type.localeCompare(b.type));
   }
 
   /** By id or process type, as Heroku's `formation_id_or_type`. */

@@ -76,7 +76,7 @@ export function provisionApp(store: Store, app: AppRecord, stage: CouplingStage)
     createdAt: now,
     updatedAt: now,
   };
-  store.state.formations[web.id] = web;
+  store.put('formations', web);
   setAppFeature(store, app, 'preboot', production);
 }
 
@@ -89,7 +89,7 @@ export function scale(store: Store, app: AppRecord, quantities: Record<string, n
   for (const [type, quantity] of Object.entries(quantities)) {
     const existing = store.formation(app.id, type);
     if (quantity === null) {
-      if (existing) delete store.state.formations[existing.id];
+      if (existing) store.remove('formations', existing.id);
     } else if (existing) {
       Object.assign(existing, { quantity, updatedAt: now });
     } else {
@@ -104,7 +104,7 @@ export function scale(store: Store, app: AppRecord, quantities: Record<string, n
         createdAt: now,
         updatedAt: now,
       };
-      store.state.formations[added.id] = added;
+      store.put('formations', added);
     }
   }
 }

@@ -16,7 +16,8 @@ export interface PromotionOrder {
 }
 
 export function startPromotion(platform: Platform, order: PromotionOrder): PromotionRecord {
-  const { state } = platform.store;
+  const { store } = platform;
+  const { state } = store;
   const now = timestamp();
   const promotion: PromotionRecord = {
     id: newId(),
@@ -37,7 +38,7 @@ export function startPromotion(platform: Platform, order: PromotionOrder): Promo
       status: 'pending',
       errorMessage: null,
     };
-    state.promotionTargets[target.id] = target;
+    store.put('promotionTargets', target);
   }
   platform.scheduler.after(platform.timing.promotionDelayMs, () => releaseTargets(platform, promotion.id));
   return promotion;
@@ -54,7 +55,7 @@ function releaseTargets(platform: Platform, promotionId: string): void {
   for (const target of store.targetsOf(promotionId)) {
     // The target runs the very same slug or OCI image (Fir promotions copy the image).
     const artifact = { slugId: source.slugId, ...(source.ociImageId ? { ociImageId: source.ociImageId } : {}) };
-    target.releaseId = createRelease(platform, target.appId, { ...artifact, description }).id;
+    store.setTargetRelease(target, createRelease(platform, target.appId, { ...artifact, description }).id);
   }
   promotion.status = 'completed';
   promotion.updatedAt = timestamp();
@@ -64,7 +65,7 @@ function releaseTargets(platform: Platform, promotionId: string): void {
 export function followPromotionTargets(platform: Platform): void {
   platform.onRelease(({ action, release }) => {
     if (action !== 'update' || release.status === 'pending') return;
-    const target = Object.values(platform.store.state.promotionTargets).find((t) => t.releaseId === release.id);
+    const target = platform.store.targetOfRelease(release.id);
     if (!target) return;
     target.status = release.status === 'succeeded' ? 'succeeded' : 'failed';
     target.errorMessage =

@@ -35,7 +35,7 @@ function addRelease(
     createdAt: now,
     updatedAt: now,
   };
-  store.state.releases[release.id] = release;
+  store.put('releases', release);
   store.state.apps[appId].updatedAt = now;
   platform.releaseChanged({ action: 'create', release, previous: {} });
   return release;

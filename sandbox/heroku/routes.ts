@@ -274,7 +274,7 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
           createdAt: now,
           updatedAt: now,
         };
-        store.state.webhooks[webhook.id] = webhook;
+        store.put('webhooks', webhook);
         // As Heroku does, a secret the client did not choose is told once, in a header.
         return created(
           webhookJson(store, webhook),
@@ -299,7 +299,7 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
       .on('DELETE', '/apps/{app}/webhooks/{id}', (call) => {
         const webhook = webhookOf(call);
         const answer = webhookJson(store, webhook);
-        delete store.state.webhooks[webhook.id];
+        store.remove('webhooks', webhook.id);
         return ok(answer);
       })
       .on('GET', '/apps/{app}/webhook-deliveries', (call) =>
@@ -351,7 +351,7 @@ export function herokuRoutes(platform: Platform, remaining: (call: RoutedCall) =
           createdAt: now,
           updatedAt: now,
         };
-        store.state.couplings[coupling.id] = coupling;
+        store.put('couplings', coupling);
         return created(couplingJson(coupling));
       })
       .on('GET', '/pipelines/{id}/pipeline-couplings', (call) =>

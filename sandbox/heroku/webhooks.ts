@@ -148,7 +148,7 @@ export class WebhookDeliveries {
       createdAt: now,
       updatedAt: now,
     };
-    state.webhookEvents[event.id] = event;
+    store.put('webhookEvents', event);
     for (const webhook of hooks) {
       const delivery: WebhookDeliveryRecord = {
         id: newId(),
@@ -163,7 +163,7 @@ export class WebhookDeliveries {
         createdAt: now,
         updatedAt: now,
       };
-      state.webhookDeliveries[delivery.id] = delivery;
+      store.put('webhookDeliveries', delivery);
       this.enqueue(webhook, delivery, event);
     }
   }

@@ -132,7 +132,7 @@ export class Scenario {
     const now = timestamp();
     const fir = spec.generation === 'fir' ? ({ generation: 'fir' } as const) : {};
     const pipeline = { id: newId(), name: spec.name, ...fir, createdAt: now, updatedAt: now };
-    this.state.pipelines[pipeline.id] = pipeline;
+    store.put('pipelines', pipeline);
     const apps = spec.stages.map((name): AppRecord => ({
       id: newId(),
       name,
@@ -142,7 +142,7 @@ export class Scenario {
       updatedAt: now,
     }));
     apps.forEach((app, i) => {
-      this.state.apps[app.id] = app;
+      store.put('apps', app);
       const coupling = {
         id: newId(),
         pipelineId: pipeline.id,
@@ -151,7 +151,7 @@ export class Scenario {
         createdAt: now,
         updatedAt: now,
       };
-      this.state.couplings[coupling.id] = coupling;
+      store.put('couplings', coupling);
       provisionApp(store, app, coupling.stage);
     });
 
@@ -186,7 +186,7 @@ export class Scenario {
       createdAt: now,
       updatedAt: now,
     };
-    this.state.apps[app.id] = app;
+    this.platform.store.put('apps', app);
     provisionApp(this.platform.store, app, 'production');
     return { id: app.id, name: app.name };
   }
@@ -289,13 +289,14 @@ export class Scenario {
       createdAt: now,
       updatedAt: now,
     };
-    delete this.state.pipelines[old.id];
+    const { store } = this.platform;
+    store.remove('pipelines', old.id);
     this.destroyedPipelines.set(old.id, old.name);
-    this.state.pipelines[pipeline.id] = pipeline;
+    store.put('pipelines', pipeline);
     for (const coupling of couplings) {
-      delete this.state.couplings[coupling.id];
+      store.remove('couplings', coupling.id);
       const again = { ...coupling, id: newId(), pipelineId: pipeline.id, createdAt: now, updatedAt: now };
-      this.state.couplings[again.id] = again;
+      store.put('couplings', again);
     }
     found.pipelineId = pipeline.id;
     return { pipelineId: pipeline.id };
