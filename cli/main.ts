@@ -506,12 +506,12 @@ export function buildProgram(): Command {
         // A comma-separated list names several apps (the whole wave, or part of it): asked at once, so
         // one pass decides them together and those that go share one promotion.
         const targets = [...new Set(opts.to.split(',').map((app) => app.trim()))].filter(Boolean);
-        const request = (to: string) => ({
-          to,
+        const request = {
+          to: targets.length === 1 ? targets[0] : targets,
           reason: reasonRequired(opts.reason),
           by: by(opts.by),
           skipGates: !!opts.skipGates,
-        });
+        };
         if (
           opts.skipGates &&
           !(await askYes(`promote into ${targets.join(', ')} overruling every gate, safety gates included?`, {
@@ -521,37 +521,25 @@ export function buildProgram(): Command {
           throw new UserError('not promoted: --skip-gates was not confirmed');
         }
         const credential = viaDashboard(opts.by);
-        if (credential && targets.length === 1) {
-          const { to, reason, skipGates } = request(targets[0]);
-          return dashboardAction(credential, 'promote', { service, to, reason, skipGates }, { service, to });
-        }
         if (credential) {
-          // Several apps of a wave, asked at once: the pipeline's next pass decides them together.
-          const done = await Promise.all(
-            targets.map((to) => {
-              const { reason, skipGates } = request(to);
-              return actThroughDashboard(credential, 'promote', { service, to, reason, skipGates });
-            }),
+          // The dashboard reads several apps from one comma-separated field, asked in one request.
+          const { reason, skipGates } = request;
+          return dashboardAction(
+            credential,
+            'promote',
+            { service, to: targets.join(','), reason, skipGates },
+            { service, to: request.to },
           );
-          print(
-            targets.map((to, i) => ({ to, by: done[i].by, rule: done[i].rule, message: done[i].message })),
-            () => targets.map((to, i) => `${to}: ${done[i].message}`).join('\n'),
-          );
-          if (done.some((answer) => !answer.ok)) process.exitCode = EXIT.refused;
-          return;
         }
         const { client } = await connect();
         for (const to of targets) await targetStage(client, service, '--to', to);
-        const outcomes = await slow(`waiting for ${service}'s decision on ${targets.join(', ')}`, () =>
-          Promise.all(targets.map((to) => answered(client, () => promoteManually(client, service, request(to))))),
+        // One request for every app named: one pass decides them together, and those that go share
+        // one promotion (separate requests could be decided in separate passes).
+        const outcome = await slow(`waiting for ${service}'s decision on ${targets.join(', ')}`, () =>
+          answered(client, () => promoteManually(client, service, request)),
         );
-        if (outcomes.length === 1) print(outcomes[0], () => outcomes[0].message);
-        else
-          print(
-            targets.map((to, i) => ({ to, ...outcomes[i] })),
-            () => targets.map((to, i) => `${to}: ${outcomes[i].message}`).join('\n'),
-          );
-        if (outcomes.some((outcome) => !outcome.started)) process.exitCode = EXIT.refused;
+        print(outcome.targets ?? outcome, () => outcome.message);
+        if (!outcome.started) process.exitCode = EXIT.refused;
       },
     );
 

@@ -544,6 +544,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   // ---- actions: the same signals and updates the CLI sends ----
   type Form = Record<string, string>;
   const text = (form: Form, key: string) => (typeof form[key] === 'string' ? form[key].trim() : '');
+  /** A promotion's target: one app, or several apps of a wave asked at once, comma-separated. */
+  const promoteTargets = (form: Form): string | string[] => {
+    const apps = [
+      ...new Set(
+        text(form, 'to')
+          .split(',')
+          .map((app) => app.trim()),
+      ),
+    ].filter(Boolean);
+    return apps.length > 1 ? apps : (apps[0] ?? '');
+  };
   type Signing = { by: string; attestation?: Attestation };
   const actions: Record<string, (form: Form, by: Signing) => Promise<{ text: string; ok?: boolean; back: string }>> = {
     async pause(form, by) {
@@ -572,7 +583,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     async promote(form, by) {
       const service = text(form, 'service');
       const outcome = await act.promote(client, service, {
-        to: text(form, 'to'),
+        to: promoteTargets(form),
         reason: text(form, 'reason'),
         ...by,
         skipGates: form.skipGates === 'true',
@@ -655,8 +666,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const facts = approvers.includes(HEROKU_DEPLOYERS) ? await herokuFacts(session.identity, [stage]) : {};
       return { grant: mayApprove(session.identity, stage, approvers, facts), stage };
     }
-    const to = name === 'promote' ? text(form, 'to') : '';
-    const facts = await herokuFacts(session.identity, to ? [to] : releasedTo(config));
+    const to = name === 'promote' ? [promoteTargets(form)].flat().filter(Boolean) : [];
+    const facts = await herokuFacts(session.identity, to.length > 0 ? to : releasedTo(config));
     return { grant: mayOperate(session.identity, config?.access, name as Operation, facts) };
   };
 

@@ -36,6 +36,12 @@ export interface ManualOutcome {
   started: boolean;
   message: string;
   skippedGates?: string[];
+  /** A request naming several apps: the answer for each, in the order asked ("started" only if all did). */
+  targets?: TargetOutcome[];
+}
+
+export interface TargetOutcome extends Omit<ManualOutcome, 'targets'> {
+  to: string;
 }
 
 /** Everything one decision looks at: the plan of a pass, its facts, and what the pipeline remembers. */

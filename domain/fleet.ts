@@ -58,6 +58,8 @@ export interface FleetSummary {
   /** A company-wide freeze holds this service (false for services that ignore freezes). */
   frozen: boolean;
   blocked: { reason: string; since: string } | null;
+  /** Apps held alone (a failed verification in a wave), each until a person resumes it. */
+  held?: string[];
   /** Releases rejected by hand or by a failed verification. */
   rejected: number;
   /** Commits waiting for a person's approval into a stage (none approved them yet). */
@@ -212,6 +214,7 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
       : null,
     frozen: !!status.frozen && !status.ignoresFreeze,
     blocked: status.blocked ? { reason: short(status.blocked.reason), since: status.blocked.since } : null,
+    ...(status.held && Object.keys(status.held).length ? { held: Object.keys(status.held) } : {}),
     rejected: status.rejected.length,
     ...(waiting.length ? { waitingForApproval: waiting } : {}),
     ...(status.waves?.length ? { waves: status.waves.map(({ apps, label }) => ({ apps, label })) } : {}),
@@ -225,9 +228,12 @@ export function fleetSummary(status: PipelineStatus, repo?: string): FleetSummar
  * soaking or in sync.
  */
 export function rowState(fleet: FleetSummary): string {
-  const marks = [fleet.paused && 'paused', fleet.frozen && 'frozen', fleet.blocked && 'blocked'].filter(
-    (m): m is string => typeof m === 'string',
-  );
+  const marks = [
+    fleet.paused && 'paused',
+    ...(fleet.held ?? []).map((app) => `${app} held until resumed`),
+    fleet.frozen && 'frozen',
+    fleet.blocked && 'blocked',
+  ].filter((m): m is string => typeof m === 'string');
   const approvals = (fleet.waitingForApproval ?? []).map((w) => `waiting for approval into ${w.stage}`);
   const cells = fleet.stages;
   const held = cells.filter(

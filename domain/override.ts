@@ -55,6 +55,31 @@ export function readManualPromotion(input: unknown, service: Service, now: numbe
 }
 
 /**
+ * Reads a request naming one target (`to: "app"`) or several apps asked at once (`to: ["a", "b"]`,
+ * the apps of a wave): one decision judges them together, so those that go share one promotion.
+ */
+export function readManualPromotions(input: unknown, service: Service, now: number): ManualPromotion[] | string {
+  const fields = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+  if (!Array.isArray(fields.to)) {
+    const one = readManualPromotion(input, service, now);
+    return typeof one === 'string' ? one : [one];
+  }
+  if (fields.to.length === 0) return 'a target stage ("to") is required: the list is empty';
+  if (!fields.to.every((to) => typeof to === 'string'))
+    return '"to" names stages: a stage name, or a list of stage names';
+  const targets = fields.to.map((to: string) => to.trim());
+  const twice = targets.find((to, i) => targets.indexOf(to) !== i);
+  if (twice !== undefined) return `${twice} is named twice in "to"`;
+  const read: ManualPromotion[] = [];
+  for (const to of targets) {
+    const one = readManualPromotion({ ...fields, to }, service, now);
+    if (typeof one === 'string') return one;
+    read.push(one);
+  }
+  return read;
+}
+
+/**
  * The candidate an operator's request means: the release the source ran when the request was
  * accepted (or the commit it names), whatever has soaked. Answers why not, in words, when the source
  * runs something else now: a request never promotes what its sender did not see.

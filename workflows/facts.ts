@@ -12,6 +12,8 @@ export interface CostlyFacts {
   health: Record<string, TargetHealth>;
   /** Candidates' target stages whose costly facts were not gathered: a cheap gate held them. */
   deferred: Set<string>;
+  /** Target stages of the candidates that every gate read so far lets through: they may go. */
+  open: string[];
 }
 
 const candidateKey = (config: number, { source, target }: Candidate) => `${config}:${source.id}>${target?.id ?? ''}`;
@@ -32,6 +34,7 @@ export async function gatherCostlyFacts(
   const health: Record<string, TargetHealth> = {};
   const gathered = new Set<string>();
   const stages = state.last.heldFacts;
+  let lastRound: Extract<PairPlan, { kind: 'candidate' }>[] = [];
   for (let round = 0; round < 2; round++) {
     const { pause, held, freeze, commits, manual } = state.cheapFacts();
     const needed = new Set(
@@ -48,6 +51,7 @@ export async function gatherCostlyFacts(
     );
     const now = Date.now();
     const candidates = plans.flatMap((p) => (p.kind === 'candidate' && needed.has(p.pair.to) ? [p] : []));
+    lastRound = candidates;
     // Facts that held a candidate are kept for a few ticks, unless a person's request waits on it.
     for (const { pair, candidate } of candidates) {
       const held = stages.get(pair.to);
@@ -73,7 +77,10 @@ export async function gatherCostlyFacts(
     }
   }
   state.learnHealth(health);
-  return { health, deferred: new Set([...wanted].filter((stage) => !gathered.has(stage))) };
+  const open = lastRound
+    .filter(({ pair, candidate }) => !heldByCostlyFacts(candidate, health[pair.to], service))
+    .map(({ pair }) => pair.to);
+  return { health, deferred: new Set([...wanted].filter((stage) => !gathered.has(stage))), open };
 }
 
 /** Health facts per target stage; a source that cannot be read is a fact too (the gate fails closed). */

@@ -55,7 +55,8 @@ export const statusQuery = defineQuery<PipelineStatus>('status');
 export const freezeQuery = defineQuery<Freeze | null>('freeze');
 
 export interface ManualPromotionRequest extends Signed {
-  to: string;
+  /** The target app, or several apps asked at once (a wave): one decision judges them together. */
+  to: string | string[];
   reason: string;
   by?: string;
   skipGates?: boolean;

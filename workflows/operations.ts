@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, log } from '@temporalio/workflow';
 import { readApproval } from '../domain/approval';
 import { readFreeze } from '../domain/freeze';
-import { readCommit, readManualPromotion, requestedSource, type ManualPromotion } from '../domain/override';
+import { readCommit, readManualPromotions, requestedSource, type ManualPromotion } from '../domain/override';
 import { readRetry, type Retry } from '../domain/retry';
 import type { Service } from '../domain/service';
 import type { Approval } from '../domain/approval';
@@ -14,7 +14,7 @@ import type {
   RejectRequest,
   RetryRequest,
 } from './messages';
-import type { ManualOutcome } from '../domain/decision';
+import type { ManualOutcome, TargetOutcome } from '../domain/decision';
 import type { PipelineState } from './pipeline-state';
 import { validService } from './valid-service';
 import { gatherHealth } from './facts';
@@ -130,40 +130,67 @@ export class Operations {
     return this.state.preview(valid.service, typeof now === 'number' && Number.isFinite(now) ? now : Date.now());
   }
 
-  private readPromote(request: ManualPromotionRequest): ManualPromotion {
-    return parsed(readManualPromotion(request, this.state.service, Date.now()));
+  private readPromote(request: ManualPromotionRequest): ManualPromotion[] {
+    return parsed(readManualPromotions(request, this.state.service, Date.now()));
   }
 
   validatePromote(request: ManualPromotionRequest): void {
-    const manual = readManualPromotion(request, this.state.service, Date.now());
-    if (typeof manual === 'string') return refuse(manual);
+    const manuals = readManualPromotions(request, this.state.service, Date.now());
+    if (typeof manuals === 'string') return refuse(manuals);
     if (this.run.draining)
       refuse(
         'the pipeline is handing over to a new run (continue-as-new); nothing will happen: ask again in a few seconds',
       );
-    if (this.state.book.isPromoting(manual.to)) refuse(`a promotion into ${manual.to} is already in flight`);
-    if (this.state.mailbox.has(manual.to))
-      refuse(`a request to promote into ${manual.to} is already waiting for its decision`);
+    for (const manual of manuals) {
+      if (this.state.book.isPromoting(manual.to)) refuse(`a promotion into ${manual.to} is already in flight`);
+      if (this.state.mailbox.has(manual.to))
+        refuse(`a request to promote into ${manual.to} is already waiting for its decision`);
+    }
   }
 
-  /** Answered within the call: decided by the next pass, or told that nothing will happen. */
+  /**
+   * Answered within the call: decided by the next pass, or told that nothing will happen. Several apps
+   * asked in one request are queued together, so one decision judges them all.
+   */
   async promote(request: ManualPromotionRequest): Promise<ManualOutcome> {
-    const manual = this.readPromote(request);
-    const expect = requestedSource(this.state.service, this.state.observation, manual.to);
-    if (!expect && !manual.commit)
-      return { started: false, message: 'the pipeline has not been observed yet; nothing will happen: ask again' };
-    this.state.mailbox.request({ ...manual, expect });
-    this.nudge();
-    const decided = await condition(
-      () => this.state.mailbox.answered(manual.to),
-      this.options.manualDecisionMs ?? MANUAL_DECISION_MS,
-    );
-    if (!decided)
-      this.state.mailbox.refuse(
-        'could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again',
-        manual.to,
+    const manuals = this.readPromote(request);
+    const queued: string[] = [];
+    const answers = new Map<string, ManualOutcome>();
+    for (const manual of manuals) {
+      const expect = requestedSource(this.state.service, this.state.observation, manual.to);
+      if (!expect && !manual.commit) {
+        const message = 'the pipeline has not been observed yet; nothing will happen: ask again';
+        answers.set(manual.to, { started: false, message });
+        continue;
+      }
+      this.state.mailbox.request({ ...manual, expect });
+      queued.push(manual.to);
+    }
+    if (queued.length > 0) {
+      this.nudge();
+      await condition(
+        () => queued.every((to) => this.state.mailbox.answered(to)),
+        this.options.manualDecisionMs ?? MANUAL_DECISION_MS,
       );
-    return this.state.mailbox.take(manual.to) ?? { started: false, message: 'nothing will happen: ask again' };
+      for (const to of queued) {
+        if (!this.state.mailbox.answered(to))
+          this.state.mailbox.refuse(
+            'could not be decided in time (Heroku or GitHub slow to answer); nothing will happen: ask again',
+            to,
+          );
+        answers.set(to, this.state.mailbox.take(to) ?? { started: false, message: 'nothing will happen: ask again' });
+      }
+    }
+    const targets: TargetOutcome[] = manuals.map((manual) => ({ to: manual.to, ...answers.get(manual.to)! }));
+    if (!Array.isArray(request.to)) {
+      const { to: _to, ...only } = targets[0];
+      return only;
+    }
+    return {
+      started: targets.every((t) => t.started),
+      message: targets.map((t) => `${t.to}: ${t.message}`).join('\n'),
+      targets,
+    };
   }
 
   private readRetry(request: RetryRequest): Retry {

@@ -1,3 +1,4 @@
+import { sleep } from '@temporalio/workflow';
 import type { CommitAnswers } from '../domain/commits';
 import type { Go } from '../domain/decision';
 import type { TargetHealth } from '../domain/gates';
@@ -21,6 +22,8 @@ interface Pass {
   health: Record<string, TargetHealth>;
   /** Candidates' target stages whose costly facts were not gathered: a cheap gate held them. */
   deferred: Set<string>;
+  /** Candidates' target stages that every gate read so far lets through. */
+  open: string[];
 }
 
 /** One step of a pass; false ends the pass there (the state then says why, when it is worth saying). */
@@ -73,6 +76,18 @@ async function gatherFacts(pass: Pass): Promise<boolean> {
   if (!facts) return false;
   pass.health = facts.health;
   pass.deferred = facts.deferred;
+  pass.open = facts.open;
+  return true;
+}
+
+/**
+ * Lets a message that landed while the reads ran (a pause, a freeze, a new configuration) be applied
+ * before deciding. The reads are local activities inside the workflow task, and a task sees no
+ * signal that arrives after it began: one short timer ends it, and the next task brings them in. Only
+ * when something may go, so a pass that starts nothing costs no extra task.
+ */
+async function catchUp(pass: Pass): Promise<boolean> {
+  if (pass.open.length > 0) await sleep(1);
   return true;
 }
 
@@ -94,10 +109,10 @@ function decideAndStart(pass: Pass): boolean {
 }
 
 /** One pass, in order, each step with one job (docs/contributing/architecture.md draws the same list). */
-const steps: readonly Step[] = [observe, plan, askGitHub, gatherFacts, decideAndStart];
+const steps: readonly Step[] = [observe, plan, askGitHub, gatherFacts, catchUp, decideAndStart];
 
 /**
- * One reconcile pass: observe, plan, ask GitHub, gather the costly facts, decide and start. A pass
+ * One reconcile pass: observe, plan, ask GitHub, gather the costly facts, catch up on messages, decide and start. A pass
  * judges one configuration against the observation made for it: if a new one lands meanwhile, it
  * starts nothing and the next pass (at once) judges the new one.
  */
@@ -114,6 +129,7 @@ export async function reconcile(
     answers: {},
     health: {},
     deferred: new Set(),
+    open: [],
   };
   for (const step of steps) {
     if (!(await step(pass))) return;

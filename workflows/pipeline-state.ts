@@ -112,6 +112,7 @@ export class PipelineState {
 
   reconfigure(service: Service, now: number): void {
     this.service = service;
+    this.holds.keepApps(service.stages);
     this.configVersion++;
     this.configAppliedAt = new Date(now).toISOString();
   }

@@ -4,6 +4,7 @@ import { ConveyorPaused } from '../../temporal/search-attributes';
 import { pausePipeline, resumePipeline } from '../../client/pipelines';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
 import { eventually } from '../support/temporal';
+import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
 
 describe('pause and resume', () => {
   let stack: Stack;
@@ -100,5 +101,71 @@ describe('pause and resume', () => {
     const after = await status(stack, service);
     assert.equal(after.paused?.reason, 'keep me');
     assert.equal(after.paused?.by, 'ops');
+  });
+});
+
+describe('a pause that lands while a pass reads its checks', () => {
+  let stack: Stack;
+  let health: HealthSandbox;
+  /** Set by a test: the URL reads of its stage wait for it to be resolved. */
+  let readsWait: { url: string; started: () => void; done: Promise<void> } | undefined;
+  const promoteCalls: string[] = [];
+  before(async () => {
+    [stack, health] = await Promise.all([
+      startStack({
+        wrapActivities: (activities) => ({
+          ...activities,
+          async urlFacts(policy) {
+            if (readsWait && policy.urls.includes(readsWait.url)) {
+              readsWait.started();
+              await readsWait.done;
+            }
+            return activities.urlFacts(policy);
+          },
+          async promote(request) {
+            promoteCalls.push(request.targetApp);
+            return activities.promote(request);
+          },
+        }),
+      }),
+      startHealthSandbox(),
+    ]);
+  });
+  after(async () => Promise.all([stack?.stop(), health?.stop()]));
+
+  test('is applied before the decision: nothing is decided, nothing posted', async () => {
+    health.controls.setProbe('slow-read', { status: 200 });
+    const url = health.probeUrl('slow-read');
+    const service = await stack.launch('read-pause', {
+      minAge: '0s',
+      checks: { '*': { urls: { urls: [url], timeoutMs: 5_000, followRedirects: false } } },
+    });
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000, 'the first look');
+    let release = () => {};
+    const reading = new Promise<void>((started) => {
+      readsWait = { url, started, done: new Promise<void>((done) => (release = done)) };
+    });
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await reading;
+    // The pass has let the release through every gate it judged so far and now reads its URLs.
+    await pausePipeline(stack.client, service.name, { reason: 'incident call', by: 'ana' });
+    release();
+    const held = await eventually(
+      async () => {
+        const s = await status(stack, service);
+        return s.stages[0].commit === merged.sha && s.pairs[0].state === 'gated' ? s : undefined;
+      },
+      30_000,
+      'the pair held by the pause',
+    );
+    readsWait = undefined;
+    assert.match(held.pairs[0].verdicts.find((v) => !v.ok)?.reason ?? '', /^paused by ana .*: incident call$/);
+    assert.deepEqual(held.inFlight, []);
+    assert.deepEqual(
+      promoteCalls.filter((app) => service.stages.includes(app)),
+      [],
+      'no promotion was decided',
+    );
+    assert.equal(stack.sandbox.scenario.promotions().filter((p) => p.pipeline === service.pipeline).length, 0);
   });
 });

@@ -61,6 +61,9 @@ describe('safe failure', () => {
     await pausePipeline(stack.client, service.name, { reason: 'first', by: 'ana' });
     await pausePipeline(stack.client, service.name, { reason: 'second', by: 'ana' });
     await stack.temporal('workflow', 'signal', '--workflow-id', `conveyor/${service.name}`, '--name', 'resume');
+    // Merged once the resume is seen: a pass that read the merge while still paused would rightly
+    // tell "held by allow; age", then "held by age" (the gates changed), and this test counts one per pair.
+    await eventually(async () => !(await status(stack, service)).paused, 20_000, 'the resume');
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     await eventually(
       async () => (await commitsByStage(stack, service)).every((c) => c === merged.sha),
@@ -79,7 +82,7 @@ describe('safe failure', () => {
     // Each pair waited on the age gate over several ticks: told once per pair, not once per tick.
     assert.ok(
       kinds.filter((k) => k === 'held').length <= 3,
-      `held told ${kinds.filter((k) => k === 'held').length} times`,
+      `held told ${kinds.filter((k) => k === 'held').length} times: ${JSON.stringify(noticesFor(service.name).map((n) => n.text))}`,
     );
   });
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { overrule, readCommit, readManualPromotion } from '../../domain/override';
+import { overrule, readCommit, readManualPromotion, readManualPromotions } from '../../domain/override';
 import { PipelineState } from '../../workflows/pipeline-state';
 import { observe, release, service, sha, T0 } from '../support/facts';
 
@@ -40,6 +40,33 @@ describe('manual promotion requests', () => {
     assert.deepEqual(readCommit({ commit: 'main' }), { problem: 'commit "main" is not a sha (7 to 40 hex digits)' });
     assert.equal(readCommit({ commit: 'ABCDEF1' }), 'abcdef1');
   });
+});
+
+describe('manual promotion requests naming several apps', () => {
+  const at = new Date(T0).toISOString();
+  const read = (to: unknown) => readManualPromotions({ to, reason: 'hotfix', by: 'ana' }, service, T0);
+  const rows: [string, unknown, string[] | string][] = [
+    ['one app as text: one request', 'api-st01', ['api-st01']],
+    ['two apps as a list: one request each, in the order asked', ['api-va01', 'api-st01'], ['api-va01', 'api-st01']],
+    ['an empty list: refused', [], 'a target stage ("to") is required: the list is empty'],
+    ['a list holding no text: refused', ['api-st01', 7], '"to" names stages: a stage name, or a list of stage names'],
+    ['an app named twice: refused, naming it', ['api-st01', ' api-st01'], 'api-st01 is named twice in "to"'],
+    [
+      'an unknown app in the list: refused, naming it',
+      ['api-st01', 'api-xx01'],
+      'unknown stage "api-xx01"; api has api-qa01, api-st01, api-va01, api-eu01',
+    ],
+  ];
+  for (const [name, to, expected] of rows)
+    test(name, () => {
+      const got = read(to);
+      if (typeof expected === 'string') assert.equal(got, expected);
+      else
+        assert.deepEqual(
+          got,
+          expected.map((stage) => ({ to: stage, reason: 'hotfix', by: 'ana', skipGates: false, at })),
+        );
+    });
 });
 
 describe('overruling gates', () => {

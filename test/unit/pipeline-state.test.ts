@@ -119,3 +119,20 @@ describe('pipeline state', () => {
     assert.equal(state.queriedStatus(T0 + 61_000).webhooks?.on, false);
   });
 });
+
+describe('apps held alone, across a change of configuration', () => {
+  const held = { reason: 'verification of bbb0000 in api-va01 failed', by: 'conveyor' };
+  test('an app the new configuration drops is held no more', () => {
+    const state = new PipelineState(service);
+    state.holds.holdApp('api-va01', held, T0);
+    state.reconfigure({ ...service, stages: ['api-qa01', 'api-st01', 'api-eu01'] }, T0 + 1_000);
+    assert.deepEqual(state.holds.held, {});
+  });
+
+  test('an app the new configuration keeps stays held', () => {
+    const state = new PipelineState(service);
+    state.holds.holdApp('api-va01', held, T0);
+    state.reconfigure({ ...service, tickMs: 5_000 }, T0 + 1_000);
+    assert.deepEqual(Object.keys(state.holds.held), ['api-va01']);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { currentDetails, fleetSummary } from '../../domain/fleet';
+import { currentDetails, fleetSummary, rowState } from '../../domain/fleet';
 import type { Observation, ReleaseFact } from '../../domain/observation';
 import type { Service } from '../../domain/service';
 import { explainWhy, formatStatus } from '../../client/format';
@@ -166,6 +166,7 @@ describe("the dashboard's service page shows waves", () => {
       ['held', ['allow'], 'held until resumed: verification of bbb0000 in api-va02 failed'],
     );
     assert.equal(cells.find((c) => c.app === 'api-va01')!.state, 'soaking', 'its sibling goes on as before');
+    assert.equal(rowState(fleetSummary(state.status())), 'api-va02 held until resumed', 'conveyor list says so');
     const row = {
       service: 'api',
       workflowId: 'conveyor/api',

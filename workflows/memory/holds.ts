@@ -74,6 +74,14 @@ export class Holds {
   }
 
   /**
+   * Forgets the holds of apps the configuration no longer has: nothing is promoted into them, and
+   * nobody could resume them (a resume names an app of the service). The release stays rejected.
+   */
+  keepApps(apps: readonly string[]): void {
+    this.heldApps = Object.fromEntries(Object.entries(this.heldApps).filter(([app]) => apps.includes(app)));
+  }
+
+  /**
    * Lets promotions go again: the whole pipeline and every app held alone, or with `stage` that app
    * only. Answers what was lifted, in words.
    */
