@@ -4,7 +4,8 @@
 // install` does (four lots of 25 services at a time, as bench/scale.ts), then every pipeline is read
 // once as an observation reads it (its couplings, its latest releases, each app's newest release).
 // No Temporal, no worker: only the sandbox and real heroku-client calls. It only reports.
-//   npx tsx bench/sandbox-setup.ts [--pipelines 100] [--json]
+// SSL_CERT_FILE and SSL_CERT_DIR are unset unless --keep-ssl-env (bench/heroku-client-certs.ts says why).
+//   npx tsx bench/sandbox-setup.ts [--pipelines 100] [--keep-ssl-env] [--json]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { installWebhooks } from '../client/webhooks';
@@ -12,10 +13,12 @@ import type { Service } from '../domain/service';
 import { herokuClient } from '../activities/api-clients';
 import { startSandbox } from '../sandbox/server';
 import { WEBHOOK_SECRET_ENV } from '../worker/settings';
+import { withoutCertificateFiles } from './heroku-client-certs';
 
 const { values } = parseArgs({
   options: {
     pipelines: { type: 'string', default: '100' },
+    'keep-ssl-env': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -25,6 +28,7 @@ if (!Number.isInteger(PIPELINES) || PIPELINES <= 0) {
   process.exit(2);
 }
 const STAGES = 12;
+const unsetEnv = withoutCertificateFiles(values['keep-ssl-env']);
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -93,6 +97,7 @@ try {
     subscribeMsPerRequest: Math.round(((subscribeS * 1000) / requests.subscribe) * 100) / 100,
     observeS: Math.round(observeS * 10) / 10,
     observeMsPerRequest: Math.round(((observeS * 1000) / requests.observe) * 100) / 100,
+    unsetEnv,
     loadAtStart,
     loadAtEnd: load(),
   };

@@ -4,9 +4,11 @@
 // worker's Prometheus endpoint) are measured over an idle window, and again while a share of the
 // pipelines roll a merge out to their 12th stage. It only reports; nothing here is an assertion.
 //   npx tsx bench/scale.ts [--pipelines 100] [--workers 1] [--cluster] [--idle-s 600] [--rolling-pct 10]
-//                          [--rolling-s 600] [--soak-s 10] [--worker-env K=V,K=V] [--json] [--write]
+//                          [--rolling-s 600] [--soak-s 10] [--worker-env K=V,K=V] [--keep-ssl-env] [--json] [--write]
 // --cluster: a self-hosted Temporal on PostgreSQL (temporal/cluster.ts, as `npm run cluster` runs it)
 // instead of the dev server. --worker-env: settings given to every worker (e.g. CONVEYOR_MEMORY_MB=512).
+// SSL_CERT_FILE and SSL_CERT_DIR are unset for the bench and its workers unless --keep-ssl-env
+// (bench/heroku-client-certs.ts says why).
 // --write: the figures as a section of bench/results.md (replacing the one of the same heading).
 // The idle window is one fallback period by default: the pipelines started together poll together,
 // so a shorter window would see all of their polls or none.
@@ -29,6 +31,7 @@ import { installWebhooks, tellPipelines } from '../client/webhooks';
 import { RECEIVER_PATH } from '../worker/receiver';
 import { webhooksEnv } from './webhooks';
 import type { WorkerUsage } from './worker';
+import { withoutCertificateFiles } from './heroku-client-certs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     'rolling-s': { type: 'string', default: '600' },
     'soak-s': { type: 'string', default: '10' },
     'worker-env': { type: 'string', default: '' },
+    'keep-ssl-env': { type: 'boolean', default: false },
     label: { type: 'string' },
     json: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
@@ -88,6 +92,8 @@ const UNLIMITED_BUDGET = {
 };
 
 const log = (line: string) => console.error(`bench scale: ${line}`);
+// Before the stack copies process.env into the workers' environment.
+const UNSET_CERTIFICATE_VARIABLES = withoutCertificateFiles(values['keep-ssl-env']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
@@ -303,6 +309,8 @@ interface ScaleReport {
   pipelines: number;
   workers: number;
   workerEnv: NodeJS.ProcessEnv;
+  /** Certificate variables unset for the bench and its workers (bench/heroku-client-certs.ts). */
+  unsetEnv: string[];
   soakS: number;
   observedS: number;
   idle: WindowFigures;
@@ -444,6 +452,7 @@ async function run(server: DevServer, bundlePath: string): Promise<ScaleReport> 
       pipelines: PIPELINES,
       workers: WORKERS,
       workerEnv: WORKER_ENV,
+      unsetEnv: UNSET_CERTIFICATE_VARIABLES,
       soakS: SOAK_MS / 1000,
       observedS,
       idle,
@@ -480,7 +489,7 @@ function scaleMarkdown(r: ScaleReport, command: string): string {
     `\`${command}\``,
     '',
     `${r.pipelines} pipelines of ${STAGES} stages, webhooks on (fallback poll 10 min, tick 60 s), ${r.workers} worker(s) on the ${r.server}` +
-      `${env.length ? ` with ${env.join(' ')}` : ''}; every pipeline observed ${r.observedS} s after the start; idle window ${r.idle.seconds} s; ` +
+      `${env.length ? ` with ${env.join(' ')}` : ''}${r.unsetEnv.length ? ` and ${r.unsetEnv.join(', ')} unset` : ''}; every pipeline observed ${r.observedS} s after the start; idle window ${r.idle.seconds} s; ` +
       `then ${r.rolling.pipelines} pipelines (${Math.round(ROLLING_SHARE * 100)} %) merged at once and rolled out (soak ${r.soakS} s), ` +
       `${r.rolling.reached12th} of them reaching the 12th stage within the ${r.rolling.seconds} s window (lead time p50 ${r.rolling.leadP50S ?? '-'} s). ${r.machine}; ${r.elapsedS} s in all.`,
     '',
