@@ -62,6 +62,8 @@ export interface ProductionSettings {
   memory: WorkerMemory;
   /** CONVEYOR_VERSIONING: off (default: the version is announced, every worker takes every task), pinned, auto-upgrade. */
   versioning: Versioning;
+  /** CONVEYOR_WORKFLOW_TASK_SLOTS: workflow tasks run at once (the SDK's 40 when unset). */
+  workflowTaskSlots?: number;
 }
 
 export const DEFAULT_TASK_QUEUE = 'conveyor';
@@ -71,6 +73,20 @@ function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: string)
   const ms = parseDuration(text);
   if (ms === undefined) throw new SettingsError(`${name} '${text}' is not a duration (e.g. 30s, 5m)`);
   return ms;
+}
+
+/**
+ * CONVEYOR_WORKFLOW_TASK_SLOTS: how many workflow tasks the worker runs at once (the SDK's
+ * maxConcurrentWorkflowTaskExecutions, 40 by default). A pipeline's reads run as local activities
+ * inside its workflow task and hold its slot while they wait on Heroku; undefined when unset.
+ */
+export function workflowTaskSlots(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.CONVEYOR_WORKFLOW_TASK_SLOTS;
+  if (!text) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 2)
+    throw new SettingsError(`CONVEYOR_WORKFLOW_TASK_SLOTS '${text}' is not a whole number of at least 2`);
+  return n;
 }
 
 export function productionSettings(env: NodeJS.ProcessEnv = process.env): ProductionSettings {
@@ -89,6 +105,7 @@ export function productionSettings(env: NodeJS.ProcessEnv = process.env): Produc
     buildId: env.CONVEYOR_BUILD_ID || undefined,
     versioning,
     memory: workerMemory(env),
+    ...(workflowTaskSlots(env) !== undefined ? { workflowTaskSlots: workflowTaskSlots(env) } : {}),
   };
 }
 

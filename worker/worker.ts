@@ -129,6 +129,8 @@ export async function createWorker(settings: WorkerSettings, options: WorkerOpti
     production_options.shutdownForceTime = window.forceMs;
     if (production.memory.maxCachedWorkflows !== undefined)
       production_options.maxCachedWorkflows = production.memory.maxCachedWorkflows;
+    if (production.workflowTaskSlots !== undefined)
+      production_options.maxConcurrentWorkflowTaskExecutions = production.workflowTaskSlots;
   }
   const worker = await Worker.create({
     connection,
