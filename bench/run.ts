@@ -114,7 +114,8 @@ const HOURS = positive(values.hours, 0.25);
 const POOL_HOURS = positive(values['pool-hours'], 1);
 /** After the pool run's merges stop: at most this long (pipeline hours) for the newest merge to reach every 12th stage. */
 const DRAIN_HOURS = positive(values['drain-hours'], quick ? 8 : 24);
-const SOAK_MS = positive(values['soak-s'], 3) * 1000;
+/** 0 is allowed: every release may go at once, so "age reached -> POST" is "release current -> POST" (a release webhook's event). */
+const SOAK_MS = (values['soak-s'] === '0' ? 0 : positive(values['soak-s'], 3)) * 1000;
 /** The scale runs' tick (60 s of pipeline time): longer than the cost runs' so a poller's wait for its next tick shows. */
 const SCALE_TICK_MS = positive(values['scale-tick-s'], 5) * 1000;
 const SCALE_FACTOR = 60_000 / SCALE_TICK_MS;

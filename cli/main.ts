@@ -397,23 +397,30 @@ export function buildProgram(): Command {
 
   program
     .command('pause')
-    .description('stop promotions for a service until resumed (promotions in flight finish)')
+    .description(
+      'stop promotions for a service until resumed (promotions in flight finish); --stage holds one app alone',
+    )
     .argument('<service>')
     .requiredOption('--reason <text>', 'why; shown in status and the Web UI')
+    .option('--stage <app>', 'hold only this app (e.g. one app of a wave); the rest of the pipeline goes on')
     .addOption(byOption())
-    .action(async (service: string, opts: { reason: string; by?: string }) => {
+    .action(async (service: string, opts: { reason: string; by?: string; stage?: string }) => {
+      const stage = opts.stage?.trim();
+      if (opts.stage !== undefined && !stage) throw new UsageError('--stage must not be empty');
+      const done = stage ? { stage, held: true } : { paused: true };
       const credential = viaDashboard(opts.by);
       if (credential)
         return dashboardAction(
           credential,
           'pause',
-          { service, reason: reasonRequired(opts.reason) },
-          { service, paused: true },
+          { service, reason: reasonRequired(opts.reason), ...(stage ? { stage } : {}) },
+          { service, ...done },
         );
-      const request = { reason: reasonRequired(opts.reason), by: by(opts.by) };
+      const request = { reason: reasonRequired(opts.reason), by: by(opts.by), ...(stage ? { stage } : {}) };
       const { client } = await connect();
+      if (stage) await targetStage(client, service, '--stage', stage);
       await pausePipeline(client, service, request);
-      print({ service, paused: true, ...request }, () => `paused ${service}`);
+      print({ service, ...done, ...request }, () => (stage ? `held ${stage} in ${service}` : `paused ${service}`));
     });
 
   program

@@ -346,7 +346,7 @@ export async function pipelineCurrentStage(client: Client, service: string): Pro
 export async function pausePipeline(
   client: Client,
   service: string,
-  request: Pick<Pause, 'reason' | 'by'>,
+  request: Pick<Pause, 'reason' | 'by'> & { stage?: string },
 ): Promise<void> {
   await (await pipelineHandle(client, service)).signal(pauseSignal, request);
 }

@@ -71,7 +71,8 @@ async function control(client: Client, taskQueue: string): Promise<WorkflowHandl
   });
 }
 
-export const pause = async (client: Client, service: string, request: { reason: string } & Signing) =>
+/** Pauses the pipeline, or with `stage` holds that app alone. */
+export const pause = async (client: Client, service: string, request: { reason: string; stage?: string } & Signing) =>
   (await running(client, service)).signal(pauseSignal, request);
 /** Resumes the pipeline and every app held alone, or with `stage` that app only. */
 export const resume = async (client: Client, service: string, by: Signing & { stage?: string }) =>

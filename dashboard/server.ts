@@ -560,8 +560,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     async pause(form, by) {
       const service = text(form, 'service');
       if (!text(form, 'reason')) throw new Error('a reason is required to pause');
-      await act.pause(client, service, { reason: text(form, 'reason'), ...by });
-      return { text: `paused ${service}`, back: `/services/${encodeURIComponent(service)}` };
+      const stage = text(form, 'stage');
+      await act.pause(client, service, { reason: text(form, 'reason'), ...by, ...(stage ? { stage } : {}) });
+      return {
+        text: `paused ${stage ? `${stage} in ` : ''}${service}`,
+        back: `/services/${encodeURIComponent(service)}`,
+      };
     },
     async resume(form, by) {
       const service = text(form, 'service');
@@ -666,9 +670,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const facts = approvers.includes(HEROKU_DEPLOYERS) ? await herokuFacts(session.identity, [stage]) : {};
       return { grant: mayApprove(session.identity, stage, approvers, facts), stage };
     }
-    const to = name === 'promote' ? [promoteTargets(form)].flat().filter(Boolean) : [];
+    // A promotion's targets, or the one app a pause or resume names: the apps the action touches.
+    const app = name === 'pause' || name === 'resume' ? text(form, 'stage') : '';
+    const to = name === 'promote' ? [promoteTargets(form)].flat().filter(Boolean) : app ? [app] : [];
     const facts = await herokuFacts(session.identity, to.length > 0 ? to : releasedTo(config));
-    return { grant: mayOperate(session.identity, config?.access, name as Operation, facts) };
+    return {
+      grant: mayOperate(session.identity, config?.access, name as Operation, facts),
+      ...(app ? { stage: app } : {}),
+    };
   };
 
   /** The dashboard's signed word for this action (nothing when it has no key: the pipeline then sees an unsigned request). */

@@ -96,12 +96,15 @@ export function describeRequest(action: string, input: unknown): string {
   const r = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
   const commit = text(r.commit);
   const parts = [
-    // A resume names the app it lifts the hold of; the other requests, the stage they go into.
+    // A pause or resume names the app it holds or lifts; the other requests, the stage they go into
+    // (a promotion: one app, or several of a wave).
     text(r.stage)
-      ? `${action === 'resume' ? 'of' : 'into'} ${text(r.stage)}`
+      ? `${action === 'resume' || action === 'pause' ? 'of' : 'into'} ${text(r.stage)}`
       : text(r.to)
         ? `into ${text(r.to)}`
-        : undefined,
+        : Array.isArray(r.to) && r.to.some((to) => text(to))
+          ? `into ${r.to.flatMap((to) => text(to) ?? []).join(', ')}`
+          : undefined,
     commit ? `commit ${shortSha(commit)}` : undefined,
     r.skipGates === true ? 'skipping every gate' : undefined,
     text(r.reason) ? `reason: ${text(r.reason)}` : undefined,

@@ -25,3 +25,27 @@ export function readPause(input: unknown, now: number): Pause {
         : new Date(now).toISOString(),
   };
 }
+
+/** What a pause asks to hold, the whole pipeline or one app alone, and the request to record for it. */
+export type PauseScope = { app: string; request: unknown } | { app: null; request: unknown };
+
+/**
+ * A pause naming `stage` holds that app alone (the other apps of its wave and the other stages go on).
+ * A stage the service does not promote into cannot be held alone: the whole pipeline is paused
+ * instead, its reason saying why, since a person asked for something to stop.
+ */
+export function pauseScope(input: unknown, promotedInto: readonly string[]): PauseScope {
+  const fields = input && typeof input === 'object' ? (input as Record<string, unknown>) : undefined;
+  if (fields?.stage === undefined) return { app: null, request: input };
+  const app = typeof fields.stage === 'string' ? fields.stage.trim() : '';
+  if (app && promotedInto.includes(app)) return { app, request: input };
+  const named = app ? `"${app.slice(0, 100)}"` : 'the stage named';
+  const reason = readPause(input, 0).reason;
+  return {
+    app: null,
+    request: {
+      ...fields,
+      reason: `${reason} (${named} is not a stage this service promotes into: the whole pipeline is paused)`,
+    },
+  };
+}

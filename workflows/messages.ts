@@ -18,6 +18,8 @@ export interface Signed {
 export interface PauseRequest extends Signed {
   reason?: string;
   by?: string;
+  /** `pause` only: hold this app alone, not the whole pipeline. */
+  stage?: string;
 }
 
 export const pauseSignal = defineSignal<[PauseRequest?]>('pause');

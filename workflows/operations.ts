@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, log } from '@temporalio/workflow';
 import { readApproval } from '../domain/approval';
 import { readFreeze } from '../domain/freeze';
+import { pauseScope } from '../domain/pause';
 import { readCommit, readManualPromotions, requestedSource, type ManualPromotion } from '../domain/override';
 import { readRetry, type Retry } from '../domain/retry';
 import type { Service } from '../domain/service';
@@ -58,7 +59,9 @@ export class Operations {
   }
 
   pause(request?: PauseRequest): void {
-    this.state.holds.pauseBy(request, Date.now());
+    const scope = pauseScope(request, this.state.service.stages.slice(1));
+    if (scope.app) this.state.holds.holdApp(scope.app, scope.request, Date.now());
+    else this.state.holds.pauseBy(scope.request, Date.now());
     this.nudge();
   }
 

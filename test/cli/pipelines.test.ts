@@ -289,6 +289,52 @@ describe('conveyor CLI against a running stack', () => {
     );
   });
 
+  test('pause --stage holds that app alone until resume --stage lifts it', async () => {
+    const name = uniqueName('cli-hold');
+    const waves = [[`${name}-qa01`], [`${name}-st01`, `${name}-st02`]];
+    const service = await stack.launch(name, { stages: waves.flat(), waves, minAge: '0s' });
+    started.add(`conveyor/${service.name}`);
+    const [st01, st02] = waves[1];
+    await eventually(async () => (await status(stack, service)).observedAt, 20_000);
+    const held = await cli('pause', service.name, '--stage', st02, '--reason', 'canary first', '--by', 'ana', '--json');
+    assert.equal(held.code, 0, held.stderr);
+    assert.deepEqual(held.json<{ stage: string; held: boolean }>(), {
+      service: service.name,
+      stage: st02,
+      held: true,
+      reason: 'canary first',
+      by: 'ana',
+    });
+    await eventually(async () => (await status(stack, service)).held?.[st02], 20_000, 'the hold of one app');
+    const merged = await stack.sandbox.scenario.merge(service.pipeline);
+    await eventually(
+      async () => (await status(stack, service)).stages.find((s) => s.stage === st01)?.commit === merged.sha,
+      30_000,
+      'the release on the app not held',
+    );
+    const during = await status(stack, service);
+    assert.equal(during.paused, null, 'the pipeline itself is not paused');
+    assert.notEqual(during.stages.find((s) => s.stage === st02)?.commit, merged.sha, 'nothing went into the held app');
+    assert.equal((await cli('resume', service.name, '--stage', st02)).code, 0);
+    await eventually(
+      async () => (await status(stack, service)).stages.find((s) => s.stage === st02)?.commit === merged.sha,
+      30_000,
+      'the release on the app once resumed',
+    );
+  });
+
+  test('pause --stage names a stage the service does not promote into: exit 2, and pauses nothing', async () => {
+    const service = await stack.launch('cli-hold-bad');
+    started.add(`conveyor/${service.name}`);
+    const run = await cli('pause', service.name, '--stage', service.stages[0], '--reason', 'x');
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(
+      lastLine(run.stderr) ?? '',
+      new RegExp(`^conveyor: --stage: "${service.stages[0]}" is not a stage ${service.name} promotes into`),
+    );
+    assert.equal((await status(stack, service)).paused, null);
+  });
+
   test('resume --stage names an app that is not held: exit 2, and lifts nothing', async () => {
     const service = await stack.launch('cli-resume');
     started.add(`conveyor/${service.name}`);

@@ -113,6 +113,15 @@ describe('describeRequest', () => {
 
   test('a resume of one app names the app it lifts the hold of', () =>
     assert.equal(describeRequest('resume', { stage: 'api-va02', by: 'ana' }), 'of api-va02'));
+
+  test('a pause of one app names the app it holds', () =>
+    assert.equal(describeRequest('pause', { stage: 'api-va02', reason: 'canary' }), 'of api-va02; reason: canary'));
+
+  test('a promotion into several apps of a wave names them all', () =>
+    assert.equal(
+      describeRequest('promote', { to: ['api-va01', 'api-va02'], reason: 'hotfix' }),
+      'into api-va01, api-va02; reason: hotfix',
+    ));
 });
 
 describe('whatFollowed', () => {
