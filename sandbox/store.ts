@@ -4,7 +4,8 @@ import { isUuid, newId } from './ids';
 /**
  * The sandbox's whole state, as plain JSON-able data: records keyed by id, linked by id, with
  * timestamps as Heroku writes them. Everything the APIs answer is derived from it on each request,
- * so `snapshot()` is a deep copy and nothing else holds state that could drift from it.
+ * so `snapshot()` is a deep copy; the Store's indexes are derived from it too, kept in step by
+ * `put` and `remove`, and rebuilt from any state a Store is made from.
  */
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed' | 'expired';
