@@ -8,6 +8,7 @@ import type { PipelineState } from './pipeline-state';
 import { compareCommits, explain, observeLocally, observePipeline } from './activities';
 import { gatherCostlyFacts } from './facts';
 import { groupPromotions } from '../domain/wave-plan';
+import { mustCatchUp } from '../domain/catch-up';
 import type { Launch } from './promotion-saga';
 
 /** What one pass learns, step by step, about the configuration it judges. */
@@ -24,6 +25,8 @@ interface Pass {
   deferred: Set<string>;
   /** Candidates' target stages that every gate read so far lets through. */
   open: string[];
+  /** Workflow time when the pass began (local activities move it on by how long they ran). */
+  readonly startedAt: number;
 }
 
 /** One step of a pass; false ends the pass there (the state then says why, when it is worth saying). */
@@ -81,13 +84,13 @@ async function gatherFacts(pass: Pass): Promise<boolean> {
 }
 
 /**
- * Lets a message that landed while the reads ran (a pause, a freeze, a new configuration) be applied
- * before deciding. The reads are local activities inside the workflow task, and a task sees no
- * signal that arrives after it began: one short timer ends it, and the next task brings them in. Only
- * when something may go, so a pass that starts nothing costs no extra task.
+ * Lets a message that landed while slow reads ran (a pause, a freeze, a new configuration) be
+ * applied before deciding (domain/catch-up.ts): the reads are local activities inside the workflow
+ * task, which sees no signal sent after it began; one short timer ends it, and the next task brings
+ * them in. Local activities advance workflow time by how long they ran, so this is measured here.
  */
 async function catchUp(pass: Pass): Promise<boolean> {
-  if (pass.open.length > 0) await sleep(1);
+  if (mustCatchUp({ open: pass.open.length, readMs: Date.now() - pass.startedAt })) await sleep(1);
   return true;
 }
 
@@ -130,6 +133,7 @@ export async function reconcile(
     health: {},
     deferred: new Set(),
     open: [],
+    startedAt: Date.now(),
   };
   for (const step of steps) {
     if (!(await step(pass))) return;

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { ConveyorPaused } from '../../temporal/search-attributes';
 import { pausePipeline, resumePipeline } from '../../client/pipelines';
 import { commitsByStage, startStack, status, type Stack } from '../support/stack';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/temporal';
+import { CATCH_UP_AFTER_MS } from '../../domain/catch-up';
 import { startHealthSandbox, type HealthSandbox } from '../../sandbox/health';
 
 describe('pause and resume', () => {
@@ -104,7 +106,7 @@ describe('pause and resume', () => {
   });
 });
 
-describe('a pause that lands while a pass reads its checks', () => {
+describe('a pause that lands while a pass reads its checks slowly', () => {
   let stack: Stack;
   let health: HealthSandbox;
   /** Set by a test: the URL reads of its stage wait for it to be resolved. */
@@ -147,8 +149,9 @@ describe('a pause that lands while a pass reads its checks', () => {
     });
     const merged = await stack.sandbox.scenario.merge(service.pipeline);
     await reading;
-    // The pass has let the release through every gate it judged so far and now reads its URLs.
+    // The pass has let the release through every gate it judged so far and now reads its URLs, slowly.
     await pausePipeline(stack.client, service.name, { reason: 'incident call', by: 'ana' });
+    await sleep(CATCH_UP_AFTER_MS + 500);
     release();
     const held = await eventually(
       async () => {
