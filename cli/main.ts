@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { ConfigError, loadServices } from '../config/load';
 import { servicesJsonSchemaText } from '../config/json-schema';
 import { newSigningKey } from '../domain/attestation';
+import { appsNamed } from '../domain/override';
 import { formatAudit, parseSince, readAudit } from '../client/audit';
 import type { Service } from '../domain/service';
 import { SettingsError } from '../config/settings-error';
@@ -512,7 +513,7 @@ export function buildProgram(): Command {
       ) => {
         // A comma-separated list names several apps (the whole wave, or part of it): asked at once, so
         // one pass decides them together and those that go share one promotion.
-        const targets = [...new Set(opts.to.split(',').map((app) => app.trim()))].filter(Boolean);
+        const targets = appsNamed(opts.to);
         const request = {
           to: targets.length === 1 ? targets[0] : targets,
           reason: reasonRequired(opts.reason),

@@ -14,6 +14,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Octokit } from 'octokit';
 import { fleetSummary, type FleetCell } from '../domain/fleet';
 import type { Freeze } from '../domain/freeze';
+import { appsNamed } from '../domain/override';
 import type { Service } from '../domain/service';
 import * as act from './actions';
 import { Access, SESSION_COOKIE, SESSION_MAX_AGE_S, type Session } from './access';
@@ -546,13 +547,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const text = (form: Form, key: string) => (typeof form[key] === 'string' ? form[key].trim() : '');
   /** A promotion's target: one app, or several apps of a wave asked at once, comma-separated. */
   const promoteTargets = (form: Form): string | string[] => {
-    const apps = [
-      ...new Set(
-        text(form, 'to')
-          .split(',')
-          .map((app) => app.trim()),
-      ),
-    ].filter(Boolean);
+    const apps = appsNamed(text(form, 'to'));
     return apps.length > 1 ? apps : (apps[0] ?? '');
   };
   type Signing = { by: string; attestation?: Attestation };

@@ -54,6 +54,10 @@ export function readManualPromotion(input: unknown, service: Service, now: numbe
   };
 }
 
+/** The apps a comma-separated `--to` (or the dashboard's `to` field) names, each once, in order. */
+export const appsNamed = (text: string): string[] =>
+  [...new Set(text.split(',').map((app) => app.trim()))].filter(Boolean);
+
 /**
  * Reads a request naming one target (`to: "app"`) or several apps asked at once (`to: ["a", "b"]`,
  * the apps of a wave): one decision judges them together, so those that go share one promotion.
