@@ -144,6 +144,18 @@ const s = (d: Dist | null) => (d ? `${num(d.p50, 2)} / ${num(d.p99, 2)} s` : 'â€
 /** One row: a figure per contender, and each contender but the baseline as a ratio to it. */
 type Figure = { label: string; of: (c: ContenderReport) => string; value?: (c: ContenderReport) => number | null };
 
+/** The last line the bench writes: what follows it in results.md was written by hand or by another run, and is kept. */
+export const CHART_LINE = '![requests per hour and lead time against the number of pipelines](results.png)';
+
+/**
+ * What an existing results.md keeps when the bench writes its tables again: what follows them
+ * (hand-written sections, the waves run's), or all of it when it has none of the bench's tables.
+ */
+export function sectionsAfterTables(text: string): string {
+  const end = text.indexOf(CHART_LINE);
+  return (end < 0 ? text : text.slice(end + CHART_LINE.length)).replace(/^\n+/, '');
+}
+
 export function resultsMarkdown(report: BenchReport): string {
   const { settings: st } = report;
   const available = report.contenders.filter((c) => c.available);
@@ -350,7 +362,7 @@ export function resultsMarkdown(report: BenchReport): string {
     table(perSize[0], perSize.slice(1)),
     '',
     ...failuresOf(report),
-    '![requests per hour and lead time against the number of pipelines](results.png)',
+    CHART_LINE,
     '',
   ].join('\n');
 }

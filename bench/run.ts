@@ -8,6 +8,7 @@
 // --traces: conveyor's workers record their spans (worker/traces.ts) to OUT/traces-CONTENDER-N.jsonl,
 // and each scale run logs where the time went between a gate's opening and its POST (bench/traces.ts).
 // --worker-memory-mb: the worker told its memory as a Heroku dyno is (MEMORY_AVAILABLE).
+// BENCH_NODE_ARGS: extra node options for the workers and the baseline (e.g. --cpu-prof --cpu-prof-dir=DIR).
 //
 // Contenders, each on a fresh sandbox and namespace of the same server:
 //   baseline  a cedar-style poller (bench/cedar.ts): every tick, for every pipeline, every stage app's
@@ -27,6 +28,7 @@
 //          F: 429 answers and promotions posted with a merge every 10 minutes for --pool-hours; then, merges
 //          stopped, how long until each pipeline's 12th stage runs its newest merge (at most --drain-hours),
 //          the requests per promotion and what conveyor's budget spent them on (its tally, logged)
+import { nodeArgs } from './node-args';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writableFolder } from '../client/files';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,9 +56,15 @@ import { workflowBundle } from '../test/support/temporal';
 import type { ArrivedRequest } from '../sandbox/server';
 import type { CedarConfig, CedarUsage } from './cedar-process';
 import { writeChart } from './chart';
-import { resultsMarkdown, type BenchReport, type ContenderReport, type Dist, type ScaleRun } from './results';
+import {
+  resultsMarkdown,
+  sectionsAfterTables,
+  type BenchReport,
+  type ContenderReport,
+  type Dist,
+  type ScaleRun,
+} from './results';
 import { installBenchWebhooks, webhooksEnv } from './webhooks';
-import { WAVES_SECTION } from './waves-section';
 import type { WorkerUsage } from './worker';
 import type { Tally } from '../activities/api-budget';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -64,29 +72,47 @@ import { workflowsPath } from '../worker/worker';
 import { workflowTracingModules } from '../worker/traces';
 import { breakdown, describe, readSpans, type Opening } from './traces';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    sizes: { type: 'string' },
-    pool: { type: 'string' },
-    'pool-of': { type: 'string' },
-    cost: { type: 'string' },
-    factor: { type: 'string' },
-    hours: { type: 'string' },
-    'pool-hours': { type: 'string' },
-    'drain-hours': { type: 'string' },
-    'soak-s': { type: 'string' },
-    'scale-tick-s': { type: 'string' },
-    'idle-s': { type: 'string' },
-    contenders: { type: 'string', default: 'baseline,conveyor,webhooks' },
-    runs: { type: 'string', default: 'cost,scale,pool' },
-    out: { type: 'string', default: join(projectRoot, 'bench') },
-    json: { type: 'boolean', default: false },
-    from: { type: 'string' },
-    traces: { type: 'boolean', default: false },
-    'worker-memory-mb': { type: 'string' },
-  },
-});
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        sizes: { type: 'string' },
+        pool: { type: 'string' },
+        'pool-of': { type: 'string' },
+        cost: { type: 'string' },
+        factor: { type: 'string' },
+        hours: { type: 'string' },
+        'pool-hours': { type: 'string' },
+        'drain-hours': { type: 'string' },
+        'soak-s': { type: 'string' },
+        'scale-tick-s': { type: 'string' },
+        'idle-s': { type: 'string' },
+        contenders: { type: 'string', default: 'baseline,conveyor,webhooks' },
+        runs: { type: 'string', default: 'cost,scale,pool' },
+        out: { type: 'string', default: join(projectRoot, 'bench') },
+        json: { type: 'boolean', default: false },
+        from: { type: 'string' },
+        traces: { type: 'boolean', default: false },
+        'worker-memory-mb': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message} (npx tsx bench/run.ts --help)`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  // The usage is the comment that opens this file.
+  const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+  const usage = lines.slice(
+    0,
+    lines.findIndex((line) => !line.startsWith('//')),
+  );
+  console.log(usage.map((line) => line.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
 // Refused or made now, not after minutes of running (the figures would be lost).
 try {
   writableFolder(values.out, 'bench --out');
@@ -196,7 +222,7 @@ interface Running {
 }
 
 function child(script: string, env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; exited: Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', script)], {
+  const proc = spawn(process.execPath, [...nodeArgs(), '--import', 'tsx', join(projectRoot, 'bench', script)], {
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -890,22 +916,20 @@ async function poolRun(env: Env, contender: string): Promise<ContenderReport['po
 
 // ---------------------------------------------------------------------------------------------
 
-/** The section bench/waves.ts wrote into results.md, if any. */
-function keptWavesSection(file: string): string | undefined {
+/** What follows the bench's tables in the existing results.md: hand-written sections and the waves run's. */
+function keptSections(file: string): string {
   try {
-    const text = readFileSync(file, 'utf8');
-    const start = text.indexOf(WAVES_SECTION);
-    return start < 0 ? undefined : text.slice(start);
+    return sectionsAfterTables(readFileSync(file, 'utf8'));
   } catch {
-    return undefined;
+    return '';
   }
 }
 
 /** results.md and results.png from a report. */
 async function write(report: BenchReport): Promise<string> {
   const file = join(values.out, 'results.md');
-  // The waves section is bench/waves.ts's (another run): kept as it was.
-  const kept = keptWavesSection(file);
+  // The sections after the tables are another run's or written by hand: kept as they were.
+  const kept = keptSections(file);
   const markdown = resultsMarkdown(report) + (kept ? `\n${kept}` : '');
   writeFileSync(file, markdown);
   const series = (pick: (s: ScaleRun) => number | null) =>

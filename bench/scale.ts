@@ -12,6 +12,7 @@
 // --write: the figures as a section of bench/results.md (replacing the one of the same heading).
 // The idle window is one fallback period by default: the pipelines started together poll together,
 // so a shorter window would see all of their polls or none.
+import { nodeArgs } from './node-args';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -124,10 +125,14 @@ interface BenchWorker {
 
 async function startWorker(env: NodeJS.ProcessEnv, bundlePath: string): Promise<BenchWorker> {
   const metricsAddress = `127.0.0.1:${await freePort()}`;
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', 'worker.ts')], {
-    env: { ...env, BENCH_WORKFLOW_BUNDLE: bundlePath, BENCH_SDK_METRICS_ADDRESS: metricsAddress },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs(), '--import', 'tsx', join(projectRoot, 'bench', 'worker.ts')],
+    {
+      env: { ...env, BENCH_WORKFLOW_BUNDLE: bundlePath, BENCH_SDK_METRICS_ADDRESS: metricsAddress },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     proc.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`worker said ${JSON.stringify(m)}`))));

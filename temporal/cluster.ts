@@ -23,6 +23,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { preciseTimersFile } from './timer-precision';
 import { Connection } from '@temporalio/client';
 import { temporalBinary, toolsBin } from './binary';
 import { freePort } from './free-port';
@@ -466,7 +467,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     );
     writeFileSync(
       join(dir, 'config', 'dynamicconfig.yaml'),
-      stringify({ 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] }),
+      stringify({
+        'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
+        ...preciseTimersFile,
+      }),
     );
 
     const tlsArgs = options.tls

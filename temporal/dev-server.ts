@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { temporalBinary } from './binary';
 import { stateDir } from './paths';
 import { conveyorSearchAttributes } from './search-attributes';
+import { preciseTimers } from './timer-precision';
 
 export interface DevServerOptions {
   /** host:port of the frontend; a server already answering there is reused. */
@@ -19,7 +20,7 @@ export interface DevServerOptions {
   dbFile?: string | null;
   /** false: a bare namespace, without conveyor's search attributes (what `conveyor setup` meets). */
   searchAttributes?: boolean;
-  /** Extra `--dynamic-config-value KEY=VALUE` settings. */
+  /** Extra `--dynamic-config-value KEY=VALUE` settings (timers are read 10 ms ahead unless one sets it: timer-precision.ts). */
   dynamicConfig?: string[];
   log?: (line: string) => void;
   startupTimeoutMs?: number;
@@ -124,7 +125,7 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
   }
   if (options.searchAttributes !== false)
     for (const key of conveyorSearchAttributes) args.push('--search-attribute', `${key.name}=${cliTypes[key.type]}`);
-  for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
+  for (const value of preciseTimers(options.dynamicConfig)) args.push('--dynamic-config-value', value);
 
   // A throw-away in-memory server (tests) logs to the temp folder, a kept one beside its database.
   const logDir = dbFile ? stateDir : tmpdir();

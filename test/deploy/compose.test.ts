@@ -17,6 +17,7 @@ import {
 } from '../../temporal/cluster';
 import { projectRoot } from '../../temporal/paths';
 import { conveyorSearchAttributes } from '../../temporal/search-attributes';
+import { preciseTimersFile } from '../../temporal/timer-precision';
 import { procfile } from '../support/heroku-dyno';
 
 interface ComposeService {
@@ -148,6 +149,18 @@ describe('docker-compose.yml', () => {
       const type = key.type === 'BOOL' ? 'Bool' : 'Keyword';
       assert.match(setup, new RegExp(`search-attribute create .*--name ${key.name} --type ${type}`));
     }
+  });
+
+  test('its Temporal reads timers as far ahead as the servers conveyor starts, so short timers fire on time', () => {
+    const env = services.temporal.environment!;
+    const mount = services.temporal
+      .volumes!.map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v))
+      .find((v) => v.target === env.DYNAMIC_CONFIG_FILE_PATH);
+    assert.ok(mount, 'the dynamic config file named by DYNAMIC_CONFIG_FILE_PATH is mounted');
+    // The parser ran on a copy of the compose file: its source is resolved beside that copy.
+    assert.ok(mount.source.endsWith('/deploy/temporal/dynamicconfig.yaml'), mount.source);
+    const file = join(projectRoot, 'deploy', 'temporal', 'dynamicconfig.yaml');
+    assert.deepEqual(parse(readFileSync(file, 'utf8')), preciseTimersFile);
   });
 
   test('the worker is built from the repository, gets its tokens from an env file, and every variable it reads is passed through', () => {

@@ -15,7 +15,11 @@ describe('a promotion waiting for its confirmation', () => {
   after(async () => sandbox?.stop());
 
   /** A promotion of the newest merge from the first stage into the second, confirmed by `confirm`. */
-  async function promoteWith(name: string, confirm: ConfirmDecision) {
+  async function promoteWith(
+    name: string,
+    confirm: ConfirmDecision,
+    { seen, knownTarget = false }: { seen?: string[]; knownTarget?: boolean } = {},
+  ) {
     const created = await sandbox.scenario.createService({
       name,
       repo: `acme/${name}`,
@@ -24,7 +28,12 @@ describe('a promotion waiting for its confirmation', () => {
     const merged = await sandbox.scenario.merge(name);
     await sleep(200); // its release phase ends
     const [source, target] = created.apps;
-    const heroku = herokuActivities(herokuClient(sandbox.herokuUrl, sandbox.token), { confirm, pollIntervalMs: 100 });
+    const observe = seen
+      ? ({ method, path }: { method: string; path: string }) => seen.push(`${method} ${path}`)
+      : undefined;
+    const client = herokuClient(sandbox.herokuUrl, sandbox.token, observe);
+    const heroku = herokuActivities(client, { confirm, pollIntervalMs: 100 });
+    const targetRelease = sandbox.scenario.releases(target.name).find((r) => r.current);
     const env = new MockActivityEnvironment({ activityType: 'promote', heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS });
     const heartbeats: number[] = [];
     env.on('heartbeat', () => heartbeats.push(Date.now()));
@@ -37,10 +46,11 @@ describe('a promotion waiting for its confirmation', () => {
         artifactId: merged.slugId!,
         targetApp: target.name,
         targetAppId: target.id,
+        ...(knownTarget ? { targetReleaseId: targetRelease?.id ?? null } : {}),
         decision: { id: 'd1', decidedAt: Date.now() },
       }),
     );
-    return { outcome, heartbeats };
+    return { outcome, heartbeats, target };
   }
 
   test('heartbeats while the workflow takes longer than the heartbeat timeout to answer, then posts', async () => {
@@ -65,6 +75,40 @@ describe('a promotion waiting for its confirmation', () => {
     const before = sandbox.scenario.promotions().length;
     const { outcome } = await promoteWith('withdrawnconfirm', async () => ({ stands: false, reason: 'paused by ana' }));
     assert.deepEqual([outcome.status, outcome.error], ['withdrawn', 'paused by ana']);
+    assert.equal(sandbox.scenario.promotions().length, before);
+  });
+
+  test('a first attempt reads its target once, after the confirmation, then posts', async () => {
+    const seen: string[] = [];
+    const { outcome, target } = await promoteWith(
+      'onelook',
+      async () => {
+        seen.push('confirm');
+        return { stands: true };
+      },
+      { seen },
+    );
+    assert.equal(outcome.status, 'succeeded');
+    const beforePost = seen.slice(
+      0,
+      seen.findIndex((s) => s.startsWith('GET /pipeline-promotions/')),
+    );
+    const looks = beforePost.filter((s) => s.startsWith(`GET /apps/${target.name}/releases`));
+    assert.deepEqual([looks.length, beforePost.indexOf('confirm') < beforePost.indexOf(looks[0])], [1, true]);
+  });
+
+  test('a hotfix that lands on the target while the decision is confirmed is not posted over', async () => {
+    const before = sandbox.scenario.promotions().length;
+    const { outcome, target } = await promoteWith(
+      'hotfixconfirm',
+      async () => {
+        await sandbox.scenario.hotfix('hotfixconfirm', 'hotfixconfirm-st01', { message: 'urgent fix' });
+        return { stands: true };
+      },
+      { knownTarget: true },
+    );
+    assert.equal(outcome.status, 'superseded', outcome.error ?? '');
+    assert.match(outcome.error ?? '', new RegExp(`${target.name} changed`));
     assert.equal(sandbox.scenario.promotions().length, before);
   });
 });
