@@ -4,11 +4,14 @@
 // an assertion. Writes bench/results.md (the tables) and bench/results.png (the chart).
 //   npx tsx bench/run.ts [--quick] [--sizes 10,50] [--pool 50] [--factor 60] [--hours 0.5]
 //                        [--pool-hours 1] [--drain-hours 24] [--soak-s 2] [--cost 5] [--out bench] [--json]
-//                        [--traces] [--worker-memory-mb 512]
+//                        [--traces] [--worker-memory-mb 512] [--keep-ssl-env]
 // --traces: conveyor's workers record their spans (worker/traces.ts) to OUT/traces-CONTENDER-N.jsonl,
 // and each scale run logs where the time went between a gate's opening and its POST (bench/traces.ts).
 // --worker-memory-mb: the worker told its memory as a Heroku dyno is (MEMORY_AVAILABLE).
+// --keep-ssl-env: keep SSL_CERT_FILE and SSL_CERT_DIR, which heroku-client reads again for every request
+// (bench/heroku-client-certs.ts); unset by default, for the baseline and conveyor alike.
 // BENCH_NODE_ARGS: extra node options for the workers and the baseline (e.g. --cpu-prof --cpu-prof-dir=DIR).
+// BENCH_PROFILE_DIR: each worker writes a CPU profile of its main thread there when it stops.
 //
 // Contenders, each on a fresh sandbox and namespace of the same server:
 //   baseline  a cedar-style poller (bench/cedar.ts): every tick, for every pipeline, every stage app's
@@ -29,6 +32,7 @@
 //          stopped, how long until each pipeline's 12th stage runs its newest merge (at most --drain-hours),
 //          the requests per promotion and what conveyor's budget spent them on (its tally, logged)
 import { nodeArgs } from './node-args';
+import { withoutCertificateFiles } from './heroku-client-certs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writableFolder } from '../client/files';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,6 +99,7 @@ const { values } = (() => {
         from: { type: 'string' },
         traces: { type: 'boolean', default: false },
         'worker-memory-mb': { type: 'string' },
+        'keep-ssl-env': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -120,6 +125,12 @@ try {
   console.error(`bench: ${(error as Error).message}`);
   process.exit(2);
 }
+// Measured without the machine's certificate folder, unless asked (bench/heroku-client-certs.ts says why).
+const UNSET_CERTIFICATE_VARIABLES = withoutCertificateFiles(values['keep-ssl-env']);
+if (UNSET_CERTIFICATE_VARIABLES.length)
+  console.error(
+    `bench: ${UNSET_CERTIFICATE_VARIABLES.join(' and ')} unset for every contender (--keep-ssl-env keeps them)`,
+  );
 const quick = values.quick;
 const numbers = (text: string) =>
   text

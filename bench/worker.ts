@@ -9,6 +9,7 @@ import { apiClients } from '../activities/api-clients';
 import { startReceiver } from '../worker/receiver';
 import { workerSettings } from '../worker/settings';
 import { createWorker } from '../worker/worker';
+import { profileMainThread } from './main-thread-profile';
 
 /** Bounds (ms) for Core's workflow-task latencies, finer than its defaults around the 200 ms goal (bench/scale.ts). */
 const TASK_LATENCY_BOUNDS = [
@@ -70,8 +71,9 @@ process.on('message', (message) => {
       budget: herokuBudget.tally(),
       maxCachedWorkflows: worker.options.maxCachedWorkflows,
     } satisfies WorkerUsage);
-  if (message === 'stop') worker.shutdown();
+  if (message === 'stop') void stopProfile().finally(() => worker.shutdown());
 });
+const stopProfile = await profileMainThread(process.env.BENCH_PROFILE_DIR);
 process.send!('ready');
 await worker.run();
 await receiver?.stop();

@@ -133,7 +133,17 @@ const canonical = (value: unknown): unknown =>
  * reads the same, so the Web UI and `conveyor status` say which one is in force.
  */
 export function configDigest(service: Service): string {
-  const text = JSON.stringify(canonical(service));
+  // Every status names it, and a configuration is never changed in place: one digest per object.
+  const known = digests.get(service);
+  if (known !== undefined) return known;
+  const digest = fnv1a(JSON.stringify(canonical(service)));
+  digests.set(service, digest);
+  return digest;
+}
+
+const digests = new WeakMap<Service, string>();
+
+function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
