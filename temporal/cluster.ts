@@ -23,7 +23,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { preciseTimersFile } from './timer-precision';
+import { serverSettingsFile } from './server-settings';
 import { Connection } from '@temporalio/client';
 import { temporalBinary, toolsBin } from './binary';
 import { freePort } from './free-port';
@@ -469,7 +469,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       join(dir, 'config', 'dynamicconfig.yaml'),
       stringify({
         'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }],
-        ...preciseTimersFile,
+        ...serverSettingsFile,
       }),
     );
 

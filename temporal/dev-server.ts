@@ -7,7 +7,7 @@ import proto from '@temporalio/proto';
 import { temporalBinary } from './binary';
 import { stateDir } from './paths';
 import { conveyorSearchAttributes } from './search-attributes';
-import { preciseTimers } from './timer-precision';
+import { devServerSettings } from './server-settings';
 
 export interface DevServerOptions {
   /** host:port of the frontend; a server already answering there is reused. */
@@ -20,7 +20,7 @@ export interface DevServerOptions {
   dbFile?: string | null;
   /** false: a bare namespace, without conveyor's search attributes (what `conveyor setup` meets). */
   searchAttributes?: boolean;
-  /** Extra `--dynamic-config-value KEY=VALUE` settings (timers are read 10 ms ahead unless one sets it: timer-precision.ts). */
+  /** Extra `--dynamic-config-value KEY=VALUE` settings (conveyor's own are added unless set here: server-settings.ts). */
   dynamicConfig?: string[];
   log?: (line: string) => void;
   startupTimeoutMs?: number;
@@ -125,7 +125,7 @@ export async function ensureDevServer(options: DevServerOptions = {}): Promise<D
   }
   if (options.searchAttributes !== false)
     for (const key of conveyorSearchAttributes) args.push('--search-attribute', `${key.name}=${cliTypes[key.type]}`);
-  for (const value of preciseTimers(options.dynamicConfig)) args.push('--dynamic-config-value', value);
+  for (const value of devServerSettings(options.dynamicConfig)) args.push('--dynamic-config-value', value);
 
   // A throw-away in-memory server (tests) logs to the temp folder, a kept one beside its database.
   const logDir = dbFile ? stateDir : tmpdir();

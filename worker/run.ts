@@ -1,4 +1,5 @@
 // `conveyor worker`: one process, one JSON log stream, a Prometheus endpoint, and a drain on SIGTERM.
+import { certificateVariablesWarning } from './certificate-variables';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, makeTelemetryFilterString, type Logger } from '@temporalio/worker';
 import { describeTarget } from '../temporal/connection-config';
@@ -169,6 +170,8 @@ export async function runWorker(settings: WorkerSettings, env: NodeJS.ProcessEnv
     ...(endpoint ? { metrics: endpoint.url } : {}),
     ...(receiver ? { webhookReceiver: receiver.url } : {}),
   });
+  const certificates = certificateVariablesWarning(env);
+  if (certificates) logger.warn(certificates);
   try {
     await worker.run();
   } finally {

@@ -1,5 +1,5 @@
 // How late a Temporal server fires short timers, with its default timer read-ahead (1 s) and with the
-// 10 ms conveyor's servers use (temporal/timer-precision.ts). One dev server per setting, one workflow
+// read-ahead conveyor's servers use (temporal/server-settings.ts). One dev server per setting, one workflow
 // sleeping each duration in turn; lateness is TimerFired minus TimerStarted minus the duration.
 //   npx tsx bench/timer-precision/run.ts [--rounds 8] [--json]
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import type { temporal } from '@temporalio/proto';
 import { ensureDevServer } from '../../temporal/dev-server';
 import { freePort } from '../../temporal/free-port';
 import { projectRoot } from '../../temporal/paths';
-import { TIMER_SHIFT, TIMER_SHIFT_SETTING } from '../../temporal/timer-precision';
+import { SERVER_SETTINGS } from '../../temporal/server-settings';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +31,8 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 Runtime.install({ logger: new DefaultLogger('ERROR') });
+const TIMER_SHIFT_SETTING = 'history.timerProcessorMaxTimeShift';
+const TIMER_SHIFT = String(SERVER_SETTINGS.find(({ key }) => key === TIMER_SHIFT_SETTING)!.value);
 const DURATIONS_MS = [1, 50, 200, 500, 800, 1500];
 
 const millis = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>

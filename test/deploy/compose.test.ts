@@ -17,7 +17,7 @@ import {
 } from '../../temporal/cluster';
 import { projectRoot } from '../../temporal/paths';
 import { conveyorSearchAttributes } from '../../temporal/search-attributes';
-import { preciseTimersFile } from '../../temporal/timer-precision';
+import { serverSettingsFile } from '../../temporal/server-settings';
 import { procfile } from '../support/heroku-dyno';
 
 interface ComposeService {
@@ -151,7 +151,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('its Temporal reads timers as far ahead as the servers conveyor starts, so short timers fire on time', () => {
+  test('its Temporal gets the dynamic config of the servers conveyor starts (short timers on time, eager activities)', () => {
     const env = services.temporal.environment!;
     const mount = services.temporal
       .volumes!.map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : v))
@@ -160,7 +160,7 @@ describe('docker-compose.yml', () => {
     // The parser ran on a copy of the compose file: its source is resolved beside that copy.
     assert.ok(mount.source.endsWith('/deploy/temporal/dynamicconfig.yaml'), mount.source);
     const file = join(projectRoot, 'deploy', 'temporal', 'dynamicconfig.yaml');
-    assert.deepEqual(parse(readFileSync(file, 'utf8')), preciseTimersFile);
+    assert.deepEqual(parse(readFileSync(file, 'utf8')), serverSettingsFile);
   });
 
   test('the worker is built from the repository, gets its tokens from an env file, and every variable it reads is passed through', () => {
