@@ -236,14 +236,12 @@ export function herokuPromotion(
         });
         return still;
       };
+      // Looked at before the confirmation too, on a first attempt as well: a read that fails after the
+      // confirmation is taken by the retry for a POST that may have happened, and waits for its effect.
+      open = await look(all);
+      if (!open.length) return result;
       const workflow = context.info.workflowExecution;
       const ask = confirmDecision;
-      const confirming = !!ask && !!workflow && all.every((t) => t.decision);
-      // A first attempt has no earlier effect to adopt, and a target that moved on is seen by the look
-      // after the confirmation: looking before it too would only add a read to every promotion.
-      const firstAttempt = context.info.attempt === 1 && !before;
-      open = confirming && firstAttempt ? all : await look(all);
-      if (!open.length) return result;
       const decided = open.every((t) => t.decision);
       // The workflow may take a while to answer (it reads the targets' incident and alerts afresh):
       // the attempt is alive meanwhile, and keeps what an earlier attempt told in its heartbeats.

@@ -78,25 +78,6 @@ describe('a promotion waiting for its confirmation', () => {
     assert.equal(sandbox.scenario.promotions().length, before);
   });
 
-  test('a first attempt reads its target once, after the confirmation, then posts', async () => {
-    const seen: string[] = [];
-    const { outcome, target } = await promoteWith(
-      'onelook',
-      async () => {
-        seen.push('confirm');
-        return { stands: true };
-      },
-      { seen },
-    );
-    assert.equal(outcome.status, 'succeeded');
-    const beforePost = seen.slice(
-      0,
-      seen.findIndex((s) => s.startsWith('GET /pipeline-promotions/')),
-    );
-    const looks = beforePost.filter((s) => s.startsWith(`GET /apps/${target.name}/releases`));
-    assert.deepEqual([looks.length, beforePost.indexOf('confirm') < beforePost.indexOf(looks[0])], [1, true]);
-  });
-
   test('a hotfix that lands on the target while the decision is confirmed is not posted over', async () => {
     const before = sandbox.scenario.promotions().length;
     const { outcome, target } = await promoteWith(
