@@ -28,6 +28,8 @@ export interface WaveSoak {
 export interface WaveMemory {
   failed: Readonly<Record<string, readonly FailedPromotion[]>>;
   retry?: Readonly<Record<string, string>>;
+  /** Apps with a promotion in flight (posting or baking): what runs there has not held up yet. */
+  inFlight?: readonly string[];
 }
 
 const sameCode = (a: ReleaseFact | null | undefined, b: ReleaseFact | null | undefined): boolean =>
@@ -81,7 +83,9 @@ export function waveSoak(
   const lead = fact(pair.from)?.current ?? null;
   const apps = before.map((app): WaveApp => {
     const failed = failureOn(app, fact(app), source, memory);
-    return { app, soakedAt: soakedAtOn(fact(app), source, lead, service.minAgeMs), ...(failed ? { failed } : {}) };
+    // An app still baking may yet fail and roll back: its soak does not count until it is verified.
+    const soakedAt = memory.inFlight?.includes(app) ? null : soakedAtOn(fact(app), source, lead, service.minAgeMs);
+    return { app, soakedAt, ...(failed ? { failed } : {}) };
   });
   return { rule: service.waveRule ?? 'all', needed: appsNeeded(rule, before.length), apps };
 }

@@ -201,15 +201,17 @@ describe('waves: the apps of a stage promoted together', () => {
       const into = (await status(stack, service)).pairs.find((p) => p.to === st01);
       return into?.state === 'gated' && into.verdicts.some((v) => v.gate === 'age' && !v.ok);
     });
+    // One request for the whole wave (as `promote --to a,b` sends): two would race to two passes.
     const asked = { reason: 'hotfix for the incident', by: 'ana', skipGates: false };
-    const outcomes = await Promise.all(
-      [st01, st02].map((to) => promoteManually(stack.client, service.name, { ...asked, to })),
-    );
+    const outcome = await promoteManually(stack.client, service.name, { ...asked, to: [st01, st02] });
     assert.deepEqual(
-      outcomes.map((o) => [o.started, o.skippedGates]),
+      [outcome.started, (outcome.targets ?? []).map((o) => [o.to, o.started, o.skippedGates])],
       [
-        [true, ['age']],
-        [true, ['age']],
+        true,
+        [
+          [st01, true, ['age']],
+          [st02, true, ['age']],
+        ],
       ],
     );
     await eventually(async () => [st01, st02].every((app) => commitOn(stack, app) === merged.sha));

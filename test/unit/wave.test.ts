@@ -221,6 +221,18 @@ describe('wave soak (where a release has soaked on the wave it leaves)', () => {
     });
   });
 
+  test('an app of the wave with a promotion in flight (posting or baking) has not soaked the release yet', () => {
+    const wave = waveSoak(waved, pair, bbb, everywhere([0, 0, 0]), { failed: {}, inFlight: ['api-va02'] });
+    assert.deepEqual(
+      wave!.apps.map((a) => [a.app, a.soakedAt]),
+      [
+        ['api-va01', at(30)],
+        ['api-va02', null],
+        ['api-va03', at(30)],
+      ],
+    );
+  });
+
   test('a release that failed on one app of the wave is marked failed there', () => {
     const failed = {
       'api-va02': [{ artifactId: 'slug-bbb', commit: sha('bbb'), error: 'Release command failed', at: at(3) }],
