@@ -5,8 +5,7 @@
 // would measure the machine's certificate folder, not conveyor. Conveyor's app.json, Dockerfile and
 // Procfile set neither; `--keep-ssl-env` keeps them, to measure what they cost.
 
-/** The variables heroku-client reads certificate files from on every request. */
-export const CERTIFICATE_VARIABLES = ['SSL_CERT_FILE', 'SSL_CERT_DIR'] as const;
+import { CERTIFICATE_VARIABLES } from '../worker/certificate-variables';
 
 /**
  * Unsets them in this process (so its own heroku-client calls, and the environment it hands on, go

@@ -3,10 +3,13 @@
  * cluster`, `docker-compose.yml` through deploy/temporal/dynamicconfig.yaml); docs/operating/production.md
  * gives self-hosted servers the same lines.
  */
+/** How far ahead the server reads timers (see its entry below). */
+export const TIMER_SHIFT_KEY = 'history.timerProcessorMaxTimeShift';
+
 export const SERVER_SETTINGS: readonly { key: string; value: string | boolean; why: string }[] = [
   {
     // A 1 ms timer fired about 980 ms after it was set on the 1.29 dev server (bench/timer-precision).
-    key: 'history.timerProcessorMaxTimeShift',
+    key: TIMER_SHIFT_KEY,
     value: '10ms',
     why:
       'the server reads timers this far ahead (1 s by default) and moves a timer set inside that stretch to its end, ' +

@@ -4,8 +4,12 @@
  * system folder (/etc/ssl/certs, some 300 files) that is about 10 ms of a core per Heroku call: at 25
  * pipelines the bench's worker spent most of its main thread on it. The worker says so when it starts.
  */
+
+/** The variables heroku-client reads certificate files from on every request. */
+export const CERTIFICATE_VARIABLES = ['SSL_CERT_FILE', 'SSL_CERT_DIR'] as const;
+
 export function certificateVariablesWarning(env: NodeJS.ProcessEnv): string | undefined {
-  const set = ['SSL_CERT_FILE', 'SSL_CERT_DIR'].filter((name) => env[name]);
+  const set = CERTIFICATE_VARIABLES.filter((name) => env[name]);
   if (set.length === 0) return undefined;
   return (
     `${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set: heroku-client reads every certificate file named ` +

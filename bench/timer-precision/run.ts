@@ -10,7 +10,7 @@ import type { temporal } from '@temporalio/proto';
 import { ensureDevServer } from '../../temporal/dev-server';
 import { freePort } from '../../temporal/free-port';
 import { projectRoot } from '../../temporal/paths';
-import { SERVER_SETTINGS } from '../../temporal/server-settings';
+import { SERVER_SETTINGS, TIMER_SHIFT_KEY as TIMER_SHIFT_SETTING } from '../../temporal/server-settings';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +31,6 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const TIMER_SHIFT_SETTING = 'history.timerProcessorMaxTimeShift';
 const TIMER_SHIFT = String(SERVER_SETTINGS.find(({ key }) => key === TIMER_SHIFT_SETTING)!.value);
 const DURATIONS_MS = [1, 50, 200, 500, 800, 1500];
 
