@@ -1,6 +1,6 @@
 // The baseline poller (bench/cedar.ts) in a process of its own, as bench/worker.ts runs conveyor's
 // worker: its CPU and memory are measured apart from the sandbox. Configured by BENCH_CEDAR (JSON);
-// answers "usage", takes {paused} and "stop" over IPC.
+// answers "usage", takes {paused} (every pipeline), {paused, pipeline} (one) and "stop" over IPC.
 import { CedarPoller, type CedarCounters, type CedarOptions, type CedarPipeline } from './cedar';
 
 export interface CedarConfig extends CedarOptions {
@@ -27,7 +27,11 @@ process.on('message', (message: unknown) => {
       counters: poller.counters,
     } satisfies CedarUsage);
   else if (message === 'stop') void poller.stop().then(() => process.disconnect());
-  else if (typeof message === 'object' && message !== null && 'paused' in message)
-    poller.paused = Boolean(message.paused);
+  else if (typeof message === 'object' && message !== null && 'paused' in message) {
+    const { paused, pipeline } = message as { paused: unknown; pipeline?: unknown };
+    if (typeof pipeline !== 'string') poller.paused = Boolean(paused);
+    else if (paused) poller.pausedPipelines.add(pipeline);
+    else poller.pausedPipelines.delete(pipeline);
+  }
 });
 process.send!('ready');

@@ -68,7 +68,10 @@ export interface CedarCounters {
 
 /** The poller, running on heroku-client until `stop()`. */
 export class CedarPoller {
+  /** Every pipeline paused (a freeze). */
   paused = false;
+  /** Pipelines paused one by one (a person's pause of one service). */
+  readonly pausedPipelines = new Set<string>();
   readonly counters: CedarCounters = { ticks: 0, promotions: 0, failures: {} };
   private readonly heroku: Heroku;
   private readonly ids = new Map<string, { pipelineId: string; appIds: string[] }>();
@@ -158,7 +161,7 @@ export class CedarPoller {
         this.postedAt.delete(stage.app);
       }
     }
-    if (this.paused) return;
+    if (this.paused || this.pausedPipelines.has(pipeline.name)) return;
     for (const { source, target } of promotionsToMake(stages, now, this.options.minAgeMs, this.inFlight)) {
       try {
         await this.heroku.post('/pipeline-promotions', {

@@ -3,10 +3,12 @@
 // standing in for Heroku and GitHub. Everything it starts, it stops; it only reports, nothing here is
 // an assertion. Writes bench/results.md (the tables) and bench/results.png (the chart).
 //   npx tsx bench/run.ts [--quick] [--sizes 10,50] [--pool 50] [--factor 60] [--hours 0.5]
-//                        [--pool-hours 1] [--drain-hours 24] [--soak-s 2] [--cost 5] [--out bench] [--json]
-//                        [--traces] [--worker-memory-mb 512] [--keep-ssl-env]
+//                        [--pool-hours 1] [--drain-hours 24] [--soak-s 6] [--cost 5] [--out bench] [--json]
+//                        [--traces] [--histories] [--worker-memory-mb 512] [--keep-ssl-env]
 // --traces: conveyor's workers record their spans (worker/traces.ts) to OUT/traces-CONTENDER-N.jsonl,
 // and each scale run logs where the time went between a gate's opening and its POST (bench/traces.ts).
+// --histories: each scale run saves its pipelines' workflow histories and its openings to
+// OUT/histories-CONTENDER-N/ and logs the same wait split at the server's timestamps (bench/history-breakdown.ts).
 // --worker-memory-mb: the worker told its memory as a Heroku dyno is (MEMORY_AVAILABLE).
 // --keep-ssl-env: keep SSL_CERT_FILE and SSL_CERT_DIR, which heroku-client reads again for every request
 // (bench/heroku-client-certs.ts); unset by default, for the baseline and conveyor alike.
@@ -25,7 +27,8 @@
 //          pipeline-hour, idle and with a merge every 10 minutes
 //   scale  each of --sizes (12 stages), unlimited budget: requests per hour, the lead time (merge to
 //          the 12th stage minus 11 soaks of --soak-s), gate opening (age, resume, unfreeze) to the
-//          promotion POST, worker CPU and RSS
+//          promotion POST, worker CPU and RSS. Its tick is --scale-tick-s (5 s) and its soak --soak-s
+//          (6 s): longer than the tick, as in production, so the age row is not the wait for a poll.
 //   pool   --pool pipelines sharing one Heroku pool of 4,500 tokens refilled at 75 a minute, both
 //          scaled by pool/1000 (their share of one account with 1,000 pipelines), the refill also by
 //          F: 429 answers and promotions posted with a merge every 10 minutes for --pool-hours; then, merges
@@ -35,7 +38,7 @@ import { nodeArgs } from './node-args';
 import { withoutCertificateFiles } from './heroku-client-certs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writableFolder } from '../client/files';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,6 +78,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../worker/worker';
 import { workflowTracingModules } from '../worker/traces';
 import { breakdown, describe, readSpans, type Opening } from './traces';
+import { describeSteps, historyBreakdown, readHistories } from './history-breakdown';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 const { values } = (() => {
   try {
@@ -98,6 +103,7 @@ const { values } = (() => {
         json: { type: 'boolean', default: false },
         from: { type: 'string' },
         traces: { type: 'boolean', default: false },
+        histories: { type: 'boolean', default: false },
         'worker-memory-mb': { type: 'string' },
         'keep-ssl-env': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -151,8 +157,13 @@ const HOURS = positive(values.hours, 0.25);
 const POOL_HOURS = positive(values['pool-hours'], 1);
 /** After the pool run's merges stop: at most this long (pipeline hours) for the newest merge to reach every 12th stage. */
 const DRAIN_HOURS = positive(values['drain-hours'], quick ? 8 : 24);
-/** 0 is allowed: every release may go at once, so "age reached -> POST" is "release current -> POST" (a release webhook's event). */
-const SOAK_MS = (values['soak-s'] === '0' ? 0 : positive(values['soak-s'], 3)) * 1000;
+/**
+ * 0 is allowed: every release may go at once, so "age reached -> POST" is "release current -> POST" (a release webhook's event).
+ * 6 s by default: longer than the scale runs' tick, as a soak is in production (30 min against 1 min), so a
+ * poller has seen a merge on the first stage before its age is reached; a soak shorter than the tick
+ * would measure the wait for the next poll, not the reaction to the age.
+ */
+const SOAK_MS = (values['soak-s'] === '0' ? 0 : positive(values['soak-s'], 6)) * 1000;
 /** The scale runs' tick (60 s of pipeline time): longer than the cost runs' so a poller's wait for its next tick shows. */
 const SCALE_TICK_MS = positive(values['scale-tick-s'], 5) * 1000;
 const SCALE_FACTOR = 60_000 / SCALE_TICK_MS;
@@ -187,6 +198,28 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/**
+ * Sends to each service in turn, evenly over `overMs` (one tick): a person resumes one service at a
+ * time, and a poller's wait then samples every moment of its tick, not the one where a burst fell.
+ * Answers when each was sent.
+ */
+async function spread(
+  services: Service[],
+  overMs: number,
+  send: (s: Service) => Promise<void>,
+): Promise<Map<string, number>> {
+  const sent = new Map<string, number>();
+  const began = Date.now();
+  await Promise.all(
+    services.map(async (s, i) => {
+      await sleep(began + (i * overMs) / services.length - Date.now());
+      sent.set(s.name, Date.now());
+      await send(s);
+    }),
+  );
+  return sent;
 }
 
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
@@ -229,6 +262,8 @@ interface Running {
   blackout?(services: Service[], until: number): Promise<void>;
   /** Workflow history events of these pipelines so far, every run counted (undefined: no workflows). */
   historyEvents(services: Service[]): Promise<number | undefined>;
+  /** conveyor only: writes every run's history of each pipeline to DIR/NAME.json. */
+  saveHistories?(services: Service[], dir: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -277,11 +312,8 @@ async function startBaseline(stack: Stack, services: Service[], minAgeMs: number
   return {
     usage: () => ask<CedarUsage>(proc),
     observed: async () => (await ask<CedarUsage>(proc)).counters.ticks >= 2,
-    pause: async () => void proc.send({ paused: true }),
-    resume: async (s) => {
-      proc.send({ paused: false });
-      return now(s);
-    },
+    pause: async (s) => s.forEach((x) => proc.send({ paused: true, pipeline: x.pipeline })),
+    resume: (s) => spread(s, SCALE_TICK_MS, async (x) => void proc.send({ paused: false, pipeline: x.pipeline })),
     freeze: async () => void proc.send({ paused: true }),
     unfreeze: async (s) => {
       proc.send({ paused: false });
@@ -305,6 +337,17 @@ async function historyEvents(client: Client, services: Service[]): Promise<numbe
     }
   });
   return total;
+}
+
+async function saveHistories(client: Client, services: Service[], dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await inBatches(services, 10, async (s) => {
+    const workflowId = `conveyor/${s.name}`;
+    const runs: unknown[] = [];
+    for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` }))
+      runs.push(JSON.parse(historyToJSON(await client.workflow.getHandle(workflowId, run.runId).fetchHistory())));
+    writeFileSync(join(dir, `${s.name}.json`), JSON.stringify({ workflowId, runs }));
+  });
 }
 
 async function startConveyor(
@@ -348,7 +391,7 @@ async function startConveyor(
     },
     pause: async (s) =>
       void (await sendAll(s, (x) => pausePipeline(stack.client, x.name, { reason: 'bench', by: 'bench' }))),
-    resume: (s) => sendAll(s, (x) => resumePipeline(stack.client, x.name, 'bench')),
+    resume: (s) => spread(s, SCALE_TICK_MS, (x) => resumePipeline(stack.client, x.name, 'bench')),
     freeze: () => freezeAll(stack.client, stack.taskQueue, { reason: 'bench', by: 'bench' }),
     async unfreeze(s) {
       const at = Date.now();
@@ -394,6 +437,7 @@ async function startConveyor(
       await applyServices(stack.client, closed, stack.taskQueue);
     },
     historyEvents: (s) => historyEvents(stack.client, s),
+    saveHistories: (s, dir) => saveHistories(stack.client, s, dir),
     async stop() {
       await inBatches(services, 25, (s) =>
         stack.client.workflow
@@ -790,6 +834,15 @@ async function scaleRun(env: Env, contender: string, count: number): Promise<Sca
       idleHistoryPerPipelineHour: idle.historyEvents === undefined ? null : round(idle.historyEvents / idleHours, 1),
     };
   } finally {
+    const historiesDir = join(values.out, `histories-${contender}-${count}`);
+    const saved = values.histories && p.running.saveHistories;
+    if (saved) {
+      await saved(p.services, historiesDir).catch((error) => log(`could not save the histories: ${error}`));
+      writeFileSync(join(historiesDir, 'openings.json'), JSON.stringify(traced));
+      const histories = readHistories(historiesDir);
+      for (const [what, openings] of Object.entries(traced))
+        log(`${contender} ${count} histories: ${what}: ${describeSteps(historyBreakdown(histories, openings))}`);
+    }
     await p.stop();
     // The worker has flushed its spans as it stopped.
     if (tracesFile) {

@@ -61,7 +61,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   const nudge = () => {
     run.wake = true;
   };
-  const ops = new Operations(state, run, options);
+  const notices = noticeSender(state);
+  const ops = new Operations(state, run, options, () => notices.send());
 
   setHandler(pauseSignal, (request) => ops.pause(request));
   setHandler(resumeSignal, (request) => ops.resume(request));
@@ -100,7 +101,6 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   const watchReleases = releaseWatcher(state, nudge);
   const publish = publisher(state);
-  const notices = noticeSender(state);
 
   // Once the history is full the run hands over at the first moment no promotion is in flight
   // (domain/handover.ts): a promotion retrying into one stage must not hold every other pair.
@@ -132,7 +132,9 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     await reconcile(state, startPromotion, nudge);
     watchReleases();
     publish();
-    notices.send();
+    // A decision waiting for its confirmation holds the notices back: their activity's completion
+    // would bring a workflow task between the decision and its POST. The confirmation sends them.
+    if (state.book.awaitingPost().length === 0) notices.send();
     const now = Date.now();
     // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
     const slow = state.webhooks.on(now);
