@@ -158,3 +158,19 @@ export type NoticeBasis = Pick<
   | 'resumedBy'
   | 'retries'
 >;
+
+/**
+ * How long notices wait for a decided promotion's confirmation. A confirmation comes within a second
+ * of its decision; one that does not (Heroku failing the activity's first read, retried) holds
+ * notices no longer than this: the next pass sends them.
+ */
+export const NOTICES_WAIT_FOR_CONFIRMATION_MS = 10_000;
+
+/**
+ * Whether notices wait for a confirmation: while a promotion decided less than
+ * NOTICES_WAIT_FOR_CONFIRMATION_MS ago waits for its confirmation, sending them would put the notify
+ * activity's completion (a workflow task) between that decision and its POST.
+ */
+export function noticesWait(awaitingConfirmationSince: readonly number[], now: number): boolean {
+  return awaitingConfirmationSince.some((decidedAt) => now - decidedAt < NOTICES_WAIT_FOR_CONFIRMATION_MS);
+}

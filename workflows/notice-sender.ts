@@ -1,14 +1,23 @@
 import { log } from '@temporalio/workflow';
 import { explain, notify } from './activities';
+import { noticesWait } from '../domain/notice';
 import type { PipelineState } from './pipeline-state';
 
 /**
  * Sends the notices the state has queued, one activity per batch, never waited on by the loop;
  * `sending` is what the run waits for before it hands over.
+ *
+ * `send` holds them while a promotion just decided waits for its confirmation (domain/notice.ts
+ * noticesWait): the notify activity's completion brings a workflow task of its own, which would then
+ * come between the decision and its POST. The confirmation sends them (`sendNow`), right before the POST.
  */
-export function noticeSender(state: PipelineState): { send: () => void; sending: Promise<unknown>[] } {
+export function noticeSender(state: PipelineState): {
+  send: () => void;
+  sendNow: () => void;
+  sending: Promise<unknown>[];
+} {
   const sending: Promise<unknown>[] = [];
-  const send = () => {
+  const sendNow = () => {
     const notices = state.drainNotices(Date.now());
     if (notices.length === 0) return;
     const sent = notify(notices)
@@ -16,5 +25,8 @@ export function noticeSender(state: PipelineState): { send: () => void; sending:
       .finally(() => sending.splice(sending.indexOf(sent), 1));
     sending.push(sent);
   };
-  return { send, sending };
+  const send = () => {
+    if (!noticesWait(state.book.awaitingConfirmationSince(), Date.now())) sendNow();
+  };
+  return { send, sendNow, sending };
 }

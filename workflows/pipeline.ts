@@ -62,7 +62,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     run.wake = true;
   };
   const notices = noticeSender(state);
-  const ops = new Operations(state, run, options, () => notices.send());
+  const ops = new Operations(state, run, options, () => notices.sendNow());
 
   setHandler(pauseSignal, (request) => ops.pause(request));
   setHandler(resumeSignal, (request) => ops.resume(request));
@@ -128,13 +128,11 @@ export async function pipeline(input: PipelineInput): Promise<void> {
 
   while (handover() === 'reconcile') {
     run.wake = false;
-    notices.send();
     await reconcile(state, startPromotion, nudge);
     watchReleases();
     publish();
-    // A decision waiting for its confirmation holds the notices back: their activity's completion
-    // would bring a workflow task between the decision and its POST. The confirmation sends them.
-    if (state.book.awaitingPost().length === 0) notices.send();
+    // After the pass, so a decision it made holds them back until its confirmation (notice-sender.ts).
+    notices.send();
     const now = Date.now();
     // With webhooks reaching the pipeline, a release wakes it by signal: the tick is only a fallback poll.
     const slow = state.webhooks.on(now);
@@ -162,7 +160,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     if (run.inFlight.length > 0) await observeOnly(state);
   }
   await Promise.all(run.inFlight);
-  notices.send();
+  notices.sendNow();
   await Promise.all(notices.sending);
   await condition(allHandlersFinished);
   await continueAsNew<typeof pipeline>({ service: state.service, options, carried: state.carry() });

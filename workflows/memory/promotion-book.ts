@@ -122,6 +122,13 @@ export class PromotionBook {
       .map((d) => d.go);
   }
 
+  /** When each decided promotion that has not yet been confirmed was decided. */
+  awaitingConfirmationSince(): number[] {
+    return [...this.decisions.values()]
+      .filter((d) => this.inFlight.get(d.go.candidate.pair.to)?.phase === 'decided')
+      .map((d) => d.decidedAt);
+  }
+
   /**
    * Records a decided promotion (phase `decided`): it is in flight from now on, and its activity
    * confirms the decision with `confirm` right before the POST.
