@@ -158,3 +158,13 @@ export const CONFIRM_PROMOTION_UPDATE = 'confirm-promotion';
 
 /** The failure type of a promote activity that stopped before its POST: nothing reached Heroku's promotion. */
 export const NOT_POSTED = 'PromotionNotPosted';
+
+/**
+ * Whether a release webhook about `app` should wake its pipeline. Not while a promotion into `app`
+ * is still in its activity: that activity is waiting for the release (the webhook ends its wait) and
+ * its end wakes the pipeline; a pass per webhook would only queue behind the other promotions of a
+ * burst. Any other app, a baking one included, is looked at at once.
+ */
+export function releaseWebhookWakes(app: string | undefined, inFlight: readonly PromotionRecord[]): boolean {
+  return !app || !inFlight.some((record) => record.to === app && record.outcome === 'in-flight');
+}

@@ -6,7 +6,7 @@ import { readCommit, readManualPromotions, requestedSource, type ManualPromotion
 import { readRetry, type Retry } from '../domain/retry';
 import type { Service } from '../domain/service';
 import type { Approval } from '../domain/approval';
-import type { ConfirmAnswer, ConfirmRequest } from '../domain/promotion';
+import { releaseWebhookWakes, type ConfirmAnswer, type ConfirmRequest } from '../domain/promotion';
 import type {
   ApproveRequest,
   LookRequest,
@@ -68,13 +68,18 @@ export class Operations {
   }
 
   /**
-   * `look`: a webhook delivery (or a look by hand) wakes the loop at once; a delivery or a confirmed
-   * subscription also says webhooks reach conveyor, so the fallback poll may slow down.
+   * `look`: a webhook delivery (or a look by hand) wakes the loop at once, unless the delivery is
+   * about a target whose promote activity is running (domain/promotion.ts releaseWebhookWakes); a
+   * delivery or a confirmed subscription also says webhooks reach conveyor, so the fallback poll may slow down.
    */
   look(request?: LookRequest): void {
     const source = request && typeof request === 'object' ? request.source : undefined;
     if (source === 'webhook' || source === 'subscription') this.state.webhooks.seen(Date.now());
-    if (source !== 'subscription') this.nudge();
+    if (source === 'subscription') return;
+    const app = typeof request?.app === 'string' ? request.app : undefined;
+    // A release of a target whose promote activity runs: that activity's end wakes the loop.
+    if (source === 'webhook' && !releaseWebhookWakes(app, this.state.book.records())) return;
+    this.nudge();
   }
 
   resume(request?: { by?: string; stage?: string }): void {

@@ -94,6 +94,11 @@ export class PromotionBook {
     return this.inFlight.has(stage);
   }
 
+  /** The promotions in flight (deciding, posting or baking). */
+  records(): PromotionRecord[] {
+    return [...this.inFlight.values()];
+  }
+
   /** The target stages of promotions in flight. */
   targets(): string[] {
     return [...this.inFlight.keys()];
