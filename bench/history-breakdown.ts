@@ -9,7 +9,7 @@
 //   npx tsx bench/history-breakdown.ts DIR [--json]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Opening } from './traces';
+import { pair, type Opening } from './traces';
 
 /** One history event as `historyToJSON` writes it (only what the breakdown reads). */
 export interface HistoryEvent {
@@ -65,11 +65,6 @@ export function splitOpening(events: readonly HistoryEvent[], opening: Opening):
   return steps;
 }
 
-const quantile = (xs: number[], q: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]) : 0;
-};
-
 export interface HistoryBreakdown {
   events: number;
   /** ms, p50 / p99 of each step, and of the whole wait. */
@@ -88,7 +83,7 @@ export function historyBreakdown(
   const steps = Object.fromEntries(
     [...STEPS, 'total' as const].map((step) => {
       const xs = split.map((s) => s[step]);
-      return [step, [quantile(xs, 0.5), quantile(xs, 0.99)]];
+      return [step, pair(xs)];
     }),
   ) as HistoryBreakdown['steps'];
   return { events: split.length, steps };

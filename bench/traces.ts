@@ -30,7 +30,8 @@ const quantile = (xs: number[], q: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
 };
-const pair = (xs: number[]): [number, number] => [quantile(xs, 0.5), quantile(xs, 0.99)];
+/** p50 and p99 of `xs`, rounded to whole ms. */
+export const pair = (xs: number[]): [number, number] => [quantile(xs, 0.5), quantile(xs, 0.99)];
 
 export function readSpans(path: string): SpanLine[] {
   if (!existsSync(path)) return [];

@@ -10,7 +10,7 @@ import type { temporal } from '@temporalio/proto';
 import { ensureDevServer } from '../../temporal/dev-server';
 import { freePort } from '../../temporal/free-port';
 import { projectRoot } from '../../temporal/paths';
-import { SERVER_SETTINGS, TIMER_SHIFT_KEY as TIMER_SHIFT_SETTING } from '../../temporal/server-settings';
+import { SERVER_SETTINGS, TIMER_SHIFT_KEY } from '../../temporal/server-settings';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +31,7 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const TIMER_SHIFT = String(SERVER_SETTINGS.find(({ key }) => key === TIMER_SHIFT_SETTING)!.value);
+const TIMER_SHIFT = String(SERVER_SETTINGS.find(({ key }) => key === TIMER_SHIFT_KEY)!.value);
 const DURATIONS_MS = [1, 50, 200, 500, 800, 1500];
 
 const millis = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
@@ -60,7 +60,7 @@ async function measure(shift: string): Promise<Map<number, number[]>> {
     headless: true,
     dbFile: null,
     searchAttributes: false,
-    dynamicConfig: [`${TIMER_SHIFT_SETTING}="${shift}"`],
+    dynamicConfig: [`${TIMER_SHIFT_KEY}="${shift}"`],
     log: () => undefined,
   });
   const native = await NativeConnection.connect({ address: server.address });
@@ -94,9 +94,7 @@ async function measure(shift: string): Promise<Map<number, number[]>> {
 const settings = ['1s', TIMER_SHIFT];
 const results = new Map<string, Map<number, number[]>>();
 for (const shift of settings) {
-  console.error(
-    `timer-precision: ${TIMER_SHIFT_SETTING}=${shift}, ${rounds} rounds of ${DURATIONS_MS.join(', ')} ms...`,
-  );
+  console.error(`timer-precision: ${TIMER_SHIFT_KEY}=${shift}, ${rounds} rounds of ${DURATIONS_MS.join(', ')} ms...`);
   results.set(shift, await measure(shift));
 }
 const summary = (late: number[]) => {

@@ -118,20 +118,18 @@ export class PromotionBook {
 
   /** Decided promotions not yet posted: their confirmation needs fresh facts of their targets. */
   awaitingPost(to?: string): Go[] {
-    return [...this.decisions.values()]
-      .filter(
-        (d) =>
-          (to === undefined || d.go.candidate.pair.to === to) &&
-          this.inFlight.get(d.go.candidate.pair.to)?.phase === 'decided',
-      )
+    return this.unconfirmed()
+      .filter((d) => to === undefined || d.go.candidate.pair.to === to)
       .map((d) => d.go);
   }
 
   /** When each decided promotion that has not yet been confirmed was decided. */
   awaitingConfirmationSince(): number[] {
-    return [...this.decisions.values()]
-      .filter((d) => this.inFlight.get(d.go.candidate.pair.to)?.phase === 'decided')
-      .map((d) => d.decidedAt);
+    return this.unconfirmed().map((d) => d.decidedAt);
+  }
+
+  private unconfirmed(): DecidedEntry[] {
+    return [...this.decisions.values()].filter((d) => this.inFlight.get(d.go.candidate.pair.to)?.phase === 'decided');
   }
 
   /**
