@@ -34,7 +34,8 @@ async function recordPipeline(stack: Stack): Promise<string> {
 }
 
 async function recordWebhooks(stack: Stack): Promise<string> {
-  const service = await stack.launch('hooked', { minAge: '1s', tick: '1s', webhookTickMs: 2_000 });
+  // A soak longer than twice REARM_BEFORE_MS, so the history holds a gate's timer woken early and set again.
+  const service = await stack.launch('hooked', { minAge: '5s', tick: '1s', webhookTickMs: 10_000 });
   const handle = stack.client.workflow.getHandle(`conveyor/${service.name}`);
   await handle.signal(lookSignal, { source: 'subscription' });
   await pause(3_000);

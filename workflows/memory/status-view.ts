@@ -120,6 +120,9 @@ export function unavailableStatus(service: Service | undefined, holds: Holds, er
   };
 }
 
+/** The wake reason when no gate opens first: the next tick (or, with webhooks, the fallback poll). */
+export const NEXT_TICK = 'next look (tick)';
+
 /** Why the loop sleeps until `nextCheckAt`: a timer summary in the Web UI ("age gate opens for ..."). */
 export function wakeReason(blocked: Blocked | null, pairs: readonly PairStatus[], nextCheckAt: number | null): string {
   if (blocked) return `look again (blocked: ${blocked.reason.slice(0, 80)})`;
@@ -129,5 +132,5 @@ export function wakeReason(blocked: Blocked | null, pairs: readonly PairStatus[]
       .filter((v) => !v.ok && v.recheckAt === p.recheckAt)
       .map((v) => `${v.gate} gate opens for ${p.from} -> ${p.to}`),
   );
-  return opening[0] ?? 'next look (tick)';
+  return opening[0] ?? NEXT_TICK;
 }
