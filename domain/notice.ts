@@ -167,14 +167,6 @@ export type NoticeBasis = Pick<
 export const NOTICES_WAIT_FOR_CONFIRMATION_MS = 10_000;
 
 /**
- * How long after a confirmation its notices go out. The promote activity posts within a moment of
- * its confirmation, but when many pipelines promote at once (a freeze lifted, a window opening) the
- * notify activity's completion, a workflow task of its own, would queue among the other pipelines'
- * confirmations on the same worker; a little later it comes after them.
- */
-export const NOTICES_AFTER_CONFIRMATION_MS = 2_000;
-
-/**
  * Whether notices wait for a confirmation: while a promotion decided less than
  * NOTICES_WAIT_FOR_CONFIRMATION_MS ago waits for its confirmation, sending them would put the notify
  * activity's completion (a workflow task) between that decision and its POST.

@@ -1,6 +1,6 @@
-import { log, sleep } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { explain, notify } from './activities';
-import { NOTICES_AFTER_CONFIRMATION_MS, noticesWait } from '../domain/notice';
+import { noticesWait } from '../domain/notice';
 import type { PipelineState } from './pipeline-state';
 
 /**
@@ -14,7 +14,6 @@ import type { PipelineState } from './pipeline-state';
 export function noticeSender(state: PipelineState): {
   send: () => void;
   sendNow: () => void;
-  sendSoon: () => void;
   sending: Promise<unknown>[];
 } {
   const sending: Promise<unknown>[] = [];
@@ -29,16 +28,5 @@ export function noticeSender(state: PipelineState): {
   const send = () => {
     if (!noticesWait(state.book.awaitingConfirmationSince(), Date.now())) sendNow();
   };
-  let soon = false;
-  const sendSoon = () => {
-    if (soon) return;
-    soon = true;
-    void sleep(NOTICES_AFTER_CONFIRMATION_MS, { summary: 'send notices once the confirmation has gone by' }).then(
-      () => {
-        soon = false;
-        send();
-      },
-    );
-  };
-  return { send, sendNow, sendSoon, sending };
+  return { send, sendNow, sending };
 }

@@ -50,7 +50,7 @@ export class Operations {
     private readonly state: PipelineState,
     private readonly run: RunScratch,
     private readonly options: OperationsOptions = {},
-    /** Sends the notices queued so far, shortly: the loop holds them while a decision waits for its confirmation. */
+    /** Sends the notices queued so far: the loop holds them while a decision waits for its confirmation. */
     private readonly tell: () => void = () => undefined,
   ) {}
 

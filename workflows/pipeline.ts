@@ -64,7 +64,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     run.wake = true;
   };
   const notices = noticeSender(state);
-  const ops = new Operations(state, run, options, () => notices.sendSoon());
+  const ops = new Operations(state, run, options, () => notices.sendNow());
 
   setHandler(pauseSignal, (request) => ops.pause(request));
   setHandler(resumeSignal, (request) => ops.resume(request));
