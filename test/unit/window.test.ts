@@ -377,3 +377,23 @@ describe('window config', () => {
     assert.match(problems(windowSpec, { ...spec, zone: 'UTC' })[0], /zone/);
   });
 });
+
+describe('a window state does not depend on what was asked before', () => {
+  test('instants across both switches answer the same asked forwards, backwards and again', () => {
+    const policy: WindowPolicy = { windows: [laWeekdays, berlinWeek], blackouts: [holidayFreeze] };
+    const instants = Array.from(
+      { length: 120 },
+      (_, i) => at('2026-03-01T00:00:00.000Z') + i * 3 * 86_400_000 + i * 3_600_000,
+    );
+    const forwards = instants.map((now) => windowState(policy, now));
+    const backwards = [...instants]
+      .reverse()
+      .map((now) => windowState(policy, now))
+      .reverse();
+    assert.deepEqual(backwards, forwards);
+    assert.deepEqual(
+      instants.map((now) => windowState(policy, now)),
+      forwards,
+    );
+  });
+});
