@@ -2,8 +2,8 @@
  * How long the pipeline sleeps before a gate opens. A workflow's timer starts when its workflow task
  * completes, but its length is counted from the moment the task started: a timer set by a task that
  * waited in a busy worker (25 merges landing at once) fires that long after the gate opened. So a
- * timer for a gate that opens later than this is set to wake this much early, and is then set again
- * by a workflow task that does nothing else, which a busy worker holds only briefly.
+ * timer for a gate more than twice this far ahead wakes this much early, and is then set again by a
+ * workflow task that does nothing else, which a busy worker holds only briefly.
  */
 export const REARM_BEFORE_MS = 2_000;
 
