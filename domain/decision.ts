@@ -24,10 +24,13 @@ import { stagePolicy, type Service } from './service';
 import type { PairStatus } from './status';
 import { iso } from './duration';
 import { healthRequests } from './health-requests';
+import { opensAhead } from './ahead';
 
 /** A promotion the gates (or an operator) let through. */
 export interface Go {
   candidate: Candidate;
+  /** Decided ahead of the moment its gates open on their own (ahead.ts): its POST waits until then. */
+  postAt?: number;
   manual?: ManualPromotion & { skippedGates: string[] };
 }
 
@@ -99,16 +102,19 @@ function gateContext(
 
 /**
  * Which candidates' target stages need their costly facts this pass, pure: those every cheap gate
- * lets through, and those an operator's request waits on. The rest are held by what costs nothing
- * to know, so nothing is fetched for them until that changes.
+ * lets through now or within the moments a promotion is decided ahead of them (ahead.ts), and those an
+ * operator's request waits on. The rest are held by what costs nothing to know, so nothing is fetched
+ * for them until that changes.
  */
 export function costlyFactsNeeded(input: FactsInput): string[] {
   const manual = new Set(input.manual);
   const context = gateContext(input, {});
+  const cheapOpen = (candidate: Candidate) => {
+    const judged = judge(candidate, context, cheapGates);
+    return judged.ok || opensAhead(candidate, context, judged, cheapGates) !== undefined;
+  };
   return input.plans.flatMap((plan) =>
-    plan.kind === 'candidate' && (manual.has(plan.pair.to) || judge(plan.candidate, context, cheapGates).ok)
-      ? [plan.pair.to]
-      : [],
+    plan.kind === 'candidate' && (manual.has(plan.pair.to) || cheapOpen(plan.candidate)) ? [plan.pair.to] : [],
   );
 }
 
@@ -255,6 +261,19 @@ export function decide(input: DecisionInput): Decision {
       }
     }
     if (judgement.ok) start.push({ candidate: plan.candidate });
+    // Gates that open on their own within moments: decided now, posted then (ahead.ts). The pair
+    // waits for no timer of its own; its promotion's end wakes the pipeline.
+    const postAt = input.deferred?.has(plan.pair.to) ? undefined : opensAhead(plan.candidate, context, judgement);
+    if (postAt !== undefined) {
+      start.push({ candidate: plan.candidate, postAt });
+      return {
+        from: plan.pair.from,
+        to: plan.pair.to,
+        reason: plan.reason,
+        state: 'ready',
+        verdicts: judgement.verdicts,
+      };
+    }
     return withNotChecked(pairStatus(plan, judgement), plan.candidate, input);
   });
   for (const stage of input.manual.keys())

@@ -87,6 +87,8 @@ export interface PromotionRequest {
   targetReleaseId?: string | null;
   /** The decision, confirmed with the workflow right before the POST. Absent in older histories. */
   decision?: PromotionDecision;
+  /** Epoch ms before which nothing is confirmed or posted: decided ahead of the moment its gates open. */
+  postAt?: number;
   /**
    * Other apps of the target's wave taking the same source release: posted in the same Heroku
    * promotion (one POST, several targets), each confirmed on its own decision. Absent: one target.

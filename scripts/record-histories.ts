@@ -34,7 +34,7 @@ async function recordPipeline(stack: Stack): Promise<string> {
 }
 
 async function recordWebhooks(stack: Stack): Promise<string> {
-  // A soak longer than twice REARM_BEFORE_MS, so the history holds a gate's timer woken early and set again.
+  // A soak longer than DECIDE_AHEAD_MS, so the history holds a promotion decided ahead of the soak's end.
   const service = await stack.launch('hooked', { minAge: '5s', tick: '1s', webhookTickMs: 10_000 });
   const handle = stack.client.workflow.getHandle(`conveyor/${service.name}`);
   await handle.signal(lookSignal, { source: 'subscription' });

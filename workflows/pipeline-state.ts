@@ -13,6 +13,7 @@ import type { ConfirmAnswer, ConfirmRequest, PromotionOutcome } from '../domain/
 import type { Rejection } from '../domain/rejection';
 import type { Service } from '../domain/service';
 import { failureResponse } from '../domain/failed-verification';
+import { iso } from '../domain/duration';
 import type { Blocked, CurrentStage, PairStatus, PipelineStatus, PromotionRecord } from '../domain/status';
 import { ApprovalBook } from './memory/approvals';
 import { Holds } from './memory/holds';
@@ -237,7 +238,8 @@ export class PipelineState {
       commits: this.last.decidedOn,
     };
     const record = this.book.start(go, now, id, stamp);
-    this.last.promoting(record.to, `promoting v${record.sourceVersion}`);
+    const when = go.postAt === undefined ? '' : ` at ${iso(go.postAt)}, when its gates open`;
+    this.last.promoting(record.to, `promoting v${record.sourceVersion}${when}`);
     return record;
   }
 

@@ -29,7 +29,6 @@ import { noticeSender } from './notice-sender';
 import { releaseWatcher } from './release-watch';
 import { newRunScratch } from './run-scratch';
 import { handoverStep } from '../domain/handover';
-import { REARM_BEFORE_MS, wakeTimer } from '../domain/wake';
 import { NEXT_TICK } from './memory/status-view';
 
 export interface PipelineOptions {
@@ -128,15 +127,11 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     }
   }
 
-  // A timer that woke early only to be set again (domain/wake.ts) leaves nothing new to judge.
-  let rearming = false;
   while (handover() === 'reconcile') {
-    if (!rearming) {
-      run.wake = false;
-      await reconcile(state, startPromotion, nudge);
-      watchReleases();
-      publish();
-    }
+    run.wake = false;
+    await reconcile(state, startPromotion, nudge);
+    watchReleases();
+    publish();
     // After the pass, so a decision it made holds them back until its confirmation (notice-sender.ts).
     notices.send();
     const now = Date.now();
@@ -145,12 +140,8 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     const tick = slow ? state.webhooks.fallbackPollMs(state.service) : undefined;
     const wakeAt = state.nextWakeAt(now, options.blockedRecheckMs, tick);
     const reason = state.nextWakeReason();
-    const timer = wakeTimer(now, wakeAt, !state.holds.blocked && reason !== NEXT_TICK);
     const summary = slow && reason === NEXT_TICK ? 'next look (fallback poll: webhooks on)' : reason;
-    const woken = await condition(() => run.wake, timer.ms, {
-      summary: timer.rearm ? `${summary} (set again ${REARM_BEFORE_MS / 1000}s before)` : summary,
-    });
-    rearming = !woken && timer.rearm;
+    await condition(() => run.wake, Math.max(1, wakeAt - now), { summary });
   }
 
   // Hand over a quiet workflow: promotions finished, handlers done, so nothing is lost. A request

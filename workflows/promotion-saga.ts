@@ -28,6 +28,9 @@ export async function promotionSaga(state: PipelineState, gos: readonly Go[], la
   const [record, ...others] = records;
   const go = gos[0];
   const targets = records.map((r) => r.to).join(', ');
+  // Targets of one wave whose gates open at different moments go together at the last of them.
+  const postAts = gos.flatMap((g) => (g.postAt === undefined ? [] : [g.postAt]));
+  const postAt = postAts.length ? Math.max(...postAts) : undefined;
   try {
     const summary = `promote v${record.sourceVersion} ${shortSha(record.commit)} ${record.from} -> ${targets}${go.manual ? ` (by hand: ${go.manual.by})` : ''}`;
     const outcome = await promote.executeWithOptions({ summary }, [
@@ -41,6 +44,7 @@ export async function promotionSaga(state: PipelineState, gos: readonly Go[], la
         targetAppId: launch.appIds.get(record.to)!,
         targetReleaseId: launch.latestIds.get(record.to) ?? null,
         decision: { id: record.decisionId!, decidedAt },
+        ...(postAt === undefined ? {} : { postAt }),
         ...(others.length
           ? {
               together: others.map((r) => ({

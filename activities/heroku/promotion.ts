@@ -77,7 +77,7 @@ export function herokuPromotion(
     const outcomes = new Map<string, Promise<PromotionOutcome>>();
 
     if (!promotionId) {
-      const before = await beforePost(targets, earlier).catch((error: unknown) => {
+      const before = await beforePost(targets, earlier, request.postAt).catch((error: unknown) => {
         const failure = error instanceof ApplicationFailure ? error : null;
         const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
         throw ApplicationFailure.create({
@@ -219,7 +219,11 @@ export function herokuPromotion(
      * recorded its confirmation, which survives a heartbeat that never reached the server), its effect
      * is awaited while the targets stay as they were decided on; then the decisions are confirmed afresh.
      */
-    async function beforePost(all: Target[], before: { postedAt?: string } | undefined): Promise<Map<string, Step>> {
+    async function beforePost(
+      all: Target[],
+      before: { postedAt?: string } | undefined,
+      postAt: number | undefined,
+    ): Promise<Map<string, Step>> {
       const result = new Map<string, Step>();
       let open: Target[] = [];
       const look = async (targetsToLook: Target[]) => {
@@ -240,6 +244,9 @@ export function herokuPromotion(
       // confirmation is taken by the retry for a POST that may have happened, and waits for its effect.
       open = await look(all);
       if (!open.length) return result;
+      // Decided ahead of the moment its gates open: confirmed then, so they are judged open.
+      const early = postAt === undefined ? 0 : postAt - Date.now();
+      if (early > 0) await context.sleep(early);
       const workflow = context.info.workflowExecution;
       const ask = confirmDecision;
       const decided = open.every((t) => t.decision);

@@ -63,6 +63,11 @@ describe('which candidates need their costly facts this pass', () => {
       needed: ['api-st01'],
     },
     { name: 'held by the age gate (still soaking): none', input: facts(young), needed: [] },
+    {
+      name: 'a soak that ends within the moments a promotion is decided ahead: needed',
+      input: facts(release('bbb', { version: 2, id: 'r2', createdAt: iso(T0 - 30 * MIN + 1_500) })),
+      needed: ['api-st01'],
+    },
     { name: 'held by a closed window (a blackout): none', input: facts(soaked, {}, closedNow), needed: [] },
     {
       name: 'held by forward on a known answer (the target is newer, a hotfix): none',

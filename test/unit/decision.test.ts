@@ -122,6 +122,36 @@ describe('the decision of a pass: one row per branch', () => {
     assert.equal(decision.waiting['api-st01']?.commit, sha('bbb'));
   });
 
+  test('a candidate whose soak ends within moments is decided now and posted then, with no timer of its own', () => {
+    const soakEnds = T0 + 1_500;
+    const almost = release('bbb', {
+      version: 2,
+      id: 'r2',
+      createdAt: new Date(soakEnds - service.minAgeMs).toISOString(),
+    });
+    const decision = decide(input(almost));
+    assert.deepEqual(
+      decision.start.map((go) => [go.candidate.pair.to, go.postAt]),
+      [['api-st01', soakEnds]],
+    );
+    assert.equal(decision.pairs[0].recheckAt, undefined);
+    assert.ok(
+      decision.pairs[0].verdicts.some((v) => v.gate === 'age' && !v.ok),
+      'the age gate still says when it opens',
+    );
+  });
+
+  test('a candidate whose soak ends within moments waits when its costly facts were not read', () => {
+    const almost = release('bbb', {
+      version: 2,
+      id: 'r2',
+      createdAt: new Date(T0 + 1_500 - service.minAgeMs).toISOString(),
+    });
+    const decision = decide(input(almost, { deferred: new Set(['api-st01']) }));
+    assert.deepEqual(decision.start, []);
+    assert.equal(decision.pairs[0].state, 'gated');
+  });
+
   test('the same input gives the same decision (pure)', () => {
     assert.deepEqual(decide(input(young)), decide(input(young)));
   });

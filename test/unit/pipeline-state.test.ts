@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { DECIDE_AHEAD_MS } from '../../domain/ahead';
 import assert from 'node:assert/strict';
 import { PipelineState } from '../../workflows/pipeline-state';
 import { observe, release, service, sha, T0 } from '../support/facts';
@@ -52,12 +53,12 @@ describe('pipeline state', () => {
     assert.equal(state.decide(state.plan(), onMainAndAhead, T0).length, 1);
   });
 
-  test('the workflow sleeps until the age gate opens, not a whole tick', () => {
+  test('the workflow sleeps until shortly before the age gate opens, not a whole tick', () => {
     const young = release('bbb', { version: 2, createdAt: new Date(T0).toISOString() });
     const state = new PipelineState({ ...service, minAgeMs: 10_000, tickMs: 60_000 });
     state.observed(observe(young, 'aaa', 'aaa', 'aaa'));
     state.decide(state.plan(), onMainAndAhead, T0 + 2_000);
-    assert.equal(state.nextWakeAt(T0 + 2_000), T0 + 10_000);
+    assert.equal(state.nextWakeAt(T0 + 2_000), T0 + 10_000 - DECIDE_AHEAD_MS);
   });
 
   test('a finished promotion is recorded in the history, newest first, at most 20', () => {

@@ -4,6 +4,7 @@ import type { Blocked } from '../../domain/hold';
 import type { Observation } from '../../domain/observation';
 import type { PairStatus } from '../../domain/status';
 import { wakeReason } from './status-view';
+import { gateWakeAt } from '../../domain/wake';
 
 /**
  * What each pass recomputes, kept apart from the durable memory: the observation, each pair's state,
@@ -35,11 +36,11 @@ export class LastPass {
     this.pairs = this.pairs.map((p) => (p.to === to ? { ...p, state: 'promoting', reason } : p));
   }
 
-  /** When to look again: after `waitMs`, sooner if a gate opens before (never sooner while blocked). */
+  /** When to look again: after `waitMs`, sooner if a gate opens before (never sooner while blocked; domain/wake.ts). */
   nextWakeAt(now: number, waitMs: number, blocked: boolean): number {
     let at = now + waitMs;
     if (!blocked) {
-      for (const pair of this.pairs) if (pair.recheckAt) at = Math.min(at, Math.max(now, Date.parse(pair.recheckAt)));
+      for (const pair of this.pairs) if (pair.recheckAt) at = Math.min(at, gateWakeAt(now, Date.parse(pair.recheckAt)));
     }
     this.nextCheckAt = at;
     return at;

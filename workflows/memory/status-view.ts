@@ -11,6 +11,7 @@ import { approvalStates, type ApprovalState } from '../../domain/approval';
 import { sameCommit } from '../../domain/commits';
 import { configDigest, pairsOf } from '../../domain/service';
 import { waveStatuses } from '../../domain/wave-plan';
+import { DECIDE_AHEAD_MS } from '../../domain/ahead';
 
 /** What the status query is computed from: the pipeline's memory and its last pass. */
 export interface StatusParts {
@@ -126,11 +127,17 @@ export const NEXT_TICK = 'next look (tick)';
 /** Why the loop sleeps until `nextCheckAt`: a timer summary in the Web UI ("age gate opens for ..."). */
 export function wakeReason(blocked: Blocked | null, pairs: readonly PairStatus[], nextCheckAt: number | null): string {
   if (blocked) return `look again (blocked: ${blocked.reason.slice(0, 80)})`;
-  const due = pairs.filter((p) => p.recheckAt && nextCheckAt !== null && Date.parse(p.recheckAt) <= nextCheckAt);
+  // A gate's wake comes up to DECIDE_AHEAD_MS before it opens (domain/wake.ts).
+  const due = pairs.filter(
+    (p) => p.recheckAt && nextCheckAt !== null && Date.parse(p.recheckAt) - DECIDE_AHEAD_MS <= nextCheckAt,
+  );
   const opening = due.flatMap((p) =>
     p.verdicts
       .filter((v) => !v.ok && v.recheckAt === p.recheckAt)
-      .map((v) => `${v.gate} gate opens for ${p.from} -> ${p.to}`),
+      .map((v) => {
+        const ahead = nextCheckAt! < Date.parse(p.recheckAt!) ? ` (deciding ${DECIDE_AHEAD_MS / 1000}s ahead)` : '';
+        return `${v.gate} gate opens for ${p.from} -> ${p.to}${ahead}`;
+      }),
   );
   return opening[0] ?? NEXT_TICK;
 }
