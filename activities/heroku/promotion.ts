@@ -244,9 +244,9 @@ export function herokuPromotion(
       // confirmation is taken by the retry for a POST that may have happened, and waits for its effect.
       open = await look(all);
       if (!open.length) return result;
-      // Decided ahead of the moment its gates open: confirmed then, so they are judged open.
-      const early = postAt === undefined ? 0 : postAt - Date.now();
-      if (early > 0) await context.sleep(early);
+      // Decided ahead of the moment its gates open: confirmed then, so they are judged open. A timer
+      // may fire a millisecond early, and a confirmation that early finds the gates still closed.
+      while (postAt !== undefined && Date.now() < postAt) await context.sleep(postAt - Date.now());
       const workflow = context.info.workflowExecution;
       const ask = confirmDecision;
       const decided = open.every((t) => t.decision);

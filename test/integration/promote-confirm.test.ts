@@ -18,7 +18,7 @@ describe('a promotion waiting for its confirmation', () => {
   async function promoteWith(
     name: string,
     confirm: ConfirmDecision,
-    { seen, knownTarget = false }: { seen?: string[]; knownTarget?: boolean } = {},
+    { seen, knownTarget = false, postAt }: { seen?: string[]; knownTarget?: boolean; postAt?: number } = {},
   ) {
     const created = await sandbox.scenario.createService({
       name,
@@ -48,6 +48,7 @@ describe('a promotion waiting for its confirmation', () => {
         targetAppId: target.id,
         ...(knownTarget ? { targetReleaseId: targetRelease?.id ?? null } : {}),
         decision: { id: 'd1', decidedAt: Date.now() },
+        ...(postAt === undefined ? {} : { postAt }),
       }),
     );
     return { outcome, heartbeats, target };
@@ -69,6 +70,21 @@ describe('a promotion waiting for its confirmation', () => {
       longestGap < HEARTBEAT_TIMEOUT_MS,
       `no gap between heartbeats as long as the timeout: ${during.length} heartbeats, longest gap ${longestGap} ms`,
     );
+  });
+
+  test('a promotion decided ahead asks for its confirmation only once its moment has come', async () => {
+    const postAt = Date.now() + 1_500;
+    let askedNow = 0;
+    const { outcome } = await promoteWith(
+      'aheadconfirm',
+      async (_workflow, request) => {
+        askedNow = request.now;
+        return { stands: true };
+      },
+      { postAt },
+    );
+    assert.equal(outcome.status, 'succeeded');
+    assert.ok(askedNow >= postAt, `confirmed at ${askedNow}, ${postAt - askedNow} ms before its moment`);
   });
 
   test('a decision that no longer stands is withdrawn, nothing posted', async () => {
