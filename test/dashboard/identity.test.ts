@@ -214,10 +214,19 @@ describe('signing in through an identity provider; approvals nobody can forge', 
       .getHandle(`conveyor/${service.name}`)
       .signal('pause', { reason: 'maintenance', by: 'ops-bot' });
     const page = await anonymousPage();
-    await page.goto(`${viaProvider.url}/services/${service.name}/audit`);
-    const rows = page.locator('table.audit tbody tr');
-    const texts = await Promise.all(
-      (await rows.all()).map(async (row) => (await row.locator('td').allTextContents()).join(' | ')),
+    // A signal that lands while a workflow task runs enters the history when that task completes:
+    // the page is read again until both pauses are in it.
+    const texts = await eventually(
+      async () => {
+        await page.goto(`${viaProvider.url}/services/${service.name}/audit`);
+        const rows = page.locator('table.audit tbody tr');
+        const read = await Promise.all(
+          (await rows.all()).map(async (row) => (await row.locator('td').allTextContents()).join(' | ')),
+        );
+        return read.filter((t) => t.includes('pause')).length >= 2 ? read : undefined;
+      },
+      30_000,
+      'both pauses in the audit',
     );
     const approval = texts.find((t) => t.includes('approve') && t.includes('ana@acme.com'));
     assert.ok(approval, texts.join('\n'));
