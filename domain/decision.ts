@@ -15,7 +15,7 @@ import { incidentGate } from './gates/incident';
 import { urlsGate } from './gates/urls';
 import { webhookGate } from './gates/webhook';
 import { zeroDowntimeGate } from './gates/zero-downtime';
-import { hold } from './verdict';
+import { hold, type Verdict } from './verdict';
 import { shortSha } from './observation';
 import { manualCandidate, overrule, type ManualPromotion } from './override';
 import type { Pause } from './pause';
@@ -161,6 +161,15 @@ const pairStatus = (plan: PairPlan, judgement: Judgement): PairStatus => {
     : { ...base, state: 'gated', verdicts: judgement.verdicts, recheckAt: judgement.recheckAt };
 };
 
+/** A pair whose promotion starts this pass (by hand, or decided ahead of its gates), with the verdicts of now. */
+const ready = (plan: PairPlan, verdicts: Verdict[]): PairStatus => ({
+  from: plan.pair.from,
+  to: plan.pair.to,
+  reason: plan.reason,
+  state: 'ready',
+  verdicts,
+});
+
 /** What each pair would do under `context` (conveyor plan): the gates' verdicts, nothing decided or spent. */
 export const previewPairs = (plans: readonly PairPlan[], context: GateContext): PairStatus[] =>
   plans.map((plan) =>
@@ -246,13 +255,7 @@ export function decide(input: DecisionInput): Decision {
           message: `promoting v${asked.source.version} (${shortSha(asked.source.commit)}) into ${plan.pair.to}${skipped}`,
           skippedGates: ruling.skipped,
         };
-        return {
-          from: plan.pair.from,
-          to: plan.pair.to,
-          reason: plan.reason,
-          state: 'ready',
-          verdicts: judgement.verdicts,
-        };
+        return ready(plan, judgement.verdicts);
       } else if (ruling) {
         answers[plan.pair.to] = {
           started: false,
@@ -266,13 +269,7 @@ export function decide(input: DecisionInput): Decision {
     const postAt = input.deferred?.has(plan.pair.to) ? undefined : opensAhead(plan.candidate, context, judgement);
     if (postAt !== undefined) {
       start.push({ candidate: plan.candidate, postAt });
-      return {
-        from: plan.pair.from,
-        to: plan.pair.to,
-        reason: plan.reason,
-        state: 'ready',
-        verdicts: judgement.verdicts,
-      };
+      return ready(plan, judgement.verdicts);
     }
     return withNotChecked(pairStatus(plan, judgement), plan.candidate, input);
   });
