@@ -2,7 +2,7 @@ import type { Octokit } from 'octokit';
 import type { CheckRunStatus, CiFacts, CommitStatusState } from '../domain/checks';
 import { shortSha } from '../domain/observation';
 import { classify, jsonAnswer } from './errors';
-import { Lru } from './lru';
+import { Lru } from '../domain/lru';
 
 const PER_PAGE = 100;
 

@@ -1,7 +1,7 @@
 import type { Octokit } from 'octokit';
 import { questionKey, type CommitAnswers, type CommitQuestion, type CommitRelation } from '../domain/commits';
 import { classify, jsonAnswer } from './errors';
-import { Lru } from './lru';
+import { Lru } from '../domain/lru';
 
 const SHA = /^[0-9a-f]{40}$/;
 const RELATIONS = new Set<CommitRelation>(['ahead', 'behind', 'identical', 'diverged']);

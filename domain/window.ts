@@ -1,4 +1,5 @@
 import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
+import { Lru } from './lru';
 
 export const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -104,28 +105,16 @@ const shows = (zone: string, at: number, day: LocalDay, minute: number): boolean
  */
 function reach(zone: string, day: LocalDay, minute: number): number {
   if (minute >= 1440) return reach(zone, day.plus({ days: 1 }), minute - 1440);
-  return reached(`${zone}|${day.year}-${day.month}-${day.day}|${minute}`, () => reachUncached(zone, day, minute));
+  return reached.remember(`${zone}|${day.year}-${day.month}-${day.day}|${minute}`, () =>
+    reachUncached(zone, day, minute),
+  );
 }
 
-/**
- * The answers of a pure function, a bounded number of them (forgotten all at once when full). Luxon's
- * zone arithmetic and zone names are slow: a window's state took about 0.7 ms, and every pair of every
- * pass asks for one, so 25 pipelines whose window opens at once spent a quarter of a second on it.
- * Workflows share these (one workflow sandbox runs many); answers never depend on who asked first.
- */
-function remembered<T>(limit: number): (key: string, compute: () => T) => T {
-  const answers = new Map<string, T>();
-  return (key, compute) => {
-    if (answers.has(key)) return answers.get(key)!;
-    if (answers.size >= limit) answers.clear();
-    const answer = compute();
-    answers.set(key, answer);
-    return answer;
-  };
-}
-
-const reached = remembered<number>(10_000);
-const formatted = remembered<string>(1_000);
+// Luxon's zone arithmetic and zone names are slow: a window's state took about 0.7 ms, and every pair
+// of every pass asks for one, so 25 pipelines whose window opens at once spent a quarter of a second on
+// it. Workflows share these answers (one workflow sandbox runs many); none depends on who asked first.
+const reached = new Lru<string, number>(10_000);
+const formatted = new Lru<string, string>(1_000);
 
 function reachUncached(zone: string, day: LocalDay, minute: number): number {
   const reading = {
@@ -242,7 +231,7 @@ const describeBlackout = (blackout: Blackout): string =>
 
 /** "Mon 2026-11-23 09:00 PST"; zones without a US abbreviation try the British one (CET), else "GMT+9". */
 function formatLocal(at: number, zone: string): string {
-  return formatted(`${zone}|${at}`, () => formatLocalUncached(at, zone));
+  return formatted.remember(`${zone}|${at}`, () => formatLocalUncached(at, zone));
 }
 
 function formatLocalUncached(at: number, zone: string): string {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { commitOfBuild, readArtifact, type Artifact } from '../../domain/artifact';
 import type { Observation, ReleaseFact, StageFact } from '../../domain/observation';
-import { Lru } from '../lru';
+import { Lru } from '../../domain/lru';
 import { newestFirst, type HerokuCall, type HerokuCoupling, type HerokuRelease } from './api';
 
 /** How many recent releases of a stage are read to find one that has soaked. */

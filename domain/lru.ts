@@ -1,4 +1,4 @@
-/** A small bounded cache for facts that never change (a slug's commit, two commits' relation). */
+/** A small bounded cache for facts that never change (a slug's commit, two commits' relation, a zone's clock). */
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>();
   constructor(private readonly limit: number) {}
@@ -9,6 +9,15 @@ export class Lru<K, V> {
       this.entries.delete(key);
       this.entries.set(key, value);
     }
+    return value;
+  }
+
+  /** The answer kept for `key`, else `compute`'s, kept (a pure function's: which answers are kept never changes one). */
+  remember(key: K, compute: () => V): V {
+    const known = this.get(key);
+    if (known !== undefined) return known;
+    const value = compute();
+    this.set(key, value);
     return value;
   }
 
