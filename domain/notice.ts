@@ -160,17 +160,18 @@ export type NoticeBasis = Pick<
 >;
 
 /**
- * How long notices wait for a decided promotion's confirmation. A confirmation comes within a second
- * of its decision; one that does not (Heroku failing the activity's first read, retried) holds
- * notices no longer than this: the next pass sends them.
+ * How long notices wait for a promotion on its way to Heroku's answer. It is decided, confirmed and
+ * answered within a second or two; one that is not (Heroku failing the activity's first read, a
+ * long release phase) holds notices no longer than this: the next pass sends them.
  */
-export const NOTICES_WAIT_FOR_CONFIRMATION_MS = 10_000;
+export const NOTICES_WAIT_MS = 10_000;
 
 /**
- * Whether notices wait for a confirmation: while a promotion decided less than
- * NOTICES_WAIT_FOR_CONFIRMATION_MS ago waits for its confirmation, sending them would put the notify
- * activity's completion (a workflow task) between that decision and its POST.
+ * Whether notices wait: while a promotion decided or posted less than NOTICES_WAIT_MS ago still
+ * waits for its confirmation or for Heroku's answer. The notify activity's completion is a workflow
+ * task of its own: sent then, it comes between a decision and its POST, or, when an unfreeze or an
+ * approval reaches every pipeline at once, among the other pipelines' decisions.
  */
-export function noticesWait(awaitingConfirmationSince: readonly number[], now: number): boolean {
-  return awaitingConfirmationSince.some((decidedAt) => now - decidedAt < NOTICES_WAIT_FOR_CONFIRMATION_MS);
+export function noticesWait(underWaySince: readonly number[], now: number): boolean {
+  return underWaySince.some((since) => now - since < NOTICES_WAIT_MS);
 }

@@ -7,9 +7,9 @@ import type { PipelineState } from './pipeline-state';
  * Sends the notices the state has queued, one activity per batch, never waited on by the loop;
  * `sending` is what the run waits for before it hands over.
  *
- * `send` holds them while a promotion just decided waits for its confirmation (domain/notice.ts
- * noticesWait): the notify activity's completion brings a workflow task of its own, which would then
- * come between the decision and its POST. The confirmation sends them (`sendNow`), right before the POST.
+ * `send` holds them while a promotion is on its way to Heroku's answer (domain/notice.ts
+ * noticesWait): the notify activity's completion brings a workflow task of its own. The pass after
+ * Heroku's answer sends them, or the start of a bake.
  */
 export function noticeSender(state: PipelineState): {
   send: () => void;
@@ -26,7 +26,7 @@ export function noticeSender(state: PipelineState): {
     sending.push(sent);
   };
   const send = () => {
-    if (!noticesWait(state.book.awaitingConfirmationSince(), Date.now())) sendNow();
+    if (!noticesWait(state.book.underWaySince(), Date.now())) sendNow();
   };
   return { send, sendNow, sending };
 }

@@ -50,8 +50,6 @@ export class Operations {
     private readonly state: PipelineState,
     private readonly run: RunScratch,
     private readonly options: OperationsOptions = {},
-    /** Sends the notices queued so far: the loop holds them while a decision waits for its confirmation. */
-    private readonly tell: () => void = () => undefined,
   ) {}
 
   /** A message changed something: its notices are what the status shows changed; the loop looks again. */
@@ -253,7 +251,6 @@ export class Operations {
     const [own, ...others] = targets.map((t) =>
       this.state.confirmPost({ to: t.to, id: t.id, now: request.now }, this.options.decisionTtlMs),
     );
-    this.tell();
     return request.together
       ? { ...own, together: Object.fromEntries(request.together.map((t, i) => [t.to, others[i]])) }
       : own;

@@ -63,7 +63,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
     run.wake = true;
   };
   const notices = noticeSender(state);
-  const ops = new Operations(state, run, options, () => notices.sendNow());
+  const ops = new Operations(state, run, options);
 
   setHandler(pauseSignal, (request) => ops.pause(request));
   setHandler(resumeSignal, (request) => ops.resume(request));
@@ -93,7 +93,7 @@ export async function pipeline(input: PipelineInput): Promise<void> {
   });
 
   const startPromotion = (gos: Go[], launch: Launch) => {
-    const running = promotionSaga(state, gos, launch).finally(() => {
+    const running = promotionSaga(state, gos, launch, notices.send).finally(() => {
       void run.inFlight.splice(run.inFlight.indexOf(running), 1);
       nudge();
     });

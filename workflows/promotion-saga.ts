@@ -22,7 +22,13 @@ export interface Launch {
  * of one wave taking the same source release: one Heroku promotion with several targets, each judged,
  * baked, verified and rolled back on its own. Never throws.
  */
-export async function promotionSaga(state: PipelineState, gos: readonly Go[], launch: Launch): Promise<void> {
+export async function promotionSaga(
+  state: PipelineState,
+  gos: readonly Go[],
+  launch: Launch,
+  /** Sends the notices held while the promotion was on its way (a bake may last long). */
+  baking: () => void = () => undefined,
+): Promise<void> {
   const decidedAt = Date.now();
   const records = gos.map((go) => state.promotionStarted(go, decidedAt, uuid4()));
   const [record, ...others] = records;
@@ -64,6 +70,7 @@ export async function promotionSaga(state: PipelineState, gos: readonly Go[], la
           state,
           r,
           i === 0 ? own : (together?.[r.to] ?? { ...own, status: 'failed', error: `no outcome for ${r.to}` }),
+          baking,
         ),
       ),
     );
@@ -78,11 +85,17 @@ export async function promotionSaga(state: PipelineState, gos: readonly Go[], la
 }
 
 /** One target after Heroku's answer: recorded, or baked and verified, and rolled back when it fails. */
-async function afterPromotion(state: PipelineState, record: PromotionRecord, outcome: PromotionOutcome): Promise<void> {
+async function afterPromotion(
+  state: PipelineState,
+  record: PromotionRecord,
+  outcome: PromotionOutcome,
+  baking: () => void,
+): Promise<void> {
   const { bakeMs } = stagePolicy(state.service, record.to);
   if (outcome.status !== 'succeeded' || !bakeMs)
     return state.book.finished(record.to, outcome, Date.now(), state.service.tickMs);
   state.promotionVerifying(record.to, outcome);
+  baking();
   const problem = await verify(state.service, record.to, bakeMs);
   if (!problem) return state.book.finished(record.to, outcome, Date.now());
   let rolledBack: { version?: number; error?: string } | null = null;

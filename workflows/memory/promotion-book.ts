@@ -123,9 +123,17 @@ export class PromotionBook {
       .map((d) => d.go);
   }
 
-  /** When each decided promotion that has not yet been confirmed was decided. */
-  awaitingConfirmationSince(): number[] {
-    return this.unconfirmed().map((d) => d.decidedAt);
+  /**
+   * Promotions on their way to Heroku's answer: when each was decided (not yet confirmed) or
+   * confirmed (posted, not yet answered).
+   */
+  underWaySince(): number[] {
+    return [...this.decisions.values()].flatMap((d) => {
+      const record = this.inFlight.get(d.go.candidate.pair.to);
+      if (record?.phase === 'decided') return [d.decidedAt];
+      if (record?.phase === 'posted' && record.postedAt) return [Date.parse(record.postedAt)];
+      return [];
+    });
   }
 
   private unconfirmed(): DecidedEntry[] {
