@@ -1,9 +1,10 @@
 // `npm run chaos`: a long chaos run (test/chaos/chaos.ts) on a Temporal dev server of its own
 // (in memory, headless, on a free loopback port), which it stops at the end.
 //   npx tsx scripts/chaos.ts [--steps 500] [--seed N] [--services 3] [--fir-services 1] [--wave-services 1] [--release-phase-ms 1500] [--settle-ms 60000]
-//                            [--history-cap 400] [--weight KIND=N ...] [--json] [--plan]
+//                            [--history-cap 400] [--weight KIND=N ...] [--evidence DIR] [--json] [--plan]
 // The last --fir-services services run on Heroku's Fir generation (OCI images); the first --wave-services
 // lay their stages out in waves ([s1], [s2, s3], [s4]). Exit 1 when any invariant was violated. --plan prints the seed's plan and runs nothing.
+// --evidence DIR writes what the checker saw and every pipeline's history there at the end, to trace a violation.
 // --weight changes how often a kind of action is chosen (0 leaves it out), e.g. --weight storm=2 --weight fault=0.
 import { parseArgs } from 'node:util';
 import { DEFAULT_WEIGHTS, planText, runChaos, type ChaosReport, type EventKind } from '../test/chaos/chaos';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'release-phase-ms': { type: 'string', default: '1500' },
     'history-cap': { type: 'string', default: '400' },
     weight: { type: 'string', multiple: true, default: [] },
+    evidence: { type: 'string' },
     json: { type: 'boolean', default: false },
     plan: { type: 'boolean', default: false },
   },
@@ -151,6 +153,7 @@ try {
     releasePhaseMs,
     historyCap,
     weights,
+    ...(values.evidence ? { evidenceDir: values.evidence } : {}),
     signal: abort.signal,
     progressEvery: 25,
     onProgress: (p) =>
@@ -160,6 +163,7 @@ try {
   });
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else print(report);
+  if (values.evidence) say(`evidence: ${values.evidence}`);
   code = report.violations.length > 0 ? 1 : 0;
 } catch (error) {
   console.error(error);

@@ -41,6 +41,8 @@
 // - reconciling: every pipeline observes again after the run (its status' observedAt moves on).
 // - workflow: every pipeline workflow still runs at the end.
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   applyServices,
   freezeAll,
@@ -70,6 +72,7 @@ import {
   type ManualCommit,
   type SlowHold,
 } from './plan';
+import { postMoment } from './post-moment';
 
 /** Where a promotion into `app` comes from: the stage before, or the first app of the wave before. */
 const sourceOf = (config: Service, app: string): string =>
@@ -119,6 +122,8 @@ export interface ChaosOptions {
   progressEvery?: number;
   /** Set to stop early (the run then settles and reports as usual). */
   signal?: AbortSignal;
+  /** Where to write the run's evidence at its end (what the checker saw, every pipeline history); none when absent. */
+  evidenceDir?: string;
   /** Keep the worker's warning for every failed activity attempt (thousands in a long run) off stderr (default true); they are counted instead. */
   muteActivityFailures?: boolean;
 }
@@ -333,13 +338,9 @@ class Recorder {
     return { lo: Math.max(seen.after, stamp), hi: Math.min(seen.firstSeen, stamp + 1_000) };
   }
 
-  /** When the promotion's POST reached the sandbox (before any latency fault): the last such POST before it was created. */
+  /** When the promotion's POST reached the sandbox (before any latency fault). */
   postedAt(seen: SeenPromotion, targetAppId: string): number {
-    const { lo, hi } = this.window(seen);
-    const arrivals = (this.posts.get(`${seen.promotion.sourceRelease.id}|${targetAppId}`) ?? []).filter(
-      (at) => at <= hi,
-    );
-    return arrivals.length ? Math.min(lo, Math.max(...arrivals)) : lo;
+    return postMoment(this.posts.get(`${seen.promotion.sourceRelease.id}|${targetAppId}`) ?? [], this.window(seen));
   }
 }
 
@@ -599,6 +600,7 @@ class Run {
     await this.check(true);
     await this.checkReconciling();
     await this.checkWorkflowsRunning();
+    if (this.options.evidenceDir) await this.keepEvidence(this.options.evidenceDir);
     return {
       ...this.report(started, steps, settled, await this.handovers()),
       workflowTasks: await this.workflowTaskTrouble(),
@@ -1164,7 +1166,9 @@ class Run {
     const firedBefore = fired();
     for (let i = 0; i < merges; i++) {
       releases.add(await this.merge(s));
-      if (i < merges - 1) await sleep(spacingMs);
+      // The workflows keep their last 20 promotions: read them while the storm lasts, or the checker
+      // misses the records of the promotions it makes.
+      if (i < merges - 1) await Promise.all([sleep(spacingMs), this.refreshStatus()]);
     }
     // A fault that fires while the storm lasts (or just after, while its last release soaks) may hold the pair for good reason.
     await sleep(GRACE_MS);
@@ -1386,6 +1390,43 @@ class Run {
       }
     }
     return trouble.sort((a, b) => a.at - b.at);
+  }
+
+  /**
+   * Writes what the checker saw (configurations with the moments they were in force, the workflows'
+   * records, releases, promotions, POST arrivals, holds, violations) and every pipeline run's
+   * history into `dir`, so a violation can be traced after the run's server is gone.
+   */
+  private async keepEvidence(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    const write = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value, null, 1));
+    write('violations.json', [...this.violations.values()]);
+    write(
+      'configs.json',
+      this.services.map((s) => ({
+        service: s.service.name,
+        configs: s.configs.map((c) => ({ inForceFrom: new Date(c.at).toISOString(), why: c.why, service: c.service })),
+      })),
+    );
+    write(
+      'records.json',
+      Object.fromEntries([...this.records].map(([name, records]) => [name, [...records.values()]])),
+    );
+    write('releases.json', Object.fromEntries(this.recorder.byApp));
+    write('promotions.json', [...this.recorder.promotions.values()]);
+    write('post-arrivals.json', Object.fromEntries(this.recorder.posts));
+    write('holds.json', this.holds);
+    for (const s of this.services) {
+      const workflowId = `conveyor/${s.service.name}`;
+      try {
+        for await (const run of this.stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+          const history = await this.stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+          write(`history-${s.service.name}-${run.runId}.json`, history);
+        }
+      } catch (error) {
+        write(`history-${s.service.name}-unreadable.json`, { error: (error as Error).message });
+      }
+    }
   }
 
   /** Continue-as-new handovers during the run: every run of a pipeline workflow but its first. */

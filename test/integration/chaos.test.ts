@@ -10,7 +10,8 @@ import { INVARIANTS, runChaos, type Invariant } from '../chaos/chaos';
 // manual promotions (some near a handover, some naming a commit), failing release phases and their
 // retry, promotions held between decision and POST, and injected Heroku/GitHub faults. Every
 // invariant is checked after every step against the sandbox's own records. CHAOS_SEED replays
-// another plan; `npm run chaos` is the long version.
+// another plan; CHAOS_EVIDENCE=DIR keeps what the checker saw and every pipeline history there;
+// `npm run chaos` is the long version.
 // The default seed's 45 steps include one of every kind of action, a merge storm among them.
 const seed = Number(process.env.CHAOS_SEED ?? 53);
 
@@ -26,7 +27,13 @@ test(
   // Twice what it takes on a loaded machine (about 100 s at load 6): a busier one once ran it out.
   { timeout: 360_000 },
   async (t) => {
-    const report = await runChaos({ seed, steps: 45, settleMs: 30_000, waveServices: 1 });
+    const report = await runChaos({
+      seed,
+      steps: 45,
+      settleMs: 30_000,
+      waveServices: 1,
+      ...(process.env.CHAOS_EVIDENCE ? { evidenceDir: process.env.CHAOS_EVIDENCE } : {}),
+    });
     t.diagnostic(
       `seed ${seed}: ${report.promotions.total} promotions (${report.promotions.byHand} by hand, ${report.promotions.severalTargets} into a wave with several targets), faults ${report.faults.injected} injected / ${report.faults.fired} fired, ` +
         `${report.handovers} handovers, updates ${report.updates.answered}/${report.updates.sent} answered, storms ${report.storms.flowed}/${report.storms.run} flowed (${report.storms.exempt} exempt), ` +
