@@ -43,6 +43,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { temporal } from '@temporalio/proto';
 import {
   applyServices,
   freezeAll,
@@ -346,6 +347,8 @@ class Recorder {
 
 // ---------------------------------------------------------------------------------------------
 // The run
+
+type RunHistory = { runId: string; history: temporal.api.history.v1.IHistory };
 
 interface ChaosService {
   index: number;
@@ -1353,10 +1356,8 @@ class Run {
   private async workflowTaskTrouble(): Promise<WorkflowTaskTrouble[]> {
     const trouble: WorkflowTaskTrouble[] = [];
     for (const s of this.services) {
-      const workflowId = `conveyor/${s.service.name}`;
       try {
-        for await (const run of this.stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-          const history = await this.stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+        for (const { history } of await this.histories(s)) {
           for (const event of history.events ?? []) {
             const at = event.eventTime?.seconds
               ? Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6)
@@ -1417,16 +1418,25 @@ class Run {
     write('post-arrivals.json', Object.fromEntries(this.recorder.posts));
     write('holds.json', this.holds);
     for (const s of this.services) {
-      const workflowId = `conveyor/${s.service.name}`;
       try {
-        for await (const run of this.stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-          const history = await this.stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-          write(`history-${s.service.name}-${run.runId}.json`, history);
-        }
+        for (const { runId, history } of await this.histories(s))
+          write(`history-${s.service.name}-${runId}.json`, history);
       } catch (error) {
         write(`history-${s.service.name}-unreadable.json`, { error: (error as Error).message });
       }
     }
+  }
+
+  /** The history of every run of `s`'s pipeline workflow. */
+  private async histories(s: ChaosService): Promise<RunHistory[]> {
+    const workflowId = `conveyor/${s.service.name}`;
+    const all: RunHistory[] = [];
+    for await (const run of this.stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+      all.push({
+        runId: run.runId,
+        history: await this.stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory(),
+      });
+    return all;
   }
 
   /** Continue-as-new handovers during the run: every run of a pipeline workflow but its first. */
